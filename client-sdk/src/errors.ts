@@ -29,7 +29,9 @@ export type ErrorCode =
   /** A packet whose signed claims do not match its envelope (re-sent, re-routed or spliced). */
   | 'ERR_CLAIMS_MISMATCH'
   /** A limit (size, count) was exceeded. */
-  | 'ERR_LIMIT';
+  | 'ERR_LIMIT'
+  /** The relay refused a request (see `RelayError`: HTTP status and problem type). */
+  | 'ERR_RELAY';
 
 const CRYPTO_MESSAGE = 'cryptographic verification failed';
 

@@ -1,0 +1,207 @@
+/**
+ * Key classes (PROTOCOL.md §3): Ed25519 signing keys (unit roots and devices) and X25519 HPKE keys
+ * (device encryption keys). Key ids are derived from the key bytes; humans compare safety numbers.
+ *
+ * Keys are small classes with `serialize()` / `static deserialize()`, never bare byte arrays.
+ */
+import { BryggaError } from '../errors.js';
+import {
+  assertLength,
+  concatBytes,
+  fromBase64url,
+  type Rng,
+  randomBytes,
+  toBase64url,
+  utf8,
+  wipe,
+} from './bytes.js';
+import {
+  assertEd25519PublicKey,
+  ED25519_PUBLIC_LENGTH,
+  ED25519_SECRET_LENGTH,
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+} from './ed25519.js';
+import { sha256, sha512 } from './hash.js';
+import { X25519_LENGTH, x25519PublicKey } from './x25519.js';
+
+/** The algorithms a Brygga key can be for. */
+export type KeyAlgorithm = 'Ed25519' | 'X25519';
+
+/**
+ * Key id: base64url(SHA-256(UTF-8("brygga/v1/kid/" + alg) || publicKey)), 43 characters.
+ * The algorithm is part of the hash so one byte string never names two kinds of key.
+ */
+export function keyId(alg: KeyAlgorithm, publicKey: Uint8Array): string {
+  return toBase64url(sha256(concatBytes(utf8(`brygga/v1/kid/${alg}`), publicKey)));
+}
+
+/** Number of SHA-512 iterations behind a safety number; slows down a search for look-alike keys. */
+const FINGERPRINT_ITERATIONS = 5200;
+
+/**
+ * A safety number: 30 decimal digits in six groups of five, derived from a public key and the name of
+ * its owner, for two people to read to each other over the phone when a unit is enrolled.
+ *
+ * @example safetyNumber(root.publicKey.bytes, 'stockholm-jarva') // '03914 55021 77310 ...'
+ */
+export function safetyNumber(publicKey: Uint8Array, owner: string): string {
+  const pub = publicKey;
+  let h = sha512(
+    concatBytes(utf8('brygga/v1/fingerprint'), new Uint8Array([0]), utf8(owner), new Uint8Array([0]), pub),
+  );
+  for (let i = 1; i < FINGERPRINT_ITERATIONS; i++) h = sha512(concatBytes(h, pub));
+  const groups: string[] = [];
+  for (let g = 0; g < 6; g++) {
+    let n = 0;
+    for (let i = 0; i < 5; i++) n = n * 256 + h[g * 5 + i]!;
+    groups.push(String(n % 100000).padStart(5, '0'));
+  }
+  return groups.join(' ');
+}
+
+/** An Ed25519 public key: a unit root or a device signing key. */
+export class SigningPublicKey {
+  readonly bytes: Uint8Array;
+  readonly kid: string;
+
+  constructor(bytes: Uint8Array) {
+    assertLength(bytes, ED25519_PUBLIC_LENGTH, 'Ed25519 public key');
+    assertEd25519PublicKey(bytes);
+    this.bytes = Uint8Array.from(bytes);
+    this.kid = keyId('Ed25519', this.bytes);
+  }
+
+  /** Strict Ed25519 verification of a raw signature. */
+  verify(signature: Uint8Array, message: Uint8Array): boolean {
+    return ed25519Verify(signature, message, this.bytes);
+  }
+
+  /** The safety number of this key as the key of `owner` (a unit id). */
+  safetyNumber(owner: string): string {
+    return safetyNumber(this.bytes, owner);
+  }
+
+  /** base64url of the 32 key bytes. */
+  serialize(): string {
+    return toBase64url(this.bytes);
+  }
+
+  static deserialize(text: string): SigningPublicKey {
+    return new SigningPublicKey(fromBase64url(text, ED25519_PUBLIC_LENGTH));
+  }
+
+  equals(other: SigningPublicKey): boolean {
+    return this.kid === other.kid;
+  }
+}
+
+/** An Ed25519 key pair. The secret is a 32-byte RFC 8032 seed. */
+export class SigningKeyPair {
+  readonly publicKey: SigningPublicKey;
+  readonly #secret: Uint8Array;
+
+  private constructor(secret: Uint8Array) {
+    assertLength(secret, ED25519_SECRET_LENGTH, 'Ed25519 secret key');
+    this.#secret = Uint8Array.from(secret);
+    this.publicKey = new SigningPublicKey(ed25519PublicKey(this.#secret));
+  }
+
+  static generate(rng?: Rng): SigningKeyPair {
+    const seed = randomBytes(ED25519_SECRET_LENGTH, rng);
+    try {
+      return new SigningKeyPair(seed);
+    } finally {
+      wipe(seed);
+    }
+  }
+
+  static fromSecret(secret: Uint8Array): SigningKeyPair {
+    return new SigningKeyPair(secret);
+  }
+
+  get kid(): string {
+    return this.publicKey.kid;
+  }
+
+  sign(message: Uint8Array): Uint8Array {
+    return ed25519Sign(this.#secret, message);
+  }
+
+  /** A copy of the secret seed, for encrypting at rest. Wipe it after use. */
+  exportSecret(): Uint8Array {
+    return Uint8Array.from(this.#secret);
+  }
+
+  /** Overwrite the secret; the key pair is unusable afterwards. */
+  destroy(): void {
+    wipe(this.#secret);
+  }
+}
+
+/** An X25519 public key used as an HPKE recipient key. */
+export class HpkePublicKey {
+  readonly bytes: Uint8Array;
+  readonly kid: string;
+
+  constructor(bytes: Uint8Array) {
+    assertLength(bytes, X25519_LENGTH, 'X25519 public key');
+    this.bytes = Uint8Array.from(bytes);
+    this.kid = keyId('X25519', this.bytes);
+  }
+
+  serialize(): string {
+    return toBase64url(this.bytes);
+  }
+
+  static deserialize(text: string): HpkePublicKey {
+    return new HpkePublicKey(fromBase64url(text, X25519_LENGTH));
+  }
+}
+
+/** An X25519 key pair for HPKE (a device's rotating encryption key). */
+export class HpkeKeyPair {
+  readonly publicKey: HpkePublicKey;
+  readonly #secret: Uint8Array;
+
+  private constructor(secret: Uint8Array) {
+    assertLength(secret, X25519_LENGTH, 'X25519 secret key');
+    this.#secret = Uint8Array.from(secret);
+    this.publicKey = new HpkePublicKey(x25519PublicKey(this.#secret));
+  }
+
+  /** A fresh key pair; X25519 clamps any 32 random bytes into a valid secret (RFC 7748 §5). */
+  static generate(rng?: Rng): HpkeKeyPair {
+    const secret = randomBytes(X25519_LENGTH, rng);
+    try {
+      return new HpkeKeyPair(secret);
+    } finally {
+      wipe(secret);
+    }
+  }
+
+  static fromSecret(secret: Uint8Array): HpkeKeyPair {
+    return new HpkeKeyPair(secret);
+  }
+
+  get kid(): string {
+    return this.publicKey.kid;
+  }
+
+  /** The raw secret, for HPKE decapsulation and for encrypting at rest. Do not keep copies. */
+  exportSecret(): Uint8Array {
+    return Uint8Array.from(this.#secret);
+  }
+
+  destroy(): void {
+    wipe(this.#secret);
+  }
+}
+
+/** Parse a base64url key of either kind, by algorithm. */
+export function parsePublicKey(alg: KeyAlgorithm, text: string): SigningPublicKey | HpkePublicKey {
+  if (alg === 'Ed25519') return SigningPublicKey.deserialize(text);
+  if (alg === 'X25519') return HpkePublicKey.deserialize(text);
+  throw new BryggaError('ERR_MALFORMED', 'unknown key algorithm');
+}

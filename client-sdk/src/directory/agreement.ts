@@ -1,0 +1,311 @@
+/**
+ * The agreement document (PROTOCOL.md §5): the trust anchor. It names the parties (units), their root
+ * keys, the municipalities with their quotas, the period and the service catalogue, and is signed by
+ * every party's root key (a general-serialisation JWS of type `brygga-agreement+jws`).
+ *
+ * An extension is a new agreement with the next `sequence` and `supersedes` set to the digest of the
+ * one before. A successor is accepted over a pinned agreement only if continuing parties keep their
+ * root keys and more than half of the previous parties continue (and therefore signed it).
+ */
+
+import { fromBase64url, fromUtf8, toBase64url } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
+import { addGeneralSignature, type GeneralJws, jsonBytes, verifyGeneral } from '../crypto/jws.js';
+import { type SigningKeyPair, SigningPublicKey } from '../crypto/keys.js';
+import { BryggaError } from '../errors.js';
+import { arr, DATE_PATTERN, fail, ID_PATTERN, int, obj, only, str } from './validate.js';
+
+/** The JWS `typ` of an agreement signature. */
+export const AGREEMENT_TYP = 'brygga-agreement+jws';
+
+/** A municipality (kommun) and its quota of cases under the agreement. */
+export interface Municipality {
+  id: string;
+  name: string;
+  /** At most `outgoing` cases handed over and `incoming` received during the period. */
+  quota: { outgoing: number; incoming: number };
+}
+
+/** A party: one municipal defector unit (avhopparverksamhet) and its root signing key. */
+export interface Party {
+  unit: string;
+  municipality: string;
+  name: string;
+  /** base64url Ed25519 public key of the unit root. */
+  rootKey: string;
+}
+
+/** A service of the catalogue (insatskatalog) the receiving municipality may provide. */
+export interface CatalogueService {
+  code: string;
+  name: string;
+}
+
+/** Target group admitted by the agreement (målgrupp). */
+export interface AdmittedCases {
+  categories: ('avhoppare' | 'skyddsarende')[];
+  threatLevels: ('low' | 'high')[];
+}
+
+/** The signed terms of an agreement (the JWS payload). */
+export interface AgreementTerms {
+  v: 1;
+  kind: 'brygga.agreement';
+  id: string;
+  sequence: number;
+  supersedes: string | null;
+  title: string;
+  period: { from: string; to: string };
+  municipalities: Municipality[];
+  parties: Party[];
+  catalogue: CatalogueService[];
+  admits: AdmittedCases;
+}
+
+const TERMS_KEYS = [
+  'v',
+  'kind',
+  'id',
+  'sequence',
+  'supersedes',
+  'title',
+  'period',
+  'municipalities',
+  'parties',
+  'catalogue',
+  'admits',
+] as const;
+
+/** Validate the shape of agreement terms; throws ERR_MALFORMED naming the problem. */
+export function validateTerms(value: unknown): AgreementTerms {
+  const t = obj(value, 'agreement');
+  only(t, TERMS_KEYS, 'agreement');
+  if (t.kind !== 'brygga.agreement') fail('not an agreement');
+  if (t.v !== 1) throw new BryggaError('ERR_UNSUPPORTED_VERSION', 'unsupported agreement version');
+  str(t.id, 'agreement id', ID_PATTERN);
+  int(t.sequence, 'agreement sequence', 1);
+  if (t.supersedes !== null) str(t.supersedes, 'agreement supersedes', /^[A-Za-z0-9_-]{43}$/);
+  if ((t.sequence === 1) !== (t.supersedes === null))
+    fail('only the first agreement (sequence 1) has no predecessor');
+  str(t.title, 'agreement title');
+  const period = obj(t.period, 'agreement period');
+  only(period, ['from', 'to'], 'agreement period');
+  const from = str(period.from, 'period.from', DATE_PATTERN);
+  const to = str(period.to, 'period.to', DATE_PATTERN);
+  if (from > to) fail('the period ends before it starts');
+  const municipalities = arr(t.municipalities, 'municipalities', 50).map((m, i) => {
+    const o = obj(m, `municipalities[${i}]`);
+    only(o, ['id', 'name', 'quota'], `municipalities[${i}]`);
+    str(o.id, `municipalities[${i}].id`, ID_PATTERN);
+    str(o.name, `municipalities[${i}].name`);
+    const q = obj(o.quota, `municipalities[${i}].quota`);
+    only(q, ['outgoing', 'incoming'], `municipalities[${i}].quota`);
+    int(q.outgoing, `municipalities[${i}].quota.outgoing`, 0, 10_000);
+    int(q.incoming, `municipalities[${i}].quota.incoming`, 0, 10_000);
+    return o.id as string;
+  });
+  if (new Set(municipalities).size !== municipalities.length) fail('a municipality is listed twice');
+  const parties = arr(t.parties, 'parties', 200);
+  if (parties.length < 2) fail('an agreement needs at least two parties');
+  const units = new Set<string>();
+  const roots = new Set<string>();
+  parties.forEach((p, i) => {
+    const o = obj(p, `parties[${i}]`);
+    only(o, ['unit', 'municipality', 'name', 'rootKey'], `parties[${i}]`);
+    const unit = str(o.unit, `parties[${i}].unit`, ID_PATTERN);
+    const m = str(o.municipality, `parties[${i}].municipality`, ID_PATTERN);
+    str(o.name, `parties[${i}].name`);
+    const root = SigningPublicKey.deserialize(str(o.rootKey, `parties[${i}].rootKey`));
+    if (!municipalities.includes(m)) fail(`parties[${i}] names an unknown municipality`);
+    if (units.has(unit)) fail(`unit ${unit} is listed twice`);
+    if (roots.has(root.kid)) fail('two parties share a root key');
+    units.add(unit);
+    roots.add(root.kid);
+  });
+  const codes = arr(t.catalogue, 'catalogue', 500).map((c, i) => {
+    const o = obj(c, `catalogue[${i}]`);
+    only(o, ['code', 'name'], `catalogue[${i}]`);
+    str(o.name, `catalogue[${i}].name`);
+    return str(o.code, `catalogue[${i}].code`, ID_PATTERN);
+  });
+  if (new Set(codes).size !== codes.length) fail('a catalogue code is listed twice');
+  const admits = obj(t.admits, 'admits');
+  only(admits, ['categories', 'threatLevels'], 'admits');
+  for (const c of arr(admits.categories, 'admits.categories', 2)) {
+    if (c !== 'avhoppare' && c !== 'skyddsarende') fail('admits.categories has an unknown category');
+  }
+  for (const l of arr(admits.threatLevels, 'admits.threatLevels', 2)) {
+    if (l !== 'low' && l !== 'high') fail('admits.threatLevels has an unknown level');
+  }
+  return t as unknown as AgreementTerms;
+}
+
+/**
+ * An agreement document, signed by some or all of its parties. Create it with {@link Agreement.create},
+ * let every party {@link Agreement.sign}, then {@link Agreement.verify} it.
+ */
+export class Agreement {
+  readonly jws: GeneralJws;
+  readonly terms: AgreementTerms;
+  /** base64url SHA-256 of the signed payload bytes: the agreement's identity. */
+  readonly digest: string;
+
+  private constructor(jws: GeneralJws, terms: AgreementTerms, digest: string) {
+    this.jws = jws;
+    this.terms = terms;
+    this.digest = digest;
+  }
+
+  /** A new, unsigned agreement document with these terms. */
+  static create(terms: AgreementTerms): Agreement {
+    const valid = validateTerms(terms);
+    const payload = jsonBytes(valid);
+    return new Agreement(
+      { payload: toBase64url(payload), signatures: [] },
+      valid,
+      toBase64url(sha256(payload)),
+    );
+  }
+
+  /** Parse a serialised agreement (JSON text or object). Signatures are checked by {@link verify}. */
+  static deserialize(input: string | GeneralJws): Agreement {
+    let jws: GeneralJws;
+    try {
+      jws = typeof input === 'string' ? (JSON.parse(input) as GeneralJws) : input;
+    } catch {
+      throw new BryggaError('ERR_MALFORMED', 'agreement is not JSON');
+    }
+    const o = obj(jws, 'agreement document');
+    only(o, ['payload', 'signatures'], 'agreement document');
+    const payloadText = str(o.payload, 'agreement payload', /^[A-Za-z0-9_-]+$/, 4 * 1024 * 1024);
+    arr(o.signatures, 'agreement signatures', 200);
+    const payload = fromBase64url(payloadText);
+    let terms: unknown;
+    try {
+      terms = JSON.parse(fromUtf8(payload));
+    } catch {
+      throw new BryggaError('ERR_MALFORMED', 'agreement payload is not JSON');
+    }
+    return new Agreement(jws, validateTerms(terms), toBase64url(sha256(payload)));
+  }
+
+  /** The party whose root key is `key`, if any. */
+  partyOf(key: SigningPublicKey): Party | undefined {
+    return this.terms.parties.find((p) => p.rootKey === key.serialize());
+  }
+
+  /** This agreement with `root`'s signature added. Refuses a key that is not a party's root. */
+  sign(root: SigningKeyPair): Agreement {
+    if (!this.partyOf(root.publicKey)) {
+      throw new BryggaError(
+        'ERR_NOT_IN_AGREEMENT',
+        'this key is not the root key of a party to the agreement',
+      );
+    }
+    if (this.signers().includes(root.kid)) return this;
+    return new Agreement(addGeneralSignature(this.jws, AGREEMENT_TYP, root), this.terms, this.digest);
+  }
+
+  /** Key ids that have signed so far (unverified). */
+  signers(): string[] {
+    return this.jws.signatures.map((s) => {
+      try {
+        return (JSON.parse(fromUtf8(fromBase64url(s.protected))) as { kid?: string }).kid ?? '';
+      } catch {
+        return '';
+      }
+    });
+  }
+
+  /** Parties that have not signed yet. */
+  missingSignatures(): Party[] {
+    const signed = new Set(this.signers());
+    return this.terms.parties.filter((p) => !signed.has(SigningPublicKey.deserialize(p.rootKey).kid));
+  }
+
+  /**
+   * Check that every party signed exactly once with its root key and nobody else signed.
+   * Throws ERR_AGREEMENT_INVALID otherwise.
+   */
+  verify(): this {
+    const roots = new Map(
+      this.terms.parties.map((p) => {
+        const k = SigningPublicKey.deserialize(p.rootKey);
+        return [k.kid, k] as const;
+      }),
+    );
+    let signers: string[];
+    try {
+      signers = verifyGeneral(this.jws, AGREEMENT_TYP, (kid) => roots.get(kid)).signers;
+    } catch (cause) {
+      throw new BryggaError(
+        'ERR_AGREEMENT_INVALID',
+        'an agreement signature is invalid or not from a party',
+        { cause },
+      );
+    }
+    const unique = new Set(signers);
+    if (unique.size !== signers.length || unique.size !== roots.size) {
+      throw new BryggaError(
+        'ERR_AGREEMENT_INVALID',
+        'the agreement is not signed by every party exactly once',
+      );
+    }
+    return this;
+  }
+
+  /** The root key of `unit`, or undefined if the unit is not a party. */
+  rootKeyOf(unit: string): SigningPublicKey | undefined {
+    const p = this.terms.parties.find((x) => x.unit === unit);
+    return p ? SigningPublicKey.deserialize(p.rootKey) : undefined;
+  }
+
+  /** The municipality of `unit`. */
+  municipalityOf(unit: string): Municipality | undefined {
+    const p = this.terms.parties.find((x) => x.unit === unit);
+    return p ? this.terms.municipalities.find((m) => m.id === p.municipality) : undefined;
+  }
+
+  /** Whether `day` (YYYY-MM-DD, or a Date taken in UTC) lies within the period. */
+  inPeriod(day: Date | string): boolean {
+    const d = typeof day === 'string' ? day : day.toISOString().slice(0, 10);
+    return d >= this.terms.period.from && d <= this.terms.period.to;
+  }
+
+  /**
+   * Check that `next` may succeed this agreement: same id, next sequence, names this digest, fully
+   * signed, continuing parties keep their root keys, and more than half of this agreement's parties
+   * continue (so a majority of the old parties endorsed it).
+   */
+  verifySuccessor(next: Agreement): Agreement {
+    next.verify();
+    const t = next.terms;
+    if (t.id !== this.terms.id || t.sequence !== this.terms.sequence + 1 || t.supersedes !== this.digest) {
+      throw new BryggaError('ERR_AGREEMENT_INVALID', 'the agreement does not succeed the current one');
+    }
+    let continuing = 0;
+    for (const p of this.terms.parties) {
+      const q = t.parties.find((x) => x.unit === p.unit);
+      if (!q) continue;
+      if (q.rootKey !== p.rootKey) {
+        throw new BryggaError(
+          'ERR_AGREEMENT_INVALID',
+          `the root key of ${p.unit} changed; pin the new agreement by hand`,
+        );
+      }
+      continuing++;
+    }
+    if (continuing * 2 <= this.terms.parties.length) {
+      throw new BryggaError(
+        'ERR_AGREEMENT_INVALID',
+        'fewer than half of the parties continue into the new agreement',
+      );
+    }
+    return next;
+  }
+
+  /** JSON text of the signed document. */
+  serialize(): string {
+    return JSON.stringify(this.jws);
+  }
+}

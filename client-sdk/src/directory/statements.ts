@@ -1,0 +1,193 @@
+/**
+ * Directory statements (PROTOCOL.md §6): compact JWS that put devices and their keys into the
+ * directory. Each names what it is in its `typ`:
+ * - `brygga-device+jws`, signed by the unit root: a device's signing key is the unit's (enrolment);
+ * - `brygga-hpke-key+jws`, signed by the device: an HPKE encryption key of that device, with an expiry
+ *   (publication, and rotation by publishing the next one);
+ * - `brygga-revocation+jws`, signed by the unit root: the device is revoked from then on.
+ */
+
+import { decodeCompact, decodeJsonPayload, signCompact, verifyCompact } from '../crypto/jws.js';
+import { HpkePublicKey, type SigningKeyPair, SigningPublicKey } from '../crypto/keys.js';
+import { BryggaError } from '../errors.js';
+import { fail, ID_PATTERN, int, KID_PATTERN, numericDate, obj, only, str } from './validate.js';
+
+export const DEVICE_TYP = 'brygga-device+jws';
+export const HPKE_KEY_TYP = 'brygga-hpke-key+jws';
+export const REVOCATION_TYP = 'brygga-revocation+jws';
+
+/** Longest validity of one HPKE key publication: 400 days. Rotation is expected well before. */
+export const MAX_HPKE_KEY_LIFETIME_SECONDS = 400 * 24 * 3600;
+
+/** Enrolment: the unit root certifies a device's signing key. */
+export interface DeviceClaims {
+  v: 1;
+  kind: 'brygga.device';
+  unit: string;
+  device: string;
+  key: string;
+  name: string;
+  iat: number;
+}
+
+/** Publication of a device's HPKE key, signed by the device. */
+export interface HpkeKeyClaims {
+  v: 1;
+  kind: 'brygga.hpke-key';
+  unit: string;
+  device: string;
+  kid: string;
+  key: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+}
+
+/** Revocation of a device, signed by the unit root. */
+export interface RevocationClaims {
+  v: 1;
+  kind: 'brygga.revocation';
+  unit: string;
+  device: string;
+  iat: number;
+  reason: string;
+}
+
+export type StatementClaims = DeviceClaims | HpkeKeyClaims | RevocationClaims;
+
+/** A statement and its parsed (not yet chain-verified) claims. */
+export type Statement =
+  | { typ: typeof DEVICE_TYP; jws: string; signer: string; claims: DeviceClaims }
+  | { typ: typeof HPKE_KEY_TYP; jws: string; signer: string; claims: HpkeKeyClaims }
+  | { typ: typeof REVOCATION_TYP; jws: string; signer: string; claims: RevocationClaims };
+
+function checkVersion(c: Record<string, unknown>): void {
+  if (c.v !== 1) throw new BryggaError('ERR_UNSUPPORTED_VERSION', 'unsupported statement version');
+}
+
+function validateDevice(value: unknown): DeviceClaims {
+  const c = obj(value, 'device statement');
+  only(c, ['v', 'kind', 'unit', 'device', 'key', 'name', 'iat'], 'device statement');
+  checkVersion(c);
+  if (c.kind !== 'brygga.device') fail('not a device statement');
+  str(c.unit, 'unit', ID_PATTERN);
+  str(c.device, 'device', KID_PATTERN);
+  str(c.name, 'device name', undefined, 200);
+  int(c.iat, 'iat');
+  const key = SigningPublicKey.deserialize(str(c.key, 'key'));
+  if (key.kid !== c.device) fail('device id does not match its key');
+  return c as unknown as DeviceClaims;
+}
+
+function validateHpkeKey(value: unknown): HpkeKeyClaims {
+  const c = obj(value, 'key statement');
+  only(c, ['v', 'kind', 'unit', 'device', 'kid', 'key', 'iat', 'nbf', 'exp'], 'key statement');
+  checkVersion(c);
+  if (c.kind !== 'brygga.hpke-key') fail('not a key statement');
+  str(c.unit, 'unit', ID_PATTERN);
+  str(c.device, 'device', KID_PATTERN);
+  const iat = int(c.iat, 'iat');
+  const nbf = int(c.nbf, 'nbf');
+  const exp = int(c.exp, 'exp');
+  if (nbf < iat || exp <= nbf || exp - iat > MAX_HPKE_KEY_LIFETIME_SECONDS) fail('key validity out of range');
+  const key = HpkePublicKey.deserialize(str(c.key, 'key'));
+  if (key.kid !== c.kid) fail('key id does not match its key');
+  return c as unknown as HpkeKeyClaims;
+}
+
+function validateRevocation(value: unknown): RevocationClaims {
+  const c = obj(value, 'revocation');
+  only(c, ['v', 'kind', 'unit', 'device', 'iat', 'reason'], 'revocation');
+  checkVersion(c);
+  if (c.kind !== 'brygga.revocation') fail('not a revocation');
+  str(c.unit, 'unit', ID_PATTERN);
+  str(c.device, 'device', KID_PATTERN);
+  int(c.iat, 'iat');
+  str(c.reason, 'reason', undefined, 500);
+  return c as unknown as RevocationClaims;
+}
+
+/**
+ * Parse a statement and check its own consistency (shape, ids derived from keys). Whether its signer
+ * is entitled to make it is decided by the {@link Directory}, which knows the agreement.
+ */
+export function parseStatement(jws: string): Statement {
+  const decoded = decodeCompact(jws);
+  const payload = decodeJsonPayload<unknown>(decoded.payloadBytes);
+  const signer = decoded.header.kid;
+  switch (decoded.header.typ) {
+    case DEVICE_TYP:
+      return { typ: DEVICE_TYP, jws, signer, claims: validateDevice(payload) };
+    case HPKE_KEY_TYP:
+      return { typ: HPKE_KEY_TYP, jws, signer, claims: validateHpkeKey(payload) };
+    case REVOCATION_TYP:
+      return { typ: REVOCATION_TYP, jws, signer, claims: validateRevocation(payload) };
+    default:
+      throw new BryggaError('ERR_MALFORMED', 'unknown statement type');
+  }
+}
+
+/** Check a parsed statement's signature against the key that must have made it. */
+export function verifyStatementSignature(statement: Statement, signer: SigningPublicKey): void {
+  verifyCompact(statement.jws, statement.typ, signer);
+}
+
+/**
+ * Enrol a device: the unit root signs the device's signing key.
+ *
+ * @example const cert = enrolDevice(unitRoot, { unit: 'malmo', key: device.publicKey, name: 'Ärendesystem' });
+ */
+export function enrolDevice(
+  root: SigningKeyPair,
+  input: { unit: string; key: SigningPublicKey; name: string; now?: Date },
+): string {
+  const claims: DeviceClaims = {
+    v: 1,
+    kind: 'brygga.device',
+    unit: input.unit,
+    device: input.key.kid,
+    key: input.key.serialize(),
+    name: input.name,
+    iat: numericDate(input.now ?? new Date()),
+  };
+  validateDevice(claims);
+  return signCompact(DEVICE_TYP, claims, root);
+}
+
+/** Publish (or rotate to) an HPKE key: the device signs it with a validity period. */
+export function publishHpkeKey(
+  device: SigningKeyPair,
+  input: { unit: string; key: HpkePublicKey; now?: Date; lifetimeSeconds?: number },
+): string {
+  const iat = numericDate(input.now ?? new Date());
+  const claims: HpkeKeyClaims = {
+    v: 1,
+    kind: 'brygga.hpke-key',
+    unit: input.unit,
+    device: device.kid,
+    kid: input.key.kid,
+    key: input.key.serialize(),
+    iat,
+    nbf: iat,
+    exp: iat + (input.lifetimeSeconds ?? 90 * 24 * 3600),
+  };
+  validateHpkeKey(claims);
+  return signCompact(HPKE_KEY_TYP, claims, device);
+}
+
+/** Revoke a device: the unit root signs the revocation. */
+export function revokeDevice(
+  root: SigningKeyPair,
+  input: { unit: string; device: string; reason: string; now?: Date },
+): string {
+  const claims: RevocationClaims = {
+    v: 1,
+    kind: 'brygga.revocation',
+    unit: input.unit,
+    device: input.device,
+    iat: numericDate(input.now ?? new Date()),
+    reason: input.reason,
+  };
+  validateRevocation(claims);
+  return signCompact(REVOCATION_TYP, claims, root);
+}

@@ -1,0 +1,266 @@
+/**
+ * Sealing and opening packets (PROTOCOL.md §7.3): sign, then encrypt, to several devices at once.
+ *
+ * Seal: sign the claims as a JWS with the device key; frame the JWS and the attachments; pad; encrypt
+ * under a fresh 32-byte content key with XChaCha20-Poly1305 (associated data: the header bytes); seal the
+ * content key to every recipient's HPKE key with a fresh HPKE base-mode context each (same associated
+ * data). Open: the reverse, then check that the signed claims match the envelope that carried them.
+ */
+
+import { xchachaOpen, xchachaSeal } from '../crypto/aead.js';
+import {
+  concatBytes,
+  equalBytes,
+  fromBase64url,
+  fromUtf8,
+  type Rng,
+  randomBytes,
+  toBase64url,
+  utf8,
+  wipe,
+} from '../crypto/bytes.js';
+import { sha256, sha256Large } from '../crypto/hash.js';
+import { setupBaseR, setupBaseS } from '../crypto/hpke.js';
+import { decodeCompact, decodeJsonPayload, signCompact, verifyCompact } from '../crypto/jws.js';
+import type { HpkeKeyPair, SigningKeyPair } from '../crypto/keys.js';
+import type { Directory, RecipientDevice } from '../directory/directory.js';
+import { numericDate } from '../directory/validate.js';
+import { BryggaError, cryptoError, isBryggaError } from '../errors.js';
+import { Envelope, type EnvelopeHeader, KEY_ENTRY_LENGTH, MAX_RECIPIENTS } from './envelope.js';
+import { type AttachmentMeta, PACKET_TYP, type PacketClaims, validateClaims } from './packet.js';
+import { pad, unpad } from './padding.js';
+
+/** HPKE `info` for sealing content keys: names the protocol version and purpose. */
+export const CONTENT_KEY_INFO = utf8('brygga/v1/content-key');
+
+/** An attachment to send. */
+export interface Attachment {
+  name: string;
+  type: string;
+  data: Uint8Array;
+}
+
+/** What to seal. */
+export interface SealInput {
+  sender: { unit: string; key: SigningKeyPair };
+  recipients: readonly RecipientDevice[];
+  type: string;
+  caseId?: string | null;
+  prev?: string | null;
+  body: unknown;
+  attachments?: readonly Attachment[];
+  now?: Date;
+  rng?: Rng;
+  /** Test hook: fixed HPKE ephemeral input keying material, one per recipient. */
+  ikmE?: readonly Uint8Array[];
+}
+
+/** A sealed packet: the envelope to submit, and what the sender keeps for its case log. */
+export interface SealedPacket {
+  envelope: Envelope;
+  claims: PacketClaims;
+  /** The signed packet (compact JWS): the evidence both ends keep. */
+  jws: string;
+  /** base64url SHA-256 of the JWS: the packet's hash in its case log. */
+  hash: string;
+}
+
+/** An opened, verified packet. */
+export interface OpenedPacket extends SealedPacket {
+  attachments: { meta: AttachmentMeta; data: Uint8Array }[];
+}
+
+/** The hash of a signed packet: base64url SHA-256 of its compact JWS. */
+export function packetHash(jws: string): string {
+  return toBase64url(sha256(utf8(jws)));
+}
+
+function uniqueUnits(recipients: readonly { unit: string }[]): string[] {
+  return [...new Set(recipients.map((r) => r.unit))];
+}
+
+/**
+ * Sign and encrypt a packet to every device in `recipients`.
+ *
+ * @example
+ * const sealed = await sealPacket({ sender: { unit: 'stockholm-jarva', key: deviceKey },
+ *   recipients: directory.recipientsFor(['malmo']), type: 'message', body: { text: 'Hej' } });
+ * await relay.submit(sealed.envelope.serialize());
+ */
+export async function sealPacket(input: SealInput): Promise<SealedPacket> {
+  const { sender, recipients } = input;
+  if (recipients.length === 0)
+    throw new BryggaError('ERR_MALFORMED', 'a packet needs at least one recipient');
+  if (recipients.length > MAX_RECIPIENTS)
+    throw new BryggaError('ERR_LIMIT', `at most ${MAX_RECIPIENTS} recipient devices`);
+  const rng = input.rng;
+  const id = toBase64url(randomBytes(16, rng));
+  const nonce = randomBytes(24, rng);
+  const header: EnvelopeHeader = {
+    v: 1,
+    id,
+    sender: { unit: sender.unit, device: sender.key.kid },
+    recipients: recipients.map((r) => ({ unit: r.unit, device: r.device, key: r.hpkeKey.kid })),
+    nonce: toBase64url(nonce),
+  };
+  const headerBytes = Envelope.encodeHeader(header);
+
+  // Attachment hashes run on the platform's digest (off the main thread where it has threads) while the
+  // content key is sealed to every recipient, so large attachments cost little more than their encryption.
+  const attachments = input.attachments ?? [];
+  const hashes = attachments.map((a) => sha256Large(a.data));
+  const contentKey = randomBytes(32, rng);
+  try {
+    const entries = recipients.map((r, i) => {
+      const ikmE = input.ikmE?.[i];
+      const { enc, context } = setupBaseS(r.hpkeKey.bytes, CONTENT_KEY_INFO, ikmE ? { ikmE } : { rng });
+      return concatBytes(enc, context.seal(headerBytes, contentKey));
+    });
+    const digests = await Promise.all(hashes);
+    const att: AttachmentMeta[] = attachments.map((a, i) => ({
+      name: a.name,
+      type: a.type,
+      size: a.data.length,
+      sha256: toBase64url(digests[i]!),
+    }));
+    const claims = validateClaims({
+      v: 1,
+      pid: id,
+      iss: sender.unit,
+      dev: sender.key.kid,
+      rcp: header.recipients.map((r) => r.device),
+      aud: uniqueUnits(header.recipients),
+      iat: numericDate(input.now ?? new Date()),
+      type: input.type,
+      case: input.caseId ?? null,
+      prev: input.prev ?? null,
+      att,
+      body: input.body,
+    });
+    const jws = signCompact(PACKET_TYP, claims, sender.key);
+    const jwsBytes = utf8(jws);
+    const length = new Uint8Array(4);
+    new DataView(length.buffer).setUint32(0, jwsBytes.length, false);
+    const plaintext = pad([length, jwsBytes, ...attachments.map((a) => a.data)]);
+    const ciphertext = xchachaSeal(contentKey, nonce, headerBytes, plaintext);
+    wipe(plaintext);
+    return { envelope: new Envelope(headerBytes, entries, ciphertext), claims, jws, hash: packetHash(jws) };
+  } finally {
+    wipe(contentKey);
+  }
+}
+
+/** The receiving device: its unit, signing key id and its HPKE key pairs by key id. */
+export interface ReceivingDevice {
+  unit: string;
+  kid: string;
+  hpkeKey: (kid: string) => HpkeKeyPair | undefined;
+}
+
+/** What to open. */
+export interface OpenInput {
+  envelope: Envelope | Uint8Array;
+  device: ReceivingDevice;
+  directory: Directory;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * Decrypt and verify a packet addressed to `device`.
+ *
+ * Errors: ERR_MALFORMED for bytes that are not an envelope; ERR_NOT_A_RECIPIENT when this device is not
+ * addressed; ERR_UNKNOWN_KEY / ERR_KEY_REVOKED for a sender the directory does not vouch for, or an HPKE
+ * key this device no longer holds; ERR_CRYPTO (one fixed message) for every decryption or signature
+ * failure; ERR_CLAIMS_MISMATCH when a validly signed packet arrives in an envelope its signer did not
+ * address (re-sent, re-routed or spliced).
+ */
+export async function openPacket(input: OpenInput): Promise<OpenedPacket> {
+  const envelope = input.envelope instanceof Envelope ? input.envelope : Envelope.deserialize(input.envelope);
+  const { header } = envelope;
+  const { device, directory } = input;
+  const index = header.recipients.findIndex((r) => r.device === device.kid);
+  if (index < 0) throw new BryggaError('ERR_NOT_A_RECIPIENT', 'this device is not a recipient of the packet');
+  const me = header.recipients[index]!;
+  const hpkeKey = device.hpkeKey(me.key);
+  if (!hpkeKey)
+    throw new BryggaError(
+      'ERR_UNKNOWN_KEY',
+      'the packet is sealed to an encryption key this device does not hold',
+    );
+  const senderDevice = directory.activeDevice(header.sender.device);
+
+  const entry = envelope.keyEntries[index]!;
+  if (entry.length !== KEY_ENTRY_LENGTH) throw cryptoError();
+  let opened: { jws: string; claims: PacketClaims; attachments: OpenedPacket['attachments'] };
+  let contentKey: Uint8Array | undefined;
+  try {
+    const secret = hpkeKey.exportSecret();
+    try {
+      const context = setupBaseR(entry.subarray(0, 32), secret, CONTENT_KEY_INFO, {
+        pkR: hpkeKey.publicKey.bytes,
+      });
+      contentKey = context.open(envelope.headerBytes, entry.subarray(32));
+    } finally {
+      wipe(secret);
+    }
+    const plaintext = xchachaOpen(
+      contentKey,
+      fromBase64url(header.nonce, 24),
+      envelope.headerBytes,
+      envelope.ciphertext,
+    );
+    const content = unpad(plaintext);
+    if (content.length < 4) throw cryptoError();
+    const jwsLength = new DataView(content.buffer, content.byteOffset, content.byteLength).getUint32(
+      0,
+      false,
+    );
+    if (4 + jwsLength > content.length) throw cryptoError();
+    const jwsBytes = content.subarray(4, 4 + jwsLength);
+    const jws = fromUtf8(jwsBytes);
+    // Start hashing the attachments the (not yet verified) claims describe, then verify the signature
+    // while the digests run; nothing is used before both have succeeded.
+    const described = validateClaims(decodeJsonPayload(decodeCompact(jws).payloadBytes));
+    const attachments: OpenedPacket['attachments'] = [];
+    let offset = 4 + jwsLength;
+    for (const meta of described.att) {
+      if (offset + meta.size > content.length) throw cryptoError();
+      attachments.push({ meta, data: content.subarray(offset, offset + meta.size) });
+      offset += meta.size;
+    }
+    if (offset !== content.length) throw cryptoError();
+    const digests = attachments.map((a) => sha256Large(a.data));
+    const claims = validateClaims(verifyCompact(jws, PACKET_TYP, senderDevice.key).payload);
+    const computed = await Promise.all(digests);
+    attachments.forEach((a, i) => {
+      if (!equalBytes(computed[i]!, fromBase64url(a.meta.sha256, 32))) throw cryptoError();
+    });
+    opened = { jws, claims, attachments };
+  } catch (err) {
+    if (isBryggaError(err) && err.code !== 'ERR_CRYPTO' && err.code !== 'ERR_MALFORMED') throw err;
+    throw cryptoError();
+  } finally {
+    wipe(contentKey);
+  }
+  const { jws, claims, attachments } = opened;
+
+  const matches =
+    claims.pid === header.id &&
+    claims.iss === header.sender.unit &&
+    claims.dev === header.sender.device &&
+    claims.iss === senderDevice.unit &&
+    sameList(
+      claims.rcp,
+      header.recipients.map((r) => r.device),
+    ) &&
+    sameList(claims.aud, uniqueUnits(header.recipients));
+  if (!matches)
+    throw new BryggaError(
+      'ERR_CLAIMS_MISMATCH',
+      'the signed packet does not match the envelope it arrived in',
+    );
+  return { envelope, claims, jws, hash: packetHash(jws), attachments };
+}

@@ -1,0 +1,101 @@
+/**
+ * Brygga client SDK: the public API, named one export at a time. Everything not listed here is
+ * internal and may change without notice.
+ */
+
+export { fromBase64url, type Rng, toBase64url } from './crypto/bytes.js';
+export { decodeCompact, type GeneralJws, type JwsHeader, signCompact, verifyCompact } from './crypto/jws.js';
+export {
+  DEFAULT_SCRYPT,
+  decryptKey,
+  decryptSigningKey,
+  encryptKey,
+  type KeyFile,
+  readKeyFile,
+  type ScryptParams,
+  serializeKeyFile,
+} from './crypto/key-file.js';
+export {
+  HpkeKeyPair,
+  HpkePublicKey,
+  type KeyAlgorithm,
+  keyId,
+  SigningKeyPair,
+  SigningPublicKey,
+  safetyNumber,
+} from './crypto/keys.js';
+export {
+  type AdmittedCases,
+  AGREEMENT_TYP,
+  Agreement,
+  type AgreementTerms,
+  type CatalogueService,
+  type Municipality,
+  type Party,
+} from './directory/agreement.js';
+export {
+  type DeviceRecord,
+  Directory,
+  type HpkeKeyRecord,
+  type RecipientDevice,
+} from './directory/directory.js';
+export {
+  DEVICE_TYP,
+  type DeviceClaims,
+  enrolDevice,
+  HPKE_KEY_TYP,
+  type HpkeKeyClaims,
+  parseStatement,
+  publishHpkeKey,
+  REVOCATION_TYP,
+  type RevocationClaims,
+  revokeDevice,
+  type Statement,
+} from './directory/statements.js';
+export {
+  ENVELOPE_VERSION,
+  Envelope,
+  type EnvelopeHeader,
+  type HeaderRecipient,
+  MAX_RECIPIENTS,
+} from './envelope/envelope.js';
+export { type AttachmentMeta, PACKET_TYP, type PacketClaims } from './envelope/packet.js';
+export {
+  type Attachment,
+  type OpenedPacket,
+  type OpenInput,
+  openPacket,
+  packetHash,
+  type ReceivingDevice,
+  type SealedPacket,
+  type SealInput,
+  sealPacket,
+} from './envelope/seal.js';
+export { BryggaError, type ErrorCode, isBryggaError } from './errors.js';
+export {
+  type DirectoryListing,
+  ENVELOPE_MEDIA_TYPE,
+  type FetchFunction,
+  type InboxItem,
+  type InboxNotice,
+  type InboxOptions,
+  type InboxPacket,
+  type InboxPage,
+  PROBLEM_TYPE_PREFIX,
+  type Problem,
+  RelayClient,
+  type RelayClientOptions,
+  RelayError,
+  type RelayEvent,
+  type RelayHealth,
+  type SubmitReceipt,
+} from './transport/relay-client.js';
+export {
+  createRelayToken,
+  MAX_RELAY_TOKEN_LIFETIME_SECONDS,
+  RELAY_TOKEN_TYP,
+  type RelayTokenClaims,
+  type RelayTokenOptions,
+} from './transport/relay-token.js';
+export { KID_PATTERN } from './directory/validate.js';
+export { PACKET_ID_PATTERN } from './envelope/envelope.js';

@@ -1,0 +1,462 @@
+/**
+ * The relay client (PROTOCOL.md §8–9): a thin, fetch-based wrapper over the relay's HTTP API
+ * (schemas/openapi.json). It authenticates every call with a fresh single-use token
+ * ({@link createRelayToken}) and turns every `application/problem+json` refusal into a
+ * {@link RelayError}.
+ *
+ * The relay is trusted for availability only: what this client returns is as the relay said it.
+ * Directory statements must be verified by a {@link Directory} ({@link RelayClient.syncDirectory} does
+ * so) and packets opened with `openPacket`, which checks every signature.
+ */
+import { BryggaError } from '../errors.js';
+import type { Rng } from '../crypto/bytes.js';
+import type { GeneralJws } from '../crypto/jws.js';
+import type { SigningKeyPair } from '../crypto/keys.js';
+import { Agreement } from '../directory/agreement.js';
+import type { Directory } from '../directory/directory.js';
+import { Envelope } from '../envelope/envelope.js';
+import { createRelayToken } from './relay-token.js';
+
+/** Media type of envelope bodies. */
+export const ENVELOPE_MEDIA_TYPE = 'application/vnd.brygga.envelope';
+
+/** Prefix of every problem type the relay sends. */
+export const PROBLEM_TYPE_PREFIX = 'urn:brygga:problem:';
+
+/** An RFC 9457 problem document as the relay sends it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+}
+
+/**
+ * A refusal by the relay (code `ERR_RELAY`). `status` is the HTTP status (0 when the relay could not
+ * be reached); `problemType` the stable problem type, such as `urn:brygga:problem:token-replayed`.
+ */
+export class RelayError extends BryggaError {
+  readonly status: number;
+  readonly problemType: string;
+
+  constructor(status: number, problemType: string, detail: string, options?: { cause?: unknown }) {
+    super('ERR_RELAY', `relay: ${detail} (${problemType}, HTTP ${status})`, options);
+    this.status = status;
+    this.problemType = problemType;
+  }
+
+  /** The short problem code (`token-replayed` for `urn:brygga:problem:token-replayed`). */
+  get problemCode(): string {
+    return this.problemType.startsWith(PROBLEM_TYPE_PREFIX)
+      ? this.problemType.slice(PROBLEM_TYPE_PREFIX.length)
+      : this.problemType;
+  }
+}
+
+/** The fetch function the client uses (the global one by default). */
+export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Options of a {@link RelayClient}. */
+export interface RelayClientOptions {
+  /** The relay's base URL, e.g. `https://brygga.example.se` (without `/v1`). */
+  baseUrl: string;
+  /** The device's signing key; needed for every call except health, directory and statements. */
+  key?: SigningKeyPair;
+  /** The token audience: the relay's public URL. Defaults to `baseUrl`. */
+  audience?: string;
+  fetch?: FetchFunction;
+  /** Clock for token timestamps. */
+  now?: () => Date;
+  rng?: Rng;
+}
+
+/** `GET /v1/health`. */
+export interface RelayHealth {
+  status: 'ok';
+  database: 'sqlite' | 'postgres';
+}
+
+/** One page of `GET /v1/directory`. */
+export interface DirectoryListing {
+  /** Every installed agreement, oldest first (general JWS documents). */
+  agreements: GeneralJws[];
+  /** Statements after the requested sequence number, in the order the relay accepted them. */
+  statements: { seq: number; jws: string }[];
+  /** The sequence number of the newest statement (0 when there is none). */
+  latest: number;
+}
+
+/** The relay's answer to a submission: the packet is committed. */
+export interface SubmitReceipt {
+  id: string;
+  /** base64url SHA-256 of the envelope bytes. */
+  digest: string;
+  receivedAt: string;
+  expiresAt: string;
+  /** False when the same packet had already been accepted (HTTP 200 instead of 201). */
+  created: boolean;
+}
+
+/** A packet waiting in the inbox. */
+export interface InboxPacket {
+  kind: 'packet';
+  id: string;
+  sender: { unit: string; device: string };
+  size: number;
+  receivedAt: string;
+  expiresAt: string;
+}
+
+/** A notice in the inbox: a packet this device sent expired before a recipient device acknowledged it. */
+export interface InboxNotice {
+  kind: 'notice';
+  id: string;
+  type: 'expired';
+  packetId: string;
+  recipient: { unit: string; device: string };
+  expiredAt: string;
+}
+
+/** An inbox item. */
+export type InboxItem = InboxPacket | InboxNotice;
+
+/** One page of `GET /v1/inbox`. */
+export interface InboxPage {
+  items: InboxItem[];
+  /** Cursor of the next page of this listing, or null at its end. */
+  next: string | null;
+}
+
+/** Options of {@link RelayClient.inbox}. */
+export interface InboxOptions {
+  /** Cursor from the previous page of the same listing. Start every sync without one. */
+  cursor?: string;
+  /** Items per page, 1 to 500 (relay default 100). */
+  limit?: number;
+  /** Long-poll: wait up to this many seconds (at most 30) for an item when the inbox is empty. */
+  wait?: number;
+  signal?: AbortSignal;
+}
+
+/** A push event: something arrived in this device's inbox. */
+export interface RelayEvent {
+  event: 'packet' | 'notice' | 'resync';
+  /** The item id (absent for `resync`, which asks the client to list its inbox again). */
+  id?: string;
+}
+
+function malformedAnswer(what: string): never {
+  throw new BryggaError('ERR_MALFORMED', `relay answer: ${what}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A client of one relay for one device.
+ *
+ * @example
+ * const relay = new RelayClient({ baseUrl: 'https://brygga.example.se', key: deviceKey });
+ * await relay.submit(sealed.envelope.serialize());
+ * const { items } = await relay.inbox({ wait: 25 });
+ */
+export class RelayClient {
+  readonly baseUrl: string;
+  readonly audience: string;
+  readonly #key: SigningKeyPair | undefined;
+  readonly #fetch: FetchFunction;
+  readonly #now: () => Date;
+  readonly #rng: Rng | undefined;
+
+  constructor(options: RelayClientOptions) {
+    if (typeof options.baseUrl !== 'string' || !/^https?:\/\//.test(options.baseUrl)) {
+      throw new BryggaError('ERR_MALFORMED', 'the relay URL must be an http(s) URL');
+    }
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.audience = options.audience ?? this.baseUrl;
+    this.#key = options.key;
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#now = options.now ?? (() => new Date());
+    this.#rng = options.rng;
+  }
+
+  /** `GET /v1/health`: the relay is up and its database reachable. */
+  async health(): Promise<RelayHealth> {
+    const body = await this.#json('GET', '/v1/health', { auth: false });
+    if (!isObject(body) || body.status !== 'ok') malformedAnswer('health');
+    return body as unknown as RelayHealth;
+  }
+
+  /** `GET /v1/directory`: agreements and the statements after `after` (one page; see {@link syncDirectory}). */
+  async directory(after?: number): Promise<DirectoryListing> {
+    const query = after === undefined ? '' : `?after=${encodeURIComponent(String(after))}`;
+    const body = await this.#json('GET', `/v1/directory${query}`, { auth: false });
+    if (!isObject(body) || !Array.isArray(body.agreements) || !Array.isArray(body.statements)) {
+      malformedAnswer('directory');
+    }
+    if (!Number.isSafeInteger(body.latest)) malformedAnswer('directory latest');
+    for (const s of body.statements as unknown[]) {
+      if (!isObject(s) || !Number.isSafeInteger(s.seq) || typeof s.jws !== 'string') malformedAnswer('statement');
+    }
+    return body as unknown as DirectoryListing;
+  }
+
+  /**
+   * Bring `directory` up to date from the relay, verifying everything: agreement extensions must be
+   * valid successors of the pinned agreement, and every statement must verify against it. Returns the
+   * sequence number to pass as `after` next time. Throws (and applies nothing further) at the first
+   * agreement or statement that does not verify.
+   */
+  async syncDirectory(directory: Directory, after = 0): Promise<number> {
+    let cursor = after;
+    for (;;) {
+      const page = await this.directory(cursor);
+      for (const doc of page.agreements) {
+        const agreement = Agreement.deserialize(doc);
+        // Agreements before the pinned one are history this client never accepted; skip them.
+        if (agreement.terms.id !== directory.agreement.terms.id) continue;
+        if (agreement.terms.sequence <= directory.agreement.terms.sequence) continue;
+        directory.addAgreement(agreement);
+      }
+      for (const s of page.statements) {
+        if (s.seq <= cursor) malformedAnswer('statements out of order');
+        directory.apply(s.jws);
+        cursor = s.seq;
+      }
+      if (page.statements.length === 0 || cursor >= page.latest) return cursor;
+    }
+  }
+
+  /**
+   * `POST /v1/admin/agreements`: install an agreement (administrators only; `adminToken` is the relay's
+   * `BRYGGA_ADMIN_TOKEN`).
+   */
+  async installAgreement(
+    adminToken: string,
+    agreement: Agreement | GeneralJws,
+  ): Promise<{ digest: string; sequence: number; created: boolean }> {
+    const doc = agreement instanceof Agreement ? agreement.jws : agreement;
+    const res = await this.#send('POST', '/v1/admin/agreements', {
+      auth: false,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(doc),
+    });
+    const body = await this.#body(res);
+    if (!isObject(body) || typeof body.digest !== 'string' || !Number.isSafeInteger(body.sequence)) {
+      malformedAnswer('agreement installation');
+    }
+    return { digest: body.digest as string, sequence: body.sequence as number, created: res.status === 201 };
+  }
+
+  /** `POST /v1/directory/statements`: publish an enrolment, HPKE key or revocation. */
+  async submitStatement(jws: string): Promise<{ seq: number; created: boolean }> {
+    const res = await this.#send('POST', '/v1/directory/statements', {
+      auth: false,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jws }),
+    });
+    const body = await this.#body(res);
+    if (!isObject(body) || !Number.isSafeInteger(body.seq)) malformedAnswer('statement receipt');
+    return { seq: body.seq as number, created: res.status === 201 };
+  }
+
+  /**
+   * `POST /v1/packets`: submit a sealed envelope. Resolves once the relay has committed it; submitting
+   * the same bytes again is safe and gives the same receipt.
+   */
+  async submit(envelope: Uint8Array | Envelope): Promise<SubmitReceipt> {
+    const bytes = envelope instanceof Envelope ? envelope.serialize() : envelope;
+    const res = await this.#send('POST', '/v1/packets', {
+      auth: true,
+      headers: { 'content-type': ENVELOPE_MEDIA_TYPE },
+      body: bytes,
+    });
+    const body = await this.#body(res);
+    if (!isObject(body) || typeof body.id !== 'string' || typeof body.digest !== 'string') {
+      malformedAnswer('submit receipt');
+    }
+    return { ...(body as unknown as Omit<SubmitReceipt, 'created'>), created: res.status === 201 };
+  }
+
+  /**
+   * `GET /v1/inbox`: one page of this device's undelivered items. A cursor pages through one listing
+   * only: start every sync from the beginning, because acknowledged items disappear and, on a
+   * PostgreSQL relay, an item can commit after items listed before it.
+   */
+  async inbox(options: InboxOptions = {}): Promise<InboxPage> {
+    const params = new URLSearchParams();
+    if (options.cursor !== undefined) params.set('cursor', options.cursor);
+    if (options.limit !== undefined) params.set('limit', String(options.limit));
+    if (options.wait !== undefined) params.set('wait', String(options.wait));
+    const search = params.toString();
+    const query = search === '' ? '' : `?${search}`;
+    const body = await this.#json('GET', `/v1/inbox${query}`, { auth: true, signal: options.signal });
+    if (!isObject(body) || !Array.isArray(body.items) || (body.next !== null && typeof body.next !== 'string')) {
+      malformedAnswer('inbox');
+    }
+    for (const item of body.items as unknown[]) {
+      if (!isObject(item) || (item.kind !== 'packet' && item.kind !== 'notice') || typeof item.id !== 'string') {
+        malformedAnswer('inbox item');
+      }
+    }
+    return body as unknown as InboxPage;
+  }
+
+  /** `GET /v1/inbox/packets/{id}`: the envelope bytes of a packet addressed to this device. */
+  async fetchPacket(id: string): Promise<Uint8Array> {
+    const res = await this.#send('GET', `/v1/inbox/packets/${encodeURIComponent(id)}`, {
+      auth: true,
+      headers: { accept: ENVELOPE_MEDIA_TYPE },
+    });
+    if (!res.ok) await this.#refusal(res);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  /** `DELETE /v1/inbox/packets/{id}`: acknowledge a packet (after it was opened and stored). */
+  async ack(id: string): Promise<void> {
+    const res = await this.#send('DELETE', `/v1/inbox/packets/${encodeURIComponent(id)}`, { auth: true });
+    if (!res.ok) await this.#refusal(res);
+  }
+
+  /** `DELETE /v1/inbox/notices/{id}`: acknowledge a notice. */
+  async ackNotice(id: string): Promise<void> {
+    const res = await this.#send('DELETE', `/v1/inbox/notices/${encodeURIComponent(id)}`, { auth: true });
+    if (!res.ok) await this.#refusal(res);
+  }
+
+  /**
+   * `GET /v1/inbox/events`: push events as they happen, until `signal` aborts or the relay closes the
+   * stream. An event is a hint to list the inbox, not the item itself.
+   *
+   * @example
+   * for await (const e of relay.events(controller.signal)) if (e.event !== 'notice') await sync();
+   */
+  async *events(signal?: AbortSignal): AsyncGenerator<RelayEvent> {
+    const res = await this.#send('GET', '/v1/inbox/events', {
+      auth: true,
+      headers: { accept: 'text/event-stream' },
+      signal,
+    });
+    if (!res.ok) await this.#refusal(res);
+    if (!res.body) malformedAnswer('event stream without a body');
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder('utf-8');
+    let buffer = '';
+    let event = '';
+    let data = '';
+    const onAbort = () => {
+      reader.cancel().catch(() => {});
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (cause) {
+          if (signal?.aborted) return;
+          throw new RelayError(0, `${PROBLEM_TYPE_PREFIX}unreachable`, 'the event stream broke', { cause });
+        }
+        if (chunk.done) return;
+        buffer += decoder.decode(chunk.value, { stream: true });
+        const lines = buffer.split(/\r\n|\r|\n/);
+        buffer = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line === '') {
+            const parsed = parseEvent(event, data);
+            event = '';
+            data = '';
+            if (parsed) yield parsed;
+            continue;
+          }
+          if (line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          if (field === 'event') event = value;
+          else if (field === 'data') data = data === '' ? value : `${data}\n${value}`;
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  #token(): string {
+    if (!this.#key) throw new BryggaError('ERR_MALFORMED', 'this call needs the device key');
+    return createRelayToken(this.#key, this.audience, { now: this.#now(), rng: this.#rng });
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    opts: { auth: boolean; headers?: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal },
+  ): Promise<Response> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.auth) headers.authorization = `Bearer ${this.#token()}`;
+    const init: RequestInit = { method, headers };
+    if (opts.body !== undefined) init.body = opts.body as BodyInit;
+    if (opts.signal) init.signal = opts.signal;
+    try {
+      return await this.#fetch(`${this.baseUrl}${path}`, init);
+    } catch (cause) {
+      if (opts.signal?.aborted) throw cause;
+      throw new RelayError(0, `${PROBLEM_TYPE_PREFIX}unreachable`, 'the relay could not be reached', { cause });
+    }
+  }
+
+  async #json(
+    method: string,
+    path: string,
+    opts: { auth: boolean; signal?: AbortSignal | undefined },
+  ): Promise<unknown> {
+    const res = await this.#send(method, path, {
+      auth: opts.auth,
+      headers: { accept: 'application/json' },
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    return this.#body(res);
+  }
+
+  async #body(res: Response): Promise<unknown> {
+    if (!res.ok) await this.#refusal(res);
+    try {
+      return await res.json();
+    } catch (cause) {
+      throw new BryggaError('ERR_MALFORMED', 'relay answer is not JSON', { cause });
+    }
+  }
+
+  async #refusal(res: Response): Promise<never> {
+    let type = 'about:blank';
+    let detail = res.statusText || 'request refused';
+    if ((res.headers.get('content-type') ?? '').startsWith('application/problem+json')) {
+      try {
+        const p = (await res.json()) as unknown;
+        if (isObject(p)) {
+          if (typeof p.type === 'string') type = p.type;
+          if (typeof p.detail === 'string') detail = p.detail;
+        }
+      } catch {
+        // The status alone still says what happened.
+      }
+    } else {
+      await res.body?.cancel().catch(() => {});
+    }
+    throw new RelayError(res.status, type, detail);
+  }
+}
+
+function parseEvent(event: string, data: string): RelayEvent | undefined {
+  if (event !== 'packet' && event !== 'notice' && event !== 'resync') return undefined;
+  if (event === 'resync') return { event };
+  try {
+    const parsed = JSON.parse(data) as unknown;
+    if (isObject(parsed) && typeof parsed.id === 'string') return { event, id: parsed.id };
+  } catch {
+    // An event we cannot read is skipped: the next listing will show the item anyway.
+  }
+  return undefined;
+}
