@@ -1,0 +1,15 @@
+/**
+ * `npm run bench`: every benchmark in turn. Benchmarks print figures; they never fail on a time.
+ * Pass names to run some only: `npm run bench -- envelope`.
+ */
+import { runEnvelopeBench } from './envelope-bench.js';
+
+const benches: Record<string, () => Promise<void>> = {
+  envelope: runEnvelopeBench,
+};
+
+const wanted = process.argv.slice(2);
+for (const [name, run] of Object.entries(benches)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  await run();
+}
