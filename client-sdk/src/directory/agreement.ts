@@ -149,11 +149,14 @@ export class Agreement {
   readonly terms: AgreementTerms;
   /** base64url SHA-256 of the signed payload bytes: the agreement's identity. */
   readonly digest: string;
+  /** Root keys by unit, parsed once: decoding and checking an Ed25519 point is not free. */
+  readonly #roots: Map<string, SigningPublicKey>;
 
   private constructor(jws: GeneralJws, terms: AgreementTerms, digest: string) {
     this.jws = jws;
     this.terms = terms;
     this.digest = digest;
+    this.#roots = new Map(terms.parties.map((p) => [p.unit, SigningPublicKey.deserialize(p.rootKey)]));
   }
 
   /** A new, unsigned agreement document with these terms. */
@@ -220,7 +223,7 @@ export class Agreement {
   /** Parties that have not signed yet. */
   missingSignatures(): Party[] {
     const signed = new Set(this.signers());
-    return this.terms.parties.filter((p) => !signed.has(SigningPublicKey.deserialize(p.rootKey).kid));
+    return this.terms.parties.filter((p) => !signed.has(this.#roots.get(p.unit)!.kid));
   }
 
   /**
@@ -256,8 +259,7 @@ export class Agreement {
 
   /** The root key of `unit`, or undefined if the unit is not a party. */
   rootKeyOf(unit: string): SigningPublicKey | undefined {
-    const p = this.terms.parties.find((x) => x.unit === unit);
-    return p ? SigningPublicKey.deserialize(p.rootKey) : undefined;
+    return this.#roots.get(unit);
   }
 
   /** The municipality of `unit`. */
