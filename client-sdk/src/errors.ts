@@ -31,7 +31,62 @@ export type ErrorCode =
   /** A limit (size, count) was exceeded. */
   | 'ERR_LIMIT'
   /** The relay refused a request (see `RelayError`: HTTP status and problem type). */
-  | 'ERR_RELAY';
+  | 'ERR_RELAY'
+  // Workflow rules (issue 4; PROTOCOL.md §12–17). Each names the rule that refused.
+  /** Personal data without a consent attestation in the case (and no recorded legal basis). */
+  | 'ERR_CONSENT_MISSING'
+  /** Personal data relying on consent after the consent was withdrawn. */
+  | 'ERR_CONSENT_WITHDRAWN'
+  /** A consent that does not cover the recipient, the case, the police, or was not given by the home unit. */
+  | 'ERR_CONSENT_SCOPE'
+  /** Personal data relying on a consent outside its validity period. */
+  | 'ERR_CONSENT_EXPIRED'
+  /** A referral without approved police consultation (samråd) in both municipalities. */
+  | 'ERR_POLICE_CONSULTATION_MISSING'
+  /** A referral without an assessment that the person is motivated to change. */
+  | 'ERR_MOTIVATION_MISSING'
+  /** A referral of a person responsible for children. */
+  | 'ERR_CHILDREN_RESPONSIBILITY'
+  /** A referral whose temporary housing is not arranged by the home municipality. */
+  | 'ERR_HOUSING_NOT_ARRANGED'
+  /** A referral of a category (avhoppare, skyddsärende) the agreement does not admit. */
+  | 'ERR_CATEGORY_NOT_ADMITTED'
+  /** A referral at a threat level the agreement does not admit. */
+  | 'ERR_THREAT_LEVEL_NOT_ADMITTED'
+  /** A service that is not in the agreement's catalogue (insatskatalog). */
+  | 'ERR_SERVICE_NOT_IN_CATALOGUE'
+  /** Costs reported for a service that is not in the case's implementation plan. */
+  | 'ERR_SERVICE_NOT_IN_PLAN'
+  /** A referral or plan outside the period of every accepted agreement. */
+  | 'ERR_OUTSIDE_PERIOD'
+  /** A referral beyond a municipality's outgoing or incoming quota. */
+  | 'ERR_QUOTA_EXCEEDED'
+  /** A quota claim or release that does not verify, or does not commit to its case. */
+  | 'ERR_QUOTA_CLAIM'
+  /** A packet the case workflow does not allow in the case's current state. */
+  | 'ERR_INVALID_TRANSITION'
+  /** A packet sent, signed or addressed by a unit that may not make it in this case. */
+  | 'ERR_WRONG_PARTY'
+  /** A case packet whose predecessor already has a successor (a fork of the case log). */
+  | 'ERR_CASE_FORK'
+  /** A case packet whose predecessor is unknown (a gap in the case log). */
+  | 'ERR_CASE_GAP'
+  /** A case log whose packets are out of order. */
+  | 'ERR_CASE_ORDER'
+  /** A packet of another case spliced into a case log. */
+  | 'ERR_CASE_SPLICE'
+  /** A packet that was already received or applied. */
+  | 'ERR_REPLAY'
+  /** A receipt that does not name a packet sent to its signer exactly as sent. */
+  | 'ERR_RECEIPT_MISMATCH'
+  /** A case this device does not know. */
+  | 'ERR_UNKNOWN_CASE'
+  /** A reconciliation (avstämning) whose figures differ from this unit's own records. */
+  | 'ERR_RECONCILIATION_MISMATCH'
+  /** An evidence bundle that is incomplete or inconsistent (signatures failing are ERR_CRYPTO). */
+  | 'ERR_EVIDENCE_INVALID'
+  /** The local store failed (a migration, or a database that refused a write). */
+  | 'ERR_STORE';
 
 const CRYPTO_MESSAGE = 'cryptographic verification failed';
 

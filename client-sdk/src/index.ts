@@ -52,12 +52,14 @@ export {
   revokeDevice,
   type Statement,
 } from './directory/statements.js';
+export { KID_PATTERN } from './directory/validate.js';
 export {
   ENVELOPE_VERSION,
   Envelope,
   type EnvelopeHeader,
   type HeaderRecipient,
   MAX_RECIPIENTS,
+  PACKET_ID_PATTERN,
 } from './envelope/envelope.js';
 export { type AttachmentMeta, PACKET_TYP, type PacketClaims } from './envelope/packet.js';
 export {
@@ -97,5 +99,3 @@ export {
   type RelayTokenClaims,
   type RelayTokenOptions,
 } from './transport/relay-token.js';
-export { KID_PATTERN } from './directory/validate.js';
-export { PACKET_ID_PATTERN } from './envelope/envelope.js';

@@ -26,7 +26,8 @@ export function randomBytes(length: number, rng: Rng = defaultRng): Uint8Array {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is content, not a marker to drop; otherwise two byte strings would decode alike.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** UTF-8 encode. */
 export function utf8(text: string): Uint8Array {

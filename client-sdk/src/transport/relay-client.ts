@@ -8,13 +8,14 @@
  * Directory statements must be verified by a {@link Directory} ({@link RelayClient.syncDirectory} does
  * so) and packets opened with `openPacket`, which checks every signature.
  */
-import { BryggaError } from '../errors.js';
+
 import type { Rng } from '../crypto/bytes.js';
 import type { GeneralJws } from '../crypto/jws.js';
 import type { SigningKeyPair } from '../crypto/keys.js';
 import { Agreement } from '../directory/agreement.js';
 import type { Directory } from '../directory/directory.js';
 import { Envelope } from '../envelope/envelope.js';
+import { BryggaError } from '../errors.js';
 import { createRelayToken } from './relay-token.js';
 
 /** Media type of envelope bodies. */
@@ -197,7 +198,8 @@ export class RelayClient {
     }
     if (!Number.isSafeInteger(body.latest)) malformedAnswer('directory latest');
     for (const s of body.statements as unknown[]) {
-      if (!isObject(s) || !Number.isSafeInteger(s.seq) || typeof s.jws !== 'string') malformedAnswer('statement');
+      if (!isObject(s) || !Number.isSafeInteger(s.seq) || typeof s.jws !== 'string')
+        malformedAnswer('statement');
     }
     return body as unknown as DirectoryListing;
   }
@@ -292,11 +294,19 @@ export class RelayClient {
     const search = params.toString();
     const query = search === '' ? '' : `?${search}`;
     const body = await this.#json('GET', `/v1/inbox${query}`, { auth: true, signal: options.signal });
-    if (!isObject(body) || !Array.isArray(body.items) || (body.next !== null && typeof body.next !== 'string')) {
+    if (
+      !isObject(body) ||
+      !Array.isArray(body.items) ||
+      (body.next !== null && typeof body.next !== 'string')
+    ) {
       malformedAnswer('inbox');
     }
     for (const item of body.items as unknown[]) {
-      if (!isObject(item) || (item.kind !== 'packet' && item.kind !== 'notice') || typeof item.id !== 'string') {
+      if (
+        !isObject(item) ||
+        (item.kind !== 'packet' && item.kind !== 'notice') ||
+        typeof item.id !== 'string'
+      ) {
         malformedAnswer('inbox item');
       }
     }
@@ -313,16 +323,27 @@ export class RelayClient {
     return new Uint8Array(await res.arrayBuffer());
   }
 
-  /** `DELETE /v1/inbox/packets/{id}`: acknowledge a packet (after it was opened and stored). */
-  async ack(id: string): Promise<void> {
-    const res = await this.#send('DELETE', `/v1/inbox/packets/${encodeURIComponent(id)}`, { auth: true });
-    if (!res.ok) await this.#refusal(res);
+  /**
+   * `DELETE /v1/inbox/packets/{id}`: acknowledge a packet (after it was opened and stored). Resolves
+   * false when it was not (or no longer) in this device's inbox, so a retried acknowledgement is harmless.
+   */
+  ack(id: string): Promise<boolean> {
+    return this.#delete(`/v1/inbox/packets/${encodeURIComponent(id)}`);
   }
 
-  /** `DELETE /v1/inbox/notices/{id}`: acknowledge a notice. */
-  async ackNotice(id: string): Promise<void> {
-    const res = await this.#send('DELETE', `/v1/inbox/notices/${encodeURIComponent(id)}`, { auth: true });
+  /** `DELETE /v1/inbox/notices/{id}`: acknowledge a notice; false when it was not in the inbox. */
+  ackNotice(id: string): Promise<boolean> {
+    return this.#delete(`/v1/inbox/notices/${encodeURIComponent(id)}`);
+  }
+
+  async #delete(path: string): Promise<boolean> {
+    const res = await this.#send('DELETE', path, { auth: true });
+    if (res.status === 404) {
+      await res.body?.cancel().catch(() => {});
+      return false;
+    }
     if (!res.ok) await this.#refusal(res);
+    return true;
   }
 
   /**
@@ -360,8 +381,10 @@ export class RelayClient {
         }
         if (chunk.done) return;
         buffer += decoder.decode(chunk.value, { stream: true });
-        const lines = buffer.split(/\r\n|\r|\n/);
-        buffer = lines.pop() ?? '';
+        // A trailing CR may be the first half of a CRLF split across chunks: wait for the next one.
+        const held = buffer.endsWith('\r') ? '\r' : '';
+        const lines = (held ? buffer.slice(0, -1) : buffer).split(/\r\n|\r|\n/);
+        buffer = (lines.pop() ?? '') + held;
         for (const line of lines) {
           if (line === '') {
             const parsed = parseEvent(event, data);
@@ -392,7 +415,12 @@ export class RelayClient {
   async #send(
     method: string,
     path: string,
-    opts: { auth: boolean; headers?: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal },
+    opts: {
+      auth: boolean;
+      headers?: Record<string, string>;
+      body?: string | Uint8Array;
+      signal?: AbortSignal;
+    },
   ): Promise<Response> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.auth) headers.authorization = `Bearer ${this.#token()}`;
@@ -403,7 +431,9 @@ export class RelayClient {
       return await this.#fetch(`${this.baseUrl}${path}`, init);
     } catch (cause) {
       if (opts.signal?.aborted) throw cause;
-      throw new RelayError(0, `${PROBLEM_TYPE_PREFIX}unreachable`, 'the relay could not be reached', { cause });
+      throw new RelayError(0, `${PROBLEM_TYPE_PREFIX}unreachable`, 'the relay could not be reached', {
+        cause,
+      });
     }
   }
 

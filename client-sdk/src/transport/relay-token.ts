@@ -7,10 +7,11 @@
  * WebCrypto, because Ed25519 in WebCrypto is not available in every browser the SDK runs in. Its
  * protected header is exactly `{"alg":"EdDSA","typ":"JWT","kid":<device kid>}`.
  */
-import { BryggaError } from '../errors.js';
-import { randomBytes, type Rng, toBase64url } from '../crypto/bytes.js';
+
+import { type Rng, randomBytes, toBase64url } from '../crypto/bytes.js';
 import { signCompact } from '../crypto/jws.js';
 import type { SigningKeyPair } from '../crypto/keys.js';
+import { BryggaError } from '../errors.js';
 
 /** The JWS `typ` of a relay token. */
 export const RELAY_TOKEN_TYP = 'JWT';
@@ -48,13 +49,20 @@ export interface RelayTokenOptions {
  * const token = createRelayToken(deviceKey, 'https://relay.example.se');
  * await fetch(url, { headers: { authorization: `Bearer ${token}` } });
  */
-export function createRelayToken(key: SigningKeyPair, audience: string, opts: RelayTokenOptions = {}): string {
+export function createRelayToken(
+  key: SigningKeyPair,
+  audience: string,
+  opts: RelayTokenOptions = {},
+): string {
   if (typeof audience !== 'string' || audience.length === 0) {
     throw new BryggaError('ERR_MALFORMED', 'the relay audience must be a non-empty string');
   }
   const lifetime = opts.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS;
   if (!Number.isSafeInteger(lifetime) || lifetime < 1 || lifetime > MAX_RELAY_TOKEN_LIFETIME_SECONDS) {
-    throw new BryggaError('ERR_MALFORMED', `token lifetime must be 1 to ${MAX_RELAY_TOKEN_LIFETIME_SECONDS} seconds`);
+    throw new BryggaError(
+      'ERR_MALFORMED',
+      `token lifetime must be 1 to ${MAX_RELAY_TOKEN_LIFETIME_SECONDS} seconds`,
+    );
   }
   const iat = Math.floor((opts.now ?? new Date()).getTime() / 1000);
   const claims: RelayTokenClaims = {

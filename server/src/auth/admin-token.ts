@@ -1,0 +1,30 @@
+/**
+ * Administrator authentication for installing agreements (issue 3, item 2): an opaque random secret
+ * configured on the relay (`BRYGGA_ADMIN_TOKEN` or a file), presented as a bearer credential and
+ * compared in constant time. Without a configured secret the endpoint is disabled.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Problem } from '../problem.js';
+import { bearerToken } from './device-token.js';
+
+/** Shortest admin secret the relay accepts at start (characters). */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/**
+ * Check an `Authorization` header against the configured admin secret. Throws 403 `admin-disabled`
+ * when none is configured and 401 `unauthorized` when it does not match.
+ */
+export function checkAdminToken(configured: string | undefined, header: string | undefined): void {
+  if (!configured) throw new Problem('admin-disabled', 'administration is disabled on this relay');
+  const presented = bearerToken(header) ?? '';
+  // Hashing first makes the comparison constant-time in the secret's length too.
+  if (!timingSafeEqual(digest(presented), digest(configured))) {
+    throw new Problem('unauthorized', 'the admin token is not valid', {
+      headers: { 'www-authenticate': 'Bearer realm="brygga-admin"' },
+    });
+  }
+}

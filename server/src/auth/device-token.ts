@@ -1,0 +1,166 @@
+/**
+ * Relay authentication (PROTOCOL.md §8; issue 3, item 3): every call but health, the OpenAPI document
+ * and the public directory carries `Authorization: Bearer <JWT>`, signed by the calling device's key.
+ *
+ * Checks, in order (each refusal a problem with a stable type):
+ * 1. The token is a compact JWS whose protected header is exactly `{alg: "EdDSA", typ: "JWT", kid}`:
+ *    no other algorithm (not `none`, not HMAC), no embedded or referenced keys (401 `unauthorized`).
+ * 2. The `kid` names an enrolled device (401 `unknown-device`) that is not revoked (403
+ *    `device-revoked`) and whose unit is still a party (403 `not-in-agreement`). The directory is public,
+ *    so saying which of these failed tells nobody anything new.
+ * 3. jose `jwtVerify` with the algorithm pinned to EdDSA, the device's public key, `iss` = the kid,
+ *    `aud` = this relay's public URL, `typ` JWT, `iat`, `exp` and `jti` required, at most five minutes old,
+ *    30 seconds of clock tolerance (401 `unauthorized`). Also `exp - iat` at most 300 seconds and a `jti`
+ *    of at least 128 bits.
+ * 4. The `jti` has never been used by this device: it is recorded under a unique key in the database,
+ *    so the refusal holds across processes and restarts (401 `token-replayed`). The record is kept until
+ *    the token could not be accepted anyway, then swept.
+ */
+import { type Directory, isBryggaError, KID_PATTERN, type SigningPublicKey } from '@brygga/client-sdk';
+import { decodeProtectedHeader, errors, importJWK, jwtVerify } from 'jose';
+import { Problem } from '../problem.js';
+
+/** Longest token lifetime accepted, `exp - iat`, and greatest age, in seconds. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 300;
+
+/** Clock skew allowed between a device and the relay, in seconds. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+
+const JTI_PATTERN = /^[A-Za-z0-9_-]{22,128}$/;
+const COMPACT_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const MAX_TOKEN_LENGTH = 4096;
+
+/** An authenticated device. */
+export interface AuthenticatedDevice {
+  kid: string;
+  unit: string;
+}
+
+/** What {@link verifyDeviceToken} needs. */
+export interface TokenCheck {
+  directory: Directory;
+  /** This relay's public URL: the only audience accepted. */
+  audience: string;
+  /** Now, in milliseconds. */
+  now: number;
+  /** Record a token id; resolves false if the device used it before. */
+  useToken: (device: string, jti: string, expiresAt: number) => Promise<boolean>;
+  /** Cache of imported device keys, by kid. */
+  keys: DeviceKeyCache;
+}
+
+const CHALLENGE = { 'www-authenticate': 'Bearer realm="brygga"' };
+
+function unauthorized(detail: string, cause?: unknown): Problem {
+  return new Problem('unauthorized', detail, { headers: CHALLENGE, cause });
+}
+
+/** Imported public keys of devices, so a key is converted once, not on every request. */
+export class DeviceKeyCache {
+  readonly #keys = new Map<string, Promise<CryptoKey>>();
+
+  /** The device's Ed25519 public key as a WebCrypto key for jose (imported as an OKP JWK). */
+  get(key: SigningPublicKey): Promise<CryptoKey> {
+    let imported = this.#keys.get(key.kid);
+    if (!imported) {
+      imported = importJWK({ kty: 'OKP', crv: 'Ed25519', x: key.serialize() }, 'EdDSA') as Promise<CryptoKey>;
+      this.#keys.set(key.kid, imported);
+    }
+    return imported;
+  }
+}
+
+function checkHeader(token: string): string {
+  if (token.length > MAX_TOKEN_LENGTH || !COMPACT_PATTERN.test(token)) {
+    throw unauthorized('the bearer token is not a compact JWS');
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch (err) {
+    throw unauthorized('the token header cannot be read', err);
+  }
+  const keys = Object.keys(header).sort().join(',');
+  if (keys !== 'alg,kid,typ' || header.alg !== 'EdDSA' || header.typ !== 'JWT') {
+    throw unauthorized('the token header must be exactly {alg: EdDSA, typ: JWT, kid}');
+  }
+  if (typeof header.kid !== 'string' || !KID_PATTERN.test(header.kid)) {
+    throw unauthorized('the token kid is not a device key id');
+  }
+  return header.kid;
+}
+
+function deviceOf(directory: Directory, kid: string): { unit: string; key: SigningPublicKey } {
+  try {
+    return directory.activeDevice(kid);
+  } catch (err) {
+    if (isBryggaError(err, 'ERR_UNKNOWN_KEY')) {
+      throw new Problem('unknown-device', 'the token is not from an enrolled device', { headers: CHALLENGE });
+    }
+    if (isBryggaError(err, 'ERR_KEY_REVOKED')) {
+      throw new Problem('device-revoked', 'the device has been revoked');
+    }
+    if (isBryggaError(err, 'ERR_NOT_IN_AGREEMENT')) {
+      throw new Problem('not-in-agreement', "the device's unit is not a party to the agreement", {
+        status: 403,
+      });
+    }
+    throw err;
+  }
+}
+
+function claimProblem(err: unknown): Problem {
+  if (err instanceof errors.JWTExpired) return unauthorized('the token has expired', err);
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    return unauthorized(`the token's "${err.claim}" claim is not acceptable`, err);
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) return unauthorized('the token algorithm is not allowed', err);
+  if (err instanceof errors.JOSEError) return unauthorized('the token does not verify', err);
+  return err instanceof Problem ? err : unauthorized('the token does not verify', err);
+}
+
+/**
+ * Verify a bearer token and consume its id. Resolves with the device; rejects with a {@link Problem}.
+ *
+ * @example const device = await verifyDeviceToken(token, { directory, audience, now, useToken, keys });
+ */
+export async function verifyDeviceToken(token: string, check: TokenCheck): Promise<AuthenticatedDevice> {
+  const kid = checkHeader(token);
+  const device = deviceOf(check.directory, kid);
+  let payload: Record<string, unknown>;
+  try {
+    const result = await jwtVerify(token, await check.keys.get(device.key), {
+      algorithms: ['EdDSA'],
+      audience: check.audience,
+      issuer: kid,
+      typ: 'JWT',
+      maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['iss', 'aud', 'jti', 'iat', 'exp'],
+      currentDate: new Date(check.now),
+    });
+    payload = result.payload as Record<string, unknown>;
+  } catch (err) {
+    throw claimProblem(err);
+  }
+  const { iat, exp, jti } = payload as { iat: number; exp: number; jti: unknown };
+  if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp) || exp - iat > MAX_TOKEN_LIFETIME_SECONDS) {
+    throw unauthorized(`a token may live at most ${MAX_TOKEN_LIFETIME_SECONDS} seconds`);
+  }
+  if (typeof jti !== 'string' || !JTI_PATTERN.test(jti)) {
+    throw unauthorized('the token jti must be at least 128 random bits, base64url');
+  }
+  // Keep the id until the token is refused on age or expiry alone.
+  const keepUntil = (Math.max(exp, iat + MAX_TOKEN_LIFETIME_SECONDS) + CLOCK_TOLERANCE_SECONDS + 1) * 1000;
+  if (!(await check.useToken(kid, jti, keepUntil))) {
+    throw new Problem('token-replayed', 'this token has been used before', { headers: CHALLENGE });
+  }
+  return { kid, unit: device.unit };
+}
+
+/** Parse an `Authorization: Bearer …` header; undefined when absent or not a bearer credential. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer ([^\s]+)$/i.exec(header.trim());
+  return match?.[1];
+}

@@ -1,0 +1,12 @@
+/** Authentication and rate limits (issue 3, items 3 and 4; PROTOCOL.md §8). */
+export { checkAdminToken, MIN_ADMIN_TOKEN_LENGTH } from './admin-token.js';
+export {
+  type AuthenticatedDevice,
+  bearerToken,
+  CLOCK_TOLERANCE_SECONDS,
+  DeviceKeyCache,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  type TokenCheck,
+  verifyDeviceToken,
+} from './device-token.js';
+export { type RateDecision, RateLimiter } from './rate-limiter.js';

@@ -1,0 +1,214 @@
+/**
+ * Relay configuration (issue 3, item 1): environment variables, each with an equivalent command-line
+ * flag (flags win). Secrets are never taken as flags (they would show in `ps`): the admin token comes
+ * from `BRYGGA_ADMIN_TOKEN` or from a file (`--admin-token-file` / `BRYGGA_ADMIN_TOKEN_FILE`).
+ *
+ * | variable | flag | default |
+ * |---|---|---|
+ * | BRYGGA_HOST | --host | 127.0.0.1 |
+ * | BRYGGA_PORT | --port | 8787 (0: any free port) |
+ * | BRYGGA_DATABASE | --database | ./data/brygga.sqlite (or a postgres:// URL) |
+ * | BRYGGA_PUBLIC_URL | --public-url | http://127.0.0.1:8787 |
+ * | BRYGGA_ADMIN_TOKEN / BRYGGA_ADMIN_TOKEN_FILE | --admin-token-file | none: admin disabled |
+ * | BRYGGA_AGREEMENT | --agreement | none |
+ * | BRYGGA_MAX_ENVELOPE_BYTES | --max-envelope-bytes | 16777216 |
+ * | BRYGGA_MAX_RECIPIENTS | --max-recipients | 64 |
+ * | BRYGGA_RATE_PER_MINUTE | --rate-per-minute | 600 |
+ * | BRYGGA_STATEMENT_RATE_PER_MINUTE | --statement-rate-per-minute | 60 |
+ * | BRYGGA_PACKET_TTL_SECONDS | --packet-ttl-seconds | 1209600 (14 days) |
+ * | BRYGGA_NOTICE_TTL_SECONDS | --notice-ttl-seconds | 7776000 (90 days) |
+ * | BRYGGA_SWEEP_SECONDS | --sweep-seconds | 60 |
+ * | BRYGGA_HEARTBEAT_SECONDS | --heartbeat-seconds | 15 |
+ * | BRYGGA_PG_POOL_SIZE | --pg-pool-size | 10 |
+ * | BRYGGA_SHUTDOWN_SECONDS | --shutdown-seconds | 10 |
+ * | BRYGGA_LOG_LEVEL | --log-level | info |
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { MIN_ADMIN_TOKEN_LENGTH } from './auth/index.js';
+import { LOG_LEVELS, type LogLevel } from './log/index.js';
+
+/** The relay's configuration. */
+export interface RelayConfig {
+  host: string;
+  port: number;
+  /** A file path, `:memory:`, or a postgres:// URL. */
+  database: string;
+  /** The relay's public URL: the audience every token must name. */
+  publicUrl: string;
+  adminToken: string | undefined;
+  /** An agreement document to install at start, if not installed yet. */
+  agreementFile: string | undefined;
+  maxEnvelopeBytes: number;
+  maxRecipients: number;
+  ratePerMinute: number;
+  statementRatePerMinute: number;
+  packetTtlSeconds: number;
+  noticeTtlSeconds: number;
+  sweepSeconds: number;
+  heartbeatSeconds: number;
+  pgPoolSize: number;
+  shutdownSeconds: number;
+  logLevel: LogLevel;
+}
+
+/** A configuration error, with a message for the administrator. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The defaults. */
+export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
+  host: '127.0.0.1',
+  port: 8787,
+  database: './data/brygga.sqlite',
+  publicUrl: 'http://127.0.0.1:8787',
+  adminToken: undefined,
+  agreementFile: undefined,
+  maxEnvelopeBytes: 16 * 1024 * 1024,
+  maxRecipients: 64,
+  ratePerMinute: 600,
+  statementRatePerMinute: 60,
+  packetTtlSeconds: 14 * 24 * 3600,
+  noticeTtlSeconds: 90 * 24 * 3600,
+  sweepSeconds: 60,
+  heartbeatSeconds: 15,
+  pgPoolSize: 10,
+  shutdownSeconds: 10,
+  logLevel: 'info',
+});
+
+type NumericKey =
+  | 'port'
+  | 'maxEnvelopeBytes'
+  | 'maxRecipients'
+  | 'ratePerMinute'
+  | 'statementRatePerMinute'
+  | 'packetTtlSeconds'
+  | 'noticeTtlSeconds'
+  | 'sweepSeconds'
+  | 'heartbeatSeconds'
+  | 'pgPoolSize'
+  | 'shutdownSeconds';
+
+const NUMBERS: Record<NumericKey, { env: string; flag: string; min: number; max: number }> = {
+  port: { env: 'BRYGGA_PORT', flag: 'port', min: 0, max: 65535 },
+  maxEnvelopeBytes: {
+    env: 'BRYGGA_MAX_ENVELOPE_BYTES',
+    flag: 'max-envelope-bytes',
+    min: 1024,
+    max: 1024 ** 3,
+  },
+  maxRecipients: { env: 'BRYGGA_MAX_RECIPIENTS', flag: 'max-recipients', min: 1, max: 64 },
+  ratePerMinute: { env: 'BRYGGA_RATE_PER_MINUTE', flag: 'rate-per-minute', min: 1, max: 1_000_000 },
+  statementRatePerMinute: {
+    env: 'BRYGGA_STATEMENT_RATE_PER_MINUTE',
+    flag: 'statement-rate-per-minute',
+    min: 1,
+    max: 1_000_000,
+  },
+  packetTtlSeconds: {
+    env: 'BRYGGA_PACKET_TTL_SECONDS',
+    flag: 'packet-ttl-seconds',
+    min: 1,
+    max: 400 * 86400,
+  },
+  noticeTtlSeconds: {
+    env: 'BRYGGA_NOTICE_TTL_SECONDS',
+    flag: 'notice-ttl-seconds',
+    min: 1,
+    max: 400 * 86400,
+  },
+  sweepSeconds: { env: 'BRYGGA_SWEEP_SECONDS', flag: 'sweep-seconds', min: 1, max: 86400 },
+  heartbeatSeconds: { env: 'BRYGGA_HEARTBEAT_SECONDS', flag: 'heartbeat-seconds', min: 1, max: 3600 },
+  pgPoolSize: { env: 'BRYGGA_PG_POOL_SIZE', flag: 'pg-pool-size', min: 1, max: 1000 },
+  shutdownSeconds: { env: 'BRYGGA_SHUTDOWN_SECONDS', flag: 'shutdown-seconds', min: 0, max: 3600 },
+};
+
+const FLAGS = {
+  host: { type: 'string' },
+  database: { type: 'string' },
+  'public-url': { type: 'string' },
+  'admin-token-file': { type: 'string' },
+  agreement: { type: 'string' },
+  'log-level': { type: 'string' },
+  ...Object.fromEntries(Object.values(NUMBERS).map((n) => [n.flag, { type: 'string' }])),
+} as const;
+
+function integer(text: string, what: string, min: number, max: number): number {
+  if (!/^\d{1,10}$/.test(text.trim())) throw new ConfigError(`${what} must be an integer`);
+  const n = Number(text.trim());
+  if (n < min || n > max) throw new ConfigError(`${what} must be between ${min} and ${max}`);
+  return n;
+}
+
+/** Environment variables as `process.env` has them. */
+export type Environment = Record<string, string | undefined>;
+
+/**
+ * Read the configuration from `argv` (flags, without the program name) and `env`. Throws
+ * {@link ConfigError} naming the setting that is wrong.
+ *
+ * @example const config = loadConfig(process.argv.slice(2), process.env);
+ */
+export function loadConfig(
+  argv: readonly string[],
+  env: Environment,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): RelayConfig {
+  let flags: Record<string, string | undefined>;
+  try {
+    flags = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false })
+      .values as Record<string, string | undefined>;
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const pick = (flag: string, name: string): string | undefined => {
+    const value = flags[flag] ?? env[name];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const config: RelayConfig = { ...DEFAULT_CONFIG };
+  config.host = pick('host', 'BRYGGA_HOST') ?? config.host;
+  config.database = pick('database', 'BRYGGA_DATABASE') ?? config.database;
+  for (const [key, spec] of Object.entries(NUMBERS) as [NumericKey, (typeof NUMBERS)[NumericKey]][]) {
+    const text = pick(spec.flag, spec.env);
+    if (text !== undefined) config[key] = integer(text, `${spec.env} (--${spec.flag})`, spec.min, spec.max);
+  }
+  const publicUrl = pick('public-url', 'BRYGGA_PUBLIC_URL');
+  if (publicUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(publicUrl);
+    } catch {
+      throw new ConfigError('BRYGGA_PUBLIC_URL must be an absolute URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new ConfigError('BRYGGA_PUBLIC_URL must be an http(s) URL');
+    }
+    config.publicUrl = publicUrl.replace(/\/+$/, '');
+  }
+  const level = pick('log-level', 'BRYGGA_LOG_LEVEL');
+  if (level !== undefined) {
+    if (!LOG_LEVELS.includes(level as LogLevel)) {
+      throw new ConfigError(`BRYGGA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+    }
+    config.logLevel = level as LogLevel;
+  }
+  const tokenFile = pick('admin-token-file', 'BRYGGA_ADMIN_TOKEN_FILE');
+  let adminToken = env.BRYGGA_ADMIN_TOKEN || undefined;
+  if (tokenFile !== undefined) {
+    try {
+      adminToken = readFile(tokenFile).trim();
+    } catch {
+      throw new ConfigError('the admin token file cannot be read');
+    }
+  }
+  if (adminToken !== undefined && (adminToken.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(adminToken))) {
+    throw new ConfigError(
+      `the admin token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces (openssl rand -base64 32)`,
+    );
+  }
+  config.adminToken = adminToken;
+  config.agreementFile = pick('agreement', 'BRYGGA_AGREEMENT');
+  return config;
+}

@@ -1,0 +1,141 @@
+/**
+ * Running the relay (issue 3, item 1): open and migrate the database, install a pre-seeded agreement,
+ * serve the app with @hono/node-server, sweep expired items, and shut down gracefully: stop accepting,
+ * answer waiting long-polls, close event streams, let in-flight requests finish (up to a deadline), then
+ * close the database.
+ *
+ * Used by main.ts and by tests that need a real socket (port 0 picks a free port).
+ */
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { createApp } from './app.js';
+import type { RelayConfig } from './config.js';
+import { errorFields, Logger } from './log/index.js';
+import type { RelayEnv } from './routes/index.js';
+import {
+  createInboxNotifier,
+  type Database,
+  DirectoryStore,
+  openDatabase,
+  RelayStore,
+  Sweeper,
+} from './storage/index.js';
+
+/** A running relay. */
+export interface RunningRelay {
+  /** Where it listens, e.g. `http://127.0.0.1:8787`. */
+  url: string;
+  host: string;
+  port: number;
+  app: Hono<RelayEnv>;
+  database: Database;
+  directory: DirectoryStore;
+  store: RelayStore;
+  sweeper: Sweeper;
+  /** Graceful shutdown; resolves when everything is closed. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startRelay}. */
+export interface StartOptions {
+  logger?: Logger;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+}
+
+/** Install the agreement in `path` unless it is installed already. */
+export async function installAgreementFile(
+  directory: DirectoryStore,
+  path: string,
+  logger: Logger,
+): Promise<void> {
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`the agreement file cannot be read as JSON: ${(err as Error).message}`);
+  }
+  const { created, digest, sequence } = await directory.installAgreement(document);
+  logger.info(created ? 'agreement installed' : 'agreement already installed', { digest, sequence });
+}
+
+function listen(app: Hono<RelayEnv>, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }) as Server;
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+/** Start the relay described by `config`. */
+export async function startRelay(config: RelayConfig, options: StartOptions = {}): Promise<RunningRelay> {
+  const logger = options.logger ?? new Logger({ level: config.logLevel });
+  const now = options.now ?? Date.now;
+  const database = await openDatabase(config.database, {
+    poolSize: config.pgPoolSize,
+    onPoolError: (err) => logger.warn('database connection lost', errorFields(err)),
+  });
+  const notifier = createInboxNotifier(database, logger);
+  let server: Server | undefined;
+  try {
+    await notifier.start();
+    const directory = new DirectoryStore(database, { now, logger });
+    const store = new RelayStore(database, notifier, { noticeTtlMs: config.noticeTtlSeconds * 1000 });
+    if (config.agreementFile) await installAgreementFile(directory, config.agreementFile, logger);
+    const shutdown = new AbortController();
+    const app = createApp({
+      database,
+      store,
+      directory,
+      notifier,
+      logger,
+      config,
+      now,
+      shutdown: shutdown.signal,
+    });
+    server = await listen(app, config.host, config.port);
+    const sweeper = new Sweeper(store, { now, logger, intervalMs: config.sweepSeconds * 1000 });
+    sweeper.start();
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    let closing: Promise<void> | undefined;
+    const running: RunningRelay = {
+      url: `http://${host}:${address.port}`,
+      host: address.address,
+      port: address.port,
+      app,
+      database,
+      directory,
+      store,
+      sweeper,
+      close() {
+        closing ??= (async () => {
+          const s = server!;
+          const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+          shutdown.abort();
+          const idle = setInterval(() => s.closeIdleConnections(), 50);
+          const deadline = setTimeout(() => s.closeAllConnections(), config.shutdownSeconds * 1000);
+          await closed;
+          clearInterval(idle);
+          clearTimeout(deadline);
+          await sweeper.stop();
+          await notifier.close();
+          await database.close();
+        })();
+        return closing;
+      },
+    };
+    return running;
+  } catch (err) {
+    server?.close();
+    await notifier.close().catch(() => {});
+    await database.close().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The authentication middleware (PROTOCOL.md §8): verifies the bearer token of every device call and
+ * puts the device into the request's variables. See auth/device-token.ts for the checks.
+ */
+import { createMiddleware } from 'hono/factory';
+import { bearerToken, verifyDeviceToken } from '../auth/index.js';
+import { Problem } from '../problem.js';
+import type { RelayEnv, RouteDeps } from './context.js';
+
+/** Middleware that admits only requests carrying a valid, unused device token. */
+export function authenticate(deps: RouteDeps) {
+  return createMiddleware<RelayEnv>(async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (!token) {
+      throw new Problem('unauthorized', 'a bearer token is required', {
+        headers: { 'www-authenticate': 'Bearer realm="brygga"' },
+      });
+    }
+    const directory = await deps.directory.require();
+    const device = await verifyDeviceToken(token, {
+      directory,
+      audience: deps.config.publicUrl,
+      now: deps.now(),
+      useToken: (kid, jti, expiresAt) => deps.store.useToken(kid, jti, expiresAt),
+      keys: deps.keys,
+    });
+    c.set('device', device);
+    await next();
+  });
+}
+
+/** Throw 429 (with Retry-After) when `key` has used up its allowance. */
+export function enforceRate(deps: RouteDeps, limiter: 'device' | 'address', key: string): void {
+  const decision = (limiter === 'device' ? deps.deviceLimiter : deps.addressLimiter).take(key, deps.now());
+  if (!decision.allowed) {
+    throw new Problem('rate-limited', 'too many requests; retry later', {
+      headers: { 'retry-after': String(decision.retryAfterSeconds) },
+    });
+  }
+}
+
+/** Take one of the device's waiter slots, or throw 429 when it already holds as many as allowed. */
+export function acquireWaiter(deps: RouteDeps, device: string): () => void {
+  const release = deps.waiters.acquire(device);
+  if (!release) {
+    throw new Problem('rate-limited', `at most ${deps.waiters.max} event streams and long-polls per device`, {
+      headers: { 'retry-after': '5' },
+    });
+  }
+  return release;
+}

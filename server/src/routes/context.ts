@@ -1,0 +1,63 @@
+/**
+ * What every route handler gets: the relay's services (passed in, so tests build them on any database
+ * and clock) and the per-request variables set by middleware.
+ */
+import type { Context } from 'hono';
+import type { AuthenticatedDevice, DeviceKeyCache, RateLimiter } from '../auth/index.js';
+import type { RelayConfig } from '../config.js';
+import type { Logger } from '../log/index.js';
+import type { Database, DirectoryStore, InboxNotifier, RelayStore } from '../storage/index.js';
+import type { WaiterLimit } from './waiter-limit.js';
+
+/** The relay's services, as {@link createApp} takes them. */
+export interface AppDeps {
+  database: Database;
+  store: RelayStore;
+  directory: DirectoryStore;
+  notifier: InboxNotifier;
+  logger: Logger;
+  config: Pick<
+    RelayConfig,
+    | 'publicUrl'
+    | 'adminToken'
+    | 'maxEnvelopeBytes'
+    | 'maxRecipients'
+    | 'ratePerMinute'
+    | 'statementRatePerMinute'
+    | 'packetTtlSeconds'
+    | 'heartbeatSeconds'
+  >;
+  /** The clock, in milliseconds since the epoch. */
+  now: () => number;
+  /** Aborted when the relay shuts down: long-polls answer, event streams close. */
+  shutdown: AbortSignal;
+  /** The client's network address, for per-address limits (default: the socket's remote address). */
+  clientAddress?: (c: Context) => string;
+}
+
+/** Services built once per app on top of {@link AppDeps}. */
+export interface RouteDeps extends AppDeps {
+  keys: DeviceKeyCache;
+  deviceLimiter: RateLimiter;
+  addressLimiter: RateLimiter;
+  /** Open event streams and long-polls per device. */
+  waiters: WaiterLimit;
+}
+
+/** Per-request variables. */
+export interface RelayVariables {
+  /** The authenticated device (set by the authentication middleware). */
+  device: AuthenticatedDevice;
+  /** The packet a request is about (public id), for the request log. */
+  packet: string;
+}
+
+/** The Hono environment of the relay's routes. */
+export interface RelayEnv {
+  Variables: RelayVariables;
+}
+
+/** An ISO 8601 / RFC 3339 timestamp for a millisecond time. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,19 @@
+/** `GET /v1/health` (issue 3, item 1): the relay is up and its database answers. Public. */
+import { Hono } from 'hono';
+import { errorFields } from '../log/index.js';
+import { Problem } from '../problem.js';
+import { pingDatabase } from '../storage/index.js';
+import type { RelayEnv, RouteDeps } from './context.js';
+
+/** The health route. */
+export function healthRoutes(deps: RouteDeps): Hono<RelayEnv> {
+  return new Hono<RelayEnv>().get('/health', async (c) => {
+    try {
+      await pingDatabase(deps.database);
+    } catch (err) {
+      deps.logger.warn('health check: database unreachable', errorFields(err));
+      throw new Problem('unavailable', 'the database is unreachable');
+    }
+    return c.json({ status: 'ok', database: deps.database.engine });
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * `POST /v1/packets` (issue 3, item 4; PROTOCOL.md §7.1): submit a sealed envelope.
+ *
+ * Checked before anything is stored, in this order: rate (429), media type (415), size while streaming
+ * (413), envelope structure with the SDK's `Envelope.deserialize` (400; more than 64 recipients 422),
+ * the sender named in the header is the authenticated device and its unit (403), every recipient is an
+ * active device of the unit the header names and that unit a party (422), and each recipient's key id
+ * is a currently valid HPKE key published by that device (422) (a retry of an accepted packet skips the
+ * directory checks, so it gets the same answer as the first time). Then the envelope, its digest and one
+ * delivery per recipient are committed in one transaction; 201 is sent only after the commit. The same
+ * id with the same bytes again is 200 with the same receipt; with other bytes 409.
+ */
+import { createHash } from 'node:crypto';
+import { type Directory, ENVELOPE_MEDIA_TYPE, Envelope, isBryggaError } from '@brygga/client-sdk';
+import { Hono } from 'hono';
+import { CLOCK_TOLERANCE_SECONDS } from '../auth/index.js';
+import { Problem } from '../problem.js';
+import { authenticate, enforceRate } from './authenticate.js';
+import { readBody, requireMediaType } from './body.js';
+import { isoTime, type RelayEnv, type RouteDeps } from './context.js';
+
+function checkRecipients(directory: Directory, envelope: Envelope, now: number): void {
+  const seconds = Math.floor(now / 1000);
+  for (const r of envelope.header.recipients) {
+    if (!directory.agreement.rootKeyOf(r.unit)) {
+      throw new Problem('not-in-agreement', `recipient unit ${r.unit} is not a party to the agreement`);
+    }
+    let device: { unit: string };
+    try {
+      device = directory.activeDevice(r.device);
+    } catch (err) {
+      if (isBryggaError(err, 'ERR_KEY_REVOKED')) {
+        throw new Problem('device-revoked', `recipient device ${r.device} is revoked`, { status: 422 });
+      }
+      if (isBryggaError(err, 'ERR_NOT_IN_AGREEMENT')) {
+        throw new Problem('not-in-agreement', `recipient device ${r.device} is not of a party`);
+      }
+      throw new Problem('unknown-device', `recipient device ${r.device} is not enrolled`, { status: 422 });
+    }
+    if (device.unit !== r.unit) {
+      throw new Problem('unknown-device', `recipient device ${r.device} is not a device of ${r.unit}`, {
+        status: 422,
+      });
+    }
+    const key = directory.hpkeKey(r.key);
+    if (!key || key.device !== r.device) {
+      throw new Problem('unknown-key', `recipient key ${r.key} is not published by device ${r.device}`);
+    }
+    if (key.exp <= seconds || key.nbf > seconds + CLOCK_TOLERANCE_SECONDS) {
+      throw new Problem('key-expired', `recipient key ${r.key} is not valid now`);
+    }
+  }
+}
+
+/** The packet submission route. */
+export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
+  const app = new Hono<RelayEnv>();
+  app.post('/packets', authenticate(deps), async (c) => {
+    const sender = c.get('device');
+    enforceRate(deps, 'device', sender.kid);
+    requireMediaType(c.req.header('content-type'), ENVELOPE_MEDIA_TYPE);
+    const bytes = await readBody(c.req.raw, deps.config.maxEnvelopeBytes);
+    const envelope = Envelope.deserialize(bytes);
+    const { header } = envelope;
+    c.set('packet', header.id);
+    if (header.sender.device !== sender.kid || header.sender.unit !== sender.unit) {
+      throw new Problem(
+        'forbidden',
+        'the envelope must name the authenticated device and its unit as sender',
+      );
+    }
+    if (header.recipients.length > deps.config.maxRecipients) {
+      throw new Problem('too-many-recipients', `at most ${deps.config.maxRecipients} recipient devices`);
+    }
+    const now = deps.now();
+    const digest = createHash('sha256').update(bytes).digest('base64url');
+    // A retry is answered as the first submission was, even if the directory changed since.
+    const earlier = await deps.store.receipt(header.id);
+    if (earlier && earlier.digest !== digest) {
+      throw new Problem('conflict', 'a different packet was already submitted under this id');
+    }
+    if (!earlier) checkRecipients(await deps.directory.require(), envelope, now);
+    const outcome = await deps.store.submit({
+      id: header.id,
+      digest,
+      sender: header.sender,
+      recipients: header.recipients,
+      envelope: bytes,
+      receivedAt: now,
+      expiresAt: now + deps.config.packetTtlSeconds * 1000,
+    });
+    if (outcome.status === 'conflict') {
+      throw new Problem('conflict', 'a different packet was already submitted under this id');
+    }
+    const { receipt } = outcome;
+    return c.json(
+      {
+        id: receipt.id,
+        digest: receipt.digest,
+        receivedAt: isoTime(receipt.receivedAt),
+        expiresAt: isoTime(receipt.expiresAt),
+      },
+      outcome.status === 'created' ? 201 : 200,
+    );
+  });
+  return app;
+}

@@ -1,0 +1,291 @@
+/**
+ * The relay's directory (issue 3, item 2; PROTOCOL.md §5–6): installed agreements and accepted
+ * statements in the database, and a verified SDK {@link Directory} built from them in memory.
+ *
+ * The relay verifies nothing itself: every agreement and statement goes through the SDK's `Agreement`
+ * and `Directory`, exactly as a client will verify it again. The in-memory directory is brought up to
+ * date from the database before every use (one cheap query when nothing changed), so several relay
+ * processes agree, and a revocation accepted by one process is enforced by all of them at once.
+ *
+ * Appends are serialised: on PostgreSQL under a transaction-scoped advisory lock, on SQLite by the single
+ * writer. Under that lock the directory is refreshed, the new statement verified against it and stored
+ * with the next sequence number, so sequence order is commit order and every statement was verified
+ * against all the statements before it.
+ */
+import { createHash } from 'node:crypto';
+import { Agreement, Directory, type GeneralJws, isBryggaError } from '@brygga/client-sdk';
+import { type Kysely, sql } from 'kysely';
+import type { Logger } from '../log/index.js';
+import { Problem, problemFromSdk } from '../problem.js';
+import type { Database } from './database.js';
+import type { RelaySchema } from './schema.js';
+
+/** Longest statement accepted (characters of compact JWS). */
+export const MAX_STATEMENT_LENGTH = 16 * 1024;
+
+/** Statements per page of the directory listing. */
+export const DIRECTORY_PAGE = 1000;
+
+/** A page of the public directory. */
+export interface DirectoryListing {
+  agreements: GeneralJws[];
+  statements: { seq: number; jws: string }[];
+  latest: number;
+}
+
+function hashOf(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('base64url');
+}
+
+/** Rethrow an SDK refusal as a 422 problem; anything else unchanged. */
+function refusal(err: unknown): unknown {
+  return (isBryggaError(err) && problemFromSdk(err, 422)) || err;
+}
+
+/** Stored directory plus its verified in-memory form. */
+export class DirectoryStore {
+  readonly #database: Database;
+  readonly #now: () => number;
+  readonly #logger: Logger;
+  #directory: Directory | undefined;
+  #agreementSeq = 0;
+  #statementSeq = 0;
+  #mutex: Promise<unknown> = Promise.resolve();
+  #inflight: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
+
+  constructor(database: Database, options: { now: () => number; logger: Logger }) {
+    this.#database = database;
+    this.#now = options.now;
+    this.#logger = options.logger;
+  }
+
+  /** The directory as of now (refreshed from the database), or undefined before any agreement. */
+  async current(): Promise<Directory | undefined> {
+    await this.#refresh();
+    return this.#directory;
+  }
+
+  /** The directory as of now; a 503 `agreement-missing` problem before any agreement is installed. */
+  async require(): Promise<Directory> {
+    const directory = await this.current();
+    if (!directory) throw new Problem('agreement-missing', 'no agreement has been installed on this relay');
+    return directory;
+  }
+
+  /**
+   * Install an agreement document: the first must be signed by every party; each later one must be a
+   * valid successor of the current one. Installing one already installed is a no-op (`created: false`).
+   */
+  async installAgreement(document: unknown): Promise<{ created: boolean; digest: string; sequence: number }> {
+    let agreement: Agreement;
+    try {
+      agreement = Agreement.deserialize(document as GeneralJws);
+    } catch (err) {
+      throw refusal(err);
+    }
+    const answer = { digest: agreement.digest, sequence: agreement.terms.sequence };
+    return this.#exclusive(async () => {
+      let changed = false;
+      try {
+        return await this.#database.write(async (trx) => {
+          await this.#lock(trx);
+          await this.#catchUp(trx);
+          const existing = await trx
+            .selectFrom('agreements')
+            .select('seq')
+            .where('digest', '=', agreement.digest)
+            .executeTakeFirst();
+          if (existing) return { created: false, ...answer };
+          try {
+            if (this.#directory) {
+              this.#directory.addAgreement(agreement);
+            } else {
+              this.#directory = new Directory(agreement);
+            }
+          } catch (err) {
+            throw refusal(err);
+          }
+          changed = true;
+          const seq = this.#agreementSeq + 1;
+          await trx
+            .insertInto('agreements')
+            .values({
+              seq,
+              digest: agreement.digest,
+              sequence: agreement.terms.sequence,
+              document: JSON.stringify(agreement.jws),
+              installed_at: this.#now(),
+            })
+            .execute();
+          this.#agreementSeq = seq;
+          return { created: true, ...answer };
+        });
+      } catch (err) {
+        if (changed) this.#invalidate();
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Verify and store a statement (enrolment, HPKE key, revocation). A statement already stored is a
+   * no-op (`created: false`). Refusals are 422 problems carrying the SDK's reason.
+   */
+  async addStatement(jws: string): Promise<{ created: boolean; seq: number }> {
+    if (typeof jws !== 'string' || jws.length === 0 || jws.length > MAX_STATEMENT_LENGTH) {
+      throw new Problem('malformed', 'jws must be a compact JWS string');
+    }
+    const hash = hashOf(jws);
+    const stored = await this.#database.db
+      .selectFrom('statements')
+      .select('seq')
+      .where('hash', '=', hash)
+      .executeTakeFirst();
+    if (stored) return { created: false, seq: stored.seq };
+    return this.#exclusive(async () => {
+      let changed = false;
+      try {
+        return await this.#database.write(async (trx) => {
+          await this.#lock(trx);
+          await this.#catchUp(trx);
+          const existing = await trx
+            .selectFrom('statements')
+            .select('seq')
+            .where('hash', '=', hash)
+            .executeTakeFirst();
+          if (existing) return { created: false, seq: existing.seq };
+          if (!this.#directory) {
+            throw new Problem('agreement-missing', 'no agreement has been installed on this relay');
+          }
+          try {
+            this.#directory.apply(jws);
+          } catch (err) {
+            throw refusal(err);
+          }
+          changed = true;
+          const seq = this.#statementSeq + 1;
+          await trx.insertInto('statements').values({ seq, hash, jws, accepted_at: this.#now() }).execute();
+          this.#statementSeq = seq;
+          return { created: true, seq };
+        });
+      } catch (err) {
+        if (changed) this.#invalidate();
+        throw err;
+      }
+    });
+  }
+
+  /** The public directory: every agreement, and up to {@link DIRECTORY_PAGE} statements after `after`. */
+  async listing(after: number): Promise<DirectoryListing> {
+    const db = this.#database.db;
+    const agreements = await db.selectFrom('agreements').select('document').orderBy('seq').execute();
+    const statements = await db
+      .selectFrom('statements')
+      .select(['seq', 'jws'])
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(DIRECTORY_PAGE)
+      .execute();
+    const top = await db
+      .selectFrom('statements')
+      .select((eb) => eb.fn.max('seq').as('latest'))
+      .executeTakeFirst();
+    return {
+      agreements: agreements.map((a) => JSON.parse(a.document) as GeneralJws),
+      statements,
+      latest: Number(top?.latest ?? 0),
+    };
+  }
+
+  /**
+   * Bring the in-memory directory up to date. Concurrent callers share one refresh, but every caller
+   * waits for a refresh that started after it asked, so nothing committed before the call is missed.
+   */
+  #refresh(): Promise<void> {
+    if (!this.#inflight) {
+      this.#inflight = this.#exclusive(() => this.#catchUp(this.#database.db)).finally(() => {
+        this.#inflight = undefined;
+      });
+      return this.#inflight;
+    }
+    this.#queued ??= this.#inflight
+      .catch(() => {})
+      .then(() => {
+        this.#queued = undefined;
+        return this.#refresh();
+      });
+    return this.#queued;
+  }
+
+  /** Run `fn` with the in-memory directory to itself (within this process). */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#mutex.then(fn, fn);
+    this.#mutex = run.catch(() => {});
+    return run;
+  }
+
+  async #lock(trx: Kysely<RelaySchema>): Promise<void> {
+    if (this.#database.engine !== 'postgres') return;
+    await sql`select pg_advisory_xact_lock(hashtextextended('brygga:directory:' || current_schema(), 0))`.execute(
+      trx,
+    );
+  }
+
+  #invalidate(): void {
+    this.#directory = undefined;
+    this.#agreementSeq = 0;
+    this.#statementSeq = 0;
+  }
+
+  /** Apply what the database holds beyond what memory has. Must run exclusively. */
+  async #catchUp(db: Kysely<RelaySchema>): Promise<void> {
+    const top = await sql<{ a: number | null; s: number | null }>`select
+        (select max(seq) from agreements) as a,
+        (select max(seq) from statements) as s`.execute(db);
+    const a = Number(top.rows[0]?.a ?? 0);
+    const s = Number(top.rows[0]?.s ?? 0);
+    if (a < this.#agreementSeq || s < this.#statementSeq) this.#invalidate();
+    if (a > this.#agreementSeq) {
+      const rows = await db
+        .selectFrom('agreements')
+        .select(['seq', 'document'])
+        .where('seq', '>', this.#agreementSeq)
+        .orderBy('seq')
+        .execute();
+      for (const row of rows) {
+        try {
+          const agreement = Agreement.deserialize(row.document);
+          if (this.#directory) this.#directory.addAgreement(agreement);
+          else this.#directory = new Directory(agreement);
+        } catch (err) {
+          // Stored agreements were verified when installed: this is a damaged or altered database.
+          this.#logger.error('stored agreement does not verify', { seq: row.seq });
+          this.#invalidate();
+          throw new Problem('unavailable', 'the relay directory is damaged', { cause: err });
+        }
+        this.#agreementSeq = row.seq;
+      }
+    }
+    if (!this.#directory || s <= this.#statementSeq) return;
+    const rows = await db
+      .selectFrom('statements')
+      .select(['seq', 'jws'])
+      .where('seq', '>', this.#statementSeq)
+      .orderBy('seq')
+      .execute();
+    for (const row of rows) {
+      try {
+        this.#directory.apply(row.jws);
+      } catch (err) {
+        // Possible only after an agreement extension dropped a party whose statements came before it;
+        // such a statement no longer counts, exactly as for a client rebuilding its directory.
+        this.#logger.warn('stored statement no longer applies', {
+          seq: row.seq,
+          reason: isBryggaError(err) ? err.code : 'error',
+        });
+      }
+      this.#statementSeq = row.seq;
+    }
+  }
+}

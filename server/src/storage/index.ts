@@ -1,0 +1,39 @@
+/** Storage on SQLite and PostgreSQL through Kysely (issue 3, item 6). */
+export {
+  type Database,
+  isPostgresUrl,
+  type OpenDatabaseOptions,
+  openDatabase,
+  pingDatabase,
+  type WriteTransaction,
+} from './database.js';
+export {
+  DIRECTORY_PAGE,
+  type DirectoryListing,
+  DirectoryStore,
+  MAX_STATEMENT_LENGTH,
+} from './directory-store.js';
+export type { Engine } from './engine.js';
+export { deletePacketsWithoutDeliveries, type ExpiryContext, sweepExpired } from './expiry.js';
+export { GroupCommit, type WriteJob } from './group-commit.js';
+export {
+  createInboxNotifier,
+  INBOX_CHANNEL,
+  type InboxNotifier,
+  MemoryInboxNotifier,
+  PostgresInboxNotifier,
+  type WakeListener,
+  type WakeReason,
+} from './inbox-notifier.js';
+export { migrateToLatest, migrationProvider, migrations } from './migrations/index.js';
+export {
+  type InboxEntry,
+  type NewPacket,
+  type PacketReceipt,
+  RelayStore,
+  type RelayStoreOptions,
+  type SubmitOutcome,
+  type SweepResult,
+} from './relay-store.js';
+export type { RelaySchema } from './schema.js';
+export { Sweeper } from './sweeper.js';

@@ -1,0 +1,42 @@
+/**
+ * Schema migrations (issue 3, item 1): a static list run by Kysely's `Migrator` at start. The provider is
+ * static (no directory scan), so the relay migrates the same way from source, a bundle or a test.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { Engine } from '../engine.js';
+import { initialSchema } from './initial-schema.js';
+
+/** Every migration, by name; names sort in the order they must run. */
+export function migrations(engine: Engine): Record<string, Migration> {
+  return {
+    '0001-initial-schema': initialSchema(engine),
+  };
+}
+
+/** A static migration provider for `engine`. */
+export function migrationProvider(engine: Engine): MigrationProvider {
+  return { getMigrations: async () => migrations(engine) };
+}
+
+/** Bring the database to the newest schema. Throws if a migration fails. */
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on the untyped database.
+export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables in every schema unless told which one: name the schema this
+  // connection works in (its search_path), or a relay on a fresh schema would find another schema's
+  // tables and skip creating its own.
+  let migrationTableSchema: string | undefined;
+  if (engine === 'postgres') {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+    migrationTableSchema = rows[0]?.schema;
+  }
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(engine),
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error('migration failed');
+  const failed = results?.find((r) => r.status === 'Error');
+  if (failed) throw new Error(`migration ${failed.migrationName} failed`);
+  return (results ?? []).map((r) => r.migrationName);
+}

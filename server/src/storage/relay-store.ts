@@ -1,0 +1,329 @@
+/**
+ * Packets, inboxes, token ids and expiry (issue 3, items 3 and 4) on either engine.
+ *
+ * Guarantees:
+ * - A submission is one transaction: the idempotency record, the envelope bytes and one inbox row per
+ *   recipient device, or nothing. The caller hears "created" only after commit.
+ * - A packet id is bound to one digest for as long as the packet can be delivered: the same bytes again
+ *   are a duplicate (same receipt), other bytes a conflict. The record outlives acknowledgement, so a
+ *   client retrying after every recipient acknowledged does not deliver the packet twice.
+ * - A device reads, lists and acknowledges only its own inbox rows; everything is keyed by device.
+ * - The packet row goes when its last delivery goes (acknowledged or expired). On PostgreSQL the packet
+ *   row is locked first, so two recipients acknowledging at once cannot both leave it behind; a sweep
+ *   also removes any packet left without deliveries.
+ * - Expiry (expiry.ts) turns each expired delivery into exactly one notice in the sender device's inbox.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Database } from './database.js';
+import { deletePacketsWithoutDeliveries, type SweepResult, sweepExpired } from './expiry.js';
+import type { InboxNotifier } from './inbox-notifier.js';
+
+export type { SweepResult };
+
+/** A packet to store. */
+export interface NewPacket {
+  id: string;
+  digest: string;
+  sender: { unit: string; device: string };
+  recipients: readonly { unit: string; device: string }[];
+  envelope: Uint8Array;
+  receivedAt: number;
+  expiresAt: number;
+}
+
+/** What the relay says about a stored packet. */
+export interface PacketReceipt {
+  id: string;
+  digest: string;
+  receivedAt: number;
+  expiresAt: number;
+}
+
+/** The outcome of a submission. */
+export type SubmitOutcome =
+  | { status: 'created' | 'duplicate'; receipt: PacketReceipt }
+  | { status: 'conflict' };
+
+/** An inbox row as listed. */
+export type InboxEntry =
+  | {
+      kind: 'packet';
+      seq: number;
+      id: string;
+      sender: { unit: string; device: string };
+      size: number;
+      receivedAt: number;
+      expiresAt: number;
+    }
+  | {
+      kind: 'notice';
+      seq: number;
+      id: string;
+      type: string;
+      packetId: string;
+      recipient: { unit: string; device: string };
+      expiredAt: number;
+    };
+
+/** Options of a {@link RelayStore}. */
+export interface RelayStoreOptions {
+  /** How long an expiry notice waits for its device, in milliseconds. */
+  noticeTtlMs: number;
+  /** Source of notice ids (tests pass a deterministic one). */
+  newId?: () => string;
+  /** Rows handled per sweep transaction. */
+  sweepBatch?: number;
+}
+
+/** Both drivers bind a Buffer as a blob; a view shares the bytes instead of copying them. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function randomId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** The relay's packet and inbox storage. */
+export class RelayStore {
+  readonly #database: Database;
+  readonly #notifier: InboxNotifier;
+  readonly #noticeTtlMs: number;
+  readonly #newId: () => string;
+  readonly #sweepBatch: number;
+
+  constructor(database: Database, notifier: InboxNotifier, options: RelayStoreOptions) {
+    this.#database = database;
+    this.#notifier = notifier;
+    this.#noticeTtlMs = options.noticeTtlMs;
+    this.#newId = options.newId ?? randomId;
+    this.#sweepBatch = options.sweepBatch ?? 500;
+  }
+
+  get #pg(): boolean {
+    return this.#database.engine === 'postgres';
+  }
+
+  /** Store a packet and its deliveries in one transaction (see the module header). */
+  async submit(packet: NewPacket): Promise<SubmitOutcome> {
+    const devices = packet.recipients.map((r) => r.device);
+    const outcome = await this.#database.write(async (trx): Promise<SubmitOutcome> => {
+      const inserted = await trx
+        .insertInto('submissions')
+        .values({
+          id: packet.id,
+          digest: packet.digest,
+          received_at: packet.receivedAt,
+          expires_at: packet.expiresAt,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) {
+        const existing = await trx
+          .selectFrom('submissions')
+          .selectAll()
+          .where('id', '=', packet.id)
+          .executeTakeFirstOrThrow();
+        if (existing.digest !== packet.digest) return { status: 'conflict' };
+        return {
+          status: 'duplicate',
+          receipt: {
+            id: existing.id,
+            digest: existing.digest,
+            receivedAt: existing.received_at,
+            expiresAt: existing.expires_at,
+          },
+        };
+      }
+      await trx
+        .insertInto('packets')
+        .values({
+          id: packet.id,
+          digest: packet.digest,
+          sender_unit: packet.sender.unit,
+          sender_device: packet.sender.device,
+          size: packet.envelope.length,
+          envelope: asBuffer(packet.envelope),
+          received_at: packet.receivedAt,
+          expires_at: packet.expiresAt,
+        })
+        .execute();
+      await trx
+        .insertInto('inbox')
+        .values(
+          packet.recipients.map((r) => ({
+            device: r.device,
+            unit: r.unit,
+            kind: 'packet' as const,
+            item_id: packet.id,
+            packet_id: packet.id,
+            notice_type: null,
+            recipient_unit: null,
+            recipient_device: null,
+            created_at: packet.receivedAt,
+            expires_at: packet.expiresAt,
+          })),
+        )
+        .execute();
+      await this.#notifier.inTransaction(trx, devices);
+      return {
+        status: 'created',
+        receipt: {
+          id: packet.id,
+          digest: packet.digest,
+          receivedAt: packet.receivedAt,
+          expiresAt: packet.expiresAt,
+        },
+      };
+    });
+    if (outcome.status === 'created') this.#notifier.afterCommit(devices);
+    return outcome;
+  }
+
+  /** The receipt of an accepted packet id, while its idempotency record is kept. */
+  async receipt(id: string): Promise<PacketReceipt | undefined> {
+    const row = await this.#database.db
+      .selectFrom('submissions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && { id: row.id, digest: row.digest, receivedAt: row.received_at, expiresAt: row.expires_at };
+  }
+
+  /**
+   * Items of `device`'s inbox after `after` (a listing position), oldest first, leaving out items whose
+   * time has passed but that the sweeper has not reached yet. Returns one more than `limit` if there is.
+   */
+  async list(device: string, options: { after: number; limit: number; now: number }): Promise<InboxEntry[]> {
+    const rows = await this.#database.db
+      .selectFrom('inbox as i')
+      .leftJoin('packets as p', (join) => join.onRef('p.id', '=', 'i.packet_id').on('i.kind', '=', 'packet'))
+      .select([
+        'i.seq',
+        'i.kind',
+        'i.item_id',
+        'i.packet_id',
+        'i.notice_type',
+        'i.recipient_unit',
+        'i.recipient_device',
+        'i.created_at',
+        'i.expires_at',
+        'p.sender_unit',
+        'p.sender_device',
+        'p.size',
+      ])
+      .where('i.device', '=', device)
+      .where('i.seq', '>', options.after)
+      .where('i.expires_at', '>', options.now)
+      .orderBy('i.seq')
+      .limit(options.limit + 1)
+      .execute();
+    const out: InboxEntry[] = [];
+    for (const r of rows) {
+      if (r.kind === 'packet') {
+        if (r.sender_unit === null || r.sender_device === null || r.size === null) continue;
+        out.push({
+          kind: 'packet',
+          seq: r.seq,
+          id: r.item_id,
+          sender: { unit: r.sender_unit, device: r.sender_device },
+          size: r.size,
+          receivedAt: r.created_at,
+          expiresAt: r.expires_at,
+        });
+      } else {
+        out.push({
+          kind: 'notice',
+          seq: r.seq,
+          id: r.item_id,
+          type: r.notice_type ?? 'expired',
+          packetId: r.packet_id,
+          recipient: { unit: r.recipient_unit ?? '', device: r.recipient_device ?? '' },
+          expiredAt: r.created_at,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The envelope bytes of packet `id`, only if `device` has an unexpired delivery of it. */
+  async envelope(device: string, id: string, now: number): Promise<Uint8Array | undefined> {
+    const row = await this.#database.db
+      .selectFrom('inbox as i')
+      .innerJoin('packets as p', 'p.id', 'i.packet_id')
+      .select('p.envelope')
+      .where('i.device', '=', device)
+      .where('i.kind', '=', 'packet')
+      .where('i.item_id', '=', id)
+      .where('i.expires_at', '>', now)
+      .executeTakeFirst();
+    return row?.envelope;
+  }
+
+  /**
+   * Acknowledge packet `id` for `device`: its delivery goes, and the packet with it when it was the
+   * last. False if `device` had no delivery of it.
+   */
+  acknowledgePacket(device: string, id: string): Promise<boolean> {
+    return this.#database.write(async (trx) => {
+      if (this.#pg) {
+        // Lock order everywhere: packet row, then inbox rows.
+        await trx.selectFrom('packets').select('id').where('id', '=', id).forUpdate().execute();
+      }
+      const deleted = await trx
+        .deleteFrom('inbox')
+        .where('device', '=', device)
+        .where('kind', '=', 'packet')
+        .where('item_id', '=', id)
+        .executeTakeFirst();
+      if (Number(deleted.numDeletedRows) === 0) return false;
+      await deletePacketsWithoutDeliveries(trx, [id]);
+      return true;
+    });
+  }
+
+  /** Acknowledge notice `id` for `device`. False if `device` has no such notice. */
+  acknowledgeNotice(device: string, id: string): Promise<boolean> {
+    return this.#database.write(async (trx) => {
+      const deleted = await trx
+        .deleteFrom('inbox')
+        .where('device', '=', device)
+        .where('kind', '=', 'notice')
+        .where('item_id', '=', id)
+        .executeTakeFirst();
+      return Number(deleted.numDeletedRows) > 0;
+    });
+  }
+
+  /** Record token id `jti` of `device`; false if it was already recorded (a replay). */
+  useToken(device: string, jti: string, expiresAt: number): Promise<boolean> {
+    return this.#database.write(async (trx) => {
+      const row = await trx
+        .insertInto('tokens')
+        .values({ device, jti, expires_at: expiresAt })
+        .onConflict((oc) => oc.columns(['device', 'jti']).doNothing())
+        .returning('jti')
+        .executeTakeFirst();
+      return row !== undefined;
+    });
+  }
+
+  /**
+   * One sweep at `now`: expire deliveries (a notice to each sender device), drop expired notices,
+   * token ids, idempotency records and packets left without deliveries. Safe to run in several
+   * processes at once. See expiry.ts.
+   */
+  sweep(now: number): Promise<SweepResult> {
+    return sweepExpired(
+      {
+        database: this.#database,
+        notifier: this.#notifier,
+        newId: this.#newId,
+        noticeTtlMs: this.#noticeTtlMs,
+        batch: this.#sweepBatch,
+      },
+      now,
+    );
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The relay's tables (issue 3, item 6), identical on SQLite and PostgreSQL: bytes as BLOB / bytea,
+ * times as integer milliseconds since the epoch, generated sequence numbers as integers.
+ *
+ * - `agreements`: installed agreement documents, in installation order.
+ * - `statements`: accepted directory statements; `seq` is assigned under the directory lock, so it is
+ *   also the commit order (clients apply statements in this order).
+ * - `submissions`: the idempotency record of every accepted packet id, kept until the packet expires,
+ *   so that a retried submission is recognised even after every recipient has acknowledged.
+ * - `packets`: envelope bytes, until every recipient device has acknowledged or the packet expired.
+ * - `inbox`: one row per item waiting for a device: a packet delivery or an expiry notice.
+ * - `tokens`: relay token ids already used, until they could no longer be accepted anyway.
+ */
+import type { Generated } from 'kysely';
+
+export interface AgreementsTable {
+  /** Installation order, 1, 2, … */
+  seq: number;
+  digest: string;
+  /** The agreement's own `sequence` term. */
+  sequence: number;
+  /** The general JWS document as JSON text, exactly as installed. */
+  document: string;
+  installed_at: number;
+}
+
+export interface StatementsTable {
+  seq: number;
+  /** base64url SHA-256 of the compact JWS. */
+  hash: string;
+  jws: string;
+  accepted_at: number;
+}
+
+export interface SubmissionsTable {
+  id: string;
+  digest: string;
+  received_at: number;
+  expires_at: number;
+}
+
+export interface PacketsTable {
+  id: string;
+  /** base64url SHA-256 of the envelope bytes. */
+  digest: string;
+  sender_unit: string;
+  sender_device: string;
+  size: number;
+  envelope: Uint8Array;
+  received_at: number;
+  expires_at: number;
+}
+
+/** The kinds of inbox item. */
+export type InboxKind = 'packet' | 'notice';
+
+export interface InboxTable {
+  seq: Generated<number>;
+  /** The device whose inbox this is, and its unit. */
+  device: string;
+  unit: string;
+  kind: InboxKind;
+  /** The packet id for a delivery, the notice id for a notice. */
+  item_id: string;
+  /** The packet the item is about. */
+  packet_id: string;
+  /** Notices only: what happened (`expired`). */
+  notice_type: string | null;
+  /** Notices only: the recipient device whose delivery expired. */
+  recipient_unit: string | null;
+  recipient_device: string | null;
+  /** Receipt of the packet, or the moment the delivery expired (notices). */
+  created_at: number;
+  expires_at: number;
+}
+
+export interface TokensTable {
+  device: string;
+  jti: string;
+  expires_at: number;
+}
+
+/** The relay database. */
+export interface RelaySchema {
+  agreements: AgreementsTable;
+  statements: StatementsTable;
+  submissions: SubmissionsTable;
+  packets: PacketsTable;
+  inbox: InboxTable;
+  tokens: TokensTable;
+}

@@ -1,0 +1,212 @@
+/**
+ * Relay authentication (issue 3, items 3 and 8; PROTOCOL.md §8): every bad token is refused with the
+ * right status and problem type, and a refused token leaves nothing behind. Runs on both engines.
+ */
+import { createHmac } from 'node:crypto';
+import {
+  createRelayToken,
+  SigningKeyPair as Keys,
+  revokeDevice,
+  type SigningKeyPair,
+} from '@brygga/client-sdk';
+import { createApp } from '@brygga/server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ENGINES } from '../support/databases.js';
+import { AUDIENCE, problemOf, startTestRelay, type TestRelay } from '../support/relay.js';
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A token with any header and claims, signed (Ed25519) by `key`. */
+function forge(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  key: SigningKeyPair,
+): string {
+  const input = `${b64(header)}.${b64(claims)}`;
+  return `${input}.${Buffer.from(key.sign(new TextEncoder().encode(input))).toString('base64url')}`;
+}
+
+describe.each(ENGINES)('authentication on %s', (engine) => {
+  let relay: TestRelay;
+  afterEach(async () => {
+    await relay?.close();
+  });
+
+  const inbox = (authorization?: string) =>
+    relay.request('/v1/inbox', { headers: authorization === undefined ? {} : { authorization } });
+
+  /** Refused with `status` and `type`, and no token id (or anything else) stored. */
+  async function refused(authorization: string | undefined, status: number, type: string): Promise<void> {
+    const before = await relay.rows();
+    expect(await problemOf(await inbox(authorization))).toMatchObject({ status, type });
+    expect(await relay.rows()).toEqual(before);
+  }
+
+  function claims(device: SigningKeyPair, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    const iat = Math.floor(relay.clock.now / 1000);
+    return {
+      iss: device.kid,
+      aud: AUDIENCE,
+      iat,
+      exp: iat + 60,
+      jti: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url'),
+      ...overrides,
+    };
+  }
+
+  it('admits a fresh token of an enrolled device, once', async () => {
+    relay = await startTestRelay(engine);
+    const device = relay.world.devices.malmo;
+    const token = relay.token(device);
+    const ok = await inbox(`Bearer ${token}`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ items: [], next: null });
+    expect((await inbox(`bearer ${relay.token(device)}`)).status).toBe(200);
+    // The same token again: replay.
+    await refused(`Bearer ${token}`, 401, 'token-replayed');
+    // The SDK client makes a fresh token for every call.
+    const client = relay.client(device);
+    expect((await client.inbox()).items).toEqual([]);
+    expect((await client.inbox()).items).toEqual([]);
+  });
+
+  it('refuses a replay seen by another relay process on the same database', async () => {
+    relay = await startTestRelay(engine);
+    const other = createApp({ ...relay.deps });
+    const token = relay.token(relay.world.devices['goteborg-nordost']);
+    expect(
+      (await other.request(`${AUDIENCE}/v1/inbox`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(200);
+    expect(await problemOf(await inbox(`Bearer ${token}`))).toMatchObject({
+      status: 401,
+      type: 'token-replayed',
+    });
+  });
+
+  it('refuses missing, malformed and non-EdDSA tokens', async () => {
+    relay = await startTestRelay(engine);
+    const device = relay.world.devices.malmo.key;
+    await refused(undefined, 401, 'unauthorized');
+    await refused('', 401, 'unauthorized');
+    await refused('Basic bWFsbW86aGVtbGln', 401, 'unauthorized');
+    await refused('Bearer ', 401, 'unauthorized');
+    await refused('Bearer not-a-token', 401, 'unauthorized');
+    await refused(`Bearer ${'a'.repeat(5000)}.b.c`, 401, 'unauthorized');
+    // alg "none": no signature at all.
+    const none = `${b64({ alg: 'none', typ: 'JWT', kid: device.kid })}.${b64(claims(device))}.`;
+    await refused(`Bearer ${none}`, 401, 'unauthorized');
+    await refused(`Bearer ${none}AAAA`, 401, 'unauthorized');
+    // HS256 keyed with the device's public key (the classic algorithm confusion).
+    const hsInput = `${b64({ alg: 'HS256', typ: 'JWT', kid: device.kid })}.${b64(claims(device))}`;
+    const hs = `${hsInput}.${createHmac('sha256', Buffer.from(device.publicKey.bytes)).update(hsInput).digest('base64url')}`;
+    await refused(`Bearer ${hs}`, 401, 'unauthorized');
+    // Other header shapes: another typ, an embedded key, a missing kid.
+    await refused(
+      `Bearer ${forge({ alg: 'EdDSA', typ: 'at+jwt', kid: device.kid }, claims(device), device)}`,
+      401,
+      'unauthorized',
+    );
+    const jwk = { kty: 'OKP', crv: 'Ed25519', x: device.publicKey.serialize() };
+    await refused(
+      `Bearer ${forge({ alg: 'EdDSA', typ: 'JWT', kid: device.kid, jwk }, claims(device), device)}`,
+      401,
+      'unauthorized',
+    );
+    await refused(
+      `Bearer ${forge({ alg: 'EdDSA', typ: 'JWT' }, claims(device), device)}`,
+      401,
+      'unauthorized',
+    );
+    await refused(
+      `Bearer ${forge({ alg: 'EdDSA', typ: 'JWT', kid: 'x' }, claims(device), device)}`,
+      401,
+      'unauthorized',
+    );
+  });
+
+  it('refuses wrong audience, expired, not yet valid, over-long and incomplete tokens', async () => {
+    relay = await startTestRelay(engine);
+    const device = relay.world.devices['stockholm-jarva'].key;
+    const header = { alg: 'EdDSA', typ: 'JWT', kid: device.kid };
+    const now = Math.floor(relay.clock.now / 1000);
+    const bad = async (overrides: Record<string, unknown>) =>
+      refused(`Bearer ${forge(header, claims(device, overrides), device)}`, 401, 'unauthorized');
+    await bad({ aud: 'https://other-relay.test' });
+    await bad({ aud: [AUDIENCE, 'https://other-relay.test'].slice(1) });
+    await bad({ iat: now - 400, exp: now - 100 });
+    await bad({ iat: now - 100, exp: now - 31 });
+    await bad({ iat: now + 120, exp: now + 180 });
+    await bad({ nbf: now + 120 });
+    await bad({ iat: now, exp: now + 301 });
+    await bad({ iat: now - 340, exp: now + 10 });
+    await bad({ iss: relay.world.devices.malmo.key.kid });
+    await bad({ jti: undefined });
+    await bad({ jti: 'short' });
+    await bad({ jti: 1234567890123 });
+    await bad({ exp: undefined });
+    await bad({ iat: undefined });
+    await bad({ iat: 'yesterday' });
+    // The SDK refuses to make an over-long token in the first place.
+    expect(() => createRelayToken(device, AUDIENCE, { lifetimeSeconds: 301 })).toThrow();
+    // Within tolerance: 20 seconds of clock skew either way is fine.
+    expect(
+      (await inbox(`Bearer ${forge(header, claims(device, { iat: now + 20, exp: now + 80 }), device)}`))
+        .status,
+    ).toBe(200);
+    expect(
+      (await inbox(`Bearer ${forge(header, claims(device, { iat: now - 300, exp: now - 10 }), device)}`))
+        .status,
+    ).toBe(200);
+  });
+
+  it('refuses tokens of unknown and revoked devices, and signatures by the wrong key', async () => {
+    relay = await startTestRelay(engine);
+    const stranger = Keys.generate();
+    await refused(
+      `Bearer ${createRelayToken(stranger, AUDIENCE, { now: relay.clock.date })}`,
+      401,
+      'unknown-device',
+    );
+    // Malmö's device kid, signed by Stockholm's device key.
+    const victim = relay.world.devices.malmo.key;
+    const impostor = relay.world.devices['stockholm-jarva'].key;
+    const forged = forge({ alg: 'EdDSA', typ: 'JWT', kid: victim.kid }, claims(victim), impostor);
+    await refused(`Bearer ${forged}`, 401, 'unauthorized');
+
+    const device = relay.world.second.malmo;
+    const token = relay.token(device);
+    const revocation = revokeDevice(relay.world.roots.malmo, {
+      unit: 'malmo',
+      device: device.key.kid,
+      reason: 'borttappad',
+      now: relay.clock.date,
+    });
+    const res = await relay.request('/v1/directory/statements', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jws: revocation }),
+    });
+    expect(res.status).toBe(201);
+    await refused(`Bearer ${token}`, 403, 'device-revoked');
+    await refused(`Bearer ${relay.token(device)}`, 403, 'device-revoked');
+    // Its unit's other device is unaffected.
+    expect((await inbox(`Bearer ${relay.token(relay.world.devices.malmo)}`)).status).toBe(200);
+  });
+
+  it('answers 503 agreement-missing before an agreement is installed', async () => {
+    relay = await startTestRelay(engine, { agreement: false });
+    await refused(`Bearer ${relay.token(relay.world.devices.malmo)}`, 503, 'agreement-missing');
+  });
+
+  it('sweeps used token ids once they could no longer be accepted', async () => {
+    relay = await startTestRelay(engine);
+    for (let i = 0; i < 3; i++)
+      expect((await inbox(`Bearer ${relay.token(relay.world.devices.malmo)}`)).status).toBe(200);
+    expect((await relay.rows()).tokens).toBe(3);
+    await relay.deps.store.sweep(relay.clock.now);
+    expect((await relay.rows()).tokens).toBe(3);
+    relay.clock.advance(331_000);
+    await relay.deps.store.sweep(relay.clock.now);
+    expect((await relay.rows()).tokens).toBe(0);
+  });
+});

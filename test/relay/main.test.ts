@@ -1,0 +1,175 @@
+/**
+ * The relay as an administrator runs it (issue 3, item 1): `server/src/main.ts` as a child process,
+ * configured by environment and flags, on port 0; it creates and migrates its database, installs a
+ * pre-seeded agreement, prints one JSON line with its port when ready, and on SIGTERM finishes, closes
+ * event streams and exits 0. Runs on both engines.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { RelayClient } from '@brygga/client-sdk';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { databaseUrl, ENGINES } from '../support/databases.js';
+import { makeRelayWorld } from '../support/relay.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const MAIN = join(ROOT, 'server', 'src', 'main.ts');
+
+interface Child {
+  process: ChildProcess;
+  lines: Record<string, unknown>[];
+  exited: Promise<number | null>;
+  /** Resolves with the first line matching `msg`. */
+  waitFor(msg: string, ms?: number): Promise<Record<string, unknown>>;
+}
+
+function start(args: string[], env: Record<string, string>): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: { msg: string; resolve: (l: Record<string, unknown>) => void }[] = [];
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    let line: Record<string, unknown>;
+    try {
+      line = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      line = { msg: 'not json', text };
+    }
+    lines.push(line);
+    for (const w of waiters.filter((x) => x.msg === line.msg)) w.resolve(line);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    process: child,
+    lines,
+    exited,
+    waitFor(msg, ms = 20_000) {
+      const found = lines.find((l) => l.msg === msg);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "${msg}" line: ${JSON.stringify(lines)}`)), ms);
+        waiters.push({
+          msg,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
+        void exited.then(() => reject(new Error(`exited before "${msg}": ${JSON.stringify(lines)}`)));
+      });
+    },
+  };
+}
+
+describe.each(ENGINES)('the relay process on %s', (engine) => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function databaseLocation(dir: string): Promise<string> {
+    if (engine === 'sqlite') return join(dir, 'nested', 'data', 'brygga.sqlite');
+    const url = databaseUrl();
+    const schema = `brygga_main_${process.pid}_${Date.now().toString(36)}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    cleanups.push(async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    });
+    return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  }
+
+  it('starts on port 0 with a pre-seeded agreement, serves, and shuts down gracefully on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brygga-main-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const world = makeRelayWorld();
+    const agreementFile = join(dir, 'agreement.json');
+    writeFileSync(agreementFile, world.agreement.serialize());
+    const tokenFile = join(dir, 'admin-token');
+    writeFileSync(tokenFile, 'relay-admin-secret-0123456789abcdefghij\n');
+    const database = await databaseLocation(dir);
+    const env = {
+      BRYGGA_DATABASE: database,
+      BRYGGA_AGREEMENT: agreementFile,
+      BRYGGA_LOG_LEVEL: 'info',
+      BRYGGA_PUBLIC_URL: 'https://relay.example.test',
+    };
+    const child = start(['--port', '0', '--host', '127.0.0.1', '--admin-token-file', tokenFile], env);
+    cleanups.push(() => {
+      if (child.process.exitCode === null) child.process.kill('SIGKILL');
+    });
+    const ready = await child.waitFor('listening');
+    expect(ready).toMatchObject({
+      level: 'info',
+      host: '127.0.0.1',
+      database: engine,
+      publicUrl: 'https://relay.example.test',
+    });
+    expect(ready.port).toBeGreaterThan(0);
+    if (engine === 'sqlite') expect(existsSync(database)).toBe(true);
+    const url = `http://127.0.0.1:${ready.port}`;
+    expect(await (await fetch(`${url}/v1/health`)).json()).toEqual({ status: 'ok', database: engine });
+    const client = new RelayClient({
+      baseUrl: url,
+      audience: 'https://relay.example.test',
+      key: world.devices.malmo.key,
+    });
+    const listing = await client.directory();
+    expect(listing.agreements).toEqual([world.agreement.jws]);
+    for (const jws of world.statements) expect((await client.submitStatement(jws)).created).toBe(true);
+    // The admin token came from the file.
+    expect(
+      (await client.installAgreement('relay-admin-secret-0123456789abcdefghij', world.agreement)).created,
+    ).toBe(false);
+    // Authenticated calls work against the configured audience.
+    expect((await client.inbox()).items).toEqual([]);
+
+    // An open event stream and a waiting long-poll do not hold up the shutdown.
+    const events = client.events();
+    const first = events.next();
+    const polling = client.inbox({ wait: 30 });
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = performance.now();
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect((await first).done).toBe(true);
+    expect((await polling).items).toEqual([]);
+    expect(child.lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['agreement installed', 'shutting down', 'stopped']),
+    );
+
+    // Started again on the same database: everything is still there, the agreement is not installed twice.
+    const again = start(['--port', '0'], env);
+    cleanups.push(() => {
+      if (again.process.exitCode === null) again.process.kill('SIGKILL');
+    });
+    const ready2 = await again.waitFor('listening');
+    const client2 = new RelayClient({ baseUrl: `http://127.0.0.1:${ready2.port}` });
+    expect((await client2.directory()).statements).toHaveLength(world.statements.length);
+    expect(again.lines.map((l) => l.msg)).toContain('agreement already installed');
+    again.process.kill('SIGINT');
+    expect(await again.exited).toBe(0);
+  });
+
+  it('refuses a bad configuration with exit code 2 and says why', async () => {
+    const child = start(['--port', 'eighty'], {});
+    expect(await child.exited).toBe(2);
+    expect(child.lines[0]).toMatchObject({ level: 'error', msg: 'configuration error' });
+    expect(String(child.lines[0]!.detail)).toMatch(/BRYGGA_PORT/);
+    const weak = start([], { BRYGGA_ADMIN_TOKEN: 'short', BRYGGA_DATABASE: ':memory:' });
+    expect(await weak.exited).toBe(2);
+    expect(JSON.stringify(weak.lines)).not.toContain('"short"');
+  });
+});
