@@ -3,9 +3,11 @@
  * Pass names to run some only: `npm run bench -- envelope`.
  */
 import { runEnvelopeBench } from './envelope-bench.js';
+import { runRelayBench } from './relay-bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   envelope: runEnvelopeBench,
+  relay: runRelayBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,317 @@
+/**
+ * Relay benchmark (issue: the relay, item 9). Printed beside a bare Hono hello-world measured in the
+ * same run, each server in its own process on loopback, the load generated from this process:
+ * - sustained durable submissions of 4 KiB envelopes per second, on SQLite and on PostgreSQL;
+ * - submit-to-notification latency: time from sending a packet until the recipient's server-sent event
+ *   arrives (p50, p99).
+ * Targets: durable submissions at >= 30% of hello-world requests per second on SQLite; p99
+ * submit-to-notification under 50 ms on loopback.
+ *
+ * The relay never decrypts, so the load re-labels one genuinely sealed envelope with fresh packet ids;
+ * tokens are signed up front (with node:crypto, which yields the same deterministic Ed25519 signatures
+ * as the SDK) so the load generator measures the relay, not its own signing.
+ */
+import { createPrivateKey, randomBytes, sign } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Envelope, RelayClient, type SigningKeyPair, sealPacket } from '@brygga/client-sdk';
+import { makeDevice, makeWorld, type World } from '../support/fixtures.js';
+import {
+  freshPostgresSchema,
+  type RelayProcess,
+  spawnListening,
+  spawnRelay,
+} from '../support/relay-process.js';
+import { percentile, row } from './measure.js';
+
+const AUDIENCE = 'https://brygga.bench';
+const ADMIN = 'bench-admin-token-0123456789abcdefghijklmnop';
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000;
+const CONCURRENCY = 32;
+
+const b64u = (b: Uint8Array | Buffer) => Buffer.from(b).toString('base64url');
+
+/** Bearer tokens for `key`, identical in form to the SDK's createRelayToken. */
+function tokens(key: SigningKeyPair, count: number): string[] {
+  const secret = key.exportSecret();
+  const pk = createPrivateKey({
+    key: { kty: 'OKP', crv: 'Ed25519', d: b64u(secret), x: key.publicKey.serialize() },
+    format: 'jwk',
+  });
+  secret.fill(0);
+  const header = b64u(Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'JWT', kid: key.kid })));
+  const iat = Math.floor(Date.now() / 1000);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const claims = { iss: key.kid, aud: AUDIENCE, iat, exp: iat + 300, jti: b64u(randomBytes(16)) };
+    const input = `${header}.${b64u(Buffer.from(JSON.stringify(claims)))}`;
+    out.push(`${input}.${b64u(sign(null, Buffer.from(input), pk))}`);
+  }
+  return out;
+}
+
+/** `count` distinct envelopes: one sealed 4 KiB packet, re-labelled with fresh packet ids. */
+function relabel(template: Envelope, count: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const header = { ...template.header, id: b64u(randomBytes(16)) };
+    const env = new Envelope(
+      new TextEncoder().encode(JSON.stringify(header)),
+      template.keyEntries,
+      template.ciphertext,
+    );
+    out.push(Buffer.from(env.serialize()));
+  }
+  return out;
+}
+
+interface LoadResult {
+  requests: number;
+  perSecond: number;
+  errors: number;
+}
+
+/** Keep `concurrency` requests in flight for `durationMs`; `next(i)` describes request i. */
+async function load(
+  port: number,
+  next: (
+    i: number,
+  ) => { method: string; path: string; headers?: Record<string, string>; body?: Buffer } | undefined,
+  expectStatus: number,
+  durationMs = DURATION_MS,
+  concurrency = CONCURRENCY,
+): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  let i = 0;
+  let done = 0;
+  let errors = 0;
+  const start = performance.now();
+  const end = start + durationMs;
+  const one = (spec: NonNullable<ReturnType<typeof next>>) =>
+    new Promise<void>((resolve) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, method: spec.method, path: spec.path, headers: spec.headers, agent },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode === expectStatus) done++;
+            else errors++;
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end(spec.body);
+    });
+  const worker = async () => {
+    while (performance.now() < end) {
+      const spec = next(i++);
+      if (!spec) return;
+      await one(spec);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - start) / 1000;
+  agent.destroy();
+  return { requests: done, perSecond: done / elapsed, errors };
+}
+
+async function setUpRelay(
+  database: string,
+): Promise<{ relay: RelayProcess; world: World; envelopes: Buffer[]; submitTokens: string[] }> {
+  const relay = await spawnRelay({
+    BRYGGA_DATABASE: database,
+    BRYGGA_PUBLIC_URL: AUDIENCE,
+    BRYGGA_ADMIN_TOKEN: ADMIN,
+    BRYGGA_RATE_PER_MINUTE: '1000000',
+    BRYGGA_LOG_LEVEL: 'error',
+  });
+  const world = makeWorld(new Date());
+  const client = new RelayClient({ baseUrl: relay.url, audience: AUDIENCE });
+  await client.installAgreement(ADMIN, world.agreement);
+  for (const jws of world.statements) await client.submitStatement(jws);
+  const sealed = await sealPacket({
+    sender: { unit: 'stockholm-jarva', key: world.devices['stockholm-jarva'].key },
+    recipients: world.directory.recipientsFor(['malmo'], world.now),
+    type: 'message',
+    body: { text: 'x'.repeat(4096) },
+    now: world.now,
+  });
+  const count = 60_000;
+  return {
+    relay,
+    world,
+    envelopes: relabel(sealed.envelope, count),
+    submitTokens: tokens(world.devices['stockholm-jarva'].key, count),
+  };
+}
+
+async function submissions(port: number, envelopes: Buffer[], submitTokens: string[]): Promise<LoadResult> {
+  return load(
+    port,
+    (i) =>
+      i < envelopes.length
+        ? {
+            method: 'POST',
+            path: '/v1/packets',
+            headers: {
+              authorization: `Bearer ${submitTokens[i]}`,
+              'content-type': 'application/vnd.brygga.envelope',
+              'content-length': String(envelopes[i]!.length),
+            },
+            body: envelopes[i],
+          }
+        : undefined,
+    201,
+  );
+}
+
+/** Submit one packet at a time and time until the recipient's event stream names it. */
+async function notificationLatency(relay: RelayProcess, world: World, samples: number): Promise<number[]> {
+  const recipient = makeDevice('malmo', world.roots.malmo, world.now, 'Bench listener');
+  const setup = new RelayClient({ baseUrl: relay.url, audience: AUDIENCE });
+  for (const jws of [recipient.enrolment, ...recipient.publications]) await setup.submitStatement(jws);
+  world.directory.applyAll([recipient.enrolment, ...recipient.publications]);
+  const sealed = await sealPacket({
+    sender: { unit: 'stockholm-jarva', key: world.devices['stockholm-jarva'].key },
+    recipients: [{ unit: 'malmo', device: recipient.key.kid, hpkeKey: recipient.hpke[0]!.publicKey }],
+    type: 'message',
+    body: { text: 'x'.repeat(4096) },
+    now: world.now,
+  });
+  const envelopes = relabel(sealed.envelope, samples);
+  const submitTokens = tokens(world.devices['stockholm-jarva'].key, samples);
+  const [listenToken] = tokens(recipient.key, 1);
+  const waiting = new Map<string, (t: number) => void>();
+  const agent = new http.Agent({ keepAlive: true });
+  const stream = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    http
+      .get(
+        {
+          host: '127.0.0.1',
+          port: relay.port,
+          path: '/v1/inbox/events',
+          headers: { authorization: `Bearer ${listenToken}` },
+        },
+        resolve,
+      )
+      .on('error', reject);
+  });
+  let buffered = '';
+  stream.on('data', (chunk: Buffer) => {
+    const t = performance.now();
+    buffered += chunk.toString('utf8');
+    for (const m of buffered.matchAll(/data: (\{[^\n]*\})/g)) {
+      const id = (JSON.parse(m[1]!) as { id?: string }).id;
+      if (id) waiting.get(id)?.(t);
+    }
+    buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const id = JSON.parse(
+      new TextDecoder().decode(envelopes[i]!.subarray(9, 9 + envelopes[i]!.readUInt32BE(5))),
+    ).id as string;
+    const arrived = new Promise<number>((resolve) => waiting.set(id, resolve));
+    const start = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: relay.port,
+          method: 'POST',
+          path: '/v1/packets',
+          agent,
+          headers: {
+            authorization: `Bearer ${submitTokens[i]}`,
+            'content-type': 'application/vnd.brygga.envelope',
+            'content-length': String(envelopes[i]!.length),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 201 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(envelopes[i]);
+    });
+    const t = await Promise.race([
+      arrived,
+      new Promise<number>((r) => setTimeout(() => r(Number.NaN), 2000)),
+    ]);
+    latencies.push(t - start);
+    waiting.delete(id);
+  }
+  stream.destroy();
+  agent.destroy();
+  return latencies;
+}
+
+export async function runRelayBench(): Promise<void> {
+  console.log(
+    `\nRelay (server/): ${CONCURRENCY} concurrent requests for ${DURATION_MS / 1000} s each, loopback`,
+  );
+  const hello = await spawnListening(join(import.meta.dirname, 'hello-server.ts'), {});
+  const helloResult = await load(hello.port, () => ({ method: 'GET', path: '/' }), 200);
+  await hello.stop();
+  row('server', 'requests/s', 'share', 'errors');
+  row('bare Hono hello-world (GET /)', helloResult.perSecond.toFixed(0), '100%', String(helloResult.errors));
+
+  const engines: { name: string; database: () => Promise<{ location: string; drop(): Promise<void> }> }[] = [
+    {
+      name: 'SQLite (WAL, synchronous=FULL)',
+      database: async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'brygga-bench-'));
+        return {
+          location: join(dir, 'relay.sqlite'),
+          drop: async () => rmSync(dir, { recursive: true, force: true }),
+        };
+      },
+    },
+  ];
+  const pgUrl = process.env.DATABASE_URL;
+  if (pgUrl) {
+    engines.push({
+      name: 'PostgreSQL',
+      database: async () => {
+        const s = await freshPostgresSchema(pgUrl);
+        return { location: s.url, drop: s.drop };
+      },
+    });
+  }
+  const latencyRows: [string, number[]][] = [];
+  for (const engine of engines) {
+    const db = await engine.database();
+    const { relay, world, envelopes, submitTokens } = await setUpRelay(db.location);
+    const result = await submissions(relay.port, envelopes, submitTokens);
+    row(
+      `durable 4 KiB submissions, ${engine.name}`,
+      result.perSecond.toFixed(0),
+      `${((result.perSecond / helloResult.perSecond) * 100).toFixed(0)}%`,
+      String(result.errors),
+    );
+    latencyRows.push([engine.name, await notificationLatency(relay, world, 300)]);
+    await relay.stop();
+    await db.drop();
+  }
+  if (!pgUrl) row('PostgreSQL', 'not measured: set DATABASE_URL');
+  row('submit-to-notification (server-sent event)', 'p50 ms', 'p99 ms', 'lost');
+  for (const [name, latencies] of latencyRows) {
+    const ok = latencies.filter((l) => !Number.isNaN(l));
+    row(
+      `  ${name}`,
+      percentile(ok, 50).toFixed(2),
+      percentile(ok, 99).toFixed(2),
+      String(latencies.length - ok.length),
+    );
+  }
+}
