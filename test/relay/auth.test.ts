@@ -12,7 +12,7 @@ import {
 import { createApp } from '@brygga/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/databases.js';
-import { AUDIENCE, problemOf, startTestRelay, type TestRelay } from '../support/relay.js';
+import { AUDIENCE, makeEnvelope, problemOf, startTestRelay, type TestRelay } from '../support/relay.js';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -68,6 +68,41 @@ describe.each(ENGINES)('authentication on %s', (engine) => {
     const client = relay.client(device);
     expect((await client.inbox()).items).toEqual([]);
     expect((await client.inbox()).items).toEqual([]);
+  });
+
+  it('records a submission token with the packet, so the token cannot submit twice', async () => {
+    relay = await startTestRelay(engine);
+    const { devices } = relay.world;
+    const sender = devices['stockholm-jarva'];
+    const post = (token: string, envelope: Uint8Array) =>
+      relay.request('/v1/packets', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.brygga.envelope' },
+        body: envelope as Uint8Array<ArrayBuffer>,
+      });
+    const token = relay.token(sender);
+    expect((await post(token, makeEnvelope(sender, [devices.malmo]).serialize())).status).toBe(201);
+    const before = await relay.rows();
+    // Another packet under the same token: refused, and nothing stored.
+    expect(
+      await problemOf(await post(token, makeEnvelope(sender, [devices.malmo]).serialize())),
+    ).toMatchObject({
+      status: 401,
+      type: 'token-replayed',
+    });
+    expect(await relay.rows()).toEqual(before);
+    // A refused submission (the envelope names another sender) still uses up its token.
+    const refusedToken = relay.token(sender);
+    const notMine = makeEnvelope(devices.malmo, [devices['goteborg-nordost']]).serialize();
+    expect((await post(refusedToken, notMine)).status).toBe(403);
+    const rows = await relay.rows();
+    expect(rows.tokens).toBe(before.tokens + 1);
+    expect(rows.packets).toBe(before.packets);
+    expect(
+      await problemOf(await post(refusedToken, makeEnvelope(sender, [devices.malmo]).serialize())),
+    ).toMatchObject({
+      type: 'token-replayed',
+    });
   });
 
   it('refuses a replay seen by another relay process on the same database', async () => {

@@ -34,6 +34,15 @@ const MAX_TOKEN_LENGTH = 4096;
 export interface AuthenticatedDevice {
   kid: string;
   unit: string;
+  /** The token's id and how long it must be remembered (recorded already, unless deferred). */
+  token: TokenUse;
+}
+
+/** A token id to record: the relay refuses to see it again until `expiresAt` (ms). */
+export interface TokenUse {
+  device: string;
+  jti: string;
+  expiresAt: number;
 }
 
 /** What {@link verifyDeviceToken} needs. */
@@ -43,8 +52,11 @@ export interface TokenCheck {
   audience: string;
   /** Now, in milliseconds. */
   now: number;
-  /** Record a token id; resolves false if the device used it before. */
-  useToken: (device: string, jti: string, expiresAt: number) => Promise<boolean>;
+  /**
+   * Record a token id; resolves false if the device used it before. Absent: the caller records the id
+   * itself, in the same transaction as the request's own write (one durable commit per request).
+   */
+  useToken?: (device: string, jti: string, expiresAt: number) => Promise<boolean>;
   /** Cache of imported device keys, by kid. */
   keys: DeviceKeyCache;
 }
@@ -152,10 +164,13 @@ export async function verifyDeviceToken(token: string, check: TokenCheck): Promi
   }
   // Keep the id until the token is refused on age or expiry alone.
   const keepUntil = (Math.max(exp, iat + MAX_TOKEN_LIFETIME_SECONDS) + CLOCK_TOLERANCE_SECONDS + 1) * 1000;
-  if (!(await check.useToken(kid, jti, keepUntil))) {
-    throw new Problem('token-replayed', 'this token has been used before', { headers: CHALLENGE });
-  }
-  return { kid, unit: device.unit };
+  if (check.useToken && !(await check.useToken(kid, jti, keepUntil))) throw tokenReplayed();
+  return { kid, unit: device.unit, token: { device: kid, jti, expiresAt: keepUntil } };
+}
+
+/** The refusal of a token id seen before. */
+export function tokenReplayed(): Problem {
+  return new Problem('token-replayed', 'this token has been used before', { headers: CHALLENGE });
 }
 
 /** Parse an `Authorization: Bearer …` header; undefined when absent or not a bearer credential. */

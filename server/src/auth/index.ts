@@ -7,6 +7,8 @@ export {
   DeviceKeyCache,
   MAX_TOKEN_LIFETIME_SECONDS,
   type TokenCheck,
+  type TokenUse,
+  tokenReplayed,
   verifyDeviceToken,
 } from './device-token.js';
 export { type RateDecision, RateLimiter } from './rate-limiter.js';

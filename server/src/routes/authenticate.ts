@@ -7,8 +7,12 @@ import { bearerToken, verifyDeviceToken } from '../auth/index.js';
 import { Problem } from '../problem.js';
 import type { RelayEnv, RouteDeps } from './context.js';
 
-/** Middleware that admits only requests carrying a valid, unused device token. */
-export function authenticate(deps: RouteDeps) {
+/**
+ * Middleware that admits only requests carrying a valid, unused device token. With
+ * `recordToken: false` the route records the token id itself, inside its own write (see packets.ts).
+ */
+export function authenticate(deps: RouteDeps, options: { recordToken?: boolean } = {}) {
+  const record = options.recordToken ?? true;
   return createMiddleware<RelayEnv>(async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
     if (!token) {
@@ -21,10 +25,16 @@ export function authenticate(deps: RouteDeps) {
       directory,
       audience: deps.config.publicUrl,
       now: deps.now(),
-      useToken: (kid, jti, expiresAt) => deps.store.useToken(kid, jti, expiresAt),
+      ...(record
+        ? {
+            useToken: (kid: string, jti: string, expiresAt: number) =>
+              deps.store.useToken(kid, jti, expiresAt),
+          }
+        : {}),
       keys: deps.keys,
     });
     c.set('device', device);
+    c.set('directory', directory);
     await next();
   });
 }

@@ -2,6 +2,7 @@
  * What every route handler gets: the relay's services (passed in, so tests build them on any database
  * and clock) and the per-request variables set by middleware.
  */
+import type { Directory } from '@brygga/client-sdk';
 import type { Context } from 'hono';
 import type { AuthenticatedDevice, DeviceKeyCache, RateLimiter } from '../auth/index.js';
 import type { RelayConfig } from '../config.js';
@@ -48,6 +49,8 @@ export interface RouteDeps extends AppDeps {
 export interface RelayVariables {
   /** The authenticated device (set by the authentication middleware). */
   device: AuthenticatedDevice;
+  /** The directory the request was authenticated against (one refresh per request). */
+  directory: Directory;
   /** The packet a request is about (public id), for the request log. */
   packet: string;
 }

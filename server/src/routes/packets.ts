@@ -12,8 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import { type Directory, ENVELOPE_MEDIA_TYPE, Envelope, isBryggaError } from '@brygga/client-sdk';
-import { Hono } from 'hono';
-import { CLOCK_TOLERANCE_SECONDS } from '../auth/index.js';
+import { type Context, Hono } from 'hono';
+import { type AuthenticatedDevice, CLOCK_TOLERANCE_SECONDS, tokenReplayed } from '../auth/index.js';
 import { Problem } from '../problem.js';
 import { authenticate, enforceRate } from './authenticate.js';
 import { readBody, requireMediaType } from './body.js';
@@ -55,8 +55,21 @@ function checkRecipients(directory: Directory, envelope: Envelope, now: number):
 /** The packet submission route. */
 export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
   const app = new Hono<RelayEnv>();
-  app.post('/packets', authenticate(deps), async (c) => {
+  // The token id is recorded in the submission's own transaction: one durable commit per packet.
+  app.post('/packets', authenticate(deps, { recordToken: false }), async (c) => {
     const sender = c.get('device');
+    try {
+      return await submit(c, sender);
+    } catch (err) {
+      // A refused request still uses up its token, so the same token cannot be tried again.
+      await deps.store
+        .useToken(sender.token.device, sender.token.jti, sender.token.expiresAt)
+        .catch(() => false);
+      throw err;
+    }
+  });
+
+  async function submit(c: Context<RelayEnv>, sender: AuthenticatedDevice) {
     enforceRate(deps, 'device', sender.kid);
     requireMediaType(c.req.header('content-type'), ENVELOPE_MEDIA_TYPE);
     const bytes = await readBody(c.req.raw, deps.config.maxEnvelopeBytes);
@@ -79,7 +92,7 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
     if (earlier && earlier.digest !== digest) {
       throw new Problem('conflict', 'a different packet was already submitted under this id');
     }
-    if (!earlier) checkRecipients(await deps.directory.require(), envelope, now);
+    if (!earlier) checkRecipients(c.get('directory'), envelope, now);
     const outcome = await deps.store.submit({
       id: header.id,
       digest,
@@ -88,7 +101,9 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
       envelope: bytes,
       receivedAt: now,
       expiresAt: now + deps.config.packetTtlSeconds * 1000,
+      token: sender.token,
     });
+    if (outcome.status === 'replayed') throw tokenReplayed();
     if (outcome.status === 'conflict') {
       throw new Problem('conflict', 'a different packet was already submitted under this id');
     }
@@ -102,6 +117,6 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
       },
       outcome.status === 'created' ? 201 : 200,
     );
-  });
+  }
   return app;
 }

@@ -29,6 +29,8 @@ export interface NewPacket {
   envelope: Uint8Array;
   receivedAt: number;
   expiresAt: number;
+  /** The submitting request's token id, recorded in the same transaction (a replay stores nothing). */
+  token?: { device: string; jti: string; expiresAt: number };
 }
 
 /** What the relay says about a stored packet. */
@@ -42,7 +44,8 @@ export interface PacketReceipt {
 /** The outcome of a submission. */
 export type SubmitOutcome =
   | { status: 'created' | 'duplicate'; receipt: PacketReceipt }
-  | { status: 'conflict' };
+  | { status: 'conflict' }
+  | { status: 'replayed' };
 
 /** An inbox row as listed. */
 export type InboxEntry =
@@ -108,6 +111,15 @@ export class RelayStore {
   async submit(packet: NewPacket): Promise<SubmitOutcome> {
     const devices = packet.recipients.map((r) => r.device);
     const outcome = await this.#database.write(async (trx): Promise<SubmitOutcome> => {
+      if (packet.token) {
+        const fresh = await trx
+          .insertInto('tokens')
+          .values({ device: packet.token.device, jti: packet.token.jti, expires_at: packet.token.expiresAt })
+          .onConflict((oc) => oc.columns(['device', 'jti']).doNothing())
+          .returning('jti')
+          .executeTakeFirst();
+        if (!fresh) return { status: 'replayed' };
+      }
       const inserted = await trx
         .insertInto('submissions')
         .values({
