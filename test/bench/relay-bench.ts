@@ -12,7 +12,7 @@
  * as the SDK) so the load generator measures the relay, not its own signing.
  */
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,16 @@ function relabel(template: Envelope, count: number): Buffer[] {
     out.push(Buffer.from(env.serialize()));
   }
   return out;
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 interface LoadResult {
@@ -261,10 +271,18 @@ export async function runRelayBench(): Promise<void> {
     `\nRelay (server/): ${CONCURRENCY} concurrent requests for ${DURATION_MS / 1000} s each, loopback`,
   );
   const hello = await spawnListening(join(import.meta.dirname, 'hello-server.ts'), {});
+  const helloCpu = cpuMs(hello.child.pid);
   const helloResult = await load(hello.port, () => ({ method: 'GET', path: '/' }), 200);
+  const helloCpuPerRequest = (cpuMs(hello.child.pid) - helloCpu) / helloResult.requests;
   await hello.stop();
-  row('server', 'requests/s', 'share', 'errors');
-  row('bare Hono hello-world (GET /)', helloResult.perSecond.toFixed(0), '100%', String(helloResult.errors));
+  row('server', 'requests/s', 'share', 'errors', 'server CPU/req');
+  row(
+    'bare Hono hello-world (GET /)',
+    helloResult.perSecond.toFixed(0),
+    '100%',
+    String(helloResult.errors),
+    `${helloCpuPerRequest.toFixed(3)} ms`,
+  );
 
   const engines: { name: string; database: () => Promise<{ location: string; drop(): Promise<void> }> }[] = [
     {
@@ -292,12 +310,15 @@ export async function runRelayBench(): Promise<void> {
   for (const engine of engines) {
     const db = await engine.database();
     const { relay, world, envelopes, submitTokens } = await setUpRelay(db.location);
+    const cpuBefore = cpuMs(relay.child.pid);
     const result = await submissions(relay.port, envelopes, submitTokens);
+    const cpuPerRequest = (cpuMs(relay.child.pid) - cpuBefore) / result.requests;
     row(
       `durable 4 KiB submissions, ${engine.name}`,
       result.perSecond.toFixed(0),
       `${((result.perSecond / helloResult.perSecond) * 100).toFixed(0)}%`,
       String(result.errors),
+      `${cpuPerRequest.toFixed(3)} ms`,
     );
     latencyRows.push([engine.name, await notificationLatency(relay, world, 300)]);
     await relay.stop();
