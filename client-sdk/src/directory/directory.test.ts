@@ -235,6 +235,29 @@ describe('directory', () => {
     expect(codeOf(() => dir.recipientsFor(['malmo'], now))).toBe('ERR_KEY_EXPIRED');
   });
 
+  it("reads a dropped party's earlier statements after an extension, but keeps its devices out of use", () => {
+    const all = Object.values(roots);
+    const v1 = signedBy(Agreement.create(terms()), all);
+    const device = SigningKeyPair.generate();
+    const enrolment = enrolDevice(roots['goteborg-nordost'], {
+      unit: 'goteborg-nordost',
+      key: device.publicKey,
+      name: 'x',
+      now,
+    });
+    const t2 = terms({ sequence: 2, supersedes: v1.digest });
+    t2.parties = t2.parties.filter((p) => p.unit !== 'goteborg-nordost');
+    t2.municipalities = t2.municipalities.filter((m) => m.id !== 'goteborg');
+    const v2 = signedBy(Agreement.create(t2), [roots['stockholm-jarva'], roots.malmo]);
+    // Rebuilt from scratch: both agreements first, then the statements in their order.
+    const dir = new Directory(v1);
+    dir.addAgreement(v2);
+    dir.apply(enrolment);
+    expect(dir.device(device.kid)?.unit).toBe('goteborg-nordost');
+    expect(codeOf(() => dir.activeDevice(device.kid))).toBe('ERR_NOT_IN_AGREEMENT');
+    expect(codeOf(() => dir.recipientsFor(['goteborg-nordost'], now))).toBe('ERR_NOT_IN_AGREEMENT');
+  });
+
   it('applies the same statement twice without effect', () => {
     const { dir } = world();
     const n = dir.statements.length;

@@ -90,6 +90,19 @@ export class Directory {
   }
 
   /**
+   * The root key `unit` has in any accepted agreement (root keys never change across extensions).
+   * Statements are checked against it, so a directory rebuilt after an extension that dropped a party
+   * still reads that party's earlier statements; {@link activeDevice} keeps its devices out of use.
+   */
+  #statementRoot(unit: string): SigningPublicKey {
+    for (let i = this.#agreements.length - 1; i >= 0; i--) {
+      const key = this.#agreements[i]!.rootKeyOf(unit);
+      if (key) return key;
+    }
+    throw new BryggaError('ERR_NOT_IN_AGREEMENT', `unit ${unit} is not a party to the agreement`);
+  }
+
+  /**
    * Verify and apply one statement. Throws ERR_NOT_IN_AGREEMENT when it does not chain to the
    * agreement, ERR_CRYPTO for a bad signature, ERR_MALFORMED for a malformed one. Applying the same
    * statement twice is a no-op.
@@ -100,7 +113,7 @@ export class Directory {
     switch (st.typ) {
       case DEVICE_TYP: {
         const c = st.claims;
-        const root = this.rootKeyOf(c.unit);
+        const root = this.#statementRoot(c.unit);
         if (st.signer !== root.kid)
           throw new BryggaError('ERR_NOT_IN_AGREEMENT', 'enrolment not signed by the unit root');
         verifyStatementSignature(st, root);
@@ -148,7 +161,7 @@ export class Directory {
         const device = this.#devices.get(c.device);
         if (!device || device.unit !== c.unit)
           throw new BryggaError('ERR_UNKNOWN_KEY', 'revocation of an unknown device');
-        const root = this.rootKeyOf(c.unit);
+        const root = this.#statementRoot(c.unit);
         if (st.signer !== root.kid)
           throw new BryggaError('ERR_NOT_IN_AGREEMENT', 'revocation not signed by the unit root');
         verifyStatementSignature(st, root);
