@@ -1,6 +1,7 @@
 /** The JSON Schemas in schemas/ describe exactly what the SDK produces (PROTOCOL.md). */
+
+import { decodeCompact, encryptKey, SigningKeyPair, sealPacket, toBase64url } from '@brygga/client-sdk';
 import { describe, expect, it } from 'vitest';
-import { decodeCompact, encryptKey, sealPacket, SigningKeyPair, toBase64url } from '@brygga/client-sdk';
 import { makeWorld } from './support/fixtures.js';
 import { assertValid, loadSchemas } from './support/schemas.js';
 
@@ -23,7 +24,9 @@ describe('schemas match the SDK', () => {
   it('directory statements', () => {
     for (const jws of world.statements) assertValid(ajv, 'urn:brygga:schema:statements', payload(jws));
     const device = payload(world.devices.malmo.enrolment);
-    expect(() => assertValid(ajv, 'urn:brygga:schema:statements', { ...device, kind: 'brygga.other' })).toThrow();
+    expect(() =>
+      assertValid(ajv, 'urn:brygga:schema:statements', { ...device, kind: 'brygga.other' }),
+    ).toThrow();
   });
 
   it('envelope header and packet claims', async () => {
@@ -45,7 +48,9 @@ describe('schemas match the SDK', () => {
   });
 
   it('key files', async () => {
-    const file = await encryptKey(SigningKeyPair.generate(), 'lösenfras', { scrypt: { N: 1024, r: 8, p: 1 } });
+    const file = await encryptKey(SigningKeyPair.generate(), 'lösenfras', {
+      scrypt: { N: 1024, r: 8, p: 1 },
+    });
     assertValid(ajv, 'urn:brygga:schema:key-file', file);
   });
 });
