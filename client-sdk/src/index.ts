@@ -3,6 +3,8 @@
  * internal and may change without notice.
  */
 
+// The case workflow (issue 4; PROTOCOL.md §12–17), named export by export in cases/index.ts.
+export * from './cases/index.js';
 export { fromBase64url, type Rng, toBase64url } from './crypto/bytes.js';
 export { decodeCompact, type GeneralJws, type JwsHeader, signCompact, verifyCompact } from './crypto/jws.js';
 export {
@@ -74,6 +76,8 @@ export {
   sealPacket,
 } from './envelope/seal.js';
 export { BryggaError, type ErrorCode, isBryggaError } from './errors.js';
+// The local store (PROTOCOL.md §13.3), named export by export in store/index.ts.
+export * from './store/index.js';
 export {
   type DirectoryListing,
   ENVELOPE_MEDIA_TYPE,

@@ -1,0 +1,317 @@
+/**
+ * The case state (PROTOCOL.md §14): a pure fold of the case log through the workflow and the rules.
+ * Both units fold the same packets with the same agreements and directory, so they derive the same
+ * state; a packet the rules refuse leaves the state as it was. Times are the packets' signed `iat`,
+ * never the local clock, and days are UTC calendar days.
+ */
+import type { Agreement } from '../directory/agreement.js';
+import { BryggaError } from '../errors.js';
+import { dayOf } from './_fields.js';
+import type { CaseReducer, ChainLink } from './case-log.js';
+import type { ClosureBody } from './closure.js';
+import type { OutcomeMeasures } from './common-fields.js';
+import { verifyConsent } from './consent.js';
+import { verifyWithdrawal } from './consent-withdrawal.js';
+import type { CostLine } from './cost-report.js';
+import { carriesPersonalData, legalBasisOf, type PacketBodies, type PacketType } from './packet-body.js';
+import { verifyQuotaProof } from './quota-claim.js';
+import type { Category, ThreatLevel } from './referral.js';
+import {
+  assertConsentFits,
+  assertInCatalogue,
+  assertPersonalDataCovered,
+  assertReferralPreconditions,
+  type ConsentRecord,
+  requireAgreementAt,
+} from './rules.js';
+import type { DeviceResolver } from './signed-document.js';
+import type { DeclineReason } from './uptake-decision.js';
+import { assertTransition, type LogStatus } from './workflow.js';
+
+/** A verified packet of a case log, as the reducer sees it. */
+export interface CasePacket<T extends PacketType = PacketType> extends ChainLink {
+  pid: string;
+  type: T;
+  /** Sending device. */
+  device: string;
+  /** Recipient units (`aud`). */
+  aud: readonly string[];
+  /** Signing time (NumericDate). */
+  iat: number;
+  body: PacketBodies[T];
+}
+
+/** The state of a case. JSON-serialisable. */
+export interface CaseState {
+  caseId: string;
+  /** Digest of the agreement in force when the case was referred. */
+  agreement: string;
+  home: string;
+  receiving: string;
+  homeMunicipality: string;
+  receivingMunicipality: string;
+  status: LogStatus;
+  category: Category;
+  threatLevel: ThreatLevel;
+  referredAt: number;
+  /** Hash of the referral. */
+  referral: string;
+  head: string;
+  length: number;
+  consents: ConsentRecord[];
+  quota: { outgoing: string; incoming: string | null };
+  decision: { decision: 'accept' | 'decline'; reason: DeclineReason | null; in: string } | null;
+  /** Services of the current plan, and every service ever planned (costs may trail a changed plan). */
+  plan: { services: string[]; decidedOn: string; in: string } | null;
+  plannedEver: string[];
+  /** The latest amount per service and month (a later report corrects an earlier one). */
+  costs: CostLine[];
+  followUps: number;
+  deviations: number;
+  childNotices: number;
+  messages: number;
+  closure: {
+    closedOn: string;
+    reason: ClosureBody['reason'];
+    outcomes: OutcomeMeasures | null;
+    in: string;
+  } | null;
+  lastActivity: number;
+}
+
+/** What the rules need besides the log: every accepted agreement, and who holds which device key. */
+export interface CaseContext {
+  agreements: readonly Agreement[];
+  resolve: DeviceResolver;
+}
+
+/** Total cost per service of a case, sorted by service. */
+export function costTotals(costs: readonly CostLine[]): { service: string; amountSek: number }[] {
+  const totals = new Map<string, number>();
+  for (const c of costs) totals.set(c.service, (totals.get(c.service) ?? 0) + c.amountSek);
+  return [...totals.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([service, amountSek]) => ({ service, amountSek }));
+}
+
+function startCase(ctx: CaseContext, p: CasePacket): CaseState {
+  if (p.type !== 'referral') {
+    throw new BryggaError('ERR_INVALID_TRANSITION', 'a case starts with a referral');
+  }
+  if (p.prev !== null) throw new BryggaError('ERR_INVALID_TRANSITION', 'a referral has no predecessor');
+  const body = p.body as PacketBodies['referral'];
+  const day = dayOf(p.iat);
+  const agreement = requireAgreementAt(ctx.agreements, day, 'the referral');
+  assertReferralPreconditions(agreement, p.unit, body);
+  assertAddressed(p, p.unit, body.to);
+  const consent = verifyConsent(body.consent, ctx.resolve).payload;
+  assertConsentFits(consent, { caseId: p.case, home: p.unit, receiving: body.to, forReferral: true });
+  const record: ConsentRecord = {
+    id: consent.id,
+    form: consent.form,
+    scope: consent.scope,
+    validFrom: consent.validFrom,
+    validUntil: consent.validUntil,
+    attestedIn: p.hash,
+    withdrawnIn: null,
+  };
+  assertPersonalDataCovered([record], recipientsOf(p), day, null);
+  const claim = verifyQuotaProof(
+    body.quota,
+    { caseId: p.case, unit: p.unit, direction: 'outgoing' },
+    ctx.resolve,
+    ctx.agreements,
+  );
+  if (claim.payload.agreement !== agreement.digest) {
+    throw new BryggaError('ERR_QUOTA_CLAIM', 'the quota claim is not on the agreement in force');
+  }
+  return {
+    caseId: p.case,
+    agreement: agreement.digest,
+    home: p.unit,
+    receiving: body.to,
+    homeMunicipality: agreement.municipalityOf(p.unit)!.id,
+    receivingMunicipality: agreement.municipalityOf(body.to)!.id,
+    status: 'referred',
+    category: body.category,
+    threatLevel: body.threatLevel,
+    referredAt: p.iat,
+    referral: p.hash,
+    head: p.hash,
+    length: 1,
+    consents: [record],
+    quota: { outgoing: claim.payload.commitment, incoming: null },
+    decision: null,
+    plan: null,
+    plannedEver: [],
+    costs: [],
+    followUps: 0,
+    deviations: 0,
+    childNotices: 0,
+    messages: 0,
+    closure: null,
+    lastActivity: p.iat,
+  };
+}
+
+/** Units other than the sender's that the packet goes to. */
+function recipientsOf(p: CasePacket): string[] {
+  return p.aud.filter((u) => u !== p.unit);
+}
+
+/** A case packet goes to the case's other unit, and to no unit outside the case. */
+function assertAddressed(p: CasePacket, home: string, receiving: string): void {
+  const other = p.unit === home ? receiving : home;
+  if (!p.aud.includes(other))
+    throw new BryggaError('ERR_WRONG_PARTY', 'a case packet must go to the other unit of the case');
+  if (p.aud.some((u) => u !== home && u !== receiving)) {
+    throw new BryggaError('ERR_WRONG_PARTY', 'a case packet may not go to a unit outside the case');
+  }
+}
+
+function next(ctx: CaseContext, s: CaseState, p: CasePacket): CaseState {
+  if (p.unit !== s.home && p.unit !== s.receiving) {
+    throw new BryggaError('ERR_WRONG_PARTY', 'the sender is not a unit of this case');
+  }
+  const role = p.unit === s.home ? 'home' : 'receiving';
+  const transition = assertTransition(p.type, s.status, role);
+  assertAddressed(p, s.home, s.receiving);
+  const day = dayOf(p.iat);
+  if (carriesPersonalData(p.type, p.body)) {
+    assertPersonalDataCovered(s.consents, recipientsOf(p), day, legalBasisOf(p.body));
+  }
+  const out: CaseState = {
+    ...s,
+    head: p.hash,
+    length: s.length + 1,
+    lastActivity: Math.max(s.lastActivity, p.iat),
+  };
+  if (transition.to) out.status = transition.to;
+  switch (p.type) {
+    case 'consent': {
+      const consent = verifyConsent((p.body as PacketBodies['consent']).attestation, ctx.resolve).payload;
+      assertConsentFits(consent, {
+        caseId: s.caseId,
+        home: s.home,
+        receiving: s.receiving,
+        forReferral: false,
+      });
+      if (s.consents.some((c) => c.id === consent.id)) {
+        throw new BryggaError('ERR_REPLAY', 'this consent is already part of the case');
+      }
+      out.consents = [
+        ...s.consents,
+        {
+          id: consent.id,
+          form: consent.form,
+          scope: consent.scope,
+          validFrom: consent.validFrom,
+          validUntil: consent.validUntil,
+          attestedIn: p.hash,
+          withdrawnIn: null,
+        },
+      ];
+      break;
+    }
+    case 'consent-withdrawal': {
+      const w = verifyWithdrawal(
+        (p.body as PacketBodies['consent-withdrawal']).withdrawal,
+        ctx.resolve,
+      ).payload;
+      if (w.case !== s.caseId || w.unit !== s.home) {
+        throw new BryggaError('ERR_CONSENT_SCOPE', "the withdrawal is not the home unit's for this case");
+      }
+      const target = s.consents.find((c) => c.id === w.consent);
+      if (!target)
+        throw new BryggaError(
+          'ERR_CONSENT_MISSING',
+          'the withdrawal names a consent this case does not have',
+        );
+      if (target.withdrawnIn !== null)
+        throw new BryggaError('ERR_REPLAY', 'the consent is already withdrawn');
+      out.consents = s.consents.map((c) => (c.id === w.consent ? { ...c, withdrawnIn: p.hash } : c));
+      break;
+    }
+    case 'uptake-decision': {
+      const d = p.body as PacketBodies['uptake-decision'];
+      if (d.decision === 'accept') {
+        const agreement = requireAgreementAt(ctx.agreements, day, 'the acceptance');
+        const claim = verifyQuotaProof(
+          d.quota!,
+          { caseId: s.caseId, unit: s.receiving, direction: 'incoming' },
+          ctx.resolve,
+          ctx.agreements,
+        );
+        if (claim.payload.agreement !== agreement.digest) {
+          throw new BryggaError('ERR_QUOTA_CLAIM', 'the quota claim is not on the agreement in force');
+        }
+        out.quota = { ...s.quota, incoming: claim.payload.commitment };
+        out.status = 'accepted';
+      } else {
+        out.status = 'declined';
+      }
+      out.decision = { decision: d.decision, reason: d.reason, in: p.hash };
+      break;
+    }
+    case 'implementation-plan': {
+      const plan = p.body as PacketBodies['implementation-plan'];
+      const agreement = requireAgreementAt(ctx.agreements, day, 'the implementation plan');
+      const codes = plan.services.map((x) => x.code);
+      assertInCatalogue(agreement, codes);
+      out.plan = { services: codes, decidedOn: plan.decidedOn, in: p.hash };
+      out.plannedEver = [...new Set([...s.plannedEver, ...codes])].sort();
+      break;
+    }
+    case 'follow-up': {
+      const f = p.body as PacketBodies['follow-up'];
+      const unplanned = f.services.filter((x) => !s.plannedEver.includes(x.code));
+      if (unplanned.length > 0) {
+        throw new BryggaError(
+          'ERR_SERVICE_NOT_IN_PLAN',
+          'the follow-up names a service that was never planned',
+        );
+      }
+      out.followUps = s.followUps + 1;
+      break;
+    }
+    case 'cost-report': {
+      const r = p.body as PacketBodies['cost-report'];
+      if (r.lines.some((l) => !s.plannedEver.includes(l.service))) {
+        throw new BryggaError('ERR_SERVICE_NOT_IN_PLAN', 'costs can only be reported for planned services');
+      }
+      const key = (l: CostLine) => `${l.service}|${l.month}`;
+      const merged = new Map(s.costs.map((l) => [key(l), l]));
+      for (const l of r.lines) merged.set(key(l), l);
+      out.costs = [...merged.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+      break;
+    }
+    case 'closure': {
+      const c = p.body as PacketBodies['closure'];
+      if (JSON.stringify(c.costs) !== JSON.stringify(costTotals(s.costs))) {
+        throw new BryggaError('ERR_MALFORMED', "closure.costs does not equal the case's cost reports");
+      }
+      out.closure = { closedOn: c.closedOn, reason: c.reason, outcomes: c.outcomes, in: p.hash };
+      break;
+    }
+    case 'deviation':
+      out.deviations = s.deviations + 1;
+      break;
+    case 'child-notice':
+      out.childNotices = s.childNotices + 1;
+      break;
+    case 'message':
+      out.messages = s.messages + 1;
+      break;
+    default:
+      throw new BryggaError('ERR_INVALID_TRANSITION', `a ${p.type} packet is not part of a case log`);
+  }
+  return out;
+}
+
+/**
+ * The reducer of a case log under `ctx`: the first packet must be a valid referral, every later one a
+ * permitted transition by the right unit that passes the rules. Throws the rule's BryggaError otherwise.
+ */
+export function caseReducer(ctx: CaseContext): CaseReducer<CasePacket, CaseState> {
+  return (state, packet) => (state === undefined ? startCase(ctx, packet) : next(ctx, state, packet));
+}

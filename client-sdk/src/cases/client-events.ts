@@ -1,0 +1,49 @@
+/**
+ * Events for the embedding case system (PROTOCOL.md §13.4): what arrived, what the rules refused, which
+ * case changed state. They are written in the same store transaction as the change they describe, so an
+ * event is never lost and never describes something that did not happen; the case system consumes them
+ * from the store (at least once: an event is deleted only after the next one is asked for, or when
+ * consumed explicitly).
+ */
+
+/** The kinds of event. */
+export type ClientEventType =
+  /** A case packet was applied to its log: `{pid, hash, packetType, from, direction}`. */
+  | 'packet.applied'
+  /** A case's status changed: `{status}`. */
+  | 'case.status'
+  /** A case packet is held for a missing predecessor (ERR_CASE_GAP): `{pid, hash}`. */
+  | 'case.gap'
+  /** A fork was resolved: `{kept, setAside}` hashes (ERR_CASE_FORK). Content set aside may be sent again. */
+  | 'case.fork'
+  /** A packet was refused: `{pid, packetType, from, code}`. Nothing of it was applied. */
+  | 'packet.rejected'
+  /** A signed receipt arrived for a packet of this unit: `{pid, hash, unit, device, outcome, code}`. */
+  | 'receipt.received'
+  /** This device declined an over-quota referral by itself: `{reason}`. */
+  | 'case.auto-declined'
+  /** A quota claim or release was recorded: `{kind, municipality, direction}`. */
+  | 'quota.changed'
+  /** A reconciliation was proposed to this unit: `{id, units, label}`; call `reconcile` to countersign. */
+  | 'reconciliation.proposed'
+  /** A reconciliation is signed by both units: `{id, units, label}`. */
+  | 'reconciliation.agreed'
+  /** An agreement extension was accepted: `{digest, sequence}`. */
+  | 'agreement.accepted'
+  /** The relay let a packet of this device expire before a recipient fetched it: `{pid, recipient}`. */
+  | 'packet.expired'
+  /** A directory statement from the relay did not verify and was not applied: `{code}`. */
+  | 'directory.refused';
+
+/** An event. */
+export interface ClientEvent {
+  seq: number;
+  type: ClientEventType;
+  caseId: string | null;
+  /** When it was recorded (ISO 8601). */
+  at: string;
+  data: Record<string, unknown>;
+}
+
+/** A listener called after the transaction that recorded the event committed. */
+export type ClientEventListener = (event: ClientEvent) => void;

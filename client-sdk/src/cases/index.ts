@@ -1,0 +1,192 @@
+/**
+ * The case workflow (PROTOCOL.md §12–17): packet types and their validators, signed case documents
+ * (consent, withdrawal, receipt, quota claims, reconciliation, evidence), the hash-chained case log, the
+ * workflow and its rules, quota accounting, costs and reconciliation, evidence bundles, and the client.
+ * Named one export at a time; everything else in this folder is internal.
+ */
+export { type AgreementBody, validateAgreementBody } from './agreement-packet.js';
+export {
+  BryggaClient,
+  type BryggaClientOptions,
+  type CaseLogEntry,
+  type CaseView,
+  type ConsentDetails,
+  type ReceiveResult,
+  type ReconciliationView,
+  type ReferInput,
+  type SendResult,
+  type SyncReport,
+} from './brygga-client.js';
+export {
+  CaseLog,
+  type CaseReducer,
+  type ChainLink,
+  type LinkStatus,
+  type OfferResult,
+  verifyChain,
+} from './case-log.js';
+export { toCasePacket, verifyPacketJws } from './case-packet.js';
+export {
+  type CaseContext,
+  type CasePacket,
+  type CaseState,
+  caseReducer,
+  costTotals,
+} from './case-state.js';
+export { type ChildNoticeBody, validateChildNotice } from './child-notice.js';
+export type { ClientEvent, ClientEventListener, ClientEventType } from './client-events.js';
+export { type ClosureBody, type ClosureReason, validateClosure } from './closure.js';
+export {
+  type ContactPerson,
+  type LegalBasis,
+  type OutcomeMeasures,
+  type OutcomeValue,
+  validateContact,
+  validateLegalBasis,
+  validateOutcomes,
+} from './common-fields.js';
+export {
+  attestConsent,
+  CONSENT_TYP,
+  type ConsentBody,
+  type ConsentClaims,
+  type ConsentForm,
+  type ConsentInput,
+  type ConsentScope,
+  hashConsentForm,
+  type OralConsent,
+  validateConsentBody,
+  validateConsentClaims,
+  verifyConsent,
+  type WrittenConsent,
+} from './consent.js';
+export {
+  CONSENT_WITHDRAWAL_TYP,
+  type ConsentWithdrawalBody,
+  type ConsentWithdrawalClaims,
+  recordWithdrawal,
+  validateWithdrawalBody,
+  validateWithdrawalClaims,
+  verifyWithdrawal,
+} from './consent-withdrawal.js';
+export { type CostLine, type CostReportBody, MAX_LINE_SEK, validateCostReport } from './cost-report.js';
+export { type DeviationBody, type DeviationReason, validateDeviation } from './deviation.js';
+export { type DeviceIdentity, loadIdentity, receivingDevice, saveIdentity } from './device-identity.js';
+export {
+  buildEvidenceBundle,
+  EVIDENCE_TYP,
+  type EvidenceBundle,
+  type EvidenceEntry,
+  type EvidenceManifest,
+  type EvidencePacket,
+  type EvidenceReport,
+  validateEvidenceBundle,
+  verifyEvidence,
+} from './evidence.js';
+export { type FollowUpBody, type ServiceStatus, validateFollowUp } from './follow-up.js';
+export {
+  type ImplementationPlanBody,
+  type PlannedService,
+  validateImplementationPlan,
+} from './implementation-plan.js';
+export { type MessageBody, validateMessage } from './message.js';
+export {
+  CASE_LOG_TYPES,
+  carriesPersonalData,
+  isPacketType,
+  legalBasisOf,
+  PACKET_TYPES,
+  type PacketBodies,
+  type PacketType,
+  validatePacketBody,
+} from './packet-body.js';
+export {
+  makeQuotaClaim,
+  QUOTA_CLAIM_TYP,
+  QUOTA_RELEASE_TYP,
+  type QuotaClaimBody,
+  type QuotaClaimClaims,
+  type QuotaDirection,
+  type QuotaProof,
+  type QuotaReleaseBody,
+  type QuotaReleaseClaims,
+  quotaCommitment,
+  releaseQuotaClaim,
+  validateQuotaClaim,
+  validateQuotaRelease,
+  verifyQuotaClaim,
+  verifyQuotaProof,
+  verifyQuotaRelease,
+} from './quota-claim.js';
+export { QuotaLedger, type QuotaUse } from './quota-ledger.js';
+export {
+  matchReceipt,
+  RECEIPT_TYP,
+  type ReceiptBody,
+  type ReceiptClaims,
+  type ReceiptInput,
+  type ReceiptOutcome,
+  type SentPacketRecord,
+  signReceipt,
+  validateReceiptClaims,
+  verifyReceipt,
+} from './receipt.js';
+export {
+  type CaseCostRecord,
+  computeReconciliation,
+  countersignReconciliation,
+  type HalfYear,
+  halfYearBounds,
+  proposeReconciliation,
+  RECONCILIATION_TYP,
+  type ReconciliationBody,
+  type ReconciliationLine,
+  type ReconciliationStatement,
+  reconciliationId,
+  sameFigures,
+  type VerifiedReconciliation,
+  validateReconciliationStatement,
+  verifyReconciliation,
+} from './reconciliation.js';
+export {
+  type Category,
+  type ChildrenCheck,
+  type MotivationAssessment,
+  type PoliceConsultation,
+  type ReferralBody,
+  type ReferredPerson,
+  type TemporaryHousing,
+  type ThreatLevel,
+  validateReferral,
+} from './referral.js';
+export {
+  agreementAt,
+  assertConsentFits,
+  assertInCatalogue,
+  assertPersonalDataCovered,
+  assertReferralPreconditions,
+  type ConsentRecord,
+  requireAgreementAt,
+} from './rules.js';
+export {
+  type DeviceResolver,
+  directoryResolver,
+  type SignerRecord,
+  signDocument,
+  type VerifiedDocument,
+  verifyDocument,
+} from './signed-document.js';
+export {
+  DECLINE_REASONS,
+  type DeclineReason,
+  type UptakeDecisionBody,
+  validateUptakeDecision,
+} from './uptake-decision.js';
+export {
+  assertTransition,
+  type CaseStatus,
+  type LogStatus,
+  type Role,
+  type Transition,
+  WORKFLOW,
+} from './workflow.js';

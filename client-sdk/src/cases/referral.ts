@@ -1,0 +1,163 @@
+/**
+ * The referral (uppdrag; PROTOCOL.md §12.4.1): the home municipality hands a case to a receiving
+ * municipality. The first packet of every case (`prev` = null). It carries what the agreement requires
+ * before a referral: the category and threat level, the services requested from the catalogue, police
+ * consultation (samråd) in both municipalities, the motivation assessment, the check that the person
+ * has no responsibility for children, temporary housing arranged by the home municipality, contact
+ * persons, the consent attestation and the outgoing quota claim's proof.
+ */
+import {
+  bool,
+  date,
+  distinct,
+  id,
+  jws,
+  list,
+  MAX_SHORT,
+  members,
+  oneOf,
+  optionalDate,
+  optionalText,
+  text,
+} from './_fields.js';
+import { type ContactPerson, validateContact } from './common-fields.js';
+import { type QuotaProof, validateQuotaProof } from './quota-claim.js';
+
+/** Target-group category (målgrupp): defector (avhoppare) or protection case (skyddsärende). */
+export type Category = 'avhoppare' | 'skyddsarende';
+/** Threat level (hotbild). */
+export type ThreatLevel = 'low' | 'high';
+
+/** The person (personuppgifter). Only inside the encryption, only to the case's two units. */
+export interface ReferredPerson {
+  name: string;
+  /** Personnummer or samordningsnummer, YYYYMMDD-NNNN. */
+  personalIdentityNumber: string | null;
+  dateOfBirth: string | null;
+}
+
+/** Prior consultation with the police (samråd med Polismyndigheten) in one municipality. */
+export interface PoliceConsultation {
+  municipality: string;
+  date: string;
+  /** The police's reference (diarienummer) or the officer consulted. */
+  reference: string;
+  /** The police approved the case as eligible (required from 2025). */
+  approved: boolean;
+}
+
+/** The assessment that the person is motivated to change (motivationsbedömning). */
+export interface MotivationAssessment {
+  assessed: boolean;
+  assessedOn: string;
+  assessment: string;
+}
+
+/** The check for responsibility for children (ansvar för barn). */
+export interface ChildrenCheck {
+  responsibleForChildren: boolean;
+  checkedOn: string;
+}
+
+/** Temporary housing (tillfälligt boende), arranged and paid for by the home municipality. */
+export interface TemporaryHousing {
+  arrangedByHome: boolean;
+  from: string;
+  /** The relocation address. The most sensitive field of the system. */
+  address: string | null;
+}
+
+/** Body of a `referral` packet. */
+export interface ReferralBody {
+  /** The receiving unit (mottagande enhet). */
+  to: string;
+  category: Category;
+  threatLevel: ThreatLevel;
+  person: ReferredPerson;
+  /** Catalogue codes of the services asked for. */
+  requestedServices: string[];
+  policeConsultations: PoliceConsultation[];
+  motivation: MotivationAssessment;
+  childrenCheck: ChildrenCheck;
+  temporaryHousing: TemporaryHousing;
+  contacts: ContactPerson[];
+  /** The consent attestation (`brygga-consent+jws`) the disclosure relies on. */
+  consent: string;
+  /** Proof of the outgoing quota claim. */
+  quota: QuotaProof;
+  note: string | null;
+}
+
+const KEYS = [
+  'to',
+  'category',
+  'threatLevel',
+  'person',
+  'requestedServices',
+  'policeConsultations',
+  'motivation',
+  'childrenCheck',
+  'temporaryHousing',
+  'contacts',
+  'consent',
+  'quota',
+  'note',
+];
+const PIN = /^(18|19|20)\d{6}[-+]?\d{4}$/;
+
+/** Validate a `referral` body; ERR_MALFORMED naming the field. The rules come later (see `rules.ts`). */
+export function validateReferral(value: unknown): ReferralBody {
+  const o = members(value, 'referral', KEYS);
+  const p = members(o.person, 'referral.person', ['name', 'personalIdentityNumber', 'dateOfBirth']);
+  const pin =
+    p.personalIdentityNumber === null
+      ? null
+      : text(p.personalIdentityNumber, 'referral.person.personalIdentityNumber', 13, PIN);
+  const services = list(o.requestedServices, 'referral.requestedServices', 1, 32, id);
+  distinct(services, 'referral.requestedServices');
+  const consultations = list(o.policeConsultations, 'referral.policeConsultations', 0, 8, (v, path) => {
+    const c = members(v, path, ['municipality', 'date', 'reference', 'approved']);
+    return {
+      municipality: id(c.municipality, `${path}.municipality`),
+      date: date(c.date, `${path}.date`),
+      reference: text(c.reference, `${path}.reference`, MAX_SHORT),
+      approved: bool(c.approved, `${path}.approved`),
+    };
+  });
+  const m = members(o.motivation, 'referral.motivation', ['assessed', 'assessedOn', 'assessment']);
+  const ch = members(o.childrenCheck, 'referral.childrenCheck', ['responsibleForChildren', 'checkedOn']);
+  const h = members(o.temporaryHousing, 'referral.temporaryHousing', ['arrangedByHome', 'from', 'address']);
+  return {
+    to: id(o.to, 'referral.to'),
+    category: oneOf(o.category, 'referral.category', ['avhoppare', 'skyddsarende'] as const),
+    threatLevel: oneOf(o.threatLevel, 'referral.threatLevel', ['low', 'high'] as const),
+    person: {
+      name: text(p.name, 'referral.person.name', MAX_SHORT),
+      personalIdentityNumber: pin,
+      dateOfBirth: optionalDate(p.dateOfBirth, 'referral.person.dateOfBirth'),
+    },
+    requestedServices: services,
+    policeConsultations: consultations,
+    motivation: {
+      assessed: bool(m.assessed, 'referral.motivation.assessed'),
+      assessedOn: date(m.assessedOn, 'referral.motivation.assessedOn'),
+      assessment: text(m.assessment, 'referral.motivation.assessment'),
+    },
+    childrenCheck: {
+      responsibleForChildren: bool(
+        ch.responsibleForChildren,
+        'referral.childrenCheck.responsibleForChildren',
+      ),
+      checkedOn: date(ch.checkedOn, 'referral.childrenCheck.checkedOn'),
+    },
+    temporaryHousing: {
+      arrangedByHome: bool(h.arrangedByHome, 'referral.temporaryHousing.arrangedByHome'),
+      from: date(h.from, 'referral.temporaryHousing.from'),
+      address: optionalText(h.address, 'referral.temporaryHousing.address', 500),
+    },
+    contacts: list(o.contacts, 'referral.contacts', 1, 10, validateContact),
+    consent: jws(o.consent, 'referral.consent'),
+    quota: validateQuotaProof(o.quota, 'referral.quota'),
+    note: optionalText(o.note, 'referral.note'),
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The rules of the cooperation agreement the SDK enforces at both ends (PROTOCOL.md §14). Each check is
+ * a small pure function that throws a BryggaError whose code names the rule:
+ *
+ * - personal data only with a consent that covers every recipient and is valid that day, or a recorded
+ *   legal basis; never on a withdrawn consent (ERR_CONSENT_MISSING, _WITHDRAWN, _EXPIRED, _SCOPE);
+ * - referral preconditions: police consultation approved in both municipalities, motivation assessed, no
+ *   responsibility for children, temporary housing arranged by the home municipality, category and threat
+ *   level admitted, services from the catalogue, within the agreement's period;
+ * - implementation plans only with catalogue services, within the period; costs only for planned services.
+ *
+ * Quotas are checked where the ledger is (the client), because they depend on claims outside the case.
+ */
+import type { Agreement } from '../directory/agreement.js';
+import { BryggaError } from '../errors.js';
+import type { LegalBasis } from './common-fields.js';
+import type { ConsentClaims } from './consent.js';
+import type { ReferralBody } from './referral.js';
+
+/** A consent as the case state keeps it. */
+export interface ConsentRecord {
+  id: string;
+  form: ConsentClaims['form'];
+  scope: ConsentClaims['scope'];
+  validFrom: string;
+  validUntil: string | null;
+  /** Hash of the packet that brought it (the referral or a consent packet). */
+  attestedIn: string;
+  /** Hash of the withdrawal packet, or null. */
+  withdrawnIn: string | null;
+}
+
+/** The agreement in force on `day` (YYYY-MM-DD): the newest accepted one whose period contains it. */
+export function agreementAt(agreements: readonly Agreement[], day: string): Agreement | undefined {
+  let found: Agreement | undefined;
+  for (const a of agreements) {
+    if (a.inPeriod(day) && (!found || a.terms.sequence > found.terms.sequence)) found = a;
+  }
+  return found;
+}
+
+/** The agreement in force on `day`, or ERR_OUTSIDE_PERIOD. */
+export function requireAgreementAt(agreements: readonly Agreement[], day: string, what: string): Agreement {
+  const a = agreementAt(agreements, day);
+  if (!a)
+    throw new BryggaError('ERR_OUTSIDE_PERIOD', `${what} dated ${day} is outside the agreement's period`);
+  return a;
+}
+
+/**
+ * Personal data may go to `recipients` on `day` only under a recorded legal basis, or a consent of the
+ * case that is not withdrawn, is valid that day and names every recipient unit. Returns the consent
+ * relied on (null under a legal basis).
+ */
+export function assertPersonalDataCovered(
+  consents: readonly ConsentRecord[],
+  recipients: readonly string[],
+  day: string,
+  legalBasis: LegalBasis | null,
+): ConsentRecord | null {
+  if (legalBasis !== null) return null;
+  if (consents.length === 0) {
+    throw new BryggaError(
+      'ERR_CONSENT_MISSING',
+      'personal data needs a consent attestation or a recorded legal basis',
+    );
+  }
+  const standing = consents.filter((c) => c.withdrawnIn === null);
+  if (standing.length === 0) {
+    throw new BryggaError(
+      'ERR_CONSENT_WITHDRAWN',
+      'the consent was withdrawn: no personal data may rely on it',
+    );
+  }
+  const valid = standing.filter((c) => c.validFrom <= day && (c.validUntil === null || day <= c.validUntil));
+  if (valid.length === 0) throw new BryggaError('ERR_CONSENT_EXPIRED', `no consent is valid on ${day}`);
+  const covering = valid.find((c) => recipients.every((r) => c.scope.units.includes(r)));
+  if (!covering)
+    throw new BryggaError('ERR_CONSENT_SCOPE', 'no consent covers every recipient of the packet');
+  return covering;
+}
+
+/** Services must be in `agreement`'s catalogue (insatskatalog). */
+export function assertInCatalogue(agreement: Agreement, codes: readonly string[]): void {
+  const catalogue = new Set(agreement.terms.catalogue.map((c) => c.code));
+  const missing = codes.filter((c) => !catalogue.has(c));
+  if (missing.length > 0) {
+    throw new BryggaError(
+      'ERR_SERVICE_NOT_IN_CATALOGUE',
+      `not in the agreement's catalogue: ${missing.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * The preconditions of a referral that its body alone decides (the consent and the quota claim are
+ * checked against their signatures separately): the receiving unit is a party of another municipality;
+ * category and threat level admitted; catalogue services; police consultation approved in both
+ * municipalities; motivation assessed; no responsibility for children; housing arranged by the home
+ * municipality.
+ */
+export function assertReferralPreconditions(agreement: Agreement, home: string, body: ReferralBody): void {
+  const homeMunicipality = agreement.municipalityOf(home)?.id;
+  const receivingMunicipality = agreement.municipalityOf(body.to)?.id;
+  if (!homeMunicipality)
+    throw new BryggaError('ERR_WRONG_PARTY', 'the referring unit is not a party to the agreement');
+  if (!receivingMunicipality)
+    throw new BryggaError('ERR_WRONG_PARTY', 'the receiving unit is not a party to the agreement');
+  if (homeMunicipality === receivingMunicipality) {
+    throw new BryggaError('ERR_WRONG_PARTY', 'a referral goes to a unit of another municipality');
+  }
+  const admits = agreement.terms.admits;
+  if (!admits.categories.includes(body.category)) {
+    throw new BryggaError(
+      'ERR_CATEGORY_NOT_ADMITTED',
+      `the agreement does not admit the category ${body.category}`,
+    );
+  }
+  if (!admits.threatLevels.includes(body.threatLevel)) {
+    throw new BryggaError(
+      'ERR_THREAT_LEVEL_NOT_ADMITTED',
+      `the agreement does not admit the threat level ${body.threatLevel}`,
+    );
+  }
+  assertInCatalogue(agreement, body.requestedServices);
+  for (const m of [homeMunicipality, receivingMunicipality]) {
+    if (!body.policeConsultations.some((c) => c.municipality === m && c.approved)) {
+      throw new BryggaError(
+        'ERR_POLICE_CONSULTATION_MISSING',
+        `no approved police consultation (samråd) is recorded for ${m}`,
+      );
+    }
+  }
+  if (!body.motivation.assessed) {
+    throw new BryggaError(
+      'ERR_MOTIVATION_MISSING',
+      "the person's motivation to change has not been assessed",
+    );
+  }
+  if (body.childrenCheck.responsibleForChildren) {
+    throw new BryggaError(
+      'ERR_CHILDREN_RESPONSIBILITY',
+      'a person responsible for children cannot be referred',
+    );
+  }
+  if (!body.temporaryHousing.arrangedByHome) {
+    throw new BryggaError(
+      'ERR_HOUSING_NOT_ARRANGED',
+      'the home municipality must arrange the temporary housing',
+    );
+  }
+}
+
+/**
+ * A consent attestation fits the case: attested by the home unit for this case, naming both units; for
+ * a referral it must also cover the police. ERR_CONSENT_SCOPE otherwise.
+ */
+export function assertConsentFits(
+  consent: ConsentClaims,
+  c: { caseId: string; home: string; receiving: string; forReferral: boolean },
+): void {
+  if (consent.case !== c.caseId)
+    throw new BryggaError('ERR_CONSENT_SCOPE', 'the consent was given for another case');
+  if (consent.unit !== c.home)
+    throw new BryggaError('ERR_CONSENT_SCOPE', 'the consent is not attested by the home unit');
+  if (!consent.scope.units.includes(c.home) || !consent.scope.units.includes(c.receiving)) {
+    throw new BryggaError('ERR_CONSENT_SCOPE', 'the consent does not name both units of the case');
+  }
+  if (c.forReferral && !consent.scope.police) {
+    throw new BryggaError(
+      'ERR_CONSENT_SCOPE',
+      'a referral needs consent to lifting secrecy towards the police',
+    );
+  }
+}

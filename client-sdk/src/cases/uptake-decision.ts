@@ -1,0 +1,54 @@
+/**
+ * The uptake decision (beslut om mottagande; PROTOCOL.md §12.4.2): the receiving unit accepts the case,
+ * with its contact persons and the proof of its incoming quota claim, or declines it with a reason. A
+ * receiving SDK declines an over-quota referral by itself with reason `quota-exceeded`.
+ */
+import { list, malformed, members, oneOf, optionalText } from './_fields.js';
+import { type ContactPerson, validateContact } from './common-fields.js';
+import { type QuotaProof, validateQuotaProof } from './quota-claim.js';
+
+/** Why a referral is declined (skäl). */
+export type DeclineReason = 'quota-exceeded' | 'no-capacity' | 'not-suitable' | 'safety' | 'other';
+
+/** Body of an `uptake-decision` packet. */
+export interface UptakeDecisionBody {
+  decision: 'accept' | 'decline';
+  /** Null when accepting. */
+  reason: DeclineReason | null;
+  /** Free text: personal data, so it needs consent or a legal basis. */
+  note: string | null;
+  /** The receiving unit's contact persons (when accepting). */
+  contacts: ContactPerson[];
+  /** Proof of the receiving municipality's incoming quota claim; required when accepting, else null. */
+  quota: QuotaProof | null;
+}
+
+/** The decline reasons. */
+export const DECLINE_REASONS = ['quota-exceeded', 'no-capacity', 'not-suitable', 'safety', 'other'] as const;
+
+/** Validate an `uptake-decision` body; ERR_MALFORMED naming the field. */
+export function validateUptakeDecision(value: unknown): UptakeDecisionBody {
+  const o = members(value, 'uptake-decision', ['decision', 'reason', 'note', 'contacts', 'quota']);
+  const decision = oneOf(o.decision, 'uptake-decision.decision', ['accept', 'decline'] as const);
+  const contacts = list(o.contacts, 'uptake-decision.contacts', 0, 10, validateContact);
+  if (decision === 'accept') {
+    if (o.reason !== null) malformed('uptake-decision.reason', 'must be null when accepting');
+    if (contacts.length === 0)
+      malformed('uptake-decision.contacts', 'must name a contact person when accepting');
+    return {
+      decision,
+      reason: null,
+      note: optionalText(o.note, 'uptake-decision.note'),
+      contacts,
+      quota: validateQuotaProof(o.quota, 'uptake-decision.quota'),
+    };
+  }
+  if (o.quota !== null) malformed('uptake-decision.quota', 'must be null when declining');
+  return {
+    decision,
+    reason: oneOf(o.reason, 'uptake-decision.reason', DECLINE_REASONS),
+    note: optionalText(o.note, 'uptake-decision.note'),
+    contacts,
+    quota: null,
+  };
+}

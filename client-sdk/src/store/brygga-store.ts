@@ -1,0 +1,209 @@
+/**
+ * The SDK's local store (PROTOCOL.md §13.3): what a device must remember to apply every packet exactly
+ * once, keep its case logs, prove what happened, and pick up where it stopped after a crash. The client
+ * does every state change of one packet inside one {@link BryggaStore.transaction}, so a crash leaves
+ * either all of it or none of it.
+ *
+ * {@link KyselyStore} implements it on any Kysely database (SQLite, PostgreSQL, …) the case system
+ * passes in.
+ */
+
+/** A signed packet the device holds. */
+export interface PacketRecord {
+  hash: string;
+  pid: string;
+  caseId: string | null;
+  type: string;
+  prev: string | null;
+  /** Sending unit and device. */
+  unit: string;
+  device: string;
+  iat: number;
+  aud: string[];
+  rcp: string[];
+  /** The signed packet (compact JWS). */
+  jws: string;
+  /** Attachment bytes, base64url, in claim order. */
+  attachments: string[];
+  direction: 'in' | 'out';
+  /** A case packet's standing in its log (PROTOCOL.md §13), or `stored` for packets outside a case. */
+  status: 'applied' | 'held' | 'superseded' | 'stored';
+  /** Position in the case log when applied. */
+  position: number | null;
+}
+
+/** A packet refused by the rules or the log: what arrived, without its content. */
+export interface RejectedRecord {
+  pid: string;
+  hash: string;
+  caseId: string | null;
+  type: string;
+  unit: string;
+  device: string;
+  code: string;
+  at: string;
+}
+
+/** What became of a packet id (exactly-once). */
+export interface ProcessedRecord {
+  pid: string;
+  hash: string | null;
+  outcome: 'applied' | 'held' | 'rejected' | 'stored';
+  code: string | null;
+  at: string;
+}
+
+/** The stored state of a case. */
+export interface CaseRecord {
+  caseId: string;
+  home: string;
+  receiving: string;
+  /** The log's status (see `LogStatus`). */
+  status: string;
+  /** A receipt from the receiving unit for the referral is held. */
+  delivered: boolean;
+  head: string;
+  length: number;
+  /** The case state, JSON. */
+  state: string;
+  updatedAt: string;
+}
+
+/** A signed receipt. */
+export interface ReceiptRecord {
+  hash: string;
+  pid: string;
+  packetHash: string;
+  caseId: string | null;
+  unit: string;
+  device: string;
+  outcome: string;
+  code: string | null;
+  jws: string;
+}
+
+/** A consent attestation or withdrawal of a case. */
+export interface ConsentRecordRow {
+  hash: string;
+  caseId: string;
+  consentId: string;
+  kind: 'attestation' | 'withdrawal';
+  packetHash: string;
+  jws: string;
+}
+
+/** A verified quota claim or release. */
+export interface QuotaRecord {
+  hash: string;
+  kind: 'claim' | 'release';
+  agreement: string;
+  municipality: string;
+  direction: string;
+  unit: string;
+  commitment: string;
+  jws: string;
+}
+
+/** A sealed envelope waiting to be acknowledged by the relay. */
+export interface OutboxRecord {
+  pid: string;
+  seq: number;
+  /** Envelope bytes, base64url. */
+  envelope: string;
+  createdAt: string;
+}
+
+/** An event for the case system. */
+export interface EventRecord {
+  seq: number;
+  type: string;
+  caseId: string | null;
+  /** JSON. */
+  data: string;
+  createdAt: string;
+}
+
+/** A reconciliation statement. */
+export interface ReconciliationRecord {
+  id: string;
+  /** The two units, sorted, joined with a space. */
+  units: string;
+  label: string;
+  /** The general JWS, JSON. */
+  document: string;
+  complete: boolean;
+  updatedAt: string;
+}
+
+/** This device's keys, encrypted at rest. */
+export interface IdentityRecord {
+  unit: string;
+  device: string;
+  /** Key file JSON (PROTOCOL.md §3.4) of the signing key. */
+  signingKey: string;
+  /** Key file JSON of every HPKE key, newest last. */
+  hpkeKeys: string[];
+}
+
+/** The local store. All writes of one packet go through one transaction. */
+export interface BryggaStore {
+  /** Run `work` in one transaction (nested calls join the outer one). */
+  transaction<T>(work: (tx: BryggaStore) => Promise<T>): Promise<T>;
+
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  putAgreement(digest: string, sequence: number, document: string): Promise<void>;
+  listAgreements(): Promise<{ digest: string; sequence: number; document: string }[]>;
+
+  /** Append a statement (no-op if present). */
+  addStatement(jws: string): Promise<void>;
+  listStatements(): Promise<string[]>;
+
+  saveIdentity(identity: IdentityRecord): Promise<void>;
+  loadIdentity(): Promise<IdentityRecord | undefined>;
+
+  getProcessed(pid: string): Promise<ProcessedRecord | undefined>;
+  putProcessed(record: ProcessedRecord): Promise<void>;
+
+  /** Insert a packet, or update its standing and position if held already. */
+  putPacket(record: PacketRecord): Promise<void>;
+  getPacket(hash: string): Promise<PacketRecord | undefined>;
+  /** Forget a packet (a held packet that the rules refused once its predecessor came). */
+  deletePacket(hash: string): Promise<void>;
+  getPacketByPid(pid: string): Promise<PacketRecord | undefined>;
+  /** Every packet of a case, applied ones in log order first. */
+  listCasePackets(caseId: string): Promise<PacketRecord[]>;
+
+  putRejected(record: RejectedRecord): Promise<void>;
+  listRejected(): Promise<RejectedRecord[]>;
+
+  putCase(record: CaseRecord): Promise<void>;
+  getCase(caseId: string): Promise<CaseRecord | undefined>;
+  listCases(): Promise<CaseRecord[]>;
+
+  /** Add a receipt (no-op if present). */
+  putReceipt(record: ReceiptRecord): Promise<void>;
+  listReceipts(filter?: { caseId?: string; packetHash?: string }): Promise<ReceiptRecord[]>;
+
+  putConsent(record: ConsentRecordRow): Promise<void>;
+  listConsents(caseId: string): Promise<ConsentRecordRow[]>;
+
+  /** Add a quota claim or release (no-op if present). */
+  putQuota(record: QuotaRecord): Promise<void>;
+  listQuota(): Promise<QuotaRecord[]>;
+
+  /** Queue an envelope; returns its sequence number. */
+  enqueueOutbox(pid: string, envelope: string, createdAt: string): Promise<number>;
+  listOutbox(): Promise<OutboxRecord[]>;
+  removeOutbox(pid: string): Promise<void>;
+
+  addEvent(type: string, caseId: string | null, data: string, createdAt: string): Promise<number>;
+  listEvents(after: number, limit: number): Promise<EventRecord[]>;
+  /** Forget events up to and including `seq` (consumed). */
+  deleteEventsThrough(seq: number): Promise<void>;
+
+  putReconciliation(record: ReconciliationRecord): Promise<void>;
+  getReconciliation(id: string): Promise<ReconciliationRecord | undefined>;
+  listReconciliations(): Promise<ReconciliationRecord[]>;
+}

@@ -1,0 +1,167 @@
+/**
+ * The tables of the SDK's local store (PROTOCOL.md §13.3), as Kysely sees them. Every table is prefixed
+ * `brygga_` so the store can live in a case system's own database. Only portable types are used (text
+ * and 32-bit integers), so the same schema works on SQLite and PostgreSQL through any Kysely dialect;
+ * JSON is stored as text, bytes as base64url text.
+ */
+
+/** Key–value settings (for example the directory cursor). */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** Agreements accepted, by digest. */
+export interface AgreementTable {
+  digest: string;
+  sequence: number;
+  document: string;
+}
+
+/** Directory statements applied, in the order applied. */
+export interface StatementTable {
+  seq: number;
+  jws: string;
+}
+
+/** This device's keys, encrypted at rest (PROTOCOL.md §3.4). */
+export interface IdentityTable {
+  id: string;
+  unit: string;
+  device: string;
+  signing_key: string;
+  hpke_keys: string;
+}
+
+/** Packet ids processed (exactly-once), with what became of them. */
+export interface ProcessedTable {
+  pid: string;
+  hash: string | null;
+  outcome: string;
+  code: string | null;
+  at: string;
+}
+
+/** Signed packets this device holds: case log packets in any standing, and non-case packets it sent. */
+export interface PacketTable {
+  hash: string;
+  pid: string;
+  case_id: string | null;
+  type: string;
+  prev: string | null;
+  unit: string;
+  device: string;
+  iat: string;
+  aud: string;
+  rcp: string;
+  jws: string;
+  attachments: string;
+  direction: string;
+  status: string;
+  position: number | null;
+}
+
+/** Packets refused by the rules or the log: what arrived, never its content. */
+export interface RejectedTable {
+  pid: string;
+  hash: string;
+  case_id: string | null;
+  type: string;
+  unit: string;
+  device: string;
+  code: string;
+  at: string;
+}
+
+/** The derived state of each case. */
+export interface CaseTable {
+  case_id: string;
+  home: string;
+  receiving: string;
+  status: string;
+  delivered: number;
+  head: string;
+  length: number;
+  state: string;
+  updated_at: string;
+}
+
+/** Signed receipts, sent and received. */
+export interface ReceiptTable {
+  hash: string;
+  pid: string;
+  packet_hash: string;
+  case_id: string | null;
+  unit: string;
+  device: string;
+  outcome: string;
+  code: string | null;
+  jws: string;
+}
+
+/** Consent attestations and withdrawals, as carried in the case log. */
+export interface ConsentTable {
+  hash: string;
+  case_id: string;
+  consent_id: string;
+  kind: string;
+  packet_hash: string;
+  jws: string;
+}
+
+/** Verified quota claims and releases. */
+export interface QuotaTable {
+  hash: string;
+  kind: string;
+  agreement: string;
+  municipality: string;
+  direction: string;
+  unit: string;
+  commitment: string;
+  jws: string;
+}
+
+/** Sealed envelopes not yet acknowledged by the relay. */
+export interface OutboxTable {
+  pid: string;
+  seq: number;
+  envelope: string;
+  created_at: string;
+}
+
+/** Events for the case system, not yet consumed. */
+export interface EventTable {
+  seq: number;
+  type: string;
+  case_id: string | null;
+  data: string;
+  created_at: string;
+}
+
+/** Reconciliation statements, proposed or agreed. */
+export interface ReconciliationTable {
+  id: string;
+  units: string;
+  label: string;
+  document: string;
+  complete: number;
+  updated_at: string;
+}
+
+/** The store's database. */
+export interface StoreDatabase {
+  brygga_meta: MetaTable;
+  brygga_agreements: AgreementTable;
+  brygga_statements: StatementTable;
+  brygga_identity: IdentityTable;
+  brygga_processed: ProcessedTable;
+  brygga_packets: PacketTable;
+  brygga_rejected: RejectedTable;
+  brygga_cases: CaseTable;
+  brygga_receipts: ReceiptTable;
+  brygga_consents: ConsentTable;
+  brygga_quota: QuotaTable;
+  brygga_outbox: OutboxTable;
+  brygga_events: EventTable;
+  brygga_reconciliations: ReconciliationTable;
+}

@@ -1,0 +1,282 @@
+/**
+ * The world of the workflow tests (issue 4): four units of three municipalities under the 2025
+ * agreement (Stockholm with Järva and Farsta sharing Stockholm's quota of two cases each way, Göteborg
+ * Nordost, Malmö), the whole service catalogue of the agreement, a real relay on a real socket on either
+ * engine, and one BryggaClient per device with its own store on the same engine.
+ */
+import {
+  Agreement,
+  type AgreementTerms,
+  BryggaClient,
+  Directory,
+  enrolDevice,
+  HpkeKeyPair,
+  publishHpkeKey,
+  type ReferInput,
+  SigningKeyPair,
+} from '@brygga/client-sdk';
+import type { Engine } from '@brygga/server';
+import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
+import type { TestDevice, UnitId } from './fixtures.js';
+import { AUDIENCE, listen, type RelayWorld, startTestRelay, type TestRelay } from './relay.js';
+import { openTestStore, type TestStore } from './store-databases.js';
+
+/** The units of the workflow world. */
+export const WORKFLOW_UNITS = ['stockholm-jarva', 'stockholm-farsta', 'goteborg-nordost', 'malmo'] as const;
+export type WorkflowUnit = (typeof WORKFLOW_UNITS)[number];
+
+export const MUNICIPALITY_OF: Record<WorkflowUnit, string> = {
+  'stockholm-jarva': 'stockholm',
+  'stockholm-farsta': 'stockholm',
+  'goteborg-nordost': 'goteborg',
+  malmo: 'malmo',
+};
+
+/** The catalogue of the agreement (DOMAIN.md): what a receiving municipality provides and pays for. */
+export const CATALOGUE = [
+  { code: 'krisstod', name: 'Krisstöd' },
+  { code: 'motivationssamtal', name: 'Motivationssamtal' },
+  { code: 'sig-lots', name: 'Praktiskt stöd från SIG-lots' },
+  { code: 'kontaktperson', name: 'Kontaktperson' },
+  { code: 'boendestod', name: 'Boendestöd' },
+  { code: 'missbruksbehandling', name: 'Missbruksbehandling' },
+  { code: 'budget-skuldradgivning', name: 'Budget- och skuldrådgivning' },
+  { code: 'oppenvard', name: 'Öppenvårdsbehandling' },
+  { code: 'kriminalitet-som-livsstil', name: 'Kriminalitet som livsstil' },
+  { code: 'psykiatri', name: 'Kontakt med psykiatri' },
+  { code: 'arbetsinriktade-insatser', name: 'Arbetsinriktade insatser (KRAMI)' },
+];
+
+const YEAR = 365 * 24 * 3600;
+
+/** A device of the workflow world, with a year-long HPKE key. */
+export function workflowDevice(
+  unit: WorkflowUnit,
+  root: SigningKeyPair,
+  now: Date,
+  name = `${unit} ärendesystem`,
+): TestDevice {
+  const key = SigningKeyPair.generate();
+  const hpke = HpkeKeyPair.generate();
+  const enrolment = enrolDevice(root, { unit, key: key.publicKey, name, now });
+  const publication = publishHpkeKey(key, { unit, key: hpke.publicKey, now, lifetimeSeconds: YEAR });
+  const device: TestDevice = {
+    unit: unit as UnitId,
+    name,
+    key,
+    hpke: [hpke],
+    enrolment,
+    publications: [publication],
+    receiving: { unit, kid: key.kid, hpkeKey: (kid) => device.hpke.find((k) => k.kid === kid) },
+  };
+  return device;
+}
+
+/** The 2025 agreement terms of the workflow world. */
+export function workflowTerms(
+  roots: Record<WorkflowUnit, SigningKeyPair>,
+  overrides: Partial<AgreementTerms> = {},
+): AgreementTerms {
+  return {
+    v: 1,
+    kind: 'brygga.agreement',
+    id: 'avhoppare-storstad',
+    sequence: 1,
+    supersedes: null,
+    title: 'Avtal om samverkan för insatser till avhoppare mellan Stockholm, Göteborg och Malmö 2025',
+    period: { from: '2025-01-01', to: '2025-12-31' },
+    municipalities: [
+      { id: 'stockholm', name: 'Stockholms stad', quota: { outgoing: 2, incoming: 2 } },
+      { id: 'goteborg', name: 'Göteborgs stad', quota: { outgoing: 2, incoming: 2 } },
+      { id: 'malmo', name: 'Malmö stad', quota: { outgoing: 2, incoming: 2 } },
+    ],
+    parties: WORKFLOW_UNITS.map((unit) => ({
+      unit,
+      municipality: MUNICIPALITY_OF[unit],
+      name: {
+        'stockholm-jarva': 'Järva stadsdelsförvaltning',
+        'stockholm-farsta': 'Farsta stadsdelsförvaltning',
+        'goteborg-nordost': 'Socialförvaltning Nordost',
+        malmo: 'Arbetsmarknads- och socialförvaltningen, Konsultationsteamet',
+      }[unit],
+      rootKey: roots[unit].publicKey.serialize(),
+    })),
+    catalogue: CATALOGUE,
+    admits: { categories: ['avhoppare', 'skyddsarende'], threatLevels: ['low', 'high'] },
+    ...overrides,
+  };
+}
+
+/** The workflow world, shaped so the relay's test harness can install it. */
+export interface WorkflowWorld extends RelayWorld {
+  units: Record<WorkflowUnit, TestDevice>;
+  wroots: Record<WorkflowUnit, SigningKeyPair>;
+}
+
+/**
+ * Build the world at `now` (default Monday 2025-03-03 09:00 UTC). With `parties`, the agreement has only
+ * those units (the others get keys and devices, ready to join by an extension, but are not enrolled).
+ */
+export function makeWorkflowWorld(
+  now = new Date('2025-03-03T09:00:00Z'),
+  options: { parties?: readonly WorkflowUnit[]; terms?: Partial<AgreementTerms> } = {},
+): WorkflowWorld {
+  const roots = Object.fromEntries(WORKFLOW_UNITS.map((u) => [u, SigningKeyPair.generate()])) as Record<
+    WorkflowUnit,
+    SigningKeyPair
+  >;
+  const parties = options.parties ?? WORKFLOW_UNITS;
+  const full = workflowTerms(roots, options.terms);
+  let agreement = Agreement.create({
+    ...full,
+    parties: full.parties.filter((p) => parties.includes(p.unit as WorkflowUnit)),
+  });
+  for (const u of parties) agreement = agreement.sign(roots[u]);
+  const units = Object.fromEntries(
+    WORKFLOW_UNITS.map((u) => [u, workflowDevice(u, roots[u], now)]),
+  ) as Record<WorkflowUnit, TestDevice>;
+  const second = {
+    'stockholm-jarva': workflowDevice('stockholm-jarva', roots['stockholm-jarva'], now, 'Järva samordnare'),
+    malmo: workflowDevice('malmo', roots.malmo, now, 'Malmö samordnare'),
+  };
+  // The second devices are made but not enrolled; tests that need one enrol it (statements below).
+  const statements = parties.flatMap((u) => [units[u].enrolment, ...units[u].publications]);
+  const directory = new Directory(agreement);
+  directory.applyAll(statements);
+  return {
+    now,
+    roots: roots as never,
+    wroots: roots,
+    agreement,
+    devices: units as never,
+    units,
+    directory,
+    statements,
+    all: parties.map((u) => units[u]),
+    second: second as never,
+  };
+}
+
+/** A running workflow: the relay on a socket, and the clients. */
+export interface Workflow {
+  engine: Engine;
+  world: WorkflowWorld;
+  relay: TestRelay;
+  url: string;
+  /** Open (or reopen) the client of `device` on `store`. */
+  open(device: TestDevice, store: TestStore, fetch?: FetchFunction): Promise<BryggaClient>;
+  clients: Record<WorkflowUnit, BryggaClient>;
+  stores: Record<WorkflowUnit, TestStore>;
+  /** Move the relay's (and every client's) clock forward. */
+  advance(days: number, hours?: number): void;
+  /** Sync the given clients (default all) in order, `rounds` times. */
+  syncAll(units?: readonly WorkflowUnit[], rounds?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Start the relay on `engine`, serve it on a socket, and open a client per unit with a store on `engine`. */
+export async function startWorkflow(
+  engine: Engine,
+  options: { extraStatements?: string[]; world?: WorkflowWorld } = {},
+): Promise<Workflow> {
+  const world = options.world ?? makeWorkflowWorld();
+  world.statements.push(...(options.extraStatements ?? []));
+  const relay = await startTestRelay(engine, { world });
+  const server = await listen(relay);
+  const extraStores: TestStore[] = [];
+  const open = (device: TestDevice, store: TestStore, fetch?: FetchFunction) =>
+    BryggaClient.open({
+      identity: { unit: device.unit, key: device.key, hpkeKeys: device.hpke },
+      agreement: world.agreement,
+      store: store.store,
+      relayUrl: server.url,
+      relayAudience: AUDIENCE,
+      now: () => relay.clock.date,
+      ...(fetch ? { fetch } : {}),
+    });
+  const stores = {} as Record<WorkflowUnit, TestStore>;
+  const clients = {} as Record<WorkflowUnit, BryggaClient>;
+  for (const u of WORKFLOW_UNITS) {
+    if (!world.agreement.terms.parties.some((p) => p.unit === u)) continue;
+    stores[u] = await openTestStore(engine);
+    clients[u] = await open(world.units[u], stores[u]);
+  }
+  const workflow: Workflow = {
+    engine,
+    world,
+    relay,
+    url: server.url,
+    open: async (device, store, fetch) => {
+      if (!Object.values(stores).includes(store)) extraStores.push(store);
+      return open(device, store, fetch);
+    },
+    clients,
+    stores,
+    advance: (days, hours = 0) => relay.clock.advance((days * 24 + hours) * 3600 * 1000),
+    async syncAll(units = WORKFLOW_UNITS, rounds = 1) {
+      for (let r = 0; r < rounds; r++) for (const u of units) await clients[u]?.sync();
+    },
+    async close() {
+      await server.close();
+      await relay.close();
+      for (const s of [...Object.values(stores), ...extraStores]) await s.drop();
+    },
+  };
+  return workflow;
+}
+
+/** A referral input that passes every rule, from `home` to `to`, with written consent unless `oral`. */
+export function referInput(
+  home: WorkflowUnit,
+  to: WorkflowUnit,
+  options: { oral?: boolean; services?: string[] } = {},
+): ReferInput {
+  return {
+    to,
+    category: 'avhoppare',
+    threatLevel: 'high',
+    person: { name: 'Anonym Avhoppare', personalIdentityNumber: '19990101-1234', dateOfBirth: '1999-01-01' },
+    requestedServices: options.services ?? ['krisstod', 'kontaktperson', 'kriminalitet-som-livsstil'],
+    policeConsultations: [
+      { municipality: MUNICIPALITY_OF[home], date: '2025-02-25', reference: 'BOPS-2025-17', approved: true },
+      { municipality: MUNICIPALITY_OF[to], date: '2025-02-27', reference: 'PO-Syd-2025-4', approved: true },
+    ],
+    motivation: {
+      assessed: true,
+      assessedOn: '2025-02-24',
+      assessment: 'Tydligt motiverad att lämna nätverket.',
+    },
+    childrenCheck: { responsibleForChildren: false, checkedOn: '2025-02-24' },
+    temporaryHousing: {
+      arrangedByHome: true,
+      from: '2025-03-10',
+      address: 'Skyddad adress, lämnas muntligt',
+    },
+    contacts: [
+      {
+        unit: home,
+        name: 'Handläggare Hem',
+        role: 'socialsekreterare',
+        phone: '+46 8 508 000 00',
+        email: null,
+      },
+    ],
+    consent: options.oral
+      ? {
+          form: 'oral',
+          oral: {
+            givenOn: '2025-03-01',
+            witness: { name: 'Vittne Kollega', role: 'socialsekreterare' },
+            documentation: 'Muntligt samtycke per telefon 2025-03-01 kl. 10.15, bevittnat, journalfört.',
+          },
+          validFrom: '2025-03-01',
+          validUntil: '2025-12-31',
+        }
+      : {
+          form: 'written',
+          written: { documentSha256: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c', signedOn: '2025-03-01' },
+          validFrom: '2025-03-01',
+          validUntil: '2026-02-28',
+        },
+  };
+}
