@@ -7,12 +7,18 @@
  * Targets: durable submissions at >= 30% of hello-world requests per second on SQLite; p99
  * submit-to-notification under 50 ms on loopback.
  *
+ * Beside requests per second, each row prints the server's CPU time per request (all its threads, from
+ * /proc: robust against a busy machine, unlike the rates) and that of its event loop alone (the main
+ * thread: what one process cannot spread over cores; the SQLite writer thread, libuv's pool running
+ * WebCrypto and V8's GC helpers make up the rest). BENCH_THREADS=1 also prints every thread's share and
+ * the load generator's own CPU per request, which competes for the same cores.
+ *
  * The relay never decrypts, so the load re-labels one genuinely sealed envelope with fresh packet ids;
  * tokens are signed up front (with node:crypto, which yields the same deterministic Ed25519 signatures
  * as the SDK) so the load generator measures the relay, not its own signing.
  */
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,14 +73,45 @@ function relabel(template: Envelope, count: number): Buffer[] {
   return out;
 }
 
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
-function cpuMs(pid: number | undefined): number {
+/** CPU time (user + system, ms) used so far by a process, or by one thread (`/proc/<pid>/task/<tid>`). */
+function cpuMs(pid: number | undefined, tid?: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * CPU time of a process, in total and of its main thread (the event loop; its thread id is the process
+ * id). The rest is the relay's other threads: the SQLite writer thread, libuv's pool (WebCrypto), GC.
+ * The event loop is what one relay process cannot spread over cores, so its share is printed apart.
+ */
+function cpuSplit(pid: number | undefined): { total: number; main: number; threads: Map<number, number> } {
+  const threads = new Map<number, number>();
+  if (process.env.BENCH_THREADS) {
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) threads.set(Number(tid), cpuMs(pid, Number(tid)));
+    } catch {
+      // Not Linux, or the process is gone.
+    }
+  }
+  return { total: cpuMs(pid), main: cpuMs(pid, pid), threads };
+}
+
+/** With BENCH_THREADS set: CPU per request of each thread that used any, busiest first. */
+function printThreads(
+  before: ReturnType<typeof cpuSplit>,
+  after: ReturnType<typeof cpuSplit>,
+  n: number,
+): void {
+  const used = [...after.threads]
+    .map(([tid, ms]) => [tid, (ms - (before.threads.get(tid) ?? 0)) / n] as const)
+    .filter(([, ms]) => ms > 0)
+    .sort((a, b) => b[1] - a[1]);
+  for (const [tid, ms] of used) row(`    thread ${tid}`, `${ms.toFixed(3)} ms`);
 }
 
 interface LoadResult {
@@ -271,18 +308,27 @@ export async function runRelayBench(): Promise<void> {
     `\nRelay (server/): ${CONCURRENCY} concurrent requests for ${DURATION_MS / 1000} s each, loopback`,
   );
   const hello = await spawnListening(join(import.meta.dirname, 'hello-server.ts'), {});
-  const helloCpu = cpuMs(hello.child.pid);
+  const helloCpu = cpuSplit(hello.child.pid);
+  const helloLoadCpu = process.cpuUsage();
   const helloResult = await load(hello.port, () => ({ method: 'GET', path: '/' }), 200);
-  const helloCpuPerRequest = (cpuMs(hello.child.pid) - helloCpu) / helloResult.requests;
+  const helloCpuAfter = cpuSplit(hello.child.pid);
+  const helloLoadCpuUsed = process.cpuUsage(helloLoadCpu);
+  const helloCpuPerRequest = (helloCpuAfter.total - helloCpu.total) / helloResult.requests;
+  const helloMainPerRequest = (helloCpuAfter.main - helloCpu.main) / helloResult.requests;
   await hello.stop();
-  row('server', 'requests/s', 'share', 'errors', 'server CPU/req');
+  row('server', 'requests/s', 'share', 'errors', 'server CPU/req', 'event loop/req');
   row(
     'bare Hono hello-world (GET /)',
     helloResult.perSecond.toFixed(0),
     '100%',
     String(helloResult.errors),
     `${helloCpuPerRequest.toFixed(3)} ms`,
+    `${helloMainPerRequest.toFixed(3)} ms`,
   );
+  if (process.env.BENCH_THREADS) {
+    const ms = (helloLoadCpuUsed.user + helloLoadCpuUsed.system) / 1000 / helloResult.requests;
+    row('    load generator (this process)', `${ms.toFixed(3)} ms`);
+  }
 
   const engines: { name: string; database: () => Promise<{ location: string; drop(): Promise<void> }> }[] = [
     {
@@ -310,16 +356,26 @@ export async function runRelayBench(): Promise<void> {
   for (const engine of engines) {
     const db = await engine.database();
     const { relay, world, envelopes, submitTokens } = await setUpRelay(db.location);
-    const cpuBefore = cpuMs(relay.child.pid);
+    const cpuBefore = cpuSplit(relay.child.pid);
+    const loadCpu = process.cpuUsage();
     const result = await submissions(relay.port, envelopes, submitTokens);
-    const cpuPerRequest = (cpuMs(relay.child.pid) - cpuBefore) / result.requests;
+    const cpuAfter = cpuSplit(relay.child.pid);
+    const loadCpuUsed = process.cpuUsage(loadCpu);
+    const cpuPerRequest = (cpuAfter.total - cpuBefore.total) / result.requests;
+    const mainPerRequest = (cpuAfter.main - cpuBefore.main) / result.requests;
     row(
       `durable 4 KiB submissions, ${engine.name}`,
       result.perSecond.toFixed(0),
       `${((result.perSecond / helloResult.perSecond) * 100).toFixed(0)}%`,
       String(result.errors),
       `${cpuPerRequest.toFixed(3)} ms`,
+      `${mainPerRequest.toFixed(3)} ms`,
     );
+    if (process.env.BENCH_THREADS) {
+      printThreads(cpuBefore, cpuAfter, result.requests);
+      const ms = (loadCpuUsed.user + loadCpuUsed.system) / 1000 / result.requests;
+      row('    load generator (this process)', `${ms.toFixed(3)} ms`);
+    }
     latencyRows.push([engine.name, await notificationLatency(relay, world, 300)]);
     await relay.stop();
     await db.drop();

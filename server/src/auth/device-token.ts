@@ -82,10 +82,28 @@ export class DeviceKeyCache {
   }
 }
 
+/**
+ * Protected headers already checked, by their encoded form, with their kid. A device's tokens all carry
+ * the same header (`{alg, typ, kid}` only), so after its first token the check is a lookup. The result
+ * depends on the string alone; the cache is bounded (oldest dropped first) so junk cannot grow it.
+ */
+const checkedHeaders = new Map<string, string>();
+const CHECKED_HEADERS_MAX = 1024;
+
 function checkHeader(token: string): string {
   if (token.length > MAX_TOKEN_LENGTH || !COMPACT_PATTERN.test(token)) {
     throw unauthorized('the bearer token is not a compact JWS');
   }
+  const encoded = token.slice(0, token.indexOf('.'));
+  const known = checkedHeaders.get(encoded);
+  if (known !== undefined) return known;
+  const kid = parseHeader(token);
+  if (checkedHeaders.size >= CHECKED_HEADERS_MAX) checkedHeaders.delete(checkedHeaders.keys().next().value!);
+  checkedHeaders.set(encoded, kid);
+  return kid;
+}
+
+function parseHeader(token: string): string {
   let header: Record<string, unknown>;
   try {
     header = decodeProtectedHeader(token) as Record<string, unknown>;

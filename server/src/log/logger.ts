@@ -43,6 +43,11 @@ export class Logger {
     });
   }
 
+  /** Whether a line at `level` would be written (so callers can skip gathering its fields). */
+  enabled(level: LogLevel): boolean {
+    return SEVERITY[level] >= SEVERITY[this.level];
+  }
+
   debug(msg: string, fields?: LogFields): void {
     this.#write('debug', msg, fields);
   }

@@ -20,14 +20,18 @@ export function requestLog(logger: Logger, now: () => number = () => performance
       await next();
     } finally {
       const status = c.res.status;
-      logger[status >= 500 ? 'warn' : 'info']('request', {
-        method: c.req.method,
-        route: c.req.routePath,
-        status,
-        ms: Math.round((now() - start) * 10) / 10,
-        device: c.get('device')?.kid,
-        packet: c.get('packet'),
-      });
+      const level = status >= 500 ? 'warn' : 'info';
+      // At the usual production levels most lines are dropped: do not gather them first.
+      if (logger.enabled(level)) {
+        logger[level]('request', {
+          method: c.req.method,
+          route: c.req.routePath,
+          status,
+          ms: Math.round((now() - start) * 10) / 10,
+          device: c.get('device')?.kid,
+          packet: c.get('packet'),
+        });
+      }
     }
   });
 }

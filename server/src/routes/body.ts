@@ -2,7 +2,11 @@
  * Reading request bodies defensively (issue 3, items 4, 5 and 8): the size limit is enforced while the
  * body streams in (a declared Content-Length over the limit is refused before reading anything), JSON
  * must be strict UTF-8 and at most {@link MAX_JSON_DEPTH} levels deep, checked before it is parsed.
+ * Bodies are read from the Node request when there is one, else from the Web request.
  */
+import { IncomingMessage } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
 import { Problem } from '../problem.js';
 
 /** Deepest JSON nesting accepted. */
@@ -34,14 +38,88 @@ export function requireMediaType(header: string | undefined, expected: string): 
   }
 }
 
-/** Read the whole body, refusing (413) as soon as it exceeds `limit` bytes. */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null) {
-    if (!/^\d{1,16}$/.test(declared)) throw new Problem('malformed', 'invalid Content-Length');
-    if (Number(declared) > limit)
-      throw new Problem('payload-too-large', `the body may be at most ${limit} bytes`);
+function tooLarge(limit: number): Problem {
+  return new Problem('payload-too-large', `the body may be at most ${limit} bytes`);
+}
+
+/** Refuse a declared Content-Length that is not a number (400) or over `limit` (413). */
+function checkDeclaredLength(declared: string | null | undefined, limit: number): void {
+  if (declared === null || declared === undefined) return;
+  if (!/^\d{1,16}$/.test(declared)) throw new Problem('malformed', 'invalid Content-Length');
+  if (Number(declared) > limit) throw tooLarge(limit);
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
   }
+  return out;
+}
+
+/**
+ * Read the request body of `c`, refusing (413) as soon as it exceeds `limit` bytes. Served by
+ * @hono/node-server, straight from the Node request ({@link readIncoming}); otherwise (`app.request()`
+ * in tests) through the Web request ({@link readBody}). The checks are the same.
+ */
+export function readRequestBody(c: Context, limit: number): Promise<Uint8Array> {
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  return incoming instanceof IncomingMessage ? readIncoming(incoming, limit) : readBody(c.req.raw, limit);
+}
+
+/**
+ * Read the whole body of a Node request, refusing (413) as soon as it exceeds `limit` bytes. Reading the
+ * socket's chunks directly spares the WHATWG Request, its ReadableStream and its AbortSignal that
+ * @hono/node-server builds when a handler touches `c.req.raw.body` (about a tenth of a millisecond per
+ * request, measured with the relay benchmark's profile). After a refusal the rest of the body is left
+ * unread; @hono/node-server drains or closes the connection once the answer is sent.
+ */
+export function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+  try {
+    checkDeclaredLength(incoming.headers['content-length'], limit);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  if (incoming.readableDidRead) return Promise.reject(new Error('the request body was read already'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const finish = (err: unknown, bytes?: Uint8Array) => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('close', onClose);
+      if (err) reject(err);
+      else resolve(bytes!);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > limit) {
+        incoming.pause();
+        finish(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(undefined, concat(chunks, total));
+    const onError = (cause: unknown) =>
+      finish(new Problem('malformed', 'the request body was cut off', { cause }));
+    const onClose = () => {
+      if (!incoming.complete) finish(new Problem('malformed', 'the request body was cut off'));
+    };
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+    incoming.on('close', onClose);
+  });
+}
+
+/** Read the whole body of a Web request, refusing (413) as soon as it exceeds `limit` bytes. */
+export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  checkDeclaredLength(request.headers.get('content-length'), limit);
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -57,18 +135,11 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     total += chunk.value.byteLength;
     if (total > limit) {
       await reader.cancel().catch(() => {});
-      throw new Problem('payload-too-large', `the body may be at most ${limit} bytes`);
+      throw tooLarge(limit);
     }
     chunks.push(chunk.value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return concat(chunks, total);
 }
 
 /** Throw 400 if `text` nests arrays and objects deeper than `max` (strings are skipped correctly). */

@@ -1,6 +1,15 @@
 /** The relay's HTTP routes under /v1 (issue 3, items 2–5; PROTOCOL.md §9). */
 export { acquireWaiter, authenticate, enforceRate } from './authenticate.js';
-export { checkJsonDepth, MAX_JSON_DEPTH, mediaType, readBody, readJson, requireMediaType } from './body.js';
+export {
+  checkJsonDepth,
+  MAX_JSON_DEPTH,
+  mediaType,
+  readBody,
+  readIncoming,
+  readJson,
+  readRequestBody,
+  requireMediaType,
+} from './body.js';
 export { type AppDeps, isoTime, type RelayEnv, type RelayVariables, type RouteDeps } from './context.js';
 export { directoryRoutes, MAX_AGREEMENT_BYTES, MAX_STATEMENT_BYTES } from './directory.js';
 export { eventRoutes } from './events.js';

@@ -5,8 +5,8 @@
  * (413), envelope structure with the SDK's `Envelope.deserialize` (400; more than 64 recipients 422),
  * the sender named in the header is the authenticated device and its unit (403), every recipient is an
  * active device of the unit the header names and that unit a party (422), and each recipient's key id
- * is a currently valid HPKE key published by that device (422) (a retry of an accepted packet skips the
- * directory checks, so it gets the same answer as the first time). Then the envelope, its digest and one
+ * is a currently valid HPKE key published by that device (422) (a retry of an accepted packet is not
+ * refused by the directory checks, so it gets the same answer as the first time). Then the envelope, its digest and one
  * delivery per recipient are committed in one transaction; 201 is sent only after the commit. The same
  * id with the same bytes again is 200 with the same receipt; with other bytes 409.
  */
@@ -16,7 +16,7 @@ import { type Context, Hono } from 'hono';
 import { type AuthenticatedDevice, CLOCK_TOLERANCE_SECONDS, tokenReplayed } from '../auth/index.js';
 import { Problem } from '../problem.js';
 import { authenticate, enforceRate } from './authenticate.js';
-import { readBody, requireMediaType } from './body.js';
+import { readRequestBody, requireMediaType } from './body.js';
 import { isoTime, type RelayEnv, type RouteDeps } from './context.js';
 
 function checkRecipients(directory: Directory, envelope: Envelope, now: number): void {
@@ -72,7 +72,7 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
   async function submit(c: Context<RelayEnv>, sender: AuthenticatedDevice) {
     enforceRate(deps, 'device', sender.kid);
     requireMediaType(c.req.header('content-type'), ENVELOPE_MEDIA_TYPE);
-    const bytes = await readBody(c.req.raw, deps.config.maxEnvelopeBytes);
+    const bytes = await readRequestBody(c, deps.config.maxEnvelopeBytes);
     const envelope = Envelope.deserialize(bytes);
     const { header } = envelope;
     c.set('packet', header.id);
@@ -87,12 +87,14 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
     }
     const now = deps.now();
     const digest = createHash('sha256').update(bytes).digest('base64url');
-    // A retry is answered as the first submission was, even if the directory changed since.
-    const earlier = await deps.store.receipt(header.id);
-    if (earlier && earlier.digest !== digest) {
-      throw new Problem('conflict', 'a different packet was already submitted under this id');
+    try {
+      checkRecipients(c.get('directory'), envelope, now);
+    } catch (refusal) {
+      // A retry is answered as the first submission was, even if the directory changed since: the
+      // idempotency record is read only here, on the rare refusal, not before every submission (the
+      // insert's conflict tells a first submission from a retry in the same transaction).
+      if (!(await deps.store.receipt(header.id))) throw refusal;
     }
-    if (!earlier) checkRecipients(c.get('directory'), envelope, now);
     const outcome = await deps.store.submit({
       id: header.id,
       digest,

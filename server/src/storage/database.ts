@@ -1,18 +1,23 @@
 /**
  * Opening the relay's database (issue 3, items 1 and 6): SQLite through better-sqlite3 (a file under
- * ./data by default, WAL, `synchronous=FULL`, group commit) or PostgreSQL through pg (a pool; normal
- * transactions; retried on deadlock or serialisation failure). Both are used through Kysely with the same
- * schema, and migrated to the newest version before the relay serves anything.
+ * ./data by default, WAL, `synchronous=FULL`, one group-committing writer; see sqlite-writer.ts) or
+ * PostgreSQL through pg (a pool; normal transactions; retried on deadlock or serialisation failure).
+ * Both are used through Kysely with the same schema, and migrated to the newest version before the relay
+ * serves anything; the frequent writes bypass the query builder on both (prepared-writes.ts).
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Engine } from './engine.js';
-import { GroupCommit } from './group-commit.js';
 import { migrateToLatest } from './migrations/index.js';
+import { PostgresWrites } from './postgres-writes.js';
+import type { PreparedWrites } from './prepared-writes.js';
 import type { RelaySchema } from './schema.js';
+import { openSqliteConnection, withStatementCache } from './sqlite-connection.js';
+import { inlineExecutor, SqliteWriter, ThreadExecutor } from './sqlite-writer.js';
+import { SqliteWrites } from './sqlite-writes.js';
 
 /** A write transaction's handle. */
 export type WriteTransaction = Transaction<RelaySchema>;
@@ -27,9 +32,30 @@ export interface Database {
    * transaction, retried on deadlock.
    */
   write<T>(job: (trx: WriteTransaction) => Promise<T>): Promise<T>;
+  /** The frequent writes, with statements prepared once (see prepared-writes.ts). */
+  readonly writes: PreparedWrites;
+  /**
+   * The highest agreement and statement sequence numbers (0 when none), as committed now. Every
+   * authenticated request compares them with the directory in memory (directory-store.ts), so the
+   * query is prepared once instead of built per request.
+   */
+  directoryHead(): Promise<DirectoryHead>;
   /** PostgreSQL only: how to open a dedicated connection (for LISTEN). */
   readonly pgConfig: pg.ClientConfig | undefined;
   close(): Promise<void>;
+}
+
+/** See {@link Database.directoryHead}. */
+export interface DirectoryHead {
+  agreements: number;
+  statements: number;
+}
+
+const DIRECTORY_HEAD =
+  'select (select max(seq) from agreements) as agreements, (select max(seq) from statements) as statements';
+
+function directoryHead(row: { agreements: unknown; statements: unknown } | undefined): DirectoryHead {
+  return { agreements: Number(row?.agreements ?? 0), statements: Number(row?.statements ?? 0) };
 }
 
 /** Options of {@link openDatabase}. */
@@ -42,6 +68,11 @@ export interface OpenDatabaseOptions {
   migrate?: boolean;
   /** Called when an idle PostgreSQL connection fails (the pool replaces it). */
   onPoolError?: (err: Error) => void;
+  /**
+   * SQLite file: run the prepared writes on a writer thread (default true; see sqlite-writer.ts). False
+   * runs them on the relay's own connection, as always for `:memory:`.
+   */
+  writerThread?: boolean;
 }
 
 /** Whether `location` names a PostgreSQL database. */
@@ -51,7 +82,7 @@ export function isPostgresUrl(location: string): boolean {
 
 /** Open (creating and migrating as needed) the database at `location`: a file path, `:memory:` or a postgres:// URL. */
 export async function openDatabase(location: string, options: OpenDatabaseOptions = {}): Promise<Database> {
-  const database = isPostgresUrl(location) ? openPostgres(location, options) : openSqlite(location);
+  const database = isPostgresUrl(location) ? openPostgres(location, options) : openSqlite(location, options);
   if (options.migrate !== false) {
     try {
       await migrateToLatest(database.db, database.engine);
@@ -63,27 +94,41 @@ export async function openDatabase(location: string, options: OpenDatabaseOption
   return database;
 }
 
-function openSqlite(location: string): Database {
-  if (location !== ':memory:') {
+function openSqlite(location: string, options: OpenDatabaseOptions): Database {
+  const memory = location === ':memory:';
+  if (!memory) {
     mkdirSync(dirname(location), { recursive: true, mode: 0o700 });
     // The file holds sealed envelopes and routing metadata: readable by the relay's user only.
     closeSync(openSync(location, 'a', 0o600));
   }
-  const sqlite = new BetterSqlite3(location);
-  sqlite.pragma('journal_mode = WAL');
-  // FULL: a commit is on disk before it returns, so a 201 survives a power cut, not only a crash.
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<RelaySchema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const writer = new GroupCommit(db);
+  const sqlite = openSqliteConnection(location);
+  const db = new Kysely<RelaySchema>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
+  const executor =
+    memory || options.writerThread === false
+      ? inlineExecutor(new SqliteWrites(sqlite))
+      : new ThreadExecutor(location);
+  const writer = new SqliteWriter(db, executor);
+  // Its own connection, so that it never reads inside a Kysely transaction open on the relay's
+  // connection (it cannot take Kysely's connection lock: it is synchronous). Opened on first use, once
+  // migrations have created the file's tables; `:memory:` has only the one connection.
+  let reader: BetterSqlite3.Database | undefined;
+  let head: BetterSqlite3.Statement<[], { agreements: unknown; statements: unknown }> | undefined;
   return {
     engine: 'sqlite',
     db,
     pgConfig: undefined,
     write: (job) => writer.run(job),
+    writes: writer,
+    async directoryHead() {
+      reader ??= memory ? sqlite : openSqliteConnection(location, { readonly: true });
+      head ??= reader.prepare(DIRECTORY_HEAD);
+      return directoryHead(head.get());
+    },
     async close() {
-      await writer.drain();
+      await writer.close();
+      if (reader !== sqlite) reader?.close();
       await db.destroy();
     },
   };
@@ -114,25 +159,37 @@ function openPostgres(url: string, options: OpenDatabaseOptions): Database {
   const pool = new pg.Pool({ ...pgConfig, max: options.poolSize ?? 10 });
   pool.on('error', (err) => options.onPoolError?.(err));
   const db = new Kysely<RelaySchema>({ dialect: new PostgresDialect({ pool }) });
+  const write = <T>(job: (trx: WriteTransaction) => Promise<T>) =>
+    retrying(() => db.transaction().execute(job));
   return {
     engine: 'postgres',
     db,
     pgConfig,
-    async write(job) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await db.transaction().execute(job);
-        } catch (err) {
-          const code = (err as { code?: unknown }).code;
-          if (attempt >= 5 || typeof code !== 'string' || !RETRYABLE.has(code)) throw err;
-          await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
-        }
-      }
+    write,
+    writes: new PostgresWrites(db, retrying, write),
+    async directoryHead() {
+      const { rows } = await db.executeQuery<{ agreements: unknown; statements: unknown }>(
+        CompiledQuery.raw(DIRECTORY_HEAD),
+      );
+      return directoryHead(rows[0]);
     },
     async close() {
       await db.destroy();
     },
   };
+}
+
+/** Run `attempt` (a whole transaction), again on deadlock or serialisation failure, up to five times. */
+async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (n >= 5 || typeof code !== 'string' || !RETRYABLE.has(code)) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * n));
+    }
+  }
 }
 
 /** Check that the database answers (for the health endpoint). */

@@ -17,7 +17,7 @@ import { Agreement, Directory, type GeneralJws, isBryggaError } from '@brygga/cl
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from '../log/index.js';
 import { Problem, problemFromSdk } from '../problem.js';
-import type { Database } from './database.js';
+import type { Database, DirectoryHead } from './database.js';
 import type { RelaySchema } from './schema.js';
 
 /** Longest statement accepted (characters of compact JWS). */
@@ -204,7 +204,12 @@ export class DirectoryStore {
    */
   #refresh(): Promise<void> {
     if (!this.#inflight) {
-      this.#inflight = this.#exclusive(() => this.#catchUp(this.#database.db)).finally(() => {
+      this.#inflight = this.#exclusive(async () => {
+        const head = await this.#database.directoryHead();
+        // The common case: nothing changed since the last request (one prepared query, no more).
+        if (head.agreements === this.#agreementSeq && head.statements === this.#statementSeq) return;
+        await this.#catchUp(this.#database.db, head);
+      }).finally(() => {
         this.#inflight = undefined;
       });
       return this.#inflight;
@@ -238,13 +243,18 @@ export class DirectoryStore {
     this.#statementSeq = 0;
   }
 
-  /** Apply what the database holds beyond what memory has. Must run exclusively. */
-  async #catchUp(db: Kysely<RelaySchema>): Promise<void> {
-    const top = await sql<{ a: number | null; s: number | null }>`select
-        (select max(seq) from agreements) as a,
-        (select max(seq) from statements) as s`.execute(db);
-    const a = Number(top.rows[0]?.a ?? 0);
-    const s = Number(top.rows[0]?.s ?? 0);
+  /**
+   * Apply what the database holds beyond what memory has. Must run exclusively. `head`: the sequence
+   * numbers already read; otherwise they are read through `db` (inside an append's transaction).
+   */
+  async #catchUp(db: Kysely<RelaySchema>, head?: DirectoryHead): Promise<void> {
+    if (!head) {
+      const top = await sql<{ a: number | null; s: number | null }>`select
+          (select max(seq) from agreements) as a,
+          (select max(seq) from statements) as s`.execute(db);
+      head = { agreements: Number(top.rows[0]?.a ?? 0), statements: Number(top.rows[0]?.s ?? 0) };
+    }
+    const { agreements: a, statements: s } = head;
     if (a < this.#agreementSeq || s < this.#statementSeq) this.#invalidate();
     if (a > this.#agreementSeq) {
       const rows = await db

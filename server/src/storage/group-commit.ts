@@ -11,17 +11,11 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 /** A write: runs inside the batch's transaction, in its own savepoint. */
 export type WriteJob<S, T> = (trx: Transaction<S>) => Promise<T>;
 
-interface Pending<S> {
-  job: WriteJob<S, unknown>;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
-}
-
 /** Batches concurrent writes into shared transactions. */
 export class GroupCommit<S> {
   readonly #db: Kysely<S>;
   readonly #maxBatch: number;
-  #queue: Pending<S>[] = [];
+  #queue: PendingWrite<S>[] = [];
   #running: Promise<void> | undefined;
   #scheduled = false;
   /** Transactions committed (for tests and metrics). */
@@ -68,33 +62,52 @@ export class GroupCommit<S> {
     }
   }
 
-  async #commit(batch: Pending<S>[]): Promise<void> {
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    try {
-      await this.#db.transaction().execute(async (trx) => {
-        for (const p of batch) {
-          await sql`savepoint brygga_write`.execute(trx);
-          try {
-            const value = await p.job(trx);
-            await sql`release savepoint brygga_write`.execute(trx);
-            outcomes.push({ ok: true, value });
-          } catch (error) {
-            await sql`rollback to savepoint brygga_write`.execute(trx);
-            await sql`release savepoint brygga_write`.execute(trx);
-            outcomes.push({ ok: false, error });
-          }
-        }
-      });
-      this.commits++;
-    } catch (error) {
-      // The commit itself failed: nothing of this batch is stored, so every caller is told so.
-      for (const p of batch) p.reject(error);
-      return;
-    }
-    batch.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) p.resolve(o.value);
-      else p.reject(o.error);
-    });
+  async #commit(batch: PendingWrite<S>[]): Promise<void> {
+    if (await commitInSavepoints(this.#db, batch)) this.commits++;
   }
+}
+
+/** A queued write and how to answer its caller. */
+export interface PendingWrite<S> {
+  job: WriteJob<S, unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Run `batch` in one transaction, each job in its own savepoint, and answer every caller once the
+ * transaction has committed (or failed). Resolves true when it committed. Also used by the SQLite writer
+ * (sqlite-writer.ts) for the writes that are not prepared.
+ */
+export async function commitInSavepoints<S>(
+  db: Kysely<S>,
+  batch: readonly PendingWrite<S>[],
+): Promise<boolean> {
+  const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+  try {
+    await db.transaction().execute(async (trx) => {
+      for (const p of batch) {
+        await sql`savepoint brygga_write`.execute(trx);
+        try {
+          const value = await p.job(trx);
+          await sql`release savepoint brygga_write`.execute(trx);
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          await sql`rollback to savepoint brygga_write`.execute(trx);
+          await sql`release savepoint brygga_write`.execute(trx);
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+  } catch (error) {
+    // The commit itself failed: nothing of this batch is stored, so every caller is told so.
+    for (const p of batch) p.reject(error);
+    return false;
+  }
+  batch.forEach((p, i) => {
+    const o = outcomes[i]!;
+    if (o.ok) p.resolve(o.value);
+    else p.reject(o.error);
+  });
+  return true;
 }

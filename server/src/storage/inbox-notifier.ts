@@ -24,6 +24,11 @@ export const INBOX_CHANNEL = 'brygga_inbox';
 
 /** Wake-ups for inboxes. */
 export interface InboxNotifier {
+  /**
+   * True when wake-ups travel through the database (inTransaction() sends them). Prepared writes that
+   * do not run a Kysely transaction (prepared-writes.ts) then send them from their own statement.
+   */
+  readonly notifiesInTransaction: boolean;
   /** Inside the transaction that added items for `devices`. */
   inTransaction(trx: WriteTransaction, devices: readonly string[]): Promise<void>;
   /** After that transaction committed. */
@@ -67,6 +72,7 @@ class Listeners {
 /** In-process wake-ups (SQLite, or a single process). */
 export class MemoryInboxNotifier implements InboxNotifier {
   readonly #listeners = new Listeners();
+  readonly notifiesInTransaction = false;
 
   async inTransaction(): Promise<void> {}
 
@@ -90,6 +96,7 @@ export class MemoryInboxNotifier implements InboxNotifier {
 /** Cross-process wake-ups through PostgreSQL LISTEN/NOTIFY. */
 export class PostgresInboxNotifier implements InboxNotifier {
   readonly #listeners = new Listeners();
+  readonly notifiesInTransaction = true;
   readonly #config: pg.ClientConfig;
   readonly #logger: Logger;
   #client: pg.Client | undefined;

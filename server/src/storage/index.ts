@@ -1,6 +1,7 @@
 /** Storage on SQLite and PostgreSQL through Kysely (issue 3, item 6). */
 export {
   type Database,
+  type DirectoryHead,
   isPostgresUrl,
   type OpenDatabaseOptions,
   openDatabase,
@@ -26,6 +27,13 @@ export {
   type WakeReason,
 } from './inbox-notifier.js';
 export { migrateToLatest, migrationProvider, migrations } from './migrations/index.js';
+export type {
+  EarlierSubmission,
+  PreparedWrites,
+  SubmissionRecord,
+  SubmissionResult,
+  TokenRecord,
+} from './prepared-writes.js';
 export {
   type InboxEntry,
   type NewPacket,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
+import { countRows, ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
 import { MemoryInboxNotifier } from './inbox-notifier.js';
 import { type NewPacket, RelayStore } from './relay-store.js';
 
@@ -25,12 +25,18 @@ function packet(overrides: Partial<NewPacket> = {}): NewPacket {
   };
 }
 
-describe.each(ENGINES)('RelayStore on %s', (engine) => {
+/** Both engines, and SQLite on a file too: there the prepared writes run on the writer thread. */
+const SETUPS = [
+  ...ENGINES.map((engine) => ({ name: engine, engine, file: false })),
+  { name: 'sqlite file', engine: 'sqlite' as const, file: true },
+];
+
+describe.each(SETUPS)('RelayStore on $name', ({ engine, file }) => {
   let t: TestDatabase;
   let store: RelayStore;
   let woken: string[];
   beforeEach(async () => {
-    t = await openTestDatabase(engine);
+    t = await openTestDatabase(engine, { file });
     const notifier = new MemoryInboxNotifier();
     woken = [];
     for (const d of [A, B, C]) notifier.subscribe(d, () => woken.push(d));
@@ -52,6 +58,27 @@ describe.each(ENGINES)('RelayStore on %s', (engine) => {
     expect(await store.submit({ ...p, digest: 'e'.repeat(43) })).toEqual({ status: 'conflict' });
     expect(await store.receipt(p.id)).toEqual(receipt);
     expect(await store.receipt('nope')).toBeUndefined();
+  });
+
+  it('records the token id in the same transaction, and stores nothing under a used one', async () => {
+    const rows = async () => {
+      const { tokens, submissions, packets, inbox } = await countRows(t.database);
+      return { tokens, submissions, packets, inbox };
+    };
+    const token = { device: A, jti: 'jti-with-packet', expiresAt: 5_000 };
+    const p = packet({ token });
+    expect((await store.submit(p)).status).toBe('created');
+    expect(await rows()).toEqual({ tokens: 1, submissions: 1, packets: 1, inbox: 2 });
+    woken = [];
+    // Another packet under the same token id: refused as a replay, nothing of it stored or woken.
+    expect(await store.submit(packet({ token }))).toEqual({ status: 'replayed' });
+    expect(await rows()).toEqual({ tokens: 1, submissions: 1, packets: 1, inbox: 2 });
+    expect(woken).toEqual([]);
+    // The same packet under a fresh token: a duplicate; the new token id is used up all the same.
+    const again = await store.submit({ ...p, token: { ...token, jti: 'jti-retry' } });
+    expect(again.status).toBe('duplicate');
+    expect(await rows()).toEqual({ tokens: 2, submissions: 1, packets: 1, inbox: 2 });
+    expect(await store.useToken(A, 'jti-retry', 5_000)).toBe(false);
   });
 
   it('lists, hands out and acknowledges per device only', async () => {

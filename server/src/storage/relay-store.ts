@@ -12,10 +12,13 @@
  *   row is locked first, so two recipients acknowledging at once cannot both leave it behind; a sweep
  *   also removes any packet left without deliveries.
  * - Expiry (expiry.ts) turns each expired delivery into exactly one notice in the sender device's inbox.
+ *
+ * Submissions, token ids and acknowledgements, a request's frequent writes, run as prepared writes of
+ * the engine (prepared-writes.ts); the rest through Kysely.
  */
 import { randomBytes } from 'node:crypto';
 import type { Database } from './database.js';
-import { deletePacketsWithoutDeliveries, type SweepResult, sweepExpired } from './expiry.js';
+import { type SweepResult, sweepExpired } from './expiry.js';
 import type { InboxNotifier } from './inbox-notifier.js';
 
 export type { SweepResult };
@@ -78,11 +81,6 @@ export interface RelayStoreOptions {
   sweepBatch?: number;
 }
 
-/** Both drivers bind a Buffer as a blob; a view shares the bytes instead of copying them. */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 function randomId(): string {
   return randomBytes(16).toString('base64url');
 }
@@ -103,94 +101,42 @@ export class RelayStore {
     this.#sweepBatch = options.sweepBatch ?? 500;
   }
 
-  get #pg(): boolean {
-    return this.#database.engine === 'postgres';
-  }
-
   /** Store a packet and its deliveries in one transaction (see the module header). */
   async submit(packet: NewPacket): Promise<SubmitOutcome> {
-    const devices = packet.recipients.map((r) => r.device);
-    const outcome = await this.#database.write(async (trx): Promise<SubmitOutcome> => {
-      if (packet.token) {
-        const fresh = await trx
-          .insertInto('tokens')
-          .values({ device: packet.token.device, jti: packet.token.jti, expires_at: packet.token.expiresAt })
-          .onConflict((oc) => oc.columns(['device', 'jti']).doNothing())
-          .returning('jti')
-          .executeTakeFirst();
-        if (!fresh) return { status: 'replayed' };
+    const recipientDevices = packet.recipients.map((r) => r.device);
+    const result = await this.#database.writes.submit({
+      id: packet.id,
+      digest: packet.digest,
+      senderUnit: packet.sender.unit,
+      senderDevice: packet.sender.device,
+      recipientDevices,
+      recipientUnits: packet.recipients.map((r) => r.unit),
+      envelope: packet.envelope,
+      receivedAt: packet.receivedAt,
+      expiresAt: packet.expiresAt,
+      token: packet.token,
+      notify: this.#notifier.notifiesInTransaction,
+    });
+    switch (result.status) {
+      case 'replayed':
+        return result;
+      case 'exists': {
+        const { earlier } = result;
+        if (earlier.digest !== packet.digest) return { status: 'conflict' };
+        return { status: 'duplicate', receipt: { id: packet.id, ...earlier } };
       }
-      const inserted = await trx
-        .insertInto('submissions')
-        .values({
-          id: packet.id,
-          digest: packet.digest,
-          received_at: packet.receivedAt,
-          expires_at: packet.expiresAt,
-        })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!inserted) {
-        const existing = await trx
-          .selectFrom('submissions')
-          .selectAll()
-          .where('id', '=', packet.id)
-          .executeTakeFirstOrThrow();
-        if (existing.digest !== packet.digest) return { status: 'conflict' };
+      case 'created':
+        this.#notifier.afterCommit(recipientDevices);
         return {
-          status: 'duplicate',
+          status: 'created',
           receipt: {
-            id: existing.id,
-            digest: existing.digest,
-            receivedAt: existing.received_at,
-            expiresAt: existing.expires_at,
+            id: packet.id,
+            digest: packet.digest,
+            receivedAt: packet.receivedAt,
+            expiresAt: packet.expiresAt,
           },
         };
-      }
-      await trx
-        .insertInto('packets')
-        .values({
-          id: packet.id,
-          digest: packet.digest,
-          sender_unit: packet.sender.unit,
-          sender_device: packet.sender.device,
-          size: packet.envelope.length,
-          envelope: asBuffer(packet.envelope),
-          received_at: packet.receivedAt,
-          expires_at: packet.expiresAt,
-        })
-        .execute();
-      await trx
-        .insertInto('inbox')
-        .values(
-          packet.recipients.map((r) => ({
-            device: r.device,
-            unit: r.unit,
-            kind: 'packet' as const,
-            item_id: packet.id,
-            packet_id: packet.id,
-            notice_type: null,
-            recipient_unit: null,
-            recipient_device: null,
-            created_at: packet.receivedAt,
-            expires_at: packet.expiresAt,
-          })),
-        )
-        .execute();
-      await this.#notifier.inTransaction(trx, devices);
-      return {
-        status: 'created',
-        receipt: {
-          id: packet.id,
-          digest: packet.digest,
-          receivedAt: packet.receivedAt,
-          expiresAt: packet.expiresAt,
-        },
-      };
-    });
-    if (outcome.status === 'created') this.#notifier.afterCommit(devices);
-    return outcome;
+    }
   }
 
   /** The receipt of an accepted packet id, while its idempotency record is kept. */
@@ -275,50 +221,21 @@ export class RelayStore {
 
   /**
    * Acknowledge packet `id` for `device`: its delivery goes, and the packet with it when it was the
-   * last. False if `device` had no delivery of it.
+   * last. False if `device` had no delivery of it. On PostgreSQL the packet row is locked first (lock
+   * order everywhere: packet row, then inbox rows).
    */
   acknowledgePacket(device: string, id: string): Promise<boolean> {
-    return this.#database.write(async (trx) => {
-      if (this.#pg) {
-        // Lock order everywhere: packet row, then inbox rows.
-        await trx.selectFrom('packets').select('id').where('id', '=', id).forUpdate().execute();
-      }
-      const deleted = await trx
-        .deleteFrom('inbox')
-        .where('device', '=', device)
-        .where('kind', '=', 'packet')
-        .where('item_id', '=', id)
-        .executeTakeFirst();
-      if (Number(deleted.numDeletedRows) === 0) return false;
-      await deletePacketsWithoutDeliveries(trx, [id]);
-      return true;
-    });
+    return this.#database.writes.acknowledgePacket(device, id);
   }
 
   /** Acknowledge notice `id` for `device`. False if `device` has no such notice. */
   acknowledgeNotice(device: string, id: string): Promise<boolean> {
-    return this.#database.write(async (trx) => {
-      const deleted = await trx
-        .deleteFrom('inbox')
-        .where('device', '=', device)
-        .where('kind', '=', 'notice')
-        .where('item_id', '=', id)
-        .executeTakeFirst();
-      return Number(deleted.numDeletedRows) > 0;
-    });
+    return this.#database.writes.acknowledgeNotice(device, id);
   }
 
   /** Record token id `jti` of `device`; false if it was already recorded (a replay). */
   useToken(device: string, jti: string, expiresAt: number): Promise<boolean> {
-    return this.#database.write(async (trx) => {
-      const row = await trx
-        .insertInto('tokens')
-        .values({ device, jti, expires_at: expiresAt })
-        .onConflict((oc) => oc.columns(['device', 'jti']).doNothing())
-        .returning('jti')
-        .executeTakeFirst();
-      return row !== undefined;
-    });
+    return this.#database.writes.useToken({ device, jti, expiresAt });
   }
 
   /**
