@@ -1,0 +1,397 @@
+/**
+ * Administration (issue 5, item 2): unit root keys, the agreement and its signatures, safety numbers,
+ * devices (enrolment, HPKE key rotation, revocation; PROTOCOL.md §5–6) and installing the agreement on
+ * the relay.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { loadIdentity, saveIdentity } from '../cases/device-identity.js';
+import { decryptSigningKey, encryptKey, readKeyFile, serializeKeyFile } from '../crypto/key-file.js';
+import { HpkeKeyPair, SigningKeyPair, SigningPublicKey } from '../crypto/keys.js';
+import { Agreement } from '../directory/agreement.js';
+import { enrolDevice, publishHpkeKey, revokeDevice } from '../directory/statements.js';
+import { KID_PATTERN } from '../directory/validate.js';
+import { openSqliteStore } from '../node/open-sqlite-store.js';
+import { RelayClient } from '../transport/relay-client.js';
+import type { Args, Command } from './_command.js';
+import { type DeviceConfig, deviceDir, devicePaths } from './_device-dir.js';
+import {
+  CliError,
+  type Io,
+  passphrase,
+  readJsonFile,
+  readText,
+  report,
+  usage,
+  writeFileAtomic,
+} from './_io.js';
+
+const UNIT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+function str(args: Args, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function need(args: Args, name: string): string {
+  const v = str(args, name);
+  if (v === undefined) throw usage(`--${name} is required`, 'see --help');
+  return v;
+}
+
+function positional(args: Args, index: number, name: string): string {
+  const v = args.positionals[index];
+  if (v === undefined) throw usage(`${name} is required`, 'see --help');
+  return v;
+}
+
+function loadAgreement(path: string): Agreement {
+  const text = readText(path, 'the agreement');
+  return Agreement.deserialize(text);
+}
+
+/** Decrypt a unit's root key file. */
+async function unlockRoot(io: Io, path: string): Promise<SigningKeyPair> {
+  const file = readKeyFile(readText(path, 'the root key file'));
+  return decryptSigningKey(file, await passphrase(io, `the root key ${path}`));
+}
+
+function relayOf(args: Args): { url: string; audience: string } {
+  const url = need(args, 'relay');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw usage(`--relay ${url} is not a URL`, 'give the relay base URL, e.g. https://brygga.example.se');
+  }
+  return {
+    url: parsed.toString().replace(/\/$/, ''),
+    audience: str(args, 'audience') ?? parsed.toString().replace(/\/$/, ''),
+  };
+}
+
+const RELAY_OPTIONS = {
+  relay: { type: 'string', description: "the relay's base URL", required: true },
+  audience: { type: 'string', description: "the relay's public URL, when it differs from --relay" },
+} as const;
+
+export const ADMIN_COMMANDS: Command[] = [
+  {
+    words: ['unit', 'init'],
+    summary: "Make a unit's root key (rotnyckel) in a passphrase-protected key file.",
+    details: [
+      'The passphrase comes from a prompt, or from BRYGGA_PASSPHRASE. Read the safety number to the other',
+      'units over the phone before they put the public key in the agreement.',
+    ],
+    options: {
+      unit: { type: 'string', description: 'the unit id, e.g. stockholm-jarva', required: true },
+      out: { type: 'string', description: 'where to write the key file (never overwritten)', required: true },
+    },
+    async run(args, io) {
+      const unit = need(args, 'unit');
+      if (!UNIT_PATTERN.test(unit))
+        throw usage(`the unit id ${unit} is not valid`, 'use lower-case letters, digits and -');
+      const out = need(args, 'out');
+      if (existsSync(out))
+        throw new CliError('ERR_EXISTS', `${out} already exists`, { hint: 'choose another path' });
+      const pass = await passphrase(io, `the new root key of ${unit}`, { confirm: true });
+      const root = SigningKeyPair.generate();
+      writeFileAtomic(out, `${serializeKeyFile(await encryptKey(root, pass))}\n`, { mode: 0o600 });
+      const result = {
+        unit,
+        kid: root.kid,
+        rootKey: root.publicKey.serialize(),
+        safetyNumber: root.publicKey.safetyNumber(unit),
+        file: out,
+      };
+      report(io, result, () => [
+        `Root key of ${unit} written to ${out} (encrypted under your passphrase).`,
+        `Public key (rootKey for the agreement): ${result.rootKey}`,
+        `Safety number: ${result.safetyNumber}`,
+      ]);
+      return 0;
+    },
+  },
+  {
+    words: ['agreement', 'create'],
+    summary: 'Make an unsigned agreement document from a terms file (JSON, PROTOCOL.md §5).',
+    options: {
+      terms: { type: 'string', description: 'the terms (JSON)', required: true },
+      out: {
+        type: 'string',
+        description: 'where to write the agreement (never overwritten)',
+        required: true,
+      },
+    },
+    async run(args, io) {
+      const agreement = Agreement.create(readJsonFile(need(args, 'terms'), 'the terms file') as never);
+      writeFileAtomic(need(args, 'out'), `${agreement.serialize()}\n`);
+      report(
+        io,
+        { digest: agreement.digest, missing: agreement.missingSignatures().map((p) => p.unit) },
+        () => [
+          `Agreement ${agreement.terms.id} (sequence ${agreement.terms.sequence}) written to ${str(args, 'out')}.`,
+          `Every party signs it in turn: brygga agreement sign ${str(args, 'out')} --key <root key file>`,
+        ],
+      );
+      return 0;
+    },
+  },
+  {
+    words: ['agreement', 'sign'],
+    summary: "Add a unit's signature to the agreement file, in place.",
+    positionals: ['<agreement.json>'],
+    options: { key: { type: 'string', description: "the unit's root key file", required: true } },
+    async run(args, io) {
+      const path = positional(args, 0, 'the agreement file');
+      const agreement = loadAgreement(path);
+      const root = await unlockRoot(io, need(args, 'key'));
+      const signed = agreement.sign(root);
+      writeFileAtomic(path, `${signed.serialize()}\n`, { overwrite: true });
+      const missing = signed.missingSignatures().map((p) => p.unit);
+      report(io, { signedBy: signed.partyOf(root.publicKey)?.unit, missing }, () => [
+        `Signed by ${signed.partyOf(root.publicKey)?.unit}.`,
+        missing.length ? `Still to sign: ${missing.join(', ')}.` : 'Every party has signed.',
+      ]);
+      return 0;
+    },
+  },
+  {
+    words: ['agreement', 'show'],
+    summary: 'Show the agreement: its terms, the parties with their safety numbers, and who has signed.',
+    positionals: ['<agreement.json>'],
+    async run(args, io) {
+      const agreement = loadAgreement(positional(args, 0, 'the agreement file'));
+      let complete = true;
+      try {
+        agreement.verify();
+      } catch {
+        complete = false;
+      }
+      const missing = new Set(agreement.missingSignatures().map((p) => p.unit));
+      const parties = agreement.terms.parties.map((p) => ({
+        unit: p.unit,
+        municipality: p.municipality,
+        name: p.name,
+        safetyNumber: SigningPublicKey.deserialize(p.rootKey).safetyNumber(p.unit),
+        signed: !missing.has(p.unit),
+      }));
+      const t = agreement.terms;
+      report(
+        io,
+        {
+          id: t.id,
+          sequence: t.sequence,
+          title: t.title,
+          period: t.period,
+          digest: agreement.digest,
+          complete,
+          parties,
+        },
+        () => [
+          `${t.title}`,
+          `Agreement ${t.id}, sequence ${t.sequence}, ${t.period.from} – ${t.period.to}, digest ${agreement.digest}`,
+          ...parties.map(
+            (p) => `  ${p.unit.padEnd(20)} ${p.safetyNumber}  ${p.signed ? 'signed' : 'NOT SIGNED'}`,
+          ),
+          complete
+            ? 'Every party has signed, and every signature verifies.'
+            : 'Not in force: signatures are missing or invalid.',
+        ],
+      );
+      return 0;
+    },
+  },
+  {
+    words: ['fingerprint'],
+    summary: 'Show safety numbers (säkerhetsnummer): of a key file, or of every party of an agreement.',
+    options: {
+      key: { type: 'string', description: 'a key file (its public part; no passphrase needed)' },
+      unit: { type: 'string', description: 'the owner of --key' },
+      agreement: { type: 'string', description: 'an agreement file' },
+    },
+    async run(args, io) {
+      const rows: { unit: string; kid: string; safetyNumber: string }[] = [];
+      const key = str(args, 'key');
+      const agreementPath = str(args, 'agreement');
+      if (!key && !agreementPath) throw usage('give --key <file> --unit <id>, or --agreement <file>');
+      if (key) {
+        const file = readKeyFile(readText(key, 'the key file'));
+        const unit = need(args, 'unit');
+        if (file.alg !== 'Ed25519') throw new CliError('ERR_MALFORMED', `${key} does not hold a signing key`);
+        rows.push({
+          unit,
+          kid: file.kid,
+          safetyNumber: SigningPublicKey.deserialize(file.public).safetyNumber(unit),
+        });
+      }
+      if (agreementPath) {
+        for (const p of loadAgreement(agreementPath).terms.parties) {
+          const k = SigningPublicKey.deserialize(p.rootKey);
+          rows.push({ unit: p.unit, kid: k.kid, safetyNumber: k.safetyNumber(p.unit) });
+        }
+      }
+      report(io, rows, () => rows.map((r) => `${r.unit.padEnd(20)} ${r.safetyNumber}`));
+      return 0;
+    },
+  },
+  {
+    words: ['relay', 'install-agreement'],
+    summary: 'Install a fully signed agreement on the relay (administrators: token in BRYGGA_ADMIN_TOKEN).',
+    positionals: ['<agreement.json>'],
+    options: { ...RELAY_OPTIONS },
+    async run(args, io) {
+      const agreement = loadAgreement(positional(args, 0, 'the agreement file'));
+      const token = io.env.BRYGGA_ADMIN_TOKEN;
+      if (!token) {
+        throw new CliError('ERR_NO_ADMIN_TOKEN', 'BRYGGA_ADMIN_TOKEN is not set', {
+          hint: "set it to the relay's admin token in the environment (never on the command line)",
+        });
+      }
+      const relay = relayOf(args);
+      const result = await new RelayClient({ baseUrl: relay.url, audience: relay.audience }).installAgreement(
+        token,
+        agreement.verify(),
+      );
+      report(io, result, () => [
+        `${result.created ? 'Installed' : 'Already installed'}: agreement ${agreement.terms.id} sequence ${result.sequence}.`,
+      ]);
+      return 0;
+    },
+  },
+  {
+    words: ['device', 'enrol'],
+    summary: 'Enrol a new device of a unit: keys in a local store, enrolment and HPKE key on the relay.',
+    details: [
+      'Asks first for the root key passphrase, then for a new passphrase protecting the device keys',
+      '(with BRYGGA_PASSPHRASE set, both are that value).',
+    ],
+    options: {
+      device: {
+        type: 'string',
+        description: 'the new device directory (default BRYGGA_DEVICE or ./brygga-device)',
+      },
+      'unit-key': { type: 'string', description: "the unit's root key file", required: true },
+      agreement: { type: 'string', description: 'the signed agreement file', required: true },
+      name: {
+        type: 'string',
+        description: 'a name for the device, e.g. "Järva ärendesystem"',
+        required: true,
+      },
+      ...RELAY_OPTIONS,
+    },
+    async run(args, io) {
+      const paths = devicePaths(deviceDir(io, str(args, 'device')));
+      if (existsSync(paths.config)) {
+        throw new CliError('ERR_EXISTS', `${paths.root} already holds a device`, {
+          hint: 'choose another --device directory',
+        });
+      }
+      const agreement = loadAgreement(need(args, 'agreement')).verify();
+      const relay = relayOf(args);
+      const root = await unlockRoot(io, need(args, 'unit-key'));
+      const party = agreement.partyOf(root.publicKey);
+      if (!party) {
+        throw new CliError(
+          'ERR_NOT_IN_AGREEMENT',
+          'this root key is not the key of a party to the agreement',
+          {
+            hint: 'check that you use your own unit key and the agreement you signed',
+          },
+        );
+      }
+      const devicePass = await passphrase(io, `the new device of ${party.unit}`, { confirm: true });
+      const key = SigningKeyPair.generate();
+      const hpke = HpkeKeyPair.generate();
+      const now = new Date();
+      const name = need(args, 'name');
+      const enrolment = enrolDevice(root, { unit: party.unit, key: key.publicKey, name, now });
+      const publication = publishHpkeKey(key, { unit: party.unit, key: hpke.publicKey, now });
+      mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+      const store = await openSqliteStore(paths.store);
+      try {
+        await saveIdentity(store.store, { unit: party.unit, key, hpkeKeys: [hpke] }, devicePass);
+        await store.store.putAgreement(agreement.digest, agreement.terms.sequence, agreement.serialize());
+      } finally {
+        await store.close();
+      }
+      writeFileAtomic(paths.agreement, `${agreement.serialize()}\n`, { overwrite: true });
+      const relayClient = new RelayClient({ baseUrl: relay.url, audience: relay.audience });
+      await relayClient.submitStatement(enrolment);
+      await relayClient.submitStatement(publication);
+      const config: DeviceConfig = {
+        v: 1,
+        unit: party.unit,
+        device: key.kid,
+        name,
+        relayUrl: relay.url,
+        audience: relay.audience,
+      };
+      // Written last: a device directory with device.json is a complete, enrolled device.
+      writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`, { overwrite: true });
+      const result = {
+        ...config,
+        directory: paths.root,
+        safetyNumber: key.publicKey.safetyNumber(party.unit),
+      };
+      report(io, result, () => [
+        `Device ${key.kid} of ${party.unit} enrolled in ${paths.root}; its HPKE key is published.`,
+        `Device safety number: ${result.safetyNumber}`,
+      ]);
+      return 0;
+    },
+  },
+  {
+    words: ['device', 'rotate-key'],
+    summary: 'Make and publish a new HPKE key for this device (the old one still opens packets in flight).',
+    options: { device: { type: 'string', description: 'the device directory' } },
+    async run(args, io) {
+      const paths = devicePaths(deviceDir(io, str(args, 'device')));
+      if (!existsSync(paths.config))
+        throw new CliError('ERR_NO_DEVICE', `no enrolled device in ${paths.root}`);
+      const config = JSON.parse(readFileSync(paths.config, 'utf8')) as DeviceConfig;
+      const store = await openSqliteStore(paths.store);
+      try {
+        const pass = await passphrase(io, `the device of ${config.unit}`);
+        const identity = await loadIdentity(store.store, pass);
+        const hpke = HpkeKeyPair.generate();
+        const publication = publishHpkeKey(identity.key, { unit: identity.unit, key: hpke.publicKey });
+        await new RelayClient({ baseUrl: config.relayUrl, audience: config.audience }).submitStatement(
+          publication,
+        );
+        await saveIdentity(store.store, { ...identity, hpkeKeys: [...identity.hpkeKeys, hpke] }, pass);
+        report(io, { unit: identity.unit, device: identity.key.kid, hpkeKid: hpke.kid }, () => [
+          `New HPKE key ${hpke.kid} published for device ${identity.key.kid}.`,
+        ]);
+      } finally {
+        await store.close();
+      }
+      return 0;
+    },
+  },
+  {
+    words: ['device', 'revoke'],
+    summary: "Revoke a device of the unit (signed with the unit's root key) and publish the revocation.",
+    positionals: ['<device kid>'],
+    options: {
+      'unit-key': { type: 'string', description: "the unit's root key file", required: true },
+      unit: { type: 'string', description: 'the unit id', required: true },
+      reason: { type: 'string', description: 'why, e.g. "lost laptop"', required: true },
+      ...RELAY_OPTIONS,
+    },
+    async run(args, io) {
+      const kid = positional(args, 0, 'the device key id');
+      if (!KID_PATTERN.test(kid))
+        throw usage(`${kid} is not a device key id`, 'copy it from `brygga device enrol` output');
+      const relay = relayOf(args);
+      const root = await unlockRoot(io, need(args, 'unit-key'));
+      const unit = need(args, 'unit');
+      const statement = revokeDevice(root, { unit, device: kid, reason: need(args, 'reason') });
+      const { created } = await new RelayClient({
+        baseUrl: relay.url,
+        audience: relay.audience,
+      }).submitStatement(statement);
+      report(io, { unit, device: kid, created }, () => [`Device ${kid} of ${unit} is revoked.`]);
+      return 0;
+    },
+  },
+];

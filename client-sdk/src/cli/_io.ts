@@ -1,0 +1,136 @@
+/**
+ * The CLI's input and output: typed errors with the exit code a script can trust, passphrases (from a
+ * hidden prompt or BRYGGA_PASSPHRASE, never a flag), files written atomically and never overwritten by
+ * accident, and output as plain text or `--json`.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+
+/** Exit codes: 0 ok, 1 refused or failed, 2 usage. */
+export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
+
+/** A failure the CLI reports in words: what is wrong, and what to do. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+  readonly code: string;
+  constructor(
+    code: string,
+    message: string,
+    options: { hint?: string; usage?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CliError';
+    this.code = code;
+    this.hint = options.hint;
+    this.exitCode = options.usage ? EXIT.usage : EXIT.refused;
+  }
+}
+
+/** A usage error (exit 2). */
+export function usage(message: string, hint?: string): CliError {
+  return new CliError('ERR_USAGE', message, { usage: true, ...(hint ? { hint } : {}) });
+}
+
+/** Where output goes; tests and `main` pass the process streams. */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  json: boolean;
+}
+
+/** Print `value` as JSON with `--json`, else print the lines of `text()`. */
+export function report(io: Io, value: unknown, text: () => string[]): void {
+  if (io.json) io.out(`${JSON.stringify(value, null, 2)}\n`);
+  else for (const line of text()) io.out(`${line}\n`);
+}
+
+/**
+ * The passphrase: BRYGGA_PASSPHRASE if set, else a prompt on the terminal that does not echo. With
+ * `confirm`, the prompt asks twice. A non-interactive run without the variable is refused.
+ */
+export async function passphrase(io: Io, what: string, options: { confirm?: boolean } = {}): Promise<string> {
+  const fromEnv = io.env.BRYGGA_PASSPHRASE;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (!process.stdin.isTTY) {
+    throw new CliError('ERR_NO_PASSPHRASE', `a passphrase is needed for ${what}`, {
+      hint: 'run in a terminal to be asked for it, or set BRYGGA_PASSPHRASE in the environment',
+    });
+  }
+  const first = await prompt(`Passphrase for ${what}: `);
+  if (options.confirm) {
+    if (first.length < 12)
+      throw new CliError('ERR_WEAK_PASSPHRASE', 'the passphrase is shorter than 12 characters');
+    const again = await prompt('Repeat the passphrase: ');
+    if (again !== first) throw new CliError('ERR_PASSPHRASE_MISMATCH', 'the two passphrases differ');
+  }
+  return first;
+}
+
+function prompt(question: string): Promise<string> {
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _enc, done) {
+      if (!muted) process.stderr.write(chunk);
+      done();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  return new Promise((resolve) => {
+    rl.question(question, (answer) => {
+      rl.close();
+      process.stderr.write('\n');
+      resolve(answer);
+    });
+    muted = true;
+  });
+}
+
+/** Read a file as text; a missing or unreadable file is a clear refusal. */
+export function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(
+      'ERR_FILE',
+      `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      {
+        hint: 'check the path',
+      },
+    );
+  }
+}
+
+/** Read and parse a JSON file. */
+export function readJsonFile(path: string, what: string): unknown {
+  const text = readText(path, what);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError('ERR_MALFORMED', `${what} ${path} is not valid JSON`, {
+      hint: 'fix the file and try again',
+    });
+  }
+}
+
+/**
+ * Write `text` to `path` through a temporary file and a rename, so a crash never leaves half a file.
+ * Unless `overwrite`, an existing file is refused (a key file is never replaced by accident).
+ */
+export function writeFileAtomic(
+  path: string,
+  text: string,
+  options: { mode?: number; overwrite?: boolean } = {},
+) {
+  if (!options.overwrite && existsSync(path)) {
+    throw new CliError('ERR_EXISTS', `${path} already exists`, {
+      hint: 'choose another path, or move the existing file away first',
+    });
+  }
+  const tmp = join(dirname(path), `.${Date.now().toString(36)}-${process.pid}.tmp`);
+  writeFileSync(tmp, text, { mode: options.mode ?? 0o644 });
+  renameSync(tmp, path);
+}

@@ -1,0 +1,174 @@
+/**
+ * `brygga`, the command-line client (issue 5, item 2): administration (unit keys, the agreement,
+ * devices), coordination (the case workflow of PROTOCOL.md §12–16) and evidence (§17).
+ *
+ * Exit codes scripts can trust: 0 ok, 1 refused or failed (the message names the rule or problem and
+ * what to do), 2 usage. Passphrases come from a prompt or BRYGGA_PASSPHRASE, the relay admin token from
+ * BRYGGA_ADMIN_TOKEN; never from flags, and never printed.
+ */
+import { parseArgs } from 'node:util';
+import { isBryggaError } from '../errors.js';
+import { RelayError } from '../transport/relay-client.js';
+import { ADMIN_COMMANDS } from './_admin-commands.js';
+import { CASE_COMMANDS } from './_case-commands.js';
+import { COMMON_OPTIONS, type Command, commandHelp } from './_command.js';
+import { CliError, EXIT, type Io, usage } from './_io.js';
+
+/** Every command. */
+export const COMMANDS: Command[] = [...ADMIN_COMMANDS, ...CASE_COMMANDS];
+
+/** What to do about an SDK refusal, by code. */
+const HINTS: Record<string, string> = {
+  ERR_WRONG_PASSPHRASE: 'check the passphrase (BRYGGA_PASSPHRASE or the prompt) and try again',
+  ERR_NOT_IN_AGREEMENT: 'the unit must be a party to the agreement: check the unit id and the agreement file',
+  ERR_AGREEMENT_INVALID: 'every party must sign the agreement first: see `brygga agreement show`',
+  ERR_KEY_REVOKED: 'this device is revoked: enrol a new device with `brygga device enrol`',
+  ERR_UNKNOWN_KEY: 'the key is not in the directory: is the device enrolled, and the agreement installed?',
+  ERR_MALFORMED: 'fix the input named above and try again; nothing was sent or stored',
+  ERR_CONSENT_MISSING: 'record the consent in the referral file',
+  ERR_CONSENT_WITHDRAWN: 'consent was withdrawn: no more personal data may be sent in this case',
+  ERR_QUOTA_EXCEEDED: 'the agreement quota is used up for this period',
+  ERR_RELAY: 'check --relay and that the relay is running',
+};
+
+/** What to do about a relay refusal, by problem type (PROTOCOL.md §9). */
+const RELAY_HINTS: Record<string, string> = {
+  unauthorized:
+    "is this device enrolled and not revoked, and is --audience the relay's public URL (BRYGGA_PUBLIC_URL)?",
+  'admin-disabled': 'the relay has no admin token configured: its operator must set BRYGGA_ADMIN_TOKEN',
+  'unknown-device': 'enrol the device first (`brygga device enrol`), or check --relay',
+  'device-revoked': 'this device is revoked: enrol a new device with `brygga device enrol`',
+  'not-in-agreement': 'install the agreement on the relay first (`brygga relay install-agreement`)',
+  'rate-limited': 'wait a minute and try again',
+};
+
+function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length)) + 2;
+  return [
+    'Usage: brygga <command> [options]     (brygga <command> --help for details)',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.words.join(' ').padEnd(width)} ${c.summary}`),
+    '',
+    'Exit codes: 0 ok, 1 refused or failed, 2 usage.',
+    'Passphrases: a prompt, or BRYGGA_PASSPHRASE. Admin token: BRYGGA_ADMIN_TOKEN.',
+    '',
+  ].join('\n');
+}
+
+/** Find the command named by the leading words of `argv`. */
+function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  let best: { command: Command; rest: string[] } | undefined;
+  for (const c of COMMANDS) {
+    if (c.words.every((w, i) => argv[i] === w) && (!best || c.words.length > best.command.words.length)) {
+      best = { command: c, rest: argv.slice(c.words.length) };
+    }
+  }
+  return best;
+}
+
+/** Run the CLI on `argv` (without `node` and the script); resolves with the exit code. */
+export async function runCli(argv: string[], io: Omit<Io, 'json'>): Promise<number> {
+  const json = argv.includes('--json');
+  const full: Io = { ...io, json };
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
+      io.out(helpText());
+      return argv.length === 0 ? EXIT.usage : EXIT.ok;
+    }
+    const found = findCommand(argv);
+    if (!found) {
+      const group = COMMANDS.filter((c) => c.words[0] === argv[0]);
+      if (group.length && (argv.length === 1 || argv[1] === '--help')) {
+        io.out(`${group.map((c) => commandHelp(c)).join('\n')}`);
+        return argv[1] === '--help' ? EXIT.ok : EXIT.usage;
+      }
+      throw usage(`unknown command: ${argv.slice(0, 2).join(' ')}`, 'run `brygga --help` for the list');
+    }
+    const { command, rest } = found;
+    let parsed: ReturnType<typeof parseArgs>;
+    try {
+      parsed = parseArgs({
+        args: rest,
+        options: Object.fromEntries(
+          Object.entries({ ...command.options, ...COMMON_OPTIONS }).map(([k, o]) => [k, { type: o.type }]),
+        ),
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (err) {
+      throw usage((err as Error).message, `see brygga ${command.words.join(' ')} --help`);
+    }
+    if (parsed.values.help === true) {
+      io.out(commandHelp(command));
+      return EXIT.ok;
+    }
+    const expected = command.positionals?.length ?? 0;
+    if (parsed.positionals.length > expected) {
+      throw usage(
+        `unexpected argument: ${parsed.positionals[expected]}`,
+        `see brygga ${command.words.join(' ')} --help`,
+      );
+    }
+    for (const [name, o] of Object.entries(command.options ?? {})) {
+      if (o.required && parsed.values[name] === undefined) {
+        throw usage(`--${name} is required`, `see brygga ${command.words.join(' ')} --help`);
+      }
+    }
+    return (
+      (await command.run(
+        {
+          positionals: parsed.positionals,
+          values: parsed.values as Record<string, string | boolean | undefined>,
+        },
+        full,
+      )) ?? EXIT.ok
+    );
+  } catch (err) {
+    return fail(full, err);
+  }
+}
+
+/** Report `err` in words (or JSON) and give its exit code. Secrets never reach a message. */
+function fail(io: Io, err: unknown): number {
+  let code: string;
+  let message: string;
+  let hint: string | undefined;
+  let exit: number = EXIT.refused;
+  if (err instanceof CliError) {
+    ({ code, message, hint } = err);
+    exit = err.exitCode;
+  } else if (err instanceof RelayError) {
+    code = err.code;
+    message = `the relay refused: ${err.message}`;
+    hint = RELAY_HINTS[err.problemCode] ?? HINTS[err.code];
+  } else if (isBryggaError(err)) {
+    code = err.code;
+    message = err.message;
+    hint = HINTS[err.code];
+  } else {
+    const cause = err as NodeJS.ErrnoException;
+    if (cause?.code === 'ECONNREFUSED' || (err instanceof TypeError && /fetch/.test(err.message))) {
+      code = 'ERR_RELAY';
+      message = 'the relay could not be reached';
+      hint = HINTS.ERR_RELAY;
+    } else {
+      code = 'ERR_INTERNAL';
+      message = `unexpected failure: ${err instanceof Error ? err.message : String(err)}`;
+      hint = 'this is a bug: please report it with the command you ran (without any secrets)';
+    }
+  }
+  if (io.json)
+    io.out(`${JSON.stringify({ error: { code, message, hint: hint ?? null, exitCode: exit } })}\n`);
+  io.err(`brygga: ${message} [${code}]\n${hint ? `  What to do: ${hint}\n` : ''}`);
+  return exit;
+}
+
+/** The entry point of `bin/brygga.js`: run on the process's arguments and set its exit code. */
+export async function main(): Promise<void> {
+  process.exitCode = await runCli(process.argv.slice(2), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    env: process.env,
+  });
+}

@@ -1,0 +1,408 @@
+/**
+ * The `brygga` CLI end to end (issue 5, item 3), only through the binary, against a real relay process:
+ * three units set up (root keys, the agreement signed by all, installed, one device each), then a
+ * referral from Stockholm (Järva) to Malmö through acceptance, plan, follow-up, costs and closure, and
+ * its evidence verified offline. The refusals (wrong passphrase, unknown unit, revoked device, malformed
+ * referral file) each give a clear message and a non-zero exit code, and lose nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RelayProcess, spawnRelay } from '../support/relay-process.js';
+import { brygga, day, writeJson } from './cli-harness.js';
+
+const UNITS = ['stockholm-jarva', 'goteborg-nordost', 'malmo'] as const;
+type Unit = (typeof UNITS)[number];
+const MUNICIPALITY: Record<Unit, string> = {
+  'stockholm-jarva': 'stockholm',
+  'goteborg-nordost': 'goteborg',
+  malmo: 'malmo',
+};
+const AUDIENCE = 'https://brygga.test.invalid';
+const PASS: Record<Unit, string> = {
+  'stockholm-jarva': 'järva-lösenfras-2025',
+  'goteborg-nordost': 'nordost-lösenfras-2025',
+  malmo: 'malmö-lösenfras-2025',
+};
+
+function referralBody(home: Unit, to: Unit) {
+  return {
+    to,
+    category: 'avhoppare',
+    threatLevel: 'high',
+    person: {
+      name: 'Anonym Avhoppare',
+      personalIdentityNumber: '19990101-1234',
+      dateOfBirth: '1999-01-01',
+    },
+    requestedServices: ['krisstod', 'kontaktperson'],
+    policeConsultations: [
+      { municipality: MUNICIPALITY[home], date: day(-6), reference: 'POL-1', approved: true },
+      { municipality: MUNICIPALITY[to], date: day(-4), reference: 'POL-2', approved: true },
+    ],
+    motivation: { assessed: true, assessedOn: day(-7), assessment: 'Motiverad.' },
+    childrenCheck: { responsibleForChildren: false, checkedOn: day(-7) },
+    temporaryHousing: { arrangedByHome: true, from: day(3), address: 'Skyddad adress' },
+    contacts: [{ unit: home, name: 'Handläggare', role: 'socialsekreterare', phone: null, email: null }],
+    consent: {
+      form: 'written',
+      written: { documentSha256: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c', signedOn: day(-2) },
+      validFrom: day(-2),
+      validUntil: day(300),
+    },
+  };
+}
+
+// Every CLI run starts a process and derives scrypt keys (PROTOCOL.md §3.4): the steps take seconds each.
+describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
+  let dir: string;
+  let relay: RelayProcess;
+  const adminToken = randomBytes(32).toString('base64url');
+  const as = (u: Unit) => ({ BRYGGA_PASSPHRASE: PASS[u], BRYGGA_DEVICE: join(dir, `${u}-device`) });
+  // The relay's token audience is its public URL, which differs from the loopback URL it listens on.
+  const relayFlags = () => ['--relay', relay.url, '--audience', AUDIENCE];
+  let caseId: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brygga-cli-'));
+    relay = await spawnRelay({
+      BRYGGA_DATABASE: join(dir, 'relay.sqlite'),
+      BRYGGA_ADMIN_TOKEN: adminToken,
+      BRYGGA_PUBLIC_URL: AUDIENCE,
+    });
+  });
+  afterAll(async () => {
+    await relay?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sets up three units: root keys, an agreement signed by all, installed on the relay', () => {
+    const rootKeys = {} as Record<Unit, string>;
+    for (const u of UNITS) {
+      const run = brygga(dir, ['unit', 'init', '--unit', u, '--out', `${u}-root.json`, '--json'], as(u));
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const out = run.json<{ rootKey: string; safetyNumber: string }>();
+      expect(out.safetyNumber).toMatch(/^\d{5}( \d{5}){5}$/);
+      rootKeys[u] = out.rootKey;
+      // The key file is encrypted: neither the passphrase nor anything but the public key in plain text.
+      const file = readFileSync(join(dir, `${u}-root.json`), 'utf8');
+      expect(file).not.toContain(PASS[u]);
+      expect(JSON.parse(file).public).toBe(out.rootKey);
+    }
+    const year = new Date().getUTCFullYear();
+    writeJson(dir, 'terms.json', {
+      v: 1,
+      kind: 'brygga.agreement',
+      id: 'avhoppare-storstad',
+      sequence: 1,
+      supersedes: null,
+      title: 'Avtal om samverkan för insatser till avhoppare',
+      period: { from: `${year}-01-01`, to: `${year + 1}-12-31` },
+      municipalities: Object.values(MUNICIPALITY).map((id) => ({
+        id,
+        name: `${id} stad`,
+        quota: { outgoing: 2, incoming: 2 },
+      })),
+      parties: UNITS.map((u) => ({ unit: u, municipality: MUNICIPALITY[u], name: u, rootKey: rootKeys[u] })),
+      catalogue: [
+        { code: 'krisstod', name: 'Krisstöd' },
+        { code: 'kontaktperson', name: 'Kontaktperson' },
+      ],
+      admits: { categories: ['avhoppare'], threatLevels: ['low', 'high'] },
+    });
+    expect(
+      brygga(dir, ['agreement', 'create', '--terms', 'terms.json', '--out', 'agreement.json']).status,
+    ).toBe(0);
+
+    // Not in force until every party signed; installing it now is refused.
+    const early = brygga(dir, ['relay', 'install-agreement', 'agreement.json', ...relayFlags()], {
+      BRYGGA_ADMIN_TOKEN: adminToken,
+    });
+    expect(early.status).toBe(1);
+    expect(early.stderr).toMatch(/ERR_AGREEMENT_INVALID/);
+
+    for (const u of UNITS) {
+      const signed = brygga(dir, ['agreement', 'sign', 'agreement.json', '--key', `${u}-root.json`], as(u));
+      expect(signed.stderr).toBe('');
+      expect(signed.status).toBe(0);
+    }
+    const show = brygga(dir, ['agreement', 'show', 'agreement.json', '--json']);
+    expect(show.status).toBe(0);
+    const shown = show.json<{ complete: boolean; parties: { unit: string; signed: boolean }[] }>();
+    expect(shown.complete).toBe(true);
+    expect(shown.parties.map((p) => [p.unit, p.signed])).toEqual(UNITS.map((u) => [u, true]));
+
+    const fp = brygga(dir, ['fingerprint', '--key', 'malmo-root.json', '--unit', 'malmo', '--json']);
+    expect(fp.status).toBe(0);
+    const fromAgreement = brygga(dir, ['fingerprint', '--agreement', 'agreement.json', '--json']);
+    expect(fromAgreement.json<{ unit: string; safetyNumber: string }[]>()).toContainEqual(
+      fp.json<{ unit: string; safetyNumber: string }[]>()[0],
+    );
+
+    const noToken = brygga(dir, ['relay', 'install-agreement', 'agreement.json', ...relayFlags()]);
+    expect(noToken.status).toBe(1);
+    expect(noToken.stderr).toMatch(/BRYGGA_ADMIN_TOKEN is not set/);
+    const install = brygga(dir, ['relay', 'install-agreement', 'agreement.json', ...relayFlags(), '--json'], {
+      BRYGGA_ADMIN_TOKEN: adminToken,
+    });
+    expect(install.stderr).toBe('');
+    expect(install.json()).toMatchObject({ created: true, sequence: 1 });
+  });
+
+  it('enrols one device per unit; a wrong passphrase and an unknown unit are refused', () => {
+    const wrong = brygga(
+      dir,
+      [
+        'device',
+        'enrol',
+        '--unit-key',
+        'malmo-root.json',
+        '--agreement',
+        'agreement.json',
+        '--name',
+        'x',
+        ...relayFlags(),
+      ],
+      { ...as('malmo'), BRYGGA_PASSPHRASE: 'not the passphrase' },
+    );
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/wrong passphrase.*\[ERR_WRONG_PASSPHRASE\]/);
+    expect(wrong.stderr).toMatch(/What to do: check the passphrase/);
+    expect(wrong.stderr).not.toContain('not the passphrase');
+    expect(existsSync(join(dir, 'malmo-device', 'device.json'))).toBe(false);
+
+    // A unit that is not a party: its own root key, valid, but not in the agreement.
+    expect(
+      brygga(dir, ['unit', 'init', '--unit', 'uppsala', '--out', 'uppsala-root.json'], as('malmo')).status,
+    ).toBe(0);
+    const unknown = brygga(
+      dir,
+      [
+        'device',
+        'enrol',
+        '--unit-key',
+        'uppsala-root.json',
+        '--agreement',
+        'agreement.json',
+        '--name',
+        'x',
+        ...relayFlags(),
+      ],
+      { ...as('malmo'), BRYGGA_DEVICE: join(dir, 'uppsala-device') },
+    );
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/not the key of a party to the agreement \[ERR_NOT_IN_AGREEMENT\]/);
+
+    for (const u of UNITS) {
+      const run = brygga(
+        dir,
+        [
+          'device',
+          'enrol',
+          '--unit-key',
+          `${u}-root.json`,
+          '--agreement',
+          'agreement.json',
+          '--name',
+          `${u} ärendesystem`,
+          ...relayFlags(),
+          '--json',
+        ],
+        as(u),
+      );
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.json()).toMatchObject({ unit: u, relayUrl: relay.url });
+    }
+  });
+
+  it('refuses a malformed referral file with a clear message, and sends nothing', () => {
+    writeFileSync(join(dir, 'broken.json'), '{"to": "malmo",');
+    const notJson = brygga(dir, ['refer', '--file', 'broken.json'], as('stockholm-jarva'));
+    expect(notJson.status).toBe(1);
+    expect(notJson.stderr).toMatch(/broken\.json is not valid JSON/);
+    writeJson(dir, 'incomplete.json', { to: 'malmo', category: 'avhoppare' });
+    const incomplete = brygga(dir, ['refer', '--file', 'incomplete.json'], as('stockholm-jarva'));
+    expect(incomplete.status).toBe(1);
+    expect(incomplete.stderr).toMatch(
+      /the referral file is not valid: "threatLevel" is missing;.*\[ERR_MALFORMED\]/,
+    );
+    expect(incomplete.stderr).toMatch(/"consent" is missing/);
+    const usageError = brygga(dir, ['refer'], as('stockholm-jarva'));
+    expect(usageError.status).toBe(2);
+    expect(usageError.stderr).toMatch(/--file is required/);
+    const inbox = brygga(dir, ['inbox', '--json'], as('stockholm-jarva'));
+    expect(inbox.json()).toMatchObject({ cases: [] });
+  });
+
+  it('walks a referral from Stockholm to Malmö to closure, with CLI commands only', () => {
+    const referral = writeJson(dir, 'referral.json', referralBody('stockholm-jarva', 'malmo'));
+    const sent = brygga(dir, ['refer', '--file', referral, '--json'], as('stockholm-jarva'));
+    expect(sent.stderr).toBe('');
+    expect(sent.json()).toMatchObject({ submitted: true });
+    caseId = sent.json<{ caseId: string }>().caseId;
+
+    const inbox = brygga(dir, ['inbox', '--json'], as('malmo'));
+    expect(inbox.stderr).toBe('');
+    expect(inbox.json<{ cases: unknown[] }>().cases).toEqual([
+      { caseId, status: 'delivered', home: 'stockholm-jarva', receiving: 'malmo' },
+    ]);
+
+    const contacts = writeJson(dir, 'accept.json', {
+      contacts: [{ unit: 'malmo', name: 'Samordnare', role: 'avhopparsamordnare', phone: null, email: null }],
+    });
+    expect(brygga(dir, ['accept', caseId, '--file', contacts, '--json'], as('malmo')).json()).toEqual({
+      caseId,
+      status: 'accepted',
+    });
+    const plan = writeJson(dir, 'plan.json', {
+      decidedOn: day(0),
+      services: [
+        { code: 'krisstod', description: 'Krisstöd', from: day(3), to: day(60) },
+        { code: 'kontaktperson', description: null, from: day(3), to: null },
+      ],
+      note: null,
+      legalBasis: null,
+    });
+    expect(brygga(dir, ['plan', caseId, '--file', plan, '--json'], as('stockholm-jarva')).json()).toEqual({
+      caseId,
+      status: 'active',
+    });
+    const followUp = writeJson(dir, 'follow-up.json', {
+      date: day(0),
+      month: day(0).slice(0, 7),
+      summary: 'Etablerad i boendet.',
+      services: [{ code: 'krisstod', status: 'ongoing' }],
+      outcomes: { leftGroup: 'yes', noNewSuspectedCrime: 'yes', ownHousing: 'no', selfSufficient: 'unknown' },
+      legalBasis: null,
+    });
+    expect(brygga(dir, ['follow-up', caseId, '--file', followUp], as('malmo')).status).toBe(0);
+    const costs = writeJson(dir, 'costs.json', {
+      lines: [{ service: 'krisstod', month: day(0).slice(0, 7), amountSek: 12_000 }],
+    });
+    expect(brygga(dir, ['costs', caseId, '--file', costs], as('malmo')).status).toBe(0);
+    const closure = writeJson(dir, 'closure.json', {
+      closedOn: day(0),
+      reason: 'completed',
+      outcomes: { leftGroup: 'yes', noNewSuspectedCrime: 'yes', ownHousing: 'yes', selfSufficient: 'no' },
+      note: null,
+    });
+    const closed = brygga(dir, ['close', caseId, '--file', closure, '--json'], as('stockholm-jarva'));
+    expect(closed.stderr).toBe('');
+    expect(closed.json()).toEqual({ caseId, status: 'closed' });
+
+    expect(brygga(dir, ['inbox'], as('malmo')).status).toBe(0);
+    const atMalmo = brygga(dir, ['case', 'show', caseId, '--json'], as('malmo'));
+    const shown = atMalmo.json<{ status: string; log: { type: string }[]; state: { costs: unknown[] } }>();
+    expect(shown.status).toBe('closed');
+    expect(shown.log.map((e) => e.type)).toEqual([
+      'referral',
+      'uptake-decision',
+      'implementation-plan',
+      'follow-up',
+      'cost-report',
+      'closure',
+    ]);
+  });
+
+  it('exports the evidence and verifies it offline; a tampered bundle fails', () => {
+    const exported = brygga(dir, ['evidence', 'export', caseId], as('stockholm-jarva'));
+    expect(exported.status).toBe(0);
+    writeFileSync(join(dir, 'bundle.json'), exported.stdout);
+    const verified = brygga(dir, [
+      'evidence',
+      'verify',
+      'bundle.json',
+      '--agreement',
+      'agreement.json',
+      '--json',
+    ]);
+    expect(verified.stderr).toBe('');
+    expect(verified.json()).toMatchObject({
+      valid: true,
+      caseId,
+      home: 'stockholm-jarva',
+      receiving: 'malmo',
+    });
+
+    const bundle = JSON.parse(exported.stdout) as Record<string, unknown>;
+    writeJson(dir, 'tampered.json', { ...bundle, caseId: 'AAAAAAAAAAAAAAAAAAAAAA' });
+    const tampered = brygga(dir, ['evidence', 'verify', 'tampered.json', '--agreement', 'agreement.json']);
+    expect(tampered.status).toBe(1);
+    expect(tampered.stdout).toBe('');
+    expect(tampered.stderr).toMatch(/\[ERR_/);
+  });
+
+  it('Göteborg refers to Stockholm; consent is withdrawn, and Stockholm declines', () => {
+    writeJson(dir, 'gbg-referral.json', referralBody('goteborg-nordost', 'stockholm-jarva'));
+    const sent = brygga(dir, ['refer', '--file', 'gbg-referral.json', '--json'], as('goteborg-nordost'));
+    expect(sent.stderr).toBe('');
+    const gbgCase = sent.json<{ caseId: string }>().caseId;
+    expect(brygga(dir, ['inbox'], as('stockholm-jarva')).stdout).toMatch(
+      new RegExp(`${gbgCase} +delivered +goteborg-nordost → stockholm-jarva`),
+    );
+    writeJson(dir, 'withdrawal.json', { withdrawnOn: day(0), form: 'written', note: null });
+    const withdrawn = brygga(
+      dir,
+      ['consent', 'withdraw', gbgCase, '--file', 'withdrawal.json', '--json'],
+      as('goteborg-nordost'),
+    );
+    expect(withdrawn.stderr).toBe('');
+    expect(withdrawn.status).toBe(0);
+
+    const badReason = brygga(dir, ['decline', gbgCase, '--reason', 'tired'], as('stockholm-jarva'));
+    expect(badReason.status).toBe(2);
+    expect(badReason.stderr).toMatch(/--reason tired is not a decline reason/);
+    const declined = brygga(
+      dir,
+      ['decline', gbgCase, '--reason', 'no-capacity', '--json'],
+      as('stockholm-jarva'),
+    );
+    expect(declined.stderr).toBe('');
+    expect(declined.json()).toEqual({ caseId: gbgCase, status: 'declined' });
+    // `case show` reads the local store; `inbox` fetches the decline first.
+    expect(brygga(dir, ['inbox'], as('goteborg-nordost')).status).toBe(0);
+    const atHome = brygga(dir, ['case', 'show', gbgCase, '--json'], as('goteborg-nordost'));
+    expect(atHome.json<{ status: string; state: { consents: { withdrawnIn: unknown }[] } }>()).toMatchObject({
+      status: 'declined',
+    });
+    expect(
+      atHome
+        .json<{ state: { consents: { withdrawnIn: unknown }[] } }>()
+        .state.consents.every((c) => c.withdrawnIn !== null),
+    ).toBe(true);
+  });
+
+  it('rotates an HPKE key, revokes a device, and the revoked device is refused', () => {
+    const rotated = brygga(dir, ['device', 'rotate-key', '--json'], as('goteborg-nordost'));
+    expect(rotated.stderr).toBe('');
+    expect(rotated.status).toBe(0);
+    const device = JSON.parse(readFileSync(join(dir, 'goteborg-nordost-device', 'device.json'), 'utf8')) as {
+      device: string;
+    };
+    const revoked = brygga(
+      dir,
+      [
+        'device',
+        'revoke',
+        device.device,
+        '--unit',
+        'goteborg-nordost',
+        '--unit-key',
+        'goteborg-nordost-root.json',
+        '--reason',
+        'stulen dator',
+        ...relayFlags(),
+      ],
+      as('goteborg-nordost'),
+    );
+    expect(revoked.stderr).toBe('');
+    expect(revoked.status).toBe(0);
+    const refused = brygga(dir, ['inbox'], as('goteborg-nordost'));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/revoked/i);
+  });
+});
