@@ -1,12 +1,21 @@
 /**
  * Property tests of the byte helpers: strict base64url (RFC 4648 §5, no padding, canonical trailing
- * bits), strict UTF-8, constant-time equality and I2OSP (RFC 8017 §4.1, as RFC 9180 uses it). Node's
+ * bits), strict standard base64 (RFC 4648 §4, padded, canonical trailing bits), strict UTF-8, constant-time equality and I2OSP (RFC 8017 §4.1, as RFC 9180 uses it). Node's
  * own `Buffer` codecs serve as the reference implementation where they apply.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ErrorCode, isBryggaError } from '../errors.js';
-import { equalBytes, fromBase64url, fromUtf8, i2osp, toBase64url, utf8 } from './bytes.js';
+import {
+  equalBytes,
+  fromBase64,
+  fromBase64url,
+  fromUtf8,
+  i2osp,
+  toBase64,
+  toBase64url,
+  utf8,
+} from './bytes.js';
 
 /** RFC 4648 Table 2, the URL- and filename-safe alphabet. */
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -164,6 +173,91 @@ describe('base64url', () => {
 
 /** True when Node decodes `b` without replacing anything, i.e. `b` is well-formed UTF-8. */
 const nodeSaysValid = (b: Uint8Array) => Buffer.from(Buffer.from(b).toString('utf8'), 'utf8').equals(b);
+
+describe('standard base64', () => {
+  it("encodes exactly as Node's Buffer does, and decodes Buffer's output", () => {
+    fc.assert(
+      fc.property(bytes, (b) => {
+        const reference = Buffer.from(b).toString('base64');
+        expect(toBase64(b)).toBe(reference);
+        expect(fromBase64(reference)).toEqual(b);
+        expect(fromBase64(reference, b.length)).toEqual(b);
+      }),
+    );
+  });
+
+  it('refuses a decoded length other than the expected one', () => {
+    fc.assert(
+      fc.property(bytes, fc.integer({ min: 0, max: 400 }), (b, n) => {
+        fc.pre(n !== b.length);
+        expect(codeOf(() => fromBase64(toBase64(b), n))).toBe('ERR_MALFORMED');
+      }),
+    );
+  });
+
+  it('refuses missing, extra or misplaced padding, the URL-safe alphabet and whitespace', () => {
+    for (const bad of [
+      'QQ',
+      'QQ=',
+      'QQ===',
+      'QUI',
+      'QUI==',
+      'QUJD=',
+      'QUJD====',
+      'Q===',
+      '====',
+      'QQ=A',
+      '=QQ=',
+    ]) {
+      expect(
+        codeOf(() => fromBase64(bad)),
+        bad,
+      ).toBe('ERR_MALFORMED');
+    }
+    expect(toBase64(Uint8Array.of(0xfb, 0xff))).toBe('+/8=');
+    expect(codeOf(() => fromBase64('-_8='))).toBe('ERR_MALFORMED');
+    for (const bad of [' QQ==', 'QQ== ', 'Q Q==', 'QQ==\n', 'QQ\r\n==']) {
+      expect(
+        codeOf(() => fromBase64(bad)),
+        JSON.stringify(bad),
+      ).toBe('ERR_MALFORMED');
+    }
+    expect(codeOf(() => fromBase64(undefined as unknown as string))).toBe('ERR_MALFORMED');
+  });
+
+  it('refuses non-zero unused trailing bits (so each byte string has one encoding)', () => {
+    fc.assert(
+      fc.property(ragged, fc.integer({ min: 1, max: 15 }), (b, bits) => {
+        const text = toBase64(b);
+        const pad = text.endsWith('==') ? 2 : 1;
+        const last = text.length - pad - 1;
+        const value = ALPHABET.indexOf(text[last]!.replace('+', '-').replace('/', '_'));
+        const unused = pad === 2 ? 4 : 2;
+        fc.pre(bits < 1 << unused);
+        const standard = ALPHABET.replace('-', '+').replace('_', '/');
+        const tampered = text.slice(0, last) + standard[value | bits] + text.slice(last + 1);
+        expect(codeOf(() => fromBase64(tampered))).toBe('ERR_MALFORMED');
+      }),
+    );
+  });
+
+  it('on junk either refuses with ERR_MALFORMED or accepts only the canonical encoding', () => {
+    const junk = fc.string({ unit: fc.constantFrom(...'AQgw+/-_=aZ09 \n'), maxLength: 24 });
+    fc.assert(
+      fc.property(junk, (text) => {
+        let decoded: Uint8Array;
+        try {
+          decoded = fromBase64(text);
+        } catch (err) {
+          expect(isBryggaError(err, 'ERR_MALFORMED')).toBe(true);
+          return;
+        }
+        expect(toBase64(decoded)).toBe(text);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
 
 describe('UTF-8', () => {
   it('round-trips every well-formed string, a leading U+FEFF included', () => {

@@ -1,6 +1,7 @@
 /**
- * Byte helpers shared by the SDK: strict base64url (RFC 4648 §5, no padding), UTF-8, concatenation,
- * constant-time comparison and randomness. Randomness can be passed in so tests are repeatable.
+ * Byte helpers shared by the SDK: strict base64url (RFC 4648 §5, no padding), strict standard base64
+ * (RFC 4648 §4, padded; the encoding of C2SP signed notes), UTF-8, concatenation, constant-time
+ * comparison and randomness. Randomness can be passed in so tests are repeatable.
  */
 import { BryggaError } from '../errors.js';
 
@@ -137,6 +138,32 @@ export function fromBase64url(text: string, expectedLength?: number): Uint8Array
     throw new BryggaError('ERR_MALFORMED', `expected ${expectedLength} bytes`);
   }
   return out;
+}
+
+/** Standard base64 with '=' padding (RFC 4648 §4), as C2SP signed notes and checkpoints use it. */
+export function toBase64(bytes: Uint8Array): string {
+  const text = toBase64url(bytes).replace(/-/g, '+').replace(/_/g, '/');
+  return text + '='.repeat((4 - (text.length % 4)) % 4);
+}
+
+const BASE64_SHAPE = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Strict standard base64 decode: only the RFC 4648 §4 alphabet, padding to a multiple of four
+ * characters and nothing else, no whitespace, and zero unused trailing bits, so every byte string has
+ * exactly one accepted encoding. When `expectedLength` is given, the decoded length must match.
+ */
+export function fromBase64(text: string, expectedLength?: number): Uint8Array {
+  if (typeof text !== 'string' || text.length % 4 !== 0 || !BASE64_SHAPE.test(text)) {
+    throw new BryggaError('ERR_MALFORMED', 'invalid base64');
+  }
+  // Same alphabet but two characters: the base64url decoder then checks the length and trailing bits.
+  const unpadded = text.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+  try {
+    return fromBase64url(unpadded, expectedLength);
+  } catch (cause) {
+    throw new BryggaError('ERR_MALFORMED', 'invalid base64', { cause });
+  }
 }
 
 /** Throw ERR_MALFORMED unless `value` is a Uint8Array of exactly `length` bytes. */
