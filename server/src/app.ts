@@ -19,6 +19,7 @@ import {
   eventRoutes,
   healthRoutes,
   inboxRoutes,
+  logRoutes,
   openApiRoutes,
   packetRoutes,
   type RelayEnv,
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
   app.route('/v1', packetRoutes(routeDeps));
   app.route('/v1', eventRoutes(routeDeps));
   app.route('/v1', inboxRoutes(routeDeps));
+  if (deps.transparency) app.route('/v1', logRoutes(routeDeps, deps.transparency));
 
   app.notFound(() => problemResponse(new Problem('not-found', 'no such resource')));
 

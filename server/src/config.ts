@@ -22,6 +22,13 @@
  * | BRYGGA_PG_POOL_SIZE | --pg-pool-size | 10 |
  * | BRYGGA_SHUTDOWN_SECONDS | --shutdown-seconds | 10 |
  * | BRYGGA_LOG_LEVEL | --log-level | info |
+ * | BRYGGA_LOG_ORIGIN | --log-origin | `<host of the public URL>/brygga-log` |
+ * | BRYGGA_LOG_KEY_FILE | --log-key-file | none: the key in the database |
+ * | BRYGGA_LOG_MERGE_DELAY | --log-merge-delay | 1000 (milliseconds) |
+ *
+ * The `BRYGGA_LOG_*` settings but the level are the transparency log's (PROTOCOL.md §18): its origin
+ * (the name in its checkpoints and of its key), where its signing key is (storage/log-key.ts), and its
+ * merge delay, the longest an accepted object waits to be logged.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -50,6 +57,12 @@ export interface RelayConfig {
   pgPoolSize: number;
   shutdownSeconds: number;
   logLevel: LogLevel;
+  /** The transparency log's origin; undefined: derived from the public URL. */
+  logOrigin: string | undefined;
+  /** A file holding the log's signing key seed; undefined: the key kept in the database. */
+  logKeyFile: string | undefined;
+  /** Interval of the log's integration rounds, in milliseconds. */
+  logMergeDelayMs: number;
 }
 
 /** A configuration error, with a message for the administrator. */
@@ -76,6 +89,9 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   pgPoolSize: 10,
   shutdownSeconds: 10,
   logLevel: 'info',
+  logOrigin: undefined,
+  logKeyFile: undefined,
+  logMergeDelayMs: 1000,
 });
 
 type NumericKey =
@@ -89,7 +105,8 @@ type NumericKey =
   | 'sweepSeconds'
   | 'heartbeatSeconds'
   | 'pgPoolSize'
-  | 'shutdownSeconds';
+  | 'shutdownSeconds'
+  | 'logMergeDelayMs';
 
 const NUMBERS: Record<NumericKey, { env: string; flag: string; min: number; max: number }> = {
   port: { env: 'BRYGGA_PORT', flag: 'port', min: 0, max: 65535 },
@@ -123,6 +140,7 @@ const NUMBERS: Record<NumericKey, { env: string; flag: string; min: number; max:
   heartbeatSeconds: { env: 'BRYGGA_HEARTBEAT_SECONDS', flag: 'heartbeat-seconds', min: 1, max: 3600 },
   pgPoolSize: { env: 'BRYGGA_PG_POOL_SIZE', flag: 'pg-pool-size', min: 1, max: 1000 },
   shutdownSeconds: { env: 'BRYGGA_SHUTDOWN_SECONDS', flag: 'shutdown-seconds', min: 0, max: 3600 },
+  logMergeDelayMs: { env: 'BRYGGA_LOG_MERGE_DELAY', flag: 'log-merge-delay', min: 10, max: 3_600_000 },
 };
 
 const FLAGS = {
@@ -132,6 +150,8 @@ const FLAGS = {
   'admin-token-file': { type: 'string' },
   agreement: { type: 'string' },
   'log-level': { type: 'string' },
+  'log-origin': { type: 'string' },
+  'log-key-file': { type: 'string' },
   ...Object.fromEntries(Object.values(NUMBERS).map((n) => [n.flag, { type: 'string' }])),
 } as const;
 
@@ -210,5 +230,12 @@ export function loadConfig(
   }
   config.adminToken = adminToken;
   config.agreementFile = pick('agreement', 'BRYGGA_AGREEMENT');
+  const origin = pick('log-origin', 'BRYGGA_LOG_ORIGIN');
+  // An origin is a key name too: no spaces, '+' or control characters (C2SP signed-note).
+  if (origin !== undefined && !/^[\x21-\x2a\x2c-\x7e]{1,255}$/.test(origin)) {
+    throw new ConfigError('BRYGGA_LOG_ORIGIN must be printable ASCII without spaces or +');
+  }
+  config.logOrigin = origin;
+  config.logKeyFile = pick('log-key-file', 'BRYGGA_LOG_KEY_FILE');
   return config;
 }

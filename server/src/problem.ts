@@ -30,6 +30,8 @@ export type ProblemCode =
   | 'agreement-missing'
   | 'agreement-invalid'
   | 'admin-disabled'
+  | 'not-logged'
+  | 'beyond-log'
   | 'unavailable'
   | 'internal';
 
@@ -54,6 +56,8 @@ const TITLES: Record<ProblemCode, [number, string]> = {
   'agreement-missing': [503, 'No agreement installed'],
   'agreement-invalid': [422, 'Invalid agreement'],
   'admin-disabled': [403, 'Administration disabled'],
+  'not-logged': [404, 'Not in the log'],
+  'beyond-log': [422, 'Beyond the log'],
   unavailable: [503, 'Service unavailable'],
   internal: [500, 'Internal error'],
 };

@@ -19,6 +19,10 @@ import {
   createInboxNotifier,
   type Database,
   DirectoryStore,
+  defaultLogOrigin,
+  LogIntegrator,
+  LogKey,
+  LogStore,
   openDatabase,
   RelayStore,
   Sweeper,
@@ -35,6 +39,8 @@ export interface RunningRelay {
   directory: DirectoryStore;
   store: RelayStore;
   sweeper: Sweeper;
+  /** The transparency log's integrator (and through it, its store). */
+  transparency: LogIntegrator;
   /** Graceful shutdown; resolves when everything is closed. */
   close(): Promise<void>;
 }
@@ -88,18 +94,31 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
     const directory = new DirectoryStore(database, { now, logger });
     const store = new RelayStore(database, notifier, { noticeTtlMs: config.noticeTtlSeconds * 1000 });
     if (config.agreementFile) await installAgreementFile(directory, config.agreementFile, logger);
+    const logKey = await LogKey.load(database, {
+      origin: config.logOrigin ?? defaultLogOrigin(config.publicUrl),
+      file: config.logKeyFile,
+      now: now(),
+    });
+    const transparency = new LogIntegrator(new LogStore(database, { key: logKey, now }), {
+      logger,
+      mergeDelayMs: config.logMergeDelayMs,
+    });
+    // The first round before serving: a fresh log has its empty checkpoint before anyone asks for it.
+    await transparency.flush();
     const shutdown = new AbortController();
     const app = createApp({
       database,
       store,
       directory,
       notifier,
+      transparency,
       logger,
       config,
       now,
       shutdown: shutdown.signal,
     });
     server = await listen(app, config.host, config.port);
+    transparency.start();
     const sweeper = new Sweeper(store, { now, logger, intervalMs: config.sweepSeconds * 1000 });
     sweeper.start();
     const address = server.address() as AddressInfo;
@@ -114,6 +133,7 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
       directory,
       store,
       sweeper,
+      transparency,
       close() {
         closing ??= (async () => {
           const s = server!;
@@ -125,6 +145,7 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
           clearInterval(idle);
           clearTimeout(deadline);
           await sweeper.stop();
+          await transparency.stop();
           await notifier.close();
           await database.close();
         })();

@@ -3,11 +3,13 @@
  * Pass names to run some only: `npm run bench -- envelope`.
  */
 import { runEnvelopeBench } from './envelope-bench.js';
+import { runLogBench } from './log-bench.js';
 import { runRelayBench } from './relay-bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   envelope: runEnvelopeBench,
   relay: runRelayBench,
+  log: runLogBench,
 };
 
 const wanted = process.argv.slice(2);

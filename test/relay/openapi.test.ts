@@ -82,7 +82,7 @@ describe('OpenAPI document', () => {
     }
     const served = relay.app.routes
       .filter((r) => r.method !== 'ALL')
-      .map((r) => `${r.method} ${r.path.replace(':id', '{id}')}`);
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
     expect([...new Set(served)].sort()).toEqual(documented.sort());
   });
 });

@@ -20,7 +20,11 @@ import {
   createInboxNotifier,
   DEFAULT_CONFIG,
   DirectoryStore,
+  defaultLogOrigin,
   Logger,
+  LogIntegrator,
+  LogKey,
+  LogStore,
   RelayStore,
 } from '@brygga/server';
 import { serve } from '@hono/node-server';
@@ -89,6 +93,10 @@ export interface TestRelayOptions {
   /** A file-backed SQLite database instead of `:memory:`. */
   file?: boolean;
   world?: RelayWorld;
+  /** Options of the transparency log's integrator (its interval runs; `flush()` it to be sure). */
+  log?: { mergeDelayMs?: number; roundSize?: number };
+  /** The log's signing key (default: the database's own); two relays given one key can show a split view. */
+  logKey?: LogKey;
 }
 
 /** A relay under test. */
@@ -100,6 +108,11 @@ export interface TestRelay {
   world: RelayWorld;
   clock: TestClock;
   shutdown: AbortController;
+  /**
+   * The transparency log (PROTOCOL.md §18). Rounds run on their own shortly after each commit;
+   * `await relay.transparency.flush()` takes in everything committed so far and gives the tree size.
+   */
+  transparency: LogIntegrator;
   /** `app.request` with the relay's base URL. */
   request(path: string, init?: RequestInit): Promise<Response>;
   /** A fresh token of `device` at the relay's current time. */
@@ -135,11 +148,18 @@ export async function startTestRelay(
     noticeTtlMs: DEFAULT_CONFIG.noticeTtlSeconds * 1000,
   });
   const shutdown = new AbortController();
+  const logKey =
+    options.logKey ?? (await LogKey.load(db.database, { origin: defaultLogOrigin(AUDIENCE), now: now() }));
+  const transparency = new LogIntegrator(new LogStore(db.database, { key: logKey, now }), {
+    logger,
+    ...options.log,
+  });
   const deps: AppDeps = {
     database: db.database,
     store,
     directory,
     notifier,
+    transparency,
     logger,
     now,
     shutdown: shutdown.signal,
@@ -170,6 +190,7 @@ export async function startTestRelay(
     world,
     clock,
     shutdown,
+    transparency,
     request,
     token,
     auth: (device, extra = {}) => ({ authorization: `Bearer ${token(device)}`, ...extra }),
@@ -183,10 +204,13 @@ export async function startTestRelay(
     rows: () => countRows(db.database),
     async close() {
       shutdown.abort();
+      await transparency.stop();
       await notifier.close();
       await db.drop();
     },
   };
+  await transparency.flush();
+  transparency.start();
   if (options.agreement !== false) {
     const res = await request('/v1/admin/agreements', {
       method: 'POST',

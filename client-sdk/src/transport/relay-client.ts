@@ -9,7 +9,7 @@
  * so) and packets opened with `openPacket`, which checks every signature.
  */
 
-import type { Rng } from '../crypto/bytes.js';
+import { fromBase64url, type Rng, toBase64url } from '../crypto/bytes.js';
 import type { GeneralJws } from '../crypto/jws.js';
 import type { SigningKeyPair } from '../crypto/keys.js';
 import { Agreement } from '../directory/agreement.js';
@@ -144,6 +144,73 @@ export interface RelayEvent {
   event: 'packet' | 'notice' | 'resync';
   /** The item id (absent for `resync`, which asks the client to list its inbox again). */
   id?: string;
+}
+
+/** `GET /v1/log/key`: the transparency log's signing key (PROTOCOL.md §18). */
+export interface LogKeyInfo {
+  /** The log's origin: the first line of its checkpoints and its key's name. */
+  origin: string;
+  /** `<origin>+<key id>+<base64(0x01 ‖ public key)>`. */
+  verifierKey: string;
+  /** The raw Ed25519 public key. */
+  publicKey: Uint8Array;
+  /** The key's safety number (§3.3, with the origin as owner), when the relay gives one. */
+  safetyNumber?: string;
+}
+
+/** An inclusion proof as the relay gives it (`GET /v1/log/proof/inclusion`). */
+export interface InclusionProofAnswer {
+  index: number;
+  size: number;
+  /** The proof's hashes, 32 bytes each, in RFC 9162 order. */
+  proof: Uint8Array[];
+}
+
+/** A consistency proof as the relay gives it (`GET /v1/log/proof/consistency`). */
+export interface ConsistencyProofAnswer {
+  from: number;
+  to: number;
+  proof: Uint8Array[];
+}
+
+/** One leaf of the log (`GET /v1/log/entries`). */
+export interface LogEntryAnswer {
+  index: number;
+  kind: 'agreement' | 'statement' | 'envelope';
+  /** The 32-byte hash the leaf names: agreement digest, statement hash or envelope digest. */
+  hash: Uint8Array;
+  /** The statement's compact JWS, or the agreement document; absent for envelopes. */
+  jws?: string | GeneralJws;
+}
+
+/** A page of `GET /v1/log/entries`. */
+export interface LogEntriesPage {
+  entries: LogEntryAnswer[];
+  /** The log's size when the page was read. */
+  size: number;
+}
+
+/** The answer to `POST /v1/log/cosignatures`. */
+export interface CosignatureReceipt {
+  size: number;
+  /** The witness key name the relay expected and stored it under. */
+  witness: string;
+  /** False when this witness's cosignature of that checkpoint was stored before. */
+  created: boolean;
+}
+
+const LOG_KINDS = new Set(['agreement', 'statement', 'envelope']);
+
+function proofOf(value: unknown): Uint8Array[] {
+  if (!Array.isArray(value) || value.length > 128) malformedAnswer('proof');
+  return value.map((p) => {
+    if (typeof p !== 'string') malformedAnswer('proof element');
+    return fromBase64url(p, 32);
+  });
+}
+
+function isSize(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 function malformedAnswer(what: string): never {
@@ -334,6 +401,107 @@ export class RelayClient {
   /** `DELETE /v1/inbox/notices/{id}`: acknowledge a notice; false when it was not in the inbox. */
   ackNotice(id: string): Promise<boolean> {
     return this.#delete(`/v1/inbox/notices/${encodeURIComponent(id)}`);
+  }
+
+  /** `GET /v1/log/key` (public): the log's origin and signing key, to compare out of band and pin. */
+  async logKey(): Promise<LogKeyInfo> {
+    const body = await this.#json('GET', '/v1/log/key', { auth: false });
+    if (
+      !isObject(body) ||
+      typeof body.origin !== 'string' ||
+      typeof body.verifierKey !== 'string' ||
+      typeof body.publicKey !== 'string' ||
+      (body.safetyNumber !== undefined && typeof body.safetyNumber !== 'string')
+    ) {
+      malformedAnswer('log key');
+    }
+    return {
+      origin: body.origin as string,
+      verifierKey: body.verifierKey as string,
+      publicKey: fromBase64url(body.publicKey as string, 32),
+      ...(body.safetyNumber === undefined ? {} : { safetyNumber: body.safetyNumber as string }),
+    };
+  }
+
+  /**
+   * `GET /v1/log/checkpoint`: the latest checkpoint as the signed note the relay serves (its signature
+   * and any witness cosignatures). Nothing is verified here: `openCheckpoint` does that.
+   */
+  checkpoint(): Promise<string> {
+    return this.#text('/v1/log/checkpoint');
+  }
+
+  /** `GET /v1/log/checkpoints/{size}`: the checkpoint issued at `size`; a 404 RelayError if none was. */
+  checkpointAt(size: number): Promise<string> {
+    return this.#text(`/v1/log/checkpoints/${encodeURIComponent(String(size))}`);
+  }
+
+  /**
+   * `GET /v1/log/proof/inclusion`: the inclusion proof of the leaf with hash `leafHash` in the tree of
+   * `size` leaves (default: the latest checkpoint's). A 404 RelayError `not-logged` when the leaf is not
+   * among them (yet).
+   */
+  async inclusionProof(leafHash: Uint8Array, size?: number): Promise<InclusionProofAnswer> {
+    const params = new URLSearchParams({ leaf: toBase64url(leafHash) });
+    if (size !== undefined) params.set('size', String(size));
+    const body = await this.#json('GET', `/v1/log/proof/inclusion?${params}`, { auth: true });
+    if (!isObject(body) || !isSize(body.index) || !isSize(body.size)) malformedAnswer('inclusion proof');
+    return { index: body.index, size: body.size, proof: proofOf(body.proof) };
+  }
+
+  /** `GET /v1/log/proof/consistency`: the proof that the tree of `from` leaves is a prefix of that of `to`. */
+  async consistencyProof(from: number, to: number): Promise<ConsistencyProofAnswer> {
+    const params = new URLSearchParams({ from: String(from), to: String(to) });
+    const body = await this.#json('GET', `/v1/log/proof/consistency?${params}`, { auth: true });
+    if (!isObject(body) || !isSize(body.from) || !isSize(body.to)) malformedAnswer('consistency proof');
+    return { from: body.from, to: body.to, proof: proofOf(body.proof) };
+  }
+
+  /** `GET /v1/log/entries`: up to `limit` (at most 1000) leaves from index `start`. */
+  async logEntries(start = 0, limit?: number): Promise<LogEntriesPage> {
+    const params = new URLSearchParams({ start: String(start) });
+    if (limit !== undefined) params.set('limit', String(limit));
+    const body = await this.#json('GET', `/v1/log/entries?${params}`, { auth: true });
+    if (!isObject(body) || !Array.isArray(body.entries) || !isSize(body.size)) malformedAnswer('log entries');
+    const entries = (body.entries as unknown[]).map((e): LogEntryAnswer => {
+      if (!isObject(e) || !isSize(e.index) || typeof e.kind !== 'string' || !LOG_KINDS.has(e.kind)) {
+        malformedAnswer('log entry');
+      }
+      if (typeof e.hash !== 'string') malformedAnswer('log entry hash');
+      if (e.jws !== undefined && typeof e.jws !== 'string' && !isObject(e.jws))
+        malformedAnswer('log entry jws');
+      return {
+        index: e.index,
+        kind: e.kind as LogEntryAnswer['kind'],
+        hash: fromBase64url(e.hash, 32),
+        ...(e.jws === undefined ? {} : { jws: e.jws as string | GeneralJws }),
+      };
+    });
+    return { entries, size: body.size };
+  }
+
+  /**
+   * `POST /v1/log/cosignatures`: this device's cosignature, as a witness, of the checkpoint issued at
+   * `size`. `line` is the signature line as in a signed note (`— brygga-witness/<unit>/<kid> <base64>`),
+   * for example from `cosignCheckpoint` and `formatNote`.
+   */
+  async submitCosignature(size: number, line: string): Promise<CosignatureReceipt> {
+    const res = await this.#send('POST', '/v1/log/cosignatures', {
+      auth: true,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ size, signature: line }),
+    });
+    const body = await this.#body(res);
+    if (!isObject(body) || !isSize(body.size) || typeof body.witness !== 'string') {
+      malformedAnswer('cosignature receipt');
+    }
+    return { size: body.size, witness: body.witness, created: res.status === 201 };
+  }
+
+  async #text(path: string): Promise<string> {
+    const res = await this.#send('GET', path, { auth: true, headers: { accept: 'text/plain' } });
+    if (!res.ok) await this.#refusal(res);
+    return res.text();
   }
 
   async #delete(path: string): Promise<boolean> {

@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import type { AuthenticatedDevice, DeviceKeyCache, RateLimiter } from '../auth/index.js';
 import type { RelayConfig } from '../config.js';
 import type { Logger } from '../log/index.js';
-import type { Database, DirectoryStore, InboxNotifier, RelayStore } from '../storage/index.js';
+import type { Database, DirectoryStore, InboxNotifier, LogIntegrator, RelayStore } from '../storage/index.js';
 import type { WaiterLimit } from './waiter-limit.js';
 
 /** The relay's services, as {@link createApp} takes them. */
@@ -16,6 +16,11 @@ export interface AppDeps {
   store: RelayStore;
   directory: DirectoryStore;
   notifier: InboxNotifier;
+  /**
+   * The transparency log (PROTOCOL.md §18). Absent, the relay serves no /v1/log routes and logs
+   * nothing (tests of other parts build the app without it).
+   */
+  transparency?: LogIntegrator;
   logger: Logger;
   config: Pick<
     RelayConfig,

@@ -42,6 +42,7 @@ export function directoryRoutes(deps: RouteDeps): Hono<RelayEnv> {
       throw new Problem('malformed', 'the body must be {"jws": "<compact JWS>"}');
     }
     const { created, seq } = await deps.directory.addStatement((body as { jws: string }).jws);
+    if (created) deps.transparency?.notify();
     return c.json({ seq }, created ? 201 : 200);
   });
 
@@ -50,6 +51,7 @@ export function directoryRoutes(deps: RouteDeps): Hono<RelayEnv> {
     checkAdminToken(deps.config.adminToken, c.req.header('authorization'));
     const body = await readJson(c.req.raw, MAX_AGREEMENT_BYTES);
     const { created, digest, sequence } = await deps.directory.installAgreement(body);
+    if (created) deps.transparency?.notify();
     deps.logger.info(created ? 'agreement installed' : 'agreement already installed', { digest, sequence });
     return c.json({ digest, sequence }, created ? 201 : 200);
   });

@@ -110,6 +110,7 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
       throw new Problem('conflict', 'a different packet was already submitted under this id');
     }
     const { receipt } = outcome;
+    if (outcome.status === 'created') deps.transparency?.notify();
     return c.json(
       {
         id: receipt.id,

@@ -26,6 +26,24 @@ export {
   type WakeListener,
   type WakeReason,
 } from './inbox-notifier.js';
+export {
+  DEFAULT_MERGE_DELAY_MS,
+  LogIntegrator,
+  type LogIntegratorOptions,
+} from './log-integrator.js';
+export { defaultLogOrigin, LogKey, type LogKeyOptions } from './log-key.js';
+export {
+  DEFAULT_ROUND_SIZE,
+  LEAF_KINDS,
+  type LogEntry,
+  type LogEntryKind,
+  LogStore,
+  type LogStoreOptions,
+  leafData,
+  logLeafHash,
+  MAX_ENTRIES_PAGE,
+  type RoundResult,
+} from './log-store.js';
 export { migrateToLatest, migrationProvider, migrations } from './migrations/index.js';
 export type {
   EarlierSubmission,
@@ -43,5 +61,5 @@ export {
   type SubmitOutcome,
   type SweepResult,
 } from './relay-store.js';
-export type { RelaySchema } from './schema.js';
+export type { LogLeafKind, RelaySchema } from './schema.js';
 export { Sweeper } from './sweeper.js';

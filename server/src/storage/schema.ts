@@ -10,6 +10,8 @@
  * - `packets`: envelope bytes, until every recipient device has acknowledged or the packet expired.
  * - `inbox`: one row per item waiting for a device: a packet delivery or an expiry notice.
  * - `tokens`: relay token ids already used, until they could no longer be accepted anyway.
+ * - `log_*`: the transparency log (PROTOCOL.md §18; log-store.ts). `log_index` in `agreements`,
+ *   `statements` and `submissions` is the row's leaf index once logged, null before.
  */
 import type { Generated } from 'kysely';
 
@@ -22,6 +24,7 @@ export interface AgreementsTable {
   /** The general JWS document as JSON text, exactly as installed. */
   document: string;
   installed_at: number;
+  log_index: number | null;
 }
 
 export interface StatementsTable {
@@ -30,6 +33,7 @@ export interface StatementsTable {
   hash: string;
   jws: string;
   accepted_at: number;
+  log_index: number | null;
 }
 
 export interface SubmissionsTable {
@@ -37,6 +41,7 @@ export interface SubmissionsTable {
   digest: string;
   received_at: number;
   expires_at: number;
+  log_index: number | null;
 }
 
 export interface PacketsTable {
@@ -80,6 +85,54 @@ export interface TokensTable {
   expires_at: number;
 }
 
+/** The kinds of log leaf: the first byte of the leaf data (PROTOCOL.md §18). */
+export type LogLeafKind = 1 | 2 | 3;
+
+export interface LogLeavesTable {
+  idx: number;
+  kind: LogLeafKind;
+  /** The 32-byte hash the leaf names (agreement digest, statement hash, envelope digest). */
+  hash: Uint8Array;
+  /** RFC 9162 leaf hash of `kind ‖ hash`. */
+  leaf_hash: Uint8Array;
+  /** The statement's compact JWS or the agreement document; null for envelopes. */
+  ref: string | null;
+}
+
+export interface LogNodesTable {
+  /** The perfect subtree of 2^level leaves starting at leaf `idx · 2^level`. */
+  level: number;
+  idx: number;
+  hash: Uint8Array;
+}
+
+export interface LogCheckpointsTable {
+  size: number;
+  /** The signed note, exactly as issued (without cosignatures). */
+  note: string;
+  created_at: number;
+}
+
+export interface LogCosignaturesTable {
+  size: number;
+  /** The witness's key name, `brygga-witness/<unit>/<device kid>`. */
+  witness: string;
+  /** The signature line, as in a signed note. */
+  line: string;
+  /** The cosignature's own timestamp (seconds). */
+  signed_at: number;
+  created_at: number;
+}
+
+export interface LogKeyTable {
+  /** Always 1: there is one key. */
+  id: number;
+  /** The Ed25519 seed. */
+  seed: Uint8Array;
+  public_key: Uint8Array;
+  created_at: number;
+}
+
 /** The relay database. */
 export interface RelaySchema {
   agreements: AgreementsTable;
@@ -88,4 +141,9 @@ export interface RelaySchema {
   packets: PacketsTable;
   inbox: InboxTable;
   tokens: TokensTable;
+  log_leaves: LogLeavesTable;
+  log_nodes: LogNodesTable;
+  log_checkpoints: LogCheckpointsTable;
+  log_cosignatures: LogCosignaturesTable;
+  log_key: LogKeyTable;
 }

@@ -5,11 +5,13 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Engine } from '../engine.js';
 import { initialSchema } from './initial-schema.js';
+import { transparencyLog } from './transparency-log.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export function migrations(engine: Engine): Record<string, Migration> {
   return {
     '0001-initial-schema': initialSchema(engine),
+    '0002-transparency-log': transparencyLog(engine),
   };
 }
 

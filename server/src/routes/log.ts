@@ -1,0 +1,140 @@
+/**
+ * The transparency log's routes (PROTOCOL.md §18.5). Every call but the key carries a device token
+ * (§8), like the inbox: the log is for the parties, and the key is what they compare out of band.
+ *
+ * - `GET /v1/log/key`: `{origin, verifierKey, publicKey, safetyNumber}`.
+ * - `GET /v1/log/checkpoint`, `GET /v1/log/checkpoints/{size}`: a signed note (`text/plain`) with
+ *   every stored cosignature appended.
+ * - `GET /v1/log/proof/inclusion?leaf=&size=`, `GET /v1/log/proof/consistency?from=&to=`: proofs, each
+ *   element base64url.
+ * - `GET /v1/log/entries?start=&limit=`: the leaves, with the statement or agreement they name.
+ * - `POST /v1/log/cosignatures`: `{size, signature}`, a witness device's cosignature of a checkpoint.
+ */
+import { fromBase64url, toBase64url } from '@brygga/client-sdk';
+import { Hono } from 'hono';
+import { Problem } from '../problem.js';
+import { type LogIntegrator, MAX_ENTRIES_PAGE } from '../storage/index.js';
+import { authenticate, enforceRate } from './authenticate.js';
+import { readJson } from './body.js';
+import type { RelayEnv, RouteDeps } from './context.js';
+
+/** Largest cosignature submission accepted (bytes). */
+export const MAX_COSIGNATURE_BYTES = 16 * 1024;
+
+/** Entries listed when `limit` is not given. */
+const DEFAULT_ENTRIES = 100;
+
+const DIGITS = /^\d{1,15}$/;
+
+/** A non-negative integer query parameter; `fallback` when absent (undefined: required). */
+function integer(value: string | undefined, name: string, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback === undefined) throw new Problem('malformed', `${name} is required`);
+    return fallback;
+  }
+  if (!DIGITS.test(value)) throw new Problem('malformed', `${name} must be a non-negative integer`);
+  return Number(value);
+}
+
+function leafParameter(value: string | undefined): Uint8Array {
+  if (value === undefined) throw new Problem('malformed', 'leaf is required');
+  try {
+    return fromBase64url(value, 32);
+  } catch {
+    throw new Problem('malformed', 'leaf must be a leaf hash: 32 bytes in base64url');
+  }
+}
+
+const NOTE_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
+
+/** The witness key name of a device (PROTOCOL.md §18.4). */
+export function witnessName(unit: string, device: string): string {
+  return `brygga-witness/${unit}/${device}`;
+}
+
+/** The log routes over `log`. */
+export function logRoutes(deps: RouteDeps, log: LogIntegrator): Hono<RelayEnv> {
+  const app = new Hono<RelayEnv>();
+  const store = log.store;
+  // Per route, as in inbox.ts: a path-wide middleware would also take the public key route's requests.
+  const auth = authenticate(deps);
+
+  app.get('/log/key', (c) =>
+    c.json({
+      origin: store.key.origin,
+      verifierKey: store.key.verifierKey,
+      publicKey: store.key.publicKeyBase64url,
+      safetyNumber: store.key.safetyNumber,
+    }),
+  );
+
+  app.get('/log/checkpoint', auth, async (c) => {
+    const note = await store.checkpoint();
+    if (note === undefined) throw new Problem('unavailable', 'the log has not issued a checkpoint yet');
+    return c.body(note, 200, NOTE_HEADERS);
+  });
+
+  app.get('/log/checkpoints/:size', auth, async (c) => {
+    const size = integer(c.req.param('size'), 'size');
+    const note = await store.checkpoint(size);
+    if (note === undefined) throw new Problem('not-found', `no checkpoint was issued at size ${size}`);
+    return c.body(note, 200, NOTE_HEADERS);
+  });
+
+  app.get('/log/proof/inclusion', auth, async (c) => {
+    const leaf = leafParameter(c.req.query('leaf'));
+    const sizeText = c.req.query('size');
+    const size = sizeText === undefined ? undefined : integer(sizeText, 'size');
+    const { index, size: n, proof } = await store.inclusionProof(leaf, size);
+    return c.json({ index, size: n, proof: proof.map(toBase64url) });
+  });
+
+  app.get('/log/proof/consistency', auth, async (c) => {
+    const from = integer(c.req.query('from'), 'from');
+    const to = integer(c.req.query('to'), 'to');
+    const { proof } = await store.consistencyProof(from, to);
+    return c.json({ from, to, proof: proof.map(toBase64url) });
+  });
+
+  app.get('/log/entries', auth, async (c) => {
+    const start = integer(c.req.query('start'), 'start', 0);
+    const limit = integer(c.req.query('limit'), 'limit', DEFAULT_ENTRIES);
+    if (limit < 1 || limit > MAX_ENTRIES_PAGE) {
+      throw new Problem('malformed', `limit must be an integer from 1 to ${MAX_ENTRIES_PAGE}`);
+    }
+    return c.json(await store.entries(start, limit));
+  });
+
+  app.post('/log/cosignatures', auth, async (c) => {
+    const device = c.get('device');
+    enforceRate(deps, 'device', device.kid);
+    const body = await readJson(c.req.raw, MAX_COSIGNATURE_BYTES);
+    if (
+      typeof body !== 'object' ||
+      body === null ||
+      Array.isArray(body) ||
+      Object.keys(body).sort().join(',') !== 'signature,size' ||
+      !Number.isSafeInteger((body as { size: unknown }).size) ||
+      (body as { size: number }).size < 0 ||
+      typeof (body as { signature: unknown }).signature !== 'string'
+    ) {
+      throw new Problem(
+        'malformed',
+        'the body must be {"size": <tree size>, "signature": "<signature line>"}',
+      );
+    }
+    const { size, signature } = body as { size: number; signature: string };
+    const record = c.get('directory').device(device.kid);
+    if (!record) throw new Problem('unknown-device', 'the device is not enrolled');
+    const witness = witnessName(device.unit, device.kid);
+    const { created } = await store.addCosignature(
+      size,
+      witness,
+      record.key.bytes,
+      signature.replace(/\n$/, ''),
+    );
+    return c.json({ size, witness }, created ? 201 : 200);
+  });
+
+  return app;
+}

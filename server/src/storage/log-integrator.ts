@@ -1,0 +1,133 @@
+/**
+ * When the transparency log takes in new rows (PROTOCOL.md §18.2): an integration round (log-store.ts)
+ * runs shortly after a commit that added a loggable row (a few milliseconds later, so that the commits
+ * of a burst share one round and one checkpoint), and on an interval, the merge delay, which also
+ * picks up rows committed by other relay processes on the same database. A round appends at most a
+ * bounded number of rows; while rows remain, the next round follows at once.
+ *
+ * Rounds of one process never overlap; a failed round is logged and retried by the next one, having
+ * stored nothing.
+ */
+import type { Logger } from '../log/index.js';
+import { errorFields } from '../log/index.js';
+import { DEFAULT_ROUND_SIZE, type LogStore } from './log-store.js';
+
+/** Default merge delay: the longest an accepted object waits for the log, in milliseconds. */
+export const DEFAULT_MERGE_DELAY_MS = 1000;
+
+/** Longest {@link LogIntegrator.stop} waits for the round in flight, in milliseconds. */
+const STOP_WAIT_MS = 2000;
+
+/** Options of a {@link LogIntegrator}. */
+export interface LogIntegratorOptions {
+  logger: Logger;
+  /** The interval of rounds (default {@link DEFAULT_MERGE_DELAY_MS}). */
+  mergeDelayMs?: number;
+  /** How long after a commit a round starts, to gather a burst (default 5 ms). */
+  debounceMs?: number;
+  /** Most rows per round (default {@link DEFAULT_ROUND_SIZE}). */
+  roundSize?: number;
+}
+
+/** Runs the log's integration rounds (see the module header). */
+export class LogIntegrator {
+  readonly store: LogStore;
+  readonly #logger: Logger;
+  readonly #mergeDelayMs: number;
+  readonly #debounceMs: number;
+  readonly #roundSize: number;
+  #interval: ReturnType<typeof setInterval> | undefined;
+  #debounce: ReturnType<typeof setTimeout> | undefined;
+  #running: Promise<number> | undefined;
+  #again = false;
+  #stopped = false;
+
+  constructor(store: LogStore, options: LogIntegratorOptions) {
+    this.store = store;
+    this.#logger = options.logger;
+    this.#mergeDelayMs = options.mergeDelayMs ?? DEFAULT_MERGE_DELAY_MS;
+    this.#debounceMs = options.debounceMs ?? 5;
+    this.#roundSize = options.roundSize ?? DEFAULT_ROUND_SIZE;
+  }
+
+  /** Run rounds on the merge-delay interval, and one now. */
+  start(): void {
+    if (this.#interval || this.#stopped) return;
+    this.#interval = setInterval(() => this.#background(), this.#mergeDelayMs);
+    this.#interval.unref();
+    this.#background();
+  }
+
+  /** A commit added a loggable row: run a round soon. */
+  notify(): void {
+    if (this.#stopped || this.#debounce) return;
+    this.#debounce = setTimeout(() => {
+      this.#debounce = undefined;
+      this.#background();
+    }, this.#debounceMs);
+    this.#debounce.unref();
+  }
+
+  /**
+   * Take in every row committed before the call (rounds until none waits); resolves with the tree size.
+   * Rejects if a round fails.
+   */
+  flush(): Promise<number> {
+    return this.#run();
+  }
+
+  /** Stop scheduling rounds and wait for the one running. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#interval);
+    clearTimeout(this.#debounce);
+    this.#interval = undefined;
+    this.#debounce = undefined;
+    const running = this.#running;
+    if (!running) return;
+    // A round normally ends in milliseconds; one on a database already closed under it may never
+    // settle, and must not hold up a shutdown. Closing the database waits for a round in flight anyway.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      running.catch(() => {}),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_WAIT_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  #background(): void {
+    if (this.#stopped) return;
+    this.#run().catch((err) => this.#logger.warn('log integration failed', errorFields(err)));
+  }
+
+  /**
+   * Ask for a round that starts after this call. A chain already running runs one more round (its
+   * current one may have read its rows before the caller's commit); otherwise a chain starts.
+   */
+  #run(): Promise<number> {
+    this.#again = true;
+    this.#running ??= this.#chain();
+    return this.#running;
+  }
+
+  async #chain(): Promise<number> {
+    try {
+      for (;;) {
+        this.#again = false;
+        const { appended, repeated, size } = await this.store.integrate(this.#roundSize);
+        if (appended + repeated >= this.#roundSize) this.#again = true;
+        if (!this.#again) {
+          // Cleared in the same turn as the decision to stop, so no request for a round falls between.
+          this.#running = undefined;
+          return size;
+        }
+      }
+    } catch (err) {
+      this.#running = undefined;
+      throw err;
+    }
+  }
+}
