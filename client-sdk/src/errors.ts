@@ -86,7 +86,18 @@ export type ErrorCode =
   /** An evidence bundle that is incomplete or inconsistent (signatures failing are ERR_CRYPTO). */
   | 'ERR_EVIDENCE_INVALID'
   /** The local store failed (a migration, or a database that refused a write). */
-  | 'ERR_STORE';
+  | 'ERR_STORE'
+  // Key transparency (PROTOCOL.md §18–19). Each comes with evidence kept in the store.
+  /** A checkpoint not signed by the pinned log key, or a log key other than the pinned one. */
+  | 'ERR_LOG_BAD_SIGNATURE'
+  /** A checkpoint smaller than one the relay already showed this device: the log was rewound. */
+  | 'ERR_LOG_ROLLBACK'
+  /** Two signed checkpoints no consistency proof joins (a split view or a fork), or entries that do not make the signed root. */
+  | 'ERR_LOG_INCONSISTENT'
+  /** Something that must be logged is not within the bound, or its inclusion proof does not verify. */
+  | 'ERR_LOG_OMISSION'
+  /** The log holds a key for this device's unit that the unit did not publish (monitor alert). */
+  | 'ERR_LOG_UNEXPECTED_KEY';
 
 const CRYPTO_MESSAGE = 'cryptographic verification failed';
 

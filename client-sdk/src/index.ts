@@ -78,7 +78,11 @@ export {
 export { BryggaError, type ErrorCode, isBryggaError } from './errors.js';
 // The local store (PROTOCOL.md §13.3), named export by export in store/index.ts.
 export * from './store/index.js';
+// The transparency log (PROTOCOL.md §18): Merkle proofs, signed notes, checkpoints, cosignatures.
+export * from './transparency/index.js';
 export {
+  type ConsistencyProofAnswer,
+  type CosignatureReceipt,
   type DirectoryListing,
   ENVELOPE_MEDIA_TYPE,
   type FetchFunction,
@@ -87,6 +91,10 @@ export {
   type InboxOptions,
   type InboxPacket,
   type InboxPage,
+  type InclusionProofAnswer,
+  type LogEntriesPage,
+  type LogEntryAnswer,
+  type LogKeyInfo,
   PROBLEM_TYPE_PREFIX,
   type Problem,
   RelayClient,

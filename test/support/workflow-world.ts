@@ -8,6 +8,7 @@ import {
   Agreement,
   type AgreementTerms,
   BryggaClient,
+  type BryggaClientOptions,
   Directory,
   enrolDevice,
   HpkeKeyPair,
@@ -174,18 +175,29 @@ export interface Workflow {
   close(): Promise<void>;
 }
 
+/** The device and HPKE key ids of every device the world made for `unit`, enrolled or not. */
+export function unitKeys(world: WorkflowWorld, unit: string): string[] {
+  const devices = [world.units[unit as WorkflowUnit], (world.second as Record<string, TestDevice>)[unit]];
+  return devices.flatMap((d) => (d ? [d.key.kid, ...d.hpke.map((k) => k.kid)] : []));
+}
+
 /** Start the relay on `engine`, serve it on a socket, and open a client per unit with a store on `engine`. */
 export async function startWorkflow(
   engine: Engine,
-  options: { extraStatements?: string[]; world?: WorkflowWorld } = {},
+  options: {
+    extraStatements?: string[];
+    world?: WorkflowWorld;
+    /** Client options for every client (key transparency settings, for example). */
+    client?: Partial<BryggaClientOptions>;
+  } = {},
 ): Promise<Workflow> {
   const world = options.world ?? makeWorkflowWorld();
   world.statements.push(...(options.extraStatements ?? []));
   const relay = await startTestRelay(engine, { world });
   const server = await listen(relay);
   const extraStores: TestStore[] = [];
-  const open = (device: TestDevice, store: TestStore, fetch?: FetchFunction) =>
-    BryggaClient.open({
+  const open = async (device: TestDevice, store: TestStore, fetch?: FetchFunction) => {
+    const client = await BryggaClient.open({
       identity: { unit: device.unit, key: device.key, hpkeKeys: device.hpke },
       agreement: world.agreement,
       store: store.store,
@@ -193,7 +205,12 @@ export async function startWorkflow(
       relayAudience: AUDIENCE,
       now: () => relay.clock.date,
       ...(fetch ? { fetch } : {}),
+      ...options.client,
     });
+    // The unit's administrator registers the devices it enrols, so the log monitor knows them.
+    await client.expectUnitKeys(unitKeys(world, device.unit));
+    return client;
+  };
   const stores = {} as Record<WorkflowUnit, TestStore>;
   const clients = {} as Record<WorkflowUnit, BryggaClient>;
   for (const u of WORKFLOW_UNITS) {

@@ -13,6 +13,7 @@ import { BryggaError, isBryggaError } from '../errors.js';
 import type { BryggaStore, PacketRecord } from '../store/brygga-store.js';
 import { type FetchFunction, RelayClient, RelayError } from '../transport/relay-client.js';
 import { type LoadedLog, loadLog, packetRecord, saveLog } from './_case-book.js';
+import { DeviceLog, type DeviceLogOptions } from './_log.js';
 import type { SendResult } from './brygga-client.js';
 import { toCasePacket } from './case-packet.js';
 import type { CaseContext, CaseState } from './case-state.js';
@@ -65,6 +66,8 @@ export class DeviceRuntime {
   readonly rng: Rng | undefined;
   readonly listeners = new Set<ClientEventListener>();
   readonly wakers = new Set<() => void>();
+  /** The relay's transparency log as this device verifies it (PROTOCOL.md §19). */
+  readonly log: DeviceLog;
 
   constructor(options: {
     identity: DeviceIdentity;
@@ -75,6 +78,7 @@ export class DeviceRuntime {
     fetch?: FetchFunction | undefined;
     now?: (() => Date) | undefined;
     rng?: Rng | undefined;
+    log?: DeviceLogOptions | undefined;
   }) {
     this.identity = options.identity;
     this.store = options.store;
@@ -89,6 +93,7 @@ export class DeviceRuntime {
       now: this.now,
       rng: options.rng,
     });
+    this.log = new DeviceLog(this, options.log);
   }
 
   /** This device's unit. */
@@ -222,6 +227,7 @@ export class DeviceRuntime {
         prev: loaded.log.head,
         body,
         attachments,
+        checkpoint: this.log.claim(),
         now,
         rng: this.rng,
       });
@@ -276,6 +282,7 @@ export class DeviceRuntime {
       caseId: null,
       prev: null,
       body,
+      checkpoint: this.log.claim(),
       now,
       rng: this.rng,
     });
@@ -349,7 +356,13 @@ export class DeviceRuntime {
     return changes;
   }
 
+  /**
+   * Bring the directory up to date from the relay. Every agreement and statement is proven included in
+   * the relay's log before it is applied (PROTOCOL.md §19.3); one that is logged but not yet in a final
+   * checkpoint waits (the cursor stays before it) for a later sync.
+   */
   async syncDirectory(): Promise<void> {
+    await this.log.requireAgreements(this.directory.agreements.map((a) => a.digest));
     let cursor = Number((await this.store.getMeta(DIRECTORY_CURSOR)) ?? '0');
     for (;;) {
       const page = await this.relay.directory(cursor);
@@ -368,6 +381,7 @@ export class DeviceRuntime {
         } catch {
           continue;
         }
+        if (!(await this.log.requireLogged('agreement', next.digest))) continue;
         await this.record(async (tx, p) => {
           await tx.putAgreement(next.digest, next.terms.sequence, next.serialize());
           await this.emit(tx, p, 'agreement.accepted', null, {
@@ -379,6 +393,7 @@ export class DeviceRuntime {
       }
       for (const s of page.statements) {
         if (s.seq <= cursor) throw new BryggaError('ERR_MALFORMED', 'relay answer: statements out of order');
+        if (!(await this.log.requireLogged('statement', s.jws))) return;
         try {
           this.directory.apply(s.jws);
           await this.store.addStatement(s.jws);
@@ -411,8 +426,10 @@ export class DeviceRuntime {
     let sent = 0;
     for (const item of await this.store.listOutbox()) {
       if (only !== undefined && item.pid !== only) continue;
+      const bytes = fromBase64url(item.envelope);
       try {
-        await this.relay.submit(fromBase64url(item.envelope));
+        const receipt = await this.relay.submit(bytes);
+        await this.log.submitted(bytes, receipt);
       } catch (err) {
         if (
           err instanceof RelayError &&

@@ -10,8 +10,9 @@ import { Agreement } from '../directory/agreement.js';
 import { Envelope } from '../envelope/envelope.js';
 import type { PacketClaims } from '../envelope/packet.js';
 import { type OpenedPacket, openPacket, sealPacket } from '../envelope/seal.js';
-import { BryggaError, isBryggaError } from '../errors.js';
+import { BryggaError, type ErrorCode, isBryggaError } from '../errors.js';
 import type { BryggaStore, PacketRecord } from '../store/brygga-store.js';
+import { isLogError } from '../transparency/log-evidence.js';
 import { claimsOf, type LoadedLog, loadLog, packetRecord } from './_case-book.js';
 import { type DeviceRuntime, docHash, type Pending, pick, quotaClaimsOf } from './_device.js';
 import type { ReceiveResult } from './brygga-client.js';
@@ -68,10 +69,23 @@ export async function receive(
     });
     return { pid, outcome: 'rejected', code };
   }
+  // The sender's view of the log must be the same log as this device's (PROTOCOL.md §19.6): a packet
+  // carrying a checkpoint that does not join this device's view is refused, and its receipt tells the
+  // sender so. The evidence is kept by the check itself.
+  let logCode: ErrorCode | undefined;
+  if (opened.claims.checkpoint !== undefined) {
+    try {
+      await d.log.crossCheck(opened.claims.checkpoint);
+    } catch (err) {
+      if (!isLogError(err)) throw err;
+      logCode = err.code;
+    }
+  }
   return d.record(async (tx, pending) => {
     if (await tx.getProcessed(pid)) return { pid, outcome: 'duplicate', code: 'ERR_REPLAY' } as ReceiveResult;
     let result: { outcome: ReceiptOutcome | 'stored'; code: string | null };
     try {
+      if (logCode !== undefined) throw new BryggaError(logCode, 'the log views differ');
       result = await apply(d, tx, pending, opened);
     } catch (err) {
       if (isBryggaError(err) ? err.code === 'ERR_STORE' : isStoreFailure(err)) throw err;
@@ -152,6 +166,7 @@ async function queueReceipt(
     caseId: claims.case,
     prev: null,
     body: { receipt },
+    checkpoint: d.log.claim(),
     now,
     rng: d.rng,
   });
@@ -425,6 +440,7 @@ async function autoDecline(
     caseId: state.caseId,
     prev: loaded.log.head,
     body,
+    checkpoint: d.log.claim(),
     now,
     rng: d.rng,
   });

@@ -12,13 +12,15 @@
  * a second delivery is only acknowledged. Packets this device signs wait in the outbox until the relay
  * has them, and are re-sent as the same bytes (the relay is idempotent on the packet id).
  */
-import { fromBase64url, type Rng, randomBytes, toBase64url } from '../crypto/bytes.js';
+import { fromBase64url, type Rng, randomBytes, toBase64, toBase64url } from '../crypto/bytes.js';
 import type { GeneralJws } from '../crypto/jws.js';
 import { Agreement } from '../directory/agreement.js';
 import { Directory } from '../directory/directory.js';
 import type { Attachment } from '../envelope/seal.js';
 import { BryggaError } from '../errors.js';
 import type { BryggaStore, CaseRecord, PacketRecord } from '../store/brygga-store.js';
+import type { LogEvidence } from '../transparency/log-evidence.js';
+import type { VerifiedCheckpoint } from '../transparency/log-verifier.js';
 import { type FetchFunction, RelayError } from '../transport/relay-client.js';
 import { caseStatus, claimsOf } from './_case-book.js';
 import { DeviceRuntime } from './_device.js';
@@ -61,6 +63,40 @@ export interface BryggaClientOptions {
   fetch?: FetchFunction;
   now?: () => Date;
   rng?: Rng;
+  /**
+   * The relay's transparency log key (`<origin>+<key id>+<base64 key>`, from `GET /v1/log/key`, compared
+   * out of band). Without it the first key the relay shows is pinned (trust on first use).
+   */
+  logKey?: string;
+  /**
+   * How long (ms) the relay has to log what it accepted before it counts as omitted (PROTOCOL.md §19.4).
+   * Default 5000: a few of the relay's default merge delays.
+   */
+  logBoundMs?: number;
+  /**
+   * How many other units must have cosigned a checkpoint before it is final; statements are applied
+   * only once a final checkpoint includes them. Default 0 (every verified checkpoint is final).
+   */
+  witnessQuorum?: number;
+  /**
+   * Replay the log's entries at every sync, monitoring this unit's keys (default true). A device that
+   * does not (a browser session beside a monitoring case system) proves inclusion by proofs alone.
+   */
+  logMonitor?: boolean;
+}
+
+/** The log as this device sees it ({@link BryggaClient.logStatus}). */
+export interface TransparencyStatus {
+  /** The pinned verifier key, once known. */
+  logKey: string | null;
+  /** The newest verified checkpoint: its size, root (base64) and the other units that cosigned it. */
+  latest: { size: number; root: string; cosigners: string[]; note: string } | null;
+  /** The newest final checkpoint (witness quorum reached). */
+  final: { size: number; root: string; cosigners: string[]; note: string } | null;
+  /** Leaves replayed so far (0 when this device does not monitor). */
+  monitored: number;
+  /** Submitted envelopes not yet seen in the log. */
+  pending: number;
 }
 
 /** How a consent was given, for {@link BryggaClient.refer} and {@link BryggaClient.attestConsent}. */
@@ -181,6 +217,12 @@ export class BryggaClient {
         fetch: options.fetch,
         now: options.now,
         rng: options.rng,
+        log: {
+          logKey: options.logKey,
+          logBoundMs: options.logBoundMs,
+          witnessQuorum: options.witnessQuorum,
+          monitor: options.logMonitor,
+        },
       }),
     );
   }
@@ -204,13 +246,20 @@ export class BryggaClient {
   // Sync
 
   /**
-   * Pull everything: send what waits in the outbox, update the directory, then list the inbox and
-   * process every packet (verify, decrypt, apply once, receipt), acknowledging each after its commit.
+   * Pull everything: send what waits in the outbox, verify the relay's log (its newest checkpoint, its
+   * new entries) and witness it, update the directory (every statement proven logged), then list the
+   * inbox and process every packet (verify, decrypt, apply once, receipt), acknowledging each after its
+   * commit; finally check that what this device submitted reached the log.
+   *
+   * A failed log check (ERR_LOG_BAD_SIGNATURE, ERR_LOG_ROLLBACK, ERR_LOG_INCONSISTENT,
+   * ERR_LOG_OMISSION, ERR_LOG_UNEXPECTED_KEY) is thrown after its evidence is kept and a `log.alert`
+   * event recorded; a packet whose checkpoint does not join this device's view is refused with that code.
    */
   sync(options: { signal?: AbortSignal } = {}): Promise<SyncReport> {
     return this.#exclusive(async () => {
       const report: SyncReport = { received: [], sent: 0, notices: 0 };
       report.sent += await this.#d.flushOutbox();
+      await this.#d.log.refresh();
       await this.#d.syncDirectory();
       let cursor: string | undefined;
       do {
@@ -247,6 +296,7 @@ export class BryggaClient {
         cursor = page.next ?? undefined;
       } while (cursor !== undefined);
       report.sent += await this.#d.flushOutbox();
+      await this.#d.log.settle();
       return report;
     });
   }
@@ -642,6 +692,44 @@ export class BryggaClient {
       device: this.#d.identity.key,
       now: this.#d.now(),
     });
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Key transparency (PROTOCOL.md §19)
+
+  /**
+   * Register device keys (device kids, or HPKE key ids) that this device's unit published, so the log
+   * monitor does not report them (ERR_LOG_UNEXPECTED_KEY). This device's own keys are known already;
+   * the unit's administrator registers every other device it enrols.
+   */
+  async expectUnitKeys(kids: readonly string[]): Promise<void> {
+    await this.#d.store.addExpectedKeys(kids, this.#d.now().toISOString());
+  }
+
+  /** Every piece of evidence of the relay's misbehaviour this device kept, oldest first. */
+  logEvidence(): Promise<LogEvidence[]> {
+    return this.#d.log.evidence();
+  }
+
+  /** The log as this device verified it. */
+  async logStatus(): Promise<TransparencyStatus> {
+    const v = await this.#d.log.verifier();
+    const view = (c: VerifiedCheckpoint | undefined) =>
+      c
+        ? {
+            size: c.size,
+            root: toBase64(c.root),
+            cosigners: [...this.#d.log.cosigners(c)].sort(),
+            note: c.note,
+          }
+        : null;
+    return {
+      logKey: v.verifierKey ?? null,
+      latest: view(v.latest),
+      final: view(v.final),
+      monitored: v.monitoredSize,
+      pending: (await this.#d.store.listLogPending()).length,
+    };
   }
 
   /** Verify an evidence bundle offline against an agreement the verifier trusts. */

@@ -33,7 +33,12 @@ export type ClientEventType =
   /** The relay let a packet of this device expire before a recipient fetched it: `{pid, recipient}`. */
   | 'packet.expired'
   /** A directory statement from the relay did not verify and was not applied: `{code}`. */
-  | 'directory.refused';
+  | 'directory.refused'
+  /**
+   * The relay's transparency log failed a check (PROTOCOL.md §19): `{code, evidence, detail}`, with
+   * `evidence` the sequence number of the evidence kept (see `BryggaClient.logEvidence`).
+   */
+  | 'log.alert';
 
 /** An event. */
 export interface ClientEvent {

@@ -16,6 +16,7 @@ export {
   type ReferInput,
   type SendResult,
   type SyncReport,
+  type TransparencyStatus,
 } from './brygga-client.js';
 export {
   CaseLog,

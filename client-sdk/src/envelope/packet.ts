@@ -46,9 +46,18 @@ export interface PacketClaims {
   att: AttachmentMeta[];
   /** The type-specific content. */
   body: unknown;
+  /**
+   * Optional: the newest checkpoint of the relay's log the sender verified (a C2SP signed note with the
+   * log's signature; PROTOCOL.md §19.6), so the receiver can tell whether both see the same log.
+   */
+  checkpoint?: string;
 }
 
 const CLAIM_KEYS = ['v', 'pid', 'iss', 'dev', 'rcp', 'aud', 'iat', 'type', 'case', 'prev', 'att', 'body'];
+const REQUIRED_KEYS = [...CLAIM_KEYS].sort().join(',');
+const WITH_CHECKPOINT = [...CLAIM_KEYS, 'checkpoint'].sort().join(',');
+/** The longest checkpoint claim: a checkpoint note with a few signature lines fits many times over. */
+export const MAX_CHECKPOINT_CLAIM = 4096;
 const TYPE_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 const HASH_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 export const CASE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
@@ -61,7 +70,8 @@ function bad(what: string): never {
 export function validateClaims(value: unknown): PacketClaims {
   if (!value || typeof value !== 'object' || Array.isArray(value)) bad('not an object');
   const c = value as Record<string, unknown>;
-  if (Object.keys(c).sort().join(',') !== [...CLAIM_KEYS].sort().join(',')) bad('unexpected members');
+  const keys = Object.keys(c).sort().join(',');
+  if (keys !== REQUIRED_KEYS && keys !== WITH_CHECKPOINT) bad('unexpected members');
   if (c.v !== 1) throw new BryggaError('ERR_UNSUPPORTED_VERSION', 'unsupported packet version');
   if (typeof c.pid !== 'string' || !PACKET_ID_PATTERN.test(c.pid)) bad('pid');
   if (typeof c.iss !== 'string' || !ID_PATTERN.test(c.iss)) bad('iss');
@@ -93,5 +103,10 @@ export function validateClaims(value: unknown): PacketClaims {
     if (typeof m.sha256 !== 'string' || !HASH_PATTERN.test(m.sha256)) bad('attachment sha256');
   }
   if (c.body === undefined) bad('body');
+  if (
+    'checkpoint' in c &&
+    (typeof c.checkpoint !== 'string' || c.checkpoint === '' || c.checkpoint.length > MAX_CHECKPOINT_CLAIM)
+  )
+    bad('checkpoint');
   return c as unknown as PacketClaims;
 }

@@ -49,6 +49,8 @@ export interface SealInput {
   prev?: string | null;
   body: unknown;
   attachments?: readonly Attachment[];
+  /** The sender's newest verified checkpoint of the relay's log (PROTOCOL.md §19.6), carried in the claims. */
+  checkpoint?: string | undefined;
   now?: Date;
   rng?: Rng;
   /** Test hook: fixed HPKE ephemeral input keying material, one per recipient. */
@@ -136,6 +138,7 @@ export async function sealPacket(input: SealInput): Promise<SealedPacket> {
       prev: input.prev ?? null,
       att,
       body: input.body,
+      ...(input.checkpoint !== undefined ? { checkpoint: input.checkpoint } : {}),
     });
     const jws = signCompact(PACKET_TYP, claims, sender.key);
     const jwsBytes = utf8(jws);

@@ -145,6 +145,28 @@ export interface IdentityRecord {
   hpkeKeys: string[];
 }
 
+/** An entry this device needs to see in the relay's log (PROTOCOL.md §19.4). */
+export interface LogPendingRecord {
+  /** Leaf hash, base64url. */
+  leaf: string;
+  kind: 'agreement' | 'statement' | 'envelope';
+  /** The hash the leaf names, base64url. */
+  subject: string;
+  /** When the relay accepted it (ISO 8601, this device's clock). */
+  since: string;
+  /** JSON: what the relay answered when it accepted it. */
+  data: string;
+}
+
+/** Evidence of the relay's misbehaviour, as stored. */
+export interface LogEvidenceRecord {
+  seq: number;
+  code: string;
+  at: string;
+  /** The evidence document, JSON (see `LogEvidence`). */
+  evidence: string;
+}
+
 /** The local store. All writes of one packet go through one transaction. */
 export interface BryggaStore {
   /** Run `work` in one transaction (nested calls join the outer one). */
@@ -206,4 +228,17 @@ export interface BryggaStore {
   putReconciliation(record: ReconciliationRecord): Promise<void>;
   getReconciliation(id: string): Promise<ReconciliationRecord | undefined>;
   listReconciliations(): Promise<ReconciliationRecord[]>;
+
+  /** Add a pending log entry (no-op if present). */
+  putLogPending(record: LogPendingRecord): Promise<void>;
+  listLogPending(): Promise<LogPendingRecord[]>;
+  deleteLogPending(leaf: string): Promise<void>;
+
+  /** Keep evidence; returns its sequence number. */
+  addLogEvidence(code: string, evidence: string, at: string): Promise<number>;
+  listLogEvidence(): Promise<LogEvidenceRecord[]>;
+
+  /** Record device or HPKE key ids this device's unit published (no-op for ones known). */
+  addExpectedKeys(kids: readonly string[], at: string): Promise<void>;
+  listExpectedKeys(): Promise<string[]>;
 }

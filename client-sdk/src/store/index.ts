@@ -7,6 +7,8 @@ export type {
   ConsentRecordRow,
   EventRecord,
   IdentityRecord,
+  LogEvidenceRecord,
+  LogPendingRecord,
   OutboxRecord,
   PacketRecord,
   ProcessedRecord,

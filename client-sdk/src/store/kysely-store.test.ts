@@ -218,4 +218,41 @@ describe.each(STORE_ENGINES)('the store on %s', (engine) => {
     expect(await s.getReconciliation('i')).toEqual({ ...rec, complete: true });
     expect(await s.listReconciliations()).toHaveLength(1);
   });
+
+  it("keeps the log state: pending entries, evidence in order, the unit's expected keys", async () => {
+    t = await openTestStore(engine);
+    const s = t.store;
+    const pending = {
+      leaf: 'leaf-1',
+      kind: 'envelope' as const,
+      subject: 'digest-1',
+      since: '2025-03-03T09:00:00.000Z',
+      data: '{"id":"p"}',
+    };
+    await s.putLogPending(pending);
+    await s.putLogPending({ ...pending, data: 'ignored' });
+    await s.putLogPending({ ...pending, leaf: 'leaf-0', since: '2025-03-03T10:00:00.000Z' });
+    expect((await s.listLogPending()).map((p) => p.leaf)).toEqual(['leaf-1', 'leaf-0']);
+    expect((await s.listLogPending())[0]).toEqual(pending);
+    await s.deleteLogPending('leaf-1');
+    expect((await s.listLogPending()).map((p) => p.leaf)).toEqual(['leaf-0']);
+    const first = await s.addLogEvidence('ERR_LOG_ROLLBACK', '{"a":1}', 't1');
+    const second = await s.addLogEvidence('ERR_LOG_OMISSION', '{"b":2}', 't2');
+    expect(second).toBeGreaterThan(first);
+    expect(await s.listLogEvidence()).toEqual([
+      { seq: first, code: 'ERR_LOG_ROLLBACK', at: 't1', evidence: '{"a":1}' },
+      { seq: second, code: 'ERR_LOG_OMISSION', at: 't2', evidence: '{"b":2}' },
+    ]);
+    await s.addExpectedKeys(['k2', 'k1', 'k2'], 't');
+    await s.addExpectedKeys(['k1'], 't');
+    expect(await s.listExpectedKeys()).toEqual(['k1', 'k2']);
+    // Evidence is kept inside transactions like everything else: a failed one keeps none.
+    await expect(
+      s.transaction(async (tx) => {
+        await tx.addLogEvidence('ERR_LOG_INCONSISTENT', '{}', 't3');
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow();
+    expect(await s.listLogEvidence()).toHaveLength(2);
+  });
 });

@@ -14,6 +14,8 @@ import type {
   ConsentRecordRow,
   EventRecord,
   IdentityRecord,
+  LogEvidenceRecord,
+  LogPendingRecord,
   OutboxRecord,
   PacketRecord,
   ProcessedRecord,
@@ -484,8 +486,58 @@ export class KyselyStore implements BryggaStore {
     };
   }
 
+  async putLogPending(r: LogPendingRecord): Promise<void> {
+    await this.#db
+      .insertInto('brygga_log_pending')
+      .values(r)
+      .onConflict((oc) => oc.column('leaf').doNothing())
+      .execute();
+  }
+
+  async listLogPending(): Promise<LogPendingRecord[]> {
+    const rows = await this.#db
+      .selectFrom('brygga_log_pending')
+      .selectAll()
+      .orderBy('since')
+      .orderBy('leaf')
+      .execute();
+    return rows.map((r) => ({ ...r, kind: r.kind as LogPendingRecord['kind'] }));
+  }
+
+  async deleteLogPending(leaf: string): Promise<void> {
+    await this.#db.deleteFrom('brygga_log_pending').where('leaf', '=', leaf).execute();
+  }
+
+  async addLogEvidence(code: string, evidence: string, at: string): Promise<number> {
+    const seq = await this.#nextSeq('brygga_log_evidence');
+    await this.#db.insertInto('brygga_log_evidence').values({ seq, code, at, evidence }).execute();
+    return seq;
+  }
+
+  async listLogEvidence(): Promise<LogEvidenceRecord[]> {
+    const rows = await this.#db.selectFrom('brygga_log_evidence').selectAll().orderBy('seq').execute();
+    return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+  }
+
+  async addExpectedKeys(kids: readonly string[], at: string): Promise<void> {
+    for (const kid of new Set(kids)) {
+      await this.#db
+        .insertInto('brygga_log_expected_keys')
+        .values({ kid, added_at: at })
+        .onConflict((oc) => oc.column('kid').doNothing())
+        .execute();
+    }
+  }
+
+  async listExpectedKeys(): Promise<string[]> {
+    const rows = await this.#db.selectFrom('brygga_log_expected_keys').select('kid').orderBy('kid').execute();
+    return rows.map((r) => r.kid);
+  }
+
   /** The next sequence number of a table (events: never reused, kept in brygga_meta). */
-  async #nextSeq(table: 'brygga_statements' | 'brygga_outbox' | 'brygga_events'): Promise<number> {
+  async #nextSeq(
+    table: 'brygga_statements' | 'brygga_outbox' | 'brygga_events' | 'brygga_log_evidence',
+  ): Promise<number> {
     // Events are deleted once consumed, so their counter must outlive the rows.
     const key = `seq.${table}`;
     const stored = Number((await this.getMeta(key)) ?? '0');

@@ -154,9 +154,36 @@ const initial: Migration = {
   },
 };
 
+/** Key transparency (PROTOCOL.md §19): pending inclusion checks, evidence, the unit's own keys. */
+const transparency: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('brygga_log_pending')
+      .addColumn('leaf', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('since', 'text', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('brygga_log_evidence')
+      .addColumn('seq', 'integer', (c) => c.primaryKey())
+      .addColumn('code', 'text', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('evidence', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('brygga_log_expected_keys')
+      .addColumn('kid', 'text', (c) => c.primaryKey())
+      .addColumn('added_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Every migration of the store, by name; names sort in the order they run. */
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-transparency': transparency,
 };
 
 /** Bring the store's tables to the newest schema. Idempotent. */

@@ -148,6 +148,35 @@ export interface ReconciliationTable {
   updated_at: string;
 }
 
+/**
+ * Log entries this device needs proven included and has not yet seen in the log (PROTOCOL.md §19.4):
+ * envelopes it submitted, by leaf hash.
+ */
+export interface LogPendingTable {
+  leaf: string;
+  kind: string;
+  /** The hash the leaf names (base64url). */
+  subject: string;
+  /** When the relay accepted it, by this device's clock (ISO 8601). */
+  since: string;
+  /** The relay's answer to the submission, JSON. */
+  data: string;
+}
+
+/** Evidence of the relay's misbehaviour (PROTOCOL.md §19.7), JSON, in the order found. */
+export interface LogEvidenceTable {
+  seq: number;
+  code: string;
+  at: string;
+  evidence: string;
+}
+
+/** Device keys this device's unit published (PROTOCOL.md §19.5), for monitoring the log. */
+export interface LogExpectedKeyTable {
+  kid: string;
+  added_at: string;
+}
+
 /** The store's database. */
 export interface StoreDatabase {
   brygga_meta: MetaTable;
@@ -164,4 +193,7 @@ export interface StoreDatabase {
   brygga_outbox: OutboxTable;
   brygga_events: EventTable;
   brygga_reconciliations: ReconciliationTable;
+  brygga_log_pending: LogPendingTable;
+  brygga_log_evidence: LogEvidenceTable;
+  brygga_log_expected_keys: LogExpectedKeyTable;
 }
