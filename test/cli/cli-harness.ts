@@ -2,8 +2,10 @@
  * Drive the real `brygga` binary (client-sdk/bin/brygga.js) as a child process, the way an
  * administrator or a script would, in a working directory of its own.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -18,13 +20,22 @@ export interface CliRun {
   json<T = Record<string, unknown>>(): T;
 }
 
-/** Run `brygga …args` in `cwd` with `env` on top of a minimal environment (no inherited secrets). */
-export function brygga(cwd: string, args: string[], env: Record<string, string> = {}): CliRun {
+/**
+ * Run `brygga …args` in `cwd` with `env` on top of a minimal environment (no inherited secrets). With
+ * `input`, standard input is a pipe holding it (answers to questions); without, it is empty.
+ */
+export function brygga(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  options: { input?: string } = {},
+): CliRun {
   const run = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    ...(options.input === undefined ? {} : { input: options.input }),
     timeout: 60_000,
   });
   return {
@@ -33,6 +44,29 @@ export function brygga(cwd: string, args: string[], env: Record<string, string> 
     stderr: run.stderr,
     json: <T>() => JSON.parse(run.stdout) as T,
   };
+}
+
+/**
+ * {@link brygga} without blocking the test's event loop, for runs against a server the test itself
+ * serves (a synchronous run would leave it unable to answer).
+ */
+export function bryggaAsync(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) =>
+      resolve({ status, stdout, stderr, json: <T>() => JSON.parse(stdout) as T }),
+    );
+  });
 }
 
 /** Write `value` as JSON to `dir/name` and give the path. */
@@ -45,4 +79,44 @@ export function writeJson(dir: string, name: string, value: unknown): string {
 /** The date `days` from today (the relay runs on the real clock), as YYYY-MM-DD. */
 export function day(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * A relay in front of the relay that alters what `GET /v1/log/entries` serves: `tamper` is called with
+ * each entry of each page (as JSON) and changes it in place. Everything else passes through unchanged,
+ * the device token included, so a CLI pointed at it with `--relay` sees a relay whose log lies.
+ */
+export async function tamperingProxy(
+  target: string,
+  tamper: (entry: Record<string, unknown>) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const headers: Record<string, string> = {};
+      for (const name of ['authorization', 'accept']) {
+        const value = req.headers[name];
+        if (typeof value === 'string') headers[name] = value;
+      }
+      const upstream = await fetch(new URL(req.url ?? '/', target), { method: req.method ?? 'GET', headers });
+      let body = Buffer.from(await upstream.arrayBuffer());
+      if (upstream.ok && req.url?.startsWith('/v1/log/entries')) {
+        const page = JSON.parse(body.toString('utf8')) as { entries: Record<string, unknown>[] };
+        for (const entry of page.entries) tamper(entry);
+        body = Buffer.from(JSON.stringify(page));
+      }
+      res.writeHead(upstream.status, {
+        'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',
+      });
+      res.end(body);
+    })().catch(() => {
+      res.writeHead(502);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

@@ -2,16 +2,24 @@
  * The `brygga` CLI end to end (issue 5, item 3), only through the binary, against a real relay process:
  * three units set up (root keys, the agreement signed by all, installed, one device each), then a
  * referral from Stockholm (Järva) to Malmö through acceptance, plan, follow-up, costs and closure, and
- * its evidence verified offline. The refusals (wrong passphrase, unknown unit, revoked device, malformed
- * referral file) each give a clear message and a non-zero exit code, and lose nothing.
+ * its evidence verified offline; then a referral answered question by question on standard input, a
+ * consent attested again after a withdrawal, and the half-year's reconciliation between Stockholm and
+ * Malmö, proposed and countersigned, with the same figures at both ends. Last, the relay's transparency
+ * log is audited: its checkpoint with a witness's cosignature, every entry replayed to the signed root,
+ * one unit's key history, and a relay that alters an entry (behind a proxy) caught at that entry. The
+ * refusals (wrong passphrase, unknown unit, revoked device, malformed referral or consent file, an answer
+ * the rules refuse, a bad half-year, a wrong log key, a tampered log) each give a clear message and a
+ * non-zero exit code, and lose nothing.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SigningKeyPair } from '../../client-sdk/src/crypto/keys.js';
+import { verifierKey } from '../../client-sdk/src/transparency/note.js';
 import { type RelayProcess, spawnRelay } from '../support/relay-process.js';
-import { brygga, day, writeJson } from './cli-harness.js';
+import { brygga, bryggaAsync, day, tamperingProxy, writeJson } from './cli-harness.js';
 
 const UNITS = ['stockholm-jarva', 'goteborg-nordost', 'malmo'] as const;
 type Unit = (typeof UNITS)[number];
@@ -388,7 +396,6 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       [
         'device',
         'revoke',
-        device.device,
         '--unit',
         'goteborg-nordost',
         '--unit-key',
@@ -396,6 +403,9 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
         '--reason',
         'stulen dator',
         ...relayFlags(),
+        // A device key id may begin with '-' (one in 32): after '--' it is never read as an option.
+        '--',
+        device.device,
       ],
       as('goteborg-nordost'),
     );
@@ -404,5 +414,297 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     const refused = brygga(dir, ['inbox'], as('goteborg-nordost'));
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/revoked/i);
+  });
+
+  // Answers to `brygga refer`'s questions, one a line, in the order they are asked; two are refused and
+  // answered again (a category the agreement does not admit, a date that is not in the calendar).
+  function referralAnswers(confirm: string): string {
+    return [
+      'malmo',
+      'gang',
+      'avhoppare',
+      'high',
+      'Anonym Avhoppare Två',
+      '',
+      '1999-02-30',
+      '1999-02-28',
+      'krisstod',
+      day(-5),
+      'POL-3',
+      'y',
+      day(-4),
+      'POL-4',
+      'y',
+      'y',
+      day(-6),
+      'Motiverad att lämna gruppen.',
+      'n',
+      day(-6),
+      'y',
+      day(2),
+      '',
+      'Handläggare',
+      'socialsekreterare',
+      '',
+      'handlaggare@jarva.example.se',
+      '',
+      'oral',
+      day(-1),
+      'Vittne Vittnesson',
+      'socialsekreterare',
+      'Journalanteckning, samtal på kontoret',
+      day(-1),
+      day(200),
+      '',
+      confirm,
+      '',
+    ].join('\n');
+  }
+  let askedCase: string;
+
+  it('refers by answers on standard input, asking again where the rules refuse an answer', () => {
+    const refer = (input: string) => brygga(dir, ['refer', '--json'], as('stockholm-jarva'), { input });
+    const sent = refer(referralAnswers('y'));
+    expect(sent.status).toBe(0);
+    expect(sent.json()).toMatchObject({ submitted: true });
+    askedCase = sent.json<{ caseId: string }>().caseId;
+    expect(sent.stderr).toMatch(/Not accepted \(category\): must be one of avhoppare\. Answer again/);
+    expect(sent.stderr).toMatch(/Not accepted \(date of birth\): must be a calendar date, YYYY-MM-DD/);
+    expect(sent.stderr).toMatch(/ {2}police malmo: approved: +yes\n/);
+    expect(sent.stderr).toMatch(/Sign and send this referral to malmo\? \(y\/N\)/);
+
+    const declined = refer(referralAnswers('n'));
+    expect(declined.status).toBe(1);
+    expect(declined.stdout).toMatch(/"ERR_NOT_CONFIRMED"/);
+    expect(declined.stderr).toMatch(/the referral was not sent \[ERR_NOT_CONFIRMED\]/);
+    const cut = refer(referralAnswers('y').split('\n').slice(0, 5).join('\n'));
+    expect(cut.status).toBe(1);
+    expect(cut.stderr).toMatch(/standard input ended after 5 answers, .*\[ERR_NO_ANSWER\]/);
+
+    const inbox = brygga(dir, ['inbox', '--json'], as('malmo'));
+    expect(inbox.stderr).toBe('');
+    // One more case at Malmö: the confirmed one, not the declined or the cut one.
+    expect(inbox.json<{ cases: { caseId: string }[] }>().cases.map((c) => c.caseId)).toEqual(
+      expect.arrayContaining([caseId, askedCase]),
+    );
+    expect(inbox.json<{ cases: unknown[] }>().cases).toHaveLength(2);
+  });
+
+  it('attests a consent again after a withdrawal; a malformed consent file is refused', () => {
+    writeJson(dir, 'bad-consent.json', { form: 'oral', validUtil: day(300) });
+    const bad = brygga(
+      dir,
+      ['consent', 'attest', askedCase, '--file', 'bad-consent.json'],
+      as('stockholm-jarva'),
+    );
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(
+      /the consent file is not valid: "validFrom" is missing; "validUtil" is not a known field; "oral" is missing \[ERR_MALFORMED\]/,
+    );
+    writeJson(dir, 'withdrawal-2.json', { withdrawnOn: day(0), form: 'oral', note: null });
+    expect(
+      brygga(dir, ['consent', 'withdraw', askedCase, '--file', 'withdrawal-2.json'], as('stockholm-jarva'))
+        .status,
+    ).toBe(0);
+    writeJson(dir, 'renewed-consent.json', {
+      form: 'written',
+      written: { documentSha256: 'z9x8c7v6b5n4m3l2k1j0h9g8f7d6s5a4p3o2i1u0y9t', signedOn: day(0) },
+      validFrom: day(0),
+      validUntil: day(300),
+    });
+    const attested = brygga(
+      dir,
+      ['consent', 'attest', askedCase, '--file', 'renewed-consent.json', '--json'],
+      as('stockholm-jarva'),
+    );
+    expect(attested.stderr).toBe('');
+    expect(attested.json()).toEqual({ caseId: askedCase, status: 'delivered' });
+    const shown = brygga(dir, ['case', 'show', askedCase, '--json'], as('stockholm-jarva')).json<{
+      state: { consents: { form: string; withdrawnIn: unknown }[] };
+      log: { type: string }[];
+    }>();
+    expect(shown.state.consents.map((c) => [c.form, c.withdrawnIn === null])).toEqual([
+      ['oral', false],
+      ['written', true],
+    ]);
+    expect(shown.log.map((e) => e.type)).toEqual(['referral', 'consent-withdrawal', 'consent']);
+  });
+
+  it('reconciles the half-year: Stockholm proposes, Malmö countersigns, both ends agree', () => {
+    const now = new Date();
+    const label = `${now.getUTCFullYear()}-H${now.getUTCMonth() < 6 ? 1 : 2}`;
+    const badLabel = brygga(
+      dir,
+      ['reconcile', '--with', 'malmo', '--label', '2025-H3'],
+      as('stockholm-jarva'),
+    );
+    expect(badLabel.status).toBe(2);
+    expect(badLabel.stderr).toMatch(/--label 2025-H3 is not a half-year/);
+    const stranger = brygga(dir, ['reconcile', '--with', 'uppsala', '--label', label], as('stockholm-jarva'));
+    expect(stranger.status).toBe(1);
+    expect(stranger.stderr).toMatch(/\[ERR_NOT_IN_AGREEMENT\]/);
+
+    const figures = {
+      label,
+      units: [
+        { unit: 'malmo', municipality: 'malmo' },
+        { unit: 'stockholm-jarva', municipality: 'stockholm' },
+      ],
+      lines: 1,
+      paid: [
+        { municipality: 'malmo', amountSek: 12_000 },
+        { municipality: 'stockholm', amountSek: 0 },
+      ],
+      settlement: { from: 'stockholm', to: 'malmo', amountSek: 6_000 },
+    };
+    const proposed = brygga(
+      dir,
+      ['reconcile', '--with', 'malmo', '--label', label, '--json'],
+      as('stockholm-jarva'),
+    );
+    expect(proposed.stderr).toBe('');
+    expect(proposed.json()).toMatchObject({
+      ...figures,
+      complete: false,
+      signedBy: ['stockholm-jarva'],
+      awaiting: ['malmo'],
+      submitted: true,
+    });
+    const countersigned = brygga(
+      dir,
+      ['reconcile', '--with', 'stockholm-jarva', '--label', label],
+      as('malmo'),
+    );
+    expect(countersigned.stderr).toBe('');
+    expect(countersigned.stdout).toMatch(/^Countersigned the reconciliation with stockholm-jarva\./);
+    expect(countersigned.stdout).toMatch(/complete, signed by both/);
+    expect(countersigned.stdout).toMatch(/Settlement: stockholm pays malmo 6000 SEK\./);
+
+    // Stockholm fetches the countersignature; reconciling again sends nothing.
+    const again = brygga(dir, ['reconcile', '--with', 'malmo', '--label', label], as('stockholm-jarva'));
+    expect(again.stdout).toMatch(/^Already agreed with malmo; nothing sent\./);
+    const atStockholm = brygga(dir, ['reconciliation', 'show', '--json'], as('stockholm-jarva'));
+    const atMalmo = brygga(dir, ['reconciliation', 'show', '--json'], as('malmo'));
+    expect(atStockholm.stderr).toBe('');
+    const held = atStockholm.json<{ reconciliations: { id: string }[] }>().reconciliations;
+    expect(held).toHaveLength(1);
+    expect(held[0]).toMatchObject({ ...figures, complete: true, awaiting: [] });
+    expect(atMalmo.json()).toEqual(atStockholm.json());
+  });
+
+  it("audits the relay's log: the checkpoint and its witnesses, every entry, a unit's key history", () => {
+    // Malmö's sync cosigns the newest checkpoint as a witness, and sends nothing that would make a newer one.
+    expect(brygga(dir, ['inbox'], as('malmo')).status).toBe(0);
+    const checkpoint = brygga(dir, ['log', 'checkpoint', '--json'], as('stockholm-jarva'));
+    expect(checkpoint.stderr).toBe('');
+    const cp = checkpoint.json<{
+      origin: string;
+      size: number;
+      root: string;
+      keySource: string;
+      safetyNumber: string;
+      witnesses: { unit: string; valid: boolean }[];
+    }>();
+    expect(cp.keySource).toBe('pinned');
+    expect(cp.safetyNumber).toMatch(/^\d{5}( \d{5}){5}$/);
+    expect(cp.witnesses).toContainEqual(expect.objectContaining({ unit: 'malmo', valid: true }));
+    expect(cp.witnesses.every((w) => w.valid)).toBe(true);
+
+    const verified = brygga(dir, ['log', 'verify', '--json'], as('stockholm-jarva'));
+    expect(verified.stderr).toBe('');
+    const v = verified.json<{
+      valid: boolean;
+      size: number;
+      root: string;
+      entries: Record<string, number>;
+    }>();
+    expect(v.valid).toBe(true);
+    expect(v.size).toBeGreaterThanOrEqual(cp.size);
+    if (v.size === cp.size) expect(v.root).toBe(cp.root);
+    // One agreement; three enrolments with their HPKE keys, one rotation, one revocation; the packets.
+    expect(v.entries).toMatchObject({ agreement: 1, statement: 8 });
+    expect(v.entries.envelope).toBeGreaterThan(20);
+
+    const gbgDevice = (
+      JSON.parse(readFileSync(join(dir, 'goteborg-nordost-device', 'device.json'), 'utf8')) as {
+        device: string;
+      }
+    ).device;
+    const keys = brygga(dir, ['log', 'keys', 'goteborg-nordost', '--json'], as('stockholm-jarva'));
+    expect(keys.stderr).toBe('');
+    const history = keys.json<{
+      history: { index: number; event: string; device: string; safetyNumber?: string }[];
+    }>().history;
+    expect(history.map((h) => [h.event, h.device])).toEqual([
+      ['enrolment', gbgDevice],
+      ['publication', gbgDevice],
+      ['rotation', gbgDevice],
+      ['revocation', gbgDevice],
+    ]);
+    expect(history.map((h) => h.index)).toEqual([...history.map((h) => h.index)].sort((a, b) => a - b));
+    expect(history[0]!.safetyNumber).toMatch(/^\d{5}( \d{5}){5}$/);
+
+    // A key that is not the log's: the checkpoint's signature does not verify.
+    const stranger = verifierKey(cp.origin, SigningKeyPair.generate().publicKey.bytes);
+    const wrongKey = brygga(dir, ['log', 'checkpoint', '--log-key', stranger], as('stockholm-jarva'));
+    expect(wrongKey.status).toBe(1);
+    expect(wrongKey.stderr).toMatch(
+      /\[ERR_LOG_BAD_SIGNATURE\]\n {2}What to do: the checkpoint is not signed by the log key/,
+    );
+  });
+
+  it('finds a log the relay altered: a changed envelope hash, a forged statement', async () => {
+    const b64u = (bytes: Buffer) => bytes.toString('base64url');
+    let changed = -1;
+    const proxy = await tamperingProxy(relay.url, (e) => {
+      if (changed !== -1 || e.kind !== 'envelope') return;
+      const hash = Buffer.from(e.hash as string, 'base64url');
+      hash[0]! ^= 1;
+      e.hash = b64u(hash);
+      changed = e.index as number;
+    });
+    try {
+      const run = await bryggaAsync(
+        dir,
+        ['log', 'verify', '--relay', proxy.url, '--json'],
+        as('stockholm-jarva'),
+      );
+      expect(run.status).toBe(1);
+      expect(run.json()).toMatchObject({ error: { code: 'ERR_LOG_DISCREPANCY', exitCode: 1 } });
+      expect(run.stderr).toMatch(
+        /the log does not match its checkpoint: its \d+ entries make the root .*, but the signed root is/,
+      );
+      expect(changed).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+
+    // A statement whose signature was altered, logged under its own hash: caught at its entry.
+    let forged = -1;
+    const forger = await tamperingProxy(relay.url, (e) => {
+      if (forged !== -1 || e.kind !== 'statement') return;
+      const [h, p, sig] = (e.jws as string).split('.') as [string, string, string];
+      const bad = Buffer.from(sig, 'base64url');
+      bad[0]! ^= 1;
+      e.jws = `${h}.${p}.${b64u(bad)}`;
+      e.hash = b64u(
+        createHash('sha256')
+          .update(e.jws as string)
+          .digest(),
+      );
+      forged = e.index as number;
+    });
+    try {
+      const run = await bryggaAsync(dir, ['log', 'verify', '--relay', forger.url], as('stockholm-jarva'));
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `log entry ${forged} \\(statement\\): the statement does not verify against the agreement: .*\\[ERR_LOG_DISCREPANCY\\]`,
+        ),
+      );
+    } finally {
+      await forger.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { progress } from '../../client-sdk/src/cli/_io.js';
 import { COMMANDS, runCli } from '../../client-sdk/src/cli/main.js';
 import { brygga } from './cli-harness.js';
 
@@ -61,6 +62,19 @@ describe('brygga usage', () => {
     });
     expect(noDevice.status).toBe(1);
     expect(JSON.parse(noDevice.out)).toMatchObject({ error: { code: 'ERR_NO_DEVICE', exitCode: 1 } });
+  });
+
+  it('shows progress on stderr only when it is a terminal, and clears it before the result', () => {
+    const shown = (tty: boolean) => {
+      let err = '';
+      const p = progress({ out: () => {}, err: (t) => (err += t), env: {}, json: false, tty });
+      p.update('syncing… 1 packet');
+      p.update('syncing… 2 packets');
+      p.done();
+      return err;
+    };
+    expect(shown(false)).toBe('');
+    expect(shown(true)).toBe('\rsyncing… 1 packet\x1b[K\rsyncing… 2 packets\x1b[K\r\x1b[K');
   });
 
   it('the binary passes its exit code to the shell', () => {

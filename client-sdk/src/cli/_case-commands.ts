@@ -2,26 +2,21 @@
  * Coordination and evidence (issue 5, item 2): the case workflow of PROTOCOL.md §12–17 through
  * BryggaClient, one command per step. Each command opens the device (asking for its passphrase), syncs
  * with the relay where the step needs fresh state, acts, and closes the store. Bodies come from JSON
- * files and are validated by the SDK before anything is signed or stored.
+ * files (a referral may also be answered question by question: see _referral-prompt.ts); the file's
+ * shape is checked first, naming every missing or wrong field, and the SDK validates the content before
+ * anything is signed or stored.
  */
-import type { BryggaClient, ReferInput } from '../cases/brygga-client.js';
+import type { BryggaClient, ConsentDetails, ReferInput } from '../cases/brygga-client.js';
 import { BryggaClient as Client } from '../cases/brygga-client.js';
 import type { PacketBodies } from '../cases/packet-body.js';
 import { DECLINE_REASONS, type DeclineReason } from '../cases/uptake-decision.js';
 import { Agreement } from '../directory/agreement.js';
-import type { Args, Command } from './_command.js';
-import { deviceDir, openDevice } from './_device-dir.js';
-import { CliError, type Io, readJsonFile, readText, report, usage } from './_io.js';
+import { type Args, type Command, str } from './_command.js';
+import { DEVICE_OPTION, withClient } from './_device-dir.js';
+import { CliError, readJsonFile, readText, report, usage } from './_io.js';
+import { askReferral } from './_referral-prompt.js';
 
-const DEVICE_OPTION = {
-  device: { type: 'string', description: 'the device directory (default BRYGGA_DEVICE or ./brygga-device)' },
-} as const;
 const FILE_OPTION = { file: { type: 'string', description: 'the body (JSON)', required: true } } as const;
-
-function str(args: Args, name: string): string | undefined {
-  const v = args.values[name];
-  return typeof v === 'string' ? v : undefined;
-}
 
 function caseArg(args: Args): string {
   const id = args.positionals[0];
@@ -41,8 +36,13 @@ function fileArg(args: Args, what: string): unknown {
   return body;
 }
 
-/** The fields of a referral file and their JSON kinds; the SDK checks their content (PROTOCOL.md §12.4). */
-const REFERRAL_FIELDS: Record<string, 'string' | 'object' | 'array'> = {
+type Kind = 'string' | 'object' | 'array' | 'boolean';
+
+/** The fields of a body file and their JSON kinds; `?` marks a field that may be absent or null. */
+type Shape = Record<string, Kind | `${Kind}?`>;
+
+/** The fields of a referral file; the SDK checks their content (PROTOCOL.md §12.4). */
+const REFERRAL_FIELDS: Shape = {
   to: 'string',
   category: 'string',
   threatLevel: 'string',
@@ -54,41 +54,102 @@ const REFERRAL_FIELDS: Record<string, 'string' | 'object' | 'array'> = {
   temporaryHousing: 'object',
   contacts: 'array',
   consent: 'object',
+  note: 'string?',
 };
+
+/** The fields of a consent (ConsentDetails); the SDK checks their content (PROTOCOL.md §12.3.1). */
+const CONSENT_FIELDS: Shape = {
+  form: 'string',
+  written: 'object?',
+  oral: 'object?',
+  validFrom: 'string',
+  validUntil: 'string?',
+  police: 'boolean?',
+};
+const WRITTEN_FIELDS: Shape = { documentSha256: 'string', signedOn: 'string' };
+const ORAL_FIELDS: Shape = { givenOn: 'string', witness: 'object', documentation: 'string' };
+const WITNESS_FIELDS: Shape = { name: 'string', role: 'string' };
+
+function kindOf(v: unknown): string {
+  return Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return kindOf(v) === 'object';
+}
+
+/**
+ * Every missing, mistyped or unknown field of `o`, named by its path. Unknown fields are refused too: a
+ * misspelt optional field (`validUtil`) would otherwise be dropped without a word.
+ */
+function shapeProblems(o: Record<string, unknown>, shape: Shape, prefix = ''): string[] {
+  const problems: string[] = [];
+  for (const [field, spec] of Object.entries(shape)) {
+    const kind = spec.replace('?', '');
+    const v = o[field];
+    if (v === undefined || v === null) {
+      if (!spec.endsWith('?')) problems.push(`"${prefix}${field}" is missing`);
+    } else if (kindOf(v) !== kind) {
+      problems.push(
+        `"${prefix}${field}" must be ${kind === 'array' || kind === 'object' ? 'an' : 'a'} ${kind}`,
+      );
+    }
+  }
+  for (const field of Object.keys(o)) {
+    if (!(field in shape)) problems.push(`"${prefix}${field}" is not a known field`);
+  }
+  return problems;
+}
+
+/** The problems of a consent: its fields, and the written or oral part its form calls for. */
+function consentProblems(c: Record<string, unknown>, prefix: string): string[] {
+  const problems = shapeProblems(c, CONSENT_FIELDS, prefix);
+  if (c.form !== 'written' && c.form !== 'oral') {
+    if (c.form !== undefined) problems.push(`"${prefix}form" must be written or oral`);
+    return problems;
+  }
+  const other = c.form === 'written' ? 'oral' : 'written';
+  if (c[other] !== undefined && c[other] !== null)
+    problems.push(`"${prefix}${other}" must be absent for a ${c.form} consent`);
+  const part = c[c.form];
+  if (!isObject(part)) {
+    if (part === undefined || part === null) problems.push(`"${prefix}${c.form}" is missing`);
+    return problems;
+  }
+  problems.push(
+    ...shapeProblems(part, c.form === 'written' ? WRITTEN_FIELDS : ORAL_FIELDS, `${prefix}${c.form}.`),
+  );
+  if (c.form === 'oral' && isObject(part.witness))
+    problems.push(...shapeProblems(part.witness, WITNESS_FIELDS, `${prefix}oral.witness.`));
+  return problems;
+}
+
+/** Refuse a body file with every problem named; nothing is signed, sent or stored. */
+function refuseIf(problems: string[], what: string, hint: string): void {
+  if (problems.length) {
+    throw new CliError('ERR_MALFORMED', `${what} is not valid: ${problems.join('; ')}`, {
+      hint: `${hint}; nothing was sent or stored`,
+    });
+  }
+}
 
 /** Check the shape of a referral file before the SDK sees it, naming every missing or wrong field. */
 function referralInput(body: unknown): ReferInput {
   const o = body as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const [field, kind] of Object.entries(REFERRAL_FIELDS)) {
-    const v = o[field];
-    const actual = Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
-    if (v === undefined) problems.push(`"${field}" is missing`);
-    else if (actual !== kind)
-      problems.push(`"${field}" must be ${kind === 'array' ? 'an array' : `a ${kind}`}`);
-  }
-  const consent = o.consent as Record<string, unknown> | undefined;
-  if (consent && typeof consent === 'object' && !Array.isArray(consent)) {
-    if (consent.form !== 'written' && consent.form !== 'oral')
-      problems.push('"consent.form" must be written or oral');
-    if (typeof consent.validFrom !== 'string') problems.push('"consent.validFrom" must be a date');
-  }
-  if (problems.length) {
-    throw new CliError('ERR_MALFORMED', `the referral file is not valid: ${problems.join('; ')}`, {
-      hint: 'complete the referral file (PROTOCOL.md §12.4); nothing was sent or stored',
-    });
-  }
+  const problems = shapeProblems(o, REFERRAL_FIELDS);
+  if (isObject(o.consent)) problems.push(...consentProblems(o.consent, 'consent.'));
+  refuseIf(problems, 'the referral file', 'complete the referral file (PROTOCOL.md §12.4)');
   return o as unknown as ReferInput;
 }
 
-/** Open the device, run `action` with its client, close the store whatever happens. */
-async function withClient<T>(args: Args, io: Io, action: (client: BryggaClient) => Promise<T>): Promise<T> {
-  const device = await openDevice(io, deviceDir(io, str(args, 'device')));
-  try {
-    return await action(device.client);
-  } finally {
-    await device.close();
-  }
+/** Check the shape of a consent file, naming every missing or wrong field. */
+function consentInput(body: unknown): ConsentDetails {
+  refuseIf(
+    consentProblems(body as Record<string, unknown>, ''),
+    'the consent file',
+    'complete the consent file (PROTOCOL.md §12.3.1)',
+  );
+  return body as ConsentDetails;
 }
 
 /** A case step: sync, send, sync again, and report the case's status. */
@@ -97,7 +158,13 @@ function step(
   summary: string,
   what: string,
   send: (client: BryggaClient, caseId: string, body: unknown, args: Args) => Promise<unknown>,
-  options: { file?: boolean; extra?: Command['options']; check?: (args: Args) => void } = {},
+  options: {
+    file?: boolean;
+    extra?: Command['options'];
+    check?: (args: Args) => void;
+    /** Check the body's shape before the device is opened. */
+    parse?: (body: unknown) => unknown;
+  } = {},
 ): Command {
   return {
     words,
@@ -107,8 +174,9 @@ function step(
     async run(args, io) {
       const caseId = caseArg(args);
       options.check?.(args);
-      const body = options.file === false ? undefined : fileArg(args, what);
-      const view = await withClient(args, io, async (client) => {
+      const file = options.file === false ? undefined : fileArg(args, what);
+      const body = options.parse ? options.parse(file) : file;
+      const view = await withClient(io, str(args, 'device'), async (client) => {
         await client.sync();
         await send(client, caseId, body, args);
         await client.sync();
@@ -125,11 +193,20 @@ function step(
 export const CASE_COMMANDS: Command[] = [
   {
     words: ['refer'],
-    summary: 'Refer a case (remiss) to another unit, on the consent the file records.',
-    options: { ...DEVICE_OPTION, ...FILE_OPTION },
+    summary: 'Refer a case (remiss) to another unit: from a file, or by answering questions field by field.',
+    details: [
+      'Without --file, asks for the referral field by field (at a terminal, or answers one a line on',
+      'standard input), re-asks on an answer the rules refuse, and shows a summary before sending.',
+    ],
+    options: {
+      ...DEVICE_OPTION,
+      file: { type: 'string', description: 'the referral (JSON); without it, the questions are asked' },
+    },
     async run(args, io) {
-      const input = referralInput(fileArg(args, 'the referral'));
-      const sent = await withClient(args, io, async (client) => {
+      const path = str(args, 'file');
+      const fromFile = path === undefined ? undefined : referralInput(fileArg(args, 'the referral'));
+      const sent = await withClient(io, str(args, 'device'), async (client) => {
+        const input = fromFile ?? (await askReferral(client, io));
         await client.sync();
         return client.refer(input);
       });
@@ -150,7 +227,7 @@ export const CASE_COMMANDS: Command[] = [
       },
     },
     async run(args, io) {
-      return withClient(args, io, async (client) => {
+      return withClient(io, str(args, 'device'), async (client) => {
         const sync = await client.sync();
         const cases = await client.listCases();
         report(
@@ -196,7 +273,7 @@ export const CASE_COMMANDS: Command[] = [
     options: { ...DEVICE_OPTION },
     async run(args, io) {
       const caseId = caseArg(args);
-      const { view, log } = await withClient(args, io, async (client) => ({
+      const { view, log } = await withClient(io, str(args, 'device'), async (client) => ({
         view: await client.getCase(caseId),
         log: await client.caseLog(caseId),
       }));
@@ -267,6 +344,13 @@ export const CASE_COMMANDS: Command[] = [
     (c, id, b) => c.close(id, b as never),
   ),
   step(
+    ['consent', 'attest'],
+    'Attest a further consent (e.g. renewed after a withdrawal): the file gives {form, written|oral, validFrom, validUntil}.',
+    'the consent',
+    (c, id, b) => c.attestConsent(id, b as ConsentDetails),
+    { parse: consentInput },
+  ),
+  step(
     ['consent', 'withdraw'],
     'Record that the person withdrew consent: the file gives {withdrawnOn, form, note}.',
     'the withdrawal',
@@ -279,7 +363,7 @@ export const CASE_COMMANDS: Command[] = [
     options: { ...DEVICE_OPTION },
     async run(args, io) {
       const caseId = caseArg(args);
-      const bundle = await withClient(args, io, (client) => client.exportEvidence(caseId));
+      const bundle = await withClient(io, str(args, 'device'), (client) => client.exportEvidence(caseId));
       io.out(`${JSON.stringify(bundle, null, 2)}\n`);
       return 0;
     },

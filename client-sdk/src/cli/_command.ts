@@ -14,6 +14,12 @@ export interface Args {
   values: Record<string, string | boolean | undefined>;
 }
 
+/** The value of a string option, or undefined. */
+export function str(args: Args, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
 /** One command: its words (`['agreement', 'sign']`), its help and its action; returns the exit code. */
 export interface Command {
   words: string[];

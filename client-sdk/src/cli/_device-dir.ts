@@ -7,10 +7,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BryggaClient } from '../cases/brygga-client.js';
-import { loadIdentity } from '../cases/device-identity.js';
+import { type DeviceIdentity, loadIdentity } from '../cases/device-identity.js';
 import { Agreement } from '../directory/agreement.js';
 import { openSqliteStore, type SqliteStore } from '../node/open-sqlite-store.js';
-import { CliError, type Io, passphrase } from './_io.js';
+import type { FetchFunction } from '../transport/relay-client.js';
+import { CliError, type Io, passphrase, progress } from './_io.js';
+
+/** The `--device` option of every command that opens the device. */
+export const DEVICE_OPTION = {
+  device: { type: 'string', description: 'the device directory (default BRYGGA_DEVICE or ./brygga-device)' },
+} as const;
 
 /** `device.json`. */
 export interface DeviceConfig {
@@ -41,6 +47,8 @@ export function deviceDir(io: Io, flag: string | undefined): string {
 /** An open client of the device directory, with its store to close. */
 export interface OpenDevice {
   client: BryggaClient;
+  /** The device's keys, for calls the client does not make (the log's, which need a device token). */
+  identity: DeviceIdentity;
   config: DeviceConfig;
   agreement: Agreement;
   store: SqliteStore;
@@ -60,16 +68,53 @@ export async function openDevice(io: Io, dir: string): Promise<OpenDevice> {
   const store = await openSqliteStore(paths.store);
   try {
     const identity = await loadIdentity(store.store, await passphrase(io, `the device of ${config.unit}`));
+    const shown = progress(io);
     const client = await BryggaClient.open({
       identity,
       agreement,
       store: store.store,
       relayUrl: config.relayUrl,
       relayAudience: config.audience,
+      ...(io.tty
+        ? { fetch: countingPackets((n) => shown.update(`syncing… ${n} packet${n === 1 ? '' : 's'}`)) }
+        : {}),
     });
-    return { client, config, agreement, store, close: () => store.close() };
+    return {
+      client,
+      identity,
+      config,
+      agreement,
+      store,
+      close: () => {
+        shown.done();
+        return store.close();
+      },
+    };
   } catch (err) {
     await store.close();
     throw err;
   }
+}
+
+/** Open the device in `dir` (`--device`), run `action` with its client, close the store whatever happens. */
+export async function withClient<T>(
+  io: Io,
+  dir: string | undefined,
+  action: (client: BryggaClient, device: OpenDevice) => Promise<T>,
+): Promise<T> {
+  const device = await openDevice(io, deviceDir(io, dir));
+  try {
+    return await action(device.client, device);
+  } finally {
+    await device.close();
+  }
+}
+
+/** A fetch that calls `onPacket` with the running count of envelopes downloaded from the inbox. */
+function countingPackets(onPacket: (count: number) => void): FetchFunction {
+  let count = 0;
+  return (input, init) => {
+    if ((init.method ?? 'GET') === 'GET' && input.includes('/v1/inbox/packets/')) onPacket(++count);
+    return globalThis.fetch(input, init);
+  };
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
 
 /** Exit codes: 0 ok, 1 refused or failed, 2 usage. */
@@ -40,10 +40,40 @@ export interface Io {
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
   json: boolean;
+  /** stderr is a terminal: progress is shown there. Scripts and logs get none. */
+  tty?: boolean;
+}
+
+/** A progress line on stderr, rewritten in place; see {@link progress}. */
+export interface Progress {
+  update(text: string): void;
+  /** Clear the line, before the result is printed. */
+  done(): void;
+}
+
+/**
+ * Progress for a long operation ("syncing… 3 packets"), on stderr and only when stderr is a terminal,
+ * so a script's stderr holds nothing but errors.
+ */
+export function progress(io: Io): Progress {
+  let shown = false;
+  return {
+    update(text) {
+      if (!io.tty) return;
+      io.err(`\r${text}\x1b[K`);
+      shown = true;
+    },
+    done() {
+      if (shown) io.err('\r\x1b[K');
+      shown = false;
+    },
+  };
 }
 
 /** Print `value` as JSON with `--json`, else print the lines of `text()`. */
 export function report(io: Io, value: unknown, text: () => string[]): void {
+  // A progress line may still stand on the terminal (`inbox --watch` reports while it syncs).
+  if (io.tty) io.err('\r\x1b[K');
   if (io.json) io.out(`${JSON.stringify(value, null, 2)}\n`);
   else for (const line of text()) io.out(`${line}\n`);
 }
@@ -70,6 +100,61 @@ export async function passphrase(io: Io, what: string, options: { confirm?: bool
   return first;
 }
 
+/**
+ * Answers read line by line from standard input: typed at a terminal (with line editing), or piped by a
+ * script. Questions go to stderr, so stdout holds only the result. Lines are buffered as they arrive,
+ * so piped answers are never lost between two questions.
+ */
+export class AnswerReader {
+  readonly #rl: Interface;
+  readonly #lines: AsyncIterator<string>;
+  readonly #terminal: boolean;
+  #count = 0;
+  #interrupted = false;
+
+  constructor() {
+    this.#terminal = process.stdin.isTTY === true;
+    this.#rl = createInterface({
+      input: process.stdin,
+      ...(this.#terminal ? { output: process.stderr, terminal: true } : { terminal: false }),
+    });
+    this.#lines = this.#rl[Symbol.asyncIterator]();
+    // At a terminal, readline turns Ctrl-C into this event and would otherwise only pause the input,
+    // leaving the command waiting for an answer that cannot come.
+    this.#rl.on('SIGINT', () => {
+      this.#interrupted = true;
+      process.stderr.write('\n');
+      this.#rl.close();
+    });
+  }
+
+  /** How many questions were answered. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Ask `question`; the answer trimmed, or undefined when the input has ended. */
+  async ask(question: string): Promise<string | undefined> {
+    if (this.#terminal) {
+      this.#rl.setPrompt(question);
+      this.#rl.prompt();
+    } else {
+      process.stderr.write(`${question.trimEnd()}\n`);
+    }
+    const next = await this.#lines.next();
+    if (this.#interrupted) {
+      throw new CliError('ERR_INTERRUPTED', 'stopped at Ctrl-C', { hint: 'nothing was signed or sent' });
+    }
+    if (next.done) return undefined;
+    this.#count++;
+    return next.value.trim();
+  }
+
+  close(): void {
+    this.#rl.close();
+  }
+}
+
 function prompt(question: string): Promise<string> {
   let muted = false;
   const output = new Writable({
@@ -79,11 +164,17 @@ function prompt(question: string): Promise<string> {
     },
   });
   const rl = createInterface({ input: process.stdin, output, terminal: true });
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     rl.question(question, (answer) => {
       rl.close();
       process.stderr.write('\n');
       resolve(answer);
+    });
+    // Without a listener, Ctrl-C at this prompt would only pause the input and leave it waiting.
+    rl.on('SIGINT', () => {
+      rl.close();
+      process.stderr.write('\n');
+      reject(new CliError('ERR_INTERRUPTED', 'stopped at Ctrl-C', { hint: 'nothing was changed' }));
     });
     muted = true;
   });

@@ -13,9 +13,16 @@ import { ADMIN_COMMANDS } from './_admin-commands.js';
 import { CASE_COMMANDS } from './_case-commands.js';
 import { COMMON_OPTIONS, type Command, commandHelp } from './_command.js';
 import { CliError, EXIT, type Io, usage } from './_io.js';
+import { LOG_COMMANDS } from './_log-commands.js';
+import { RECONCILE_COMMANDS } from './_reconcile-commands.js';
 
 /** Every command. */
-export const COMMANDS: Command[] = [...ADMIN_COMMANDS, ...CASE_COMMANDS];
+export const COMMANDS: Command[] = [
+  ...ADMIN_COMMANDS,
+  ...CASE_COMMANDS,
+  ...RECONCILE_COMMANDS,
+  ...LOG_COMMANDS,
+];
 
 /** What to do about an SDK refusal, by code. */
 const HINTS: Record<string, string> = {
@@ -29,6 +36,8 @@ const HINTS: Record<string, string> = {
   ERR_CONSENT_WITHDRAWN: 'consent was withdrawn: no more personal data may be sent in this case',
   ERR_QUOTA_EXCEEDED: 'the agreement quota is used up for this period',
   ERR_RELAY: 'check --relay and that the relay is running',
+  ERR_RECONCILIATION_MISMATCH:
+    "the two units' records differ: run `brygga inbox` at both ends so each holds every cost report, then reconcile again",
 };
 
 /** What to do about a relay refusal, by problem type (PROTOCOL.md §9). */
@@ -170,5 +179,6 @@ export async function main(): Promise<void> {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     env: process.env,
+    tty: process.stderr.isTTY === true,
   });
 }

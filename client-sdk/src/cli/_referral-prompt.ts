@@ -1,0 +1,355 @@
+/**
+ * `brygga refer` without a file: the referral (PROTOCOL.md §12.4.1) asked for field by field, at a
+ * terminal or from answers one a line on standard input. The form is a table of questions, each with the
+ * rule its answer must meet; an answer that breaks the rule is asked again with the rule, so what reaches
+ * the SDK already meets the agreement's preconditions (§14) as far as one answer can tell. A summary is
+ * shown before anything is signed or sent.
+ */
+import type { BryggaClient, ReferInput } from '../cases/brygga-client.js';
+import { agreementAt } from '../cases/rules.js';
+import type { Agreement } from '../directory/agreement.js';
+import { DATE_PATTERN } from '../directory/validate.js';
+import { AnswerReader, CliError, type Io, usage } from './_io.js';
+
+/** An answer the rule refuses; the message is the rule. */
+class Refused extends Error {}
+
+function refuse(rule: string): never {
+  throw new Refused(rule);
+}
+
+type Draft = Record<string, unknown>;
+type Parse = (answer: string, draft: Draft) => unknown;
+
+/** One question: where its answer goes (none for a question that only steers the form), its label in the summary. */
+interface Question {
+  path?: string;
+  label?: string;
+  ask: string;
+  parse: Parse;
+}
+
+/** A value the form sets without asking (a consultation's municipality, a contact's unit). */
+interface Fixed {
+  path: string;
+  value: unknown;
+}
+
+type Row = Question | Fixed;
+
+// The rules answers must meet. Each refusal names the rule, never the answer.
+
+const oneOf =
+  (values: readonly string[]): Parse =>
+  (a) =>
+    values.includes(a) ? a : refuse(`must be one of ${values.join(', ')}`);
+
+const text =
+  (max: number): Parse =>
+  (a) =>
+    a.length >= 1 && a.length <= max ? a : refuse(`must have 1 to ${max} characters`);
+
+const matching =
+  (pattern: RegExp, rule: string): Parse =>
+  (a) =>
+    pattern.test(a) ? a : refuse(rule);
+
+const optional =
+  (parse: Parse): Parse =>
+  (a, d) =>
+    a === '' ? null : parse(a, d);
+
+const date: Parse = (a) =>
+  DATE_PATTERN.test(a) && new Date(`${a}T00:00:00Z`).toISOString().slice(0, 10) === a
+    ? a
+    : refuse('must be a calendar date, YYYY-MM-DD');
+
+function yesNo(a: string): boolean {
+  const answer = a.toLowerCase();
+  if (['y', 'yes', 'j', 'ja'].includes(answer)) return true;
+  if (['n', 'no', 'nej'].includes(answer)) return false;
+  return refuse('answer y or n');
+}
+
+/** A yes or no the agreement decides: any other answer is refused with the rule. */
+const must =
+  (expected: boolean, rule: string): Parse =>
+  (a) =>
+    yesNo(a) === expected ? expected : refuse(rule);
+
+const services =
+  (catalogue: readonly string[]): Parse =>
+  (a) => {
+    const codes = a.split(/[\s,]+/).filter(Boolean);
+    if (codes.length === 0) refuse('name at least one service');
+    const unknown = codes.filter((c) => !catalogue.includes(c));
+    if (unknown.length)
+      refuse(`not in the agreement's catalogue: ${unknown.join(', ')} (choose from ${catalogue.join(', ')})`);
+    if (new Set(codes).size !== codes.length) refuse('a service is named twice');
+    return codes;
+  };
+
+const PIN = /^(18|19|20)\d{6}[-+]?\d{4}$/;
+const HASH = /^[A-Za-z0-9_-]{43}$/;
+const PHONE = /^\+?[0-9 ()-]{5,30}$/;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}$/;
+const MAX_CONTACTS = 10;
+
+/** The questions, in order; an answer steers what follows (the receiving unit, the consent's form). */
+function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<Row, void, unknown> {
+  const homeMunicipality = agreement.municipalityOf(home)?.id;
+  const receivers = agreement.terms.parties
+    .filter((p) => p.municipality !== homeMunicipality)
+    .map((p) => p.unit);
+  const { categories, threatLevels } = agreement.terms.admits;
+  const catalogue = agreement.terms.catalogue;
+  yield { path: 'to', label: 'to', ask: `Receiving unit (${receivers.join(', ')})`, parse: oneOf(receivers) };
+  yield {
+    path: 'category',
+    label: 'category',
+    ask: `Category (${categories.join(', ')})`,
+    parse: oneOf(categories),
+  };
+  yield {
+    path: 'threatLevel',
+    label: 'threat level',
+    ask: `Threat level (${threatLevels.join(', ')})`,
+    parse: oneOf(threatLevels),
+  };
+  yield { path: 'person.name', label: 'name', ask: "The person's name", parse: text(200) };
+  yield {
+    path: 'person.personalIdentityNumber',
+    label: 'personnummer',
+    ask: 'Personnummer or samordningsnummer, YYYYMMDD-NNNN (empty if none)',
+    parse: optional(matching(PIN, 'must be YYYYMMDD-NNNN')),
+  };
+  yield {
+    path: 'person.dateOfBirth',
+    label: 'date of birth',
+    ask: 'Date of birth, YYYY-MM-DD (empty if not known)',
+    parse: optional(date),
+  };
+  yield {
+    path: 'requestedServices',
+    label: 'services',
+    ask: `Requested services, separated by commas (${catalogue.map((c) => `${c.code}: ${c.name}`).join('; ')})`,
+    parse: services(catalogue.map((c) => c.code)),
+  };
+  const municipalities = [homeMunicipality, agreement.municipalityOf(d.to as string)?.id];
+  for (const [i, m] of municipalities.entries()) {
+    const at = `policeConsultations.${i}`;
+    yield { path: `${at}.municipality`, value: m };
+    yield {
+      path: `${at}.date`,
+      label: `police ${m}: date`,
+      ask: `Date of the police consultation (samråd) in ${m}`,
+      parse: date,
+    };
+    yield {
+      path: `${at}.reference`,
+      label: `police ${m}: reference`,
+      ask: `The police's reference (diarienummer) in ${m}`,
+      parse: text(200),
+    };
+    yield {
+      path: `${at}.approved`,
+      label: `police ${m}: approved`,
+      ask: `Did the police in ${m} approve the case? (y/n)`,
+      parse: must(true, `a referral needs an approved police consultation in ${m}`),
+    };
+  }
+  yield {
+    path: 'motivation.assessed',
+    label: 'motivation assessed',
+    ask: "Has the person's motivation to change been assessed? (y/n)",
+    parse: must(true, 'a referral needs a motivation assessment'),
+  };
+  yield { path: 'motivation.assessedOn', label: 'assessed on', ask: 'Assessed on', parse: date };
+  yield { path: 'motivation.assessment', label: 'assessment', ask: 'The assessment', parse: text(20_000) };
+  yield {
+    path: 'childrenCheck.responsibleForChildren',
+    label: 'responsible for children',
+    ask: 'Is the person responsible for children? (y/n)',
+    parse: must(false, 'a person responsible for children cannot be referred'),
+  };
+  yield { path: 'childrenCheck.checkedOn', label: 'children checked on', ask: 'Checked on', parse: date };
+  yield {
+    path: 'temporaryHousing.arrangedByHome',
+    label: 'housing arranged',
+    ask: `Has ${homeMunicipality} arranged the temporary housing? (y/n)`,
+    parse: must(true, 'the home municipality must arrange the temporary housing'),
+  };
+  yield { path: 'temporaryHousing.from', label: 'housing from', ask: 'Housing from', parse: date };
+  yield {
+    path: 'temporaryHousing.address',
+    label: 'housing address',
+    ask: 'Housing address (empty to leave it out)',
+    parse: optional(text(500)),
+  };
+  for (let i = 0; i < MAX_CONTACTS; i++) {
+    const at = `contacts.${i}`;
+    yield { path: `${at}.unit`, value: home };
+    yield {
+      path: `${at}.name`,
+      label: `contact ${i + 1}`,
+      ask: `Contact person ${i + 1} at ${home}: name`,
+      parse: text(200),
+    };
+    yield {
+      path: `${at}.role`,
+      label: `contact ${i + 1}: role`,
+      ask: 'Role, e.g. socialsekreterare',
+      parse: text(200),
+    };
+    yield {
+      path: `${at}.phone`,
+      label: `contact ${i + 1}: phone`,
+      ask: 'Phone (empty if none)',
+      parse: optional(matching(PHONE, 'must be a phone number')),
+    };
+    yield {
+      path: `${at}.email`,
+      label: `contact ${i + 1}: email`,
+      ask: 'Email (empty if none)',
+      parse: optional(matching(EMAIL, 'must be an email address')),
+    };
+    if (i + 1 === MAX_CONTACTS) break;
+    const more = yield { ask: 'Another contact person? (y/N)', parse: (a) => a !== '' && yesNo(a) };
+    if (!more) break;
+  }
+  yield {
+    path: 'consent.form',
+    label: 'consent',
+    ask: 'Consent given in writing or orally (written, oral)',
+    parse: oneOf(['written', 'oral']),
+  };
+  if ((d.consent as Draft).form === 'written') {
+    yield {
+      path: 'consent.written.documentSha256',
+      label: 'signed form SHA-256',
+      ask: 'SHA-256 of the signed consent form (base64url)',
+      parse: matching(HASH, 'must be 43 characters of A-Z, a-z, 0-9, - and _'),
+    };
+    yield { path: 'consent.written.signedOn', label: 'signed on', ask: 'Signed on', parse: date };
+  } else {
+    yield { path: 'consent.oral.givenOn', label: 'given on', ask: 'Given on', parse: date };
+    yield {
+      path: 'consent.oral.witness.name',
+      label: 'witness',
+      ask: "The witness's name",
+      parse: text(200),
+    };
+    yield {
+      path: 'consent.oral.witness.role',
+      label: 'witness role',
+      ask: "The witness's role",
+      parse: text(200),
+    };
+    yield {
+      path: 'consent.oral.documentation',
+      label: 'documentation',
+      ask: 'Where and how the consent is documented',
+      parse: text(20_000),
+    };
+  }
+  yield { path: 'consent.validFrom', label: 'consent valid from', ask: 'Consent valid from', parse: date };
+  yield {
+    path: 'consent.validUntil',
+    label: 'consent valid until',
+    ask: 'Consent valid until (empty if open-ended)',
+    parse: optional((a, draft) => {
+      const until = date(a, draft) as string;
+      return until >= ((draft.consent as Draft).validFrom as string)
+        ? until
+        : refuse('must not be before valid from');
+    }),
+  };
+  yield { path: 'note', label: 'note', ask: 'A note (empty for none)', parse: optional(text(20_000)) };
+}
+
+/** Set `value` at a dotted path, making objects and (for numeric steps) arrays on the way. */
+function set(target: Draft, path: string, value: unknown): void {
+  const steps = path.split('.');
+  let at: Record<string, unknown> = target;
+  for (const [i, step] of steps.slice(0, -1).entries()) {
+    at[step] ??= /^\d+$/.test(steps[i + 1]!) ? [] : {};
+    at = at[step] as Record<string, unknown>;
+  }
+  at[steps.at(-1)!] = value;
+}
+
+function shown(value: unknown): string {
+  if (value === null) return '-';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  return Array.isArray(value) ? value.join(', ') : String(value);
+}
+
+/** Ask until the answer meets the rule. */
+async function answer(reader: AnswerReader, io: Io, q: Question, draft: Draft): Promise<unknown> {
+  for (;;) {
+    const a = await reader.ask(`${q.ask}: `);
+    if (a === undefined) {
+      if (reader.count === 0) {
+        throw usage(
+          '--file is required when standard input holds no answers',
+          'give the referral as a JSON file, or answer the questions at a terminal or on standard input',
+        );
+      }
+      throw new CliError(
+        'ERR_NO_ANSWER',
+        `standard input ended after ${reader.count} answers, before the referral was complete`,
+        {
+          hint: 'give one answer a line for every question, or use --file; nothing was sent',
+        },
+      );
+    }
+    try {
+      return q.parse(a, draft);
+    } catch (err) {
+      if (!(err instanceof Refused)) throw err;
+      io.err(`  Not accepted (${q.label ?? 'answer'}): ${err.message}. Answer again, or stop with Ctrl-C.\n`);
+    }
+  }
+}
+
+/**
+ * Ask for a referral from `client`'s unit under the agreement in force today, show it, and return it
+ * once confirmed. ERR_NOT_CONFIRMED when it is not; nothing is signed or sent before.
+ */
+export async function askReferral(client: BryggaClient, io: Io, now = new Date()): Promise<ReferInput> {
+  const agreement =
+    agreementAt(client.directory.agreements, now.toISOString().slice(0, 10)) ?? client.directory.agreement;
+  const reader = new AnswerReader();
+  try {
+    const draft: Draft = {};
+    const summary: [string, unknown][] = [];
+    const form = referralForm(agreement, client.unit, draft);
+    for (let next = form.next(); !next.done; ) {
+      const row = next.value;
+      if (!('parse' in row)) {
+        set(draft, row.path, row.value);
+        next = form.next();
+        continue;
+      }
+      const value = await answer(reader, io, row, draft);
+      if (row.path) {
+        set(draft, row.path, value);
+        summary.push([row.label ?? row.path, value]);
+      }
+      next = form.next(value);
+    }
+    const width = Math.max(...summary.map(([label]) => label.length)) + 1;
+    io.err(
+      `\nReferral from ${client.unit}:\n${summary.map(([l, v]) => `  ${`${l}:`.padEnd(width)} ${shown(v)}\n`).join('')}\n`,
+    );
+    const confirm = await reader.ask(`Sign and send this referral to ${draft.to as string}? (y/N) `);
+    if (confirm === undefined || !['y', 'yes', 'j', 'ja'].includes(confirm.toLowerCase())) {
+      throw new CliError('ERR_NOT_CONFIRMED', 'the referral was not sent', {
+        hint: 'nothing was signed or sent; run `brygga refer` again to start over',
+      });
+    }
+    return draft as unknown as ReferInput;
+  } finally {
+    reader.close();
+  }
+}
