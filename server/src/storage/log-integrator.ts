@@ -23,7 +23,7 @@ export interface LogIntegratorOptions {
   logger: Logger;
   /** The interval of rounds (default {@link DEFAULT_MERGE_DELAY_MS}). */
   mergeDelayMs?: number;
-  /** How long after a commit a round starts, to gather a burst (default 5 ms). */
+  /** How long after a commit a round starts, to gather a burst (default 20 ms: well inside the merge delay). */
   debounceMs?: number;
   /** Most rows per round (default {@link DEFAULT_ROUND_SIZE}). */
   roundSize?: number;
@@ -46,7 +46,7 @@ export class LogIntegrator {
     this.store = store;
     this.#logger = options.logger;
     this.#mergeDelayMs = options.mergeDelayMs ?? DEFAULT_MERGE_DELAY_MS;
-    this.#debounceMs = options.debounceMs ?? 5;
+    this.#debounceMs = options.debounceMs ?? 20;
     this.#roundSize = options.roundSize ?? DEFAULT_ROUND_SIZE;
   }
 
