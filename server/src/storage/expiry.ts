@@ -97,6 +97,9 @@ export async function sweepExpired(ctx: ExpiryContext, now: number): Promise<Swe
     trx
       .deleteFrom('submissions')
       .where('expires_at', '<=', now)
+      // Kept until the transparency log holds the envelope (PROTOCOL.md §18.2): the row is what the
+      // log takes it from.
+      .where('log_index', 'is not', null)
       // The record lives as long as the packet it protects.
       .where(({ not, exists, selectFrom }) =>
         not(exists(selectFrom('packets as p').select('p.id').whereRef('p.id', '=', 'submissions.id'))),

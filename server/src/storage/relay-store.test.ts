@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countRows, ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
 import { MemoryInboxNotifier } from './inbox-notifier.js';
+import { LogKey } from './log-key.js';
+import { LogStore } from './log-store.js';
 import { type NewPacket, RelayStore } from './relay-store.js';
 
 const A = 'A'.repeat(43);
@@ -112,13 +114,23 @@ describe.each(SETUPS)('RelayStore on $name', ({ engine, file }) => {
   });
 
   it('sweeps expired deliveries into notices for the sender device', async () => {
-    const p = packet();
+    // A real digest (32 bytes): the transparency log takes it in below.
+    const p = packet({ digest: 'A'.repeat(43) });
     await store.submit(p);
     await store.acknowledgePacket(B, p.id);
     woken = [];
-    const result = await store.sweep(10_000);
-    expect(result).toMatchObject({ expiredDeliveries: 1, notices: 1, submissions: 1 });
+    // The idempotency record is what the transparency log takes the envelope from: not yet logged, kept.
+    expect(await store.sweep(10_000)).toMatchObject({ expiredDeliveries: 1, notices: 1, submissions: 0 });
     expect(woken).toEqual([A]);
+    const log = new LogStore(t.database, {
+      key: LogKey.fromSeed('relay.test/brygga-log', new Uint8Array(32)),
+      now: () => 10_000,
+    });
+    expect(await log.integrate()).toMatchObject({ appended: 1 });
+    woken = [];
+    const result = await store.sweep(10_000);
+    expect(result).toMatchObject({ expiredDeliveries: 0, notices: 0, submissions: 1 });
+    expect(woken).toEqual([]);
     const [notice] = await store.list(A, { after: 0, limit: 10, now: 10_000 });
     expect(notice).toMatchObject({
       kind: 'notice',
