@@ -6,6 +6,7 @@
  *
  * Used by main.ts and by tests that need a real socket (port 0 picks a free port).
  */
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -106,6 +107,9 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
     // The first round before serving: a fresh log has its empty checkpoint before anyone asks for it.
     await transparency.flush();
     const shutdown = new AbortController();
+    // Every waiting long-poll and open event stream listens for the shutdown (and stops listening when it
+    // ends): many at once is normal, not a leak.
+    setMaxListeners(0, shutdown.signal);
     const app = createApp({
       database,
       store,

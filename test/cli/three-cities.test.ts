@@ -651,6 +651,14 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     expect(wrongKey.stderr).toMatch(
       /\[ERR_LOG_BAD_SIGNATURE\]\n {2}What to do: the checkpoint is not signed by the log key/,
     );
+
+    // An honest relay all along: no device kept evidence against it (a check against a key given on the
+    // command line leaves the device's own record alone).
+    for (const unit of ['stockholm-jarva', 'malmo'] as const) {
+      const evidence = brygga(dir, ['log', 'evidence'], as(unit));
+      expect(evidence.status).toBe(0);
+      expect(JSON.parse(evidence.stdout)).toEqual([]);
+    }
   });
 
   it('finds a log the relay altered: a changed envelope hash, a forged statement', async () => {

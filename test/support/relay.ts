@@ -4,6 +4,7 @@
  * Stockholm and Malmö, so "every recipient device" means more than one). Requests go through
  * `app.request()`; `client()` gives the SDK's RelayClient wired to the same app.
  */
+import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -148,6 +149,8 @@ export async function startTestRelay(
     noticeTtlMs: DEFAULT_CONFIG.noticeTtlSeconds * 1000,
   });
   const shutdown = new AbortController();
+  // As in the relay (server/src/relay.ts): every waiting request listens for the shutdown.
+  setMaxListeners(0, shutdown.signal);
   const logKey =
     options.logKey ?? (await LogKey.load(db.database, { origin: defaultLogOrigin(AUDIENCE), now: now() }));
   const transparency = new LogIntegrator(new LogStore(db.database, { key: logKey, now }), {

@@ -321,6 +321,21 @@ function date(numericDate: number): string {
 
 export const LOG_COMMANDS: Command[] = [
   {
+    words: ['log', 'evidence'],
+    summary:
+      'Export the evidence this device kept of the log checks that failed (signed checkpoints, proofs).',
+    details: [
+      'Printed as JSON on standard output: each entry names the check (ERR_LOG_...), the log key, the',
+      'signed checkpoints as received and the proof or answer that failed. It holds no case content.',
+    ],
+    options: { ...DEVICE_OPTION },
+    async run(args, io) {
+      const evidence = await withClient(io, str(args, 'device'), (client) => client.logEvidence());
+      io.out(`${JSON.stringify(evidence, null, 2)}\n`);
+      return 0;
+    },
+  },
+  {
     words: ['log', 'checkpoint'],
     summary:
       "Show the relay's current log checkpoint, its signature checked, with the witnesses' cosignatures.",
