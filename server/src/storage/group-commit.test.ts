@@ -4,22 +4,24 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GroupCommit } from './group-commit.js';
+import { inlineExecutor, SqliteWriter } from './sqlite-writer.js';
+import { SqliteWrites } from './sqlite-writes.js';
 
 interface Schema {
   parent: { id: number };
   item: { id: number; parent: number | null };
 }
 
-describe('GroupCommit', () => {
+describe('group commit in the SQLite writer', () => {
   let dir: string;
   let file: string;
   let db: Kysely<Schema>;
+  let sqlite: BetterSqlite3.Database;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'brygga-gc-'));
     file = join(dir, 'db.sqlite');
-    const sqlite = new BetterSqlite3(file);
+    sqlite = new BetterSqlite3(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
@@ -41,7 +43,7 @@ describe('GroupCommit', () => {
     };
 
   it('commits concurrent writes in shared transactions and resolves each after the commit', async () => {
-    const writer = new GroupCommit(db);
+    const writer = new SqliteWriter(db, inlineExecutor(new SqliteWrites(sqlite)));
     const seen: number[] = [];
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
@@ -67,7 +69,7 @@ describe('GroupCommit', () => {
   });
 
   it('undoes only the write that failed, not its batch', async () => {
-    const writer = new GroupCommit(db);
+    const writer = new SqliteWriter(db, inlineExecutor(new SqliteWrites(sqlite)));
     const outcomes = await Promise.allSettled([
       writer.run((trx) => trx.insertInto('item').values({ id: 1, parent: null }).execute()),
       writer.run(async (trx) => {
@@ -84,7 +86,7 @@ describe('GroupCommit', () => {
   });
 
   it('rejects every write of a batch whose commit fails, storing none of them', async () => {
-    const writer = new GroupCommit(db);
+    const writer = new SqliteWriter(db, inlineExecutor(new SqliteWrites(sqlite)));
     const outcomes = await Promise.allSettled([
       writer.run((trx) => trx.insertInto('item').values({ id: 1, parent: null }).execute()),
       // A deferred foreign key: only the commit notices the missing parent.

@@ -16,7 +16,7 @@ export {
 } from './directory-store.js';
 export type { Engine } from './engine.js';
 export { deletePacketsWithoutDeliveries, type ExpiryContext, sweepExpired } from './expiry.js';
-export { GroupCommit, type WriteJob } from './group-commit.js';
+export type { WriteJob } from './group-commit.js';
 export {
   createInboxNotifier,
   INBOX_CHANNEL,
