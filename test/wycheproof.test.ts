@@ -36,7 +36,7 @@ import { describe, expect, it } from 'vitest';
 import { chachaOpen, chachaSeal, xchachaOpen, xchachaSeal } from '../client-sdk/src/crypto/aead.js';
 import { ed25519Verify } from '../client-sdk/src/crypto/ed25519.js';
 import { x25519SharedSecret } from '../client-sdk/src/crypto/x25519.js';
-import { type ErrorCode, isBryggaError } from '../client-sdk/src/errors.js';
+import { codeOf } from './support/error-code.js';
 
 type Result = 'valid' | 'invalid' | 'acceptable';
 
@@ -88,14 +88,6 @@ const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const isAllZero = (hex: string) => /^0*$/.test(hex);
 
 /** The BryggaError code `f` throws, or a marker when it returns or throws something else. */
-function codeOf(f: () => unknown): ErrorCode | 'returned' | 'foreign error' {
-  try {
-    f();
-  } catch (err) {
-    return isBryggaError(err) ? err.code : 'foreign error';
-  }
-  return 'returned';
-}
 
 /** Per-result tally; `total` is what is compared with `numberOfTests`. */
 class Tally {

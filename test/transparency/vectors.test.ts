@@ -17,7 +17,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromBase64 } from '../../client-sdk/src/crypto/bytes.js';
-import { type ErrorCode, isBryggaError } from '../../client-sdk/src/errors.js';
 import {
   openCheckpoint,
   parseCheckpoint,
@@ -46,21 +45,13 @@ import {
   verifierKey,
   verifyNoteSignature,
 } from '../../client-sdk/src/transparency/note.js';
+import { codeOf } from '../support/error-code.js';
 
 const DIR = join(import.meta.dirname, '..', 'vectors', 'transparency');
 const load = <T>(name: string): T => JSON.parse(readFileSync(join(DIR, name), 'utf8')) as T;
 
 const hex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
 const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
-function codeOf(f: () => unknown): ErrorCode | 'returned' | 'foreign error' {
-  try {
-    f();
-  } catch (err) {
-    return isBryggaError(err) ? err.code : 'foreign error';
-  }
-  return 'returned';
-}
 
 // ---------------------------------------------------------------------------------------------------
 // RFC 6962 / RFC 9162 Merkle tree

@@ -14,24 +14,14 @@
 import {
   attestConsent,
   BryggaClient,
-  type BryggaError,
-  isBryggaError,
   makeQuotaClaim,
   type PacketBodies,
   sealPacket,
 } from '@brygga/client-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/databases.js';
+import { codeOfAsync as codeOf } from '../support/error-code.js';
 import { referInput, startWorkflow, type Workflow } from '../support/workflow-world.js';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return isBryggaError(e) ? (e as BryggaError).code : `non-Brygga: ${String(e)}`;
-  }
-}
 
 const malmoContact = {
   unit: 'malmo',

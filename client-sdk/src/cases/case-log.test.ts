@@ -1,9 +1,10 @@
 /** The hash-chained case log (PROTOCOL.md §13): chain checks, reordering, forks, replays, splices. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../../test/support/error-code.js';
 import { toBase64url, utf8 } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
-import { BryggaError, isBryggaError } from '../errors.js';
+import { BryggaError } from '../errors.js';
 import { CaseLog, type ChainLink, verifyChain } from './case-log.js';
 
 const CASE = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -33,15 +34,6 @@ const reducer = (state: string[] | undefined, e: ChainLink): string[] => {
   if (e.unit === 'refused') throw new BryggaError('ERR_INVALID_TRANSITION', 'refused by the rules');
   return [...(state ?? []), e.hash];
 };
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    return isBryggaError(e) ? e.code : `non-Brygga: ${String(e)}`;
-  }
-}
 
 describe('verifyChain', () => {
   it('accepts a valid chain, and checks its head', () => {

@@ -25,9 +25,9 @@ import {
   type UnitId,
   type World,
 } from '../../../test/support/case-world.js';
+import { codeOf } from '../../../test/support/error-code.js';
 import { agreementTerms } from '../../../test/support/fixtures.js';
 import { Agreement, type AgreementTerms } from '../directory/agreement.js';
-import { isBryggaError } from '../errors.js';
 import { type CaseContext, type CaseState, caseReducer, costTotals } from './case-state.js';
 import { recordWithdrawal } from './consent-withdrawal.js';
 import type { PacketBodies, PacketType } from './packet-body.js';
@@ -39,15 +39,6 @@ const world = caseWorld();
 const ctx = contextOf(world);
 const T0 = Math.floor(world.now.getTime() / 1000);
 const DAY = 86_400;
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    return isBryggaError(e) ? e.code : `non-Brygga: ${String(e)}`;
-  }
-}
 
 /** A case being built: its id, state and head. */
 class Script {

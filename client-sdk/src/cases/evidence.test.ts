@@ -9,8 +9,8 @@ import {
   signedPacket,
   type UnitId,
 } from '../../../test/support/case-world.js';
+import { codeOf } from '../../../test/support/error-code.js';
 import { Agreement } from '../directory/agreement.js';
-import { isBryggaError } from '../errors.js';
 import { buildEvidenceBundle, type EvidenceBundle, verifyEvidence } from './evidence.js';
 import type { PacketBodies, PacketType } from './packet-body.js';
 import { signReceipt } from './receipt.js';
@@ -18,15 +18,6 @@ import { signReceipt } from './receipt.js';
 const world = caseWorld();
 const caseId = newCaseId();
 const T0 = Math.floor(world.now.getTime() / 1000);
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    return isBryggaError(e) ? e.code : `non-Brygga: ${String(e)}`;
-  }
-}
 
 const packets: { jws: string; hash: string; pid: string; type: string; from: UnitId; to: UnitId }[] = [];
 function add<T extends PacketType>(from: UnitId, type: T, body: PacketBodies[T]) {

@@ -1,8 +1,8 @@
 /** Content-free quota claims and the quota ledger (PROTOCOL.md §15). */
 import { describe, expect, it } from 'vitest';
 import { caseWorld, contextOf, newCaseId, quotaProof } from '../../../test/support/case-world.js';
+import { codeOf } from '../../../test/support/error-code.js';
 import { decodeCompact } from '../crypto/jws.js';
-import { isBryggaError } from '../errors.js';
 import {
   quotaCommitment,
   releaseQuotaClaim,
@@ -14,15 +14,6 @@ import { QuotaLedger } from './quota-ledger.js';
 
 const world = caseWorld();
 const { resolve, agreements } = contextOf(world);
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    return isBryggaError(e) ? e.code : `non-Brygga: ${String(e)}`;
-  }
-}
 
 describe('quota claims', () => {
   it('say nothing about the case or the person: no case id, no counterpart, only a commitment', () => {

@@ -1,21 +1,12 @@
 /** Signed receipts (PROTOCOL.md §12.3.3). */
 import { describe, expect, it } from 'vitest';
 import { caseWorld, contextOf, newCaseId } from '../../../test/support/case-world.js';
+import { codeOf } from '../../../test/support/error-code.js';
 import { signCompact } from '../crypto/jws.js';
-import { isBryggaError } from '../errors.js';
 import { matchReceipt, RECEIPT_TYP, type SentPacketRecord, signReceipt, verifyReceipt } from './receipt.js';
 
 const world = caseWorld();
 const { resolve } = contextOf(world);
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    return isBryggaError(e) ? e.code : `non-Brygga: ${String(e)}`;
-  }
-}
 
 const sent: SentPacketRecord = {
   pid: 'AAAAAAAAAAAAAAAAAAAAAA',

@@ -1,7 +1,7 @@
 /** Six-monthly reconciliation and settlement between two municipalities (PROTOCOL.md §16). */
 import { describe, expect, it } from 'vitest';
 import { caseWorld, contextOf, newCaseId } from '../../../test/support/case-world.js';
-import { isBryggaError } from '../errors.js';
+import { codeOf } from '../../../test/support/error-code.js';
 import {
   type CaseCostRecord,
   computeReconciliation,
@@ -15,15 +15,6 @@ import {
 const world = caseWorld();
 const { resolve } = contextOf(world);
 const now = new Date('2025-07-02T10:00:00Z');
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    return isBryggaError(e) ? e.code : `non-Brygga: ${String(e)}`;
-  }
-}
 
 const stockholmCase: CaseCostRecord = {
   caseId: newCaseId(),

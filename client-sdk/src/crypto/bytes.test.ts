@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ErrorCode, isBryggaError } from '../errors.js';
+import { codeOf } from '../../../test/support/error-code.js';
+import { isBryggaError } from '../errors.js';
 import {
   equalBytes,
   fromBase64,
@@ -21,14 +22,6 @@ import {
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** The BryggaError code `f` throws, or a marker when it returns or throws something else. */
-function codeOf(f: () => unknown): ErrorCode | 'returned' | 'foreign error' {
-  try {
-    f();
-  } catch (err) {
-    return isBryggaError(err) ? err.code : 'foreign error';
-  }
-  return 'returned';
-}
 
 const bytes = fc.uint8Array({ maxLength: 300 });
 /** Byte strings whose encoding ends in a partial group, so it has unused trailing bits. */

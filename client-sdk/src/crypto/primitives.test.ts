@@ -7,7 +7,8 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BryggaError, type ErrorCode, isBryggaError } from '../errors.js';
+import { codeOf } from '../../../test/support/error-code.js';
+import { BryggaError } from '../errors.js';
 import { chachaOpen, chachaSeal, xchachaOpen, xchachaSeal } from './aead.js';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify, isAcceptablePublicKey } from './ed25519.js';
 import { x25519PublicKey, x25519SharedSecret } from './x25519.js';
@@ -22,14 +23,6 @@ const resize = (bytes: Uint8Array, length: number) => {
 };
 
 /** The BryggaError code `f` throws, or a marker when it returns or throws something else. */
-function codeOf(f: () => unknown): ErrorCode | 'returned' | 'foreign error' {
-  try {
-    f();
-  } catch (err) {
-    return isBryggaError(err) ? err.code : 'foreign error';
-  }
-  return 'returned';
-}
 
 /** RFC 8032 §7.1, Ed25519 TEST 1, TEST 2 and TEST 3 (also in Wycheproof's ed25519_test.json). */
 const RFC8032 = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../../test/support/error-code.js';
 import { decodeCompact, signCompact } from '../crypto/jws.js';
 import { HpkeKeyPair, SigningKeyPair } from '../crypto/keys.js';
-import { isBryggaError } from '../errors.js';
 import { Agreement, type AgreementTerms } from './agreement.js';
 import { Directory } from './directory.js';
 import { enrolDevice, HPKE_KEY_TYP, publishHpkeKey, revokeDevice } from './statements.js';
@@ -55,15 +55,6 @@ function terms(overrides: Partial<AgreementTerms> = {}): AgreementTerms {
 function signedBy(agreement: Agreement, keys: SigningKeyPair[]): Agreement {
   return keys.reduce((a, k) => a.sign(k), agreement);
 }
-
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return isBryggaError(e) ? e.code : `non-Brygga: ${String(e)}`;
-  }
-  return 'accepted';
-};
 
 describe('agreement', () => {
   const all = Object.values(roots);
