@@ -262,9 +262,7 @@ describe('tamper suite: every change is rejected with the one generic error', ()
         // Flipping the other recipient's entry must not matter to Malmö.
         const entryOfOther =
           region === (mine === 0 ? 'secondEntry' : 'enc') || (mine === 1 && region === 'sealedKey');
-        expect(`${region}@${at}: ${code}`).toBe(
-          `${region}@${at}: ${entryOfOther ? 'ok' : 'ERR_CRYPTO'}`,
-        );
+        expect(`${region}@${at}: ${code}`).toBe(`${region}@${at}: ${entryOfOther ? 'ok' : 'ERR_CRYPTO'}`);
       }
     }
   });
