@@ -11,6 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Engine } from './engine.js';
+import type { LogRoundRequest, RoundResult } from './log-store.js';
 import { migrateToLatest } from './migrations/index.js';
 import { PostgresWrites } from './postgres-writes.js';
 import type { PreparedWrites } from './prepared-writes.js';
@@ -40,6 +41,11 @@ export interface Database {
    * query is prepared once instead of built per request.
    */
   directoryHead(): Promise<DirectoryHead>;
+  /**
+   * A SQLite file only: run a transparency-log integration round on the writer thread, in turn with the
+   * other writes, so that neither its SQL nor its commit's fsync blocks the event loop (log-store.ts).
+   */
+  readonly integrateLog?: ((request: LogRoundRequest) => Promise<RoundResult>) | undefined;
   /** PostgreSQL only: how to open a dedicated connection (for LISTEN). */
   readonly pgConfig: pg.ClientConfig | undefined;
   close(): Promise<void>;
@@ -105,11 +111,8 @@ function openSqlite(location: string, options: OpenDatabaseOptions): Database {
   const db = new Kysely<RelaySchema>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   });
-  const executor =
-    memory || options.writerThread === false
-      ? inlineExecutor(new SqliteWrites(sqlite))
-      : new ThreadExecutor(location);
-  const writer = new SqliteWriter(db, executor);
+  const thread = memory || options.writerThread === false ? undefined : new ThreadExecutor(location);
+  const writer = new SqliteWriter(db, thread ?? inlineExecutor(new SqliteWrites(sqlite)));
   // Its own connection, so that it never reads inside a Kysely transaction open on the relay's
   // connection (it cannot take Kysely's connection lock: it is synchronous). Opened on first use, once
   // migrations have created the file's tables; `:memory:` has only the one connection.
@@ -121,6 +124,7 @@ function openSqlite(location: string, options: OpenDatabaseOptions): Database {
     pgConfig: undefined,
     write: (job) => writer.run(job),
     writes: writer,
+    integrateLog: thread && ((request) => writer.integrateLog(request)),
     async directoryHead() {
       reader ??= memory ? sqlite : openSqliteConnection(location, { readonly: true });
       head ??= reader.prepare(DIRECTORY_HEAD);

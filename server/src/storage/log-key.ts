@@ -10,7 +10,7 @@
  *
  * The key signs checkpoints of its own origin and nothing else (signed notes separate domains by key).
  */
-import { createPrivateKey, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   ED25519_NOTE_TYPE,
@@ -32,6 +32,12 @@ const PKCS8_ED25519_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ]);
 
+/** The signing key as handed to the writer thread: see {@link LogKey.forWriterThread}. */
+export interface LogKeyHandle {
+  origin: string;
+  privateKey: KeyObject;
+}
+
 /** Options of {@link LogKey.load}. */
 export interface LogKeyOptions {
   /** The log's origin, also the key's name. */
@@ -52,30 +58,46 @@ export class LogKey {
   /** `<origin>+<key id>+<base64(0x01 ‖ public key)>`, what verifiers pin. */
   readonly verifierKey: string;
   /**
-   * The key in node:crypto: a checkpoint is signed on every integration round, on the event loop that
-   * serves requests, and OpenSSL signs in a small fraction of the JavaScript implementation's time.
+   * The key in node:crypto: a checkpoint is signed on every integration round, and OpenSSL signs in a
+   * small fraction of the JavaScript implementation's time.
    * Ed25519 is deterministic, so the signature is the same bytes either way.
    */
   readonly #privateKey: KeyObject;
   readonly #keyId: Uint8Array;
   #safetyNumber: string | undefined;
 
-  private constructor(origin: string, seed: Uint8Array) {
+  private constructor(origin: string, privateKey: KeyObject, publicKey: Uint8Array) {
     this.origin = origin;
-    this.publicKey = SigningKeyPair.fromSecret(seed).publicKey.bytes;
+    this.publicKey = publicKey;
     this.verifierKey = verifierKey(origin, this.publicKey);
-    const der = new Uint8Array(PKCS8_ED25519_PREFIX.length + SEED_LENGTH);
-    der.set(PKCS8_ED25519_PREFIX);
-    der.set(seed, PKCS8_ED25519_PREFIX.length);
-    this.#privateKey = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
-    der.fill(0);
+    this.#privateKey = privateKey;
     this.#keyId = noteKeyId(origin, ED25519_NOTE_TYPE, this.publicKey);
+  }
+
+  /**
+   * The key as the relay's SQLite writer thread takes it, to sign the checkpoints of the integration
+   * rounds it runs (sqlite-writer.ts). A KeyObject crosses to a thread of the same process as a handle
+   * to the same key: the seed is never copied out of OpenSSL's memory into a message.
+   */
+  forWriterThread(): LogKeyHandle {
+    return { origin: this.origin, privateKey: this.#privateKey };
+  }
+
+  /** The key from {@link forWriterThread}'s handle, on the thread that received it. */
+  static fromHandle(handle: LogKeyHandle): LogKey {
+    const jwk = createPublicKey(handle.privateKey).export({ format: 'jwk' });
+    return new LogKey(handle.origin, handle.privateKey, fromBase64url(String(jwk.x), SEED_LENGTH));
   }
 
   /** The key named `origin` with seed `seed` (tests and benchmarks). */
   static fromSeed(origin: string, seed: Uint8Array): LogKey {
     if (seed.length !== SEED_LENGTH) throw new Error('a log key seed is 32 bytes');
-    return new LogKey(origin, seed);
+    const der = new Uint8Array(PKCS8_ED25519_PREFIX.length + SEED_LENGTH);
+    der.set(PKCS8_ED25519_PREFIX);
+    der.set(seed, PKCS8_ED25519_PREFIX.length);
+    const privateKey = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
+    der.fill(0);
+    return new LogKey(origin, privateKey, SigningKeyPair.fromSecret(seed).publicKey.bytes);
   }
 
   /** The key from `options.file`, or the database's (created on first use). */
@@ -89,10 +111,10 @@ export class LogKey {
         // Neither the path's contents nor the reason go into the message: it may be a secret.
         throw new Error('the log key file must hold a 32-byte Ed25519 seed in base64url');
       }
-      return new LogKey(options.origin, seed);
+      return LogKey.fromSeed(options.origin, seed);
     }
     const fresh = randomBytes(SEED_LENGTH);
-    const freshKey = new LogKey(options.origin, fresh);
+    const freshKey = LogKey.fromSeed(options.origin, fresh);
     // Several processes may start at once on one PostgreSQL: the first insert wins, all read it back.
     await database.write(async (trx) => {
       await trx
@@ -104,7 +126,7 @@ export class LogKey {
     fresh.fill(0);
     const row = await database.db.selectFrom('log_key').select('seed').where('id', '=', 1).executeTakeFirst();
     if (!row || row.seed.length !== SEED_LENGTH) throw new Error('the stored log key is damaged');
-    return new LogKey(options.origin, new Uint8Array(row.seed));
+    return LogKey.fromSeed(options.origin, new Uint8Array(row.seed));
   }
 
   /** The raw public key in base64url. */

@@ -139,6 +139,28 @@ describe.each(SETUPS)('LogStore on $name', ({ engine, file }) => {
     await checkEverything();
   });
 
+  it.runIf(file)('runs its rounds on the writer thread, in turn with the other writes', async () => {
+    expect(t.database.integrateLog).toBeTypeOf('function');
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 40; i++) {
+      work.push(addSubmission(`p${i}`, `envelope ${i}`, now + i));
+      if (i % 7 === 0) work.push(log.integrate(5));
+    }
+    await Promise.all(work);
+    while ((await log.integrate()).appended > 0);
+    expect(await log.size()).toBe(40);
+    await checkEverything();
+
+    // A round that fails on the thread reaches its caller as an error and stores nothing.
+    await t.database.write((trx) =>
+      trx.deleteFrom('log_nodes').where('level', '=', 3).where('idx', '=', 4).execute(),
+    );
+    await addSubmission('late', 'late envelope', now + 100);
+    await expect(log.integrate()).rejects.toThrow(/missing node/);
+    expect(await log.size()).toBe(40);
+    expect(await log.submissionIndex('late')).toBeUndefined();
+  });
+
   it('issues a checkpoint per round, all consistent with each other', async () => {
     const sizes: number[] = [];
     for (let round = 0; round < 9; round++) {

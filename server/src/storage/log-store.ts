@@ -7,9 +7,9 @@
  * and an integration round (log-integrator.ts schedules them) later takes the unlogged rows in one
  * write transaction: it appends them as leaves, stores every perfect subtree the leaves complete,
  * marks the rows with their leaf index and stores the signed checkpoint of the new size. Rounds are
- * serialised by the single writer on SQLite and by a transaction-scoped advisory lock on PostgreSQL, so
- * several relay processes on one database build one log; a round that commits is wholly in the log,
- * one that fails leaves no trace.
+ * serialised by the single writer on SQLite (on a database file they run on its writer thread, off the
+ * event loop) and by a transaction-scoped advisory lock on PostgreSQL, so several relay processes on
+ * one database build one log; a round that commits is wholly in the log, one that fails leaves no trace.
  *
  * Storage is what proofs need and no more: the hash of every perfect subtree (`log_nodes`, level 0 being
  * the leaf hashes), so a root, an inclusion proof or a consistency proof for any size up to the tree's
@@ -34,7 +34,7 @@ import {
 import { type Kysely, sql } from 'kysely';
 import { Problem } from '../problem.js';
 import type { Database, WriteTransaction } from './database.js';
-import type { LogKey } from './log-key.js';
+import { LogKey, type LogKeyHandle } from './log-key.js';
 import type { LogLeafKind, RelaySchema } from './schema.js';
 
 /** What a leaf is about. */
@@ -106,6 +106,22 @@ interface Pending {
   ref: string | null;
 }
 
+/**
+ * An integration round to run on the SQLite writer thread (see {@link LogDatabase.integrateLog}): the
+ * round's size, the clock's reading for its checkpoint, and the key that signs it.
+ */
+export interface LogRoundRequest {
+  limit: number;
+  now: number;
+  key: LogKeyHandle;
+}
+
+/**
+ * What the log needs of a database. With `integrateLog` (a SQLite file) a round runs on the writer
+ * thread; without it (PostgreSQL, `:memory:`, and on the writer thread itself) through `write`.
+ */
+export type LogDatabase = Pick<Database, 'engine' | 'db' | 'write' | 'integrateLog'>;
+
 /** Options of a {@link LogStore}. */
 export interface LogStoreOptions {
   key: LogKey;
@@ -132,12 +148,12 @@ function beyondLog(size: number): Problem {
 
 /** The log's tables (see the module header). */
 export class LogStore {
-  readonly #database: Database;
+  readonly #database: LogDatabase;
   readonly #now: () => number;
   /** The signing key; its origin names the log. */
   readonly key: LogKey;
 
-  constructor(database: Database, options: LogStoreOptions) {
+  constructor(database: LogDatabase, options: LogStoreOptions) {
     this.#database = database;
     this.key = options.key;
     this.#now = options.now;
@@ -154,6 +170,8 @@ export class LogStore {
    * empty tree's checkpoint on a fresh log. Safe to run in several processes at once.
    */
   integrate(limit = DEFAULT_ROUND_SIZE): Promise<RoundResult> {
+    const { integrateLog } = this.#database;
+    if (integrateLog) return integrateLog({ limit, now: this.#now(), key: this.key.forWriterThread() });
     return this.#database.write((trx) => this.#round(trx, limit));
   }
 
@@ -512,4 +530,10 @@ export class LogStore {
     });
     return { created, time: verified.time };
   }
+}
+
+/** Run a round requested through {@link LogDatabase.integrateLog}, on the thread that runs it. */
+export function runLogRound(database: LogDatabase, request: LogRoundRequest): Promise<RoundResult> {
+  const store = new LogStore(database, { key: LogKey.fromHandle(request.key), now: () => request.now });
+  return store.integrate(request.limit);
 }

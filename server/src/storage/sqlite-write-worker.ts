@@ -1,14 +1,21 @@
 /**
  * The SQLite writer thread (see sqlite-writer.ts): owns the write connection to the database file and
  * executes each batch of prepared writes it is sent in one transaction, answering only after COMMIT
- * returned (with `synchronous=FULL`, after the fsync). One batch at a time, in the order received.
+ * returned (with `synchronous=FULL`, after the fsync). It also runs the transparency log's integration
+ * rounds (log-store.ts) on the same connection, through Kysely, so that a round's SQL and its commit stay
+ * off the event loop too. One message at a time, in the order received: a round's queries are
+ * asynchronous in form, so the next message waits for the round to finish.
  *
- * Messages in: `{ id, ops }` (a batch) or `{ close: true }`. Out: `{ id, outcomes }` or
- * `{ id, error }`, errors reduced to name, message and code (an Error's own fields do not survive the
- * thread boundary; the code is what the HTTP layer maps, e.g. SQLITE_FULL to 503).
+ * Messages in: `{ id, ops }` (a batch), `{ id, round }` or `{ close: true }`. Out: `{ id, outcomes }`,
+ * `{ id, round }` (the round's result) or `{ id, error }`, errors reduced to name, message and code (an
+ * Error's own fields do not survive the thread boundary; the code is what the HTTP layer maps, e.g.
+ * SQLITE_FULL to 503).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSqliteConnection } from './sqlite-connection.js';
+import { Kysely, SqliteDialect } from 'kysely';
+import { type LogDatabase, type LogRoundRequest, type RoundResult, runLogRound } from './log-store.js';
+import type { RelaySchema } from './schema.js';
+import { openSqliteConnection, withStatementCache } from './sqlite-connection.js';
 import { type SqliteWriteOp, type SqliteWriteOutcome, SqliteWrites } from './sqlite-writes.js';
 
 /** What the writer thread is started with. */
@@ -16,8 +23,11 @@ export interface WriterThreadData {
   location: string;
 }
 
-/** A batch for the writer thread. */
-export type WriterRequest = { id: number; ops: SqliteWriteOp[] } | { close: true };
+/** A message for the writer thread. */
+export type WriterRequest =
+  | { id: number; ops: SqliteWriteOp[] }
+  | { id: number; round: LogRoundRequest }
+  | { close: true };
 
 /** An error as it crosses the thread boundary. */
 export interface ThreadError {
@@ -26,12 +36,13 @@ export interface ThreadError {
   code?: string;
 }
 
-/** The writer thread's answer to one batch. */
+/** The writer thread's answer to one message. */
 export type WriterResponse =
   | {
       id: number;
       outcomes: (Extract<SqliteWriteOutcome, { ok: true }> | { ok: false; error: ThreadError })[];
     }
+  | { id: number; round: RoundResult }
   | { id: number; error: ThreadError };
 
 function toThreadError(err: unknown): ThreadError {
@@ -46,22 +57,40 @@ const port = parentPort!;
 const { location } = workerData as WriterThreadData;
 const sqlite = openSqliteConnection(location);
 const writes = new SqliteWrites(sqlite);
+let log: LogDatabase | undefined;
 
-port.on('message', (request: WriterRequest) => {
-  if ('close' in request) {
-    sqlite.close();
-    port.close();
-    return;
+/** The log's view of this thread's connection (made on the first round). */
+function logDatabase(): LogDatabase {
+  if (!log) {
+    const db = new Kysely<RelaySchema>({
+      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    });
+    log = { engine: 'sqlite', db, write: (job) => db.transaction().execute(job), integrateLog: undefined };
   }
-  let response: WriterResponse;
+  return log;
+}
+
+async function answer(request: Exclude<WriterRequest, { close: true }>): Promise<WriterResponse> {
   try {
+    if ('round' in request) return { id: request.id, round: await runLogRound(logDatabase(), request.round) };
     const outcomes = writes.execute(request.ops);
-    response = {
+    return {
       id: request.id,
       outcomes: outcomes.map((o) => (o.ok ? o : { ok: false, error: toThreadError(o.error) })),
     };
   } catch (err) {
-    response = { id: request.id, error: toThreadError(err) };
+    return { id: request.id, error: toThreadError(err) };
   }
-  port.postMessage(response);
+}
+
+let queue = Promise.resolve();
+port.on('message', (request: WriterRequest) => {
+  queue = queue.then(async () => {
+    if ('close' in request) {
+      sqlite.close();
+      port.close();
+      return;
+    }
+    port.postMessage(await answer(request));
+  });
 });

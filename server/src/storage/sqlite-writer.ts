@@ -10,6 +10,8 @@
  *   a caller told "committed" reads its write back, since every read starts after that commit.
  *   On `:memory:` (tests) a second connection would be a different database, so the same statements run
  *   inline on the relay's connection.
+ * - The transparency log's integration rounds (log-store.ts) also run on the writer thread, each its
+ *   own transaction, so that their SQL and their commit's fsync stay off the event loop as well.
  * - Other writes (directory appends, sweeps) are Kysely jobs; they run on the relay's own connection
  *   in shared transactions with a savepoint each, as group-commit.ts describes.
  *
@@ -23,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import { commitInSavepoints, type PendingWrite, type WriteJob } from './group-commit.js';
+import type { LogRoundRequest, RoundResult } from './log-store.js';
 import type { PreparedWrites, SubmissionRecord, SubmissionResult, TokenRecord } from './prepared-writes.js';
 import type { ThreadError, WriterRequest, WriterResponse, WriterThreadData } from './sqlite-write-worker.js';
 import type { SqliteWriteOp, SqliteWriteOutcome, SqliteWrites } from './sqlite-writes.js';
@@ -30,6 +33,8 @@ import type { SqliteWriteOp, SqliteWriteOutcome, SqliteWrites } from './sqlite-w
 /** Runs batches of prepared writes somewhere, resolving after their commit. */
 interface WriteExecutor {
   execute(ops: SqliteWriteOp[]): Promise<SqliteWriteOutcome[]>;
+  /** Runs a transparency-log integration round (the writer thread only). */
+  round?(request: LogRoundRequest): Promise<RoundResult>;
   close(): Promise<void>;
 }
 
@@ -87,10 +92,7 @@ function movable(op: SqliteWriteOp, transfer: ArrayBuffer[]): SqliteWriteOp {
 /** On a writer thread with its own connection to the database file `location`. */
 export class ThreadExecutor implements WriteExecutor {
   readonly #location: string;
-  readonly #pending = new Map<
-    number,
-    { resolve: (o: SqliteWriteOutcome[]) => void; reject: (e: Error) => void }
-  >();
+  readonly #pending = new Map<number, { resolve: (answer: never) => void; reject: (e: Error) => void }>();
   #worker: Worker | undefined;
   #next = 0;
 
@@ -99,15 +101,22 @@ export class ThreadExecutor implements WriteExecutor {
   }
 
   execute(ops: SqliteWriteOp[]): Promise<SqliteWriteOutcome[]> {
+    const transfer: ArrayBuffer[] = [];
+    return this.#send((id) => ({ id, ops: ops.map((op) => movable(op, transfer)) }), transfer);
+  }
+
+  round(request: LogRoundRequest): Promise<RoundResult> {
+    return this.#send((id) => ({ id, round: request }), []);
+  }
+
+  #send<T>(message: (id: number) => WriterRequest, transfer: ArrayBuffer[]): Promise<T> {
     const worker = (this.#worker ??= this.#start());
     const id = this.#next++;
-    const transfer: ArrayBuffer[] = [];
-    const message: WriterRequest = { id, ops: ops.map((op) => movable(op, transfer)) };
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (answer: never) => void, reject });
       // Keep the process alive while a batch is out, but not for an idle writer.
       if (this.#pending.size === 1) worker.ref();
-      worker.postMessage(message, transfer);
+      worker.postMessage(message(id), transfer);
     });
   }
 
@@ -121,8 +130,11 @@ export class ThreadExecutor implements WriteExecutor {
       if (this.#pending.size === 0) worker.unref();
       if ('error' in response) {
         pending.reject(fromThread(response.error));
+      } else if ('round' in response) {
+        pending.resolve(response.round as never);
       } else {
-        pending.resolve(response.outcomes.map((o) => (o.ok ? o : { ok: false, error: fromThread(o.error) })));
+        const outcomes = response.outcomes.map((o) => (o.ok ? o : { ok: false, error: fromThread(o.error) }));
+        pending.resolve(outcomes as never);
       }
     });
     worker.on('error', (err) => this.#lost(worker, err));
@@ -154,9 +166,8 @@ export class ThreadExecutor implements WriteExecutor {
   }
 }
 
-type Entry<S> =
-  | { op: SqliteWriteOp; resolve: (value: unknown) => void; reject: (err: unknown) => void }
-  | PendingWrite<S>;
+type Answer = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
+type Entry<S> = ({ op: SqliteWriteOp } & Answer) | ({ round: LogRoundRequest } & Answer) | PendingWrite<S>;
 
 /** The SQLite database's only writer (see the module header). */
 export class SqliteWriter<S> implements PreparedWrites {
@@ -197,6 +208,11 @@ export class SqliteWriter<S> implements PreparedWrites {
     return this.#enqueue({ op: { kind: 'ack-notice', device, id } }) as Promise<boolean>;
   }
 
+  /** Run a transparency-log integration round on the writer thread, in turn with the other writes. */
+  integrateLog(request: LogRoundRequest): Promise<RoundResult> {
+    return this.#enqueue({ round: request }) as Promise<RoundResult>;
+  }
+
   /** Resolves when every write queued so far has been committed or refused. */
   async drain(): Promise<void> {
     while (this.#running || this.#queue.length > 0 || this.#scheduled) {
@@ -211,7 +227,9 @@ export class SqliteWriter<S> implements PreparedWrites {
     await this.#executor.close();
   }
 
-  #enqueue(work: { op: SqliteWriteOp } | { job: WriteJob<S, unknown> }): Promise<unknown> {
+  #enqueue(
+    work: { op: SqliteWriteOp } | { round: LogRoundRequest } | { job: WriteJob<S, unknown> },
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ ...work, resolve, reject } as Entry<S>);
       this.#schedule();
@@ -235,14 +253,27 @@ export class SqliteWriter<S> implements PreparedWrites {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#maxBatch);
       const ops: Extract<Entry<S>, { op: SqliteWriteOp }>[] = [];
+      const rounds: Extract<Entry<S>, { round: LogRoundRequest }>[] = [];
       const jobs: PendingWrite<S>[] = [];
       for (const entry of batch) {
         if ('op' in entry) ops.push(entry);
+        else if ('round' in entry) rounds.push(entry);
         else jobs.push(entry);
       }
       // One after the other, never at once: the thread's connection and this one share the write lock.
       if (ops.length > 0) await this.#commitOps(ops);
+      for (const r of rounds) await this.#round(r);
       if (jobs.length > 0 && (await commitInSavepoints(this.#db, jobs))) this.commits++;
+    }
+  }
+
+  async #round(entry: Extract<Entry<S>, { round: LogRoundRequest }>): Promise<void> {
+    try {
+      if (!this.#executor.round) throw new Error('log rounds run on the writer thread only');
+      entry.resolve(await this.#executor.round(entry.round));
+      this.commits++;
+    } catch (err) {
+      entry.reject(err);
     }
   }
 
