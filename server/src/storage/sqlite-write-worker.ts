@@ -85,12 +85,17 @@ async function answer(request: Exclude<WriterRequest, { close: true }>): Promise
 
 let queue = Promise.resolve();
 port.on('message', (request: WriterRequest) => {
-  queue = queue.then(async () => {
-    if ('close' in request) {
-      sqlite.close();
-      port.close();
-      return;
-    }
-    port.postMessage(await answer(request));
-  });
+  queue = queue
+    .then(async () => {
+      if ('close' in request) {
+        sqlite.close();
+        port.close();
+        return;
+      }
+      port.postMessage(await answer(request));
+    })
+    // An answer that could not be sent is refused instead, so its caller hears and the queue goes on.
+    .catch((err: unknown) => {
+      if ('id' in request) port.postMessage({ id: request.id, error: toThreadError(err) });
+    });
 });
