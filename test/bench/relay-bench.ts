@@ -7,6 +7,11 @@
  * Targets: durable submissions at >= 30% of hello-world requests per second on SQLite; p99
  * submit-to-notification under 50 ms on loopback.
  *
+ * Under each engine's row, "the same writes alone" stores the same submissions through the relay's own
+ * storage path (prepared writes, group commit, the SQLite writer thread) from as many concurrent callers,
+ * with no HTTP, token or log: the most that engine's writer takes on this machine, a ceiling for the row
+ * above it.
+ *
  * Beside requests per second, each row prints the server's CPU time per request (all its threads, from
  * /proc: robust against a busy machine, unlike the rates) and that of its event loop alone (the main
  * thread: what one process cannot spread over cores; the SQLite writer thread, libuv's pool running
@@ -19,12 +24,13 @@
  * tokens are signed up front (with node:crypto, which yields the same deterministic Ed25519 signatures
  * as the SDK) so the load generator measures the relay, not its own signing.
  */
-import { createPrivateKey, randomBytes, sign } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Envelope, RelayClient, type SigningKeyPair, sealPacket } from '@brygga/client-sdk';
+import { openDatabase } from '@brygga/server';
 import { makeDevice, makeWorld, type World } from '../support/fixtures.js';
 import {
   freshPostgresSchema,
@@ -122,7 +128,7 @@ const PREPARED_PER_SECOND = 15_000;
 
 async function setUpRelay(
   database: string,
-): Promise<{ relay: RelayProcess; world: World; requests: Buffer[] }> {
+): Promise<{ relay: RelayProcess; world: World; requests: Buffer[]; template: Envelope }> {
   const relay = await spawnRelay({
     BRYGGA_DATABASE: database,
     BRYGGA_PUBLIC_URL: AUDIENCE,
@@ -152,7 +158,46 @@ async function setUpRelay(
       envelope,
     ),
   );
-  return { relay, world, requests };
+  return { relay, world, requests, template: sealed.envelope };
+}
+
+/**
+ * The same durable writes without HTTP, tokens or the log: `CONCURRENCY` callers storing submissions of
+ * `template` (fresh ids and token ids) through the relay's own storage path for as long as the load
+ * ran, on a fresh database at `location`. What the engine's single writer can take at most.
+ */
+async function storageAlone(location: string, template: Envelope): Promise<number> {
+  const database = await openDatabase(location);
+  const envelope = template.serialize();
+  const digest = createHash('sha256').update(envelope).digest('base64url');
+  const { sender, recipients } = template.header;
+  let stored = 0;
+  const start = performance.now();
+  const end = start + DURATION_MS;
+  const caller = async () => {
+    while (performance.now() < end) {
+      const now = Date.now();
+      const result = await database.writes.submit({
+        id: b64u(randomBytes(16)),
+        digest,
+        senderUnit: sender.unit,
+        senderDevice: sender.device,
+        recipientDevices: recipients.map((r) => r.device),
+        recipientUnits: recipients.map((r) => r.unit),
+        envelope,
+        receivedAt: now,
+        expiresAt: now + 86_400_000,
+        token: { device: sender.device, jti: b64u(randomBytes(16)), expiresAt: now + 330_000 },
+      });
+      if (result.status === 'created') stored++;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: CONCURRENCY }, caller));
+    return stored / ((performance.now() - start) / 1000);
+  } finally {
+    await database.close();
+  }
 }
 
 async function submissions(port: number, requests: Buffer[]): Promise<LoadResult> {
@@ -301,7 +346,7 @@ export async function runRelayBench(): Promise<void> {
   const latencyRows: [string, number[]][] = [];
   for (const engine of engines) {
     const db = await engine.database();
-    const { relay, world, requests } = await setUpRelay(db.location);
+    const { relay, world, requests, template } = await setUpRelay(db.location);
     const cpuBefore = cpuSplit(relay.child.pid);
     const loadCpu = process.cpuUsage();
     const result = await submissions(relay.port, requests);
@@ -326,6 +371,17 @@ export async function runRelayBench(): Promise<void> {
     latencyRows.push([engine.name, await notificationLatency(relay, world, 300)]);
     await relay.stop();
     await db.drop();
+    const alone = await engine.database();
+    try {
+      const rate = await storageAlone(alone.location, template);
+      row(
+        '    the same writes alone (no HTTP, token, log)',
+        rate.toFixed(0),
+        `${((rate / helloResult.perSecond) * 100).toFixed(0)}%`,
+      );
+    } finally {
+      await alone.drop();
+    }
   }
   if (!pgUrl) row('PostgreSQL', 'not measured: set DATABASE_URL');
   row('submit-to-notification (server-sent event)', 'p50 ms', 'p99 ms', 'lost');
