@@ -261,9 +261,10 @@ export class SqliteWriter<S> implements PreparedWrites {
         else jobs.push(entry);
       }
       // One after the other, never at once: the thread's connection and this one share the write lock.
+      // Rounds last, so that a round takes in every write queued before it.
       if (ops.length > 0) await this.#commitOps(ops);
-      for (const r of rounds) await this.#round(r);
       if (jobs.length > 0 && (await commitInSavepoints(this.#db, jobs))) this.commits++;
+      for (const r of rounds) await this.#round(r);
     }
   }
 
