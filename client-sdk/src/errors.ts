@@ -32,7 +32,7 @@ export type ErrorCode =
   | 'ERR_LIMIT'
   /** The relay refused a request (see `RelayError`: HTTP status and problem type). */
   | 'ERR_RELAY'
-  // Workflow rules (issue 4; PROTOCOL.md §12–17). Each names the rule that refused.
+  // Workflow rules (PROTOCOL.md §12–17). Each names the rule that refused.
   /** Personal data without a consent attestation in the case (and no recorded legal basis). */
   | 'ERR_CONSENT_MISSING'
   /** Personal data relying on consent after the consent was withdrawn. */

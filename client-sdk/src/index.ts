@@ -3,7 +3,7 @@
  * internal and may change without notice.
  */
 
-// The case workflow (issue 4; PROTOCOL.md §12–17), named export by export in cases/index.ts.
+// The case workflow (PROTOCOL.md §12–17), named export by export in cases/index.ts.
 export * from './cases/index.js';
 export { fromBase64url, type Rng, toBase64url } from './crypto/bytes.js';
 export { decodeCompact, type GeneralJws, type JwsHeader, signCompact, verifyCompact } from './crypto/jws.js';

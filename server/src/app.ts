@@ -1,5 +1,5 @@
 /**
- * The relay's HTTP application (issue 3; PROTOCOL.md §9): the routes under /v1 and the one error
+ * The relay's HTTP application (PROTOCOL.md §9): the routes under /v1 and the one error
  * handler that turns every refusal into `application/problem+json` (RFC 9457).
  *
  * Tests build it on any database and clock and call it with `app.request()`; main.ts serves it with

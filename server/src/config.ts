@@ -1,5 +1,5 @@
 /**
- * Relay configuration (issue 3, item 1): environment variables, each with an equivalent command-line
+ * Relay configuration: environment variables, each with an equivalent command-line
  * flag (flags win). Secrets are never taken as flags (they would show in `ps`): the admin token comes
  * from `BRYGGA_ADMIN_TOKEN` or from a file (`--admin-token-file` / `BRYGGA_ADMIN_TOKEN_FILE`).
  *

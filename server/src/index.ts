@@ -1,5 +1,5 @@
 /**
- * The Brygga relay (issue 3): a Hono application that stores and forwards sealed envelopes between the
+ * The Brygga relay: a Hono application that stores and forwards sealed envelopes between the
  * devices of the parties to an agreement, on SQLite or PostgreSQL.
  */
 export { createApp, MAX_WAITERS_PER_DEVICE, problemResponse } from './app.js';

@@ -1,5 +1,5 @@
 /**
- * The relay's entry point (issue 3, item 1): `npm start` runs `tsx server/src/main.ts`.
+ * The relay's entry point: `npm start` runs `tsx server/src/main.ts`.
  *
  * Configuration comes from the environment and flags (config.ts). When ready, it prints one JSON line
  * `{"msg":"listening","port":…}` on stdout (also with port 0, which picks a free port), so a parent

@@ -1,5 +1,5 @@
 /**
- * Running the relay (issue 3, item 1): open and migrate the database, install a pre-seeded agreement,
+ * Running the relay: open and migrate the database, install a pre-seeded agreement,
  * serve the app with @hono/node-server, sweep expired items, and shut down gracefully: stop accepting,
  * answer waiting long-polls, close event streams, let in-flight requests finish (up to a deadline), then
  * close the database.

@@ -1,5 +1,5 @@
 /**
- * Envelope benchmark (issue: cryptographic core). Seal+sign and open+verify of a 4 KiB packet to three
+ * Envelope benchmark. Seal+sign and open+verify of a 4 KiB packet to three
  * recipient devices and of an 8 MiB attachment, printed beside the raw cost of the primitives the
  * envelope is built from, measured in the same run:
  * - seal = 1 Ed25519 signature + per recipient 2 X25519 (ephemeral key, DH) + XChaCha20-Poly1305 over the

@@ -1,5 +1,5 @@
 /**
- * Relay benchmark (issue: the relay, item 9). Printed beside a bare Hono hello-world measured in the
+ * Relay benchmark. Printed beside a bare Hono hello-world measured in the
  * same run, each server in its own process on loopback, the load generated from this process:
  * - sustained durable submissions of 4 KiB envelopes per second, on SQLite and on PostgreSQL;
  * - submit-to-notification latency: time from sending a packet until the recipient's server-sent event

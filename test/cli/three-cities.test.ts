@@ -1,5 +1,5 @@
 /**
- * The `brygga` CLI end to end (issue 5, item 3), only through the binary, against a real relay process:
+ * The `brygga` CLI end to end, only through the binary, against a real relay process:
  * three units set up (root keys, the agreement signed by all, installed, one device each), then a
  * referral from Stockholm (Järva) to Malmö through acceptance, plan, follow-up, costs and closure, and
  * its evidence verified offline; then a referral answered question by question on standard input, a

@@ -1,5 +1,5 @@
 /**
- * The CLI's contract with scripts (issue 5, item 2): `--help` on every command, exit code 2 for usage
+ * The CLI's contract with scripts: `--help` on every command, exit code 2 for usage
  * errors, 1 for refusals, and no passphrase flag. Most checks call `runCli` in-process (they need no
  * relay); one runs the binary to check the exit code reaches the shell.
  */

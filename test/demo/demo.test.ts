@@ -1,5 +1,5 @@
 /**
- * `npm run demo` (issue 5, item 1) as a user runs it: a child process that must exit 0, narrate the
+ * `npm run demo` as a user runs it: a child process that must exit 0, narrate the
  * referral to its closed state, and leave its temporary directory deleted.
  */
 import { spawnSync } from 'node:child_process';

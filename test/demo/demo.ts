@@ -1,5 +1,5 @@
 /**
- * `npm run demo` (issue 5, item 1): one referral from Stockholm (Järva) to Malmö, end to end, over a real
+ * `npm run demo`: one referral from Stockholm (Järva) to Malmö, end to end, over a real
  * relay, narrated in plain words.
  *
  * It starts the relay (server/src/main.ts, a child process) on a temporary SQLite database on a free

@@ -1,5 +1,5 @@
 /**
- * Durability (issue 3, item 7): the relay is killed with SIGKILL in the middle of a burst of
+ * Durability: the relay is killed with SIGKILL in the middle of a burst of
  * submissions and restarted on the same database; every packet that got a 201 is there exactly once,
  * byte for byte, and re-submitting everything afterwards neither conflicts nor duplicates.
  */

@@ -1,5 +1,5 @@
 /**
- * Scale-out (issue 3, item 7): two relay processes share one PostgreSQL database. A packet submitted to
+ * Scale-out: two relay processes share one PostgreSQL database. A packet submitted to
  * one is pushed and delivered through the other, and acknowledgements racing through both processes
  * lose and duplicate nothing.
  */

@@ -1,5 +1,5 @@
 /**
- * Relay authentication (issue 3, items 3 and 8; PROTOCOL.md §8): every bad token is refused with the
+ * Relay authentication (PROTOCOL.md §8): every bad token is refused with the
  * right status and problem type, and a refused token leaves nothing behind. Runs on both engines.
  */
 import { createHmac } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Hostile request bodies and the HTTP face (issue 3, items 5 and 8): oversized, deeply nested,
+ * Hostile request bodies and the HTTP face: oversized, deeply nested,
  * truncated, non-JSON and mislabelled bodies are refused with the right status and problem type before
  * anything is processed; every error is RFC 9457; logs carry no secrets. Runs on both engines.
  */

@@ -1,5 +1,5 @@
 /**
- * The directory on the relay (issue 3, items 2 and 8): agreements installed by an administrator,
+ * The directory on the relay: agreements installed by an administrator,
  * statements accepted only when they chain to the agreement, served in order, and verified again by
  * clients. Runs on both engines.
  */

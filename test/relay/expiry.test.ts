@@ -1,5 +1,5 @@
 /**
- * Expiry (issue 3, item 4): unacknowledged deliveries expire after the configured time, the sender
+ * Expiry: unacknowledged deliveries expire after the configured time, the sender
  * device gets one notice per expired delivery, notices expire in turn, and sweeping is safe with
  * several sweepers at once. The clock is injected, so nothing sleeps. Runs on both engines.
  */

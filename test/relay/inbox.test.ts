@@ -1,5 +1,5 @@
 /**
- * The per-device inbox (issue 3, items 4 and 8): listing with cursor pagination, fetching,
+ * The per-device inbox: listing with cursor pagination, fetching,
  * acknowledging (the packet goes with its last delivery), and strict isolation between devices and
  * units. Runs on both engines.
  */

@@ -1,5 +1,5 @@
 /**
- * No input a client can send produces a 500 (issue 3, item 5): fast-check throws junk (bytes, JSON,
+ * No input a client can send produces a 500: fast-check throws junk (bytes, JSON,
  * mangled envelopes, odd headers, paths and queries) at every endpoint, with and without valid tokens.
  * Every answer must be below 500, and every refusal RFC 9457. Runs on both engines.
  */

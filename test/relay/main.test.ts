@@ -1,5 +1,5 @@
 /**
- * The relay as an administrator runs it (issue 3, item 1): `server/src/main.ts` as a child process,
+ * The relay as an administrator runs it: `server/src/main.ts` as a child process,
  * configured by environment and flags, on port 0; it creates and migrates its database, installs a
  * pre-seeded agreement, prints one JSON line with its port when ready, and on SIGTERM finishes, closes
  * event streams and exits 0. Runs on both engines.

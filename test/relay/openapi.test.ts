@@ -1,5 +1,5 @@
 /**
- * The OpenAPI document (issue 3, item 5): served by the relay from schemas/openapi.json, its component
+ * The OpenAPI document: served by the relay from schemas/openapi.json, its component
  * schemas identical to the JSON Schemas in schemas/, and every documented operation routed.
  */
 import { readFileSync } from 'node:fs';

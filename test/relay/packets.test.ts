@@ -1,5 +1,5 @@
 /**
- * Packet submission (issue 3, items 4 and 8): committed before 201, idempotent on the packet id, limits
+ * Packet submission: committed before 201, idempotent on the packet id, limits
  * on size, recipients and rate, recipients checked against the directory, and nothing stored on any
  * refusal. Runs on both engines.
  */

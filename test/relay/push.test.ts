@@ -1,5 +1,5 @@
 /**
- * Push (issue 3, item 4): a coordinator sees a referral within a second, by server-sent events over a
+ * Push: a coordinator sees a referral within a second, by server-sent events over a
  * real socket or by long-polling; a packet committed through one relay process is pushed by another
  * (PostgreSQL LISTEN/NOTIFY). Runs on both engines.
  */

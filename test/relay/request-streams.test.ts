@@ -1,5 +1,5 @@
 /**
- * Request bodies over a real socket (issue 3, items 4 and 8): served by @hono/node-server, the relay
+ * Request bodies over a real socket: served by @hono/node-server, the relay
  * reads a submission straight from the Node request (routes/body.ts, `readIncoming`), not through the
  * Web request that `app.request()` builds. The same limits hold there: the size limit while the body
  * streams in, a declared length over the limit before anything is read, a body that breaks off stores

@@ -1,5 +1,5 @@
 /**
- * Two relays on one database (issue 3, items 2, 3 and 6): each has its own connections, its own
+ * Two relays on one database: each has its own connections, its own
  * directory in memory and (on a SQLite file) its own writer thread. A revocation accepted by one is
  * enforced by the other on its very next request, because every request compares the directory in
  * memory with the database; a token id used at one is refused at the other. Runs on both engines.

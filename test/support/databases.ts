@@ -1,5 +1,5 @@
 /**
- * Fresh, isolated relay databases for tests, on both engines (issue 3, item 6). SQLite: `:memory:` or a
+ * Fresh, isolated relay databases for tests, on both engines. SQLite: `:memory:` or a
  * temporary file. PostgreSQL: a new schema (selected through `search_path`) in the database named by
  * `DATABASE_URL`, dropped afterwards, so test files run in parallel without seeing each other.
  *

@@ -1,5 +1,5 @@
 /**
- * A relay for tests (issue 3): the real application on a fresh database of either engine, with an
+ * A relay for tests: the real application on a fresh database of either engine, with an
  * injected clock, built on the three-city world of ./fixtures.ts (extended here with a second device for
  * Stockholm and Malmö, so "every recipient device" means more than one). Requests go through
  * `app.request()`; `client()` gives the SDK's RelayClient wired to the same app.

@@ -1,5 +1,5 @@
 /**
- * The world of the workflow tests (issue 4): four units of three municipalities under the 2025
+ * The world of the workflow tests: four units of three municipalities under the 2025
  * agreement (Stockholm with Järva and Farsta sharing Stockholm's quota of two cases each way, Göteborg
  * Nordost, Malmö), the whole service catalogue of the agreement, a real relay on a real socket on either
  * engine, and one BryggaClient per device with its own store on the same engine.

@@ -1,5 +1,5 @@
 /**
- * Adversarial packets (issue 4, item 9): a replayed packet, a packet spliced in from another case, a
+ * Adversarial packets: a replayed packet, a packet spliced in from another case, a
  * receipt for a different packet, a consent for different parties, a decision signed by the wrong
  * unit, a plan with a service outside the catalogue. Each is made the way a modified client or a
  * malicious relay could (correctly encrypted and signed by a real device), and each is refused with its

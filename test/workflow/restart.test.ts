@@ -1,5 +1,5 @@
 /**
- * Exactly once across crashes (issue 4, items 1 and 8): a device that crashes mid-sync, at the worst
+ * Exactly once across crashes: a device that crashes mid-sync, at the worst
  * moments (after a commit but before the relay's acknowledgement; inside a store transaction; after
  * signing but before submitting), and is then reopened on the same store, ends in the same state as a
  * device of the same unit that never crashed: the same case log, the same state, each packet applied

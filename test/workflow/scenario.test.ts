@@ -1,5 +1,5 @@
 /**
- * The end-to-end scenario of issue 4 (item 8), three cities over a real relay on a real socket, on SQLite
+ * The end-to-end scenario: three cities over a real relay on a real socket, on SQLite
  * and on PostgreSQL (the relay's database and every client's store on the same engine):
  *
  * - Stockholm (Järva) refers a case to Malmö on written consent; Malmö's receipt and acceptance arrive;

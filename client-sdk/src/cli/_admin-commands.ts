@@ -1,5 +1,5 @@
 /**
- * Administration (issue 5, item 2): unit root keys, the agreement and its signatures, safety numbers,
+ * Administration: unit root keys, the agreement and its signatures, safety numbers,
  * devices (enrolment, HPKE key rotation, revocation; PROTOCOL.md §5–6) and installing the agreement on
  * the relay.
  */

@@ -1,5 +1,5 @@
 /**
- * Coordination and evidence (issue 5, item 2): the case workflow of PROTOCOL.md §12–17 through
+ * Coordination and evidence: the case workflow of PROTOCOL.md §12–17 through
  * BryggaClient, one command per step. Each command opens the device (asking for its passphrase), syncs
  * with the relay where the step needs fresh state, acts, and closes the store. Bodies come from JSON
  * files (a referral may also be answered question by question: see _referral-prompt.ts); the file's

@@ -1,5 +1,5 @@
 /**
- * `brygga`, the command-line client (issue 5, item 2): administration (unit keys, the agreement,
+ * `brygga`, the command-line client: administration (unit keys, the agreement,
  * devices), coordination (the case workflow of PROTOCOL.md §12–16) and evidence (§17).
  *
  * Exit codes scripts can trust: 0 ok, 1 refused or failed (the message names the rule or problem and

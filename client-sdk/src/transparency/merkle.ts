@@ -1,5 +1,5 @@
 /**
- * The Merkle tree of the transparency log (issue 6; PROTOCOL.md §18), exactly as RFC 9162 §2.1
+ * The Merkle tree of the transparency log (PROTOCOL.md §18), exactly as RFC 9162 §2.1
  * defines it: SHA-256, leaf hashes `H(0x00 ‖ leaf)`, interior nodes `H(0x01 ‖ left ‖ right)`, the
  * empty tree's hash `H("")`, and the inclusion and consistency proofs of §2.1.3 and §2.1.4.
  *

@@ -1,5 +1,5 @@
 /**
- * Administrator authentication for installing agreements (issue 3, item 2): an opaque random secret
+ * Administrator authentication for installing agreements: an opaque random secret
  * configured on the relay (`BRYGGA_ADMIN_TOKEN` or a file), presented as a bearer credential and
  * compared in constant time. Without a configured secret the endpoint is disabled.
  */

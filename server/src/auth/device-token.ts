@@ -1,5 +1,5 @@
 /**
- * Relay authentication (PROTOCOL.md §8; issue 3, item 3): every call but health, the OpenAPI document
+ * Relay authentication (PROTOCOL.md §8): every call but health, the OpenAPI document
  * and the public directory carries `Authorization: Bearer <JWT>`, signed by the calling device's key.
  *
  * Checks, in order (each refusal a problem with a stable type):

@@ -1,4 +1,4 @@
-/** Authentication and rate limits (issue 3, items 3 and 4; PROTOCOL.md §8). */
+/** Authentication and rate limits (PROTOCOL.md §8). */
 export { checkAdminToken, MIN_ADMIN_TOKEN_LENGTH } from './admin-token.js';
 export {
   type AuthenticatedDevice,

@@ -1,5 +1,5 @@
 /**
- * Rate limits (issue 3, item 4): a token bucket per key (a device, or a client address for public
+ * Rate limits: a token bucket per key (a device, or a client address for public
  * writes). The bucket holds one minute's allowance, so a burst of up to `perMinute` requests passes and
  * the sustained rate is `perMinute`. Limits are per process: with N relay processes behind a balancer a
  * device can reach N times the rate; the database, not the limiter, is what keeps data consistent.

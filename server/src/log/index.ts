@@ -1,3 +1,3 @@
-/** Structured logging (issue 3, item 5). */
+/** Structured logging. */
 export { errorFields, LOG_LEVELS, type LogFields, Logger, type LogLevel, type LogSink } from './logger.js';
 export { requestLog } from './request-log.js';

@@ -1,5 +1,5 @@
 /**
- * Structured logs (issue 3, item 5): one JSON object per line on stdout. Only public routing facts are
+ * Structured logs: one JSON object per line on stdout. Only public routing facts are
  * ever logged (method, route pattern, status, duration, device key id, packet id); never bodies, tokens,
  * keys, the admin token or anything from inside a packet. Callers pass fields explicitly, so nothing
  * reaches the log by accident.

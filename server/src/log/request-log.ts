@@ -1,5 +1,5 @@
 /**
- * The request log (issue 3, item 5): one line per request with the method, the route pattern (never
+ * The request log: one line per request with the method, the route pattern (never
  * the concrete path or query, which could carry ids a pattern does not), the status, the duration, and
  * the public ids of the device and packet involved when there are any.
  */

@@ -1,5 +1,5 @@
 /**
- * Reading request bodies defensively (issue 3, items 4, 5 and 8): the size limit is enforced while the
+ * Reading request bodies defensively: the size limit is enforced while the
  * body streams in (a declared Content-Length over the limit is refused before reading anything), JSON
  * must be strict UTF-8 and at most {@link MAX_JSON_DEPTH} levels deep, checked before it is parsed.
  * Bodies are read from the Node request when there is one, else from the Web request.

@@ -1,5 +1,5 @@
 /**
- * The directory (issue 3, item 2; PROTOCOL.md §5–6):
+ * The directory (PROTOCOL.md §5–6):
  * - `GET /v1/directory[?after=<seq>]`, public: every agreement and the statements after `after`;
  * - `POST /v1/directory/statements`, public (statements are self-authenticating) and rate-limited per
  *   client address: verify a statement against the directory and store it (201; 200 if already stored);

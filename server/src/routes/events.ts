@@ -1,5 +1,5 @@
 /**
- * `GET /v1/inbox/events` (issue 3, item 4): server-sent events for the calling device.
+ * `GET /v1/inbox/events`: server-sent events for the calling device.
  *
  * On connection the stream announces every item already waiting, then each new one right after the
  * write that added it committed: `event: packet` or `event: notice`, `data: {"id": …}`. `event: resync`

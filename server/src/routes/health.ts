@@ -1,4 +1,4 @@
-/** `GET /v1/health` (issue 3, item 1): the relay is up and its database answers. Public. */
+/** `GET /v1/health`: the relay is up and its database answers. Public. */
 import { Hono } from 'hono';
 import { errorFields } from '../log/index.js';
 import { Problem } from '../problem.js';

@@ -1,5 +1,5 @@
 /**
- * The per-device inbox (issue 3, item 4). Every route is authenticated and sees only rows of the
+ * The per-device inbox. Every route is authenticated and sees only rows of the
  * calling device; another device's packet is indistinguishable from one that does not exist (404).
  *
  * - `GET /v1/inbox?cursor=&limit=&wait=`: undelivered items, oldest first, `{items, next}`. `wait`

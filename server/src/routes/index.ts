@@ -1,4 +1,4 @@
-/** The relay's HTTP routes under /v1 (issue 3, items 2–5; PROTOCOL.md §9). */
+/** The relay's HTTP routes under /v1 (PROTOCOL.md §9). */
 export { acquireWaiter, authenticate, enforceRate } from './authenticate.js';
 export {
   checkJsonDepth,

@@ -1,5 +1,5 @@
 /**
- * `GET /v1/openapi.json` (issue 3, item 5): the OpenAPI 3.1 document. The file schemas/openapi.json is
+ * `GET /v1/openapi.json`: the OpenAPI 3.1 document. The file schemas/openapi.json is
  * the single source; the relay serves its bytes unchanged.
  */
 import { readFileSync } from 'node:fs';

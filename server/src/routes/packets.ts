@@ -1,5 +1,5 @@
 /**
- * `POST /v1/packets` (issue 3, item 4; PROTOCOL.md §7.1): submit a sealed envelope.
+ * `POST /v1/packets` (PROTOCOL.md §7.1): submit a sealed envelope.
  *
  * Checked before anything is stored, in this order: rate (429), media type (415), size while streaming
  * (413), envelope structure with the SDK's `Envelope.deserialize` (400; more than 64 recipients 422),

@@ -1,5 +1,5 @@
 /**
- * A cap on the event streams and long-polls one device may hold open at once (issue 3, item 4), so a
+ * A cap on the event streams and long-polls one device may hold open at once, so a
  * device, or a stolen token before its device is revoked, cannot tie up the relay's connections. Per
  * process, like the rate limits.
  */

@@ -1,5 +1,5 @@
 /**
- * Waiting for an inbox to change (issue 3, item 4): resolves on a wake-up for the device, after a
+ * Waiting for an inbox to change: resolves on a wake-up for the device, after a
  * timeout, or when any of the given signals aborts (client gone, relay shutting down).
  */
 import type { InboxNotifier } from '../storage/index.js';

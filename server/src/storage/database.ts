@@ -1,5 +1,5 @@
 /**
- * Opening the relay's database (issue 3, items 1 and 6): SQLite through better-sqlite3 (a file under
+ * Opening the relay's database: SQLite through better-sqlite3 (a file under
  * ./data by default, WAL, `synchronous=FULL`, one group-committing writer; see sqlite-writer.ts) or
  * PostgreSQL through pg (a pool; normal transactions; retried on deadlock or serialisation failure).
  * Both are used through Kysely with the same schema, and migrated to the newest version before the relay

@@ -1,5 +1,5 @@
 /**
- * The relay's directory (issue 3, item 2; PROTOCOL.md §5–6): installed agreements and accepted
+ * The relay's directory (PROTOCOL.md §5–6): installed agreements and accepted
  * statements in the database, and a verified SDK {@link Directory} built from them in memory.
  *
  * The relay verifies nothing itself: every agreement and statement goes through the SDK's `Agreement`

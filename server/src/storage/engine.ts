@@ -1,2 +1,2 @@
-/** The two storage engines the relay runs on (issue 3, item 6). */
+/** The two storage engines the relay runs on. */
 export type Engine = 'sqlite' | 'postgres';

@@ -1,5 +1,5 @@
 /**
- * Expiry (issue 3, item 4): unacknowledged deliveries expire; each becomes exactly one notice in the
+ * Expiry: unacknowledged deliveries expire; each becomes exactly one notice in the
  * sender device's inbox; notices, used token ids and idempotency records expire in turn; and packets
  * left without deliveries are deleted.
  *

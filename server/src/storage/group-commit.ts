@@ -1,5 +1,5 @@
 /**
- * Group commit for SQLite (issue 3, item 6). With `synchronous=FULL` every commit waits for the disk,
+ * Group commit for SQLite. With `synchronous=FULL` every commit waits for the disk,
  * so one transaction per request caps the relay at the disk's flush rate. Instead the single writer
  * (sqlite-writer.ts) takes every write that is pending when it gets to run, executes them in one
  * transaction (each in its own savepoint, so one refused write does not undo the others) and resolves

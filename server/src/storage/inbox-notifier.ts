@@ -1,5 +1,5 @@
 /**
- * Push (issue 3, item 4): tells the streams and long-polls waiting on a device's inbox that something
+ * Push: tells the streams and long-polls waiting on a device's inbox that something
  * arrived. A wake-up carries only the device key id; the waiting side lists the inbox itself, so a lost
  * or duplicated wake-up costs a query, never an item.
  *

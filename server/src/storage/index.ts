@@ -1,4 +1,4 @@
-/** Storage on SQLite and PostgreSQL through Kysely (issue 3, item 6). */
+/** Storage on SQLite and PostgreSQL through Kysely. */
 export {
   type Database,
   type DirectoryHead,

@@ -1,5 +1,5 @@
 /**
- * The relay's frequent writes as data (issue 3, items 4 and 6; issue: relay throughput): a submission,
+ * The relay's frequent writes as data: a submission,
  * a token id, an acknowledgement. Every request makes at least one of them, so each engine runs them
  * with statements prepared (SQLite) or compiled (PostgreSQL) once, instead of building queries with
  * Kysely per request; rarer writes (directory appends, sweeps) still go through `Database.write`.

@@ -1,5 +1,5 @@
 /**
- * Packets, inboxes, token ids and expiry (issue 3, items 3 and 4) on either engine.
+ * Packets, inboxes, token ids and expiry on either engine.
  *
  * Guarantees:
  * - A submission is one transaction: the idempotency record, the envelope bytes and one inbox row per

@@ -1,5 +1,5 @@
 /**
- * The relay's tables (issue 3, item 6), identical on SQLite and PostgreSQL: bytes as BLOB / bytea,
+ * The relay's tables, identical on SQLite and PostgreSQL: bytes as BLOB / bytea,
  * times as integer milliseconds since the epoch, generated sequence numbers as integers.
  *
  * - `agreements`: installed agreement documents, in installation order.

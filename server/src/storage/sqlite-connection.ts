@@ -1,5 +1,5 @@
 /**
- * SQLite connections of the relay (issue 3, items 1 and 6): every connection, the relay's own and the
+ * SQLite connections of the relay: every connection, the relay's own and the
  * writer thread's, gets the same settings, and the relay's own connection caches its prepared
  * statements for Kysely.
  */

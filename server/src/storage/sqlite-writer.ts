@@ -1,5 +1,5 @@
 /**
- * The single writer of a SQLite relay database (issue 3, item 6; issue: relay throughput). All writes
+ * The single writer of a SQLite relay database. All writes
  * go through it, in batches that never overlap, so there is exactly one writer and no lock contention:
  *
  * - Prepared writes (prepared-writes.ts: submissions, token ids, acknowledgements) are group-committed

@@ -1,5 +1,5 @@
 /**
- * Expiry (issue 3, item 4): runs {@link RelayStore.sweep} every `intervalMs`. Safe to run in several
+ * Expiry: runs {@link RelayStore.sweep} every `intervalMs`. Safe to run in several
  * processes at once (see relay-store.ts). A failed sweep is logged and retried at the next tick; it never
  * stops the relay.
  */

@@ -1,5 +1,5 @@
 /**
- * Schema migrations (issue 3, item 1): a static list run by Kysely's `Migrator` at start. The provider is
+ * Schema migrations: a static list run by Kysely's `Migrator` at start. The provider is
  * static (no directory scan), so the relay migrates the same way from source, a bundle or a test.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
