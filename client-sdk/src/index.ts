@@ -5,6 +5,8 @@
 
 // The case workflow (PROTOCOL.md §12–17), named export by export in cases/index.ts.
 export * from './cases/index.js';
+// The client over it (PROTOCOL.md §13.3–13.4, §19), named export by export in client/index.ts.
+export * from './client/index.js';
 export { fromBase64url, type Rng, toBase64url } from './crypto/bytes.js';
 export { decodeCompact, type GeneralJws, type JwsHeader, signCompact, verifyCompact } from './crypto/jws.js';
 export {

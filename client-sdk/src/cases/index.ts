@@ -1,23 +1,11 @@
 /**
  * The case workflow (PROTOCOL.md §12–17): packet types and their validators, signed case documents
  * (consent, withdrawal, receipt, quota claims, reconciliation, evidence), the hash-chained case log, the
- * workflow and its rules, quota accounting, costs and reconciliation, evidence bundles, and the client.
+ * workflow and its rules, quota accounting, costs and reconciliation, and evidence bundles. Pure: nothing
+ * here does I/O (no store, relay or clock of its own); the client over it is in client/.
  * Named one export at a time; everything else in this folder is internal.
  */
 export { type AgreementBody, validateAgreementBody } from './agreement-packet.js';
-export {
-  BryggaClient,
-  type BryggaClientOptions,
-  type CaseLogEntry,
-  type CaseView,
-  type ConsentDetails,
-  type ReceiveResult,
-  type ReconciliationView,
-  type ReferInput,
-  type SendResult,
-  type SyncReport,
-  type TransparencyStatus,
-} from './brygga-client.js';
 export {
   CaseLog,
   type CaseReducer,
@@ -35,7 +23,6 @@ export {
   costTotals,
 } from './case-state.js';
 export { type ChildNoticeBody, validateChildNotice } from './child-notice.js';
-export type { ClientEvent, ClientEventListener, ClientEventType } from './client-events.js';
 export { type ClosureBody, type ClosureReason, validateClosure } from './closure.js';
 export {
   type ContactPerson,
@@ -72,7 +59,6 @@ export {
 } from './consent-withdrawal.js';
 export { type CostLine, type CostReportBody, MAX_LINE_SEK, validateCostReport } from './cost-report.js';
 export { type DeviationBody, type DeviationReason, validateDeviation } from './deviation.js';
-export { type DeviceIdentity, loadIdentity, receivingDevice, saveIdentity } from './device-identity.js';
 export {
   buildEvidenceBundle,
   EVIDENCE_TYP,

@@ -4,7 +4,7 @@
  * the relay.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { loadIdentity, saveIdentity } from '../cases/device-identity.js';
+import { loadIdentity, saveIdentity } from '../client/device-identity.js';
 import { decryptSigningKey, encryptKey, readKeyFile, serializeKeyFile } from '../crypto/key-file.js';
 import { HpkeKeyPair, SigningKeyPair, SigningPublicKey } from '../crypto/keys.js';
 import { Agreement } from '../directory/agreement.js';

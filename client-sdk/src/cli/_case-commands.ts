@@ -6,10 +6,11 @@
  * shape is checked first, naming every missing or wrong field, and the SDK validates the content before
  * anything is signed or stored.
  */
-import type { BryggaClient, ConsentDetails, ReferInput } from '../cases/brygga-client.js';
-import { BryggaClient as Client } from '../cases/brygga-client.js';
+
 import type { PacketBodies } from '../cases/packet-body.js';
 import { DECLINE_REASONS, type DeclineReason } from '../cases/uptake-decision.js';
+import type { BryggaClient, ConsentDetails, ReferInput } from '../client/brygga-client.js';
+import { BryggaClient as Client } from '../client/brygga-client.js';
 import { Agreement } from '../directory/agreement.js';
 import { type Args, type Command, str } from './_command.js';
 import { DEVICE_OPTION, withClient } from './_device-dir.js';

@@ -6,8 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BryggaClient } from '../cases/brygga-client.js';
-import { type DeviceIdentity, loadIdentity } from '../cases/device-identity.js';
+import { BryggaClient } from '../client/brygga-client.js';
+import { type DeviceIdentity, loadIdentity } from '../client/device-identity.js';
 import { Agreement } from '../directory/agreement.js';
 import { openSqliteStore, type SqliteStore } from '../node/open-sqlite-store.js';
 import type { FetchFunction } from '../transport/relay-client.js';

@@ -4,13 +4,14 @@
  * `brygga reconciliation show` lists every statement this device holds with its figures, read from the
  * signed payload itself, so what is shown is what was signed.
  */
-import type { BryggaClient, ReconciliationView } from '../cases/brygga-client.js';
+
 import {
   type ReconciliationStatement,
   validateReconciliationStatement,
   verifyReconciliation,
 } from '../cases/reconciliation.js';
 import { directoryResolver } from '../cases/signed-document.js';
+import type { BryggaClient, ReconciliationView } from '../client/brygga-client.js';
 import { fromBase64url } from '../crypto/bytes.js';
 import { decodeJsonPayload } from '../crypto/jws.js';
 import { type Command, str } from './_command.js';

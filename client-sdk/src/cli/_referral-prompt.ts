@@ -5,8 +5,9 @@
  * the SDK already meets the agreement's preconditions (§14) as far as one answer can tell. A summary is
  * shown before anything is signed or sent.
  */
-import type { BryggaClient, ReferInput } from '../cases/brygga-client.js';
+
 import { agreementAt } from '../cases/rules.js';
+import type { BryggaClient, ReferInput } from '../client/brygga-client.js';
 import type { Agreement } from '../directory/agreement.js';
 import { DATE_PATTERN } from '../directory/validate.js';
 import { AnswerReader, CliError, type Io, usage } from './_io.js';

@@ -3,16 +3,17 @@
  * and after a packet was offered writes back every packet whose standing changed, the case record and
  * the consent documents, all inside the caller's transaction.
  */
+
+import { CaseLog } from '../cases/case-log.js';
+import { toCasePacket } from '../cases/case-packet.js';
+import { type CaseContext, type CasePacket, type CaseState, caseReducer } from '../cases/case-state.js';
+import type { PacketBodies } from '../cases/packet-body.js';
+import type { CaseStatus } from '../cases/workflow.js';
 import { toBase64url } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { decodeCompact, decodeJsonPayload } from '../crypto/jws.js';
 import { type PacketClaims, validateClaims } from '../envelope/packet.js';
 import type { BryggaStore, PacketRecord } from '../store/brygga-store.js';
-import { CaseLog } from './case-log.js';
-import { toCasePacket } from './case-packet.js';
-import { type CaseContext, type CasePacket, type CaseState, caseReducer } from './case-state.js';
-import type { PacketBodies } from './packet-body.js';
-import type { CaseStatus } from './workflow.js';
 
 /** A stored packet's claims (the store holds only packets that verified when they arrived). */
 export function claimsOf(record: Pick<PacketRecord, 'jws'>): PacketClaims {

@@ -12,6 +12,29 @@
  * a second delivery is only acknowledged. Packets this device signs wait in the outbox until the relay
  * has them, and are re-sent as the same bytes (the relay is idempotent on the packet id).
  */
+
+import { dayOfDate } from '../cases/_fields.js';
+import { type CaseState, costTotals } from '../cases/case-state.js';
+import type { ContactPerson, LegalBasis, OutcomeMeasures } from '../cases/common-fields.js';
+import { attestConsent, type ConsentScope, type OralConsent, type WrittenConsent } from '../cases/consent.js';
+import { recordWithdrawal } from '../cases/consent-withdrawal.js';
+import type { CostLine } from '../cases/cost-report.js';
+import { buildEvidenceBundle, type EvidenceReport, verifyEvidence } from '../cases/evidence.js';
+import { type PacketBodies, type PacketType, validatePacketBody } from '../cases/packet-body.js';
+import { makeQuotaClaim, type QuotaDirection } from '../cases/quota-claim.js';
+import type { QuotaUse } from '../cases/quota-ledger.js';
+import {
+  type CaseCostRecord,
+  computeReconciliation,
+  countersignReconciliation,
+  proposeReconciliation,
+  reconciliationId,
+  verifyReconciliation,
+} from '../cases/reconciliation.js';
+import type { ReferralBody } from '../cases/referral.js';
+import { agreementAt, requireAgreementAt } from '../cases/rules.js';
+import { directoryResolver } from '../cases/signed-document.js';
+import type { CaseStatus } from '../cases/workflow.js';
 import { fromBase64url, type Rng, randomBytes, toBase64, toBase64url } from '../crypto/bytes.js';
 import type { GeneralJws } from '../crypto/jws.js';
 import { Agreement } from '../directory/agreement.js';
@@ -23,32 +46,10 @@ import type { LogEvidence } from '../transparency/log-evidence.js';
 import type { VerifiedCheckpoint } from '../transparency/log-verifier.js';
 import { type FetchFunction, RelayError } from '../transport/relay-client.js';
 import { caseStatus, claimsOf } from './_case-book.js';
-import { DeviceRuntime } from './_device.js';
-import { dayOfDate } from './_fields.js';
+import { DeviceRuntime } from './_device-runtime.js';
 import { receive } from './_inbound.js';
-import { type CaseState, costTotals } from './case-state.js';
 import type { ClientEvent, ClientEventListener, ClientEventType } from './client-events.js';
-import type { ContactPerson, LegalBasis, OutcomeMeasures } from './common-fields.js';
-import { attestConsent, type ConsentScope, type OralConsent, type WrittenConsent } from './consent.js';
-import { recordWithdrawal } from './consent-withdrawal.js';
-import type { CostLine } from './cost-report.js';
 import type { DeviceIdentity } from './device-identity.js';
-import { buildEvidenceBundle, type EvidenceReport, verifyEvidence } from './evidence.js';
-import { type PacketBodies, type PacketType, validatePacketBody } from './packet-body.js';
-import { makeQuotaClaim, type QuotaDirection } from './quota-claim.js';
-import type { QuotaUse } from './quota-ledger.js';
-import {
-  type CaseCostRecord,
-  computeReconciliation,
-  countersignReconciliation,
-  proposeReconciliation,
-  reconciliationId,
-  verifyReconciliation,
-} from './reconciliation.js';
-import type { ReferralBody } from './referral.js';
-import { agreementAt, requireAgreementAt } from './rules.js';
-import { directoryResolver } from './signed-document.js';
-import type { CaseStatus } from './workflow.js';
 
 /** Options of {@link BryggaClient.open}. */
 export interface BryggaClientOptions {

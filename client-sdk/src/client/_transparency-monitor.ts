@@ -28,7 +28,7 @@ import {
   witnessName,
 } from '../transparency/log-verifier.js';
 import { type RelayClient, RelayError, type SubmitReceipt } from '../transport/relay-client.js';
-import type { DeviceRuntime } from './_device.js';
+import type { DeviceRuntime } from './_device-runtime.js';
 
 /** How the device uses the log (the client's options). */
 export interface DeviceLogOptions {

@@ -3,6 +3,14 @@
  * relay, and the steps every use case and every received packet share: one store transaction per change
  * with its events, the quota ledger, recipients, signing and queueing packets, and the outbox.
  */
+
+import { toCasePacket } from '../cases/case-packet.js';
+import type { CaseContext, CaseState } from '../cases/case-state.js';
+import { type PacketBodies, type PacketType, validatePacketBody } from '../cases/packet-body.js';
+import { type QuotaClaimClaims, validateQuotaClaim } from '../cases/quota-claim.js';
+import { QuotaLedger } from '../cases/quota-ledger.js';
+import type { ReferralBody } from '../cases/referral.js';
+import { directoryResolver } from '../cases/signed-document.js';
 import { fromBase64url, type Rng, toBase64url } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { decodeCompact } from '../crypto/jws.js';
@@ -13,17 +21,10 @@ import { BryggaError, isBryggaError } from '../errors.js';
 import type { BryggaStore, PacketRecord } from '../store/brygga-store.js';
 import { type FetchFunction, RelayClient, RelayError } from '../transport/relay-client.js';
 import { type LoadedLog, loadLog, packetRecord, saveLog } from './_case-book.js';
-import { DeviceLog, type DeviceLogOptions } from './_log.js';
+import { DeviceLog, type DeviceLogOptions } from './_transparency-monitor.js';
 import type { SendResult } from './brygga-client.js';
-import { toCasePacket } from './case-packet.js';
-import type { CaseContext, CaseState } from './case-state.js';
 import type { ClientEvent, ClientEventListener, ClientEventType } from './client-events.js';
 import type { DeviceIdentity } from './device-identity.js';
-import { type PacketBodies, type PacketType, validatePacketBody } from './packet-body.js';
-import { type QuotaClaimClaims, validateQuotaClaim } from './quota-claim.js';
-import { QuotaLedger } from './quota-ledger.js';
-import type { ReferralBody } from './referral.js';
-import { directoryResolver } from './signed-document.js';
 
 /** What one transaction produced that must wait for its commit: events to announce, in-memory updates. */
 export interface Pending {

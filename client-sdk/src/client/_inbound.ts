@@ -4,6 +4,13 @@
  * transaction with the processed mark, the events and the signed receipt to send back; decline an
  * over-quota referral automatically; release this device's quota claim when its referral is declined.
  */
+
+import { toCasePacket } from '../cases/case-packet.js';
+import { CASE_LOG_TYPES, isPacketType, type PacketBodies, validatePacketBody } from '../cases/packet-body.js';
+import { releaseQuotaClaim, verifyQuotaClaim, verifyQuotaRelease } from '../cases/quota-claim.js';
+import { matchReceipt, type ReceiptOutcome, signReceipt, verifyReceipt } from '../cases/receipt.js';
+import { reconciliationId, verifyReconciliation } from '../cases/reconciliation.js';
+import { directoryResolver } from '../cases/signed-document.js';
 import { toBase64url } from '../crypto/bytes.js';
 import { decodeCompact } from '../crypto/jws.js';
 import { Agreement } from '../directory/agreement.js';
@@ -14,15 +21,9 @@ import { BryggaError, type ErrorCode, isBryggaError } from '../errors.js';
 import type { BryggaStore, PacketRecord } from '../store/brygga-store.js';
 import { isLogError } from '../transparency/log-evidence.js';
 import { claimsOf, type LoadedLog, loadLog, packetRecord } from './_case-book.js';
-import { type DeviceRuntime, docHash, type Pending, pick, quotaClaimsOf } from './_device.js';
+import { type DeviceRuntime, docHash, type Pending, pick, quotaClaimsOf } from './_device-runtime.js';
 import type { ReceiveResult } from './brygga-client.js';
-import { toCasePacket } from './case-packet.js';
 import { receivingDevice } from './device-identity.js';
-import { CASE_LOG_TYPES, isPacketType, type PacketBodies, validatePacketBody } from './packet-body.js';
-import { releaseQuotaClaim, verifyQuotaClaim, verifyQuotaRelease } from './quota-claim.js';
-import { matchReceipt, type ReceiptOutcome, signReceipt, verifyReceipt } from './receipt.js';
-import { reconciliationId, verifyReconciliation } from './reconciliation.js';
-import { directoryResolver } from './signed-document.js';
 
 /** Process one envelope: open it, then apply it in one transaction (see the module header). */
 export async function receive(

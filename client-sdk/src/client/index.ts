@@ -1,0 +1,20 @@
+/**
+ * The client (PROTOCOL.md §13.3–13.4, §19): `BryggaClient`, one per device, over the pure workflow of
+ * `cases/`, the local store, the relay and the transparency log. Named one export at a time; everything
+ * else in this folder is internal.
+ */
+export {
+  BryggaClient,
+  type BryggaClientOptions,
+  type CaseLogEntry,
+  type CaseView,
+  type ConsentDetails,
+  type ReceiveResult,
+  type ReconciliationView,
+  type ReferInput,
+  type SendResult,
+  type SyncReport,
+  type TransparencyStatus,
+} from './brygga-client.js';
+export type { ClientEvent, ClientEventListener, ClientEventType } from './client-events.js';
+export { type DeviceIdentity, loadIdentity, receivingDevice, saveIdentity } from './device-identity.js';
