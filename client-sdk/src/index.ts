@@ -7,7 +7,7 @@
 export * from './cases/index.js';
 // The client over it (PROTOCOL.md §13.3–13.4, §19), named export by export in client/index.ts.
 export * from './client/index.js';
-export { fromBase64url, type Rng, toBase64url } from './crypto/bytes.js';
+export { equalBytes, fromBase64url, type Rng, toBase64, toBase64url } from './crypto/bytes.js';
 export { decodeCompact, type GeneralJws, type JwsHeader, signCompact, verifyCompact } from './crypto/jws.js';
 export {
   DEFAULT_SCRYPT,
@@ -56,7 +56,7 @@ export {
   revokeDevice,
   type Statement,
 } from './directory/statements.js';
-export { KID_PATTERN } from './directory/validate.js';
+export { DATE_PATTERN, ID_PATTERN, KID_PATTERN } from './directory/validate.js';
 export {
   ENVELOPE_VERSION,
   Envelope,

@@ -3,8 +3,8 @@
  * referral bodies and really signed packets, so the workflow's unit tests run on genuine signatures.
  */
 
-import { toCasePacket } from '../../client-sdk/src/cases/case-packet.js';
-import type { CaseContext, CasePacket } from '../../client-sdk/src/cases/case-state.js';
+import { type CasePacket, toCasePacket } from '../../client-sdk/src/cases/case-packet.js';
+import type { CaseContext } from '../../client-sdk/src/cases/case-state.js';
 import { attestConsent, type ConsentInput } from '../../client-sdk/src/cases/consent.js';
 import type { PacketBodies, PacketType } from '../../client-sdk/src/cases/packet-body.js';
 import { makeQuotaClaim, type QuotaDirection } from '../../client-sdk/src/cases/quota-claim.js';

@@ -6,26 +6,23 @@
  */
 import { DATE_PATTERN, ID_PATTERN } from '../directory/validate.js';
 import { BryggaError } from '../errors.js';
+import { HASH_PATTERN } from './field-patterns.js';
 
-export { DATE_PATTERN, ID_PATTERN };
-
-/** base64url SHA-256 (43 characters). */
-export const HASH_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** 16 random bytes, base64url: packet ids, case ids, consent ids. */
-export const ID16_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+const ID16_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 /** 32 random bytes, base64url. */
 export const SALT_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** Calendar month YYYY-MM. */
-export const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
+const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
 /** Compact JWS. */
-export const COMPACT_JWS_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const COMPACT_JWS_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** Longest free text (notes, summaries, documentation). */
-export const MAX_TEXT = 20_000;
+const MAX_TEXT = 20_000;
 /** Longest short text (names, roles, references). */
 export const MAX_SHORT = 200;
 /** Longest signed document embedded in a body (consent, claim, receipt). */
-export const MAX_JWS = 64 * 1024;
+const MAX_JWS = 64 * 1024;
 
 /** Throw ERR_MALFORMED naming `path`. */
 export function malformed(path: string, problem: string): never {
@@ -152,9 +149,4 @@ export function distinct<T>(values: readonly T[], path: string, key: (v: T) => s
 /** The calendar date (UTC) of a NumericDate. */
 export function dayOf(numericDate: number): string {
   return new Date(numericDate * 1000).toISOString().slice(0, 10);
-}
-
-/** The calendar date (UTC) of a Date. */
-export function dayOfDate(now: Date): string {
-  return now.toISOString().slice(0, 10);
 }

@@ -7,15 +7,30 @@ import { decodeCompact, verifyCompact } from '../crypto/jws.js';
 import { PACKET_TYP, type PacketClaims, validateClaims } from '../envelope/packet.js';
 import { packetHash } from '../envelope/seal.js';
 import { BryggaError } from '../errors.js';
-import type { CasePacket } from './case-state.js';
-import { CASE_LOG_TYPES, isPacketType, type PacketType, validatePacketBody } from './packet-body.js';
+import type { ChainLink } from './case-log.js';
+import { type CaseLogType, isCaseLogType, type TypedBody, typedBody } from './packet-body.js';
 import type { DeviceResolver } from './signed-document.js';
+
+/** What a case packet carries besides its type and body. */
+interface CasePacketFields extends ChainLink {
+  pid: string;
+  /** Sending device. */
+  device: string;
+  /** Recipient units (`aud`). */
+  aud: readonly string[];
+  /** Signing time (NumericDate). */
+  iat: number;
+}
+
+/**
+ * A verified packet of a case log, as the case log and the reducer see it: a union discriminated by
+ * `type`, so checking the type narrows the body. `CasePacket<'referral'>` is a referral alone.
+ */
+export type CasePacket<T extends CaseLogType = CaseLogType> = CasePacketFields & TypedBody<T>;
 
 /** Claims and hash of a verified packet of a case log, as a {@link CasePacket}. */
 export function toCasePacket(claims: PacketClaims, hash: string): CasePacket {
-  if (!isPacketType(claims.type) || !CASE_LOG_TYPES.has(claims.type)) {
-    throw new BryggaError('ERR_MALFORMED', 'not a case log packet type');
-  }
+  if (!isCaseLogType(claims.type)) throw new BryggaError('ERR_MALFORMED', 'not a case log packet type');
   if (claims.case === null) throw new BryggaError('ERR_MALFORMED', 'a case log packet names its case');
   return {
     hash,
@@ -23,11 +38,10 @@ export function toCasePacket(claims: PacketClaims, hash: string): CasePacket {
     case: claims.case,
     unit: claims.iss,
     pid: claims.pid,
-    type: claims.type as PacketType,
     device: claims.dev,
     aud: claims.aud,
     iat: claims.iat,
-    body: validatePacketBody(claims.type, claims.body),
+    ...typedBody(claims.type, claims.body),
   };
 }
 

@@ -7,13 +7,14 @@
 import type { Agreement } from '../directory/agreement.js';
 import { BryggaError } from '../errors.js';
 import { dayOf } from './_fields.js';
-import type { CaseReducer, ChainLink } from './case-log.js';
+import type { CaseReducer } from './case-log.js';
+import type { CasePacket } from './case-packet.js';
 import type { ClosureBody } from './closure.js';
 import type { OutcomeMeasures } from './common-fields.js';
-import { verifyConsent } from './consent.js';
+import { type ConsentClaims, verifyConsent } from './consent.js';
 import { verifyWithdrawal } from './consent-withdrawal.js';
 import type { CostLine } from './cost-report.js';
-import { carriesPersonalData, legalBasisOf, type PacketBodies, type PacketType } from './packet-body.js';
+import { type CaseLogType, carriesPersonalData, legalBasisOf } from './packet-body.js';
 import { verifyQuotaProof } from './quota-claim.js';
 import type { Category, ThreatLevel } from './referral.js';
 import {
@@ -26,20 +27,7 @@ import {
 } from './rules.js';
 import type { DeviceResolver } from './signed-document.js';
 import type { DeclineReason } from './uptake-decision.js';
-import { assertTransition, type LogStatus } from './workflow.js';
-
-/** A verified packet of a case log, as the reducer sees it. */
-export interface CasePacket<T extends PacketType = PacketType> extends ChainLink {
-  pid: string;
-  type: T;
-  /** Sending device. */
-  device: string;
-  /** Recipient units (`aud`). */
-  aud: readonly string[];
-  /** Signing time (NumericDate). */
-  iat: number;
-  body: PacketBodies[T];
-}
+import { assertTransition, type LogStatus, refuseLaterReferral } from './workflow.js';
 
 /** The state of a case. JSON-serialisable. */
 export interface CaseState {
@@ -99,22 +87,14 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
     throw new BryggaError('ERR_INVALID_TRANSITION', 'a case starts with a referral');
   }
   if (p.prev !== null) throw new BryggaError('ERR_INVALID_TRANSITION', 'a referral has no predecessor');
-  const body = p.body as PacketBodies['referral'];
+  const body = p.body;
   const day = dayOf(p.iat);
   const agreement = requireAgreementAt(ctx.agreements, day, 'the referral');
   assertReferralPreconditions(agreement, p.unit, body);
   assertAddressed(p, p.unit, body.to);
   const consent = verifyConsent(body.consent, ctx.resolve).payload;
   assertConsentFits(consent, { caseId: p.case, home: p.unit, receiving: body.to, forReferral: true });
-  const record: ConsentRecord = {
-    id: consent.id,
-    form: consent.form,
-    scope: consent.scope,
-    validFrom: consent.validFrom,
-    validUntil: consent.validUntil,
-    attestedIn: p.hash,
-    withdrawnIn: null,
-  };
+  const record = consentRecord(consent, p.hash);
   assertPersonalDataCovered([record], recipientsOf(p), day, null);
   const claim = verifyQuotaProof(
     body.quota,
@@ -154,6 +134,19 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
   };
 }
 
+/** A consent as the state keeps it, attested in the packet with hash `attestedIn`. */
+function consentRecord(consent: ConsentClaims, attestedIn: string): ConsentRecord {
+  return {
+    id: consent.id,
+    form: consent.form,
+    scope: consent.scope,
+    validFrom: consent.validFrom,
+    validUntil: consent.validUntil,
+    attestedIn,
+    withdrawnIn: null,
+  };
+}
+
 /** Units other than the sender's that the packet goes to. */
 function recipientsOf(p: CasePacket): string[] {
   return p.aud.filter((u) => u !== p.unit);
@@ -169,143 +162,133 @@ function assertAddressed(p: CasePacket, home: string, receiving: string): void {
   }
 }
 
+/** The packet types that follow the referral in a case log. */
+type FollowingType = Exclude<CaseLogType, 'referral'>;
+
+/** What a step sees: the packet, the state before it, the rules' context and the packet's UTC day. */
+type Step<T extends FollowingType> = (
+  p: CasePacket<T>,
+  s: CaseState,
+  ctx: CaseContext,
+  day: string,
+) => Partial<CaseState>;
+
+/**
+ * What each packet after the referral does to the state (PROTOCOL.md §12.4, §14): the checks its body
+ * needs beyond the workflow table, and the members it changes. One entry per type, each given its own
+ * packet type, like the workflow table (workflow.ts); the sender, the transition, the addressees and
+ * the consent for personal data are checked before (see `next`).
+ */
+const STEPS: { [T in FollowingType]: Step<T> } = {
+  consent(p, s, ctx) {
+    const consent = verifyConsent(p.body.attestation, ctx.resolve).payload;
+    assertConsentFits(consent, {
+      caseId: s.caseId,
+      home: s.home,
+      receiving: s.receiving,
+      forReferral: false,
+    });
+    if (s.consents.some((c) => c.id === consent.id)) {
+      throw new BryggaError('ERR_REPLAY', 'this consent is already part of the case');
+    }
+    return { consents: [...s.consents, consentRecord(consent, p.hash)] };
+  },
+  'consent-withdrawal'(p, s, ctx) {
+    const w = verifyWithdrawal(p.body.withdrawal, ctx.resolve).payload;
+    if (w.case !== s.caseId || w.unit !== s.home) {
+      throw new BryggaError('ERR_CONSENT_SCOPE', "the withdrawal is not the home unit's for this case");
+    }
+    const target = s.consents.find((c) => c.id === w.consent);
+    if (!target)
+      throw new BryggaError('ERR_CONSENT_MISSING', 'the withdrawal names a consent this case does not have');
+    if (target.withdrawnIn !== null) throw new BryggaError('ERR_REPLAY', 'the consent is already withdrawn');
+    return { consents: s.consents.map((c) => (c.id === w.consent ? { ...c, withdrawnIn: p.hash } : c)) };
+  },
+  'uptake-decision'(p, s, ctx, day) {
+    const d = p.body;
+    const decision = { decision: d.decision, reason: d.reason, in: p.hash };
+    if (d.decision === 'decline') return { status: 'declined', decision };
+    const agreement = requireAgreementAt(ctx.agreements, day, 'the acceptance');
+    const claim = verifyQuotaProof(
+      d.quota!,
+      { caseId: s.caseId, unit: s.receiving, direction: 'incoming' },
+      ctx.resolve,
+      ctx.agreements,
+    );
+    if (claim.payload.agreement !== agreement.digest) {
+      throw new BryggaError('ERR_QUOTA_CLAIM', 'the quota claim is not on the agreement in force');
+    }
+    return { status: 'accepted', decision, quota: { ...s.quota, incoming: claim.payload.commitment } };
+  },
+  'implementation-plan'(p, s, ctx, day) {
+    const agreement = requireAgreementAt(ctx.agreements, day, 'the implementation plan');
+    const codes = p.body.services.map((x) => x.code);
+    assertInCatalogue(agreement, codes);
+    return {
+      plan: { services: codes, decidedOn: p.body.decidedOn, in: p.hash },
+      plannedEver: [...new Set([...s.plannedEver, ...codes])].sort(),
+    };
+  },
+  'follow-up'(p, s) {
+    if (p.body.services.some((x) => !s.plannedEver.includes(x.code))) {
+      throw new BryggaError(
+        'ERR_SERVICE_NOT_IN_PLAN',
+        'the follow-up names a service that was never planned',
+      );
+    }
+    return { followUps: s.followUps + 1 };
+  },
+  'cost-report'(p, s) {
+    if (p.body.lines.some((l) => !s.plannedEver.includes(l.service))) {
+      throw new BryggaError('ERR_SERVICE_NOT_IN_PLAN', 'costs can only be reported for planned services');
+    }
+    const key = (l: CostLine) => `${l.service}|${l.month}`;
+    const merged = new Map(s.costs.map((l) => [key(l), l]));
+    for (const l of p.body.lines) merged.set(key(l), l);
+    return { costs: [...merged.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1)) };
+  },
+  closure(p, s) {
+    const c = p.body;
+    if (JSON.stringify(c.costs) !== JSON.stringify(costTotals(s.costs))) {
+      throw new BryggaError('ERR_MALFORMED', "closure.costs does not equal the case's cost reports");
+    }
+    return { closure: { closedOn: c.closedOn, reason: c.reason, outcomes: c.outcomes, in: p.hash } };
+  },
+  deviation: (_p, s) => ({ deviations: s.deviations + 1 }),
+  'child-notice': (_p, s) => ({ childNotices: s.childNotices + 1 }),
+  message: (_p, s) => ({ messages: s.messages + 1 }),
+};
+
+/** Run the step of `p`'s type. */
+function step<T extends FollowingType>(p: CasePacket<T>, s: CaseState, ctx: CaseContext, day: string) {
+  const run: Step<T> = STEPS[p.type];
+  return run(p, s, ctx, day);
+}
+
+/**
+ * Fold a packet after the referral: the sender is a unit of the case, the workflow allows the type from
+ * that unit in this state, the packet goes to the other unit only, personal data is covered by a consent
+ * or a legal basis, and the type's own step passes.
+ */
 function next(ctx: CaseContext, s: CaseState, p: CasePacket): CaseState {
   if (p.unit !== s.home && p.unit !== s.receiving) {
     throw new BryggaError('ERR_WRONG_PARTY', 'the sender is not a unit of this case');
   }
-  const role = p.unit === s.home ? 'home' : 'receiving';
-  const transition = assertTransition(p.type, s.status, role);
+  if (p.type === 'referral') refuseLaterReferral();
+  const transition = assertTransition(p.type, s.status, p.unit === s.home ? 'home' : 'receiving');
   assertAddressed(p, s.home, s.receiving);
   const day = dayOf(p.iat);
   if (carriesPersonalData(p.type, p.body)) {
     assertPersonalDataCovered(s.consents, recipientsOf(p), day, legalBasisOf(p.body));
   }
-  const out: CaseState = {
+  return {
     ...s,
     head: p.hash,
     length: s.length + 1,
     lastActivity: Math.max(s.lastActivity, p.iat),
+    ...(transition.to ? { status: transition.to } : {}),
+    ...step(p, s, ctx, day),
   };
-  if (transition.to) out.status = transition.to;
-  switch (p.type) {
-    case 'consent': {
-      const consent = verifyConsent((p.body as PacketBodies['consent']).attestation, ctx.resolve).payload;
-      assertConsentFits(consent, {
-        caseId: s.caseId,
-        home: s.home,
-        receiving: s.receiving,
-        forReferral: false,
-      });
-      if (s.consents.some((c) => c.id === consent.id)) {
-        throw new BryggaError('ERR_REPLAY', 'this consent is already part of the case');
-      }
-      out.consents = [
-        ...s.consents,
-        {
-          id: consent.id,
-          form: consent.form,
-          scope: consent.scope,
-          validFrom: consent.validFrom,
-          validUntil: consent.validUntil,
-          attestedIn: p.hash,
-          withdrawnIn: null,
-        },
-      ];
-      break;
-    }
-    case 'consent-withdrawal': {
-      const w = verifyWithdrawal(
-        (p.body as PacketBodies['consent-withdrawal']).withdrawal,
-        ctx.resolve,
-      ).payload;
-      if (w.case !== s.caseId || w.unit !== s.home) {
-        throw new BryggaError('ERR_CONSENT_SCOPE', "the withdrawal is not the home unit's for this case");
-      }
-      const target = s.consents.find((c) => c.id === w.consent);
-      if (!target)
-        throw new BryggaError(
-          'ERR_CONSENT_MISSING',
-          'the withdrawal names a consent this case does not have',
-        );
-      if (target.withdrawnIn !== null)
-        throw new BryggaError('ERR_REPLAY', 'the consent is already withdrawn');
-      out.consents = s.consents.map((c) => (c.id === w.consent ? { ...c, withdrawnIn: p.hash } : c));
-      break;
-    }
-    case 'uptake-decision': {
-      const d = p.body as PacketBodies['uptake-decision'];
-      if (d.decision === 'accept') {
-        const agreement = requireAgreementAt(ctx.agreements, day, 'the acceptance');
-        const claim = verifyQuotaProof(
-          d.quota!,
-          { caseId: s.caseId, unit: s.receiving, direction: 'incoming' },
-          ctx.resolve,
-          ctx.agreements,
-        );
-        if (claim.payload.agreement !== agreement.digest) {
-          throw new BryggaError('ERR_QUOTA_CLAIM', 'the quota claim is not on the agreement in force');
-        }
-        out.quota = { ...s.quota, incoming: claim.payload.commitment };
-        out.status = 'accepted';
-      } else {
-        out.status = 'declined';
-      }
-      out.decision = { decision: d.decision, reason: d.reason, in: p.hash };
-      break;
-    }
-    case 'implementation-plan': {
-      const plan = p.body as PacketBodies['implementation-plan'];
-      const agreement = requireAgreementAt(ctx.agreements, day, 'the implementation plan');
-      const codes = plan.services.map((x) => x.code);
-      assertInCatalogue(agreement, codes);
-      out.plan = { services: codes, decidedOn: plan.decidedOn, in: p.hash };
-      out.plannedEver = [...new Set([...s.plannedEver, ...codes])].sort();
-      break;
-    }
-    case 'follow-up': {
-      const f = p.body as PacketBodies['follow-up'];
-      const unplanned = f.services.filter((x) => !s.plannedEver.includes(x.code));
-      if (unplanned.length > 0) {
-        throw new BryggaError(
-          'ERR_SERVICE_NOT_IN_PLAN',
-          'the follow-up names a service that was never planned',
-        );
-      }
-      out.followUps = s.followUps + 1;
-      break;
-    }
-    case 'cost-report': {
-      const r = p.body as PacketBodies['cost-report'];
-      if (r.lines.some((l) => !s.plannedEver.includes(l.service))) {
-        throw new BryggaError('ERR_SERVICE_NOT_IN_PLAN', 'costs can only be reported for planned services');
-      }
-      const key = (l: CostLine) => `${l.service}|${l.month}`;
-      const merged = new Map(s.costs.map((l) => [key(l), l]));
-      for (const l of r.lines) merged.set(key(l), l);
-      out.costs = [...merged.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1));
-      break;
-    }
-    case 'closure': {
-      const c = p.body as PacketBodies['closure'];
-      if (JSON.stringify(c.costs) !== JSON.stringify(costTotals(s.costs))) {
-        throw new BryggaError('ERR_MALFORMED', "closure.costs does not equal the case's cost reports");
-      }
-      out.closure = { closedOn: c.closedOn, reason: c.reason, outcomes: c.outcomes, in: p.hash };
-      break;
-    }
-    case 'deviation':
-      out.deviations = s.deviations + 1;
-      break;
-    case 'child-notice':
-      out.childNotices = s.childNotices + 1;
-      break;
-    case 'message':
-      out.messages = s.messages + 1;
-      break;
-    default:
-      throw new BryggaError('ERR_INVALID_TRANSITION', `a ${p.type} packet is not part of a case log`);
-  }
-  return out;
 }
 
 /**

@@ -4,6 +4,7 @@
  * way.
  */
 import { id, MAX_SHORT, members, oneOf, optionalText, text } from './_fields.js';
+import { EMAIL_PATTERN, PHONE_PATTERN } from './field-patterns.js';
 
 /** A contact person (kontaktperson) at a unit for the case. */
 export interface ContactPerson {
@@ -40,8 +41,6 @@ export interface OutcomeMeasures {
   selfSufficient: OutcomeValue;
 }
 
-const PHONE = /^\+?[0-9 ()-]{5,30}$/;
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}$/;
 const OUTCOME_VALUES = ['yes', 'no', 'unknown'] as const;
 
 /** Validate a contact person. */
@@ -49,8 +48,8 @@ export function validateContact(value: unknown, path: string): ContactPerson {
   const o = members(value, path, ['unit', 'name', 'role', 'phone', 'email']);
   const phone = optionalText(o.phone, `${path}.phone`, 30);
   const email = optionalText(o.email, `${path}.email`, 254);
-  if (phone !== null) text(phone, `${path}.phone`, 30, PHONE);
-  if (email !== null) text(email, `${path}.email`, 254, EMAIL);
+  if (phone !== null) text(phone, `${path}.phone`, 30, PHONE_PATTERN);
+  if (email !== null) text(email, `${path}.email`, 254, EMAIL_PATTERN);
   return {
     unit: id(o.unit, `${path}.unit`),
     name: text(o.name, `${path}.name`, MAX_SHORT),

@@ -11,7 +11,8 @@ import {
 } from '../../../test/support/case-world.js';
 import { codeOf } from '../../../test/support/error-code.js';
 import { Agreement } from '../directory/agreement.js';
-import { buildEvidenceBundle, type EvidenceBundle, verifyEvidence } from './evidence.js';
+import { buildEvidenceBundle, type EvidenceBundle } from './evidence.js';
+import { verifyEvidence } from './evidence-verification.js';
 import type { PacketBodies, PacketType } from './packet-body.js';
 import { signReceipt } from './receipt.js';
 

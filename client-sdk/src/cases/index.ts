@@ -14,14 +14,8 @@ export {
   type OfferResult,
   verifyChain,
 } from './case-log.js';
-export { toCasePacket, verifyPacketJws } from './case-packet.js';
-export {
-  type CaseContext,
-  type CasePacket,
-  type CaseState,
-  caseReducer,
-  costTotals,
-} from './case-state.js';
+export { type CasePacket, toCasePacket, verifyPacketJws } from './case-packet.js';
+export { type CaseContext, type CaseState, caseReducer, costTotals } from './case-state.js';
 export { type ChildNoticeBody, validateChildNotice } from './child-notice.js';
 export { type ClosureBody, type ClosureReason, validateClosure } from './closure.js';
 export {
@@ -63,13 +57,19 @@ export {
   buildEvidenceBundle,
   EVIDENCE_TYP,
   type EvidenceBundle,
-  type EvidenceEntry,
   type EvidenceManifest,
   type EvidencePacket,
-  type EvidenceReport,
   validateEvidenceBundle,
-  verifyEvidence,
 } from './evidence.js';
+export { type EvidenceEntry, type EvidenceReport, verifyEvidence } from './evidence-verification.js';
+export {
+  EMAIL_PATTERN,
+  HALF_YEAR_PATTERN,
+  HASH_PATTERN,
+  isCalendarDate,
+  PERSONAL_IDENTITY_NUMBER_PATTERN,
+  PHONE_PATTERN,
+} from './field-patterns.js';
 export { type FollowUpBody, type ServiceStatus, validateFollowUp } from './follow-up.js';
 export {
   type ImplementationPlanBody,
@@ -79,12 +79,17 @@ export {
 export { type MessageBody, validateMessage } from './message.js';
 export {
   CASE_LOG_TYPES,
+  type CaseLogType,
   carriesPersonalData,
+  type DocumentPacketType,
+  isCaseLogType,
   isPacketType,
   legalBasisOf,
   PACKET_TYPES,
   type PacketBodies,
   type PacketType,
+  type TypedBody,
+  typedBody,
   validatePacketBody,
 } from './packet-body.js';
 export {

@@ -71,24 +71,89 @@ const VALIDATORS: { [T in PacketType]: (body: unknown) => PacketBodies[T] } = {
 /** Every packet type, in the order of PROTOCOL.md §12.1. */
 export const PACKET_TYPES = Object.keys(VALIDATORS) as PacketType[];
 
+/** A packet type of a case's hash-chained log (PROTOCOL.md §12.1, §13). */
+export type CaseLogType =
+  | 'referral'
+  | 'consent'
+  | 'consent-withdrawal'
+  | 'uptake-decision'
+  | 'implementation-plan'
+  | 'follow-up'
+  | 'cost-report'
+  | 'deviation'
+  | 'child-notice'
+  | 'closure'
+  | 'message';
+
+/**
+ * A packet type outside the case logs (PROTOCOL.md §12.1): each carries a signed document (a receipt,
+ * a quota claim or release, a reconciliation, an agreement) that is recorded rather than chained.
+ */
+export type DocumentPacketType = Exclude<PacketType, CaseLogType>;
+
+/**
+ * A packet type paired with its body, as a union discriminated by `type`: checking `type` narrows
+ * `body`. `TypedBody<'referral' | 'consent'>` is the union of just those two.
+ *
+ * @example
+ * function noteOf(p: TypedBody): string | null {
+ *   return p.type === 'uptake-decision' ? p.body.note : null; // p.body is an UptakeDecisionBody
+ * }
+ */
+export type TypedBody<T extends PacketType = PacketType> = {
+  [K in T]: { type: K; body: PacketBodies[K] };
+}[T];
+
+/**
+ * One function per packet type, each taking that type's body: the shape of a per-type table, which
+ * makes a switch over the type unnecessary (`table[p.type](p.body)` type-checks for a `TypedBody` `p`
+ * through {@link byType}).
+ */
+export type PerType<T extends PacketType, A extends unknown[], R> = {
+  [K in T]: (body: PacketBodies[K], ...args: A) => R;
+};
+
+/** Call the entry of `table` for `packet`'s type with its body (and `args`). */
+export function byType<T extends PacketType, A extends unknown[], R>(
+  table: PerType<T, A, R>,
+  packet: TypedBody<T>,
+  ...args: A
+): R {
+  return table[packet.type](packet.body, ...args);
+}
+
+const IN_CASE_LOG: { [T in PacketType]: T extends CaseLogType ? true : false } = {
+  agreement: false,
+  referral: true,
+  consent: true,
+  'consent-withdrawal': true,
+  receipt: false,
+  'uptake-decision': true,
+  'implementation-plan': true,
+  'follow-up': true,
+  'cost-report': true,
+  reconciliation: false,
+  deviation: true,
+  'child-notice': true,
+  closure: true,
+  message: true,
+  'quota-claim': false,
+  'quota-release': false,
+};
+
 /** The types that belong to a case's hash-chained log (PROTOCOL.md §13). */
-export const CASE_LOG_TYPES: ReadonlySet<PacketType> = new Set<PacketType>([
-  'referral',
-  'consent',
-  'consent-withdrawal',
-  'uptake-decision',
-  'implementation-plan',
-  'follow-up',
-  'cost-report',
-  'deviation',
-  'child-notice',
-  'closure',
-  'message',
-]);
+export const CASE_LOG_TYPES: ReadonlySet<PacketType> = new Set<PacketType>(
+  PACKET_TYPES.filter((t) => IN_CASE_LOG[t]),
+);
 
 /** Whether `type` is a workflow packet type. */
 export function isPacketType(type: string): type is PacketType {
   return Object.hasOwn(VALIDATORS, type);
+}
+
+/** Whether `type` is a packet type of a case's log. */
+export function isCaseLogType(type: string): type is CaseLogType {
+  return isPacketType(type) && IN_CASE_LOG[type];
 }
 
 /**
@@ -99,8 +164,16 @@ export function validatePacketBody<T extends PacketType>(type: T, body: unknown)
 export function validatePacketBody(type: string, body: unknown): PacketBodies[PacketType];
 export function validatePacketBody(type: string, body: unknown): PacketBodies[PacketType] {
   if (!isPacketType(type)) throw new BryggaError('ERR_MALFORMED', 'packet type is not a workflow type');
+  return typedBody(type, body).body;
+}
+
+/**
+ * Validate the body of a packet of `type` and pair the two ({@link TypedBody}). ERR_MALFORMED like
+ * {@link validatePacketBody}.
+ */
+export function typedBody<T extends PacketType>(type: T, body: unknown): TypedBody<T> {
   try {
-    return VALIDATORS[type](body);
+    return { type, body: VALIDATORS[type](body) };
   } catch (err) {
     if (err instanceof BryggaError) throw err;
     throw new BryggaError('ERR_MALFORMED', `${type} body could not be read`, { cause: err });
@@ -108,33 +181,36 @@ export function validatePacketBody(type: string, body: unknown): PacketBodies[Pa
 }
 
 /**
- * Whether a body carries personal data about the person (PROTOCOL.md §14.1). Consent documents,
+ * Whether a body carries personal data about the person (PROTOCOL.md §12.1, §14.1). Consent documents,
  * receipts, quota claims, reconciliations, cost reports and bare decisions carry none: they hold
  * identifiers, codes and amounts that both units of the case already know. Everything with free text
  * about the person, outcomes, plans or follow-ups does.
  */
-export function carriesPersonalData(type: PacketType, body: PacketBodies[PacketType]): boolean {
-  switch (type) {
-    case 'referral':
-    case 'implementation-plan':
-    case 'follow-up':
-    case 'deviation':
-    case 'child-notice':
-    case 'message':
-      return true;
-    case 'uptake-decision':
-      return (body as UptakeDecisionBody).note !== null;
-    case 'closure': {
-      const c = body as ClosureBody;
-      return c.outcomes !== null || c.note !== null;
-    }
-    default:
-      return false;
-  }
+const PERSONAL_DATA: PerType<PacketType, [], boolean> = {
+  agreement: () => false,
+  referral: () => true,
+  consent: () => false,
+  'consent-withdrawal': () => false,
+  receipt: () => false,
+  'uptake-decision': (d) => d.note !== null,
+  'implementation-plan': () => true,
+  'follow-up': () => true,
+  'cost-report': () => false,
+  reconciliation: () => false,
+  deviation: () => true,
+  'child-notice': () => true,
+  closure: (c) => c.outcomes !== null || c.note !== null,
+  message: () => true,
+  'quota-claim': () => false,
+  'quota-release': () => false,
+};
+
+/** Whether a body of `type` carries personal data about the person (PROTOCOL.md §14.1). */
+export function carriesPersonalData<T extends PacketType>(type: T, body: PacketBodies[T]): boolean {
+  return PERSONAL_DATA[type](body);
 }
 
 /** The recorded legal basis a body carries, if its type can carry one. */
 export function legalBasisOf(body: PacketBodies[PacketType]): LegalBasis | null {
-  const lb = (body as { legalBasis?: LegalBasis | null }).legalBasis;
-  return lb ?? null;
+  return 'legalBasis' in body ? body.legalBasis : null;
 }

@@ -205,56 +205,67 @@ function checkAgainstAgreements(
   }
 }
 
-function asClaimError<T>(what: string, f: () => T): T {
+/** A quota document's kind, and the payload it verifies to. */
+export interface QuotaDocuments {
+  claim: QuotaClaimClaims;
+  release: QuotaReleaseClaims;
+}
+
+/** What tells a claim from a release when verifying it; the checks are the same. */
+const KINDS: {
+  [K in keyof QuotaDocuments]: { typ: string; validate: (v: unknown) => QuotaDocuments[K]; name: string };
+} = {
+  claim: { typ: QUOTA_CLAIM_TYP, validate: validateQuotaClaim, name: 'quota claim' },
+  release: { typ: QUOTA_RELEASE_TYP, validate: validateQuotaRelease, name: 'quota release' },
+};
+
+/**
+ * Verify a quota claim or release: the signature of a device of the unit it names, that unit's
+ * municipality in the named agreement, dated within that agreement's period. For a release this means
+ * only a unit of the claim's municipality may release it. Every failure is ERR_QUOTA_CLAIM (its cause
+ * says more).
+ */
+export function verifyQuotaDocument<K extends keyof QuotaDocuments>(
+  kind: K,
+  jwsText: string,
+  resolve: DeviceResolver,
+  agreements: readonly Agreement[],
+): VerifiedDocument<QuotaDocuments[K]> {
+  const { typ, validate, name } = KINDS[kind];
+  const what = `the ${name}`;
   try {
-    return f();
+    const doc = verifyDocument(
+      jws(jwsText, name),
+      typ,
+      resolve,
+      validate,
+      (c) => c.unit,
+      (c) => c.iat,
+    );
+    checkAgainstAgreements(what, doc.payload, agreements);
+    return doc;
   } catch (err) {
     if (isBryggaError(err, 'ERR_QUOTA_CLAIM')) throw err;
     throw new BryggaError('ERR_QUOTA_CLAIM', `${what} does not verify`, { cause: err });
   }
 }
 
-/**
- * Verify a claim: signature by a device of the unit it names, the unit's municipality in the named
- * agreement, dated within that agreement's period. Every failure is ERR_QUOTA_CLAIM (its cause says more).
- */
+/** Verify a claim ({@link verifyQuotaDocument}). */
 export function verifyQuotaClaim(
   jwsText: string,
   resolve: DeviceResolver,
   agreements: readonly Agreement[],
 ): VerifiedDocument<QuotaClaimClaims> {
-  return asClaimError('the quota claim', () => {
-    const doc = verifyDocument(
-      jws(jwsText, 'quota claim'),
-      QUOTA_CLAIM_TYP,
-      resolve,
-      validateQuotaClaim,
-      (c) => c.unit,
-      (c) => c.iat,
-    );
-    checkAgainstAgreements('the quota claim', doc.payload, agreements);
-    return doc;
-  });
+  return verifyQuotaDocument('claim', jwsText, resolve, agreements);
 }
 
-/** Verify a release, like {@link verifyQuotaClaim}: only a unit of the claim's municipality may release it. */
+/** Verify a release ({@link verifyQuotaDocument}). */
 export function verifyQuotaRelease(
   jwsText: string,
   resolve: DeviceResolver,
   agreements: readonly Agreement[],
 ): VerifiedDocument<QuotaReleaseClaims> {
-  return asClaimError('the quota release', () => {
-    const doc = verifyDocument(
-      jws(jwsText, 'quota release'),
-      QUOTA_RELEASE_TYP,
-      resolve,
-      validateQuotaRelease,
-      (c) => c.unit,
-      (c) => c.iat,
-    );
-    checkAgainstAgreements('the quota release', doc.payload, agreements);
-    return doc;
-  });
+  return verifyQuotaDocument('release', jwsText, resolve, agreements);
 }
 
 /**

@@ -25,6 +25,7 @@ import { numericDate } from '../directory/validate.js';
 import { BryggaError } from '../errors.js';
 import { date, hash, id, id16, integer, list, malformed, members, month, object, text } from './_fields.js';
 import { MAX_LINE_SEK } from './cost-report.js';
+import { HALF_YEAR_PATTERN } from './field-patterns.js';
 import type { DeviceResolver } from './signed-document.js';
 
 /** The JWS `typ` of a reconciliation signature. */
@@ -67,11 +68,9 @@ export interface CaseCostRecord {
   lines: { service: string; month: string; amountSek: number }[];
 }
 
-const HALF_YEAR = /^(\d{4})-H([12])$/;
-
 /** First and last day of a half-year. */
 export function halfYearBounds(label: string): { from: string; to: string } {
-  const m = HALF_YEAR.exec(label);
+  const m = HALF_YEAR_PATTERN.exec(label);
   if (!m) malformed('reconciliation.period.label', 'must be YYYY-H1 or YYYY-H2');
   const year = m[1]!;
   return m[2] === '1'

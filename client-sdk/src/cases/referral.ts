@@ -21,6 +21,7 @@ import {
   text,
 } from './_fields.js';
 import { type ContactPerson, validateContact } from './common-fields.js';
+import { PERSONAL_IDENTITY_NUMBER_PATTERN } from './field-patterns.js';
 import { type QuotaProof, validateQuotaProof } from './quota-claim.js';
 
 /** Target-group category (målgrupp): defector (avhoppare) or protection case (skyddsärende). */
@@ -103,7 +104,6 @@ const KEYS = [
   'quota',
   'note',
 ];
-const PIN = /^(18|19|20)\d{6}[-+]?\d{4}$/;
 
 /** Validate a `referral` body; ERR_MALFORMED naming the field. The rules come later (see `rules.ts`). */
 export function validateReferral(value: unknown): ReferralBody {
@@ -112,7 +112,12 @@ export function validateReferral(value: unknown): ReferralBody {
   const pin =
     p.personalIdentityNumber === null
       ? null
-      : text(p.personalIdentityNumber, 'referral.person.personalIdentityNumber', 13, PIN);
+      : text(
+          p.personalIdentityNumber,
+          'referral.person.personalIdentityNumber',
+          13,
+          PERSONAL_IDENTITY_NUMBER_PATTERN,
+        );
   const services = list(o.requestedServices, 'referral.requestedServices', 1, 32, id);
   distinct(services, 'referral.requestedServices');
   const consultations = list(o.policeConsultations, 'referral.policeConsultations', 0, 8, (v, path) => {

@@ -5,6 +5,8 @@
  * valid when its signer is a device of the unit it names, enrolled under the agreement and not revoked
  * when it signed.
  */
+import { toBase64url, utf8 } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
 import { decodeCompact, signCompact, verifyCompact } from '../crypto/jws.js';
 import type { SigningKeyPair, SigningPublicKey } from '../crypto/keys.js';
 import type { Directory } from '../directory/directory.js';
@@ -35,6 +37,14 @@ export interface VerifiedDocument<T> {
   payload: T;
   device: string;
   unit: string;
+}
+
+/**
+ * The hash that names a document: b64u(SHA-256) of its text (a compact JWS as it travelled). Evidence
+ * manifests list receipts by it (PROTOCOL.md §17); stores may key documents by it.
+ */
+export function documentHash(text: string): string {
+  return toBase64url(sha256(utf8(text)));
 }
 
 /** Sign a document payload as a compact JWS of type `typ` with a device key. */

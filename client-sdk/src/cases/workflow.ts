@@ -2,7 +2,7 @@
  * The case workflow (PROTOCOL.md §14.2): which packet may follow in which state, and which of the case's
  * two units may send it. The states of the log are referred → accepted | declined, accepted → active
  * (with the implementation plan), and → closed. `delivered` is `referred` plus a receipt from the
- * receiving unit (receipts are not part of the chain; see `caseStatus`).
+ * receiving unit (receipts are not part of the chain; see {@link caseStatus}).
  */
 import { BryggaError } from '../errors.js';
 import type { PacketType } from './packet-body.js';
@@ -12,6 +12,11 @@ export type LogStatus = 'referred' | 'accepted' | 'declined' | 'active' | 'close
 
 /** The state of a case, with delivery known from receipts (PROTOCOL.md §14.2). */
 export type CaseStatus = 'referred' | 'delivered' | 'accepted' | 'declined' | 'active' | 'closed';
+
+/** A case's status as the case system sees it: `referred` becomes `delivered` once the receiving unit has it. */
+export function caseStatus(status: LogStatus, delivered: boolean): CaseStatus {
+  return status === 'referred' && delivered ? 'delivered' : status;
+}
 
 /** Who may send a packet type: the home unit (hemkommun), the receiving unit, or either. */
 export type Role = 'home' | 'receiving' | 'either';
@@ -55,9 +60,7 @@ export function assertTransition(
   status: LogStatus,
   role: 'home' | 'receiving',
 ): Transition {
-  if (type === 'referral') {
-    throw new BryggaError('ERR_INVALID_TRANSITION', 'a referral can only start a case');
-  }
+  if (type === 'referral') refuseLaterReferral();
   const t = WORKFLOW[type];
   if (!t) throw new BryggaError('ERR_INVALID_TRANSITION', `a ${type} packet is not part of a case log`);
   if (t.role !== 'either' && t.role !== role) {
@@ -67,4 +70,9 @@ export function assertTransition(
     throw new BryggaError('ERR_INVALID_TRANSITION', `a ${type} packet is not allowed in a ${status} case`);
   }
   return t;
+}
+
+/** ERR_INVALID_TRANSITION for a referral after the first packet: a referral only starts a case. */
+export function refuseLaterReferral(): never {
+  throw new BryggaError('ERR_INVALID_TRANSITION', 'a referral can only start a case');
 }

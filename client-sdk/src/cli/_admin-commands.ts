@@ -4,14 +4,25 @@
  * the relay.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { loadIdentity, saveIdentity } from '../client/device-identity.js';
-import { decryptSigningKey, encryptKey, readKeyFile, serializeKeyFile } from '../crypto/key-file.js';
-import { HpkeKeyPair, SigningKeyPair, SigningPublicKey } from '../crypto/keys.js';
-import { Agreement } from '../directory/agreement.js';
-import { enrolDevice, publishHpkeKey, revokeDevice } from '../directory/statements.js';
-import { KID_PATTERN } from '../directory/validate.js';
-import { openSqliteStore } from '../node/open-sqlite-store.js';
-import { RelayClient } from '../transport/relay-client.js';
+import {
+  Agreement,
+  decryptSigningKey,
+  encryptKey,
+  enrolDevice,
+  HpkeKeyPair,
+  ID_PATTERN,
+  KID_PATTERN,
+  loadIdentity,
+  publishHpkeKey,
+  RelayClient,
+  readKeyFile,
+  revokeDevice,
+  SigningKeyPair,
+  SigningPublicKey,
+  saveIdentity,
+  serializeKeyFile,
+} from '../index.js';
+import { openSqliteStore } from '../node/index.js';
 import type { Args, Command } from './_command.js';
 import { type DeviceConfig, deviceDir, devicePaths } from './_device-dir.js';
 import {
@@ -24,8 +35,6 @@ import {
   usage,
   writeFileAtomic,
 } from './_io.js';
-
-const UNIT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 function str(args: Args, name: string): string | undefined {
   const v = args.values[name];
@@ -88,7 +97,7 @@ export const ADMIN_COMMANDS: Command[] = [
     },
     async run(args, io) {
       const unit = need(args, 'unit');
-      if (!UNIT_PATTERN.test(unit))
+      if (!ID_PATTERN.test(unit))
         throw usage(`the unit id ${unit} is not valid`, 'use lower-case letters, digits and -');
       const out = need(args, 'out');
       if (existsSync(out))

@@ -7,11 +7,18 @@
  * anything is signed or stored.
  */
 
-import type { PacketBodies } from '../cases/packet-body.js';
-import { DECLINE_REASONS, type DeclineReason } from '../cases/uptake-decision.js';
-import type { BryggaClient, ConsentDetails, ReferInput } from '../client/brygga-client.js';
-import { BryggaClient as Client } from '../client/brygga-client.js';
-import { Agreement } from '../directory/agreement.js';
+import {
+  Agreement,
+  BryggaClient,
+  type CloseInput,
+  type ConsentDetails,
+  type ContactPerson,
+  DECLINE_REASONS,
+  type DeclineReason,
+  type ReferInput,
+  validatePacketBody,
+  type WithdrawConsentInput,
+} from '../index.js';
 import { type Args, type Command, str } from './_command.js';
 import { DEVICE_OPTION, withClient } from './_device-dir.js';
 import { CliError, readJsonFile, readText, report, usage } from './_io.js';
@@ -299,7 +306,8 @@ export const CASE_COMMANDS: Command[] = [
       const b = body as { contacts?: unknown; note?: string | null };
       if (!Array.isArray(b.contacts))
         throw new CliError('ERR_MALFORMED', 'the acceptance must list "contacts"');
-      return c.decideUptake(id, { decision: 'accept', contacts: b.contacts as never, note: b.note ?? null });
+      const contacts: ContactPerson[] = b.contacts;
+      return c.decideUptake(id, { decision: 'accept', contacts, note: b.note ?? null });
     },
   ),
   step(
@@ -327,22 +335,22 @@ export const CASE_COMMANDS: Command[] = [
     },
   ),
   step(['plan'], 'Send the implementation plan (genomförandeplan).', 'the plan', (c, id, b) =>
-    c.sendPlan(id, b as PacketBodies['implementation-plan']),
+    c.sendPlan(id, validatePacketBody('implementation-plan', b)),
   ),
   step(['follow-up'], 'Send a follow-up (uppföljning).', 'the follow-up', (c, id, b) =>
-    c.sendFollowUp(id, b as PacketBodies['follow-up']),
+    c.sendFollowUp(id, validatePacketBody('follow-up', b)),
   ),
   step(
     ['costs'],
     'Report costs: the file gives {"lines": [{service, month, amountSek}]}.',
     'the cost report',
-    (c, id, b) => c.reportCosts(id, (b as PacketBodies['cost-report']).lines),
+    (c, id, b) => c.reportCosts(id, validatePacketBody('cost-report', b).lines),
   ),
   step(
     ['close'],
     'Close the case (avslut): the file gives {closedOn, reason, outcomes, note}; costs come from the cost reports.',
     'the closure',
-    (c, id, b) => c.close(id, b as never),
+    (c, id, b) => c.close(id, b as CloseInput),
   ),
   step(
     ['consent', 'attest'],
@@ -355,7 +363,7 @@ export const CASE_COMMANDS: Command[] = [
     ['consent', 'withdraw'],
     'Record that the person withdrew consent: the file gives {withdrawnOn, form, note}.',
     'the withdrawal',
-    (c, id, b) => c.withdrawConsent(id, b as never),
+    (c, id, b) => c.withdrawConsent(id, b as WithdrawConsentInput),
   ),
   {
     words: ['evidence', 'export'],
@@ -380,7 +388,7 @@ export const CASE_COMMANDS: Command[] = [
       const agreementPath = str(args, 'agreement');
       if (agreementPath === undefined) throw usage('--agreement is required');
       const agreement = Agreement.deserialize(readText(agreementPath, 'the agreement')).verify();
-      const verified = Client.verifyEvidence(readJsonFile(path, 'the evidence bundle'), agreement);
+      const verified = BryggaClient.verifyEvidence(readJsonFile(path, 'the evidence bundle'), agreement);
       report(io, { valid: true, ...verified }, () => [
         `Valid: case ${verified.caseId}, from ${verified.home} to ${verified.receiving}.`,
       ]);

@@ -6,11 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BryggaClient } from '../client/brygga-client.js';
-import { type DeviceIdentity, loadIdentity } from '../client/device-identity.js';
-import { Agreement } from '../directory/agreement.js';
-import { openSqliteStore, type SqliteStore } from '../node/open-sqlite-store.js';
-import type { FetchFunction } from '../transport/relay-client.js';
+import { Agreement, BryggaClient, type DeviceIdentity, type FetchFunction, loadIdentity } from '../index.js';
+import { openSqliteStore, type SqliteStore } from '../node/index.js';
 import { CliError, type Io, passphrase, progress } from './_io.js';
 
 /** The `--device` option of every command that opens the device. */
@@ -56,7 +53,7 @@ export interface OpenDevice {
 }
 
 /** Open the device in `dir`: ask for its passphrase, decrypt its keys, open the client. */
-export async function openDevice(io: Io, dir: string): Promise<OpenDevice> {
+async function openDevice(io: Io, dir: string): Promise<OpenDevice> {
   const paths = devicePaths(dir);
   if (!existsSync(paths.config)) {
     throw new CliError('ERR_NO_DEVICE', `no enrolled device in ${paths.root}`, {

@@ -11,27 +11,36 @@
  * safety number is printed to compare with the relay's operator out of band.
  */
 
-import { equalBytes, fromBase64url, toBase64 } from '../crypto/bytes.js';
-import { SigningPublicKey } from '../crypto/keys.js';
-import { Agreement } from '../directory/agreement.js';
-import { Directory } from '../directory/directory.js';
-import { DEVICE_TYP, HPKE_KEY_TYP, parseStatement, type Statement } from '../directory/statements.js';
-import { ID_PATTERN } from '../directory/validate.js';
-import { isBryggaError } from '../errors.js';
-import { verifyCosignature } from '../transparency/checkpoint.js';
-import { isLogError } from '../transparency/log-evidence.js';
 import {
+  Agreement,
+  appendLeaves,
+  DEVICE_TYP,
+  Directory,
+  emptyRoot,
+  equalBytes,
+  fromBase64url,
+  HPKE_KEY_TYP,
+  ID_PATTERN,
+  isBryggaError,
+  isLogError,
   type LeafKind,
+  type LogEntryAnswer,
   type LogSource,
   type LogState,
   LogVerifier,
   logLeafHash,
+  parseStatement,
+  parseVerifierKey,
+  parseWitnessName,
+  RelayClient,
+  RelayError,
+  SigningPublicKey,
+  type Statement,
   statementLogHash,
+  toBase64,
   type VerifiedCheckpoint,
-} from '../transparency/log-verifier.js';
-import { appendLeaves, emptyRoot } from '../transparency/merkle.js';
-import { parseVerifierKey } from '../transparency/note.js';
-import { type LogEntryAnswer, RelayClient, RelayError } from '../transport/relay-client.js';
+  verifyCosignature,
+} from '../index.js';
 import { type Args, type Command, str } from './_command.js';
 import { DEVICE_OPTION, type OpenDevice, withClient } from './_device-dir.js';
 import { CliError, type Io, progress, report, usage } from './_io.js';
@@ -49,8 +58,6 @@ const LOG_OPTIONS = {
   },
   relay: { type: 'string', description: "the relay's base URL, when not the device's (a mirror, a proxy)" },
 } as const;
-
-const WITNESS = /^brygga-witness\/([a-z0-9-]+)\/([A-Za-z0-9_-]{43})$/;
 
 /** The relay as the verifier's source: a refused proof is `undefined`, which the verifier reports. */
 function sourceOf(relay: RelayClient): LogSource {
@@ -147,14 +154,14 @@ function cosignatures(checkpoint: VerifiedCheckpoint, origin: string, directory:
   return checkpoint.signatures
     .filter((s) => s.name !== origin)
     .map((s) => {
-      const m = WITNESS.exec(s.name);
-      const device = m ? directory.device(m[2]!) : undefined;
-      const known = device !== undefined && device.unit === m![1];
+      const witness = parseWitnessName(s.name);
+      const device = witness ? directory.device(witness.device) : undefined;
+      const known = device !== undefined && device.unit === witness!.unit;
       const ok = known ? verifyCosignature(checkpoint.text, s, s.name, device.key.bytes) : undefined;
       return {
         witness: s.name,
-        unit: m?.[1] ?? null,
-        device: m?.[2] ?? null,
+        unit: witness?.unit ?? null,
+        device: witness?.device ?? null,
         known,
         valid: ok !== undefined,
         time: ok ? new Date(ok.time * 1000).toISOString() : null,

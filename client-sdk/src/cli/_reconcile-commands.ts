@@ -6,19 +6,16 @@
  */
 
 import {
+  type BryggaClient,
+  directoryResolver,
+  HALF_YEAR_PATTERN,
   type ReconciliationStatement,
-  validateReconciliationStatement,
+  type ReconciliationView,
   verifyReconciliation,
-} from '../cases/reconciliation.js';
-import { directoryResolver } from '../cases/signed-document.js';
-import type { BryggaClient, ReconciliationView } from '../client/brygga-client.js';
-import { fromBase64url } from '../crypto/bytes.js';
-import { decodeJsonPayload } from '../crypto/jws.js';
+} from '../index.js';
 import { type Command, str } from './_command.js';
 import { DEVICE_OPTION, withClient } from './_device-dir.js';
 import { report, usage } from './_io.js';
-
-const HALF_YEAR = /^\d{4}-H[12]$/;
 
 /** A reconciliation as shown: its parties, state and figures. */
 interface ReconciliationSummary {
@@ -38,9 +35,8 @@ interface ReconciliationSummary {
 }
 
 function summarize(view: ReconciliationView, client: BryggaClient): ReconciliationSummary {
-  const statement = validateReconciliationStatement(decodeJsonPayload(fromBase64url(view.document.payload)));
   // Checked again rather than trusted from the store: who signed is what the signatures say.
-  const { signedBy } = verifyReconciliation(view.document, directoryResolver(client.directory));
+  const { statement, signedBy } = verifyReconciliation(view.document, directoryResolver(client.directory));
   const units = statement.units.map((u) => u.unit);
   return {
     id: view.id,
@@ -92,7 +88,7 @@ export const RECONCILE_COMMANDS: Command[] = [
     async run(args, io) {
       const counterpart = str(args, 'with') as string;
       const label = str(args, 'label') as string;
-      if (!HALF_YEAR.test(label))
+      if (!HALF_YEAR_PATTERN.test(label))
         throw usage(`--label ${label} is not a half-year`, 'use YYYY-H1 or YYYY-H2, e.g. 2025-H1');
       const { summary, submitted, already } = await withClient(io, str(args, 'device'), async (client) => {
         await client.sync();

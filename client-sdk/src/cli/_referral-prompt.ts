@@ -6,10 +6,17 @@
  * shown before anything is signed or sent.
  */
 
-import { agreementAt } from '../cases/rules.js';
-import type { BryggaClient, ReferInput } from '../client/brygga-client.js';
-import type { Agreement } from '../directory/agreement.js';
-import { DATE_PATTERN } from '../directory/validate.js';
+import {
+  type Agreement,
+  agreementAt,
+  type BryggaClient,
+  EMAIL_PATTERN,
+  HASH_PATTERN,
+  isCalendarDate,
+  PERSONAL_IDENTITY_NUMBER_PATTERN,
+  PHONE_PATTERN,
+  type ReferInput,
+} from '../index.js';
 import { AnswerReader, CliError, type Io, usage } from './_io.js';
 
 /** An answer the rule refuses; the message is the rule. */
@@ -60,10 +67,7 @@ const optional =
   (a, d) =>
     a === '' ? null : parse(a, d);
 
-const date: Parse = (a) =>
-  DATE_PATTERN.test(a) && new Date(`${a}T00:00:00Z`).toISOString().slice(0, 10) === a
-    ? a
-    : refuse('must be a calendar date, YYYY-MM-DD');
+const date: Parse = (a) => (isCalendarDate(a) ? a : refuse('must be a calendar date, YYYY-MM-DD'));
 
 function yesNo(a: string): boolean {
   const answer = a.toLowerCase();
@@ -90,10 +94,6 @@ const services =
     return codes;
   };
 
-const PIN = /^(18|19|20)\d{6}[-+]?\d{4}$/;
-const HASH = /^[A-Za-z0-9_-]{43}$/;
-const PHONE = /^\+?[0-9 ()-]{5,30}$/;
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}$/;
 const MAX_CONTACTS = 10;
 
 /** The questions, in order; an answer steers what follows (the receiving unit, the consent's form). */
@@ -122,7 +122,7 @@ function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<
     path: 'person.personalIdentityNumber',
     label: 'personnummer',
     ask: 'Personnummer or samordningsnummer, YYYYMMDD-NNNN (empty if none)',
-    parse: optional(matching(PIN, 'must be YYYYMMDD-NNNN')),
+    parse: optional(matching(PERSONAL_IDENTITY_NUMBER_PATTERN, 'must be YYYYMMDD-NNNN')),
   };
   yield {
     path: 'person.dateOfBirth',
@@ -206,13 +206,13 @@ function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<
       path: `${at}.phone`,
       label: `contact ${i + 1}: phone`,
       ask: 'Phone (empty if none)',
-      parse: optional(matching(PHONE, 'must be a phone number')),
+      parse: optional(matching(PHONE_PATTERN, 'must be a phone number')),
     };
     yield {
       path: `${at}.email`,
       label: `contact ${i + 1}: email`,
       ask: 'Email (empty if none)',
-      parse: optional(matching(EMAIL, 'must be an email address')),
+      parse: optional(matching(EMAIL_PATTERN, 'must be an email address')),
     };
     if (i + 1 === MAX_CONTACTS) break;
     const more = yield { ask: 'Another contact person? (y/N)', parse: (a) => a !== '' && yesNo(a) };
@@ -229,7 +229,7 @@ function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<
       path: 'consent.written.documentSha256',
       label: 'signed form SHA-256',
       ask: 'SHA-256 of the signed consent form (base64url)',
-      parse: matching(HASH, 'must be 43 characters of A-Z, a-z, 0-9, - and _'),
+      parse: matching(HASH_PATTERN, 'must be 43 characters of A-Z, a-z, 0-9, - and _'),
     };
     yield { path: 'consent.written.signedOn', label: 'signed on', ask: 'Signed on', parse: date };
   } else {

@@ -7,8 +7,7 @@
  * BRYGGA_ADMIN_TOKEN; never from flags, and never printed.
  */
 import { parseArgs } from 'node:util';
-import { isBryggaError } from '../errors.js';
-import { RelayError } from '../transport/relay-client.js';
+import { isBryggaError, RelayError } from '../index.js';
 import { ADMIN_COMMANDS } from './_admin-commands.js';
 import { CASE_COMMANDS } from './_case-commands.js';
 import { COMMON_OPTIONS, type Command, commandHelp } from './_command.js';

@@ -1,19 +1,21 @@
 /**
- * Internal: case logs kept in the store (PROTOCOL.md §13.3). Loads a case's log from its stored packets,
- * and after a packet was offered writes back every packet whose standing changed, the case record and
- * the consent documents, all inside the caller's transaction.
+ * Internal: the case book, the case logs kept in the store (PROTOCOL.md §13.3). Loads a case's log from
+ * its stored packets, and after a packet was offered writes back every packet whose standing changed,
+ * the case record and the consent documents, with the events they make, all inside the caller's
+ * transaction.
  */
-
 import { CaseLog } from '../cases/case-log.js';
-import { toCasePacket } from '../cases/case-packet.js';
-import { type CaseContext, type CasePacket, type CaseState, caseReducer } from '../cases/case-state.js';
-import type { PacketBodies } from '../cases/packet-body.js';
-import type { CaseStatus } from '../cases/workflow.js';
+import { type CasePacket, toCasePacket } from '../cases/case-packet.js';
+import { type CaseContext, type CaseState, caseReducer } from '../cases/case-state.js';
+import { consentDocuments } from '../cases/consent-documents.js';
+import { documentHash } from '../cases/signed-document.js';
+import { type CaseStatus, caseStatus, type LogStatus } from '../cases/workflow.js';
 import { toBase64url } from '../crypto/bytes.js';
-import { sha256 } from '../crypto/hash.js';
 import { decodeCompact, decodeJsonPayload } from '../crypto/jws.js';
 import { type PacketClaims, validateClaims } from '../envelope/packet.js';
 import type { BryggaStore, PacketRecord } from '../store/brygga-store.js';
+import type { Pending } from './_change-recorder.js';
+import type { DeviceRuntime } from './_device-runtime.js';
 
 /** A stored packet's claims (the store holds only packets that verified when they arrived). */
 export function claimsOf(record: Pick<PacketRecord, 'jws'>): PacketClaims {
@@ -48,29 +50,24 @@ export function packetRecord(
 }
 
 /** A case log loaded from the store, with the stored record of every packet in it. */
-export interface LoadedLog {
-  log: CaseLog<CasePacket, CaseState>;
+export interface LoadedCaseLog {
+  caseLog: CaseLog<CasePacket, CaseState>;
   records: Map<string, PacketRecord>;
 }
 
-/** Load the log of `caseId` (empty when the store has none). */
-export async function loadLog(tx: BryggaStore, ctx: CaseContext, caseId: string): Promise<LoadedLog> {
+/** Load the case log of `caseId` (empty when the store has none). */
+export async function loadCaseLog(tx: BryggaStore, ctx: CaseContext, caseId: string): Promise<LoadedCaseLog> {
   const rows = (await tx.listCasePackets(caseId)).filter((r) => r.status !== 'stored');
   const records = new Map(rows.map((r) => [r.hash, r]));
   const entries = rows.map((r) => ({
     entry: toCasePacket(claimsOf(r), r.hash),
     status: r.status as 'applied' | 'held' | 'superseded',
   }));
-  return { log: CaseLog.restore(caseId, caseReducer(ctx), entries), records };
-}
-
-/** A case's status as the case system sees it: `referred` becomes `delivered` once the receiving unit has it. */
-export function caseStatus(state: CaseState, delivered: boolean): CaseStatus {
-  return state.status === 'referred' && delivered ? 'delivered' : state.status;
+  return { caseLog: CaseLog.restore(caseId, caseReducer(ctx), entries), records };
 }
 
 /** What changed in the store after an offer. */
-export interface LogChanges {
+export interface CaseLogChanges {
   /** Packets now applied that were not before (hash → position). */
   applied: PacketRecord[];
   /** Stored packets now set aside. */
@@ -81,35 +78,27 @@ export interface LogChanges {
   statusAfter: CaseStatus | undefined;
 }
 
-function docHash(jws: string): string {
-  return toBase64url(sha256(new TextEncoder().encode(jws)));
-}
-
 /**
- * Write the log's standing back to the store: every packet (the stored ones and `offered`) gets the
- * status the log gives it; the case record and consent documents follow the applied chain.
+ * Write the case log's standing back to the store: every packet (the stored ones and `offered`) gets
+ * the status the log gives it; the case record and consent documents follow the applied chain.
  */
-export async function saveLog(
+async function saveCaseLog(
   tx: BryggaStore,
-  loaded: LoadedLog,
+  loaded: LoadedCaseLog,
   offered: PacketRecord,
   me: string,
   now: Date,
-): Promise<LogChanges> {
-  const { log, records } = loaded;
+): Promise<CaseLogChanges> {
+  const { caseLog: log, records } = loaded;
   const before = await tx.getCase(log.caseId);
   const positions = new Map(log.chain.map((e, i) => [e.hash, i]));
   const held = new Set(log.held.map((e) => e.hash));
   const setAside = new Set(log.superseded.map((e) => e.hash));
-  const changes: LogChanges = {
+  const changes: CaseLogChanges = {
     applied: [],
     setAside: [],
     dropped: [],
-    statusBefore: before
-      ? before.status === 'referred' && before.delivered
-        ? 'delivered'
-        : (before.status as CaseStatus)
-      : undefined,
+    statusBefore: before ? caseStatus(before.status as LogStatus, before.delivered) : undefined,
     statusAfter: undefined,
   };
   const all = new Map(records);
@@ -138,60 +127,106 @@ export async function saveLog(
   changes.applied.sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
   const state = log.state;
   if (state) {
-    const delivered =
-      state.receiving === me ||
-      (await tx.listReceipts({ packetHash: state.referral })).some(
-        (x) => x.unit === state.receiving && x.outcome === 'applied',
-      );
-    await tx.putCase({
-      caseId: state.caseId,
-      home: state.home,
-      receiving: state.receiving,
-      status: state.status,
-      delivered,
-      head: state.head,
-      length: state.length,
-      state: JSON.stringify(state),
-      updatedAt: now.toISOString(),
-    });
-    changes.statusAfter = caseStatus(state, delivered);
-    for (const p of changes.applied) {
-      const docs = consentDocuments(p);
-      for (const d of docs) {
-        await tx.putConsent({
-          hash: docHash(d.jws),
-          caseId: state.caseId,
-          consentId: d.consentId,
-          kind: d.kind,
-          packetHash: p.hash,
-          jws: d.jws,
-        });
-      }
-    }
+    changes.statusAfter = await saveCase(tx, state, me, now);
+    for (const p of changes.applied) await fileConsents(tx, state.caseId, p);
   }
   return changes;
 }
 
-function consentDocuments(
+/**
+ * Write the case record after its log's last applied packet; returns its status as the case system
+ * sees it. The case is delivered once the receiving unit has applied the referral (for the receiving
+ * unit itself, at once).
+ */
+async function saveCase(tx: BryggaStore, state: CaseState, me: string, now: Date): Promise<CaseStatus> {
+  const delivered =
+    state.receiving === me ||
+    (await tx.listReceipts({ packetHash: state.referral })).some(
+      (x) => x.unit === state.receiving && x.outcome === 'applied',
+    );
+  await tx.putCase({
+    caseId: state.caseId,
+    home: state.home,
+    receiving: state.receiving,
+    status: state.status,
+    delivered,
+    head: state.head,
+    length: state.length,
+    state: JSON.stringify(state),
+    updatedAt: now.toISOString(),
+  });
+  return caseStatus(state.status, delivered);
+}
+
+/** File the consent documents a newly applied packet carries, for the case system to archive. */
+async function fileConsents(tx: BryggaStore, caseId: string, p: PacketRecord): Promise<void> {
+  for (const d of consentDocumentsOf(p)) {
+    await tx.putConsent({
+      hash: documentHash(d.jws),
+      caseId,
+      consentId: d.consentId,
+      kind: d.kind,
+      packetHash: p.hash,
+      jws: d.jws,
+    });
+  }
+}
+
+/** The consent documents a stored case packet carries, with the consent id each attests or withdraws. */
+function consentDocumentsOf(
   p: PacketRecord,
 ): { jws: string; kind: 'attestation' | 'withdrawal'; consentId: string }[] {
-  const claims = claimsOf(p);
-  const idOf = (jws: string, member: 'id' | 'consent') =>
-    (decodeJsonPayload(decodeCompact(jws).payloadBytes) as Record<string, string>)[member]!;
-  switch (claims.type) {
-    case 'referral': {
-      const jws = (claims.body as PacketBodies['referral']).consent;
-      return [{ jws, kind: 'attestation', consentId: idOf(jws, 'id') }];
-    }
-    case 'consent': {
-      const jws = (claims.body as PacketBodies['consent']).attestation;
-      return [{ jws, kind: 'attestation', consentId: idOf(jws, 'id') }];
-    }
-    case 'consent-withdrawal': {
-      const jws = (claims.body as PacketBodies['consent-withdrawal']).withdrawal;
-      return [{ jws, kind: 'withdrawal', consentId: idOf(jws, 'consent') }];
-    }
-    default:
-      return [];
+  return consentDocuments(toCasePacket(claimsOf(p), p.hash)).map((d) => {
+    const payload = decodeJsonPayload<Record<string, string>>(decodeCompact(d.jws).payloadBytes);
+    return { ...d, consentId: payload[d.kind === 'attestation' ? 'id' : 'consent']! };
+  });
+}
+
+/**
+ * Record what an offer to a case log changed: the packets' standing, the case record and its consent
+ * documents (see {@link saveCaseLog}); a packet the log dropped (released from hold, then refused by the
+ * rules) is recorded as rejected; and the events: `packet.applied` for each newly applied packet,
+ * `case.fork` when a branch was set aside, `case.status` when the status changed.
+ */
+export async function recordOffer(
+  d: DeviceRuntime,
+  tx: BryggaStore,
+  pending: Pending,
+  loaded: LoadedCaseLog,
+  offered: PacketRecord,
+): Promise<CaseLogChanges> {
+  const changes = await saveCaseLog(tx, loaded, offered, d.unit, d.now());
+  for (const r of changes.dropped) {
+    await tx.deletePacket(r.hash);
+    await tx.putRejected({
+      pid: r.pid,
+      hash: r.hash,
+      caseId: r.caseId,
+      type: r.type,
+      unit: r.unit,
+      device: r.device,
+      code: 'ERR_INVALID_TRANSITION',
+      at: d.now().toISOString(),
+    });
   }
+  const caseId = loaded.caseLog.caseId;
+  for (const a of changes.applied) {
+    await d.recorder.emit(tx, pending, 'packet.applied', caseId, {
+      pid: a.pid,
+      hash: a.hash,
+      packetType: a.type,
+      from: a.unit,
+      direction: a.direction,
+    });
+  }
+  if (changes.setAside.length > 0) {
+    await d.recorder.emit(tx, pending, 'case.fork', caseId, {
+      kept: loaded.caseLog.head,
+      setAside: changes.setAside.map((s) => s.hash),
+    });
+  }
+  if (changes.statusAfter !== undefined && changes.statusAfter !== changes.statusBefore) {
+    await d.recorder.emit(tx, pending, 'case.status', caseId, { status: changes.statusAfter });
+  }
+  return changes;
 }

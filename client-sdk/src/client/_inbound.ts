@@ -1,31 +1,50 @@
 /**
- * Internal: receiving one packet (PROTOCOL.md §12–15): open and verify it, apply it to its case log or
- * record what it carries (receipts, quota documents, reconciliations, agreements) in one store
- * transaction with the processed mark, the events and the signed receipt to send back; decline an
- * over-quota referral automatically; release this device's quota claim when its referral is declined.
+ * Internal: receiving one packet (PROTOCOL.md §7.5, §12–15): open and verify it, check the log view it
+ * carries, then in one store transaction apply it to its case log (_inbound-case-packet.ts) or record
+ * the document it carries (_inbound-documents.ts), with the processed mark, the events and the signed
+ * receipt to send back.
  */
 
-import { toCasePacket } from '../cases/case-packet.js';
-import { CASE_LOG_TYPES, isPacketType, type PacketBodies, validatePacketBody } from '../cases/packet-body.js';
-import { releaseQuotaClaim, verifyQuotaClaim, verifyQuotaRelease } from '../cases/quota-claim.js';
-import { matchReceipt, type ReceiptOutcome, signReceipt, verifyReceipt } from '../cases/receipt.js';
-import { reconciliationId, verifyReconciliation } from '../cases/reconciliation.js';
-import { directoryResolver } from '../cases/signed-document.js';
-import { toBase64url } from '../crypto/bytes.js';
-import { decodeCompact } from '../crypto/jws.js';
-import { Agreement } from '../directory/agreement.js';
+import { byType, isPacketType, type PacketType, type PerType, typedBody } from '../cases/packet-body.js';
+import { type ReceiptOutcome, signReceipt } from '../cases/receipt.js';
+import { documentHash } from '../cases/signed-document.js';
 import { Envelope } from '../envelope/envelope.js';
 import type { PacketClaims } from '../envelope/packet.js';
-import { type OpenedPacket, openPacket, sealPacket } from '../envelope/seal.js';
+import { type OpenedPacket, openPacket } from '../envelope/seal.js';
 import { BryggaError, type ErrorCode, isBryggaError } from '../errors.js';
-import type { BryggaStore, PacketRecord } from '../store/brygga-store.js';
+import type { BryggaStore } from '../store/brygga-store.js';
 import { isLogError } from '../transparency/log-evidence.js';
-import { claimsOf, type LoadedLog, loadLog, packetRecord } from './_case-book.js';
-import { type DeviceRuntime, docHash, type Pending, pick, quotaClaimsOf } from './_device-runtime.js';
-import type { ReceiveResult } from './brygga-client.js';
+import type { DeviceRuntime } from './_device-runtime.js';
+import { applyCasePacket } from './_inbound-case-packet.js';
+import { DOCUMENT_HANDLERS } from './_inbound-documents.js';
+import { queueSealed, sealFromDevice } from './_outbound.js';
+import type { Applied, Received } from './_received.js';
+import type { ReceiveResult } from './client-types.js';
 import { receivingDevice } from './device-identity.js';
 
-/** Process one envelope: open it, then apply it in one transaction (see the module header). */
+const toCaseLog = (_body: unknown, r: Received) => applyCasePacket(r);
+
+/** How each packet type is applied: case packets to their case log, the others by their own handler. */
+const APPLY: PerType<PacketType, [Received], Promise<Applied>> = {
+  ...DOCUMENT_HANDLERS,
+  referral: toCaseLog,
+  consent: toCaseLog,
+  'consent-withdrawal': toCaseLog,
+  'uptake-decision': toCaseLog,
+  'implementation-plan': toCaseLog,
+  'follow-up': toCaseLog,
+  'cost-report': toCaseLog,
+  deviation: toCaseLog,
+  'child-notice': toCaseLog,
+  closure: toCaseLog,
+  message: toCaseLog,
+};
+
+/**
+ * Process one envelope: open it, check the log view it carries, then apply it in one transaction (see
+ * the module header). `expectedId` is the id the relay listed it under; `refreshDirectory` reads the
+ * directory again when the sender is a device this one does not know yet.
+ */
 export async function receive(
   d: DeviceRuntime,
   bytes: Uint8Array,
@@ -36,11 +55,7 @@ export async function receive(
   try {
     envelope = Envelope.deserialize(bytes);
   } catch (err) {
-    return {
-      pid: expectedId ?? null,
-      outcome: 'rejected',
-      code: isBryggaError(err) ? err.code : 'ERR_MALFORMED',
-    };
+    return { pid: expectedId ?? null, outcome: 'rejected', code: codeOf(err) };
   }
   const pid = envelope.header.id;
   if (await d.store.getProcessed(pid)) return { pid, outcome: 'duplicate', code: 'ERR_REPLAY' };
@@ -52,16 +67,12 @@ export async function receive(
     if (expectedId !== undefined && expectedId !== pid) {
       throw new BryggaError('ERR_CLAIMS_MISMATCH', 'the relay delivered another packet than it listed');
     }
-    opened = await openPacket({
-      envelope,
-      device: receivingDevice(d.identity),
-      directory: d.directory,
-    });
+    opened = await openPacket({ envelope, device: receivingDevice(d.identity), directory: d.directory });
   } catch (err) {
-    const code = isBryggaError(err) ? err.code : 'ERR_MALFORMED';
-    await d.record(async (tx, p) => {
+    const code = codeOf(err);
+    await d.recorder.record(async (tx, p) => {
       await tx.putProcessed({ pid, hash: null, outcome: 'rejected', code, at });
-      await d.emit(tx, p, 'packet.rejected', null, {
+      await d.recorder.emit(tx, p, 'packet.rejected', null, {
         pid,
         packetType: null,
         from: envelope.header.sender.unit,
@@ -70,63 +81,82 @@ export async function receive(
     });
     return { pid, outcome: 'rejected', code };
   }
-  // The sender's view of the log must be the same log as this device's (PROTOCOL.md §19.6): a packet
-  // carrying a checkpoint that does not join this device's view is refused, and its receipt tells the
-  // sender so. The evidence is kept by the check itself.
-  let logCode: ErrorCode | undefined;
-  if (opened.claims.checkpoint !== undefined) {
-    try {
-      await d.log.crossCheck(opened.claims.checkpoint);
-    } catch (err) {
-      if (!isLogError(err)) throw err;
-      logCode = err.code;
-    }
-  }
-  return d.record(async (tx, pending) => {
-    if (await tx.getProcessed(pid)) return { pid, outcome: 'duplicate', code: 'ERR_REPLAY' } as ReceiveResult;
-    let result: { outcome: ReceiptOutcome | 'stored'; code: string | null };
-    try {
-      if (logCode !== undefined) throw new BryggaError(logCode, 'the log views differ');
-      result = await apply(d, tx, pending, opened);
-    } catch (err) {
-      if (isBryggaError(err) ? err.code === 'ERR_STORE' : isStoreFailure(err)) throw err;
-      // Anything else the packet provoked refuses the packet, so it cannot block the inbox.
-      result = { outcome: 'rejected', code: isBryggaError(err) ? err.code : 'ERR_MALFORMED' };
-    }
-    const { claims } = opened;
-    if (result.outcome === 'rejected') {
-      await tx.putRejected({
-        pid,
-        hash: opened.hash,
-        caseId: claims.case,
-        type: claims.type,
-        unit: claims.iss,
-        device: claims.dev,
-        code: result.code!,
-        at,
-      });
-      await d.emit(tx, pending, 'packet.rejected', claims.case, {
-        pid,
-        packetType: claims.type,
-        from: claims.iss,
-        code: result.code,
-      });
-    }
-    await tx.putProcessed({ pid, hash: opened.hash, outcome: result.outcome, code: result.code, at });
-    if (claims.type !== 'receipt' && claims.iss !== d.unit) {
-      await queueReceipt(
-        d,
-        tx,
-        claims,
-        opened.hash,
-        result.outcome === 'stored' ? 'applied' : result.outcome,
-        result.code,
-      );
-    }
-    return { pid, outcome: result.outcome, code: result.code };
-  });
+  const logCode = await crossCheck(d, opened);
+  return d.recorder.record((tx, pending) => processOnce({ d, tx, pending, opened }, pid, logCode, at));
 }
 
+/**
+ * The sender's view of the log must be the same log as this device's (PROTOCOL.md §19.6): a packet
+ * carrying a checkpoint that does not join this device's view is refused with the check's code, and
+ * its receipt tells the sender so. The evidence is kept by the check itself.
+ */
+async function crossCheck(d: DeviceRuntime, opened: OpenedPacket): Promise<ErrorCode | undefined> {
+  if (opened.claims.checkpoint === undefined) return undefined;
+  try {
+    await d.monitor.crossCheck(opened.claims.checkpoint);
+    return undefined;
+  } catch (err) {
+    if (!isLogError(err)) throw err;
+    return err.code;
+  }
+}
+
+/**
+ * Inside the packet's transaction: apply it unless it was processed meanwhile, record a refusal, mark
+ * its id processed, and queue the receipt (for every packet from another unit but a receipt).
+ */
+async function processOnce(
+  r: Received,
+  pid: string,
+  logCode: ErrorCode | undefined,
+  at: string,
+): Promise<ReceiveResult> {
+  const { d, tx, pending, opened } = r;
+  const { claims } = opened;
+  if (await tx.getProcessed(pid)) return { pid, outcome: 'duplicate', code: 'ERR_REPLAY' };
+  let result: Applied;
+  try {
+    if (logCode !== undefined) throw new BryggaError(logCode, 'the log views differ');
+    result = await apply(r);
+  } catch (err) {
+    if (isBryggaError(err) ? err.code === 'ERR_STORE' : isStoreFailure(err)) throw err;
+    // Anything else the packet provoked refuses the packet, so it cannot block the inbox.
+    result = { outcome: 'rejected', code: codeOf(err) };
+  }
+  if (result.outcome === 'rejected') {
+    await tx.putRejected({
+      pid,
+      hash: opened.hash,
+      caseId: claims.case,
+      type: claims.type,
+      unit: claims.iss,
+      device: claims.dev,
+      code: result.code!,
+      at,
+    });
+    await d.recorder.emit(tx, pending, 'packet.rejected', claims.case, {
+      pid,
+      packetType: claims.type,
+      from: claims.iss,
+      code: result.code,
+    });
+  }
+  await tx.putProcessed({ pid, hash: opened.hash, outcome: result.outcome, code: result.code, at });
+  if (claims.type !== 'receipt' && claims.iss !== d.unit) {
+    const outcome = result.outcome === 'stored' ? 'applied' : result.outcome;
+    await queueReceipt(d, tx, claims, opened.hash, outcome, result.code);
+  }
+  return { pid, outcome: result.outcome, code: result.code };
+}
+
+/** Apply a verified packet inside its transaction. Throws a BryggaError naming the rule when it is refused. */
+async function apply(r: Received): Promise<Applied> {
+  const { claims } = r.opened;
+  if (!isPacketType(claims.type)) throw new BryggaError('ERR_MALFORMED', 'unknown packet type');
+  return byType(APPLY, typedBody(claims.type, claims.body), r);
+}
+
+/** Sign the receipt for a packet (PROTOCOL.md §12.3.3), file it, and queue it to the sender's unit. */
 async function queueReceipt(
   d: DeviceRuntime,
   tx: BryggaStore,
@@ -134,7 +164,7 @@ async function queueReceipt(
   hash: string,
   outcome: ReceiptOutcome,
   code: string | null,
-) {
+): Promise<void> {
   const now = d.now();
   const receipt = signReceipt(d.identity.key, {
     pid: claims.pid,
@@ -148,7 +178,7 @@ async function queueReceipt(
     now,
   });
   await tx.putReceipt({
-    hash: docHash(receipt),
+    hash: documentHash(receipt),
     pid: claims.pid,
     packetHash: hash,
     caseId: claims.case,
@@ -160,296 +190,19 @@ async function queueReceipt(
   });
   const recipients = d.devicesOf([claims.iss, d.unit]);
   if (recipients.length === 0) return;
-  const sealed = await sealPacket({
-    sender: { unit: d.unit, key: d.identity.key },
+  const sealed = await sealFromDevice(d, now, {
     recipients,
     type: 'receipt',
     caseId: claims.case,
     prev: null,
     body: { receipt },
-    checkpoint: d.log.claim(),
-    now,
-    rng: d.rng,
   });
-  await tx.enqueueOutbox(sealed.claims.pid, toBase64url(sealed.envelope.serialize()), now.toISOString());
+  await queueSealed(tx, sealed, now);
 }
 
-/** Apply a verified packet inside `tx`. Throws a BryggaError naming the rule when it is refused. */
-async function apply(
-  d: DeviceRuntime,
-  tx: BryggaStore,
-  pending: Pending,
-  opened: OpenedPacket,
-): Promise<{ outcome: ReceiptOutcome | 'stored'; code: string | null }> {
-  const { claims } = opened;
-  if (!isPacketType(claims.type)) throw new BryggaError('ERR_MALFORMED', 'unknown packet type');
-  const type = claims.type;
-  const body = validatePacketBody(type, claims.body);
-  if (CASE_LOG_TYPES.has(type)) return applyCasePacket(d, tx, pending, opened);
-  if (claims.case !== null && type !== 'receipt')
-    throw new BryggaError('ERR_MALFORMED', `a ${type} packet belongs to no case`);
-  const resolve = directoryResolver(d.directory);
-  const agreements = d.directory.agreements;
-  switch (type) {
-    case 'receipt': {
-      const doc = verifyReceipt((body as PacketBodies['receipt']).receipt, resolve);
-      const r = doc.payload;
-      if (r.unit !== claims.iss || r.device !== claims.dev || r.case !== claims.case) {
-        throw new BryggaError('ERR_RECEIPT_MISMATCH', "the receipt is not its sender's");
-      }
-      const sent = await tx.getPacketByPid(r.pid);
-      matchReceipt(r, sent && { ...sent, case: sent.caseId, iss: sent.unit, dev: sent.device });
-      await tx.putReceipt({
-        hash: docHash(doc.jws),
-        pid: r.pid,
-        packetHash: r.hash,
-        caseId: r.case,
-        unit: r.unit,
-        device: r.device,
-        outcome: r.outcome,
-        code: r.code,
-        jws: doc.jws,
-      });
-      await d.emit(tx, pending, 'receipt.received', r.case, {
-        pid: r.pid,
-        hash: r.hash,
-        unit: r.unit,
-        device: r.device,
-        outcome: r.outcome,
-        code: r.code,
-      });
-      if (r.case !== null && r.type === 'referral' && r.outcome === 'applied') {
-        const record = await tx.getCase(r.case);
-        if (
-          record &&
-          !record.delivered &&
-          record.receiving === r.unit &&
-          sent?.hash === JSON.parse(record.state).referral
-        ) {
-          await tx.putCase({ ...record, delivered: true, updatedAt: d.now().toISOString() });
-          if (record.status === 'referred')
-            await d.emit(tx, pending, 'case.status', r.case, { status: 'delivered' });
-        }
-      }
-      return { outcome: 'stored', code: null };
-    }
-    case 'quota-claim':
-    case 'quota-release': {
-      const isClaim = type === 'quota-claim';
-      const jws = isClaim
-        ? (body as PacketBodies['quota-claim']).claim
-        : (body as PacketBodies['quota-release']).release;
-      const doc = isClaim
-        ? verifyQuotaClaim(jws, resolve, agreements)
-        : verifyQuotaRelease(jws, resolve, agreements);
-      if (doc.unit !== claims.iss)
-        throw new BryggaError('ERR_QUOTA_CLAIM', 'a quota document must come from its own unit');
-      const c = doc.payload;
-      await tx.putQuota({
-        hash: docHash(jws),
-        kind: isClaim ? 'claim' : 'release',
-        agreement: c.agreement,
-        municipality: c.municipality,
-        direction: c.direction,
-        unit: c.unit,
-        commitment: c.commitment,
-        jws,
-      });
-      await d.emit(tx, pending, 'quota.changed', null, {
-        kind: isClaim ? 'claim' : 'release',
-        municipality: c.municipality,
-        direction: c.direction,
-      });
-      return { outcome: 'stored', code: null };
-    }
-    case 'agreement': {
-      const next = Agreement.deserialize((body as PacketBodies['agreement']).document);
-      if (!d.directory.agreements.some((a) => a.digest === next.digest)) {
-        d.directory.agreement.verifySuccessor(next);
-        await tx.putAgreement(next.digest, next.terms.sequence, next.serialize());
-        await d.emit(tx, pending, 'agreement.accepted', null, {
-          digest: next.digest,
-          sequence: next.terms.sequence,
-        });
-        pending.after.push(() => d.directory.addAgreement(next));
-      }
-      await tx.putPacket({ ...packetRecord(claims, opened.jws, opened.hash, [], 'in'), status: 'stored' });
-      return { outcome: 'stored', code: null };
-    }
-    case 'reconciliation': {
-      const verified = verifyReconciliation((body as PacketBodies['reconciliation']).document, resolve);
-      const units = verified.statement.units.map((u) => u.unit);
-      if (!units.includes(claims.iss) || !units.includes(d.unit) || !verified.signedBy.includes(claims.iss)) {
-        throw new BryggaError('ERR_WRONG_PARTY', 'a reconciliation is between its sender and this unit');
-      }
-      const id = reconciliationId(verified.document);
-      const existing = await tx.getReconciliation(id);
-      if (!existing?.complete) {
-        await tx.putReconciliation({
-          id,
-          units: units.join(' '),
-          label: verified.statement.period.label,
-          document: JSON.stringify(verified.document),
-          complete: verified.complete,
-          updatedAt: d.now().toISOString(),
-        });
-        await d.emit(
-          tx,
-          pending,
-          verified.complete ? 'reconciliation.agreed' : 'reconciliation.proposed',
-          null,
-          {
-            id,
-            units,
-            label: verified.statement.period.label,
-          },
-        );
-      }
-      await tx.putPacket({ ...packetRecord(claims, opened.jws, opened.hash, [], 'in'), status: 'stored' });
-      return { outcome: 'stored', code: null };
-    }
-    default:
-      throw new BryggaError('ERR_MALFORMED', `a ${type} packet is not handled here`);
-  }
-}
-
-async function applyCasePacket(
-  d: DeviceRuntime,
-  tx: BryggaStore,
-  pending: Pending,
-  opened: OpenedPacket,
-): Promise<{ outcome: ReceiptOutcome; code: string | null }> {
-  const { claims } = opened;
-  const packet = toCasePacket(claims, opened.hash);
-  if (packet.prev !== null) {
-    const prev = await tx.getPacket(packet.prev);
-    if (prev && prev.caseId !== packet.case) {
-      throw new BryggaError('ERR_CASE_SPLICE', 'the packet continues a packet of another case');
-    }
-  }
-  const loaded = await loadLog(tx, d.context(), packet.case);
-  const offer = loaded.log.offer(packet);
-  const record = packetRecord(
-    claims,
-    opened.jws,
-    opened.hash,
-    opened.attachments.map((a) => a.data),
-    'in',
-  );
-  if (offer.outcome === 'rejected') {
-    // A valid packet that lost a fork is kept (set aside) as evidence; anything else leaves no trace.
-    if (offer.error?.code === 'ERR_CASE_FORK') {
-      await tx.putPacket({ ...record, status: 'superseded' });
-      await d.emit(tx, pending, 'case.fork', packet.case, {
-        kept: loaded.log.head,
-        setAside: [record.hash],
-      });
-    }
-    throw offer.error!;
-  }
-  const changes = await d.afterOffer(tx, pending, loaded, record);
-  if (offer.outcome === 'held') {
-    await d.emit(tx, pending, 'case.gap', packet.case, { pid: record.pid, hash: record.hash });
-    return { outcome: 'held', code: 'ERR_CASE_GAP' };
-  }
-  for (const r of offer.rejected) {
-    await d.emit(tx, pending, 'packet.rejected', packet.case, {
-      pid: r.entry.pid,
-      packetType: r.entry.type,
-      from: r.entry.unit,
-      code: r.error.code,
-    });
-  }
-  for (const a of changes.applied) await afterApplied(d, tx, pending, loaded, a);
-  return { outcome: 'applied', code: null };
-}
-
-/**
- * Side effects of a packet newly applied on receipt: the quota claim it carries, the automatic decline
- * of an over-quota referral, and the release of this device's claim when its referral was declined.
- * Every device of the receiving unit declines by itself, so a decline goes out while any of them is
- * online; the fork rule keeps exactly one of their declines (PROTOCOL.md §13.2).
- */
-async function afterApplied(
-  d: DeviceRuntime,
-  tx: BryggaStore,
-  pending: Pending,
-  loaded: LoadedLog,
-  applied: PacketRecord,
-): Promise<void> {
-  const state = loaded.log.state!;
-  const claims = claimsOf(applied);
-  if (claims.type === 'referral' || claims.type === 'uptake-decision') {
-    const proof =
-      claims.type === 'referral'
-        ? (claims.body as PacketBodies['referral']).quota
-        : (claims.body as PacketBodies['uptake-decision']).quota;
-    if (proof) {
-      const c = verifyQuotaClaim(proof.claim, directoryResolver(d.directory), d.directory.agreements).payload;
-      await tx.putQuota({ hash: docHash(proof.claim), kind: 'claim', ...pick(c), jws: proof.claim });
-    }
-  }
-  if (claims.type === 'referral' && state.receiving === d.unit && state.status === 'referred') {
-    const agreement = d.directory.agreements.find((a) => a.digest === state.agreement)!;
-    try {
-      await d.assertReferralWithinQuota(tx, state, agreement);
-    } catch (err) {
-      if (!isBryggaError(err, 'ERR_QUOTA_EXCEEDED')) throw err;
-      await autoDecline(d, tx, pending, loaded);
-    }
-  }
-  if (
-    claims.type === 'uptake-decision' &&
-    (claims.body as PacketBodies['uptake-decision']).decision === 'decline' &&
-    state.home === d.unit
-  ) {
-    const own = (await tx.listQuota()).find(
-      (q) => q.kind === 'claim' && q.direction === 'outgoing' && q.commitment === state.quota.outgoing,
-    );
-    if (own && decodeCompact(own.jws).header.kid === d.device) {
-      const c = quotaClaimsOf(own.jws);
-      const release = releaseQuotaClaim(d.identity.key, c, {
-        unit: d.unit,
-        reason: 'declined',
-        now: d.now(),
-      });
-      await d.broadcastQuota(tx, pending, 'quota-release', { release }, c);
-    }
-  }
-}
-
-async function autoDecline(
-  d: DeviceRuntime,
-  tx: BryggaStore,
-  pending: Pending,
-  loaded: LoadedLog,
-): Promise<void> {
-  const state = loaded.log.state!;
-  const now = d.now();
-  const recipients = d.caseRecipients(state.home);
-  const body: PacketBodies['uptake-decision'] = {
-    decision: 'decline',
-    reason: 'quota-exceeded',
-    note: null,
-    contacts: [],
-    quota: null,
-  };
-  const sealed = await sealPacket({
-    sender: { unit: d.unit, key: d.identity.key },
-    recipients,
-    type: 'uptake-decision',
-    caseId: state.caseId,
-    prev: loaded.log.head,
-    body,
-    checkpoint: d.log.claim(),
-    now,
-    rng: d.rng,
-  });
-  const offer = loaded.log.offer(toCasePacket(sealed.claims, sealed.hash));
-  if (offer.outcome !== 'applied') throw offer.error!;
-  await d.afterOffer(tx, pending, loaded, packetRecord(sealed.claims, sealed.jws, sealed.hash, [], 'out'));
-  await tx.enqueueOutbox(sealed.claims.pid, toBase64url(sealed.envelope.serialize()), now.toISOString());
-  await d.emit(tx, pending, 'case.auto-declined', state.caseId, { reason: 'quota-exceeded' });
+/** The code a refusal names: a BryggaError's own, ERR_MALFORMED for anything else. */
+function codeOf(err: unknown): ErrorCode {
+  return isBryggaError(err) ? err.code : 'ERR_MALFORMED';
 }
 
 /**

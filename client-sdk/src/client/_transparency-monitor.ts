@@ -1,24 +1,24 @@
 /**
- * Internal: a device's use of the relay's transparency log (PROTOCOL.md §19). Each sync starts a
- * *round*: the newest checkpoint is verified against the ones seen before, the log's new entries are
- * replayed (monitoring this unit's keys) and the checkpoint is cosigned. Within the round every
- * agreement and directory statement is proven included before it is applied, checkpoints that other
- * devices carry in their packets are checked against this device's view, and the envelopes this device
- * submitted are found in the log or, after the bound, reported.
+ * Internal: the transparency monitor, a device's watch on the relay's transparency log (PROTOCOL.md
+ * §19). Each sync starts a *round*: the newest checkpoint is verified against the ones seen before, the
+ * log's new entries are replayed (monitoring this unit's keys, §19.5) and the checkpoint is cosigned.
+ * Within the round every agreement and directory statement is proven included before it is applied,
+ * checkpoints that other devices carry in their packets are checked against this device's view, and
+ * the envelopes this device submitted are found in the log or, after the bound, reported.
  *
  * Every failure is stored as evidence and announced (`log.alert`) before it is thrown, in a transaction
  * of its own, so it survives the refusal it causes.
+ *
+ * The monitor sees only what it needs of its device ({@link MonitoredDevice}): not the client.
  */
-import { toBase64url } from '../crypto/bytes.js';
+import { toBase64, toBase64url } from '../crypto/bytes.js';
 import { sha256Large } from '../crypto/hash.js';
-import { DEVICE_TYP, HPKE_KEY_TYP, parseStatement } from '../directory/statements.js';
-import { isBryggaError } from '../errors.js';
-import type { LogPendingRecord } from '../store/brygga-store.js';
+import type { Directory } from '../directory/directory.js';
+import type { BryggaStore, LogPendingRecord } from '../store/brygga-store.js';
 import { LogError, type LogEvidence, type LogSubject } from '../transparency/log-evidence.js';
 import {
   cosignerUnits,
   type LeafKind,
-  type LogSource,
   type LogState,
   LogVerifier,
   leafOf,
@@ -27,11 +27,39 @@ import {
   type VerifiedCheckpoint,
   witnessName,
 } from '../transparency/log-verifier.js';
-import { type RelayClient, RelayError, type SubmitReceipt } from '../transport/relay-client.js';
-import type { DeviceRuntime } from './_device-runtime.js';
+import type { SubmitReceipt } from '../transport/relay-client.js';
+import type { ChangeRecorder } from './_change-recorder.js';
+import { type TransparencyRelay, transparencySource } from './_transparency-source.js';
+import { unexpectedUnitKeys } from './_unit-key-watch.js';
+import type { TransparencyStatus } from './client-types.js';
+import type { DeviceIdentity } from './device-identity.js';
+
+/** What the monitor needs of its device, and nothing more. */
+export interface MonitoredDevice {
+  /** The device: its unit and key id, its signing key (to cosign) and its HPKE keys (its own, expected). */
+  readonly identity: DeviceIdentity;
+  /** Where the verifier's state, the submissions awaiting the log, the evidence and the expected keys are kept. */
+  readonly store: Pick<
+    BryggaStore,
+    | 'getMeta'
+    | 'setMeta'
+    | 'putLogPending'
+    | 'listLogPending'
+    | 'deleteLogPending'
+    | 'listLogEvidence'
+    | 'listExpectedKeys'
+  >;
+  /** The relay: its log's checkpoints, proofs and entries, and cosignatures. */
+  readonly relay: TransparencyRelay;
+  /** The verified directory: which devices may cosign as witnesses. */
+  readonly directory: Pick<Directory, 'device' | 'devices'>;
+  readonly now: () => Date;
+  /** Records the evidence of a failed check and its `log.alert` event. */
+  readonly recorder: Pick<ChangeRecorder, 'record' | 'emit'>;
+}
 
 /** How the device uses the log (the client's options). */
-export interface DeviceLogOptions {
+export interface TransparencyMonitorOptions {
   /** The log's verifier key; without it the first key the relay shows is pinned. */
   logKey?: string | undefined;
   /** How long (ms) the relay has to put something it accepted into a checkpoint. Default 5000. */
@@ -47,52 +75,14 @@ export interface DeviceLogOptions {
 const STATE = 'log.state';
 const PROVEN_AGREEMENTS = 'log.agreements';
 /** The default bound: a few of the relay's default merge delays (1 s). */
-export const DEFAULT_LOG_BOUND_MS = 5000;
+const DEFAULT_LOG_BOUND_MS = 5000;
 /** The first pause while waiting for the log; each next one doubles. */
 const FIRST_PAUSE_MS = 10;
 
-/** The relay client as a {@link LogSource}: refusals of proofs become `undefined`. */
-function sourceOf(relay: RelayClient): LogSource {
-  const refused = (err: unknown) =>
-    err instanceof RelayError &&
-    err.status >= 400 &&
-    err.status < 500 &&
-    err.status !== 401 &&
-    err.status !== 429;
-  const malformed = (err: unknown) => isBryggaError(err, 'ERR_MALFORMED') && !(err instanceof RelayError);
-  return {
-    logKey: () => relay.logKey(),
-    checkpoint: () => relay.checkpoint(),
-    checkpointAt: (size) => relay.checkpointAt(size),
-    async inclusionProof(leaf, size) {
-      try {
-        return await relay.inclusionProof(leaf, size);
-      } catch (err) {
-        if (refused(err)) return undefined;
-        // A proof that is not even well-formed fails verification like a wrong one.
-        if (malformed(err)) return { index: -1, size, proof: [] };
-        throw err;
-      }
-    },
-    async consistencyProof(from, to) {
-      try {
-        return await relay.consistencyProof(from, to);
-      } catch (err) {
-        if (refused(err) || malformed(err)) return undefined;
-        throw err;
-      }
-    },
-    logEntries: (start, limit) => relay.logEntries(start, limit),
-    async submitCosignature(size, line) {
-      await relay.submitCosignature(size, line);
-    },
-  };
-}
-
-/** The device's log; see the module header. */
-export class DeviceLog {
-  readonly #d: DeviceRuntime;
-  readonly #options: DeviceLogOptions;
+/** A device's transparency monitor; see the module header. */
+export class TransparencyMonitor {
+  readonly #d: MonitoredDevice;
+  readonly #options: TransparencyMonitorOptions;
   readonly #bound: number;
   readonly #sleep: (ms: number) => Promise<void>;
   #verifier: LogVerifier | undefined;
@@ -103,7 +93,7 @@ export class DeviceLog {
   /** The cosignature being posted. */
   #cosigning: Promise<void> = Promise.resolve();
 
-  constructor(d: DeviceRuntime, options: DeviceLogOptions = {}) {
+  constructor(d: MonitoredDevice, options: TransparencyMonitorOptions = {}) {
     this.#d = d;
     this.#options = options;
     this.#bound = options.logBoundMs ?? DEFAULT_LOG_BOUND_MS;
@@ -117,7 +107,7 @@ export class DeviceLog {
       const quorum = this.#options.witnessQuorum ?? 0;
       const store = this.#d.store;
       this.#verifier = new LogVerifier({
-        source: sourceOf(this.#d.relay),
+        source: transparencySource(this.#d.relay),
         state: saved ? (JSON.parse(saved) as LogState) : {},
         save: (state) => store.setMeta(STATE, JSON.stringify(state)),
         logKey: this.#options.logKey,
@@ -134,7 +124,7 @@ export class DeviceLog {
       const device = directory.device(kid);
       return device && device.unit === unit && device.revokedAt === undefined ? device.key.bytes : undefined;
     });
-    units.delete(this.#d.unit);
+    units.delete(this.#unit);
     return units;
   }
 
@@ -149,14 +139,22 @@ export class DeviceLog {
     const units = new Set(
       this.#d.directory
         .devices()
-        .filter((d) => d.revokedAt === undefined && d.unit !== this.#d.unit)
+        .filter((d) => d.revokedAt === undefined && d.unit !== this.#unit)
         .map((d) => d.unit),
     );
     return units.size >= quorum;
   }
 
-  /** The checkpoint to carry in packets, once this device has verified one. */
-  claim(): string | undefined {
+  get #unit(): string {
+    return this.#d.identity.unit;
+  }
+
+  get #device(): string {
+    return this.#d.identity.key.kid;
+  }
+
+  /** The checkpoint to carry in packets (PROTOCOL.md §19.6), once this device has verified one. */
+  checkpointClaim(): string | undefined {
     return this.#verifier?.claim();
   }
 
@@ -190,7 +188,7 @@ export class DeviceLog {
     this.#cosigning = v
       .cosign(
         checkpoint,
-        witnessName(this.#d.unit, this.#d.device),
+        witnessName(this.#unit, this.#device),
         this.#d.identity.key,
         Math.floor(this.#d.now().getTime() / 1000),
       )
@@ -202,11 +200,6 @@ export class DeviceLog {
         },
       );
     return checkpoint;
-  }
-
-  /** Wait for the cosignature posted last, if any. */
-  async flushCosignature(): Promise<void> {
-    await this.#cosigning;
   }
 
   /**
@@ -342,6 +335,27 @@ export class DeviceLog {
     if (first) throw first;
   }
 
+  /** The log as this device verified it. */
+  async status(): Promise<TransparencyStatus> {
+    const v = await this.verifier();
+    const view = (c: VerifiedCheckpoint | undefined) =>
+      c
+        ? {
+            size: c.size,
+            root: toBase64(c.root),
+            cosigners: [...this.cosigners(c)].sort(),
+            note: c.note,
+          }
+        : null;
+    return {
+      logKey: v.verifierKey ?? null,
+      latest: view(v.latest),
+      final: view(v.final),
+      monitored: v.monitoredSize,
+      pending: (await this.#d.store.listLogPending()).length,
+    };
+  }
+
   /** Every piece of evidence kept, oldest first. */
   async evidence(): Promise<LogEvidence[]> {
     return (await this.#d.store.listLogEvidence()).map((r) => JSON.parse(r.evidence) as LogEvidence);
@@ -354,46 +368,14 @@ export class DeviceLog {
   }
 
   /** Statements in `entries` that give this unit a key it did not publish. */
-  async #unexpected(entries: readonly MonitoredEntry[]): Promise<LogSubject[]> {
-    const unit = this.#d.unit;
-    const mine = entries.filter((e) => e.kind === 'statement' && typeof e.jws === 'string');
-    if (mine.length === 0) return [];
-    let expected: Set<string> | undefined;
-    const out: LogSubject[] = [];
-    for (const e of mine) {
-      let st: ReturnType<typeof parseStatement>;
-      try {
-        st = parseStatement(e.jws as string);
-      } catch {
-        continue;
-      }
-      if (st.claims.unit !== unit || (st.typ !== DEVICE_TYP && st.typ !== HPKE_KEY_TYP)) continue;
-      expected ??= await this.#expectedKeys();
-      const device = st.claims.device;
-      const key = st.typ === HPKE_KEY_TYP ? st.claims.kid : device;
-      const ok =
-        st.typ === DEVICE_TYP
-          ? expected.has(device)
-          : expected.has(key) || (device !== this.#d.device && expected.has(device));
-      if (!ok) {
-        out.push({
-          kind: 'statement',
-          hash: toBase64url(e.hash),
-          jws: e.jws as string,
-          unit,
-          device,
-          key,
-          index: e.index,
-        });
-      }
-    }
-    return out;
+  #unexpected(entries: readonly MonitoredEntry[]): Promise<LogSubject[]> {
+    return unexpectedUnitKeys(entries, this.#unit, this.#device, () => this.#expectedKeys());
   }
 
   /** This device's own keys and the keys its unit registered. */
   async #expectedKeys(): Promise<Set<string>> {
     const keys = new Set(await this.#d.store.listExpectedKeys());
-    keys.add(this.#d.device);
+    keys.add(this.#device);
     for (const k of this.#d.identity.hpkeKeys) keys.add(k.kid);
     return keys;
   }
@@ -412,7 +394,7 @@ export class DeviceLog {
   async #keep(err: LogError): Promise<LogError> {
     const evidence: LogEvidence = {
       ...err.evidence,
-      observer: { unit: this.#d.unit, device: this.#d.device },
+      observer: { unit: this.#unit, device: this.#device },
       at: this.#d.now().toISOString(),
     };
     const key = JSON.stringify({ ...evidence, at: undefined });
@@ -420,9 +402,9 @@ export class DeviceLog {
       (r) => JSON.stringify({ ...(JSON.parse(r.evidence) as LogEvidence), at: undefined }) === key,
     );
     if (known) return err;
-    await this.#d.record(async (tx, p) => {
+    await this.#d.recorder.record(async (tx, p) => {
       const seq = await tx.addLogEvidence(evidence.code, JSON.stringify(evidence), evidence.at!);
-      await this.#d.emit(tx, p, 'log.alert', null, {
+      await this.#d.recorder.emit(tx, p, 'log.alert', null, {
         code: evidence.code,
         evidence: seq,
         detail: evidence.detail,

@@ -3,18 +3,21 @@
  * `cases/`, the local store, the relay and the transparency log. Named one export at a time; everything
  * else in this folder is internal.
  */
-export {
-  BryggaClient,
-  type BryggaClientOptions,
-  type CaseLogEntry,
-  type CaseView,
-  type ConsentDetails,
-  type ReceiveResult,
-  type ReconciliationView,
-  type ReferInput,
-  type SendResult,
-  type SyncReport,
-  type TransparencyStatus,
-} from './brygga-client.js';
+export { BryggaClient } from './brygga-client.js';
 export type { ClientEvent, ClientEventListener, ClientEventType } from './client-events.js';
+export type {
+  BryggaClientOptions,
+  CaseLogEntry,
+  CaseView,
+  CloseInput,
+  ConsentDetails,
+  DecideUptakeInput,
+  ReceiveResult,
+  ReconciliationView,
+  ReferInput,
+  SendResult,
+  SyncReport,
+  TransparencyStatus,
+  WithdrawConsentInput,
+} from './client-types.js';
 export { type DeviceIdentity, loadIdentity, receivingDevice, saveIdentity } from './device-identity.js';

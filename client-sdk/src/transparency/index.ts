@@ -36,6 +36,7 @@ export {
   leafOf,
   logLeafHash,
   type MonitoredEntry,
+  parseWitnessName,
   statementLogHash,
   type VerifiedCheckpoint,
   witnessName,

@@ -57,6 +57,12 @@ export function witnessName(unit: string, device: string): string {
 
 const WITNESS_NAME = /^brygga-witness\/([a-z0-9-]+)\/([A-Za-z0-9_-]{43})$/;
 
+/** The unit and device key id a witness name ({@link witnessName}) names, or undefined for another name. */
+export function parseWitnessName(name: string): { unit: string; device: string } | undefined {
+  const m = WITNESS_NAME.exec(name);
+  return m ? { unit: m[1]!, device: m[2]! } : undefined;
+}
+
 /** One entry of the log, as the relay lists it. */
 export interface LogEntry {
   index: number;
@@ -524,10 +530,10 @@ export function cosignerUnits(
 ): Set<string> {
   const units = new Set<string>();
   for (const s of checkpoint.signatures) {
-    const m = WITNESS_NAME.exec(s.name);
-    if (!m) continue;
-    const publicKey = keyOf(m[1]!, m[2]!);
-    if (publicKey && verifyCosignature(checkpoint.text, s, s.name, publicKey)) units.add(m[1]!);
+    const witness = parseWitnessName(s.name);
+    if (!witness) continue;
+    const publicKey = keyOf(witness.unit, witness.device);
+    if (publicKey && verifyCosignature(checkpoint.text, s, s.name, publicKey)) units.add(witness.unit);
   }
   return units;
 }
