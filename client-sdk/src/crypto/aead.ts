@@ -8,9 +8,9 @@ import { cryptoError } from '../errors.js';
 import { assertLength } from './bytes.js';
 
 export const AEAD_KEY_LENGTH = 32;
-export const AEAD_TAG_LENGTH = 16;
+const AEAD_TAG_LENGTH = 16;
 export const CHACHA_NONCE_LENGTH = 12;
-export const XCHACHA_NONCE_LENGTH = 24;
+const XCHACHA_NONCE_LENGTH = 24;
 
 /** ChaCha20-Poly1305 encryption; returns ciphertext with the 16-byte tag appended. */
 export function chachaSeal(

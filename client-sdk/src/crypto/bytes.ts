@@ -9,7 +9,7 @@ import { BryggaError } from '../errors.js';
 export type Rng = (length: number) => Uint8Array;
 
 /** The platform CSPRNG (`crypto.getRandomValues`, available in Node 20+ and every browser). */
-export const defaultRng: Rng = (length) => {
+const defaultRng: Rng = (length) => {
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i += 65536) {
     globalThis.crypto.getRandomValues(out.subarray(i, Math.min(length, i + 65536)));

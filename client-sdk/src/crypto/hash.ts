@@ -1,10 +1,9 @@
 /**
- * Hashes and KDFs on @noble/hashes: SHA-256, SHA-512, HMAC, HKDF (RFC 5869) and scrypt (RFC 7914).
+ * Hashes and KDFs on @noble/hashes: SHA-256, SHA-512, HKDF (RFC 5869) and scrypt (RFC 7914).
  * `sha256Large` uses the platform's WebCrypto digest (present in Node 20+ and every browser), which is
  * an order of magnitude faster than a JavaScript SHA-256 on multi-megabyte attachments.
  */
 import { expand as hkdfExpandRaw, extract as hkdfExtractRaw } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
 
@@ -16,11 +15,6 @@ export function sha256(data: Uint8Array): Uint8Array {
 /** SHA-512 of `data`. */
 export function sha512(data: Uint8Array): Uint8Array {
   return nobleSha512(data);
-}
-
-/** HMAC-SHA-256. */
-export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
-  return hmac(nobleSha256, key, data);
 }
 
 /** HKDF-Extract with SHA-256 (RFC 5869 §2.2). */

@@ -26,7 +26,7 @@
  *   as soon as they have been used. A context keeps its key, base nonce and exporter secret.
  */
 import { BryggaError, cryptoError } from '../errors.js';
-import { AEAD_KEY_LENGTH, AEAD_TAG_LENGTH, CHACHA_NONCE_LENGTH, chachaOpen, chachaSeal } from './aead.js';
+import { AEAD_KEY_LENGTH, CHACHA_NONCE_LENGTH, chachaOpen, chachaSeal } from './aead.js';
 import { concatBytes, i2osp, type Rng, randomBytes, utf8, wipe } from './bytes.js';
 import { hkdfExpand, hkdfExtract } from './hash.js';
 import { X25519_LENGTH, x25519PublicKey, x25519SharedSecret } from './x25519.js';
@@ -41,13 +41,10 @@ export const HPKE_MODE = Object.freeze({ base: 0x00, psk: 0x01, auth: 0x02, auth
 export type HpkeMode = (typeof HPKE_MODE)[keyof typeof HPKE_MODE];
 
 /** Length in bytes of `enc`, public keys and private keys of DHKEM(X25519, HKDF-SHA256) (§7.1). */
-export const HPKE_KEY_LENGTH = X25519_LENGTH;
-
-/** Length in bytes of the AEAD tag a ciphertext adds to its plaintext. */
-export const HPKE_TAG_LENGTH = AEAD_TAG_LENGTH;
+const HPKE_KEY_LENGTH = X25519_LENGTH;
 
 /** The minimum length accepted for a PSK: §5.1.2 requires at least 32 bytes of entropy. */
-export const HPKE_MIN_PSK_LENGTH = 32;
+const HPKE_MIN_PSK_LENGTH = 32;
 
 const N_SECRET = 32; // Nsecret of DHKEM(X25519, HKDF-SHA256)
 const N_SK = X25519_LENGTH; // Nsk

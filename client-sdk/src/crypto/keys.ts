@@ -4,7 +4,6 @@
  *
  * Keys are small classes with `serialize()` / `static deserialize()`, never bare byte arrays.
  */
-import { BryggaError } from '../errors.js';
 import {
   assertLength,
   concatBytes,
@@ -197,11 +196,4 @@ export class HpkeKeyPair {
   destroy(): void {
     wipe(this.#secret);
   }
-}
-
-/** Parse a base64url key of either kind, by algorithm. */
-export function parsePublicKey(alg: KeyAlgorithm, text: string): SigningPublicKey | HpkePublicKey {
-  if (alg === 'Ed25519') return SigningPublicKey.deserialize(text);
-  if (alg === 'X25519') return HpkePublicKey.deserialize(text);
-  throw new BryggaError('ERR_MALFORMED', 'unknown key algorithm');
 }

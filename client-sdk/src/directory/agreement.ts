@@ -77,7 +77,7 @@ const TERMS_KEYS = [
 ] as const;
 
 /** Validate the shape of agreement terms; throws ERR_MALFORMED naming the problem. */
-export function validateTerms(value: unknown): AgreementTerms {
+function validateTerms(value: unknown): AgreementTerms {
   const t = obj(value, 'agreement');
   only(t, TERMS_KEYS, 'agreement');
   if (t.kind !== 'brygga.agreement') fail('not an agreement');

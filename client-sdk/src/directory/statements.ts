@@ -17,7 +17,7 @@ export const HPKE_KEY_TYP = 'brygga-hpke-key+jws';
 export const REVOCATION_TYP = 'brygga-revocation+jws';
 
 /** Longest validity of one HPKE key publication: 400 days. Rotation is expected well before. */
-export const MAX_HPKE_KEY_LIFETIME_SECONDS = 400 * 24 * 3600;
+const MAX_HPKE_KEY_LIFETIME_SECONDS = 400 * 24 * 3600;
 
 /** Enrolment: the unit root certifies a device's signing key. */
 export interface DeviceClaims {
@@ -52,8 +52,6 @@ export interface RevocationClaims {
   iat: number;
   reason: string;
 }
-
-export type StatementClaims = DeviceClaims | HpkeKeyClaims | RevocationClaims;
 
 /** A statement and its parsed (not yet chain-verified) claims. */
 export type Statement =

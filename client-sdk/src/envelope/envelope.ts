@@ -15,11 +15,11 @@ import { ID_PATTERN, KID_PATTERN } from '../directory/validate.js';
 import { BryggaError } from '../errors.js';
 
 /** Magic bytes "BRYG". */
-export const ENVELOPE_MAGIC = new Uint8Array([0x42, 0x52, 0x59, 0x47]);
+const ENVELOPE_MAGIC = new Uint8Array([0x42, 0x52, 0x59, 0x47]);
 export const ENVELOPE_VERSION = 1;
 /** Bytes of one recipient key entry: HPKE enc (32) and the sealed 32-byte content key with its tag (48). */
 export const KEY_ENTRY_LENGTH = 80;
-export const MAX_HEADER_LENGTH = 64 * 1024;
+const MAX_HEADER_LENGTH = 64 * 1024;
 export const MAX_RECIPIENTS = 64;
 const PREFIX_LENGTH = 9;
 
@@ -54,7 +54,7 @@ function exactKeys(o: Record<string, unknown>, keys: string[], what: string): vo
 }
 
 /** Validate a parsed header; throws ERR_MALFORMED naming the problem. */
-export function validateHeader(value: unknown): EnvelopeHeader {
+function validateHeader(value: unknown): EnvelopeHeader {
   if (!value || typeof value !== 'object' || Array.isArray(value)) malformed('header is not an object');
   const h = value as Record<string, unknown>;
   exactKeys(h, ['v', 'id', 'sender', 'recipients', 'nonce'], 'header');

@@ -57,10 +57,10 @@ const CLAIM_KEYS = ['v', 'pid', 'iss', 'dev', 'rcp', 'aud', 'iat', 'type', 'case
 const REQUIRED_KEYS = [...CLAIM_KEYS].sort().join(',');
 const WITH_CHECKPOINT = [...CLAIM_KEYS, 'checkpoint'].sort().join(',');
 /** The longest checkpoint claim: a checkpoint note with a few signature lines fits many times over. */
-export const MAX_CHECKPOINT_CLAIM = 4096;
+const MAX_CHECKPOINT_CLAIM = 4096;
 const TYPE_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 const HASH_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-export const CASE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+const CASE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
 function bad(what: string): never {
   throw new BryggaError('ERR_MALFORMED', `packet claims: ${what}`);

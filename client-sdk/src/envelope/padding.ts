@@ -8,7 +8,7 @@
 import { BryggaError, cryptoError } from '../errors.js';
 
 /** Smallest padded plaintext. */
-export const MIN_BUCKET = 4096;
+const MIN_BUCKET = 4096;
 
 /** The padded length for a content of `length` bytes (the 0x80 marker included in the count). */
 export function paddedLength(length: number): number {
