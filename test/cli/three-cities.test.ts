@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningKeyPair } from '../../client-sdk/src/crypto/keys.js';
 import { verifierKey } from '../../client-sdk/src/transparency/note.js';
+import { agreementTerms, party, periodFromThisYear } from '../support/agreement-terms.js';
 import { type RelayProcess, spawnRelay } from '../support/relay-process.js';
 import { brygga, bryggaAsync, day, tamperingProxy, writeJson } from './cli-harness.js';
 
@@ -100,27 +101,21 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       expect(file).not.toContain(PASS[u]);
       expect(JSON.parse(file).public).toBe(out.rootKey);
     }
-    const year = new Date().getUTCFullYear();
-    writeJson(dir, 'terms.json', {
-      v: 1,
-      kind: 'brygga.agreement',
-      id: 'avhoppare-storstad',
-      sequence: 1,
-      supersedes: null,
-      title: 'Avtal om samverkan för insatser till avhoppare',
-      period: { from: `${year}-01-01`, to: `${year + 1}-12-31` },
-      municipalities: Object.values(MUNICIPALITY).map((id) => ({
-        id,
-        name: `${id} stad`,
-        quota: { outgoing: 2, incoming: 2 },
-      })),
-      parties: UNITS.map((u) => ({ unit: u, municipality: MUNICIPALITY[u], name: u, rootKey: rootKeys[u] })),
-      catalogue: [
-        { code: 'krisstod', name: 'Krisstöd' },
-        { code: 'kontaktperson', name: 'Kontaktperson' },
-      ],
-      admits: { categories: ['avhoppare'], threatLevels: ['low', 'high'] },
-    });
+    writeJson(
+      dir,
+      'terms.json',
+      agreementTerms(
+        UNITS.map((u) => party(u, rootKeys[u])),
+        {
+          period: periodFromThisYear(),
+          catalogue: [
+            { code: 'krisstod', name: 'Krisstöd' },
+            { code: 'kontaktperson', name: 'Kontaktperson' },
+          ],
+          admits: { categories: ['avhoppare'], threatLevels: ['low', 'high'] },
+        },
+      ),
+    );
     expect(
       brygga(dir, ['agreement', 'create', '--terms', 'terms.json', '--out', 'agreement.json']).status,
     ).toBe(0);

@@ -25,6 +25,7 @@ import {
   SigningKeyPair,
 } from '@brygga/client-sdk';
 import { openSqliteStore, type SqliteStore } from '@brygga/client-sdk/node';
+import { agreementTerms, party, periodFromThisYear } from '../support/agreement-terms.js';
 import { type RelayProcess, spawnRelay } from '../support/relay-process.js';
 
 const AUDIENCE = 'https://brygga.demo.invalid';
@@ -44,47 +45,19 @@ function day(days: number): string {
 }
 
 function terms(roots: Record<Unit, SigningKeyPair>): AgreementTerms {
-  const year = new Date().getUTCFullYear();
-  return {
-    v: 1,
-    kind: 'brygga.agreement',
-    id: 'avhoppare-storstad-demo',
-    sequence: 1,
-    supersedes: null,
-    title: 'Avtal om samverkan för insatser till avhoppare (demo)',
-    period: { from: `${year}-01-01`, to: `${year + 1}-12-31` },
-    municipalities: [
-      { id: 'stockholm', name: 'Stockholms stad', quota: { outgoing: 2, incoming: 2 } },
-      { id: 'goteborg', name: 'Göteborgs stad', quota: { outgoing: 2, incoming: 2 } },
-      { id: 'malmo', name: 'Malmö stad', quota: { outgoing: 2, incoming: 2 } },
-    ],
-    parties: [
-      {
-        unit: 'stockholm-jarva',
-        municipality: 'stockholm',
-        name: 'Järva stadsdelsförvaltning',
-        rootKey: roots['stockholm-jarva'].publicKey.serialize(),
-      },
-      {
-        unit: 'goteborg-nordost',
-        municipality: 'goteborg',
-        name: 'Socialförvaltning Nordost',
-        rootKey: roots['goteborg-nordost'].publicKey.serialize(),
-      },
-      {
-        unit: 'malmo',
-        municipality: 'malmo',
-        name: 'Konsultationsteamet',
-        rootKey: roots.malmo.publicKey.serialize(),
-      },
-    ],
-    catalogue: [
-      { code: 'krisstod', name: 'Krisstöd' },
-      { code: 'kontaktperson', name: 'Kontaktperson' },
-      { code: 'kriminalitet-som-livsstil', name: 'Kriminalitet som livsstil' },
-    ],
-    admits: { categories: ['avhoppare', 'skyddsarende'], threatLevels: ['low', 'high'] },
-  };
+  return agreementTerms(
+    UNITS.map((u) => party(u, roots[u].publicKey)),
+    {
+      id: 'avhoppare-storstad-demo',
+      title: 'Avtal om samverkan för insatser till avhoppare (demo)',
+      period: periodFromThisYear(),
+      catalogue: [
+        { code: 'krisstod', name: 'Krisstöd' },
+        { code: 'kontaktperson', name: 'Kontaktperson' },
+        { code: 'kriminalitet-som-livsstil', name: 'Kriminalitet som livsstil' },
+      ],
+    },
+  );
 }
 
 async function run(dir: string): Promise<void> {

@@ -13,6 +13,7 @@ import {
   type ReceivingDevice,
   SigningKeyPair,
 } from '@brygga/client-sdk';
+import { party, agreementTerms as sharedTerms } from './agreement-terms.js';
 
 export const UNITS = ['stockholm-jarva', 'goteborg-nordost', 'malmo'] as const;
 export type UnitId = (typeof UNITS)[number];
@@ -35,53 +36,15 @@ export interface TestDevice {
   receiving: ReceivingDevice;
 }
 
-/** Agreement terms for the three cities (2025: two cases each way, both categories, both levels). */
+/** Agreement terms for the three cities (2025–2026: two cases each way, both categories, both levels). */
 export function agreementTerms(
   roots: Record<UnitId, SigningKeyPair>,
   overrides: Partial<AgreementTerms> = {},
 ): AgreementTerms {
-  return {
-    v: 1,
-    kind: 'brygga.agreement',
-    id: 'avhoppare-storstad',
-    sequence: 1,
-    supersedes: null,
-    title: 'Avtal om samverkan för insatser till avhoppare',
-    period: { from: '2025-01-01', to: '2026-12-31' },
-    municipalities: [
-      { id: 'stockholm', name: 'Stockholms stad', quota: { outgoing: 2, incoming: 2 } },
-      { id: 'goteborg', name: 'Göteborgs stad', quota: { outgoing: 2, incoming: 2 } },
-      { id: 'malmo', name: 'Malmö stad', quota: { outgoing: 2, incoming: 2 } },
-    ],
-    parties: [
-      {
-        unit: 'stockholm-jarva',
-        municipality: 'stockholm',
-        name: 'Järva stadsdelsförvaltning',
-        rootKey: roots['stockholm-jarva'].publicKey.serialize(),
-      },
-      {
-        unit: 'goteborg-nordost',
-        municipality: 'goteborg',
-        name: 'Social resursförvaltning Nordost',
-        rootKey: roots['goteborg-nordost'].publicKey.serialize(),
-      },
-      {
-        unit: 'malmo',
-        municipality: 'malmo',
-        name: 'Konsultationsteamet',
-        rootKey: roots.malmo.publicKey.serialize(),
-      },
-    ],
-    catalogue: [
-      { code: 'krisstod', name: 'Krisstöd' },
-      { code: 'motivationssamtal', name: 'Motivationssamtal' },
-      { code: 'kontaktperson', name: 'Kontaktperson' },
-      { code: 'boendestod', name: 'Boendestöd' },
-    ],
-    admits: { categories: ['avhoppare', 'skyddsarende'], threatLevels: ['low', 'high'] },
-    ...overrides,
-  };
+  return sharedTerms(
+    UNITS.map((u) => party(u, roots[u].publicKey)),
+    overrides,
+  );
 }
 
 /** Make one device of `unit`, enrolled by `root`, with one HPKE key published at `now`. */

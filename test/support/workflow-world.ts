@@ -18,6 +18,7 @@ import {
 } from '@brygga/client-sdk';
 import type { Engine } from '@brygga/server';
 import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
+import { agreementTerms, party } from './agreement-terms.js';
 import type { TestDevice, UnitId } from './fixtures.js';
 import { AUDIENCE, listen, type RelayWorld, startTestRelay, type TestRelay } from './relay.js';
 import { openTestStore, type TestStore } from './store-databases.js';
@@ -73,39 +74,15 @@ export function workflowDevice(
   return device;
 }
 
-/** The 2025 agreement terms of the workflow world. */
+/** The 2025 agreement terms of the workflow world: its four units and the whole catalogue. */
 export function workflowTerms(
   roots: Record<WorkflowUnit, SigningKeyPair>,
   overrides: Partial<AgreementTerms> = {},
 ): AgreementTerms {
-  return {
-    v: 1,
-    kind: 'brygga.agreement',
-    id: 'avhoppare-storstad',
-    sequence: 1,
-    supersedes: null,
-    title: 'Avtal om samverkan för insatser till avhoppare mellan Stockholm, Göteborg och Malmö 2025',
-    period: { from: '2025-01-01', to: '2025-12-31' },
-    municipalities: [
-      { id: 'stockholm', name: 'Stockholms stad', quota: { outgoing: 2, incoming: 2 } },
-      { id: 'goteborg', name: 'Göteborgs stad', quota: { outgoing: 2, incoming: 2 } },
-      { id: 'malmo', name: 'Malmö stad', quota: { outgoing: 2, incoming: 2 } },
-    ],
-    parties: WORKFLOW_UNITS.map((unit) => ({
-      unit,
-      municipality: MUNICIPALITY_OF[unit],
-      name: {
-        'stockholm-jarva': 'Järva stadsdelsförvaltning',
-        'stockholm-farsta': 'Farsta stadsdelsförvaltning',
-        'goteborg-nordost': 'Socialförvaltning Nordost',
-        malmo: 'Arbetsmarknads- och socialförvaltningen, Konsultationsteamet',
-      }[unit],
-      rootKey: roots[unit].publicKey.serialize(),
-    })),
-    catalogue: CATALOGUE,
-    admits: { categories: ['avhoppare', 'skyddsarende'], threatLevels: ['low', 'high'] },
-    ...overrides,
-  };
+  return agreementTerms(
+    WORKFLOW_UNITS.map((unit) => party(unit, roots[unit].publicKey)),
+    { period: { from: '2025-01-01', to: '2025-12-31' }, catalogue: CATALOGUE, ...overrides },
+  );
 }
 
 /** The workflow world, shaped so the relay's test harness can install it. */

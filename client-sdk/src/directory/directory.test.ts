@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { agreementTerms, party } from '../../../test/support/agreement-terms.js';
 import { codeOf } from '../../../test/support/error-code.js';
 import { decodeCompact, signCompact } from '../crypto/jws.js';
 import { HpkeKeyPair, SigningKeyPair } from '../crypto/keys.js';
@@ -13,43 +14,14 @@ const roots = {
 };
 
 function terms(overrides: Partial<AgreementTerms> = {}): AgreementTerms {
-  return {
-    v: 1,
-    kind: 'brygga.agreement',
-    id: 'avhoppare-storstad',
-    sequence: 1,
-    supersedes: null,
-    title: 'Avtal om samverkan för insatser till avhoppare',
-    period: { from: '2025-01-01', to: '2025-12-31' },
-    municipalities: [
-      { id: 'stockholm', name: 'Stockholms stad', quota: { outgoing: 2, incoming: 2 } },
-      { id: 'goteborg', name: 'Göteborgs stad', quota: { outgoing: 2, incoming: 2 } },
-      { id: 'malmo', name: 'Malmö stad', quota: { outgoing: 2, incoming: 2 } },
-    ],
-    parties: [
-      {
-        unit: 'stockholm-jarva',
-        municipality: 'stockholm',
-        name: 'Järva',
-        rootKey: roots['stockholm-jarva'].publicKey.serialize(),
-      },
-      {
-        unit: 'goteborg-nordost',
-        municipality: 'goteborg',
-        name: 'Nordost',
-        rootKey: roots['goteborg-nordost'].publicKey.serialize(),
-      },
-      {
-        unit: 'malmo',
-        municipality: 'malmo',
-        name: 'Konsultationsteamet',
-        rootKey: roots.malmo.publicKey.serialize(),
-      },
-    ],
-    catalogue: [{ code: 'krisstod', name: 'Krisstöd' }],
-    admits: { categories: ['avhoppare', 'skyddsarende'], threatLevels: ['low', 'high'] },
-    ...overrides,
-  };
+  return agreementTerms(
+    (['stockholm-jarva', 'goteborg-nordost', 'malmo'] as const).map((u) => party(u, roots[u].publicKey)),
+    {
+      period: { from: '2025-01-01', to: '2025-12-31' },
+      catalogue: [{ code: 'krisstod', name: 'Krisstöd' }],
+      ...overrides,
+    },
+  );
 }
 
 function signedBy(agreement: Agreement, keys: SigningKeyPair[]): Agreement {
