@@ -18,7 +18,7 @@ describe('schemas match the SDK', () => {
     expect(() => assertValid(ajv, 'urn:brygga:schema:agreement', { ...doc, extra: 1 })).toThrow(/additional/);
     expect(() =>
       assertValid(ajv, 'urn:brygga:schema:agreement#/$defs/terms', { ...world.agreement.terms, sequence: 0 }),
-    ).toThrow();
+    ).toThrow(/data\/sequence must be >= 1/);
   });
 
   it('directory statements', () => {
@@ -26,7 +26,7 @@ describe('schemas match the SDK', () => {
     const device = payload(world.devices.malmo.enrolment);
     expect(() =>
       assertValid(ajv, 'urn:brygga:schema:statements', { ...device, kind: 'brygga.other' }),
-    ).toThrow();
+    ).toThrow(/data\/kind must be equal to constant/);
   });
 
   it('envelope header and packet claims', async () => {
@@ -44,7 +44,7 @@ describe('schemas match the SDK', () => {
     assertValid(ajv, 'urn:brygga:schema:packet-claims', sealed.claims);
     expect(() =>
       assertValid(ajv, 'urn:brygga:schema:envelope-header', { ...sealed.envelope.header, recipients: [] }),
-    ).toThrow();
+    ).toThrow(/data\/recipients must NOT have fewer than 1 items/);
   });
 
   it('key files', async () => {

@@ -1,5 +1,6 @@
 /** The SDK store on SQLite and PostgreSQL (PROTOCOL.md §13.3): migrations, transactions, every record. */
 import { afterEach, describe, expect, it } from 'vitest';
+import { codeOfAsync } from '../../../test/support/error-code.js';
 import {
   openTestStore,
   STORE_ENGINES,
@@ -247,12 +248,11 @@ describe.each(STORE_ENGINES)('the store on %s', (engine) => {
     await s.addExpectedKeys(['k1'], 't');
     expect(await s.listExpectedKeys()).toEqual(['k1', 'k2']);
     // Evidence is kept inside transactions like everything else: a failed one keeps none.
-    await expect(
-      s.transaction(async (tx) => {
-        await tx.addLogEvidence('ERR_LOG_INCONSISTENT', '{}', 't3');
-        throw new Error('rolled back');
-      }),
-    ).rejects.toThrow();
+    const failed = s.transaction(async (tx) => {
+      await tx.addLogEvidence('ERR_LOG_INCONSISTENT', '{}', 't3');
+      throw new Error('rolled back');
+    });
+    expect(await codeOfAsync(failed)).toBe('ERR_STORE');
     expect(await s.listLogEvidence()).toHaveLength(2);
   });
 });

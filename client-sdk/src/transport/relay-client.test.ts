@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../../test/support/error-code.js';
 import { SigningKeyPair } from '../crypto/keys.js';
 import { isBryggaError } from '../errors.js';
 import { RelayClient, RelayError } from './relay-client.js';
@@ -83,7 +84,7 @@ describe('RelayClient', () => {
     const client = new RelayClient({ baseUrl: 'https://relay.test', fetch });
     expect(await client.health()).toEqual({ status: 'ok', database: 'sqlite' });
     await expect(client.inbox()).rejects.toMatchObject({ code: 'ERR_MALFORMED' });
-    expect(() => new RelayClient({ baseUrl: 'relay.test' })).toThrow();
+    expect(codeOf(() => new RelayClient({ baseUrl: 'relay.test' }))).toBe('ERR_MALFORMED');
   });
 
   it('parses server-sent events split across chunks, skipping comments and unknown events', async () => {
