@@ -26,6 +26,7 @@ export {
   SigningPublicKey,
   safetyNumber,
 } from './crypto/keys.js';
+export { type JsonValue, MAX_JSON_DEPTH, parseJson } from './crypto/strict-json.js';
 export {
   type AdmittedCases,
   AGREEMENT_TYP,

@@ -15,6 +15,7 @@ import {
 } from '@brygga/client-sdk';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { bryggaJsonValue } from '../support/brygga-json.js';
 import { codeOfAsync as codeOf } from '../support/error-code.js';
 import { makeDevice, makeWorld, type TestDevice, type World } from '../support/fixtures.js';
 
@@ -107,7 +108,7 @@ describe('seal and open', () => {
   it('round-trips arbitrary bodies and attachments (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.jsonValue(),
+        bryggaJsonValue,
         fc.array(fc.uint8Array({ maxLength: 5000 }), { maxLength: 3 }),
         async (body, files) => {
           const sealed = await sealPacket({
@@ -129,6 +130,21 @@ describe('seal and open', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('refuses to sign a body that is not Brygga JSON, which every receiver would refuse', async () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 64; i++) deep = [deep];
+    for (const body of [{ amount: 1.5 }, { n: 2 ** 53 }, { text: '\ud800' }, { deep }]) {
+      const seal = sealPacket({
+        sender: { unit: 'goteborg-nordost', key: gbg.key },
+        recipients: world.directory.recipientsFor(['malmo'], world.now),
+        type: 'message',
+        body,
+        now: world.now,
+      });
+      expect(await codeOf(seal)).toBe('ERR_MALFORMED');
+    }
   });
 });
 

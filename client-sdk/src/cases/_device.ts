@@ -5,7 +5,7 @@
  */
 import { fromBase64url, type Rng, toBase64url } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
-import { decodeCompact } from '../crypto/jws.js';
+import { decodeCompact, decodeJsonPayload } from '../crypto/jws.js';
 import { Agreement } from '../directory/agreement.js';
 import type { Directory, RecipientDevice } from '../directory/directory.js';
 import { type Attachment, sealPacket } from '../envelope/seal.js';
@@ -53,7 +53,7 @@ export function pick(
 
 /** The claims of a stored quota document. */
 export function quotaClaimsOf(jws: string): QuotaClaimClaims {
-  return validateQuotaClaim(JSON.parse(new TextDecoder().decode(decodeCompact(jws).payloadBytes)));
+  return validateQuotaClaim(decodeJsonPayload(decodeCompact(jws).payloadBytes));
 }
 
 /** A device's runtime; see the module header. */

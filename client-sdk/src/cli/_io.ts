@@ -7,6 +7,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
+import { parseJson } from '../crypto/strict-json.js';
 
 /** Exit codes: 0 ok, 1 refused or failed, 2 usage. */
 export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
@@ -199,7 +200,7 @@ export function readText(path: string, what: string): string {
 export function readJsonFile(path: string, what: string): unknown {
   const text = readText(path, what);
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     throw new CliError('ERR_MALFORMED', `${what} ${path} is not valid JSON`, {
       hint: 'fix the file and try again',

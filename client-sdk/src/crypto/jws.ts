@@ -10,8 +10,9 @@
  * The output is standard JWS: any JOSE library (jose included) verifies it.
  */
 import { BryggaError, cryptoError } from '../errors.js';
-import { concatBytes, fromBase64url, fromUtf8, toBase64url, utf8 } from './bytes.js';
+import { concatBytes, fromBase64url, toBase64url, utf8 } from './bytes.js';
 import type { SigningKeyPair, SigningPublicKey } from './keys.js';
+import { parseJson } from './strict-json.js';
 
 /** The protected header of every Brygga JWS. */
 export interface JwsHeader {
@@ -42,9 +43,16 @@ function encodeHeader(typ: string, kid: string): string {
   return toBase64url(utf8(JSON.stringify({ alg: 'EdDSA', typ, kid })));
 }
 
-/** Encode a payload object as JSON bytes (the exact bytes that are signed). */
+/**
+ * Encode a payload object as JSON bytes (the exact bytes that are signed). A value that does not encode
+ * to Brygga JSON (PROTOCOL.md §1.1: a fraction, a lone surrogate, nesting too deep, `undefined`) is
+ * refused here, so the SDK never signs what every receiver would refuse.
+ */
 export function jsonBytes(value: unknown): Uint8Array {
-  return utf8(JSON.stringify(value));
+  const text = JSON.stringify(value);
+  if (typeof text !== 'string') throw new BryggaError('ERR_MALFORMED', 'not a JSON value');
+  parseJson(text);
+  return utf8(text);
 }
 
 /**
@@ -62,9 +70,9 @@ export function signCompact(typ: string, payload: unknown, key: SigningKeyPair):
 function parseHeader(encoded: string): JwsHeader {
   let header: unknown;
   try {
-    header = JSON.parse(fromUtf8(fromBase64url(encoded)));
+    header = parseJson(fromBase64url(encoded));
   } catch {
-    throw new BryggaError('ERR_MALFORMED', 'JWS header is not JSON');
+    throw new BryggaError('ERR_MALFORMED', 'JWS header is not Brygga JSON');
   }
   const h = header as Record<string, unknown>;
   if (!h || typeof h !== 'object' || Array.isArray(h))
@@ -95,9 +103,9 @@ export function decodeCompact(jws: string): DecodedJws {
 
 function parsePayload<T>(bytes: Uint8Array): T {
   try {
-    return JSON.parse(fromUtf8(bytes)) as T;
+    return parseJson(bytes) as T;
   } catch {
-    throw new BryggaError('ERR_MALFORMED', 'JWS payload is not JSON');
+    throw new BryggaError('ERR_MALFORMED', 'JWS payload is not Brygga JSON');
   }
 }
 

@@ -9,6 +9,7 @@ import { xchachaOpen, xchachaSeal } from './aead.js';
 import { fromBase64url, fromUtf8, type Rng, randomBytes, toBase64url, utf8, wipe } from './bytes.js';
 import { scrypt } from './hash.js';
 import { HpkeKeyPair, type KeyAlgorithm, SigningKeyPair } from './keys.js';
+import { parseJson } from './strict-json.js';
 
 /** scrypt cost parameters. N must be a power of two. */
 export interface ScryptParams {
@@ -121,9 +122,9 @@ function parseKeyFile(input: unknown): KeyFile {
 
 function safeJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
-    throw new BryggaError('ERR_MALFORMED', 'key file is not JSON');
+    throw new BryggaError('ERR_MALFORMED', 'key file is not Brygga JSON');
   }
 }
 

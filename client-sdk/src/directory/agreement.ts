@@ -8,10 +8,11 @@
  * root keys and more than half of the previous parties continue (and therefore signed it).
  */
 
-import { fromBase64url, fromUtf8, toBase64url } from '../crypto/bytes.js';
+import { fromBase64url, toBase64url } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { addGeneralSignature, type GeneralJws, jsonBytes, verifyGeneral } from '../crypto/jws.js';
 import { type SigningKeyPair, SigningPublicKey } from '../crypto/keys.js';
+import { parseJson } from '../crypto/strict-json.js';
 import { BryggaError } from '../errors.js';
 import { arr, DATE_PATTERN, fail, ID_PATTERN, int, obj, only, str } from './validate.js';
 
@@ -174,9 +175,9 @@ export class Agreement {
   static deserialize(input: string | GeneralJws): Agreement {
     let jws: GeneralJws;
     try {
-      jws = typeof input === 'string' ? (JSON.parse(input) as GeneralJws) : input;
+      jws = typeof input === 'string' ? (parseJson(input) as unknown as GeneralJws) : input;
     } catch {
-      throw new BryggaError('ERR_MALFORMED', 'agreement is not JSON');
+      throw new BryggaError('ERR_MALFORMED', 'agreement is not Brygga JSON');
     }
     const o = obj(jws, 'agreement document');
     only(o, ['payload', 'signatures'], 'agreement document');
@@ -185,9 +186,9 @@ export class Agreement {
     const payload = fromBase64url(payloadText);
     let terms: unknown;
     try {
-      terms = JSON.parse(fromUtf8(payload));
+      terms = parseJson(payload);
     } catch {
-      throw new BryggaError('ERR_MALFORMED', 'agreement payload is not JSON');
+      throw new BryggaError('ERR_MALFORMED', 'agreement payload is not Brygga JSON');
     }
     return new Agreement(jws, validateTerms(terms), toBase64url(sha256(payload)));
   }
@@ -213,7 +214,7 @@ export class Agreement {
   signers(): string[] {
     return this.jws.signatures.map((s) => {
       try {
-        return (JSON.parse(fromUtf8(fromBase64url(s.protected))) as { kid?: string }).kid ?? '';
+        return (parseJson(fromBase64url(s.protected)) as { kid?: string }).kid ?? '';
       } catch {
         return '';
       }
