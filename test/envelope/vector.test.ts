@@ -35,6 +35,7 @@ describe('envelope known-answer vector', () => {
         envelope: fromHex(vector.envelopeHex),
         device: { unit, kid: k.deviceKid, hpkeKey: (kid) => (kid === hpke.kid ? hpke : undefined) },
         directory,
+        now: new Date(vector.now),
       });
       expect(opened.jws).toBe(vector.jws);
       expect(Buffer.from(opened.attachments[0]!.data).toString('hex')).toBe(vector.attachmentHex);

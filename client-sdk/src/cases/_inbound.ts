@@ -55,6 +55,7 @@ export async function receive(
       envelope,
       device: receivingDevice(d.identity),
       directory: d.directory,
+      now: d.now(),
     });
   } catch (err) {
     const code = isBryggaError(err) ? err.code : 'ERR_MALFORMED';

@@ -110,13 +110,24 @@ function parsePayload<T>(bytes: Uint8Array): T {
 }
 
 /**
- * Verify a compact JWS of type `typ` against `key`. A structural problem is ERR_MALFORMED; a wrong type,
- * key id or signature is the generic ERR_CRYPTO.
+ * Check a compact JWS's signature only: its structure (ERR_MALFORMED), then type, key id and signature
+ * (ERR_CRYPTO). The payload is returned as bytes, not yet read, so a caller can verify before it
+ * interprets anything (PROTOCOL.md §7.5).
  */
-export function verifyCompact<T = unknown>(jws: string, typ: string, key: SigningPublicKey): VerifiedJws<T> {
+export function verifyCompactSignature(jws: string, typ: string, key: SigningPublicKey): DecodedJws {
   const decoded = decodeCompact(jws);
   if (decoded.header.typ !== typ || decoded.header.kid !== key.kid) throw cryptoError();
   if (!key.verify(decoded.signature, decoded.signingInput)) throw cryptoError();
+  return decoded;
+}
+
+/**
+ * Verify a compact JWS of type `typ` against `key`, then parse its payload. A structural problem is
+ * ERR_MALFORMED; a wrong type, key id or signature is the generic ERR_CRYPTO; a validly signed payload
+ * that is not Brygga JSON is ERR_MALFORMED.
+ */
+export function verifyCompact<T = unknown>(jws: string, typ: string, key: SigningPublicKey): VerifiedJws<T> {
+  const decoded = verifyCompactSignature(jws, typ, key);
   return {
     header: decoded.header,
     payloadBytes: decoded.payloadBytes,
