@@ -8,12 +8,15 @@ export * from './cases/index.js';
 export { fromBase64url, type Rng, toBase64url } from './crypto/bytes.js';
 export { decodeCompact, type GeneralJws, type JwsHeader, signCompact, verifyCompact } from './crypto/jws.js';
 export {
+  checkNewPassphrase,
   DEFAULT_SCRYPT,
   decryptKey,
   decryptSigningKey,
   encryptKey,
   type KeyFile,
+  MIN_PASSPHRASE_LENGTH,
   readKeyFile,
+  SCRYPT_LIMITS,
   type ScryptParams,
   serializeKeyFile,
 } from './crypto/key-file.js';

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
+import { checkNewPassphrase } from '../crypto/key-file.js';
 import { parseJson } from '../crypto/strict-json.js';
 
 /** Exit codes: 0 ok, 1 refused or failed, 2 usage. */
@@ -85,7 +86,7 @@ export function report(io: Io, value: unknown, text: () => string[]): void {
  */
 export async function passphrase(io: Io, what: string, options: { confirm?: boolean } = {}): Promise<string> {
   const fromEnv = io.env.BRYGGA_PASSPHRASE;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (fromEnv !== undefined && fromEnv !== '') return options.confirm ? checkNewPassphrase(fromEnv) : fromEnv;
   if (!process.stdin.isTTY) {
     throw new CliError('ERR_NO_PASSPHRASE', `a passphrase is needed for ${what}`, {
       hint: 'run in a terminal to be asked for it, or set BRYGGA_PASSPHRASE in the environment',
