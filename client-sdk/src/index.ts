@@ -111,6 +111,7 @@ export {
 export {
   createRelayToken,
   MAX_RELAY_TOKEN_LIFETIME_SECONDS,
+  RELAY_AUDIENCE_PATTERN,
   RELAY_TOKEN_TYP,
   type RelayTokenClaims,
   type RelayTokenOptions,
