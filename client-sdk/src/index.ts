@@ -42,6 +42,8 @@ export {
 export {
   type DeviceRecord,
   Directory,
+  type DirectoryOptions,
+  type DirectorySnapshot,
   type HpkeKeyRecord,
   type RecipientDevice,
 } from './directory/directory.js';
@@ -58,6 +60,15 @@ export {
   revokeDevice,
   type Statement,
 } from './directory/statements.js';
+export {
+  isRootKeyChange,
+  ROOT_CHANGE_TYP,
+  type RootChangeClaims,
+  type RootKeyAlert,
+  RootKeyChangeError,
+  type RootPin,
+  signRootChange,
+} from './directory/trust-chain.js';
 export { KID_PATTERN } from './directory/validate.js';
 export {
   ENVELOPE_VERSION,

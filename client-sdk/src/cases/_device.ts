@@ -377,7 +377,7 @@ export class DeviceRuntime {
         if (next.terms.id !== current.terms.id || next.terms.sequence !== current.terms.sequence + 1)
           continue;
         try {
-          current.verifySuccessor(next);
+          this.directory.verifySuccessor(next);
         } catch {
           continue;
         }

@@ -265,7 +265,7 @@ async function apply(
     case 'agreement': {
       const next = Agreement.deserialize((body as PacketBodies['agreement']).document);
       if (!d.directory.agreements.some((a) => a.digest === next.digest)) {
-        d.directory.agreement.verifySuccessor(next);
+        d.directory.verifySuccessor(next);
         await tx.putAgreement(next.digest, next.terms.sequence, next.serialize());
         await d.emit(tx, pending, 'agreement.accepted', null, {
           digest: next.digest,

@@ -569,7 +569,7 @@ export class BryggaClient {
    */
   sendAgreement(next: Agreement): Promise<SendResult> {
     return this.#exclusive(async () => {
-      this.#d.directory.agreement.verifySuccessor(next);
+      this.#d.directory.verifySuccessor(next);
       const units = next.terms.parties.map((p) => p.unit);
       return this.#d.sendOther('agreement', { document: next.jws }, units, async (tx, p) => {
         await tx.putAgreement(next.digest, next.terms.sequence, next.serialize());

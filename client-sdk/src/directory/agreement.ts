@@ -276,33 +276,43 @@ export class Agreement {
   }
 
   /**
-   * Check that `next` may succeed this agreement: same id, next sequence, names this digest, fully
-   * signed, continuing parties keep their root keys, and more than half of this agreement's parties
-   * continue (so a majority of the old parties endorsed it).
+   * Check that `next` extends this agreement, leaving root keys aside: fully signed, same id, next
+   * sequence, names this digest, and more than half of this agreement's parties (by unit id) continue.
+   * Which root keys the continuing parties may have is for the whole chain to say: see
+   * `Directory.verifySuccessor`, which every client and the relay use.
    */
-  verifySuccessor(next: Agreement): Agreement {
+  checkExtension(next: Agreement): Agreement {
     next.verify();
     const t = next.terms;
     if (t.id !== this.terms.id || t.sequence !== this.terms.sequence + 1 || t.supersedes !== this.digest) {
       throw new BryggaError('ERR_AGREEMENT_INVALID', 'the agreement does not succeed the current one');
     }
-    let continuing = 0;
-    for (const p of this.terms.parties) {
-      const q = t.parties.find((x) => x.unit === p.unit);
-      if (!q) continue;
-      if (q.rootKey !== p.rootKey) {
-        throw new BryggaError(
-          'ERR_AGREEMENT_INVALID',
-          `the root key of ${p.unit} changed; pin the new agreement by hand`,
-        );
-      }
-      continuing++;
-    }
+    const continuing = this.terms.parties.filter((p) => t.parties.some((q) => q.unit === p.unit)).length;
     if (continuing * 2 <= this.terms.parties.length) {
       throw new BryggaError(
         'ERR_AGREEMENT_INVALID',
         'fewer than half of the parties continue into the new agreement',
       );
+    }
+    return next;
+  }
+
+  /**
+   * Check that `next` may succeed this agreement judged against this agreement alone: an extension
+   * ({@link checkExtension}) in which every continuing party keeps its root key. A party that this
+   * agreement dropped is not known here, so a directory judges successors across its whole chain
+   * instead (PROTOCOL.md §5, `Directory.verifySuccessor`).
+   */
+  verifySuccessor(next: Agreement): Agreement {
+    this.checkExtension(next);
+    for (const p of this.terms.parties) {
+      const q = next.terms.parties.find((x) => x.unit === p.unit);
+      if (q && q.rootKey !== p.rootKey) {
+        throw new BryggaError(
+          'ERR_AGREEMENT_INVALID',
+          `the root key of ${p.unit} changed; pin the new agreement by hand`,
+        );
+      }
     }
     return next;
   }
