@@ -1,6 +1,13 @@
 /** The JSON Schemas in schemas/ describe exactly what the SDK produces (PROTOCOL.md). */
 
-import { decodeCompact, encryptKey, SigningKeyPair, sealPacket, toBase64url } from '@brygga/client-sdk';
+import {
+  decodeCompact,
+  encryptKey,
+  SigningKeyPair,
+  sealPacket,
+  signRootChange,
+  toBase64url,
+} from '@brygga/client-sdk';
 import { describe, expect, it } from 'vitest';
 import { makeWorld } from './support/fixtures.js';
 import { assertValid, loadSchemas } from './support/schemas.js';
@@ -19,6 +26,15 @@ describe('schemas match the SDK', () => {
     expect(() =>
       assertValid(ajv, 'urn:brygga:schema:agreement#/$defs/terms', { ...world.agreement.terms, sequence: 0 }),
     ).toThrow(/data\/sequence must be >= 1/);
+  });
+
+  it('a root change', () => {
+    const to = SigningKeyPair.generate().publicKey;
+    const jws = signRootChange(world.roots.malmo, { agreement: world.agreement.terms.id, unit: 'malmo', to });
+    assertValid(ajv, 'urn:brygga:schema:agreement#/$defs/rootChange', payload(jws));
+    expect(() =>
+      assertValid(ajv, 'urn:brygga:schema:agreement#/$defs/rootChange', { ...payload(jws), extra: 1 }),
+    ).toThrow(/additional/);
   });
 
   it('directory statements', () => {
@@ -48,8 +64,8 @@ describe('schemas match the SDK', () => {
   });
 
   it('key files', async () => {
-    const file = await encryptKey(SigningKeyPair.generate(), 'lösenfras', {
-      scrypt: { N: 1024, r: 8, p: 1 },
+    const file = await encryptKey(SigningKeyPair.generate(), 'en lång lösenfras', {
+      scrypt: { N: 2 ** 15, r: 8, p: 1 },
     });
     assertValid(ajv, 'urn:brygga:schema:key-file', file);
   });

@@ -17,7 +17,8 @@
  *   succeed with `shared`, as RFC 7748 §5 requires (mask the top bit; accept non-canonical u and twist
  *   points, whose outputs are harmless once zero is refused).
  *   invalid: must throw ERR_CRYPTO (the file has none today).
- * - Ed25519 (`ed25519Verify`, strict: `zip215: false`, canonical R and S, small-order keys refused).
+ * - Ed25519 (`ed25519Verify`, the rule of PROTOCOL.md §4.1: canonical encodings, S < L, A in the
+ *   prime-order subgroup and not small, R not small, the cofactorless equation).
  *   valid: true. invalid: false. acceptable: false, whatever the flags, because Wycheproof marks as
  *   acceptable only what lenient verifiers may let through, and the SDK's verifier is strict (the file
  *   has none today).

@@ -10,12 +10,15 @@ export * from './client/index.js';
 export { equalBytes, fromBase64url, type Rng, toBase64, toBase64url } from './crypto/bytes.js';
 export { decodeCompact, type GeneralJws, type JwsHeader, signCompact, verifyCompact } from './crypto/jws.js';
 export {
+  checkNewPassphrase,
   DEFAULT_SCRYPT,
   decryptKey,
   decryptSigningKey,
   encryptKey,
   type KeyFile,
+  MIN_PASSPHRASE_LENGTH,
   readKeyFile,
+  SCRYPT_LIMITS,
   type ScryptParams,
   serializeKeyFile,
 } from './crypto/key-file.js';
@@ -28,6 +31,7 @@ export {
   SigningPublicKey,
   safetyNumber,
 } from './crypto/keys.js';
+export { type JsonValue, MAX_JSON_DEPTH, parseJson } from './crypto/strict-json.js';
 export {
   type AdmittedCases,
   AGREEMENT_TYP,
@@ -40,6 +44,8 @@ export {
 export {
   type DeviceRecord,
   Directory,
+  type DirectoryOptions,
+  type DirectorySnapshot,
   type HpkeKeyRecord,
   type RecipientDevice,
 } from './directory/directory.js';
@@ -56,6 +62,15 @@ export {
   revokeDevice,
   type Statement,
 } from './directory/statements.js';
+export {
+  isRootKeyChange,
+  ROOT_CHANGE_TYP,
+  type RootChangeClaims,
+  type RootKeyAlert,
+  RootKeyChangeError,
+  type RootPin,
+  signRootChange,
+} from './directory/trust-chain.js';
 export { DATE_PATTERN, ID_PATTERN, KID_PATTERN } from './directory/validate.js';
 export {
   ENVELOPE_VERSION,
@@ -109,6 +124,7 @@ export {
 export {
   createRelayToken,
   MAX_RELAY_TOKEN_LIFETIME_SECONDS,
+  RELAY_AUDIENCE_PATTERN,
   RELAY_TOKEN_TYP,
   type RelayTokenClaims,
   type RelayTokenOptions,

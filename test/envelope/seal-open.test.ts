@@ -15,6 +15,7 @@ import {
 } from '@brygga/client-sdk';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { bryggaJsonValue } from '../support/brygga-json.js';
 import { codeOfAsync as codeOf } from '../support/error-code.js';
 import { makeDevice, makeWorld, type TestDevice, type World } from '../support/fixtures.js';
 
@@ -39,8 +40,8 @@ async function sealFromStockholm(world: World, body: unknown = { text: 'Hej Malm
   });
 }
 
-function openAs(world: World, device: TestDevice, bytes: Uint8Array | Envelope) {
-  return openPacket({ envelope: bytes, device: device.receiving, directory: world.directory });
+function openAs(world: World, device: TestDevice, bytes: Uint8Array | Envelope, now = world.now) {
+  return openPacket({ envelope: bytes, device: device.receiving, directory: world.directory, now });
 }
 
 /** Rebuild an envelope with a changed header (same key entries and ciphertext). */
@@ -107,7 +108,7 @@ describe('seal and open', () => {
   it('round-trips arbitrary bodies and attachments (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.jsonValue(),
+        bryggaJsonValue,
         fc.array(fc.uint8Array({ maxLength: 5000 }), { maxLength: 3 }),
         async (body, files) => {
           const sealed = await sealPacket({
@@ -129,6 +130,21 @@ describe('seal and open', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('refuses to sign a body that is not Brygga JSON, which every receiver would refuse', async () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 64; i++) deep = [deep];
+    for (const body of [{ amount: 1.5 }, { n: 2 ** 53 }, { text: '\ud800' }, { deep }]) {
+      const seal = sealPacket({
+        sender: { unit: 'goteborg-nordost', key: gbg.key },
+        recipients: world.directory.recipientsFor(['malmo'], world.now),
+        type: 'message',
+        body,
+        now: world.now,
+      });
+      expect(await codeOf(seal)).toBe('ERR_MALFORMED');
+    }
   });
 });
 
@@ -157,7 +173,6 @@ describe('tamper suite: every change is rejected with the one generic error', ()
         withHeader(envelope, (h) => (h.recipients[other].device = stockholm.key.kid)),
       ],
       ['other recipient key', withHeader(envelope, (h) => (h.recipients[other].key = malmo.hpke[0]!.kid))],
-      ['own recipient unit', withHeader(envelope, (h) => (h.recipients[mine].unit = 'goteborg-nordost'))],
       [
         'own recipient key',
         withHeader(
@@ -207,6 +222,9 @@ describe('tamper suite: every change is rejected with the one generic error', ()
     // Pointing the entry at a key this device never held is visible in the header: it says so.
     const unknownKey = withHeader(envelope, (h) => (h.recipients[mine].key = gbg.hpke[0]!.kid));
     expect(await codeOf(openAs(world, malmo, unknownKey))).toBe('ERR_UNKNOWN_KEY');
+    // So is an entry that names this device under another unit: it is not this device's entry.
+    const ownUnit = withHeader(envelope, (h) => (h.recipients[mine].unit = 'goteborg-nordost'));
+    expect(await codeOf(openAs(world, malmo, ownUnit))).toBe('ERR_NOT_A_RECIPIENT');
     for (const [what, tampered] of changes) {
       if (what !== 'whitespace') expect(tampered.headerBytes, what).not.toEqual(envelope.headerBytes);
       expect(`${what}: ${await codeOf(openAs(world, malmo, tampered.serialize()))}`).toBe(
@@ -325,6 +343,7 @@ describe('keys and senders', () => {
       envelope: original.envelope,
       device: malmo.receiving,
       directory: world.directory,
+      now: world.now,
     });
     // Malmö re-encrypts Stockholm's signed packet to Göteborg, keeping Stockholm as the visible sender
     // and even the original packet id.
@@ -338,7 +357,9 @@ describe('keys and senders', () => {
       jws: opened.jws,
     });
     expect(
-      await codeOf(openPacket({ envelope: forged, device: gbg.receiving, directory: world.directory })),
+      await codeOf(
+        openPacket({ envelope: forged, device: gbg.receiving, directory: world.directory, now: world.now }),
+      ),
     ).toBe('ERR_CLAIMS_MISMATCH');
     // Sending it as itself does not help either: the signature names Stockholm's device.
     const asMalmo = forgeEnvelope({
@@ -351,7 +372,9 @@ describe('keys and senders', () => {
       jws: opened.jws,
     });
     expect(
-      await codeOf(openPacket({ envelope: asMalmo, device: gbg.receiving, directory: world.directory })),
+      await codeOf(
+        openPacket({ envelope: asMalmo, device: gbg.receiving, directory: world.directory, now: world.now }),
+      ),
     ).toBe('ERR_CRYPTO');
   });
 
@@ -363,13 +386,17 @@ describe('keys and senders', () => {
 
     // A device holding a different secret under the expected kid.
     const impostor = { ...malmo.receiving, hpkeKey: () => HpkeKeyPair.generate() };
-    expect(await codeOf(openPacket({ envelope: bytes, device: impostor, directory: world.directory }))).toBe(
-      'ERR_CRYPTO',
-    );
+    expect(
+      await codeOf(
+        openPacket({ envelope: bytes, device: impostor, directory: world.directory, now: world.now }),
+      ),
+    ).toBe('ERR_CRYPTO');
     const forgetful = { ...malmo.receiving, hpkeKey: () => undefined };
-    expect(await codeOf(openPacket({ envelope: bytes, device: forgetful, directory: world.directory }))).toBe(
-      'ERR_UNKNOWN_KEY',
-    );
+    expect(
+      await codeOf(
+        openPacket({ envelope: bytes, device: forgetful, directory: world.directory, now: world.now }),
+      ),
+    ).toBe('ERR_UNKNOWN_KEY');
 
     // A sender the directory does not know.
     const stranger = SigningKeyPair.generate();
@@ -414,8 +441,8 @@ describe('keys and senders', () => {
       now: later,
     });
     expect(fresh.envelope.header.recipients[0]!.key).toBe(next.kid);
-    expect((await openAs(world, malmo, fresh.envelope)).claims.iss).toBe('goteborg-nordost');
-    expect((await openAs(world, malmo, inFlight.envelope)).claims.iss).toBe('stockholm-jarva');
+    expect((await openAs(world, malmo, fresh.envelope, later)).claims.iss).toBe('goteborg-nordost');
+    expect((await openAs(world, malmo, inFlight.envelope, later)).claims.iss).toBe('stockholm-jarva');
   });
 
   it('a second device of the same unit receives its own copy', async () => {

@@ -132,6 +132,7 @@ describe.each(ENGINES)('packets on %s', (engine) => {
       envelope: await malmo.fetchPacket(sealed.envelope.id),
       device: devices.malmo.receiving,
       directory,
+      now: relay.clock.date,
     });
     expect(opened.claims.body).toEqual({ text: 'Hej Malmö' });
     expect(opened.hash).toBe(sealed.hash);

@@ -10,7 +10,7 @@ import type { AgreementTerms, SigningPublicKey } from '@brygga/client-sdk';
 export const TEST_UNITS = {
   'stockholm-jarva': { municipality: 'stockholm', name: 'Järva stadsdelsförvaltning' },
   'stockholm-farsta': { municipality: 'stockholm', name: 'Farsta stadsdelsförvaltning' },
-  'goteborg-nordost': { municipality: 'goteborg', name: 'Socialförvaltning Nordost' },
+  'goteborg-nordost': { municipality: 'goteborg', name: 'Social resursförvaltning Nordost' },
   malmo: { municipality: 'malmo', name: 'Konsultationsteamet' },
 } as const;
 

@@ -312,7 +312,7 @@ describe.each(ENGINES)('the client on %s', (engine) => {
       { unit: 'malmo', key: device.key, hpkeKeys: device.hpke },
       'korrekt häst batteri',
       {
-        scrypt: { N: 1024, r: 8, p: 1 },
+        scrypt: { N: 2 ** 15, r: 8, p: 1 },
       },
     );
     const record = await store.loadIdentity();

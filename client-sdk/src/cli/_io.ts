@@ -7,6 +7,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
+import { checkNewPassphrase, parseJson } from '../index.js';
 
 /** Exit codes: 0 ok, 1 refused or failed, 2 usage. */
 export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
@@ -84,7 +85,7 @@ export function report(io: Io, value: unknown, text: () => string[]): void {
  */
 export async function passphrase(io: Io, what: string, options: { confirm?: boolean } = {}): Promise<string> {
   const fromEnv = io.env.BRYGGA_PASSPHRASE;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (fromEnv !== undefined && fromEnv !== '') return options.confirm ? checkNewPassphrase(fromEnv) : fromEnv;
   if (!process.stdin.isTTY) {
     throw new CliError('ERR_NO_PASSPHRASE', `a passphrase is needed for ${what}`, {
       hint: 'run in a terminal to be asked for it, or set BRYGGA_PASSPHRASE in the environment',
@@ -199,7 +200,7 @@ export function readText(path: string, what: string): string {
 export function readJsonFile(path: string, what: string): unknown {
   const text = readText(path, what);
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     throw new CliError('ERR_MALFORMED', `${what} ${path} is not valid JSON`, {
       hint: 'fix the file and try again',

@@ -254,7 +254,7 @@ export async function reconcileCosts(
 
 /** Accept an agreement extension here as a valid successor (PROTOCOL.md §5), and send it to every party. */
 export async function sendAgreementExtension(d: DeviceRuntime, next: Agreement): Promise<SendResult> {
-  d.directory.agreement.verifySuccessor(next);
+  d.directory.verifySuccessor(next);
   const units = next.terms.parties.map((p) => p.unit);
   return sendDocument(d, 'agreement', { document: next.jws }, units, async (tx, p) => {
     await tx.putAgreement(next.digest, next.terms.sequence, next.serialize());

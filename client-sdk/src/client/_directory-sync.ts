@@ -52,7 +52,7 @@ async function acceptSuccessor(d: DeviceRuntime, doc: GeneralJws): Promise<void>
   const current = d.directory.agreement;
   if (next.terms.id !== current.terms.id || next.terms.sequence !== current.terms.sequence + 1) return;
   try {
-    current.verifySuccessor(next);
+    d.directory.verifySuccessor(next);
   } catch {
     return;
   }

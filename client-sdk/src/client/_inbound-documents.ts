@@ -100,7 +100,7 @@ async function agreement(body: AgreementBody, r: Received): Promise<Applied> {
   const { d, tx, pending } = r;
   const next = Agreement.deserialize(body.document);
   if (!d.directory.agreements.some((a) => a.digest === next.digest)) {
-    d.directory.agreement.verifySuccessor(next);
+    d.directory.verifySuccessor(next);
     await tx.putAgreement(next.digest, next.terms.sequence, next.serialize());
     await d.recorder.emit(tx, pending, 'agreement.accepted', null, {
       digest: next.digest,

@@ -67,7 +67,12 @@ export async function receive(
     if (expectedId !== undefined && expectedId !== pid) {
       throw new BryggaError('ERR_CLAIMS_MISMATCH', 'the relay delivered another packet than it listed');
     }
-    opened = await openPacket({ envelope, device: receivingDevice(d.identity), directory: d.directory });
+    opened = await openPacket({
+      envelope,
+      device: receivingDevice(d.identity),
+      directory: d.directory,
+      now: d.now(),
+    });
   } catch (err) {
     const code = codeOf(err);
     await d.recorder.record(async (tx, p) => {

@@ -10,8 +10,9 @@
  * The output is standard JWS: any JOSE library (jose included) verifies it.
  */
 import { BryggaError, cryptoError } from '../errors.js';
-import { concatBytes, fromBase64url, fromUtf8, toBase64url, utf8 } from './bytes.js';
+import { concatBytes, fromBase64url, toBase64url, utf8 } from './bytes.js';
 import type { SigningKeyPair, SigningPublicKey } from './keys.js';
+import { parseJson } from './strict-json.js';
 
 /** The protected header of every Brygga JWS. */
 export interface JwsHeader {
@@ -42,9 +43,16 @@ function encodeHeader(typ: string, kid: string): string {
   return toBase64url(utf8(JSON.stringify({ alg: 'EdDSA', typ, kid })));
 }
 
-/** Encode a payload object as JSON bytes (the exact bytes that are signed). */
+/**
+ * Encode a payload object as JSON bytes (the exact bytes that are signed). A value that does not encode
+ * to Brygga JSON (PROTOCOL.md §1.1: a fraction, a lone surrogate, nesting too deep, `undefined`) is
+ * refused here, so the SDK never signs what every receiver would refuse.
+ */
 export function jsonBytes(value: unknown): Uint8Array {
-  return utf8(JSON.stringify(value));
+  const text = JSON.stringify(value);
+  if (typeof text !== 'string') throw new BryggaError('ERR_MALFORMED', 'not a JSON value');
+  parseJson(text);
+  return utf8(text);
 }
 
 /**
@@ -62,9 +70,9 @@ export function signCompact(typ: string, payload: unknown, key: SigningKeyPair):
 function parseHeader(encoded: string): JwsHeader {
   let header: unknown;
   try {
-    header = JSON.parse(fromUtf8(fromBase64url(encoded)));
+    header = parseJson(fromBase64url(encoded));
   } catch {
-    throw new BryggaError('ERR_MALFORMED', 'JWS header is not JSON');
+    throw new BryggaError('ERR_MALFORMED', 'JWS header is not Brygga JSON');
   }
   const h = header as Record<string, unknown>;
   if (!h || typeof h !== 'object' || Array.isArray(h))
@@ -95,20 +103,31 @@ export function decodeCompact(jws: string): DecodedJws {
 
 function parsePayload<T>(bytes: Uint8Array): T {
   try {
-    return JSON.parse(fromUtf8(bytes)) as T;
+    return parseJson(bytes) as T;
   } catch {
-    throw new BryggaError('ERR_MALFORMED', 'JWS payload is not JSON');
+    throw new BryggaError('ERR_MALFORMED', 'JWS payload is not Brygga JSON');
   }
 }
 
 /**
- * Verify a compact JWS of type `typ` against `key`. A structural problem is ERR_MALFORMED; a wrong type,
- * key id or signature is the generic ERR_CRYPTO.
+ * Check a compact JWS's signature only: its structure (ERR_MALFORMED), then type, key id and signature
+ * (ERR_CRYPTO). The payload is returned as bytes, not yet read, so a caller can verify before it
+ * interprets anything (PROTOCOL.md §7.5).
  */
-export function verifyCompact<T = unknown>(jws: string, typ: string, key: SigningPublicKey): VerifiedJws<T> {
+export function verifyCompactSignature(jws: string, typ: string, key: SigningPublicKey): DecodedJws {
   const decoded = decodeCompact(jws);
   if (decoded.header.typ !== typ || decoded.header.kid !== key.kid) throw cryptoError();
   if (!key.verify(decoded.signature, decoded.signingInput)) throw cryptoError();
+  return decoded;
+}
+
+/**
+ * Verify a compact JWS of type `typ` against `key`, then parse its payload. A structural problem is
+ * ERR_MALFORMED; a wrong type, key id or signature is the generic ERR_CRYPTO; a validly signed payload
+ * that is not Brygga JSON is ERR_MALFORMED.
+ */
+export function verifyCompact<T = unknown>(jws: string, typ: string, key: SigningPublicKey): VerifiedJws<T> {
+  const decoded = verifyCompactSignature(jws, typ, key);
   return {
     header: decoded.header,
     payloadBytes: decoded.payloadBytes,

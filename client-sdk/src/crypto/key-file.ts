@@ -8,17 +8,50 @@ import { BryggaError, isBryggaError } from '../errors.js';
 import { xchachaOpen, xchachaSeal } from './aead.js';
 import { fromBase64url, fromUtf8, type Rng, randomBytes, toBase64url, utf8, wipe } from './bytes.js';
 import { scrypt } from './hash.js';
-import { HpkeKeyPair, type KeyAlgorithm, SigningKeyPair } from './keys.js';
+import { HpkeKeyPair, type KeyAlgorithm, keyId, SigningKeyPair } from './keys.js';
+import { parseJson } from './strict-json.js';
 
-/** scrypt cost parameters. N must be a power of two. */
+/** scrypt cost parameters (RFC 7914). */
 export interface ScryptParams {
   N: number;
   r: number;
   p: number;
 }
 
-/** Default cost: N = 2^17, r = 8, p = 1 (about 128 MiB and a second on a workstation). */
+/** Default cost: N = 2^17, r = 8, p = 1 (128 MiB and about a second on a workstation). */
 export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
+
+/**
+ * The scrypt costs a key file may ask for (PROTOCOL.md §3.4), on write and on read: N a power of two
+ * from 2^15 (32 MiB) to 2^20 (1 GiB), r = 8, p = 1. Below, a stolen file is cheap to attack; above, a
+ * file could make its reader spend gigabytes and minutes.
+ */
+export const SCRYPT_LIMITS = { minN: 2 ** 15, maxN: 2 ** 20, r: 8, p: 1 } as const;
+
+/** Length of a key file's salt and of its nonce, and of the sealed secret (32 bytes and a 16-byte tag). */
+const SALT_LENGTH = 16;
+const NONCE_LENGTH = 24;
+const CIPHERTEXT_LENGTH = 48;
+
+/** The fewest characters (Unicode code points, after NFC) a new passphrase may have. */
+export const MIN_PASSPHRASE_LENGTH = 12;
+
+/**
+ * `passphrase`, when it may protect a new key file: at least {@link MIN_PASSPHRASE_LENGTH} Unicode
+ * characters after NFC normalisation. ERR_MALFORMED otherwise. Opening an existing file asks only that
+ * the passphrase be non-empty.
+ *
+ * @example const pass = checkNewPassphrase(process.env.BRYGGA_PASSPHRASE ?? '');
+ */
+export function checkNewPassphrase(passphrase: string): string {
+  if (typeof passphrase !== 'string' || [...passphrase.normalize('NFC')].length < MIN_PASSPHRASE_LENGTH) {
+    throw new BryggaError(
+      'ERR_MALFORMED',
+      `a new passphrase needs at least ${MIN_PASSPHRASE_LENGTH} characters`,
+    );
+  }
+  return passphrase;
+}
 
 /** The serialised form of an encrypted private key (JSON). */
 export interface KeyFile {
@@ -41,15 +74,11 @@ function checkParams(params: ScryptParams): void {
   const { N, r, p } = params;
   const ok =
     Number.isSafeInteger(N) &&
-    N >= 2 &&
-    N <= 2 ** 22 &&
+    N >= SCRYPT_LIMITS.minN &&
+    N <= SCRYPT_LIMITS.maxN &&
     (N & (N - 1)) === 0 &&
-    Number.isSafeInteger(r) &&
-    r >= 1 &&
-    r <= 32 &&
-    Number.isSafeInteger(p) &&
-    p >= 1 &&
-    p <= 16;
+    r === SCRYPT_LIMITS.r &&
+    p === SCRYPT_LIMITS.p;
   if (!ok) throw new BryggaError('ERR_MALFORMED', 'scrypt parameters out of range');
 }
 
@@ -75,17 +104,18 @@ export async function encryptKey(
   passphrase: string,
   options: { scrypt?: ScryptParams; rng?: Rng } = {},
 ): Promise<KeyFile> {
+  checkNewPassphrase(passphrase);
   const params = options.scrypt ?? DEFAULT_SCRYPT;
   checkParams(params);
-  const salt = randomBytes(16, options.rng);
-  const nonce = randomBytes(24, options.rng);
+  const salt = randomBytes(SALT_LENGTH, options.rng);
+  const nonce = randomBytes(NONCE_LENGTH, options.rng);
   const head = {
     v: 1 as const,
     kind: 'brygga.key' as const,
     alg: (key instanceof SigningKeyPair ? 'Ed25519' : 'X25519') as KeyAlgorithm,
     kid: key.kid,
     public: key.publicKey.serialize(),
-    kdf: { name: 'scrypt' as const, ...params, salt: toBase64url(salt) },
+    kdf: { name: 'scrypt' as const, N: params.N, r: params.r, p: params.p, salt: toBase64url(salt) },
   };
   const kek = await deriveKey(passphrase, salt, params);
   const secret = key.exportSecret();
@@ -97,33 +127,64 @@ export async function encryptKey(
   }
 }
 
+const FILE_MEMBERS = ['v', 'kind', 'alg', 'kid', 'public', 'kdf', 'nonce', 'ciphertext'];
+const KDF_MEMBERS = ['name', 'N', 'r', 'p', 'salt'];
+
+function hasExactly(o: object, members: readonly string[]): boolean {
+  const keys = Object.keys(o);
+  return keys.length === members.length && keys.every((k) => members.includes(k));
+}
+
+function canonical(value: unknown, length: number): boolean {
+  try {
+    fromBase64url(value as string, length);
+    return typeof value === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A key file's shape (PROTOCOL.md §3.4), checked before any work is done for it: exactly its members,
+ * at the top and in `kdf`; costs within {@link SCRYPT_LIMITS}; a 16-byte salt, a 24-byte nonce, a
+ * 48-byte ciphertext; a public key of the algorithm's length whose key id is `kid`.
+ */
 function parseKeyFile(input: unknown): KeyFile {
   const f = (typeof input === 'string' ? safeJson(input) : input) as Partial<KeyFile> | null;
-  if (!f || typeof f !== 'object' || f.kind !== 'brygga.key')
+  if (!f || typeof f !== 'object' || Array.isArray(f) || f.kind !== 'brygga.key')
     throw new BryggaError('ERR_MALFORMED', 'not a Brygga key file');
   if (f.v !== 1) throw new BryggaError('ERR_UNSUPPORTED_VERSION', 'unsupported key file version');
+  if (!hasExactly(f, FILE_MEMBERS))
+    throw new BryggaError('ERR_MALFORMED', 'a key file has exactly its members');
   const kdf = f.kdf;
   if (
-    (f.alg !== 'Ed25519' && f.alg !== 'X25519') ||
-    typeof f.kid !== 'string' ||
-    typeof f.public !== 'string' ||
     !kdf ||
-    kdf.name !== 'scrypt' ||
-    typeof kdf.salt !== 'string' ||
-    typeof f.nonce !== 'string' ||
-    typeof f.ciphertext !== 'string'
-  ) {
-    throw new BryggaError('ERR_MALFORMED', 'incomplete key file');
-  }
+    typeof kdf !== 'object' ||
+    Array.isArray(kdf) ||
+    !hasExactly(kdf, KDF_MEMBERS) ||
+    kdf.name !== 'scrypt'
+  )
+    throw new BryggaError('ERR_MALFORMED', 'a key file names scrypt with exactly N, r, p and salt');
   checkParams(kdf);
+  if (
+    (f.alg !== 'Ed25519' && f.alg !== 'X25519') ||
+    !canonical(f.public, 32) ||
+    typeof f.kid !== 'string' ||
+    f.kid !== keyId(f.alg, fromBase64url(f.public as string)) ||
+    !canonical(kdf.salt, SALT_LENGTH) ||
+    !canonical(f.nonce, NONCE_LENGTH) ||
+    !canonical(f.ciphertext, CIPHERTEXT_LENGTH)
+  ) {
+    throw new BryggaError('ERR_MALFORMED', 'a key file member is not well-formed');
+  }
   return f as KeyFile;
 }
 
 function safeJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
-    throw new BryggaError('ERR_MALFORMED', 'key file is not JSON');
+    throw new BryggaError('ERR_MALFORMED', 'key file is not Brygga JSON');
   }
 }
 
@@ -133,8 +194,8 @@ export async function decryptKey(
   passphrase: string,
 ): Promise<SigningKeyPair | HpkeKeyPair> {
   const file = parseKeyFile(input);
-  const salt = fromBase64url(file.kdf.salt);
-  const nonce = fromBase64url(file.nonce, 24);
+  const salt = fromBase64url(file.kdf.salt, SALT_LENGTH);
+  const nonce = fromBase64url(file.nonce, NONCE_LENGTH);
   const ciphertext = fromBase64url(file.ciphertext);
   const kek = await deriveKey(passphrase, salt, file.kdf);
   let secret: Uint8Array | undefined;

@@ -8,7 +8,7 @@ import { decodeCompact, signCompact, verifyCompact } from './jws.js';
 import { decryptKey, encryptKey, readKeyFile } from './key-file.js';
 import { HpkeKeyPair, keyId, SigningKeyPair, SigningPublicKey, safetyNumber } from './keys.js';
 
-const fast = { N: 2 ** 10, r: 8, p: 1 };
+const fast = { N: 2 ** 15, r: 8, p: 1 };
 const seeded = (byte: number) => (n: number) => new Uint8Array(n).fill(byte);
 
 describe('key ids and safety numbers', () => {
@@ -59,9 +59,9 @@ describe('keys at rest', () => {
     );
     const other = SigningKeyPair.generate();
     const alterations = [
-      { ...file, kid: other.kid },
-      { ...file, public: other.publicKey.serialize() },
-      { ...file, kdf: { ...file.kdf, N: 2 ** 11 } },
+      // Another key's public part, consistent in itself (a mismatched pair is ERR_MALFORMED on read).
+      { ...file, kid: other.kid, public: other.publicKey.serialize() },
+      { ...file, kdf: { ...file.kdf, N: 2 ** 16 } },
       { ...file, kdf: { ...file.kdf, salt: toBase64url(new Uint8Array(16)) } },
       { ...file, nonce: toBase64url(new Uint8Array(24)) },
       {
@@ -81,7 +81,7 @@ describe('keys at rest', () => {
     await expect(decryptKey('{"kind":"brygga.key","v":2}', 'x')).rejects.toSatisfy((e) =>
       isBryggaError(e, 'ERR_UNSUPPORTED_VERSION'),
     );
-    const file = await encryptKey(SigningKeyPair.generate(), 'p', { scrypt: fast });
+    const file = await encryptKey(SigningKeyPair.generate(), 'lång nog lösenfras', { scrypt: fast });
     expect(() => readKeyFile(JSON.stringify({ ...file, kdf: { ...file.kdf, N: 1000 } }))).toThrow(/scrypt/);
   });
 });

@@ -8,10 +8,11 @@
  * root keys and more than half of the previous parties continue (and therefore signed it).
  */
 
-import { fromBase64url, fromUtf8, toBase64url } from '../crypto/bytes.js';
+import { fromBase64url, toBase64url } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { addGeneralSignature, type GeneralJws, jsonBytes, verifyGeneral } from '../crypto/jws.js';
 import { type SigningKeyPair, SigningPublicKey } from '../crypto/keys.js';
+import { parseJson } from '../crypto/strict-json.js';
 import { BryggaError } from '../errors.js';
 import { arr, DATE_PATTERN, fail, ID_PATTERN, int, obj, only, str } from './validate.js';
 
@@ -174,9 +175,9 @@ export class Agreement {
   static deserialize(input: string | GeneralJws): Agreement {
     let jws: GeneralJws;
     try {
-      jws = typeof input === 'string' ? (JSON.parse(input) as GeneralJws) : input;
+      jws = typeof input === 'string' ? (parseJson(input) as unknown as GeneralJws) : input;
     } catch {
-      throw new BryggaError('ERR_MALFORMED', 'agreement is not JSON');
+      throw new BryggaError('ERR_MALFORMED', 'agreement is not Brygga JSON');
     }
     const o = obj(jws, 'agreement document');
     only(o, ['payload', 'signatures'], 'agreement document');
@@ -185,9 +186,9 @@ export class Agreement {
     const payload = fromBase64url(payloadText);
     let terms: unknown;
     try {
-      terms = JSON.parse(fromUtf8(payload));
+      terms = parseJson(payload);
     } catch {
-      throw new BryggaError('ERR_MALFORMED', 'agreement payload is not JSON');
+      throw new BryggaError('ERR_MALFORMED', 'agreement payload is not Brygga JSON');
     }
     return new Agreement(jws, validateTerms(terms), toBase64url(sha256(payload)));
   }
@@ -213,7 +214,7 @@ export class Agreement {
   signers(): string[] {
     return this.jws.signatures.map((s) => {
       try {
-        return (JSON.parse(fromUtf8(fromBase64url(s.protected))) as { kid?: string }).kid ?? '';
+        return (parseJson(fromBase64url(s.protected)) as { kid?: string }).kid ?? '';
       } catch {
         return '';
       }
@@ -275,33 +276,43 @@ export class Agreement {
   }
 
   /**
-   * Check that `next` may succeed this agreement: same id, next sequence, names this digest, fully
-   * signed, continuing parties keep their root keys, and more than half of this agreement's parties
-   * continue (so a majority of the old parties endorsed it).
+   * Check that `next` extends this agreement, leaving root keys aside: fully signed, same id, next
+   * sequence, names this digest, and more than half of this agreement's parties (by unit id) continue.
+   * Which root keys the continuing parties may have is for the whole chain to say: see
+   * `Directory.verifySuccessor`, which every client and the relay use.
    */
-  verifySuccessor(next: Agreement): Agreement {
+  checkExtension(next: Agreement): Agreement {
     next.verify();
     const t = next.terms;
     if (t.id !== this.terms.id || t.sequence !== this.terms.sequence + 1 || t.supersedes !== this.digest) {
       throw new BryggaError('ERR_AGREEMENT_INVALID', 'the agreement does not succeed the current one');
     }
-    let continuing = 0;
-    for (const p of this.terms.parties) {
-      const q = t.parties.find((x) => x.unit === p.unit);
-      if (!q) continue;
-      if (q.rootKey !== p.rootKey) {
-        throw new BryggaError(
-          'ERR_AGREEMENT_INVALID',
-          `the root key of ${p.unit} changed; pin the new agreement by hand`,
-        );
-      }
-      continuing++;
-    }
+    const continuing = this.terms.parties.filter((p) => t.parties.some((q) => q.unit === p.unit)).length;
     if (continuing * 2 <= this.terms.parties.length) {
       throw new BryggaError(
         'ERR_AGREEMENT_INVALID',
         'fewer than half of the parties continue into the new agreement',
       );
+    }
+    return next;
+  }
+
+  /**
+   * Check that `next` may succeed this agreement judged against this agreement alone: an extension
+   * ({@link checkExtension}) in which every continuing party keeps its root key. A party that this
+   * agreement dropped is not known here, so a directory judges successors across its whole chain
+   * instead (PROTOCOL.md §5, `Directory.verifySuccessor`).
+   */
+  verifySuccessor(next: Agreement): Agreement {
+    this.checkExtension(next);
+    for (const p of this.terms.parties) {
+      const q = next.terms.parties.find((x) => x.unit === p.unit);
+      if (q && q.rootKey !== p.rootKey) {
+        throw new BryggaError(
+          'ERR_AGREEMENT_INVALID',
+          `the root key of ${p.unit} changed; pin the new agreement by hand`,
+        );
+      }
     }
     return next;
   }

@@ -1,21 +1,27 @@
 /**
- * The directory (PROTOCOL.md §6.4): the pinned agreement plus every statement that chains to it,
- * applied in order. It answers "whose key is this, is it valid now, and where do I encrypt to?".
- * The relay keeps one to refuse bad statements; every client keeps its own and verifies again, because
- * the relay is not trusted to say who holds which key.
+ * The directory (PROTOCOL.md §5.1, §6.4): the chain of accepted agreements plus every statement that
+ * chains to it, applied in order. It answers "whose key is this, is it valid now, and where do I
+ * encrypt to?". The relay keeps one to refuse bad statements; every client keeps its own and verifies
+ * again, because the relay is not trusted to say who holds which key.
+ *
+ * Its state is a function of its inputs alone: the agreements, the pins and the statements in their
+ * order. A directory built incrementally (statements between agreements, as they arrive) and one rebuilt
+ * from the stored chain (every agreement, then every statement) are the same ({@link snapshot}).
  */
 
+import { decodeCompact, verifyCompactSignature } from '../crypto/jws.js';
 import { HpkePublicKey, SigningPublicKey } from '../crypto/keys.js';
 import { BryggaError } from '../errors.js';
 import type { Agreement } from './agreement.js';
 import {
   DEVICE_TYP,
   HPKE_KEY_TYP,
-  parseStatement,
+  isStatementTyp,
   REVOCATION_TYP,
   type Statement,
-  verifyStatementSignature,
+  statementOf,
 } from './statements.js';
+import { type RootKeyAlert, RootKeyChangeError, type RootPin, TrustChain } from './trust-chain.js';
 import { numericDate } from './validate.js';
 
 /** A device known to the directory. */
@@ -47,39 +53,156 @@ export interface RecipientDevice {
   hpkeKey: HpkePublicKey;
 }
 
-/** The verified directory: agreement history, devices, keys and revocations. */
+/** Options of a {@link Directory}. */
+export interface DirectoryOptions {
+  /** Root key changes the local administrator allowed (PROTOCOL.md §5.2), kept by the caller. */
+  pins?: readonly RootPin[];
+  /** Called once for every extension refused over a root key, with what a person must judge. */
+  onAlert?: (alert: RootKeyAlert) => void;
+}
+
+/**
+ * Everything a directory holds, in a fixed order, for comparing two directories (a rebuild with the
+ * incremental original, one process with another).
+ */
+export interface DirectorySnapshot {
+  agreements: string[];
+  pins: RootPin[];
+  roots: { unit: string; rootKey: string }[];
+  devices: {
+    kid: string;
+    unit: string;
+    name: string;
+    enrolledAt: number;
+    revokedAt: number | null;
+    revocationReason: string | null;
+  }[];
+  hpkeKeys: { kid: string; unit: string; device: string; iat: number; nbf: number; exp: number }[];
+  statements: string[];
+}
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The verified directory: agreement chain, devices, keys and revocations. */
 export class Directory {
-  #agreements: Agreement[];
+  readonly #chain: TrustChain;
+  readonly #onAlert: ((alert: RootKeyAlert) => void) | undefined;
+  readonly #alerts: RootKeyAlert[] = [];
   readonly #devices = new Map<string, DeviceRecord>();
   readonly #hpkeKeys = new Map<string, HpkeKeyRecord>();
-  readonly #statements: string[] = [];
+  #statements: string[] = [];
+  #applied = new Set<string>();
 
-  /** A directory anchored on `agreement`, which must be fully signed. */
-  constructor(agreement: Agreement) {
-    agreement.verify();
-    this.#agreements = [agreement];
+  /** A directory anchored on `agreement` (pinned by its caller), which must be fully signed. */
+  constructor(agreement: Agreement, options: DirectoryOptions = {}) {
+    this.#chain = new TrustChain(agreement, options.pins);
+    this.#onAlert = options.onAlert;
   }
 
   /** The current (newest accepted) agreement. */
   get agreement(): Agreement {
-    return this.#agreements[this.#agreements.length - 1]!;
+    return this.#chain.current;
   }
 
   /** Every agreement accepted, oldest first. */
   get agreements(): readonly Agreement[] {
-    return this.#agreements;
+    return this.#chain.agreements;
   }
 
-  /** Every statement applied, in order. */
+  /** Every statement applied and still in force, in order. */
   get statements(): readonly string[] {
     return this.#statements;
   }
 
-  /** Accept an extension of the agreement (see {@link Agreement.verifySuccessor}). Idempotent. */
+  /** The root key changes allowed, in the order they were pinned. */
+  get pins(): readonly RootPin[] {
+    return this.#chain.pins;
+  }
+
+  /** Every extension refused over a root key so far (see {@link RootKeyChangeError}). */
+  get alerts(): readonly RootKeyAlert[] {
+    return this.#alerts;
+  }
+
+  /**
+   * Allow `unit`'s root key to change from `from` to `to` in a later agreement (PROTOCOL.md §5.2): a hand
+   * pin, which the local administrator makes after comparing the new key's safety number with the
+   * unit's administrator. The caller keeps its pins and passes them again whenever it builds the
+   * directory. Idempotent.
+   *
+   * @example directory.pinRootKey({ unit: 'malmo', from: oldRoot.serialize(), to: newRoot.serialize() });
+   */
+  pinRootKey(pin: RootPin): RootPin {
+    return this.#chain.pin(pin);
+  }
+
+  /**
+   * Verify a root change signed by the unit's current root ({@link signRootChange}) and pin it. Returns
+   * the pin, for the caller to keep.
+   */
+  acceptRootChange(jws: string): RootPin {
+    return this.#chain.acceptRootChange(jws);
+  }
+
+  /**
+   * Check that `next` may extend the chain (PROTOCOL.md §5.1): a valid extension of the current
+   * agreement in which every unit has the root key it had anywhere in the chain, unless a pin allows
+   * the change, and no root key passes from one unit to another. A refusal over a root key is a
+   * {@link RootKeyChangeError} and is recorded in {@link alerts}. Changes nothing else.
+   */
+  verifySuccessor(next: Agreement): Agreement {
+    this.#check(next);
+    return next;
+  }
+
+  /** Accept an extension of the agreement (see {@link verifySuccessor}). Idempotent. */
   addAgreement(next: Agreement): void {
-    if (this.#agreements.some((a) => a.digest === next.digest)) return;
-    this.agreement.verifySuccessor(next);
-    this.#agreements.push(next);
+    if (this.#chain.agreements.some((a) => a.digest === next.digest)) return;
+    const changesRoot = this.#check(next);
+    this.#chain.add(next);
+    // A root key changed: statements its old key signed no longer count, exactly as for a directory
+    // built with this agreement from the start, so the statements are applied again from the first.
+    if (changesRoot) this.#reapply();
+  }
+
+  #check(next: Agreement): boolean {
+    try {
+      return this.#chain.check(next);
+    } catch (err) {
+      if (err instanceof RootKeyChangeError) this.#alert(err.alert);
+      throw err;
+    }
+  }
+
+  #alert(alert: RootKeyAlert): void {
+    const seen = this.#alerts.some(
+      (a) => a.agreement === alert.agreement && a.unit === alert.unit && a.offeredRoot === alert.offeredRoot,
+    );
+    if (seen) return;
+    this.#alerts.push(alert);
+    this.#onAlert?.(alert);
+  }
+
+  #reapply(): void {
+    const statements = this.#statements;
+    this.#statements = [];
+    this.#applied = new Set();
+    this.#devices.clear();
+    this.#hpkeKeys.clear();
+    for (const jws of statements) {
+      try {
+        this.apply(jws);
+      } catch {
+        // Signed by a root key the chain no longer gives its unit, or resting on such a statement.
+      }
+    }
+  }
+
+  /** The root key `unit` has in the chain (PROTOCOL.md §5.1), also if the current agreement dropped it. */
+  #statementRoot(unit: string): SigningPublicKey {
+    const key = this.#chain.rootOf(unit);
+    if (!key) throw new BryggaError('ERR_NOT_IN_AGREEMENT', `unit ${unit} is not a party to the agreement`);
+    return key;
   }
 
   /** The root key of `unit` in the current agreement. */
@@ -90,89 +213,78 @@ export class Directory {
   }
 
   /**
-   * The root key `unit` has in any accepted agreement (root keys never change across extensions).
-   * Statements are checked against it, so a directory rebuilt after an extension that dropped a party
-   * still reads that party's earlier statements; {@link activeDevice} keeps its devices out of use.
-   */
-  #statementRoot(unit: string): SigningPublicKey {
-    for (let i = this.#agreements.length - 1; i >= 0; i--) {
-      const key = this.#agreements[i]!.rootKeyOf(unit);
-      if (key) return key;
-    }
-    throw new BryggaError('ERR_NOT_IN_AGREEMENT', `unit ${unit} is not a party to the agreement`);
-  }
-
-  /**
-   * Verify and apply one statement. Throws ERR_NOT_IN_AGREEMENT when it does not chain to the
-   * agreement, ERR_CRYPTO for a bad signature, ERR_MALFORMED for a malformed one. Applying the same
-   * statement twice is a no-op.
+   * Verify and apply one statement (PROTOCOL.md §6.4). The signer is found from the JWS header and the
+   * signature verified before the claims are read. Throws ERR_MALFORMED for a malformed statement,
+   * ERR_NOT_IN_AGREEMENT when its signer may not make it, ERR_UNKNOWN_KEY for a device the directory
+   * does not know, ERR_CRYPTO for a bad signature, ERR_KEY_REVOKED for a revoked device. Applying the
+   * same statement twice is a no-op.
    */
   apply(jws: string): Statement {
-    const st = parseStatement(jws);
-    if (this.#statements.includes(jws)) return st;
-    switch (st.typ) {
-      case DEVICE_TYP: {
+    const decoded = decodeCompact(jws);
+    const typ = decoded.header.typ;
+    if (!isStatementTyp(typ)) throw new BryggaError('ERR_MALFORMED', 'unknown statement type');
+    const signer = decoded.header.kid;
+    if (this.#applied.has(jws)) return statementOf(typ, jws, signer, decoded.payloadBytes);
+    let st: Statement;
+    if (typ === HPKE_KEY_TYP) {
+      const device = this.#devices.get(signer);
+      if (!device) throw new BryggaError('ERR_UNKNOWN_KEY', 'key published by an unknown device');
+      verifyCompactSignature(jws, typ, device.key);
+      st = statementOf(typ, jws, signer, decoded.payloadBytes);
+      if (st.typ !== HPKE_KEY_TYP) throw new BryggaError('ERR_MALFORMED', 'not a key statement');
+      const c = st.claims;
+      if (c.device !== device.kid || c.unit !== device.unit)
+        throw new BryggaError('ERR_NOT_IN_AGREEMENT', 'key not signed by its device');
+      if (device.revokedAt !== undefined) throw new BryggaError('ERR_KEY_REVOKED', 'the device is revoked');
+      const existing = this.#hpkeKeys.get(c.kid);
+      if (existing && existing.device !== c.device)
+        throw new BryggaError('ERR_MALFORMED', 'key already published by another device');
+      this.#hpkeKeys.set(c.kid, {
+        unit: c.unit,
+        device: c.device,
+        key: HpkePublicKey.deserialize(c.key),
+        iat: c.iat,
+        nbf: c.nbf,
+        exp: c.exp,
+      });
+    } else {
+      const unit = this.#chain.unitOfRoot(signer);
+      if (unit === undefined)
+        throw new BryggaError('ERR_NOT_IN_AGREEMENT', 'statement not signed by a unit root');
+      verifyCompactSignature(jws, typ, this.#statementRoot(unit));
+      st = statementOf(typ, jws, signer, decoded.payloadBytes);
+      if (st.claims.unit !== unit)
+        throw new BryggaError('ERR_NOT_IN_AGREEMENT', 'statement not signed by the root of its unit');
+      if (st.typ === DEVICE_TYP) {
         const c = st.claims;
-        const root = this.#statementRoot(c.unit);
-        if (st.signer !== root.kid)
-          throw new BryggaError('ERR_NOT_IN_AGREEMENT', 'enrolment not signed by the unit root');
-        verifyStatementSignature(st, root);
         const existing = this.#devices.get(c.device);
         if (existing) {
           if (existing.revokedAt !== undefined)
             throw new BryggaError('ERR_KEY_REVOKED', 'this device key was revoked');
           if (existing.unit !== c.unit)
             throw new BryggaError('ERR_NOT_IN_AGREEMENT', 'device enrolled in another unit');
-          break;
+        } else {
+          this.#devices.set(c.device, {
+            unit: c.unit,
+            kid: c.device,
+            key: SigningPublicKey.deserialize(c.key),
+            name: c.name,
+            enrolledAt: c.iat,
+          });
         }
-        this.#devices.set(c.device, {
-          unit: c.unit,
-          kid: c.device,
-          key: SigningPublicKey.deserialize(c.key),
-          name: c.name,
-          enrolledAt: c.iat,
-        });
-        break;
-      }
-      case HPKE_KEY_TYP: {
-        const c = st.claims;
-        const device = this.#devices.get(c.device);
-        if (!device || device.unit !== c.unit)
-          throw new BryggaError('ERR_UNKNOWN_KEY', 'key published for an unknown device');
-        if (st.signer !== device.kid)
-          throw new BryggaError('ERR_NOT_IN_AGREEMENT', 'key not signed by its device');
-        if (device.revokedAt !== undefined) throw new BryggaError('ERR_KEY_REVOKED', 'the device is revoked');
-        verifyStatementSignature(st, device.key);
-        const existing = this.#hpkeKeys.get(c.kid);
-        if (existing && existing.device !== c.device)
-          throw new BryggaError('ERR_MALFORMED', 'key already published by another device');
-        this.#hpkeKeys.set(c.kid, {
-          unit: c.unit,
-          device: c.device,
-          key: HpkePublicKey.deserialize(c.key),
-          iat: c.iat,
-          nbf: c.nbf,
-          exp: c.exp,
-        });
-        break;
-      }
-      case REVOCATION_TYP: {
+      } else if (st.typ === REVOCATION_TYP) {
         const c = st.claims;
         const device = this.#devices.get(c.device);
         if (!device || device.unit !== c.unit)
           throw new BryggaError('ERR_UNKNOWN_KEY', 'revocation of an unknown device');
-        const root = this.#statementRoot(c.unit);
-        if (st.signer !== root.kid)
-          throw new BryggaError('ERR_NOT_IN_AGREEMENT', 'revocation not signed by the unit root');
-        verifyStatementSignature(st, root);
         if (device.revokedAt === undefined) {
           device.revokedAt = c.iat;
           device.revocationReason = c.reason;
         }
-        break;
       }
     }
     this.#statements.push(jws);
+    this.#applied.add(jws);
     return st;
   }
 
@@ -246,5 +358,35 @@ export class Directory {
         throw new BryggaError('ERR_KEY_EXPIRED', `unit ${unit} has no device with a valid encryption key`);
     }
     return out;
+  }
+
+  /**
+   * Everything this directory holds, in a fixed order (see {@link DirectorySnapshot}). Two directories
+   * built from the same agreements, pins and statements have equal snapshots, whatever order they were
+   * built in.
+   */
+  snapshot(): DirectorySnapshot {
+    const units = [...new Set(this.agreements.flatMap((a) => a.terms.parties.map((p) => p.unit)))].sort(
+      byString,
+    );
+    return {
+      agreements: this.agreements.map((a) => a.digest),
+      pins: this.pins.map((p) => ({ ...p })),
+      roots: units.map((unit) => ({ unit, rootKey: this.#chain.rootOf(unit)!.serialize() })),
+      devices: [...this.#devices.values()]
+        .sort((a, b) => byString(a.kid, b.kid))
+        .map((d) => ({
+          kid: d.kid,
+          unit: d.unit,
+          name: d.name,
+          enrolledAt: d.enrolledAt,
+          revokedAt: d.revokedAt ?? null,
+          revocationReason: d.revocationReason ?? null,
+        })),
+      hpkeKeys: [...this.#hpkeKeys.values()]
+        .sort((a, b) => byString(a.key.kid, b.key.kid))
+        .map((k) => ({ kid: k.key.kid, unit: k.unit, device: k.device, iat: k.iat, nbf: k.nbf, exp: k.exp })),
+      statements: [...this.#statements],
+    };
   }
 }

@@ -7,7 +7,7 @@
  * - `brygga-revocation+jws`, signed by the unit root: the device is revoked from then on.
  */
 
-import { decodeCompact, decodeJsonPayload, signCompact, verifyCompact } from '../crypto/jws.js';
+import { decodeCompact, decodeJsonPayload, signCompact } from '../crypto/jws.js';
 import { HpkePublicKey, type SigningKeyPair, SigningPublicKey } from '../crypto/keys.js';
 import { BryggaError } from '../errors.js';
 import { fail, ID_PATTERN, int, KID_PATTERN, numericDate, obj, only, str } from './validate.js';
@@ -105,29 +105,39 @@ function validateRevocation(value: unknown): RevocationClaims {
   return c as unknown as RevocationClaims;
 }
 
-/**
- * Parse a statement and check its own consistency (shape, ids derived from keys). Whether its signer
- * is entitled to make it is decided by the {@link Directory}, which knows the agreement.
- */
-export function parseStatement(jws: string): Statement {
-  const decoded = decodeCompact(jws);
-  const payload = decodeJsonPayload<unknown>(decoded.payloadBytes);
-  const signer = decoded.header.kid;
-  switch (decoded.header.typ) {
+/** The statement types, for a check before anything else is read. */
+export function isStatementTyp(typ: string): typ is Statement['typ'] {
+  return typ === DEVICE_TYP || typ === HPKE_KEY_TYP || typ === REVOCATION_TYP;
+}
+
+/** A statement of type `typ` from its (already verified) JWS and payload bytes. */
+export function statementOf(
+  typ: Statement['typ'],
+  jws: string,
+  signer: string,
+  payloadBytes: Uint8Array,
+): Statement {
+  const payload = decodeJsonPayload<unknown>(payloadBytes);
+  switch (typ) {
     case DEVICE_TYP:
-      return { typ: DEVICE_TYP, jws, signer, claims: validateDevice(payload) };
+      return { typ, jws, signer, claims: validateDevice(payload) };
     case HPKE_KEY_TYP:
-      return { typ: HPKE_KEY_TYP, jws, signer, claims: validateHpkeKey(payload) };
+      return { typ, jws, signer, claims: validateHpkeKey(payload) };
     case REVOCATION_TYP:
-      return { typ: REVOCATION_TYP, jws, signer, claims: validateRevocation(payload) };
-    default:
-      throw new BryggaError('ERR_MALFORMED', 'unknown statement type');
+      return { typ, jws, signer, claims: validateRevocation(payload) };
   }
 }
 
-/** Check a parsed statement's signature against the key that must have made it. */
-export function verifyStatementSignature(statement: Statement, signer: SigningPublicKey): void {
-  verifyCompact(statement.jws, statement.typ, signer);
+/**
+ * Parse a statement and check its own consistency (shape, ids derived from keys), without checking its
+ * signature. Whether its signer is entitled to make it, and whether the signature verifies, is decided
+ * by the {@link Directory}, which knows the agreement and verifies before it reads the claims.
+ */
+export function parseStatement(jws: string): Statement {
+  const decoded = decodeCompact(jws);
+  const typ = decoded.header.typ;
+  if (!isStatementTyp(typ)) throw new BryggaError('ERR_MALFORMED', 'unknown statement type');
+  return statementOf(typ, jws, decoded.header.kid, decoded.payloadBytes);
 }
 
 /**

@@ -10,12 +10,13 @@
  * both the key entries and the payload, so changing any of them makes the packet unopenable.
  */
 
-import { fromBase64url, fromUtf8, utf8 } from '../crypto/bytes.js';
+import { fromBase64url, utf8 } from '../crypto/bytes.js';
+import { parseJson } from '../crypto/strict-json.js';
 import { ID_PATTERN, KID_PATTERN } from '../directory/validate.js';
 import { BryggaError } from '../errors.js';
 
 /** Magic bytes "BRYG". */
-const ENVELOPE_MAGIC = new Uint8Array([0x42, 0x52, 0x59, 0x47]);
+export const ENVELOPE_MAGIC = new Uint8Array([0x42, 0x52, 0x59, 0x47]);
 export const ENVELOPE_VERSION = 1;
 /** Bytes of one recipient key entry: HPKE enc (32) and the sealed 32-byte content key with its tag (48). */
 export const KEY_ENTRY_LENGTH = 80;
@@ -100,9 +101,9 @@ export class Envelope {
     if (headerBytes.length === 0 || headerBytes.length > MAX_HEADER_LENGTH) malformed('header too large');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(fromUtf8(headerBytes));
+      parsed = parseJson(headerBytes);
     } catch {
-      malformed('header is not JSON');
+      malformed('header is not Brygga JSON');
     }
     this.header = validateHeader(parsed);
     if (keyEntries.length !== this.header.recipients.length) malformed('one key entry per recipient');
@@ -163,9 +164,9 @@ export class Envelope {
     const headerBytes = bytes.subarray(PREFIX_LENGTH, PREFIX_LENGTH + headerLength);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(fromUtf8(headerBytes));
+      parsed = parseJson(headerBytes);
     } catch {
-      malformed('header is not JSON');
+      malformed('header is not Brygga JSON');
     }
     const header = validateHeader(parsed);
     let o = PREFIX_LENGTH + headerLength;

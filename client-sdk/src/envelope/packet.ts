@@ -5,6 +5,7 @@
  * recognisably not what its signer sent.
  */
 
+import { fromBase64url } from '../crypto/bytes.js';
 import { ID_PATTERN, KID_PATTERN } from '../directory/validate.js';
 import { BryggaError } from '../errors.js';
 import { PACKET_ID_PATTERN } from './envelope.js';
@@ -66,6 +67,17 @@ function bad(what: string): never {
   throw new BryggaError('ERR_MALFORMED', `packet claims: ${what}`);
 }
 
+/** A base64url string of exactly `length` bytes in its one canonical encoding (PROTOCOL.md §1). */
+function isBytes(value: unknown, pattern: RegExp, length: number): boolean {
+  if (typeof value !== 'string' || !pattern.test(value)) return false;
+  try {
+    fromBase64url(value, length);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Validate the shape of packet claims. */
 export function validateClaims(value: unknown): PacketClaims {
   if (!value || typeof value !== 'object' || Array.isArray(value)) bad('not an object');
@@ -73,7 +85,7 @@ export function validateClaims(value: unknown): PacketClaims {
   const keys = Object.keys(c).sort().join(',');
   if (keys !== REQUIRED_KEYS && keys !== WITH_CHECKPOINT) bad('unexpected members');
   if (c.v !== 1) throw new BryggaError('ERR_UNSUPPORTED_VERSION', 'unsupported packet version');
-  if (typeof c.pid !== 'string' || !PACKET_ID_PATTERN.test(c.pid)) bad('pid');
+  if (!isBytes(c.pid, PACKET_ID_PATTERN, 16)) bad('pid');
   if (typeof c.iss !== 'string' || !ID_PATTERN.test(c.iss)) bad('iss');
   if (typeof c.dev !== 'string' || !KID_PATTERN.test(c.dev)) bad('dev');
   if (
@@ -90,8 +102,8 @@ export function validateClaims(value: unknown): PacketClaims {
     bad('aud');
   if (!Number.isSafeInteger(c.iat) || (c.iat as number) < 0) bad('iat');
   if (typeof c.type !== 'string' || !TYPE_PATTERN.test(c.type)) bad('type');
-  if (c.case !== null && (typeof c.case !== 'string' || !CASE_ID_PATTERN.test(c.case))) bad('case');
-  if (c.prev !== null && (typeof c.prev !== 'string' || !HASH_PATTERN.test(c.prev))) bad('prev');
+  if (c.case !== null && !isBytes(c.case, CASE_ID_PATTERN, 16)) bad('case');
+  if (c.prev !== null && !isBytes(c.prev, HASH_PATTERN, 32)) bad('prev');
   if (!Array.isArray(c.att) || c.att.length > 32) bad('att');
   for (const a of c.att as unknown[]) {
     const m = a as Record<string, unknown>;
@@ -100,7 +112,7 @@ export function validateClaims(value: unknown): PacketClaims {
     if (typeof m.name !== 'string' || m.name.length === 0 || m.name.length > 255) bad('attachment name');
     if (typeof m.type !== 'string' || m.type.length === 0 || m.type.length > 255) bad('attachment type');
     if (!Number.isSafeInteger(m.size) || (m.size as number) < 0) bad('attachment size');
-    if (typeof m.sha256 !== 'string' || !HASH_PATTERN.test(m.sha256)) bad('attachment sha256');
+    if (!isBytes(m.sha256, HASH_PATTERN, 32)) bad('attachment sha256');
   }
   if (c.body === undefined) bad('body');
   if (

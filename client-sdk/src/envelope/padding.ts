@@ -15,10 +15,17 @@ export function paddedLength(length: number): number {
   if (!Number.isSafeInteger(length) || length < 0) throw new BryggaError('ERR_MALFORMED', 'bad length');
   const l = length + 1;
   if (l <= MIN_BUCKET) return MIN_BUCKET;
-  const e = Math.floor(Math.log2(l));
-  const s = Math.floor(Math.log2(e)) + 1;
+  const e = floorLog2(l);
+  const s = floorLog2(e) + 1;
   const step = 2 ** (e - s);
   return Math.ceil(l / step) * step;
+}
+
+/** ⌊log2 n⌋ for a positive integer, exactly (no floating-point logarithm). */
+function floorLog2(n: number): number {
+  let e = 0;
+  while (2 ** (e + 1) <= n) e++;
+  return e;
 }
 
 /** Write `content` into a fresh buffer of the padded length, followed by 0x80 and zeros. */
@@ -36,12 +43,16 @@ export function pad(parts: Uint8Array[]): Uint8Array {
 }
 
 /**
- * The content of a padded buffer (a view, not a copy). Called only on authenticated plaintext, so a
- * malformed padding is a sender's fault; it is still reported with the generic crypto error.
+ * The content of a padded buffer (a view, not a copy). The padding must be exactly what {@link pad}
+ * makes for that content: `0x80`, then zeros, to `paddedLength(content)` bytes in all. A longer or
+ * shorter buffer with a valid marker is refused too, so every receiver holds every sender to the same
+ * buckets. Called only on authenticated plaintext, so a malformed padding is a sender's fault; it is
+ * still reported with the generic crypto error (PROTOCOL.md §7.5 step 4).
  */
 export function unpad(padded: Uint8Array): Uint8Array {
   let i = padded.length - 1;
   while (i >= 0 && padded[i] === 0) i--;
   if (i < 0 || padded[i] !== 0x80) throw cryptoError();
+  if (padded.length !== paddedLength(i)) throw cryptoError();
   return padded.subarray(0, i);
 }

@@ -21,11 +21,11 @@ import {
 } from '../crypto/bytes.js';
 import { sha256, sha256Large } from '../crypto/hash.js';
 import { setupBaseR, setupBaseS } from '../crypto/hpke.js';
-import { decodeCompact, decodeJsonPayload, signCompact, verifyCompact } from '../crypto/jws.js';
+import { decodeJsonPayload, signCompact, verifyCompactSignature } from '../crypto/jws.js';
 import type { HpkeKeyPair, SigningKeyPair } from '../crypto/keys.js';
 import type { Directory, RecipientDevice } from '../directory/directory.js';
 import { numericDate } from '../directory/validate.js';
-import { BryggaError, cryptoError, isBryggaError } from '../errors.js';
+import { BryggaError, cryptoError } from '../errors.js';
 import { Envelope, type EnvelopeHeader, KEY_ENTRY_LENGTH, MAX_RECIPIENTS } from './envelope.js';
 import { type AttachmentMeta, PACKET_TYP, type PacketClaims, validateClaims } from './packet.js';
 import { pad, unpad } from './padding.js';
@@ -165,39 +165,64 @@ export interface OpenInput {
   envelope: Envelope | Uint8Array;
   device: ReceivingDevice;
   directory: Directory;
+  /** The time of opening: the signing time `iat` must lie in the window around it (PROTOCOL.md §7.5). */
+  now?: Date;
 }
+
+/** How far in the future a packet's signing time may lie (clock skew between devices), in seconds. */
+export const MAX_PACKET_FUTURE_SECONDS = 300;
+/** How old a packet's signing time may be when it is opened, in seconds: 30 days. */
+export const MAX_PACKET_AGE_SECONDS = 30 * 24 * 3600;
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+function claimsMismatch(): never {
+  throw new BryggaError('ERR_CLAIMS_MISMATCH', 'the signed packet does not match the envelope it arrived in');
+}
+
 /**
- * Decrypt and verify a packet addressed to `device`.
+ * Decrypt and verify a packet addressed to `device`, in the order of PROTOCOL.md §7.5: nothing inside
+ * the encryption is interpreted before the signature over it has verified.
  *
- * Errors: ERR_MALFORMED for bytes that are not an envelope; ERR_NOT_A_RECIPIENT when this device is not
- * addressed; ERR_UNKNOWN_KEY / ERR_KEY_REVOKED for a sender the directory does not vouch for, or an HPKE
- * key this device no longer holds; ERR_CRYPTO (one fixed message) for every decryption or signature
- * failure; ERR_CLAIMS_MISMATCH when a validly signed packet arrives in an envelope its signer did not
- * address (re-sent, re-routed or spliced).
+ * Errors, by step: 1 ERR_MALFORMED (not an envelope), ERR_UNSUPPORTED_VERSION (another envelope
+ * version), ERR_LIMIT (more than 64 recipients); 2 ERR_NOT_A_RECIPIENT (this device is not addressed,
+ * or addressed as another unit), ERR_UNKNOWN_KEY (sealed to an HPKE key this device does not hold);
+ * 3 ERR_UNKNOWN_KEY / ERR_KEY_REVOKED / ERR_NOT_IN_AGREEMENT (the sender is unknown, revoked, or not
+ * of a party); 4–5 ERR_CRYPTO, with one fixed message, for every decryption, padding, framing and
+ * signature failure; 6 ERR_MALFORMED / ERR_UNSUPPORTED_VERSION for validly signed claims that break
+ * their schema; 7 ERR_CLAIMS_MISMATCH when the claims do not match the envelope (re-sent, re-routed
+ * or spliced) or were signed outside the time window; 8 ERR_CRYPTO for an attachment that does not
+ * match its claimed size and hash.
  */
 export async function openPacket(input: OpenInput): Promise<OpenedPacket> {
+  // 1. The envelope.
   const envelope = input.envelope instanceof Envelope ? input.envelope : Envelope.deserialize(input.envelope);
   const { header } = envelope;
   const { device, directory } = input;
+  // 2. This device's entry, as this device and unit, with a key it holds.
   const index = header.recipients.findIndex((r) => r.device === device.kid);
   if (index < 0) throw new BryggaError('ERR_NOT_A_RECIPIENT', 'this device is not a recipient of the packet');
   const me = header.recipients[index]!;
+  if (me.unit !== device.unit) {
+    throw new BryggaError('ERR_NOT_A_RECIPIENT', 'the packet addresses this device as another unit');
+  }
   const hpkeKey = device.hpkeKey(me.key);
   if (!hpkeKey)
     throw new BryggaError(
       'ERR_UNKNOWN_KEY',
       'the packet is sealed to an encryption key this device does not hold',
     );
+  // 3. The sender, as the directory knows it now.
   const senderDevice = directory.activeDevice(header.sender.device);
 
+  // 4–5. Decrypt, unpad, split, verify the signature: every failure is the one generic error.
   const entry = envelope.keyEntries[index]!;
   if (entry.length !== KEY_ENTRY_LENGTH) throw cryptoError();
-  let opened: { jws: string; claims: PacketClaims; attachments: OpenedPacket['attachments'] };
+  let jws: string;
+  let payloadBytes: Uint8Array;
+  let rest: Uint8Array;
   let contentKey: Uint8Array | undefined;
   try {
     const secret = hpkeKey.exportSecret();
@@ -222,48 +247,49 @@ export async function openPacket(input: OpenInput): Promise<OpenedPacket> {
       false,
     );
     if (4 + jwsLength > content.length) throw cryptoError();
-    const jwsBytes = content.subarray(4, 4 + jwsLength);
-    const jws = fromUtf8(jwsBytes);
-    // Start hashing the attachments the (not yet verified) claims describe, then verify the signature
-    // while the digests run; nothing is used before both have succeeded.
-    const described = validateClaims(decodeJsonPayload(decodeCompact(jws).payloadBytes));
-    const attachments: OpenedPacket['attachments'] = [];
-    let offset = 4 + jwsLength;
-    for (const meta of described.att) {
-      if (offset + meta.size > content.length) throw cryptoError();
-      attachments.push({ meta, data: content.subarray(offset, offset + meta.size) });
-      offset += meta.size;
-    }
-    if (offset !== content.length) throw cryptoError();
-    const digests = attachments.map((a) => sha256Large(a.data));
-    const claims = validateClaims(verifyCompact(jws, PACKET_TYP, senderDevice.key).payload);
-    const computed = await Promise.all(digests);
-    attachments.forEach((a, i) => {
-      if (!equalBytes(computed[i]!, fromBase64url(a.meta.sha256, 32))) throw cryptoError();
-    });
-    opened = { jws, claims, attachments };
-  } catch (err) {
-    if (isBryggaError(err) && err.code !== 'ERR_CRYPTO' && err.code !== 'ERR_MALFORMED') throw err;
+    jws = fromUtf8(content.subarray(4, 4 + jwsLength));
+    payloadBytes = verifyCompactSignature(jws, PACKET_TYP, senderDevice.key).payloadBytes;
+    rest = content.subarray(4 + jwsLength);
+  } catch {
     throw cryptoError();
   } finally {
     wipe(contentKey);
   }
-  const { jws, claims, attachments } = opened;
 
-  const matches =
-    claims.pid === header.id &&
-    claims.iss === header.sender.unit &&
-    claims.dev === header.sender.device &&
-    claims.iss === senderDevice.unit &&
-    sameList(
+  // 6. Only now are the signed claims read: their sender answers for them.
+  const claims = validateClaims(decodeJsonPayload(payloadBytes));
+
+  // 7. The claims against the envelope, the directory and the time.
+  if (
+    claims.pid !== header.id ||
+    claims.iss !== header.sender.unit ||
+    claims.dev !== header.sender.device ||
+    claims.iss !== senderDevice.unit ||
+    !sameList(
       claims.rcp,
       header.recipients.map((r) => r.device),
-    ) &&
-    sameList(claims.aud, uniqueUnits(header.recipients));
-  if (!matches)
-    throw new BryggaError(
-      'ERR_CLAIMS_MISMATCH',
-      'the signed packet does not match the envelope it arrived in',
-    );
+    ) ||
+    !sameList(claims.aud, uniqueUnits(header.recipients))
+  ) {
+    claimsMismatch();
+  }
+  const now = numericDate(input.now ?? new Date());
+  if (claims.iat > now + MAX_PACKET_FUTURE_SECONDS || claims.iat < now - MAX_PACKET_AGE_SECONDS) {
+    throw new BryggaError('ERR_CLAIMS_MISMATCH', 'the packet was signed outside the time window');
+  }
+
+  // 8. The attachments: their sizes fill the rest exactly, and each has its signed hash.
+  const attachments: OpenedPacket['attachments'] = [];
+  let offset = 0;
+  for (const meta of claims.att) {
+    if (offset + meta.size > rest.length) throw cryptoError();
+    attachments.push({ meta, data: rest.subarray(offset, offset + meta.size) });
+    offset += meta.size;
+  }
+  if (offset !== rest.length) throw cryptoError();
+  const computed = await Promise.all(attachments.map((a) => sha256Large(a.data)));
+  attachments.forEach((a, i) => {
+    if (!equalBytes(computed[i]!, fromBase64url(a.meta.sha256, 32))) throw cryptoError();
+  });
   return { envelope, claims, jws, hash: packetHash(jws), attachments };
 }

@@ -12,6 +12,7 @@
 import { fromBase64url, type Rng, toBase64url } from '../crypto/bytes.js';
 import type { GeneralJws } from '../crypto/jws.js';
 import type { SigningKeyPair } from '../crypto/keys.js';
+import { parseJson } from '../crypto/strict-json.js';
 import { Agreement } from '../directory/agreement.js';
 import type { Directory } from '../directory/directory.js';
 import { Envelope } from '../envelope/envelope.js';
@@ -621,9 +622,9 @@ export class RelayClient {
   async #body(res: Response): Promise<unknown> {
     if (!res.ok) await this.#refusal(res);
     try {
-      return await res.json();
+      return parseJson(new Uint8Array(await res.arrayBuffer()));
     } catch (cause) {
-      throw new BryggaError('ERR_MALFORMED', 'relay answer is not JSON', { cause });
+      throw new BryggaError('ERR_MALFORMED', 'relay answer is not Brygga JSON', { cause });
     }
   }
 
@@ -632,7 +633,7 @@ export class RelayClient {
     let detail = res.statusText || 'request refused';
     if ((res.headers.get('content-type') ?? '').startsWith('application/problem+json')) {
       try {
-        const p = (await res.json()) as unknown;
+        const p = parseJson(new Uint8Array(await res.arrayBuffer())) as unknown;
         if (isObject(p)) {
           if (typeof p.type === 'string') type = p.type;
           if (typeof p.detail === 'string') detail = p.detail;
@@ -651,7 +652,7 @@ function parseEvent(event: string, data: string): RelayEvent | undefined {
   if (event !== 'packet' && event !== 'notice' && event !== 'resync') return undefined;
   if (event === 'resync') return { event };
   try {
-    const parsed = JSON.parse(data) as unknown;
+    const parsed = parseJson(data) as unknown;
     if (isObject(parsed) && typeof parsed.id === 'string') return { event, id: parsed.id };
   } catch {
     // An event we cannot read is skipped: the next listing will show the item anyway.

@@ -4,6 +4,8 @@ import { SigningKeyPair } from '../crypto/keys.js';
 import { isBryggaError } from '../errors.js';
 import { createRelayToken, MAX_RELAY_TOKEN_LIFETIME_SECONDS } from './relay-token.js';
 
+const AUD = 'https://relay.example.test';
+
 describe('createRelayToken', () => {
   const key = SigningKeyPair.generate();
   const now = new Date('2025-03-01T09:00:00Z');
@@ -29,12 +31,12 @@ describe('createRelayToken', () => {
   });
 
   it('gives every token a fresh id, or the one the rng dictates', () => {
-    const a = createRelayToken(key, 'x', { now });
-    const b = createRelayToken(key, 'x', { now });
+    const a = createRelayToken(key, AUD, { now });
+    const b = createRelayToken(key, AUD, { now });
     expect(a).not.toBe(b);
     const fixed = () => new Uint8Array(16).fill(7);
-    expect(createRelayToken(key, 'x', { now, rng: fixed })).toBe(
-      createRelayToken(key, 'x', { now, rng: fixed }),
+    expect(createRelayToken(key, AUD, { now, rng: fixed })).toBe(
+      createRelayToken(key, AUD, { now, rng: fixed }),
     );
   });
 
@@ -48,12 +50,37 @@ describe('createRelayToken', () => {
       return 'ok';
     };
     expect(
-      code(() => createRelayToken(key, 'x', { lifetimeSeconds: MAX_RELAY_TOKEN_LIFETIME_SECONDS })),
+      code(() => createRelayToken(key, AUD, { lifetimeSeconds: MAX_RELAY_TOKEN_LIFETIME_SECONDS })),
     ).toBe('ok');
     expect(
-      code(() => createRelayToken(key, 'x', { lifetimeSeconds: MAX_RELAY_TOKEN_LIFETIME_SECONDS + 1 })),
+      code(() => createRelayToken(key, AUD, { lifetimeSeconds: MAX_RELAY_TOKEN_LIFETIME_SECONDS + 1 })),
     ).toBe('ERR_MALFORMED');
-    expect(code(() => createRelayToken(key, 'x', { lifetimeSeconds: 0 }))).toBe('ERR_MALFORMED');
+    expect(code(() => createRelayToken(key, AUD, { lifetimeSeconds: 0 }))).toBe('ERR_MALFORMED');
     expect(code(() => createRelayToken(key, ''))).toBe('ERR_MALFORMED');
+  });
+
+  it('names the relay in `aud` as one URL string, in the one form the relay compares byte for byte', () => {
+    for (const aud of [
+      'https://relay.example.test',
+      'http://127.0.0.1:8787',
+      'https://example.se/brygga/v1',
+    ]) {
+      const token = createRelayToken(key, aud, { now });
+      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+      expect(claims.aud).toBe(aud);
+    }
+    for (const aud of [
+      'https://relay.example.test/',
+      'https://relay.example.test?x=1',
+      'https://relay.example.test#f',
+      'https://user@relay.example.test',
+      ' https://relay.example.test',
+      'ftp://relay.example.test',
+      'relay.example.test',
+      'x',
+      ['https://relay.example.test'],
+    ]) {
+      expect(() => createRelayToken(key, aud as string), JSON.stringify(aud)).toThrow(/audience/);
+    }
   });
 });

@@ -22,11 +22,22 @@ export const MAX_RELAY_TOKEN_LIFETIME_SECONDS = 300;
 /** Default lifetime: one minute is ample for one request and limits what a leaked token is worth. */
 const DEFAULT_LIFETIME_SECONDS = 60;
 
+/**
+ * The form of a relay's public URL, and so of every token's `aud` (PROTOCOL.md §8): `http` or `https`,
+ * a host (and port), an optional path, and no trailing slash, query, fragment, user part or whitespace.
+ * The relay compares `aud` with its URL byte for byte, so the one form leaves nothing to normalise.
+ */
+export const RELAY_AUDIENCE_PATTERN =
+  /^https?:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*$/;
+
 /** The claims of a relay token. */
 export interface RelayTokenClaims {
   /** The device's key id (the relay checks it equals the header's `kid`). */
   iss: string;
-  /** The relay's public URL, exactly as the relay is configured (`BRYGGA_PUBLIC_URL`). */
+  /**
+   * The relay's public URL, exactly as the relay is configured (`BRYGGA_PUBLIC_URL`): one string,
+   * never an array (RFC 7519 §4.1.3 allows both; Brygga only the string).
+   */
   aud: string;
   iat: number;
   exp: number;
@@ -54,8 +65,11 @@ export function createRelayToken(
   audience: string,
   opts: RelayTokenOptions = {},
 ): string {
-  if (typeof audience !== 'string' || audience.length === 0) {
-    throw new BryggaError('ERR_MALFORMED', 'the relay audience must be a non-empty string');
+  if (typeof audience !== 'string' || !RELAY_AUDIENCE_PATTERN.test(audience)) {
+    throw new BryggaError(
+      'ERR_MALFORMED',
+      'the relay audience must be one URL string, http(s)://host[:port][/path], without a trailing slash',
+    );
   }
   const lifetime = opts.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS;
   if (!Number.isSafeInteger(lifetime) || lifetime < 1 || lifetime > MAX_RELAY_TOKEN_LIFETIME_SECONDS) {
