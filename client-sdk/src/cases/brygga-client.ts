@@ -646,11 +646,16 @@ export class BryggaClient {
     }));
   }
 
-  /** The use of `municipality`'s quota under the agreement in force today, as this device counts it. */
-  async quotaUse(municipality: string, direction: QuotaDirection): Promise<QuotaUse> {
-    const agreement =
-      agreementAt(this.#d.directory.agreements, dayOfDate(this.#d.now())) ?? this.#d.directory.agreement;
-    return (await this.#d.ledger(this.#d.store)).use(agreement, municipality, direction);
+  /**
+   * The use of `municipality`'s quota as this device counts it: under the agreement in force today, or
+   * under `agreement` (one of `directory.agreements`, for an earlier period).
+   */
+  async quotaUse(municipality: string, direction: QuotaDirection, agreement?: Agreement): Promise<QuotaUse> {
+    const under =
+      agreement ??
+      agreementAt(this.#d.directory.agreements, dayOfDate(this.#d.now())) ??
+      this.#d.directory.agreement;
+    return (await this.#d.ledger(this.#d.store)).use(under, municipality, direction);
   }
 
   /** Every reconciliation statement held. */
