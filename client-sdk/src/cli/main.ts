@@ -12,6 +12,7 @@ import { RelayError } from '../transport/relay-client.js';
 import { ADMIN_COMMANDS } from './_admin-commands.js';
 import { CASE_COMMANDS } from './_case-commands.js';
 import { COMMON_OPTIONS, type Command, commandHelp } from './_command.js';
+import { CONSOLE_COMMANDS } from './_console-commands.js';
 import { CliError, EXIT, type Io, usage } from './_io.js';
 import { LOG_COMMANDS } from './_log-commands.js';
 import { RECONCILE_COMMANDS } from './_reconcile-commands.js';
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   ...CASE_COMMANDS,
   ...RECONCILE_COMMANDS,
   ...LOG_COMMANDS,
+  ...CONSOLE_COMMANDS,
 ];
 
 /** What to do about an SDK refusal, by code. */
