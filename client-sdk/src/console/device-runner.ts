@@ -57,7 +57,6 @@ export class DeviceRunner {
     this.#tasks.push(this.#listen(), this.#consume());
     this.#timer = setInterval(() => void this.syncSoon(), this.#o.syncEveryMs);
     this.#timer.unref();
-    void this.syncSoon();
   }
 
   /** Stop everything and wait for a sync in progress. */
@@ -99,6 +98,8 @@ export class DeviceRunner {
     let backoff = FIRST_BACKOFF_MS;
     while (!signal.aborted) {
       const opened = Date.now();
+      // Whatever arrived while the stream was down is fetched now; the stream announces what comes next.
+      void this.syncSoon();
       try {
         for await (const _event of this.#o.relay.events(signal)) {
           backoff = FIRST_BACKOFF_MS;
@@ -111,8 +112,6 @@ export class DeviceRunner {
       if (Date.now() - opened > HEALTHY_STREAM_MS) backoff = FIRST_BACKOFF_MS;
       await sleep(backoff / 2 + Math.random() * (backoff / 2), signal);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      // The stream is (re)opened by the next round of the loop; whatever arrived meanwhile is fetched now.
-      void this.syncSoon();
     }
   }
 
