@@ -35,7 +35,7 @@ export async function page(c: Ctx, deps: ConsoleDeps, o: PageOptions): Promise<R
       flash={flash}
       live={o.live && user !== undefined}
       status={user ? deps.runner.status : undefined}
-      path={c.req.path}
+      path={c.req.method === 'GET' ? `${c.req.path}${new URL(c.req.url).search}` : c.req.path}
     >
       {o.children}
     </Layout>

@@ -600,6 +600,7 @@ export const en: Dictionary = {
     role: 'Role',
     action: 'Event',
     caseCol: 'Case',
+    address: 'Address',
     empty: 'The log is empty.',
     actions: {
       login: 'Signed in',

@@ -600,6 +600,7 @@ export const sv = {
     role: 'Roll',
     action: 'Händelse',
     caseCol: 'Ärende',
+    address: 'Adress',
     empty: 'Loggen är tom.',
     actions: {
       login: 'Loggade in',

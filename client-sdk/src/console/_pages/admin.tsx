@@ -45,7 +45,7 @@ export function accessLogCsv(rows: AccessRecord[], texts: Texts): string {
     t.accessLog.role,
     t.accessLog.action,
     t.accessLog.caseCol,
-    'address',
+    t.accessLog.address,
   ];
   const lines = rows.map((r) =>
     [

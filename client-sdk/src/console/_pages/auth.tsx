@@ -140,7 +140,10 @@ export function authRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     await setLanguage(c, deps, typeof form.lang === 'string' ? form.lang : '');
     const back = typeof form.tillbaka === 'string' ? form.tillbaka : '/';
     // Only a path of this console: never an address elsewhere.
-    return c.redirect(/^\/[A-Za-z0-9/_-]*$/.test(back) && !back.startsWith('//') ? back : '/', 303);
+    return c.redirect(
+      /^\/[A-Za-z0-9/_-]*(\?[A-Za-z0-9=&%._-]*)?$/.test(back) && !back.startsWith('//') ? back : '/',
+      303,
+    );
   });
 
   return app;

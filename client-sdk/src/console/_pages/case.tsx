@@ -17,6 +17,7 @@ import {
   municipalityName,
   STEPS,
   type StepKey,
+  serviceName,
   unitName,
 } from '../_cases.js';
 import type { ConsoleDeps, ConsoleEnv, Ctx } from '../_context.js';
@@ -287,7 +288,9 @@ async function CasePage(props: { c: Ctx; deps: ConsoleDeps; data: CaseData; user
             <h2 class="heading-m">{t.case.costs}</h2>
             <SummaryList
               rows={[
-                ...totals.map((x) => [x.service, texts.amount(x.amountSek)] as [string, Child]),
+                ...totals.map(
+                  (x) => [serviceName(client, x.service), texts.amount(x.amountSek)] as [string, Child],
+                ),
                 [t.case.costTotal, texts.amount(totals.reduce((a, x) => a + x.amountSek, 0))],
               ]}
             />

@@ -73,7 +73,7 @@ function Figures(props: {
           texts.amount(s.settlement.amountSek),
         )
       : t.reconciliation.even;
-  const rows: { label: string; ours: string; theirs?: string }[] = [
+  const rows: { label: string; ours: string; theirs?: string; text?: boolean }[] = [
     ...ours.paid.map((p) => ({
       label: t.reconciliation.paid(
         municipalityName(client, p.municipality),
@@ -97,8 +97,13 @@ function Figures(props: {
   const shown = (n: number | undefined) => (n === undefined ? t.none : texts.amount(n));
   return (
     <>
-      <table class="table">
+      <table class="table table--compare">
         <caption class="caption-table">{t.reconciliation.summary}</caption>
+        <colgroup>
+          <col class="table__label-col" />
+          <col />
+          {theirs ? <col /> : null}
+        </colgroup>
         <thead>
           <tr>
             <td />
@@ -121,11 +126,11 @@ function Figures(props: {
                   <span class="differs"> ({t.reconciliation.differs})</span>
                 ) : null}
               </th>
-              <td class="numeric">
+              <td class={r.text ? undefined : 'numeric'}>
                 <W>{r.ours}</W>
               </td>
               {theirs ? (
-                <td class="numeric">
+                <td class={r.text ? undefined : 'numeric'}>
                   <W>{r.theirs}</W>
                 </td>
               ) : null}
