@@ -110,6 +110,13 @@ export const CONSOLE_COMMANDS: Command[] = [
           'give scheme and host only, e.g. https://konsol.enhet.example',
         );
       }
+      const host = str(args, 'host');
+      if ((host === '0.0.0.0' || host === '::') && publicUrl === undefined) {
+        throw usage(
+          `--host ${host} answers on every address, but only to the names of --public-url`,
+          'give --public-url https://… (the address people open through the TLS proxy)',
+        );
+      }
       const port = integerOption(args, 'port', 0, 65535);
       const idleMinutes = integerOption(args, 'idle-minutes', 1, 24 * 60);
       const syncSeconds = integerOption(args, 'sync-seconds', 5, 3600);
@@ -133,7 +140,7 @@ export const CONSOLE_COMMANDS: Command[] = [
             audience: device.config.audience,
           },
           databasePath: dbPath,
-          ...(str(args, 'host') ? { host: str(args, 'host') } : {}),
+          ...(host ? { host } : {}),
           ...(port !== undefined ? { port } : {}),
           ...(publicUrl ? { publicUrl } : {}),
           ...(idleMinutes ? { idleMinutes } : {}),
