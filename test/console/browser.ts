@@ -155,6 +155,7 @@ export async function hasValue(locator: Locator, value: string): Promise<void> {
 export async function docShot(page: Page, name: string, height = 760): Promise<void> {
   mkdirSync(join(ARTIFACTS, 'docs'), { recursive: true });
   const width = page.viewportSize()?.width ?? 1100;
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({
     path: join(ARTIFACTS, 'docs', `${name}.png`),
     clip: { x: 0, y: 0, width, height },

@@ -88,6 +88,7 @@ function Figures(props: {
       label: t.reconciliation.settlement,
       ours: settlement(ours),
       ...(theirs ? { theirs: settlement(theirs) } : {}),
+      text: true,
     },
   ];
   const key = (l: ReconciliationStatement['lines'][number]) => `${l.case}|${l.service}|${l.month}`;
