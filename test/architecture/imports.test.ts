@@ -2,7 +2,7 @@
  * The SDK's architecture, checked on its import graph (test/support/import-graph.ts): no import cycle,
  * and every layer imports only the layers below it. The order, lowest first:
  *
- *     errors ← crypto ← directory ← envelope ← cases ← client ← index ← cli
+ *     errors ← crypto ← directory ← envelope ← cases ← client ← index ← console ← cli
  *                                  store, transport, transparency ← client
  *
  * `cases/` is the pure workflow (packet bodies, signed documents, the case log, the rules): it does no
@@ -55,13 +55,15 @@ const SDK_LAYERS: LayerRules = {
     ],
     /** Node conveniences: the store's Kysely implementation on better-sqlite3. */
     node: ['store', 'errors'],
-    /** The command line: the public API and the Node conveniences' public index only. */
-    cli: ['index', 'node/index.ts'],
+    /** The coordinators' web console: the public API and the Node conveniences, as any case system. */
+    console: ['index', 'node/index.ts'],
+    /** The command line: the public API, the Node conveniences' public index, and the console it starts. */
+    cli: ['index', 'node/index.ts', 'console'],
   },
 };
 
 /** Layers that may import `node:` modules (the core runs in browsers too). */
-const NODE_LAYERS = new Set(['node', 'cli']);
+const NODE_LAYERS = new Set(['node', 'cli', 'console']);
 
 const isTest = (file: string) => file.endsWith('.test.ts');
 

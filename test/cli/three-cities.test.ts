@@ -309,6 +309,20 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       'cost-report',
       'closure',
     ]);
+    // In words, every field of every packet: the referral as the receiving coordinator needs it.
+    const text = brygga(dir, ['case', 'show', caseId], as('malmo')).stdout;
+    for (const field of [
+      'name: Anonym Avhoppare',
+      'personal identity number: 19990101-1234',
+      'reference: POL-2',
+      'address: Skyddad adress',
+      'document sha256: q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c',
+      'summary: Etablerad i boendet.',
+      'amount sek: 12000',
+      'left group: yes',
+    ]) {
+      expect(text).toContain(field);
+    }
   });
 
   it('exports the evidence and verifies it offline; a tampered bundle fails', () => {

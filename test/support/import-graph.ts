@@ -32,7 +32,7 @@ export interface ImportGraph {
   outside: Map<string, string[]>;
 }
 
-const SOURCE = /\.(ts|mts|cts)$/;
+const SOURCE = /\.(ts|tsx|mts|cts)$/;
 
 function listSources(dir: string): string[] {
   const out: string[] = [];
@@ -47,7 +47,8 @@ function listSources(dir: string): string[] {
 
 /** Every module specifier of a source text, in order of appearance. */
 export function moduleSpecifiers(fileName: string, text: string): string[] {
-  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const kind = fileName.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, kind);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
     if (
@@ -84,6 +85,7 @@ function resolveRelative(fromFile: string, specifier: string): string | undefine
       .replace(/\.js$/, '.ts')
       .replace(/\.mjs$/, '.mts')
       .replace(/\.cjs$/, '.cts'),
+    base.replace(/\.js$/, '.tsx'),
     base,
     `${base}.ts`,
     join(base, 'index.ts'),
@@ -239,7 +241,7 @@ export function layerViolations(graph: ImportGraph, rules: LayerRules): LayerVio
   return out;
 }
 
-/** The first folder of a path, or the file's name without `.ts` for a file at the root. */
+/** The first folder of a path, or the file's name without its extension for a file at the root. */
 export function topFolder(file: string): string {
   const slash = file.indexOf('/');
   return slash < 0 ? file.replace(SOURCE, '') : file.slice(0, slash);

@@ -19,6 +19,7 @@ import {
   validatePacketBody,
   type WithdrawConsentInput,
 } from '../index.js';
+import { caseText } from './_case-text.js';
 import { type Args, type Command, str } from './_command.js';
 import { DEVICE_OPTION, withClient } from './_device-dir.js';
 import { CliError, readJsonFile, readText, report, usage } from './_io.js';
@@ -276,7 +277,8 @@ export const CASE_COMMANDS: Command[] = [
   },
   {
     words: ['case', 'show'],
-    summary: 'Show a case as this device holds it (run `brygga inbox` first to fetch): status, parties, log.',
+    summary:
+      'Show a case as this device holds it (run `brygga inbox` first to fetch): status, parties, every packet in full.',
     positionals: ['<case>'],
     options: { ...DEVICE_OPTION },
     async run(args, io) {
@@ -290,11 +292,10 @@ export const CASE_COMMANDS: Command[] = [
         from: e.from.unit,
         sentAt: e.sentAt,
         status: e.status,
+        body: e.body,
+        attachments: e.attachments.map((a) => ({ name: a.name, type: a.type, size: a.data.length })),
       }));
-      report(io, { caseId, status: view.status, state: view.state, log: entries }, () => [
-        `Case ${caseId}: ${view.status} (${view.state.home} → ${view.state.receiving})`,
-        ...entries.map((e) => `  ${e.sentAt}  ${e.type.padEnd(20)} from ${e.from}  ${e.status}`),
-      ]);
+      report(io, { caseId, status: view.status, state: view.state, log: entries }, () => caseText(view, log));
       return 0;
     },
   },

@@ -53,7 +53,7 @@ export interface OpenDevice {
 }
 
 /** Open the device in `dir`: ask for its passphrase, decrypt its keys, open the client. */
-async function openDevice(io: Io, dir: string): Promise<OpenDevice> {
+export async function openDevice(io: Io, dir: string): Promise<OpenDevice> {
   const paths = devicePaths(dir);
   if (!existsSync(paths.config)) {
     throw new CliError('ERR_NO_DEVICE', `no enrolled device in ${paths.root}`, {

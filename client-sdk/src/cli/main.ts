@@ -11,6 +11,7 @@ import { isBryggaError, RelayError } from '../index.js';
 import { ADMIN_COMMANDS } from './_admin-commands.js';
 import { CASE_COMMANDS } from './_case-commands.js';
 import { COMMON_OPTIONS, type Command, commandHelp } from './_command.js';
+import { CONSOLE_COMMANDS } from './_console-commands.js';
 import { CliError, EXIT, type Io, usage } from './_io.js';
 import { LOG_COMMANDS } from './_log-commands.js';
 import { RECONCILE_COMMANDS } from './_reconcile-commands.js';
@@ -21,6 +22,7 @@ export const COMMANDS: Command[] = [
   ...CASE_COMMANDS,
   ...RECONCILE_COMMANDS,
   ...LOG_COMMANDS,
+  ...CONSOLE_COMMANDS,
 ];
 
 /** What to do about an SDK refusal, by code. */

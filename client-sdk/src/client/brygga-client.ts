@@ -298,11 +298,15 @@ export class BryggaClient {
     }));
   }
 
-  /** The use of `municipality`'s quota under the agreement in force today, as this device counts it. */
-  async quotaUse(municipality: string, direction: QuotaDirection): Promise<QuotaUse> {
+  /**
+   * The use of `municipality`'s quota as this device counts it: under the agreement in force today, or
+   * under `agreement` (one of `directory.agreements`, for an earlier period).
+   */
+  async quotaUse(municipality: string, direction: QuotaDirection, agreement?: Agreement): Promise<QuotaUse> {
     const today = this.#d.now().toISOString().slice(0, 10);
-    const agreement = agreementAt(this.#d.directory.agreements, today) ?? this.#d.directory.agreement;
-    return (await quotaLedger(this.#d.store)).use(agreement, municipality, direction);
+    const under =
+      agreement ?? agreementAt(this.#d.directory.agreements, today) ?? this.#d.directory.agreement;
+    return (await quotaLedger(this.#d.store)).use(under, municipality, direction);
   }
 
   /** Every reconciliation statement held. */

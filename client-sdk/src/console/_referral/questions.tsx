@@ -1,0 +1,447 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+/**
+ * The questions of a new referral (uppdrag; PROTOCOL.md §12.4.1), a page each, as `brygga refer` asks
+ * them at the terminal: their fields, the checks of each page's answers (the agreement's rules refused
+ * with the SDK's error codes, PROTOCOL.md §14), and the referral the answers make.
+ */
+import type { Child } from 'hono/jsx';
+import type { Agreement, ReferInput } from '../../index.js';
+import { unitName } from '../_cases.js';
+import type { ConsoleDeps, ReferralDraft } from '../_context.js';
+import { type FormReader, MAX_TEXT } from '../_form-reader.js';
+import type { Texts } from '../_i18n/index.js';
+import { ConsentFields, ContactFields, readConsent, readContact } from '../_pages/fieldsets.js';
+import {
+  Choices,
+  type FieldError,
+  Fieldset,
+  type FormValues,
+  fieldValue,
+  fieldValues,
+  Input,
+  Textarea,
+} from '../_views/components.js';
+
+const PIN = /^(18|19|20)\d{6}[-+]?\d{4}$/;
+
+/** The question pages, by their path under /nytt-uppdrag/. */
+export type StepId = 'mottagare' | 'person' | 'insatser' | 'samrad' | 'bedomning' | 'kontakter' | 'samtycke';
+/** The question pages in the order they are asked. */
+export const ORDER: StepId[] = [
+  'mottagare',
+  'person',
+  'insatser',
+  'samrad',
+  'bedomning',
+  'kontakter',
+  'samtycke',
+];
+/** The page that shows every answer before sending. */
+export const CHECK = 'kontrollera';
+
+/** The step whose page holds a field (for errors found when sending). */
+export const FIELD_STEP: [RegExp, StepId][] = [
+  [/^(to|category|threatLevel)$/, 'mottagare'],
+  [/^(name|pin|dob)$/, 'person'],
+  [/^svc$/, 'insatser'],
+  [/^p[12]-/, 'samrad'],
+  [/^(motivation|assessedOn|assessment|responsible|checkedOn|housing|housingFrom|address)$/, 'bedomning'],
+  [/^c[12]-/, 'kontakter'],
+  [
+    /^(consent-form|documentSha256|signedOn|givenOn|witnessName|witnessRole|documentation|validFrom|validUntil|note)$/,
+    'samtycke',
+  ],
+];
+
+/** The fields of each step (posted values of other names are ignored). */
+export const STEP_FIELDS: Record<StepId, RegExp> = {
+  mottagare: /^(to|category|threatLevel)$/,
+  person: /^(name|pin|dob)$/,
+  insatser: /^svc$/,
+  samrad: /^p[12]-(date|reference|approved)$/,
+  bedomning: /^(motivation|assessedOn|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
+  kontakter: /^c[12]-(name|role|phone|email)$/,
+  samtycke:
+    /^(consent-form|documentSha256|signedOn|givenOn|witnessName|witnessRole|documentation|validFrom|validUntil|note)$/,
+};
+
+/** What the question pages need: the texts, the device, the agreement in force and the draft. */
+export interface Env {
+  texts: Texts;
+  deps: ConsoleDeps;
+  agreement: Agreement;
+  home: string;
+  homeMunicipality: string;
+  draft: ReferralDraft;
+}
+
+/** The units a referral may go to: those of the agreement's other municipalities. */
+export function receivers(e: Env): { unit: string; municipality: string }[] {
+  return e.agreement.terms.parties
+    .filter((p) => p.municipality !== e.homeMunicipality)
+    .map((p) => ({ unit: p.unit, municipality: p.municipality }));
+}
+
+/** A municipality's name as the agreement gives it. */
+export function municipalityName(e: Env, id: string | undefined): string {
+  return e.agreement.terms.municipalities.find((m) => m.id === id)?.name ?? id ?? '';
+}
+
+/** The municipality of the receiving unit chosen so far. */
+export function receivingMunicipality(e: Env): string | undefined {
+  const to = fieldValue(e.draft.values, 'to');
+  return e.agreement.terms.parties.find((p) => p.unit === to)?.municipality;
+}
+
+/** A page's heading. */
+export function stepTitle(t: Texts['t'], id: StepId | typeof CHECK): string {
+  const map = {
+    mottagare: t.refer.steps.to,
+    person: t.refer.steps.person,
+    insatser: t.refer.steps.services,
+    samrad: t.refer.steps.police,
+    bedomning: t.refer.steps.assessment,
+    kontakter: t.refer.steps.contacts,
+    samtycke: t.refer.steps.consent,
+    kontrollera: t.refer.steps.check,
+  };
+  return map[id];
+}
+
+function yesNoChoices(t: Texts['t']) {
+  return [
+    { value: 'yes', label: t.yes },
+    { value: 'no', label: t.no },
+  ];
+}
+
+/** The fields of one question page. */
+export function fields(id: StepId, e: Env, values: FormValues, errors: FieldError[]): Child {
+  const { t } = e.texts;
+  const v = (n: string) => fieldValue(values, n);
+  const common = { errors, errorPrefix: t.errorPrefix };
+  const { categories, threatLevels } = e.agreement.terms.admits;
+  switch (id) {
+    case 'mottagare':
+      return (
+        <>
+          <Choices
+            kind="radio"
+            name="to"
+            label={t.refer.to}
+            hint={t.refer.toHint}
+            choices={receivers(e).map((r) => ({ value: r.unit, label: unitName(e.deps.client, r.unit) }))}
+            selected={[v('to')]}
+            {...common}
+          />
+          <Choices
+            kind="radio"
+            name="category"
+            label={t.refer.category}
+            choices={categories.map((c) => ({ value: c, label: t.categories[c] }))}
+            selected={[v('category')]}
+            {...common}
+          />
+          <Choices
+            kind="radio"
+            name="threatLevel"
+            label={t.refer.threatLevel}
+            choices={threatLevels.map((l) => ({ value: l, label: t.threatLevels[l] }))}
+            selected={[v('threatLevel')]}
+            {...common}
+          />
+        </>
+      );
+    case 'person':
+      return (
+        <>
+          <Input name="name" label={t.refer.name} value={v('name')} dirAuto {...common} />
+          <Input
+            name="pin"
+            label={`${t.refer.pin} ${t.optional}`}
+            hint={t.refer.pinHint}
+            value={v('pin')}
+            width="medium"
+            spellcheck={false}
+            {...common}
+          />
+          <Input
+            name="dob"
+            type="date"
+            label={`${t.refer.dob} ${t.optional}`}
+            hint={t.forms.dateHint}
+            value={v('dob')}
+            width="short"
+            {...common}
+          />
+        </>
+      );
+    case 'insatser':
+      return (
+        <Choices
+          kind="checkbox"
+          name="svc"
+          label={t.refer.services}
+          hint={t.refer.servicesHint}
+          choices={e.agreement.terms.catalogue.map((c) => ({ value: c.code, label: c.name }))}
+          selected={fieldValues(values, 'svc')}
+          {...common}
+        />
+      );
+    case 'samrad':
+      return (
+        <>
+          {[e.homeMunicipality, receivingMunicipality(e)].map((m, i) => {
+            const p = `p${i + 1}`;
+            const name = municipalityName(e, m);
+            return (
+              <Fieldset legend={t.refer.policeIn(name)} id={`${p}-legend`}>
+                <Input
+                  name={`${p}-date`}
+                  type="date"
+                  label={t.refer.policeDate}
+                  hint={t.forms.dateHint}
+                  value={v(`${p}-date`)}
+                  width="short"
+                  {...common}
+                />
+                <Input
+                  name={`${p}-reference`}
+                  label={t.refer.policeReference}
+                  value={v(`${p}-reference`)}
+                  width="medium"
+                  dirAuto
+                  {...common}
+                />
+                <Choices
+                  kind="radio"
+                  inline
+                  name={`${p}-approved`}
+                  label={t.refer.policeApproved(name)}
+                  choices={yesNoChoices(t)}
+                  selected={[v(`${p}-approved`)]}
+                  {...common}
+                />
+              </Fieldset>
+            );
+          })}
+        </>
+      );
+    case 'bedomning':
+      return (
+        <>
+          <Fieldset legend={t.case.motivation}>
+            <Choices
+              kind="radio"
+              inline
+              name="motivation"
+              label={t.refer.motivationAssessed}
+              choices={yesNoChoices(t)}
+              selected={[v('motivation')]}
+              {...common}
+            />
+            <Input
+              name="assessedOn"
+              type="date"
+              label={t.refer.assessedOn}
+              hint={t.forms.dateHint}
+              value={v('assessedOn')}
+              width="short"
+              {...common}
+            />
+            <Textarea
+              name="assessment"
+              label={t.refer.assessment}
+              value={v('assessment')}
+              rows={4}
+              {...common}
+            />
+          </Fieldset>
+          <Fieldset legend={t.case.children}>
+            <Choices
+              kind="radio"
+              inline
+              name="responsible"
+              label={t.refer.responsible}
+              choices={yesNoChoices(t)}
+              selected={[v('responsible')]}
+              {...common}
+            />
+            <Input
+              name="checkedOn"
+              type="date"
+              label={t.refer.checkedOn}
+              hint={t.forms.dateHint}
+              value={v('checkedOn')}
+              width="short"
+              {...common}
+            />
+          </Fieldset>
+          <Fieldset legend={t.case.housing}>
+            <Choices
+              kind="radio"
+              inline
+              name="housing"
+              label={t.refer.housingArranged(municipalityName(e, e.homeMunicipality))}
+              choices={yesNoChoices(t)}
+              selected={[v('housing')]}
+              {...common}
+            />
+            <Input
+              name="housingFrom"
+              type="date"
+              label={t.refer.housingFrom}
+              hint={t.forms.dateHint}
+              value={v('housingFrom')}
+              width="short"
+              {...common}
+            />
+            <Textarea
+              name="address"
+              label={`${t.refer.address} ${t.optional}`}
+              hint={t.refer.addressHint}
+              value={v('address')}
+              rows={2}
+              {...common}
+            />
+          </Fieldset>
+        </>
+      );
+    case 'kontakter':
+      return (
+        <>
+          <ContactFields
+            prefix="c1"
+            legend={t.forms.legend.contact(1)}
+            texts={e.texts}
+            values={values}
+            errors={errors}
+          />
+          <ContactFields
+            prefix="c2"
+            legend={`${t.refer.secondContact} ${t.optional}`}
+            texts={e.texts}
+            values={values}
+            errors={errors}
+          />
+        </>
+      );
+    case 'samtycke':
+      return (
+        <>
+          <p class="body">{t.refer.consentPolice}</p>
+          <ConsentFields texts={e.texts} values={values} errors={errors} />
+          <Textarea
+            name="note"
+            label={`${t.refer.note} ${t.optional}`}
+            value={v('note')}
+            rows={3}
+            {...common}
+          />
+        </>
+      );
+  }
+}
+
+/** Check one step's answers; the rules the agreement sets are refused here with their SDK code's message. */
+export function check(id: StepId, e: Env, f: FormReader): void {
+  const { t } = e.texts;
+  const rule = (field: string, code: string) => f.fail(field, e.texts.error(code));
+  switch (id) {
+    case 'mottagare':
+      f.choice(
+        'to',
+        t.refer.to,
+        receivers(e).map((r) => r.unit),
+      );
+      if (f.raw('category') && !e.agreement.terms.admits.categories.includes(f.raw('category') as never))
+        rule('category', 'ERR_CATEGORY_NOT_ADMITTED');
+      f.choice('category', t.refer.category, e.agreement.terms.admits.categories);
+      if (
+        f.raw('threatLevel') &&
+        !e.agreement.terms.admits.threatLevels.includes(f.raw('threatLevel') as never)
+      )
+        rule('threatLevel', 'ERR_THREAT_LEVEL_NOT_ADMITTED');
+      f.choice('threatLevel', t.refer.threatLevel, e.agreement.terms.admits.threatLevels);
+      return;
+    case 'person':
+      f.text('name', t.refer.name);
+      f.matching('pin', t.refer.pin, PIN, t.field.pin, false);
+      f.date('dob', t.refer.dob, false);
+      return;
+    case 'insatser': {
+      const codes = e.agreement.terms.catalogue.map((c) => c.code);
+      if (f.checked('svc', codes).length === 0) f.fail('svc', t.field.atLeastOne);
+      if (fieldValues(f.values, 'svc').some((c) => !codes.includes(c)))
+        rule('svc', 'ERR_SERVICE_NOT_IN_CATALOGUE');
+      return;
+    }
+    case 'samrad':
+      for (const p of ['p1', 'p2']) {
+        f.date(`${p}-date`, t.refer.policeDate);
+        f.text(`${p}-reference`, t.refer.policeReference);
+        const approved = f.yesNo(`${p}-approved`, t.case.approved);
+        if (approved === false) rule(`${p}-approved`, 'ERR_POLICE_CONSULTATION_MISSING');
+      }
+      return;
+    case 'bedomning': {
+      if (f.yesNo('motivation', t.refer.motivationAssessed) === false)
+        rule('motivation', 'ERR_MOTIVATION_MISSING');
+      f.date('assessedOn', t.refer.assessedOn);
+      f.text('assessment', t.refer.assessment, { max: MAX_TEXT });
+      if (f.yesNo('responsible', t.refer.responsible) === true)
+        rule('responsible', 'ERR_CHILDREN_RESPONSIBILITY');
+      f.date('checkedOn', t.refer.checkedOn);
+      if (f.yesNo('housing', t.case.arrangedByHome) === false) rule('housing', 'ERR_HOUSING_NOT_ARRANGED');
+      f.date('housingFrom', t.refer.housingFrom);
+      f.text('address', t.refer.address, { required: false, max: 500 });
+      return;
+    }
+    case 'kontakter':
+      readContact(f, e.texts, 'c1', e.home);
+      readContact(f, e.texts, 'c2', e.home, true);
+      return;
+    case 'samtycke':
+      readConsent(f, e.texts);
+      f.text('note', t.refer.note, { required: false, max: MAX_TEXT });
+      return;
+  }
+}
+
+/** The referral the draft makes (every step checked). */
+export function referInput(e: Env, f: FormReader): ReferInput | null {
+  const v = (n: string) => f.raw(n);
+  const consent = readConsent(f, e.texts);
+  const c1 = readContact(f, e.texts, 'c1', e.home);
+  const c2 = readContact(f, e.texts, 'c2', e.home, true);
+  if (!consent || !c1) return null;
+  const receiving = receivingMunicipality(e) ?? '';
+  return {
+    to: v('to'),
+    category: v('category') as ReferInput['category'],
+    threatLevel: v('threatLevel') as ReferInput['threatLevel'],
+    person: { name: v('name'), personalIdentityNumber: v('pin') || null, dateOfBirth: v('dob') || null },
+    requestedServices: fieldValues(f.values, 'svc'),
+    policeConsultations: [e.homeMunicipality, receiving].map((m, i) => ({
+      municipality: m,
+      date: v(`p${i + 1}-date`),
+      reference: v(`p${i + 1}-reference`),
+      approved: v(`p${i + 1}-approved`) === 'yes',
+    })),
+    motivation: {
+      assessed: v('motivation') === 'yes',
+      assessedOn: v('assessedOn'),
+      assessment: v('assessment'),
+    },
+    childrenCheck: { responsibleForChildren: v('responsible') === 'yes', checkedOn: v('checkedOn') },
+    temporaryHousing: {
+      arrangedByHome: v('housing') === 'yes',
+      from: v('housingFrom'),
+      address: v('address') || null,
+    },
+    contacts: c2 ? [c1, c2] : [c1],
+    consent,
+    note: v('note') || null,
+  };
+}

@@ -1,0 +1,721 @@
+/**
+ * The coordinators' console end to end, in a real browser: a relay process, three units set up with the
+ * `brygga` binary, and two consoles (`brygga console`), Stockholm's and Malmö's, on loopback. Two
+ * coordinators complete a referral's whole life in Swedish, with no JSON written by hand: Stockholm
+ * refers (question by question, the consent form hashed in the page and never uploaded), Malmö sees the
+ * referral appear without reloading, reads it in full and accepts, Stockholm sees the uptake; then the
+ * implementation plan, a follow-up, a deviation, an urgent child notice, a message, a cost report, the
+ * half-year's reconciliation proposed and countersigned, the evidence downloaded and verified, the
+ * closure and the consent's withdrawal. A unit lead reads and exports the access log.
+ *
+ * Refused or made inert: a wrong passphrase and the lockout after repeated failures, a POST without the
+ * CSRF token, a form from a foreign origin, a foreign Host (DNS rebinding, for real, through the
+ * browser's resolver), and hostile text from the wire (a device name and referral fields holding markup
+ * and U+202E). axe-core runs on every page (no serious or critical violation); every page is saved as a
+ * screenshot under test-results/console/.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { day } from '../cli/cli-harness.js';
+import { type ConsoleProcess, type ConsoleWorld, consoleWorld } from '../support/console-world.js';
+import {
+  checkPage,
+  docShot,
+  expectProtected,
+  HAVE_CHROMIUM,
+  hasAttr,
+  hasCount,
+  hasText,
+  hasValue,
+  isText,
+  launchChromium,
+  writeAxeSummary,
+} from './browser.js';
+
+const PASS = 'en lång lösenfras för konsolen';
+const HOSTILE_DEVICE = '<img src=x onerror="window.__pwned=1">\u202Eevil-dator';
+const HOSTILE_NAME = 'Alex <script>window.__pwned=2</script>\u202Eevil';
+const HOSTILE_NOTE = 'Se <img src=x onerror="window.__pwned=3"> och \u202Edetta';
+const CONSENT_FORM = Buffer.from(
+  '%PDF-1.4 Samtyckesblankett, undertecknad. MARKÖR-SOM-ALDRIG-FÅR-LÄMNA-DATORN\n',
+);
+const CONSENT_SHA256 = createHash('sha256').update(CONSENT_FORM).digest('base64url');
+
+/** The half-year this month belongs to. */
+function halfYear(): string {
+  const today = day(0);
+  return `${today.slice(0, 4)}-H${Number(today.slice(5, 7)) <= 6 ? 1 : 2}`;
+}
+
+/** A GET with a Host header of our choosing (fetch cannot set one). */
+function rawGet(port: number, path: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+const describeBrowser = describe.skipIf(!HAVE_CHROMIUM);
+
+describeBrowser(
+  HAVE_CHROMIUM
+    ? 'the console in a real browser, two coordinators in two cities'
+    : 'the console in a real browser (skipped: /usr/bin/chromium is not installed; apt-get install chromium)',
+  { timeout: 900_000 },
+  () => {
+    let world: ConsoleWorld;
+    let sthlm: ConsoleProcess;
+    let malmo: ConsoleProcess;
+    let browser: Browser;
+    const contexts: BrowserContext[] = [];
+    let anna: Page;
+    let mona: Page;
+    let caseId = '';
+    const dialogs: string[] = [];
+
+    async function newPage(options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
+      const context = await browser.newContext({
+        ...options,
+        viewport: { width: 1100, height: 900 },
+        acceptDownloads: true,
+        locale: 'sv-SE',
+        timezoneId: 'Europe/Stockholm',
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+      return page;
+    }
+
+    async function login(page: Page, base: string, username: string, passphrase = PASS): Promise<void> {
+      await page.goto(`${base}/logga-in`);
+      await page.getByLabel('Användarnamn').fill(username);
+      await page.getByLabel('Lösenfras').fill(passphrase);
+      await page.getByRole('button', { name: 'Logga in' }).click();
+    }
+
+    /** Wait until `check` holds, reloading the page between tries (for what is not live-updated). */
+    async function eventually(page: Page, check: () => Promise<boolean>, timeout = 60_000): Promise<void> {
+      const until = Date.now() + timeout;
+      while (!(await check())) {
+        if (Date.now() > until) throw new Error(`not reached on ${page.url()}`);
+        await page.waitForTimeout(1000);
+        await page.reload();
+      }
+    }
+
+    async function pwned(page: Page): Promise<unknown> {
+      return page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned);
+    }
+
+    beforeAll(async () => {
+      world = await consoleWorld({ deviceNames: { 'goteborg-nordost': HOSTILE_DEVICE } });
+      const users: [Parameters<ConsoleWorld['cli']>[0], string, string, string][] = [
+        ['stockholm-jarva', 'anna', 'Anna Andersson', 'coordinator'],
+        ['stockholm-jarva', 'lars', 'Lars Larsson', 'coordinator'],
+        ['malmo', 'mona', 'Mona Malmberg', 'coordinator'],
+        ['malmo', 'leo', 'Leo Lindqvist', 'lead'],
+        ['malmo', 'adam', 'Adam Admin', 'admin'],
+      ];
+      // Without users the console does not start; a role that does not exist is a usage error.
+      const empty = await world.cli('malmo', ['console', '--port', '0']);
+      expect(empty.status).toBe(1);
+      expect(empty.stderr).toMatch(/the console has no users yet \[ERR_NO_USERS\]/);
+      const badRole = await world.cli(
+        'malmo',
+        ['console', 'user', 'add', 'x1', '--name', 'X', '--role', 'chef'],
+        {
+          BRYGGA_USER_PASSPHRASE: PASS,
+        },
+      );
+      expect(badRole.status).toBe(2);
+      expect(badRole.stderr).toMatch(/--role chef is not a role/);
+      for (const [unit, name, display, role] of users) {
+        const added = await world.cli(
+          unit,
+          ['console', 'user', 'add', name, '--name', display, '--role', role],
+          {
+            BRYGGA_USER_PASSPHRASE: PASS,
+          },
+        );
+        expect(added.stderr).toBe('');
+        expect(added.status).toBe(0);
+      }
+      // Periodic syncs an hour apart: what arrives promptly comes through the relay's event stream.
+      [sthlm, malmo] = await Promise.all([
+        world.startConsole('stockholm-jarva', ['--sync-seconds', '3600']),
+        world.startConsole('malmo', ['--sync-seconds', '3600']),
+      ]);
+      browser = await launchChromium();
+    }, 600_000);
+
+    afterAll(async () => {
+      writeAxeSummary();
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser?.close().catch(() => {});
+      await world?.close();
+    });
+
+    it('refuses a wrong passphrase, slows down and locks out; a reset unlocks', async () => {
+      const page = await newPage();
+      const first = await page.goto(`${sthlm.url}/`);
+      expect(new URL(page.url()).pathname).toBe('/logga-in');
+      expectProtected(first);
+      await checkPage(page, 'logga-in');
+      // The console's CSP refuses an inline script, even one the test tries to add.
+      await expect(page.addScriptTag({ content: 'window.__inline = 1' })).rejects.toThrow(
+        /Content Security Policy/,
+      );
+
+      await page.getByRole('button', { name: 'Logga in' }).click();
+      await hasText(page.locator('.error-summary'), 'Ange ditt användarnamn');
+      await hasAttr(page.locator('#username'), 'aria-describedby', 'username-error');
+      await checkPage(page, 'logga-in-fel');
+
+      for (let i = 0; i < 5; i++) await login(page, sthlm.url, 'lars', 'inte rätt lösenfras alls');
+      await hasText(page.locator('.error-summary'), 'Kontot är låst');
+      // Now even the right passphrase is refused, until the account is unlocked.
+      await login(page, sthlm.url, 'lars');
+      await hasText(page.locator('.error-summary'), 'Kontot är låst');
+      const list = await world.cli('stockholm-jarva', ['console', 'user', 'list', '--json']);
+      expect(list.json<{ users: { username: string; locked: boolean }[] }>().users).toContainEqual(
+        expect.objectContaining({ username: 'lars', locked: true }),
+      );
+      const reset = await world.cli('stockholm-jarva', ['console', 'user', 'reset', 'lars'], {
+        BRYGGA_USER_PASSPHRASE: `${PASS} ny`,
+      });
+      expect(reset.status).toBe(0);
+      await login(page, sthlm.url, 'lars', `${PASS} ny`);
+      await isText(page.getByRole('heading', { level: 1 }), 'Översikt');
+    });
+
+    it('refuses a foreign Host (DNS rebinding), a foreign origin and a POST without the CSRF token', async () => {
+      // A name that resolves to the console's address, sent as Host: refused before anything is read.
+      expect(await rawGet(sthlm.port, '/logga-in', { host: `evil.example:${sthlm.port}` })).toBe(421);
+      expect(await rawGet(sthlm.port, '/logga-in', { host: `127.0.0.1:${sthlm.port}` })).toBe(200);
+      const page = await newPage();
+      const rebound = await page.goto(`http://rebind.test:${sthlm.port}/logga-in`);
+      expect(rebound?.status()).toBe(421);
+      expect(await page.content()).not.toContain('Lösenfras');
+
+      await login(page, sthlm.url, 'anna');
+      await isText(page.getByRole('heading', { level: 1 }), 'Översikt');
+      // Same origin, signed in, but no CSRF token: refused.
+      const status = await page.evaluate(async () => {
+        const res = await fetch('/logga-ut', { method: 'POST', body: new URLSearchParams({ x: '1' }) });
+        return res.status;
+      });
+      expect(status).toBe(403);
+      await page.reload();
+      await isText(page.getByRole('heading', { level: 1 }), 'Översikt');
+
+      // A page of another origin with a form aimed at the console: refused by the Origin check.
+      const foreign: Server = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(
+          `<!doctype html><html lang="en"><title>x</title><form method="post" action="${sthlm.url}/logga-ut"><input name="_csrf" value="guess"><button>Go</button></form></html>`,
+        );
+      });
+      await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+      try {
+        await page.goto(`http://127.0.0.1:${(foreign.address() as AddressInfo).port}/`);
+        const [answer] = await Promise.all([
+          page.waitForNavigation(),
+          page.getByRole('button', { name: 'Go' }).click(),
+        ]);
+        expect(answer?.status()).toBe(403);
+      } finally {
+        foreign.close();
+      }
+      // Still signed in: the forged sign-out did nothing.
+      await page.goto(`${sthlm.url}/`);
+      await isText(page.getByRole('heading', { level: 1 }), 'Översikt');
+      anna = page;
+    });
+
+    it('Stockholm refers a case question by question; Malmö sees it arrive without reloading', async () => {
+      mona = await newPage();
+      // Malmö's coordinator has the overview open, with notifications on (recorded, never shown).
+      await mona.context().grantPermissions(['notifications'], { origin: malmo.url });
+      await mona.addInitScript(() => {
+        const w = window as unknown as { __notes: string[]; Notification: unknown };
+        w.__notes = [];
+        w.Notification = class {
+          static permission = 'granted';
+          static requestPermission = async () => 'granted';
+          constructor(title: string, options?: { body?: string }) {
+            w.__notes.push(`${title}|${options?.body ?? ''}`);
+          }
+        };
+      });
+      await login(mona, malmo.url, 'mona');
+      await isText(mona.getByRole('heading', { level: 1 }), 'Översikt');
+      await hasText(mona.locator('#overview-todo'), 'Inget väntar på åtgärd');
+      await checkPage(mona, 'oversikt-tom');
+      await mona.evaluate(() => {
+        (window as unknown as { __stayed: boolean }).__stayed = true;
+      });
+
+      const sent: string[] = [];
+      anna.on('request', (r) => {
+        const body = r.postDataBuffer();
+        if (body) sent.push(body.toString('utf8'));
+      });
+      const start = await anna.goto(`${sthlm.url}/nytt-uppdrag`);
+      expectProtected(start);
+      expect(new URL(anna.url()).pathname).toBe('/nytt-uppdrag/mottagare');
+      await anna.getByText('Steg 1 av 8').waitFor();
+      await checkPage(anna, 'uppdrag-1-mottagare');
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+      await hasCount(anna.locator('.error-summary a'), 3);
+      await hasAttr(anna.locator('.error-summary a').first(), 'href', '#to');
+      await checkPage(anna, 'uppdrag-1-fel');
+      await anna.getByLabel('Konsultationsteamet, Malmö stad').check();
+      await anna.getByLabel('Avhoppare').check();
+      await anna.getByLabel('Hög hotbild').check();
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+
+      await isText(anna.getByRole('heading', { level: 1 }), 'Vem gäller uppdraget?');
+      await checkPage(anna, 'uppdrag-2-person');
+      await anna.getByLabel('Personens namn').fill(HOSTILE_NAME);
+      await anna.getByLabel('Personnummer eller samordningsnummer').fill('19990101-1234');
+      await anna.getByLabel('Födelsedatum').fill('1999-01-01');
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+
+      await checkPage(anna, 'uppdrag-3-insatser');
+      await anna.getByLabel('Krisstöd').check();
+      await anna.getByLabel('Kontaktperson').check();
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+
+      await isText(anna.getByRole('heading', { level: 1 }), 'Samråd med polisen');
+      await checkPage(anna, 'uppdrag-4-samrad');
+      await anna.locator('#p1-date').fill(day(-6));
+      await anna.locator('#p1-reference').fill('POL-STH-2026-17');
+      await anna.locator('#p1-approved').check();
+      await anna.locator('#p2-date').fill(day(-4));
+      await anna.locator('#p2-reference').fill('POL-MAL-2026-4');
+      await anna.locator('#p2-approved-2').check();
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+      // The agreement's rule, named in Swedish beside the answer it refuses.
+      await hasText(anna.locator('#p2-approved-error'), 'samråd med polisen, godkänt av polisen');
+      await checkPage(anna, 'uppdrag-4-regel');
+      await anna.locator('#p2-approved').check();
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+
+      await checkPage(anna, 'uppdrag-5-bedomning');
+      await anna.locator('#motivation').check();
+      await anna.locator('#assessedOn').fill(day(-7));
+      await anna.locator('#assessment').fill('Motiverad att lämna nätverket; deltar i samtal varje vecka.');
+      await anna.locator('#responsible-2').check();
+      await anna.locator('#checkedOn').fill(day(-7));
+      await anna.locator('#housing').check();
+      await anna.locator('#housingFrom').fill(day(3));
+      await anna.locator('#address').fill('Skyddad adress 1, Malmö');
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+
+      await checkPage(anna, 'uppdrag-6-kontakter');
+      await anna.locator('#c1-name').fill('Anna Andersson');
+      await anna.locator('#c1-role').fill('avhopparsamordnare');
+      await anna.locator('#c1-phone').fill('+46 8 508 000 00');
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+
+      await isText(anna.getByRole('heading', { level: 1 }), 'Samtycke');
+      await anna.locator('#consent-form').check();
+      await anna
+        .locator('#consent-file')
+        .setInputFiles({ name: 'samtycke.pdf', mimeType: 'application/pdf', buffer: CONSENT_FORM });
+      await hasValue(anna.locator('#documentSha256'), CONSENT_SHA256);
+      // The same checksum as the fallback without script prints.
+      writeFileSync(join(world.dir, 'samtycke.pdf'), CONSENT_FORM);
+      const hashed = await world.cli('stockholm-jarva', ['consent', 'hash', join(world.dir, 'samtycke.pdf')]);
+      expect(hashed.stdout.trim()).toBe(CONSENT_SHA256);
+      await hasText(anna.locator('#consent-file-status'), 'Filen har inte skickats');
+      await checkPage(anna, 'uppdrag-7-samtycke');
+      await docShot(anna, 'console-samtycke', 900);
+      await anna.getByLabel('Datum då blanketten undertecknades').fill(day(-2));
+      await anna.locator('#validFrom').fill(day(-2));
+      await anna.locator('#validUntil').fill(day(300));
+      await anna.getByLabel('Anteckning till den mottagande enheten').fill(HOSTILE_NOTE);
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+
+      await isText(anna.getByRole('heading', { level: 1 }), 'Kontrollera och skicka uppdraget');
+      await hasText(anna.locator('main'), CONSENT_SHA256);
+      await checkPage(anna, 'uppdrag-8-kontrollera');
+      await anna.getByRole('button', { name: 'Signera och skicka uppdraget' }).click();
+      await hasText(anna.locator('.banner'), 'Uppdraget är signerat och skickat');
+      caseId = new URL(anna.url()).pathname.split('/')[2] ?? '';
+      expect(caseId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      // The form's file never left the computer: only its checksum was posted.
+      expect(sent.some((b) => b.includes('MARK'))).toBe(false);
+      expect(sent.some((b) => b.includes(CONSENT_SHA256))).toBe(true);
+
+      // Malmö: the new referral appears in the overview, the page was not reloaded.
+      await hasText(mona.locator('#overview-todo'), 'Nya uppdrag att besluta om', 60_000);
+      await hasText(mona.locator('#overview-todo'), 'har väntat');
+      expect(await mona.evaluate(() => (window as unknown as { __stayed?: boolean }).__stayed)).toBe(true);
+      // A notification, and nothing in it but that something arrived.
+      expect(await mona.evaluate(() => (window as unknown as { __notes: string[] }).__notes)).toEqual([
+        'Ett nytt uppdrag har kommit|',
+      ]);
+      await checkPage(mona, 'oversikt-nytt-uppdrag');
+      await docShot(mona, 'console-oversikt', 620);
+    });
+
+    it('Malmö reads the whole referral, with hostile text inert, and accepts; Stockholm sees the uptake', async () => {
+      // Stockholm has the case open (the referral's page); nothing reloads it from here on.
+      await anna.evaluate(() => {
+        (window as unknown as { __stayed: boolean }).__stayed = true;
+      });
+      const opened = await mona.goto(`${malmo.url}/arenden/${caseId}`);
+      expectProtected(opened);
+      const main = mona.locator('main');
+      await hasText(main, '19990101-1234');
+      await hasText(main, 'POL-MAL-2026-4');
+      await hasText(main, 'Krisstöd');
+      await hasText(main, 'Anna Andersson');
+      await hasText(main, CONSENT_SHA256);
+      await hasText(main, 'Skriftligt');
+      await mona.getByText('Visa adressen').click();
+      await hasText(main, 'Skyddad adress 1, Malmö');
+      // Hostile text: shown as text, isolated, never run.
+      const name = mona.locator('bdi', { hasText: 'window.__pwned=2' });
+      await hasCount(name, 1);
+      expect(await name.textContent()).toBe(HOSTILE_NAME);
+      await hasCount(mona.locator('main script'), 0);
+      await hasCount(mona.locator('main img'), 0);
+      await hasText(main, '<img src=x onerror="window.__pwned=3">');
+      expect(await pwned(mona)).toBeUndefined();
+      await checkPage(mona, 'arende-mottaget');
+      await docShot(mona, 'console-arende', 900);
+
+      await mona.getByRole('link', { name: 'Besluta om mottagande' }).click();
+      // The contact person's fields show once "accept" is chosen (the page's script; without it, always).
+      expect(await mona.locator('#c1-name').isVisible()).toBe(false);
+      await checkPage(mona, 'beslut');
+      await mona.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
+      await hasText(mona.locator('.error-summary'), 'Välj om ni antar eller avböjer uppdraget');
+      await checkPage(mona, 'beslut-fel');
+      await mona.getByLabel('Ja, vi antar uppdraget').check();
+      await hasValue(mona.getByLabel('Namn'), 'Mona Malmberg');
+      await mona.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
+      await hasText(mona.locator('.banner'), 'Signerat och skickat: Beslut om mottagande');
+      await hasText(mona.locator('#case-summary'), 'Antaget');
+
+      // Stockholm had the case open: the uptake and Malmö's receipt appear without a reload.
+      await hasText(anna.locator('#case-summary'), 'Antaget', 60_000);
+      await hasText(anna.locator('#case-timeline'), 'Kvitterat av Konsultationsteamet');
+      expect(await anna.evaluate(() => (window as unknown as { __stayed?: boolean }).__stayed)).toBe(true);
+      await checkPage(anna, 'arende-antaget');
+    });
+
+    it('the plan, a follow-up, a deviation, a child notice and a message, each from its form', async () => {
+      await anna.getByRole('link', { name: 'Skicka genomförandeplan' }).click();
+      expect(await anna.locator('input[name=svc][value=krisstod]').isChecked()).toBe(true);
+      await checkPage(anna, 'genomforandeplan');
+      await anna.locator('#desc-krisstod').fill('Samtal två gånger i veckan');
+      await anna.getByRole('button', { name: 'Signera och skicka genomförandeplanen' }).click();
+      await hasText(anna.locator('#case-summary'), 'Pågående');
+
+      await anna.getByRole('link', { name: 'Skicka uppföljning' }).click();
+      await anna.getByRole('button', { name: 'Signera och skicka uppföljningen' }).click();
+      await hasText(anna.locator('#summary-error'), 'Fyll i sammanfattning');
+      await checkPage(anna, 'uppfoljning-fel');
+      await anna.getByLabel('Sammanfattning').fill('Etablerad i boendet, deltar i samtal.');
+      await anna.locator('#outcome-leftGroup').check();
+      await anna.getByRole('button', { name: 'Signera och skicka uppföljningen' }).click();
+      await hasText(anna.locator('#outcome-noNewSuspectedCrime-error'), 'alla fyra');
+      await anna.locator('#outcome-noNewSuspectedCrime').check();
+      await anna.locator('#outcome-ownHousing-2').check();
+      await anna.locator('#outcome-selfSufficient-3').check();
+      await checkPage(anna, 'uppfoljning');
+      await anna.getByRole('button', { name: 'Signera och skicka uppföljningen' }).click();
+      await hasText(anna.locator('.banner'), 'Signerat och skickat: Uppföljning');
+
+      await anna.getByRole('link', { name: 'Skicka brådskande barnanmälan' }).click();
+      await checkPage(anna, 'barnanmalan');
+      await anna.getByLabel('Vad har kommit fram?').fill('Personen uppger att ett barn bor hos en släkting.');
+      await anna.getByLabel('Hemkommunen').check();
+      await anna.getByRole('button', { name: 'Signera och skicka barnanmälan' }).click();
+      await hasText(anna.locator('#case-timeline'), 'Brådskande barnanmälan');
+
+      await mona.goto(`${malmo.url}/arenden/${caseId}`);
+      await eventually(
+        mona,
+        async () =>
+          (await mona.locator('#case-timeline').textContent())?.includes('Brådskande barnanmälan') ?? false,
+      );
+      await mona.goto(`${malmo.url}/`);
+      await hasText(mona.locator('#overview-todo'), 'Brådskande barnanmälningar');
+      await mona.goto(`${malmo.url}/arenden/${caseId}`);
+      await mona.getByRole('link', { name: 'Dokumentera avsteg' }).click();
+      await checkPage(mona, 'avsteg');
+      await mona.getByLabel('Akut tidsbrist').check();
+      await mona
+        .getByLabel('Vilken del av riktlinjen eller avtalet avvek ni från?')
+        .fill('Riktlinje 4.2: samråd före flytt');
+      await mona.getByLabel('Beskriv avsteget').fill('Flytten skedde innan samrådsprotokollet var klart.');
+      await mona.getByLabel('Vem beslutade avsteget?').fill('Leo Lindqvist');
+      await mona.getByLabel('Beslutsfattarens roll').fill('enhetschef');
+      await mona.getByRole('button', { name: 'Signera och skicka avsteget' }).click();
+      await hasText(mona.locator('#case-timeline'), 'Riktlinje 4.2');
+
+      await mona.getByRole('link', { name: 'Skicka meddelande' }).click();
+      await checkPage(mona, 'meddelande');
+
+      // The forms work without script: the same coordinator in a browser with JavaScript turned off.
+      const plain = await newPage({ javaScriptEnabled: false });
+      await login(plain, malmo.url, 'mona');
+      await plain.goto(`${malmo.url}/arenden/${caseId}/meddelande`);
+      await plain.getByRole('button', { name: 'Signera och skicka meddelandet' }).click();
+      await hasText(plain.locator('.error-summary'), 'Fyll i meddelande till den andra enheten');
+      await hasAttr(plain.locator('#text'), 'aria-describedby', 'text-error');
+      await plain.getByLabel('Meddelande till den andra enheten').fill('Möte på torsdag klockan tio?');
+      await plain.getByRole('button', { name: 'Signera och skicka meddelandet' }).click();
+      await hasText(plain.locator('.banner'), 'Signerat och skickat: Meddelande');
+      await hasText(plain.locator('#case-timeline'), 'Möte på torsdag');
+      await mona.goto(`${malmo.url}/arenden/${caseId}`);
+    });
+
+    it('Malmö reports costs; the half-year is reconciled, figures side by side, and countersigned', async () => {
+      await mona.getByRole('link', { name: 'Rapportera kostnader' }).click();
+      await checkPage(mona, 'kostnader');
+      await mona.getByLabel('Krisstöd, kronor').fill('12 000');
+      await mona.getByLabel('Kontaktperson, kronor').fill('8000');
+      await mona.getByRole('button', { name: 'Signera och skicka kostnadsrapporten' }).click();
+      await hasText(mona.locator('main'), '20 000 kr');
+
+      await mona.goto(`${malmo.url}/avstamning`);
+      await checkPage(mona, 'avstamning');
+      await mona.getByLabel('Med vilken enhet?').selectOption('stockholm-jarva');
+      await mona.getByLabel('Vilket halvår?').selectOption(halfYear());
+      await mona.getByRole('button', { name: 'Granska siffrorna' }).click();
+      await hasText(mona.locator('main'), 'Våra siffror');
+      await mona.getByRole('button', { name: 'Signera och skicka förslaget' }).click();
+      await hasText(mona.locator('.banner'), 'Förslaget är signerat och skickat');
+
+      // Stockholm: once its device holds the cost report and the proposal, the figures are shown side by side.
+      await anna.goto(`${sthlm.url}/`);
+      await eventually(
+        anna,
+        async () =>
+          (await anna.locator('#overview-todo').textContent())?.includes('granska och kontrasignera') ??
+          false,
+      );
+      await anna.getByRole('link', { name: /granska och kontrasignera/ }).click();
+      await hasText(anna.locator('main'), 'Förslaget från Konsultationsteamet');
+      await hasText(anna.locator('main'), 'Siffrorna stämmer med era egna.');
+      await checkPage(anna, 'avstamning-granska');
+      await docShot(anna, 'console-avstamning', 900);
+      await anna.getByRole('button', { name: 'Kontrasignera avstämningen' }).click();
+      await hasText(anna.locator('.banner'), 'kontrasignerad och klar');
+      await anna.goto(`${sthlm.url}/avstamning`);
+      await hasText(anna.locator('main table'), 'Klar: signerad av båda');
+      await mona.goto(`${malmo.url}/avstamning`);
+      await eventually(
+        mona,
+        async () => (await mona.locator('main').textContent())?.includes('Klar: signerad av båda') ?? false,
+      );
+    });
+
+    it('the evidence is downloaded and verified; a tampered bundle is refused', async () => {
+      await anna.goto(`${sthlm.url}/arenden/${caseId}`);
+      const [download] = await Promise.all([
+        anna.waitForEvent('download'),
+        anna.getByRole('link', { name: 'Ladda ner bevispaketet (JSON)' }).click(),
+      ]);
+      const path = join(world.dir, 'bevis.json');
+      await download.saveAs(path);
+      const bundle = JSON.parse(readFileSync(path, 'utf8')) as { case: string };
+      expect(bundle.case).toBe(caseId);
+
+      await anna.goto(`${sthlm.url}/bevis`);
+      await checkPage(anna, 'bevis');
+      await anna.locator('#bundle').setInputFiles(path);
+      await anna.getByRole('button', { name: 'Verifiera' }).click();
+      await hasText(anna.locator('[data-result="valid"]'), 'Bevispaketet är giltigt.');
+      await hasText(anna.locator('[data-result="valid"]'), caseId);
+      await checkPage(anna, 'bevis-giltigt');
+
+      const tampered = join(world.dir, 'bevis-andrat.json');
+      writeFileSync(tampered, JSON.stringify({ ...bundle, case: 'AAAAAAAAAAAAAAAAAAAAAA' }));
+      await anna.locator('#bundle').setInputFiles(tampered);
+      await anna.getByRole('button', { name: 'Verifiera' }).click();
+      await hasText(anna.locator('[data-result="invalid"]'), 'inte giltigt');
+      await checkPage(anna, 'bevis-ogiltigt');
+    });
+
+    it('the relay goes away: a message waits in the outbox; both consoles reconnect and catch up', async () => {
+      await mona.goto(`${malmo.url}/arenden/${caseId}`);
+      await mona.evaluate(() => {
+        (window as unknown as { __stayed: boolean }).__stayed = true;
+      });
+      await anna.goto(`${sthlm.url}/arenden/${caseId}`);
+      await world.stopRelay();
+      await anna.getByRole('link', { name: 'Skicka meddelande' }).click();
+      await anna.getByLabel('Meddelande till den andra enheten').fill('Skickat medan reläet var borta.');
+      await anna.getByRole('button', { name: 'Signera och skicka meddelandet' }).click();
+      await hasText(anna.locator('.banner'), 'Reläet kunde inte nås');
+      await hasText(anna.locator('#case-timeline'), 'Väntar på att skickas till reläet');
+      await hasText(anna.locator('#sync-status'), 'Inte ansluten till reläet', 60_000);
+      await checkPage(anna, 'utan-relae');
+
+      await world.startRelay();
+      // The consoles reconnect (backoff), sync what waited, and Malmö's open page shows it by itself.
+      await hasText(mona.locator('#case-timeline'), 'Skickat medan reläet var borta.', 120_000);
+      expect(await mona.evaluate(() => (window as unknown as { __stayed?: boolean }).__stayed)).toBe(true);
+      await hasText(anna.locator('#sync-status'), 'Ansluten till reläet', 60_000);
+      await anna.reload();
+      await hasCount(anna.locator('#case-timeline', { hasText: 'Väntar på att skickas' }), 0);
+    });
+
+    it('Stockholm closes the case with the outcome measures, then records the withdrawn consent', async () => {
+      await anna.goto(`${sthlm.url}/arenden/${caseId}`);
+      await anna.getByRole('link', { name: 'Avsluta ärendet' }).click();
+      await hasText(anna.locator('main'), '12 000 kr');
+      await checkPage(anna, 'avslut');
+      await anna.getByLabel('Insatserna är genomförda').check();
+      for (const k of ['leftGroup', 'noNewSuspectedCrime', 'ownHousing', 'selfSufficient']) {
+        await anna.locator(`#outcome-${k}`).check();
+      }
+      await anna.getByRole('button', { name: 'Signera och skicka avslutet' }).click();
+      await hasText(anna.locator('#case-summary'), 'Avslutat');
+      // The case's costs per service, by the catalogue's names.
+      await hasCount(anna.locator('#case-quota dt', { hasText: 'Krisstöd' }), 1);
+
+      await anna.getByRole('link', { name: 'Registrera återkallat samtycke' }).click();
+      await checkPage(anna, 'aterkalla-samtycke');
+      await anna.getByLabel('Skriftligt').check();
+      await anna.getByRole('button', { name: 'Signera och registrera återkallelsen' }).click();
+      await hasText(anna.locator('#case-timeline'), 'Återkallat samtycke');
+
+      // Malmö still has the case open from before: the closure and the withdrawal arrive by themselves.
+      await hasText(mona.locator('#case-timeline'), 'Återkallat samtycke', 60_000);
+      await hasText(mona.locator('#case-summary'), 'Avslutat');
+      expect(await mona.evaluate(() => (window as unknown as { __stayed?: boolean }).__stayed)).toBe(true);
+      await checkPage(mona, 'arende-avslutat');
+    });
+
+    it('the agreement, the units with a hostile device name, the English pages', async () => {
+      await mona.goto(`${malmo.url}/avtal`);
+      await hasText(mona.locator('main'), '1 av 2');
+      await checkPage(mona, 'avtal');
+
+      const unitPage = await mona.goto(`${malmo.url}/enhet`);
+      expectProtected(unitPage);
+      const device = mona.locator('td.device-name bdi', { hasText: 'evil-dator' });
+      await hasCount(device, 1);
+      expect(await device.textContent()).toBe(HOSTILE_DEVICE);
+      await hasCount(mona.locator('main img'), 0);
+      expect(await pwned(mona)).toBeUndefined();
+      await checkPage(mona, 'enhet');
+
+      await mona.getByRole('button', { name: 'In English' }).click();
+      await hasAttr(mona.locator('html'), 'lang', 'en');
+      await isText(mona.getByRole('heading', { level: 1 }), 'Device and units');
+      await mona.goto(`${malmo.url}/`);
+      await isText(mona.getByRole('heading', { level: 1 }), 'Overview');
+      await checkPage(mona, 'overview-english');
+      await mona.getByRole('button', { name: 'På svenska' }).click();
+      await hasAttr(mona.locator('html'), 'lang', 'sv');
+      expect(dialogs).toEqual([]);
+    });
+
+    it('the unit lead reads and exports the access log; the administrator manages users and sees no case', async () => {
+      const leo = await newPage();
+      await login(leo, malmo.url, 'leo');
+      await leo.goto(`${malmo.url}/arenden/${caseId}`);
+      await leo.getByRole('link', { name: 'Se vem som har öppnat ärendet' }).click();
+      const log = leo.locator('main table');
+      await hasText(log, 'Mona Malmberg');
+      await hasText(log, 'Öppnade ärendet');
+      await hasText(log, 'Antog uppdraget');
+      await checkPage(leo, 'atkomstlogg');
+      const [download] = await Promise.all([
+        leo.waitForEvent('download'),
+        leo.getByRole('link', { name: 'Ladda ner loggen (CSV)' }).click(),
+      ]);
+      const csv = readFileSync((await download.path())!, 'utf8');
+      expect(csv.split('\r\n')[0]).toContain('"Tid";"Användare"');
+      expect(csv).toMatch(new RegExp(`"mona";"Mona Malmberg";"samordnare";"Öppnade ärendet";"${caseId}"`));
+
+      const coordinator = await mona.goto(`${malmo.url}/atkomstlogg`);
+      expect(coordinator?.status()).toBe(403);
+      await checkPage(mona, 'ingen-behorighet');
+
+      const adam = await newPage();
+      await login(adam, malmo.url, 'adam');
+      await adam.goto(`${malmo.url}/anvandare`);
+      await checkPage(adam, 'anvandare');
+      await adam.locator('#username').fill('nina');
+      await adam.locator('#displayName').fill('Nina Nilsson');
+      await adam.getByLabel('samordnare').check();
+      await adam.locator('#passphrase').fill('kort');
+      await adam.getByRole('button', { name: 'Lägg till', exact: true }).click();
+      await hasText(adam.locator('#passphrase-error'), 'minst 12 tecken');
+      await adam.locator('#passphrase').fill(PASS);
+      await adam.getByRole('button', { name: 'Lägg till', exact: true }).click();
+      await hasText(adam.locator('.banner'), 'Användaren är tillagd');
+      await hasText(adam.locator('main table'), 'Nina Nilsson');
+      const forbidden = await adam.goto(`${malmo.url}/arenden/${caseId}`);
+      expect(forbidden?.status()).toBe(403);
+      await hasText(adam.locator('main'), 'Administratörer ser inte ärendenas innehåll');
+      const missing = await adam.goto(`${malmo.url}/finns-inte`);
+      expect(missing?.status()).toBe(404);
+      await checkPage(adam, 'finns-inte');
+    });
+
+    it('`brygga case show` prints the whole case; --json carries every body', async () => {
+      // The console holds the device; the CLI reads the same store beside it.
+      const text = await world.cli('malmo', ['case', 'show', caseId]);
+      expect(text.stderr).toBe('');
+      expect(text.status).toBe(0);
+      for (const expected of [
+        `Case ${caseId}: closed (stockholm-jarva → malmo)`,
+        'personal identity number: 19990101-1234',
+        'reference: POL-MAL-2026-4',
+        'assessment: Motiverad att lämna nätverket',
+        'address: Skyddad adress 1, Malmö',
+        `document sha256: ${CONSENT_SHA256}`,
+        'summary: Etablerad i boendet, deltar i samtal.',
+        'guideline: Riktlinje 4.2: samråd före flytt',
+        'amount sek: 12000',
+        'left group: yes',
+      ]) {
+        expect(text.stdout).toContain(expected);
+      }
+      // A wire string cannot turn the terminal's text around: the override is shown, not obeyed.
+      expect(text.stdout).toContain('Alex <script>window.__pwned=2</script>\\u{202E}evil');
+      expect(text.stdout).not.toContain('\u202E');
+      const json = await world.cli('malmo', ['case', 'show', caseId, '--json']);
+      const shown = json.json<{ log: { type: string; body: Record<string, unknown> }[] }>();
+      expect(shown.log.map((e) => e.type)).toEqual([
+        'referral',
+        'uptake-decision',
+        'implementation-plan',
+        'follow-up',
+        'child-notice',
+        'deviation',
+        'message',
+        'cost-report',
+        'message',
+        'closure',
+        'consent-withdrawal',
+      ]);
+      expect(shown.log[0]?.body).toMatchObject({
+        person: { name: HOSTILE_NAME, personalIdentityNumber: '19990101-1234' },
+      });
+    });
+  },
+);
