@@ -26,6 +26,14 @@ describe('schemas match the SDK', () => {
     expect(() =>
       assertValid(ajv, 'urn:brygga:schema:agreement#/$defs/terms', { ...world.agreement.terms, sequence: 0 }),
     ).toThrow(/data\/sequence must be >= 1/);
+    const reporting = { suppressionThreshold: 3, reconciliationIntervalMonths: 12, retentionYears: 7 };
+    assertValid(ajv, 'urn:brygga:schema:agreement#/$defs/terms', { ...world.agreement.terms, reporting });
+    expect(() =>
+      assertValid(ajv, 'urn:brygga:schema:agreement#/$defs/terms', {
+        ...world.agreement.terms,
+        reporting: { reconciliationIntervalMonths: 4 },
+      }),
+    ).toThrow(/reconciliationIntervalMonths must be equal to one of the allowed values/);
   });
 
   it('a root change', () => {

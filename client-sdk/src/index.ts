@@ -40,6 +40,10 @@ export {
   type CatalogueService,
   type Municipality,
   type Party,
+  RECONCILIATION_INTERVALS,
+  REPORTING_DEFAULTS,
+  type ReportingTerms,
+  reportingTerms,
 } from './directory/agreement.js';
 export {
   type DeviceRecord,

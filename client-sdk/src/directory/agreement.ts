@@ -48,6 +48,65 @@ export interface AdmittedCases {
   threatLevels: ('low' | 'high')[];
 }
 
+/**
+ * The agreement's terms for follow-up, reporting, reconciliation and retention (PROTOCOL.md §5.3).
+ * Every member may be left out; {@link reportingTerms} fills in the defaults of
+ * {@link REPORTING_DEFAULTS}.
+ */
+export interface ReportingTerms {
+  /** Statistics show a count of 1 up to one less than this as "<n" (small cells; default 5, at least 3). */
+  suppressionThreshold?: number;
+  /** A case's follow-up is due this many months after the last one, or after the plan (default 1). */
+  followUpIntervalMonths?: number;
+  /** Costs are reconciled every 3, 6 or 12 months (default 6: half-years). */
+  reconciliationIntervalMonths?: 3 | 6 | 12;
+  /** A reconciliation settles only a transfer of at least this many SEK ("avvikelser av betydelse"; default 1: any). */
+  notableDeviationSek?: number;
+  /** A referral should be decided on within this many days (default 14). */
+  decisionDays?: number;
+  /** Warn this many days before the consent a case relies on runs out (default 30). */
+  consentExpiryWarningDays?: number;
+  /** An urgent child notice should be answered by the other unit within this many days (default 1). */
+  childNoticeAnswerDays?: number;
+  /** A closed or declined case is kept this many years, then purged (default 5). */
+  retentionYears?: number;
+}
+
+/** The defaults of the reporting terms (PROTOCOL.md §5.3). */
+export const REPORTING_DEFAULTS: Readonly<Required<ReportingTerms>> = Object.freeze({
+  suppressionThreshold: 5,
+  followUpIntervalMonths: 1,
+  reconciliationIntervalMonths: 6,
+  notableDeviationSek: 1,
+  decisionDays: 14,
+  consentExpiryWarningDays: 30,
+  childNoticeAnswerDays: 1,
+  retentionYears: 5,
+});
+
+/** The reconciliation intervals an agreement may choose: quarters, half-years or whole years. */
+export const RECONCILIATION_INTERVALS = [3, 6, 12] as const;
+
+/** The least and greatest value of each numeric reporting term. */
+const REPORTING_RANGES: Record<
+  Exclude<keyof ReportingTerms, 'reconciliationIntervalMonths'>,
+  [number, number]
+> = {
+  suppressionThreshold: [3, 100],
+  followUpIntervalMonths: [1, 12],
+  notableDeviationSek: [1, 1_000_000_000],
+  decisionDays: [1, 365],
+  consentExpiryWarningDays: [0, 365],
+  childNoticeAnswerDays: [1, 30],
+  retentionYears: [1, 100],
+};
+
+/** The reporting terms of an agreement with every default filled in. */
+export function reportingTerms(agreement: Agreement | AgreementTerms): Required<ReportingTerms> {
+  const terms = agreement instanceof Agreement ? agreement.terms : agreement;
+  return { ...REPORTING_DEFAULTS, ...terms.reporting };
+}
+
 /** The signed terms of an agreement (the JWS payload). */
 export interface AgreementTerms {
   v: 1;
@@ -61,6 +120,8 @@ export interface AgreementTerms {
   parties: Party[];
   catalogue: CatalogueService[];
   admits: AdmittedCases;
+  /** Follow-up, reporting, reconciliation and retention (optional; PROTOCOL.md §5.3). */
+  reporting?: ReportingTerms;
 }
 
 const TERMS_KEYS = [
@@ -75,7 +136,21 @@ const TERMS_KEYS = [
   'parties',
   'catalogue',
   'admits',
+  'reporting',
 ] as const;
+
+/** Validate the optional reporting terms; ERR_MALFORMED naming the member. */
+function validateReporting(value: unknown): void {
+  const r = obj(value, 'reporting');
+  only(r, [...Object.keys(REPORTING_RANGES), 'reconciliationIntervalMonths'], 'reporting');
+  for (const [key, [min, max]] of Object.entries(REPORTING_RANGES)) {
+    if (r[key] !== undefined) int(r[key], `reporting.${key}`, min, max);
+  }
+  const interval = r.reconciliationIntervalMonths;
+  if (interval !== undefined && !(RECONCILIATION_INTERVALS as readonly unknown[]).includes(interval)) {
+    fail('reporting.reconciliationIntervalMonths must be 3, 6 or 12');
+  }
+}
 
 /** Validate the shape of agreement terms; throws ERR_MALFORMED naming the problem. */
 function validateTerms(value: unknown): AgreementTerms {
@@ -138,6 +213,7 @@ function validateTerms(value: unknown): AgreementTerms {
   for (const l of arr(admits.threatLevels, 'admits.threatLevels', 2)) {
     if (l !== 'low' && l !== 'high') fail('admits.threatLevels has an unknown level');
   }
+  if (t.reporting !== undefined) validateReporting(t.reporting);
   return t as unknown as AgreementTerms;
 }
 

@@ -3,7 +3,7 @@ import { agreementTerms, party } from '../../../test/support/agreement-terms.js'
 import { codeOf } from '../../../test/support/error-code.js';
 import { decodeCompact, signCompact } from '../crypto/jws.js';
 import { HpkeKeyPair, SigningKeyPair } from '../crypto/keys.js';
-import { Agreement, type AgreementTerms } from './agreement.js';
+import { Agreement, type AgreementTerms, REPORTING_DEFAULTS, reportingTerms } from './agreement.js';
 import { Directory } from './directory.js';
 import { enrolDevice, HPKE_KEY_TYP, publishHpkeKey, revokeDevice } from './statements.js';
 
@@ -64,6 +64,38 @@ describe('agreement', () => {
     ).toBe('ERR_MALFORMED');
     expect(codeOf(() => Agreement.create({ ...terms(), v: 2 as 1 }))).toBe('ERR_UNSUPPORTED_VERSION');
     expect(codeOf(() => Agreement.deserialize('{'))).toBe('ERR_MALFORMED');
+  });
+
+  it('reads the reporting terms (PROTOCOL.md §5.3): defaults for what is left out, ranges checked', () => {
+    expect(reportingTerms(Agreement.create(terms()))).toEqual(REPORTING_DEFAULTS);
+    expect(REPORTING_DEFAULTS).toMatchObject({
+      suppressionThreshold: 5,
+      retentionYears: 5,
+      decisionDays: 14,
+    });
+    const some = Agreement.create(
+      terms({ reporting: { retentionYears: 7, reconciliationIntervalMonths: 3 } }),
+    );
+    expect(reportingTerms(some)).toEqual({
+      ...REPORTING_DEFAULTS,
+      retentionYears: 7,
+      reconciliationIntervalMonths: 3,
+    });
+    // The terms travel signed: a document read back holds the same terms.
+    expect(reportingTerms(Agreement.deserialize(signedBy(some, all).serialize()))).toEqual(
+      reportingTerms(some),
+    );
+    for (const bad of [
+      { suppressionThreshold: 2 },
+      { retentionYears: 0 },
+      { reconciliationIntervalMonths: 4 },
+      { decisionDays: 1.5 },
+      { consentExpiryWarningDays: -1 },
+      { unknownTerm: 1 },
+    ]) {
+      expect(codeOf(() => Agreement.create(terms({ reporting: bad as never })))).toBe('ERR_MALFORMED');
+    }
+    expect(codeOf(() => Agreement.create(terms({ reporting: [] as never })))).toBe('ERR_MALFORMED');
   });
 
   it('accepts an extension that continuing parties signed, and refuses a hijack', () => {
