@@ -578,6 +578,50 @@ describe('services and costs', () => {
     expect([state.deviations, state.childNotices, state.messages]).toEqual([1, 1, 1]);
   });
 
+  it('keeps what reports and reminders need: when it was decided and became active, the latest follow-up, the deviation register, child notices and their answers', () => {
+    const s = new Script();
+    const referred = s.refer();
+    expect([referred.decision, referred.activeSince, referred.lastFollowUpOn]).toEqual([null, null, null]);
+    s.iat += 3 * DAY;
+    const accepted = s.send('malmo', 'uptake-decision', acceptBody(world, s.caseId));
+    expect(accepted.decision).toMatchObject({ decision: 'accept', reason: null, at: s.iat });
+    expect(accepted.decision!.at - accepted.referredAt).toBe(3 * DAY + 60);
+    const planned = s.send('stockholm-jarva', 'implementation-plan', planBody);
+    expect(planned.activeSince).toBe(s.iat);
+    // A later plan does not move the day the case became active.
+    expect(s.send('stockholm-jarva', 'implementation-plan', planBody).activeSince).toBe(planned.activeSince);
+    s.send('malmo', 'follow-up', { ...followUpBody, date: '2025-05-02', month: '2025-04' });
+    // A follow-up about an earlier month, sent later, does not move the latest date back.
+    const followed = s.send('stockholm-jarva', 'follow-up', { ...followUpBody, date: '2025-04-01' });
+    expect([followed.followUps, followed.lastFollowUpOn]).toEqual([2, '2025-05-02']);
+
+    const deviated = s.send('malmo', 'deviation', deviationBody);
+    expect(deviated.deviationLog).toEqual([
+      {
+        on: deviationBody.date,
+        at: s.iat,
+        unit: 'malmo',
+        reason: deviationBody.reason,
+        guideline: deviationBody.guideline,
+        decidedBy: deviationBody.decidedBy,
+        in: s.head,
+      },
+    ]);
+    // The register keeps no free text about the person.
+    expect(JSON.stringify(deviated.deviationLog)).not.toContain(deviationBody.description);
+
+    const noticed = s.send('malmo', 'child-notice', childNoticeBody);
+    const notice = { at: s.iat, unit: 'malmo', in: s.head, answeredAt: null };
+    expect(noticed.childNoticeLog).toEqual([notice]);
+    // Malmö's own message, or a follow-up of either unit, does not answer Malmö's notice.
+    s.send('malmo', 'message', messageBody);
+    expect(s.send('stockholm-jarva', 'follow-up', followUpBody).childNoticeLog).toEqual([notice]);
+    const answered = s.send('stockholm-jarva', 'message', messageBody);
+    expect(answered.childNoticeLog).toEqual([{ ...notice, answeredAt: s.iat }]);
+    const closed = s.send('stockholm-jarva', 'closure', closureBody(costTotals(s.state!.costs)));
+    expect(closed.closure).toMatchObject({ closedOn: '2025-06-30', reason: 'completed', at: s.iat });
+  });
+
   it('a decision with a note is personal data and needs consent; the day comes from the signed time', () => {
     const s = new Script();
     s.refer();

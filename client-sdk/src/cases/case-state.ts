@@ -14,6 +14,7 @@ import type { OutcomeMeasures } from './common-fields.js';
 import { type ConsentClaims, verifyConsent } from './consent.js';
 import { verifyWithdrawal } from './consent-withdrawal.js';
 import type { CostLine } from './cost-report.js';
+import type { DeviationReason } from './deviation.js';
 import { type CaseLogType, carriesPersonalData, legalBasisOf } from './packet-body.js';
 import { verifyQuotaProof } from './quota-claim.js';
 import type { Category, ThreatLevel } from './referral.js';
@@ -28,6 +29,36 @@ import {
 import type { DeviceResolver } from './signed-document.js';
 import type { DeclineReason } from './uptake-decision.js';
 import { assertTransition, type LogStatus, refuseLaterReferral } from './workflow.js';
+
+/**
+ * A deviation (avsteg) as the case state keeps it (PROTOCOL.md §12.4.6): what the deviation register
+ * lists (§20.5). Its free-text description stays in the packet.
+ */
+export interface DeviationRecord {
+  /** The day of the deviation (the body's `date`). */
+  on: string;
+  /** When it was signed (NumericDate). */
+  at: number;
+  /** The unit that recorded it. */
+  unit: string;
+  reason: DeviationReason;
+  /** The rule departed from. */
+  guideline: string;
+  decidedBy: { name: string; role: string };
+  /** Hash of the deviation packet. */
+  in: string;
+}
+
+/**
+ * An urgent child notice, and when the other unit answered it: with a `child-notice` or a `message` of
+ * its own, signed after it (PROTOCOL.md §22).
+ */
+export interface ChildNoticeRecord {
+  at: number;
+  unit: string;
+  in: string;
+  answeredAt: number | null;
+}
 
 /** The state of a case. JSON-serialisable. */
 export interface CaseState {
@@ -48,21 +79,32 @@ export interface CaseState {
   length: number;
   consents: ConsentRecord[];
   quota: { outgoing: string; incoming: string | null };
-  decision: { decision: 'accept' | 'decline'; reason: DeclineReason | null; in: string } | null;
+  /** The uptake decision, with when it was signed (NumericDate). */
+  decision: { decision: 'accept' | 'decline'; reason: DeclineReason | null; in: string; at: number } | null;
+  /** When the first implementation plan made the case active (NumericDate), or null. */
+  activeSince: number | null;
   /** Services of the current plan, and every service ever planned (costs may trail a changed plan). */
   plan: { services: string[]; decidedOn: string; in: string } | null;
   plannedEver: string[];
   /** The latest amount per service and month (a later report corrects an earlier one). */
   costs: CostLine[];
   followUps: number;
+  /** The latest follow-up's date (its body's `date`), or null before the first. */
+  lastFollowUpOn: string | null;
   deviations: number;
+  /** Every deviation of the case, in log order. */
+  deviationLog: DeviationRecord[];
   childNotices: number;
+  /** Every urgent child notice of the case, in log order, with its answer. */
+  childNoticeLog: ChildNoticeRecord[];
   messages: number;
   closure: {
     closedOn: string;
     reason: ClosureBody['reason'];
     outcomes: OutcomeMeasures | null;
     in: string;
+    /** When the closure was signed (NumericDate). */
+    at: number;
   } | null;
   lastActivity: number;
 }
@@ -122,12 +164,16 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
     consents: [record],
     quota: { outgoing: claim.payload.commitment, incoming: null },
     decision: null,
+    activeSince: null,
     plan: null,
     plannedEver: [],
     costs: [],
     followUps: 0,
+    lastFollowUpOn: null,
     deviations: 0,
+    deviationLog: [],
     childNotices: 0,
+    childNoticeLog: [],
     messages: 0,
     closure: null,
     lastActivity: p.iat,
@@ -206,7 +252,7 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
   },
   'uptake-decision'(p, s, ctx, day) {
     const d = p.body;
-    const decision = { decision: d.decision, reason: d.reason, in: p.hash };
+    const decision = { decision: d.decision, reason: d.reason, in: p.hash, at: p.iat };
     if (d.decision === 'decline') return { status: 'declined', decision };
     const agreement = requireAgreementAt(ctx.agreements, day, 'the acceptance');
     const claim = verifyQuotaProof(
@@ -227,6 +273,7 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
     return {
       plan: { services: codes, decidedOn: p.body.decidedOn, in: p.hash },
       plannedEver: [...new Set([...s.plannedEver, ...codes])].sort(),
+      activeSince: s.activeSince ?? p.iat,
     };
   },
   'follow-up'(p, s) {
@@ -236,7 +283,11 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
         'the follow-up names a service that was never planned',
       );
     }
-    return { followUps: s.followUps + 1 };
+    const on = p.body.date;
+    return {
+      followUps: s.followUps + 1,
+      lastFollowUpOn: s.lastFollowUpOn === null || on > s.lastFollowUpOn ? on : s.lastFollowUpOn,
+    };
   },
   'cost-report'(p, s) {
     if (p.body.lines.some((l) => !s.plannedEver.includes(l.service))) {
@@ -252,10 +303,27 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
     if (JSON.stringify(c.costs) !== JSON.stringify(costTotals(s.costs))) {
       throw new BryggaError('ERR_MALFORMED', "closure.costs does not equal the case's cost reports");
     }
-    return { closure: { closedOn: c.closedOn, reason: c.reason, outcomes: c.outcomes, in: p.hash } };
+    return {
+      closure: { closedOn: c.closedOn, reason: c.reason, outcomes: c.outcomes, in: p.hash, at: p.iat },
+    };
   },
-  deviation: (_p, s) => ({ deviations: s.deviations + 1 }),
-  'child-notice': (_p, s) => ({ childNotices: s.childNotices + 1 }),
+  deviation: (p, s) => {
+    const d = p.body;
+    const record: DeviationRecord = {
+      on: d.date,
+      at: p.iat,
+      unit: p.unit,
+      reason: d.reason,
+      guideline: d.guideline,
+      decidedBy: { name: d.decidedBy.name, role: d.decidedBy.role },
+      in: p.hash,
+    };
+    return { deviations: s.deviations + 1, deviationLog: [...s.deviationLog, record] };
+  },
+  'child-notice': (p, s) => ({
+    childNotices: s.childNotices + 1,
+    childNoticeLog: [...s.childNoticeLog, { at: p.iat, unit: p.unit, in: p.hash, answeredAt: null }],
+  }),
   message: (_p, s) => ({ messages: s.messages + 1 }),
 };
 
@@ -281,13 +349,26 @@ function next(ctx: CaseContext, s: CaseState, p: CasePacket): CaseState {
   if (carriesPersonalData(p.type, p.body)) {
     assertPersonalDataCovered(s.consents, recipientsOf(p), day, legalBasisOf(p.body));
   }
-  return {
+  const after: CaseState = {
     ...s,
     head: p.hash,
     length: s.length + 1,
     lastActivity: Math.max(s.lastActivity, p.iat),
     ...(transition.to ? { status: transition.to } : {}),
     ...step(p, s, ctx, day),
+  };
+  return answerChildNotices(after, p);
+}
+
+/** A `child-notice` or `message` answers every open child notice of the other unit (PROTOCOL.md §22). */
+function answerChildNotices(s: CaseState, p: CasePacket): CaseState {
+  if (p.type !== 'child-notice' && p.type !== 'message') return s;
+  if (!s.childNoticeLog.some((n) => n.unit !== p.unit && n.answeredAt === null)) return s;
+  return {
+    ...s,
+    childNoticeLog: s.childNoticeLog.map((n) =>
+      n.unit !== p.unit && n.answeredAt === null ? { ...n, answeredAt: p.iat } : n,
+    ),
   };
 }
 

@@ -15,7 +15,14 @@ export {
   verifyChain,
 } from './case-log.js';
 export { type CasePacket, toCasePacket, verifyPacketJws } from './case-packet.js';
-export { type CaseContext, type CaseState, caseReducer, costTotals } from './case-state.js';
+export {
+  type CaseContext,
+  type CaseState,
+  type ChildNoticeRecord,
+  caseReducer,
+  costTotals,
+  type DeviationRecord,
+} from './case-state.js';
 export { type ChildNoticeBody, validateChildNotice } from './child-notice.js';
 export { type ClosureBody, type ClosureReason, validateClosure } from './closure.js';
 export {
