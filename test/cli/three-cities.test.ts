@@ -8,7 +8,7 @@
  * log is audited: its checkpoint with a witness's cosignature, every entry replayed to the signed root,
  * one unit's key history, and a relay that alters an entry (behind a proxy) caught at that entry. The
  * refusals (wrong passphrase, unknown unit, revoked device, malformed referral or consent file, an answer
- * the rules refuse, a bad half-year, a wrong log key, a tampered log) each give a clear message and a
+ * the rules refuse, a bad period label, a wrong log key, a tampered log) each give a clear message and a
  * non-zero exit code, and lose nothing.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -548,7 +548,7 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       as('stockholm-jarva'),
     );
     expect(badLabel.status).toBe(2);
-    expect(badLabel.stderr).toMatch(/--label 2025-H3 is not a half-year/);
+    expect(badLabel.stderr).toMatch(/--label 2025-H3 is not a reconciliation period/);
     const stranger = brygga(dir, ['reconcile', '--with', 'uppsala', '--label', label], as('stockholm-jarva'));
     expect(stranger.status).toBe(1);
     expect(stranger.stderr).toMatch(/\[ERR_NOT_IN_AGREEMENT\]/);

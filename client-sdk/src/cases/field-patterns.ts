@@ -18,8 +18,14 @@ export const PHONE_PATTERN = /^\+?[0-9 ()-]{5,30}$/;
 /** A contact person's email address (its shape only). */
 export const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,190}$/;
 
-/** The half-year a reconciliation covers (PROTOCOL.md §16): `YYYY-H1` (January–June) or `YYYY-H2`. */
+/** A half-year (PROTOCOL.md §16): `YYYY-H1` (January–June) or `YYYY-H2`. */
 export const HALF_YEAR_PATTERN = /^(\d{4})-H([12])$/;
+
+/**
+ * The period a reconciliation covers (PROTOCOL.md §16): a quarter `YYYY-Q1` … `YYYY-Q4`, a half-year
+ * `YYYY-H1` or `YYYY-H2`, or a year `YYYY`, as the agreement's interval says (§5.3).
+ */
+export const RECONCILIATION_PERIOD_PATTERN = /^(\d{4})(?:-(H[12]|Q[1-4]))?$/;
 
 /** Whether `text` is a real calendar date `YYYY-MM-DD` (`2025-02-30` is not). */
 export function isCalendarDate(text: string): boolean {

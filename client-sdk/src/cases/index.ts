@@ -76,6 +76,7 @@ export {
   isCalendarDate,
   PERSONAL_IDENTITY_NUMBER_PATTERN,
   PHONE_PATTERN,
+  RECONCILIATION_PERIOD_PATTERN,
 } from './field-patterns.js';
 export { type FollowUpBody, type ServiceStatus, validateFollowUp } from './follow-up.js';
 export {
@@ -131,17 +132,24 @@ export {
   verifyReceipt,
 } from './receipt.js';
 export {
+  assertAgreedPeriod,
   type CaseCostRecord,
   computeReconciliation,
   countersignReconciliation,
   type HalfYear,
   halfYearBounds,
+  type MunicipalityCostTotals,
   proposeReconciliation,
   RECONCILIATION_TYP,
   type ReconciliationBody,
   type ReconciliationLine,
+  type ReconciliationPeriod,
   type ReconciliationStatement,
   reconciliationId,
+  reconciliationPeriod,
+  reconciliationPeriodOf,
+  reconciliationPeriodsBetween,
+  reconciliationTotals,
   sameFigures,
   type VerifiedReconciliation,
   validateReconciliationStatement,

@@ -1,14 +1,18 @@
 /**
- * Six-monthly reconciliation of costs (avstämning av kostnadsutfallet) and the settlement (utjämning)
- * between two units of different municipalities (PROTOCOL.md §16).
+ * The reconciliation of costs (avstämning av kostnadsutfallet) and the settlement (utjämning) between two
+ * units of different municipalities (PROTOCOL.md §16), every quarter, half-year or year as the agreement
+ * says (`reporting.reconciliationIntervalMonths`, six months by default; PROTOCOL.md §5.3).
  *
  * From the cost reports of every case between the two units (whoever was home), each side computes the
- * same statement: every cost line of the half-year, what each municipality paid for the other's cases,
- * and the settlement that evens it out. The costs are shared equally: if A paid `a` for B's cases and B
- * paid `b` for A's, B transfers ⌊(a − b) / 2⌋ SEK to A (or the other way round), so that each bears half
- * of the total. One unit proposes by signing the statement; the other recomputes it from its own records
- * and, if the figures are the same, signs the very same payload bytes. The result is a general JWS with
- * one signature from each unit (`brygga-reconciliation+jws`).
+ * same statement: every cost line of the period, what each municipality paid for the other's cases, and
+ * the settlement that evens it out. The costs are shared equally: if A paid `a` for B's cases and B paid
+ * `b` for A's, B transfers ⌊(a − b) / 2⌋ SEK to A (or the other way round), so that each bears half of the
+ * total, when that transfer is a deviation of significance (`reporting.notableDeviationSek`). One unit
+ * proposes by signing the statement; the other recomputes it from its own records and, if the figures
+ * are the same, signs the very same payload bytes. The result is a general JWS with one signature from
+ * each unit (`brygga-reconciliation+jws`).
+ *
+ * A municipality's totals across every pair of units are {@link reconciliationTotals}.
  */
 import { fromBase64url, toBase64url, utf8 } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
@@ -20,12 +24,12 @@ import {
   verifyGeneral,
 } from '../crypto/jws.js';
 import type { SigningKeyPair } from '../crypto/keys.js';
-import type { Agreement } from '../directory/agreement.js';
+import { type Agreement, reportingTerms } from '../directory/agreement.js';
 import { numericDate } from '../directory/validate.js';
 import { BryggaError } from '../errors.js';
 import { date, hash, id, id16, integer, list, malformed, members, month, object, text } from './_fields.js';
 import { MAX_LINE_SEK } from './cost-report.js';
-import { HALF_YEAR_PATTERN } from './field-patterns.js';
+import { RECONCILIATION_PERIOD_PATTERN } from './field-patterns.js';
 import type { DeviceResolver } from './signed-document.js';
 
 /** The JWS `typ` of a reconciliation signature. */
@@ -68,14 +72,77 @@ export interface CaseCostRecord {
   lines: { service: string; month: string; amountSek: number }[];
 }
 
-/** First and last day of a half-year. */
-export function halfYearBounds(label: string): { from: string; to: string } {
-  const m = HALF_YEAR_PATTERN.exec(label);
-  if (!m) malformed('reconciliation.period.label', 'must be YYYY-H1 or YYYY-H2');
+/** A reconciliation period: its label, first and last day, and length in months. */
+export interface ReconciliationPeriod {
+  label: string;
+  from: string;
+  to: string;
+  months: 3 | 6 | 12;
+}
+
+function lastDayOf(year: string, month: number): string {
+  const day = new Date(Date.UTC(Number(year), month, 0)).getUTCDate();
+  return `${year}-${String(month).padStart(2, '0')}-${day}`;
+}
+
+/**
+ * The period a label names (PROTOCOL.md §16): `YYYY-Q1` … `YYYY-Q4` (quarters), `YYYY-H1` (January–June),
+ * `YYYY-H2` (July–December) or `YYYY` (the whole year). ERR_MALFORMED for anything else.
+ */
+export function reconciliationPeriod(label: string): ReconciliationPeriod {
+  const m = RECONCILIATION_PERIOD_PATTERN.exec(label);
+  if (!m) malformed('reconciliation.period.label', 'must be YYYY-Q1…Q4, YYYY-H1, YYYY-H2 or YYYY');
   const year = m[1]!;
-  return m[2] === '1'
-    ? { from: `${year}-01-01`, to: `${year}-06-30` }
-    : { from: `${year}-07-01`, to: `${year}-12-31` };
+  const part = m[2];
+  const months = part === undefined ? 12 : part[0] === 'H' ? 6 : 3;
+  const index = part === undefined ? 0 : Number(part.slice(1)) - 1;
+  const first = index * months + 1;
+  return {
+    label,
+    from: `${year}-${String(first).padStart(2, '0')}-01`,
+    to: lastDayOf(year, first + months - 1),
+    months: months as 3 | 6 | 12,
+  };
+}
+
+/** First and last day of a half-year (`YYYY-H1`, `YYYY-H2`). */
+export function halfYearBounds(label: string): { from: string; to: string } {
+  const p = reconciliationPeriod(label);
+  if (p.months !== 6) malformed('reconciliation.period.label', 'must be YYYY-H1 or YYYY-H2');
+  return { from: p.from, to: p.to };
+}
+
+/** The label of the reconciliation period of `months` months that holds `month` (YYYY-MM). */
+export function reconciliationPeriodOf(month: string, months: 3 | 6 | 12): string {
+  const year = month.slice(0, 4);
+  const index = Math.floor((Number(month.slice(5, 7)) - 1) / months) + 1;
+  return months === 12 ? year : months === 6 ? `${year}-H${index}` : `${year}-Q${index}`;
+}
+
+/** The labels of every period of `months` months that overlaps the days `from` … `to`, oldest first. */
+export function reconciliationPeriodsBetween(from: string, to: string, months: 3 | 6 | 12): string[] {
+  const out: string[] = [];
+  if (from > to) return out;
+  let label = reconciliationPeriodOf(from.slice(0, 7), months);
+  for (;;) {
+    const p = reconciliationPeriod(label);
+    if (p.from > to) return out;
+    out.push(label);
+    const next = new Date(`${p.to}T00:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    label = reconciliationPeriodOf(next.toISOString().slice(0, 7), months);
+  }
+}
+
+/**
+ * Refuse (ERR_MALFORMED) a period whose length is not the agreement's reconciliation interval
+ * (PROTOCOL.md §5.3): under a half-yearly agreement a reconciliation is `YYYY-H1` or `YYYY-H2`.
+ */
+export function assertAgreedPeriod(agreement: Agreement, period: ReconciliationPeriod): void {
+  const months = reportingTerms(agreement).reconciliationIntervalMonths;
+  if (period.months !== months) {
+    malformed('reconciliation.period.label', `must be a period of ${months} months, as the agreement says`);
+  }
 }
 
 function compare(a: string, b: string): number {
@@ -101,7 +168,9 @@ export function computeReconciliation(input: {
   if (!m1 || !m2)
     throw new BryggaError('ERR_NOT_IN_AGREEMENT', 'both units must be parties to the agreement');
   if (m1 === m2) throw new BryggaError('ERR_WRONG_PARTY', 'a reconciliation is between two municipalities');
-  const { from, to } = halfYearBounds(input.label);
+  const period = reconciliationPeriod(input.label);
+  assertAgreedPeriod(agreement, period);
+  const { from, to } = period;
   const lines: ReconciliationLine[] = [];
   for (const c of input.cases) {
     const between = (c.home === u1 && c.receiving === u2) || (c.home === u2 && c.receiving === u1);
@@ -125,6 +194,8 @@ export function computeReconciliation(input: {
   const a = paidBy(u1);
   const b = paidBy(u2);
   const transfer = Math.floor(Math.abs(a - b) / 2);
+  // Only a deviation of significance is evened out (PROTOCOL.md §5.3, §16).
+  const notable = transfer >= reportingTerms(agreement).notableDeviationSek;
   return {
     v: 1,
     kind: 'brygga.reconciliation',
@@ -140,7 +211,7 @@ export function computeReconciliation(input: {
       { municipality: m2, amountSek: b },
     ],
     settlement:
-      transfer === 0
+      transfer === 0 || !notable
         ? null
         : a > b
           ? { from: m2, to: m1, amountSek: transfer }
@@ -166,7 +237,8 @@ export function validateReconciliationStatement(value: unknown): ReconciliationS
   if (o.kind !== 'brygga.reconciliation') malformed('reconciliation.kind', 'must be "brygga.reconciliation"');
   const p = members(o.period, 'reconciliation.period', ['label', 'from', 'to']);
   const label = text(p.label, 'reconciliation.period.label', 7);
-  const bounds = halfYearBounds(label);
+  const { from: boundFrom, to: boundTo } = reconciliationPeriod(label);
+  const bounds = { from: boundFrom, to: boundTo };
   if (
     date(p.from, 'reconciliation.period.from') !== bounds.from ||
     date(p.to, 'reconciliation.period.to') !== bounds.to
@@ -321,4 +393,58 @@ export function validateReconciliationBody(value: unknown): ReconciliationBody {
 /** The reconciliation's id: b64u(SHA-256(payload text)), shared by the proposal and the agreed statement. */
 export function reconciliationId(document: GeneralJws): string {
   return toBase64url(sha256(utf8(document.payload)));
+}
+
+/** One municipality's costs across every pair of units it reconciled with (PROTOCOL.md §16). */
+export interface MunicipalityCostTotals {
+  municipality: string;
+  /** What it paid, as receiving municipality, for other municipalities' cases. */
+  paidForOthers: number;
+  /** What other municipalities paid, as receiving municipalities, for its cases. */
+  paidByOthers: number;
+  /** Settlements it pays to others. */
+  settlementsPaid: number;
+  /** Settlements it receives from others. */
+  settlementsReceived: number;
+  /** What it bears after the settlements: paid for others, plus settlements paid, less settlements received. */
+  borne: number;
+}
+
+/**
+ * Each municipality's totals across `statements` (agreed ones, one per pair of units and period): a
+ * municipality with several units reconciles per pair of units, and its total is the sum. Sorted by
+ * municipality id.
+ */
+export function reconciliationTotals(
+  statements: readonly ReconciliationStatement[],
+): MunicipalityCostTotals[] {
+  const totals = new Map<string, MunicipalityCostTotals>();
+  const of = (municipality: string) => {
+    let t = totals.get(municipality);
+    if (!t) {
+      t = {
+        municipality,
+        paidForOthers: 0,
+        paidByOthers: 0,
+        settlementsPaid: 0,
+        settlementsReceived: 0,
+        borne: 0,
+      };
+      totals.set(municipality, t);
+    }
+    return t;
+  };
+  for (const s of statements) {
+    const [a, b] = s.paid as [ReconciliationStatement['paid'][0], ReconciliationStatement['paid'][0]];
+    of(a.municipality).paidForOthers += a.amountSek;
+    of(a.municipality).paidByOthers += b.amountSek;
+    of(b.municipality).paidForOthers += b.amountSek;
+    of(b.municipality).paidByOthers += a.amountSek;
+    if (s.settlement) {
+      of(s.settlement.from).settlementsPaid += s.settlement.amountSek;
+      of(s.settlement.to).settlementsReceived += s.settlement.amountSek;
+    }
+  }
+  for (const t of totals.values()) t.borne = t.paidForOthers + t.settlementsPaid - t.settlementsReceived;
+  return [...totals.values()].sort((x, y) => compare(x.municipality, y.municipality));
 }

@@ -1,16 +1,20 @@
 /**
- * The six-monthly reconciliation of costs and its settlement (PROTOCOL.md §16): `brygga reconcile`
- * proposes the statement to a unit of another municipality, or countersigns the one it proposed, and
- * `brygga reconciliation show` lists every statement this device holds with its figures, read from the
- * signed payload itself, so what is shown is what was signed.
+ * The reconciliation of costs and its settlement (PROTOCOL.md §16), every half-year unless the agreement
+ * says otherwise (§5.3): `brygga reconcile` proposes the statement to a unit of another municipality, or
+ * countersigns the one it proposed, and `brygga reconciliation show` lists every statement this device
+ * holds with its figures, read from the signed payload itself, so what is shown is what was signed, and
+ * each municipality's totals across the agreed ones.
  */
 
 import {
   type BryggaClient,
   directoryResolver,
-  HALF_YEAR_PATTERN,
+  type MunicipalityCostTotals,
+  RECONCILIATION_PERIOD_PATTERN,
   type ReconciliationStatement,
   type ReconciliationView,
+  reconciliationTotals,
+  reportingTerms,
   verifyReconciliation,
 } from '../index.js';
 import { type Command, str } from './_command.js';
@@ -32,6 +36,8 @@ interface ReconciliationSummary {
   /** What each municipality paid, as receiving municipality, for the other's cases (SEK). */
   paid: { municipality: string; amountSek: number }[];
   settlement: ReconciliationStatement['settlement'];
+  /** A settlement under this many SEK is not made (the agreement's threshold; PROTOCOL.md §5.3). */
+  threshold: number;
 }
 
 function summarize(view: ReconciliationView, client: BryggaClient): ReconciliationSummary {
@@ -49,6 +55,7 @@ function summarize(view: ReconciliationView, client: BryggaClient): Reconciliati
     lines: statement.lines.length,
     paid: statement.paid,
     settlement: statement.settlement,
+    threshold: reportingTerms(client.directory.agreement).notableDeviationSek,
   };
 }
 
@@ -63,14 +70,28 @@ function describe(r: ReconciliationSummary): string[] {
     `  ${pa.municipality} paid ${pa.amountSek} SEK for ${b.municipality}'s cases; ${pb.municipality} paid ${pb.amountSek} SEK for ${a.municipality}'s cases (${r.lines} cost line${r.lines === 1 ? '' : 's'})`,
     s
       ? `  Settlement: ${s.from} pays ${s.to} ${s.amountSek} SEK.`
-      : '  Settlement: none, the costs are even.',
+      : Math.floor(Math.abs(pa.amountSek - pb.amountSek) / 2) > 0
+        ? `  Settlement: none, the difference is below the agreement's threshold of ${r.threshold} SEK.`
+        : '  Settlement: none, the costs are even.',
+  ];
+}
+
+function describeTotals(totals: MunicipalityCostTotals[]): string[] {
+  if (totals.length === 0) return [];
+  return [
+    '',
+    'Totals per municipality across every agreed reconciliation (SEK):',
+    ...totals.map(
+      (t) =>
+        `  ${t.municipality}: paid ${t.paidForOthers} for others' cases, others paid ${t.paidByOthers} for its cases; settlements paid ${t.settlementsPaid}, received ${t.settlementsReceived}; borne ${t.borne}`,
+    ),
   ];
 }
 
 export const RECONCILE_COMMANDS: Command[] = [
   {
     words: ['reconcile'],
-    summary: "Reconcile a half-year's costs with a unit of another municipality: propose, or countersign.",
+    summary: "Reconcile a period's costs with a unit of another municipality: propose, or countersign.",
     details: [
       "Fetches first. If the other unit has proposed a statement, checks it against this unit's own cost",
       'records and countersigns it; otherwise signs and sends a proposal for the other unit to countersign.',
@@ -81,15 +102,19 @@ export const RECONCILE_COMMANDS: Command[] = [
       with: { type: 'string', description: 'the other unit, e.g. malmo', required: true },
       label: {
         type: 'string',
-        description: 'the half-year: YYYY-H1 (Jan–Jun) or YYYY-H2 (Jul–Dec)',
+        description:
+          "the period, as the agreement's interval says: YYYY-H1 (Jan–Jun), YYYY-H2 (Jul–Dec), YYYY-Q1…Q4 or YYYY",
         required: true,
       },
     },
     async run(args, io) {
       const counterpart = str(args, 'with') as string;
       const label = str(args, 'label') as string;
-      if (!HALF_YEAR_PATTERN.test(label))
-        throw usage(`--label ${label} is not a half-year`, 'use YYYY-H1 or YYYY-H2, e.g. 2025-H1');
+      if (!RECONCILIATION_PERIOD_PATTERN.test(label))
+        throw usage(
+          `--label ${label} is not a reconciliation period`,
+          'use YYYY-H1 or YYYY-H2 (half-years, e.g. 2025-H1), YYYY-Q1…Q4 (quarters) or YYYY (years)',
+        );
       const { summary, submitted, already } = await withClient(io, str(args, 'device'), async (client) => {
         await client.sync();
         const units = [client.unit, counterpart].sort().join(' ');
@@ -115,16 +140,22 @@ export const RECONCILE_COMMANDS: Command[] = [
   {
     words: ['reconciliation', 'show'],
     summary:
-      'Show every reconciliation this device holds: units, half-year, signatures, figures, settlement.',
+      'Show every reconciliation this device holds (period, signatures, figures, settlement) and the totals per municipality.',
     details: ['Reads what this device holds: run `brygga inbox` first to fetch a countersignature.'],
     options: { ...DEVICE_OPTION },
     async run(args, io) {
-      const all = await withClient(io, str(args, 'device'), async (client) =>
-        (await client.reconciliations()).map((r) => summarize(r, client)),
-      );
+      const { all, totals } = await withClient(io, str(args, 'device'), async (client) => {
+        const views = await client.reconciliations();
+        const resolve = directoryResolver(client.directory);
+        const agreed = views.filter((v) => v.complete).map((v) => verifyReconciliation(v.document, resolve));
+        return {
+          all: views.map((r) => summarize(r, client)),
+          totals: reconciliationTotals(agreed.filter((v) => v.complete).map((v) => v.statement)),
+        };
+      });
       all.sort((x, y) => (x.label < y.label ? -1 : x.label > y.label ? 1 : 0));
-      report(io, { reconciliations: all }, () =>
-        all.length ? all.flatMap(describe) : ['No reconciliations.'],
+      report(io, { reconciliations: all, totals }, () =>
+        all.length ? [...all.flatMap(describe), ...describeTotals(totals)] : ['No reconciliations.'],
       );
       return 0;
     },

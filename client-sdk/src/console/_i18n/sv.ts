@@ -487,17 +487,20 @@ export const sv = {
   },
   reconciliation: {
     title: 'Avstämning av kostnader',
-    lead: 'Var sjätte månad stämmer enheterna av kostnaderna för varandras ärenden. Den ena föreslår, den andra granskar siffrorna mot sina egna och kontrasignerar.',
+    lead: (months: number) =>
+      `${months === 12 ? 'Varje år' : months === 3 ? 'Var tredje månad' : 'Var sjätte månad'} stämmer enheterna av kostnaderna för varandras ärenden. Den ena föreslår, den andra granskar siffrorna mot sina egna och kontrasignerar.`,
     list: 'Avstämningar',
     none: 'Inga avstämningar än.',
-    period: 'Halvår',
+    period: (months: number) => (months === 12 ? 'År' : months === 3 ? 'Kvartal' : 'Halvår'),
     counterpart: 'Motpart',
     state: 'Läge',
     complete: 'Klar: signerad av båda',
     awaiting: (unit: string) => `Väntar på ${unit}`,
-    start: 'Stäm av ett halvår',
+    start: (months: number) =>
+      `Stäm av ${months === 12 ? 'ett år' : months === 3 ? 'ett kvartal' : 'ett halvår'}`,
     with: 'Med vilken enhet?',
-    label: 'Vilket halvår?',
+    label: (months: number) =>
+      months === 12 ? 'Vilket år?' : months === 3 ? 'Vilket kvartal?' : 'Vilket halvår?',
     review: 'Granska siffrorna',
     reviewTitle: (label: string, unit: string) => `Avstämning ${label} med ${unit}`,
     ours: 'Våra siffror',
@@ -506,6 +509,8 @@ export const sv = {
     settlement: 'Utjämning',
     settlementText: (from: string, to: string, amount: string) => `${from} betalar ${amount} till ${to}`,
     even: 'Ingen: kostnaderna är jämna',
+    belowThreshold: (amount: string) =>
+      `Ingen: skillnaden är mindre än avtalets gräns för utjämning (${amount})`,
     lines: 'Kostnadsrader',
     summary: 'Summor',
     differs: 'skiljer sig',

@@ -10,7 +10,10 @@ import { Hono } from 'hono';
 import {
   computeReconciliation,
   directoryResolver,
+  RECONCILIATION_PERIOD_PATTERN,
   type ReconciliationStatement,
+  reconciliationPeriodsBetween,
+  reportingTerms,
   sameFigures,
   verifyReconciliation,
 } from '../../index.js';
@@ -24,8 +27,6 @@ import { flash } from '../_session.js';
 import { Banner, Button, ErrorSummary, type FieldError, PostForm, Select, W } from '../_views/components.js';
 import { shortId } from './case.js';
 
-const HALF_YEAR = /^\d{4}-H[12]$/;
-
 /** The units of other municipalities. */
 function counterparts(deps: ConsoleDeps): string[] {
   const a = deps.client.directory.agreement;
@@ -33,20 +34,14 @@ function counterparts(deps: ConsoleDeps): string[] {
   return a.terms.parties.filter((p) => p.municipality !== mine).map((p) => p.unit);
 }
 
-/** Half-years of the agreement's period up to today, newest first. */
-function halfYears(deps: ConsoleDeps): string[] {
-  const { from, to } = deps.client.directory.agreement.terms.period;
+/** The reconciliation periods of the agreement's period up to today, newest first (PROTOCOL.md §5.3, §16). */
+function periods(deps: ConsoleDeps): string[] {
+  const agreement = deps.client.directory.agreement;
+  const { from, to } = agreement.terms.period;
   const today = deps.now().toISOString().slice(0, 10);
   const last = [today, to].sort()[0]!;
-  const out: string[] = [];
-  for (let y = Number(from.slice(0, 4)); y <= Number(last.slice(0, 4)); y++) {
-    for (const h of [1, 2]) {
-      const start = `${y}-${h === 1 ? '01' : '07'}-01`;
-      const end = `${y}-${h === 1 ? '06-30' : '12-31'}`;
-      if (end >= from && start <= last) out.push(`${y}-H${h}`);
-    }
-  }
-  return out.reverse();
+  const months = reportingTerms(agreement).reconciliationIntervalMonths;
+  return reconciliationPeriodsBetween(from, last, months).reverse();
 }
 
 /**
@@ -65,6 +60,10 @@ function Figures(props: {
   const { client } = deps;
   const [a, b] = ours.units;
   const other = (m: string) => (m === a?.municipality ? b?.municipality : a?.municipality) ?? '';
+  // A difference whose settlement would be under the agreement's threshold is not evened out (§16).
+  const threshold = reportingTerms(client.directory.agreement).notableDeviationSek;
+  const belowThreshold = (s: ReconciliationStatement) =>
+    Math.floor(Math.abs((s.paid[0]?.amountSek ?? 0) - (s.paid[1]?.amountSek ?? 0)) / 2) > 0;
   const settlement = (s: ReconciliationStatement) =>
     s.settlement
       ? t.reconciliation.settlementText(
@@ -72,7 +71,9 @@ function Figures(props: {
           municipalityName(client, s.settlement.to),
           texts.amount(s.settlement.amountSek),
         )
-      : t.reconciliation.even;
+      : belowThreshold(s)
+        ? t.reconciliation.belowThreshold(texts.amount(threshold))
+        : t.reconciliation.even;
   const rows: { label: string; ours: string; theirs?: string; text?: boolean }[] = [
     ...ours.paid.map((p) => ({
       label: t.reconciliation.paid(
@@ -189,6 +190,7 @@ async function ListPage(props: { c: Ctx; deps: ConsoleDeps }) {
   const texts = c.get('texts');
   const { t } = texts;
   const { client } = deps;
+  const months = reportingTerms(client.directory.agreement).reconciliationIntervalMonths;
   const resolve = directoryResolver(client.directory);
   const rows = (await client.reconciliations()).map((r) => {
     const other = r.units.find((u) => u !== client.unit) ?? '';
@@ -204,7 +206,7 @@ async function ListPage(props: { c: Ctx; deps: ConsoleDeps }) {
   return (
     <>
       <h1 class="heading-l">{t.reconciliation.title}</h1>
-      <p class="body lead">{t.reconciliation.lead}</p>
+      <p class="body lead">{t.reconciliation.lead(months)}</p>
       <h2 class="heading-m">{t.reconciliation.list}</h2>
       {rows.length === 0 ? (
         <p class="body">{t.reconciliation.none}</p>
@@ -213,7 +215,7 @@ async function ListPage(props: { c: Ctx; deps: ConsoleDeps }) {
           <caption class="visually-hidden">{t.reconciliation.list}</caption>
           <thead>
             <tr>
-              <th scope="col">{t.reconciliation.period}</th>
+              <th scope="col">{t.reconciliation.period(months)}</th>
               <th scope="col">{t.reconciliation.counterpart}</th>
               <th scope="col">{t.reconciliation.state}</th>
             </tr>
@@ -243,7 +245,7 @@ async function ListPage(props: { c: Ctx; deps: ConsoleDeps }) {
           </tbody>
         </table>
       )}
-      <h2 class="heading-m">{t.reconciliation.start}</h2>
+      <h2 class="heading-m">{t.reconciliation.start(months)}</h2>
       <form method="get" action="/avstamning/granska" novalidate>
         <Select
           name="med"
@@ -253,8 +255,8 @@ async function ListPage(props: { c: Ctx; deps: ConsoleDeps }) {
         />
         <Select
           name="period"
-          label={t.reconciliation.label}
-          choices={halfYears(deps).map((h) => ({ value: h, label: h }))}
+          label={t.reconciliation.label(months)}
+          choices={periods(deps).map((h) => ({ value: h, label: h }))}
           errorPrefix={t.errorPrefix}
         />
         <Button secondary>{t.reconciliation.review}</Button>
@@ -355,7 +357,8 @@ export function reconciliationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if (guard(c)) return forbidden(c, deps);
     const other = c.req.query('med') ?? '';
     const label = c.req.query('period') ?? '';
-    if (!counterparts(deps).includes(other) || !HALF_YEAR.test(label)) return c.redirect('/avstamning', 303);
+    if (!counterparts(deps).includes(other) || !RECONCILIATION_PERIOD_PATTERN.test(label))
+      return c.redirect('/avstamning', 303);
     return page(c, deps, {
       title: c.get('texts').t.reconciliation.reviewTitle(label, other),
       active: 'reconciliation',
@@ -369,7 +372,8 @@ export function reconciliationRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const other = typeof form.med === 'string' ? form.med : '';
     const label = typeof form.period === 'string' ? form.period : '';
     const { t } = c.get('texts');
-    if (!counterparts(deps).includes(other) || !HALF_YEAR.test(label)) return c.redirect('/avstamning', 303);
+    if (!counterparts(deps).includes(other) || !RECONCILIATION_PERIOD_PATTERN.test(label))
+      return c.redirect('/avstamning', 303);
     try {
       await deps.runner.syncSoon();
       const view = await deps.client.reconcile(other, label);
