@@ -184,6 +184,23 @@ export {
   verifyDocument,
 } from './signed-document.js';
 export {
+  agreementStatisticsPeriod,
+  CLOSURE_REASONS,
+  computeStatistics,
+  DECISION_ROWS,
+  DEVIATION_REASONS,
+  OUTCOME_ROWS,
+  OUTCOME_TABLES,
+  STATISTICS_TABLES,
+  type StatisticsInput,
+  type StatisticsPeriod,
+  type StatisticsReport,
+  type StatisticsTableId,
+  statisticsCsv,
+  statisticsPeriod,
+} from './statistics.js';
+export { type Figure, type FigureKind, HIDDEN, type PublishedTable, smallMarker } from './suppression.js';
+export {
   DECLINE_REASONS,
   type DeclineReason,
   type UptakeDecisionBody,
