@@ -207,7 +207,14 @@ function moves(work: Work): Move[] {
   const small = work.rows.filter((r) => r.state === 'small');
   if (small.length > 0) {
     const widen = small.map((r) => hideMove(r, false));
-    out.push({ apply: () => widen.forEach((m) => m.apply()), undo: () => widen.forEach((m) => m.undo()) });
+    out.push({
+      apply() {
+        for (const m of widen) m.apply();
+      },
+      undo() {
+        for (const m of widen) m.undo();
+      },
+    });
   }
   if (work.total && work.total.state !== 'hidden') out.push(hideMove(work.total, true));
   return out;
