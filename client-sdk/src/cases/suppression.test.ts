@@ -48,7 +48,7 @@ function possibleValues(rows: Figure[], total: Figure | null, cap: number): Set<
   const pick: number[] = [];
   const walk = (i: number, sum: number) => {
     if (i === rows.length) {
-      if (totals.has(sum)) pick.forEach((v, j) => out[j]!.add(v));
+      if (totals.has(sum)) for (let j = 0; j < pick.length; j++) out[j]!.add(pick[j]!);
       return;
     }
     for (const v of domains[i]!) {
