@@ -61,6 +61,14 @@ export {
 export { type CostLine, type CostReportBody, MAX_LINE_SEK, validateCostReport } from './cost-report.js';
 export { type DeviationBody, type DeviationReason, validateDeviation } from './deviation.js';
 export {
+  csvField,
+  type DeviationEntry,
+  type DeviationRegisterExport,
+  deviationRegister,
+  deviationRegisterCsv,
+  exportDeviationRegister,
+} from './deviation-register.js';
+export {
   buildEvidenceBundle,
   EVIDENCE_TYP,
   type EvidenceBundle,
@@ -166,6 +174,28 @@ export {
   type ThreatLevel,
   validateReferral,
 } from './referral.js';
+export {
+  computeReminders,
+  type ReconciliationState,
+  type Reminder,
+  type ReminderInput,
+  type ReminderKind,
+} from './reminders.js';
+export {
+  caseEndDay,
+  expiredCases,
+  hpkeKeysToDestroy,
+  IN_FLIGHT_SECONDS,
+  type OwnHpkeKey,
+  PURGE_TYP,
+  type PurgeRecord,
+  purgeableOn,
+  reconciliationsOfPurged,
+  retainedUntil,
+  signPurgeRecord,
+  validatePurgeRecord,
+  verifyPurgeRecord,
+} from './retention.js';
 export {
   agreementAt,
   assertConsentFits,

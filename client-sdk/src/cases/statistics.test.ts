@@ -4,10 +4,10 @@
  * nothing in the output names a case.
  */
 import { describe, expect, it } from 'vitest';
+import { accepted, at, kase } from '../../../test/support/case-states.js';
 import { caseWorld } from '../../../test/support/case-world.js';
 import { codeOf } from '../../../test/support/error-code.js';
 import { Agreement } from '../directory/agreement.js';
-import type { CaseState } from './case-state.js';
 import {
   agreementStatisticsPeriod,
   computeStatistics,
@@ -22,59 +22,6 @@ const agreement = Agreement.create({
   ...world.agreement.terms,
   period: { from: '2025-01-01', to: '2025-12-31' },
 });
-const at = (day: string) => Date.parse(`${day}T10:00:00Z`) / 1000;
-
-let n = 0;
-/** A case of Järva's (home) or Malmö's, with what is given. */
-function kase(over: Partial<CaseState> & { referredOn: string }): CaseState {
-  const { referredOn, ...rest } = over;
-  n++;
-  return {
-    caseId: `case${String(n).padStart(18, '0')}`,
-    agreement: agreement.digest,
-    home: 'stockholm-jarva',
-    receiving: 'malmo',
-    homeMunicipality: 'stockholm',
-    receivingMunicipality: 'malmo',
-    status: 'referred',
-    category: 'avhoppare',
-    threatLevel: 'low',
-    referredAt: at(referredOn),
-    referral: 'h'.repeat(43),
-    head: 'h'.repeat(43),
-    length: 1,
-    consents: [],
-    quota: { outgoing: 'c'.repeat(43), incoming: null },
-    decision: null,
-    activeSince: null,
-    plan: null,
-    plannedEver: [],
-    costs: [],
-    followUps: 0,
-    lastFollowUpOn: null,
-    deviations: 0,
-    deviationLog: [],
-    childNotices: 0,
-    childNoticeLog: [],
-    messages: 0,
-    closure: null,
-    lastActivity: at(referredOn),
-    ...rest,
-  };
-}
-
-function accepted(referredOn: string, decidedOn: string, extra: Partial<CaseState> = {}): CaseState {
-  return kase({
-    referredOn,
-    status: 'active',
-    decision: { decision: 'accept', reason: null, in: 'd'.repeat(43), at: at(decidedOn) },
-    activeSince: at(decidedOn),
-    plan: { services: ['krisstod'], decidedOn, in: 'p'.repeat(43) },
-    plannedEver: ['krisstod'],
-    ...extra,
-  });
-}
-
 const table = (r: StatisticsReport, id: string) => r.tables.find((t) => t.id === id)!;
 const row = (r: StatisticsReport, id: string, key: string) =>
   table(r, id).rows.find((x) => x.key === key)!.value;
@@ -169,10 +116,10 @@ describe('a unit’s statistics', () => {
     for (const c of [...march, incoming]) expect(text).not.toContain(c.caseId);
     expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}".*\d{4}-\d{2}-\d{2}.*\d{4}-\d{2}-\d{2}/);
     const csv = statisticsCsv(report);
-    expect(csv.split('\n')[0]).toBe('unit,period,table,row,value');
-    expect(csv).toContain('stockholm-jarva,2025-03,referrals-sent,goteborg,<5\n');
-    expect(csv).toContain('stockholm-jarva,2025-03,active,home,6\n');
-    expect(csv).toContain('stockholm-jarva,2025-03,referrals-sent,total,8\n');
+    expect(csv.split('\r\n')[0]).toBe('unit,period,table,row,value');
+    expect(csv).toContain('stockholm-jarva,2025-03,referrals-sent,goteborg,<5\r\n');
+    expect(csv).toContain('stockholm-jarva,2025-03,active,home,6\r\n');
+    expect(csv).toContain('stockholm-jarva,2025-03,referrals-sent,total,8\r\n');
     expect(csv).not.toMatch(/case0/);
   });
 

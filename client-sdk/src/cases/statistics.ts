@@ -357,12 +357,15 @@ export function computeStatistics(input: StatisticsInput): StatisticsReport {
   };
 }
 
-/** The statistics as CSV: one line per figure, `unit,period,table,row,value` (the total's row is `total`). */
+/**
+ * The statistics as CSV (RFC 4180): one line per figure, `unit,period,table,row,value` (a total's row is
+ * `total`).
+ */
 export function statisticsCsv(report: StatisticsReport): string {
   const lines = ['unit,period,table,row,value'];
   for (const t of report.tables) {
     for (const r of t.rows) lines.push([report.unit, report.period.label, t.id, r.key, r.value].join(','));
     if (t.total !== null) lines.push([report.unit, report.period.label, t.id, 'total', t.total].join(','));
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\r\n')}\r\n`;
 }
