@@ -85,6 +85,11 @@ export type ErrorCode =
   | 'ERR_RECONCILIATION_MISMATCH'
   /** An evidence bundle that is incomplete or inconsistent (signatures failing are ERR_CRYPTO). */
   | 'ERR_EVIDENCE_INVALID'
+  /**
+   * A unit's signed figures (PROTOCOL.md §21) that are not those of the unit, municipality, agreement
+   * period and threshold they name (signatures failing are ERR_CRYPTO).
+   */
+  | 'ERR_FIGURES_INVALID'
   /** The local store failed (a migration, or a database that refused a write). */
   | 'ERR_STORE'
   // Key transparency (PROTOCOL.md §18–19). Each comes with evidence kept in the store.

@@ -118,5 +118,6 @@ export function exampleBodies(world: World): { [T in keyof PacketBodies]: Packet
     message: messageBody,
     'quota-claim': { claim: quotaProof(world, 'malmo', caseId, 'incoming').proof.claim },
     'quota-release': { release: fakeJws },
+    'unit-figures': { figures: fakeJws },
   };
 }

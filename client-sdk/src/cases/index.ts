@@ -69,6 +69,16 @@ export {
   exportDeviationRegister,
 } from './deviation-register.js';
 export {
+  buildEvaluationReport,
+  combineFigures,
+  type EvaluationInput,
+  type EvaluationReconciliation,
+  type EvaluationReport,
+  type EvaluationSignature,
+  type QuotaBalance,
+  requireCompleteEvaluation,
+} from './evaluation.js';
+export {
   buildEvidenceBundle,
   EVIDENCE_TYP,
   type EvidenceBundle,
@@ -228,8 +238,21 @@ export {
   type StatisticsTableId,
   statisticsCsv,
   statisticsPeriod,
+  validateStatisticsReport,
 } from './statistics.js';
 export { type Figure, type FigureKind, HIDDEN, type PublishedTable, smallMarker } from './suppression.js';
+export {
+  computeUnitFigures,
+  type ReconciliationSummary,
+  signUnitFigures,
+  UNIT_FIGURES_TYP,
+  type UnitFigures,
+  type UnitFiguresBody,
+  type UnitFiguresInput,
+  validateUnitFigures,
+  validateUnitFiguresBody,
+  verifyUnitFigures,
+} from './unit-figures.js';
 export {
   DECLINE_REASONS,
   type DeclineReason,

@@ -24,6 +24,7 @@ import {
 import { type ReceiptBody, validateReceiptBody } from './receipt.js';
 import { type ReconciliationBody, validateReconciliationBody } from './reconciliation.js';
 import { type ReferralBody, validateReferral } from './referral.js';
+import { type UnitFiguresBody, validateUnitFiguresBody } from './unit-figures.js';
 import { type UptakeDecisionBody, validateUptakeDecision } from './uptake-decision.js';
 
 /** The body of each packet type. */
@@ -44,6 +45,7 @@ export interface PacketBodies {
   message: MessageBody;
   'quota-claim': QuotaClaimBody;
   'quota-release': QuotaReleaseBody;
+  'unit-figures': UnitFiguresBody;
 }
 
 /** A packet type of the workflow. */
@@ -66,6 +68,7 @@ const VALIDATORS: { [T in PacketType]: (body: unknown) => PacketBodies[T] } = {
   message: validateMessage,
   'quota-claim': validateQuotaClaimBody,
   'quota-release': validateQuotaReleaseBody,
+  'unit-figures': validateUnitFiguresBody,
 };
 
 /** Every packet type, in the order of PROTOCOL.md §12.1. */
@@ -87,7 +90,8 @@ export type CaseLogType =
 
 /**
  * A packet type outside the case logs (PROTOCOL.md §12.1): each carries a signed document (a receipt,
- * a quota claim or release, a reconciliation, an agreement) that is recorded rather than chained.
+ * a quota claim or release, a reconciliation, an agreement, a unit's figures) that is recorded rather
+ * than chained.
  */
 export type DocumentPacketType = Exclude<PacketType, CaseLogType>;
 
@@ -139,6 +143,7 @@ const IN_CASE_LOG: { [T in PacketType]: T extends CaseLogType ? true : false } =
   message: true,
   'quota-claim': false,
   'quota-release': false,
+  'unit-figures': false,
 };
 
 /** The types that belong to a case's hash-chained log (PROTOCOL.md §13). */
@@ -182,7 +187,7 @@ export function typedBody<T extends PacketType>(type: T, body: unknown): TypedBo
 
 /**
  * Whether a body carries personal data about the person (PROTOCOL.md §12.1, §14.1). Consent documents,
- * receipts, quota claims, reconciliations, cost reports and bare decisions carry none: they hold
+ * receipts, quota claims, reconciliations, unit figures, cost reports and bare decisions carry none: they hold
  * identifiers, codes and amounts that both units of the case already know. Everything with free text
  * about the person, outcomes, plans or follow-ups does.
  */
@@ -203,6 +208,7 @@ const PERSONAL_DATA: PerType<PacketType, [], boolean> = {
   message: () => true,
   'quota-claim': () => false,
   'quota-release': () => false,
+  'unit-figures': () => false,
 };
 
 /** Whether a body of `type` carries personal data about the person (PROTOCOL.md §14.1). */

@@ -416,7 +416,7 @@ export interface MunicipalityCostTotals {
  * municipality id.
  */
 export function reconciliationTotals(
-  statements: readonly ReconciliationStatement[],
+  statements: readonly Pick<ReconciliationStatement, 'paid' | 'settlement'>[],
 ): MunicipalityCostTotals[] {
   const totals = new Map<string, MunicipalityCostTotals>();
   const of = (municipality: string) => {

@@ -19,7 +19,7 @@
  */
 import { type Agreement, reportingTerms } from '../directory/agreement.js';
 import { BryggaError } from '../errors.js';
-import { dayOf } from './_fields.js';
+import { date, dayOf, distinct, id, integer, list, malformed, members, oneOf, text } from './_fields.js';
 import type { CaseState } from './case-state.js';
 import type { ClosureReason } from './closure.js';
 import type { OutcomeMeasures } from './common-fields.js';
@@ -368,4 +368,57 @@ export function statisticsCsv(report: StatisticsReport): string {
     if (t.total !== null) lines.push([report.unit, report.period.label, t.id, 'total', t.total].join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
+}
+
+const FIGURE_MARKER = /^(x|<\d{1,3})$/;
+
+/** Validate a published figure: a whole number from 0, `"<t"` or `"x"`. */
+function figure(value: unknown, path: string): number | string {
+  if (typeof value === 'string') {
+    if (!FIGURE_MARKER.test(value)) malformed(path, 'must be a number, "<n" or "x"');
+    return value;
+  }
+  return integer(value, path, 0, Number.MAX_SAFE_INTEGER);
+}
+
+/** Validate a statistics report (as it travels in unit figures, PROTOCOL.md §21); ERR_MALFORMED naming the field. */
+export function validateStatisticsReport(value: unknown): StatisticsReport {
+  const o = members(value, 'statistics', [
+    'v',
+    'kind',
+    'unit',
+    'municipality',
+    'period',
+    'threshold',
+    'tables',
+  ]);
+  if (o.v !== 1) throw new BryggaError('ERR_UNSUPPORTED_VERSION', 'unsupported statistics version');
+  if (o.kind !== 'brygga.statistics') malformed('statistics.kind', 'must be "brygga.statistics"');
+  const p = members(o.period, 'statistics.period', ['label', 'from', 'to']);
+  const tables = list(o.tables, 'statistics.tables', 0, STATISTICS_TABLES.length, (v, path) => {
+    const t = members(v, path, ['id', 'kind', 'rows', 'total']);
+    return {
+      id: oneOf(t.id, `${path}.id`, STATISTICS_TABLES),
+      kind: oneOf(t.kind, `${path}.kind`, ['count', 'amount', 'median'] as const),
+      rows: list(t.rows, `${path}.rows`, 0, 1000, (r, rp) => {
+        const row = members(r, rp, ['key', 'value']);
+        return { key: id(row.key, `${rp}.key`), value: figure(row.value, `${rp}.value`) };
+      }),
+      total: t.total === null ? null : figure(t.total, `${path}.total`),
+    };
+  });
+  distinct(tables, 'statistics.tables', (t) => t.id);
+  return {
+    v: 1,
+    kind: 'brygga.statistics',
+    unit: id(o.unit, 'statistics.unit'),
+    municipality: id(o.municipality, 'statistics.municipality'),
+    period: {
+      label: text(p.label, 'statistics.period.label', 20),
+      from: date(p.from, 'statistics.period.from'),
+      to: date(p.to, 'statistics.period.to'),
+    },
+    threshold: integer(o.threshold, 'statistics.threshold', 3, 100),
+    tables,
+  };
 }

@@ -49,6 +49,7 @@ export const WORKFLOW: Readonly<Record<Exclude<PacketType, 'referral'>, Transiti
   reconciliation: undefined,
   'quota-claim': undefined,
   'quota-release': undefined,
+  'unit-figures': undefined,
 };
 
 /**

@@ -16,6 +16,7 @@ import type { PacketRecord } from '../store/brygga-store.js';
 import { packetRecord } from './_case-book.js';
 import { quotaRecord } from './_quota-book.js';
 import { type Applied, type Received, STORED } from './_received.js';
+import { receiveUnitFigures } from './_unit-figures.js';
 
 /** Keep the packet itself, as evidence of what was received (agreements and reconciliations). */
 async function keepPacket({ tx, opened }: Received): Promise<void> {
@@ -160,4 +161,5 @@ export const DOCUMENT_HANDLERS: PerType<DocumentPacketType, [Received], Promise<
   reconciliation: outsideCases(reconciliation),
   'quota-claim': outsideCases((body, r) => quotaDocument('claim', body.claim, r)),
   'quota-release': outsideCases((body, r) => quotaDocument('release', body.release, r)),
+  'unit-figures': receiveUnitFigures,
 };

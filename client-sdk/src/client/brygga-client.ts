@@ -19,12 +19,19 @@
 
 import type { LegalBasis } from '../cases/common-fields.js';
 import type { CostLine } from '../cases/cost-report.js';
+import type { DeviationEntry } from '../cases/deviation-register.js';
+import type { EvaluationReport } from '../cases/evaluation.js';
 import type { EvidenceBundle } from '../cases/evidence.js';
 import { type EvidenceReport, verifyEvidence } from '../cases/evidence-verification.js';
 import type { PacketBodies } from '../cases/packet-body.js';
 import type { QuotaDirection } from '../cases/quota-claim.js';
 import type { QuotaUse } from '../cases/quota-ledger.js';
+import type { MunicipalityCostTotals } from '../cases/reconciliation.js';
+import type { Reminder } from '../cases/reminders.js';
+import type { PurgeRecord } from '../cases/retention.js';
 import { agreementAt } from '../cases/rules.js';
+import type { StatisticsReport } from '../cases/statistics.js';
+import type { UnitFigures } from '../cases/unit-figures.js';
 import type { GeneralJws } from '../crypto/jws.js';
 import { Agreement } from '../directory/agreement.js';
 import { Directory } from '../directory/directory.js';
@@ -46,7 +53,10 @@ import { DeviceRuntime } from './_device-runtime.js';
 import { receive } from './_inbound.js';
 import { flushOutbox, sendCasePacket } from './_outbound.js';
 import { quotaLedger } from './_quota-book.js';
+import { checkReminders, costTotals, deviations, evaluation, reminders, unitStatistics } from './_reports.js';
+import { purge, purgeRecords } from './_retention.js';
 import { syncDevice } from './_sync.js';
+import { ownFigures, sendUnitFigures } from './_unit-figures.js';
 import type { ClientEvent, ClientEventListener } from './client-events.js';
 import type {
   BryggaClientOptions,
@@ -55,6 +65,7 @@ import type {
   CloseInput,
   ConsentDetails,
   DecideUptakeInput,
+  PurgeResult,
   ReceiveResult,
   ReconciliationView,
   ReferInput,
@@ -149,7 +160,12 @@ export class BryggaClient {
    * event recorded; a packet whose checkpoint does not join this device's view is refused with that code.
    */
   sync(options: { signal?: AbortSignal } = {}): Promise<SyncReport> {
-    return this.#exclusive(() => syncDevice(this.#d, options.signal));
+    return this.#exclusive(async () => {
+      const report = await syncDevice(this.#d, options.signal);
+      // What arrived may have made something due or done (PROTOCOL.md §22).
+      await checkReminders(this.#d);
+      return report;
+    });
   }
 
   /**
@@ -323,6 +339,87 @@ export class BryggaClient {
   /** Packets refused by the rules or the log (metadata only). */
   rejected(): Promise<RejectedRecord[]> {
     return this.#d.store.listRejected();
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Reports (PROTOCOL.md §20–23)
+
+  /**
+   * This unit's de-identified statistics for a month, a year or whole months (PROTOCOL.md §20): counts,
+   * amounts and medians of its cases, small cells suppressed; no case, person or day in it.
+   *
+   * @example const november = await client.statistics({ month: '2026-11' });
+   */
+  statistics(period: {
+    month?: string;
+    year?: string;
+    from?: string;
+    to?: string;
+  }): Promise<StatisticsReport> {
+    return unitStatistics(this.#d, period);
+  }
+
+  /** Every deviation (avsteg) this unit recorded, numbered in date order (PROTOCOL.md §20.5). */
+  deviationRegister(range: { from?: string; to?: string } = {}): Promise<DeviationEntry[]> {
+    return deviations(this.#d, range);
+  }
+
+  /** What is due today in this unit's cases and reconciliations (PROTOCOL.md §22). */
+  reminders(): Promise<Reminder[]> {
+    return reminders(this.#d);
+  }
+
+  /**
+   * What is due today, recording a `reminder.due` event for each reminder new since the last check and a
+   * `reminder.resolved` event for each that no longer stands. `sync()` does this too; a case system that
+   * syncs rarely calls it daily, as deadlines come with the days.
+   */
+  checkReminders(): Promise<Reminder[]> {
+    return this.#exclusive(() => checkReminders(this.#d));
+  }
+
+  /** Each municipality's costs across the agreed reconciliations this unit holds (PROTOCOL.md §16). */
+  reconciliationTotals(label?: string): Promise<MunicipalityCostTotals[]> {
+    return costTotals(this.#d, label);
+  }
+
+  /** This unit's figures for an agreement's period (default: the newest), computed now and not signed (PROTOCOL.md §21). */
+  unitFigures(agreement: Agreement = this.#d.directory.agreement): Promise<UnitFigures> {
+    return ownFigures(this.#d, agreement);
+  }
+
+  /**
+   * Sign this unit's figures for an agreement's period (default: the newest) and send them to every
+   * party, for the joint evaluation report (PROTOCOL.md §21). Sending again later replaces them.
+   */
+  sendFigures(agreement: Agreement = this.#d.directory.agreement): Promise<{
+    figures: UnitFigures;
+    jws: string;
+    sent: SendResult;
+  }> {
+    return this.#exclusive(() => sendUnitFigures(this.#d, agreement));
+  }
+
+  /**
+   * The joint evaluation report of an agreement (default: the newest) from every party's signed figures
+   * this device holds, each verified (PROTOCOL.md §21.3); `complete` says whether all are here and agree.
+   */
+  evaluationReport(agreement: Agreement = this.#d.directory.agreement): Promise<EvaluationReport> {
+    return evaluation(this.#d, agreement);
+  }
+
+  /**
+   * Remove every closed or declined case whose retention has run out, the reconciliations of only such
+   * cases, and the old HPKE keys nothing kept needs; keep a signed purge record (PROTOCOL.md §23).
+   * `dryRun` only says what would go; `by` names who ran it.
+   */
+  purge(options: { by?: string | null; dryRun?: boolean } = {}): Promise<PurgeResult> {
+    return this.#exclusive(() => purge(this.#d, options));
+  }
+
+  /** The purge records kept, oldest first: which cases, statements and keys went, when and by whom. */
+  purgeRecords(): Promise<{ seq: number; at: string; record: PurgeRecord; jws: string }[]> {
+    return purgeRecords(this.#d);
   }
 
   // ------------------------------------------------------------------------------------------------

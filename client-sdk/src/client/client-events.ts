@@ -38,7 +38,21 @@ export type ClientEventType =
    * The relay's transparency log failed a check (PROTOCOL.md §19): `{code, evidence, detail}`, with
    * `evidence` the sequence number of the evidence kept (see `BryggaClient.logEvidence`).
    */
-  | 'log.alert';
+  | 'log.alert'
+  /**
+   * Something became due (PROTOCOL.md §22): the `Reminder` itself, `{key, kind, caseId, counterpart,
+   * dueOn, overdue, actor, period?}`. Recorded by `BryggaClient.checkReminders` (and every `sync()`).
+   */
+  | 'reminder.due'
+  /** A reminder no longer stands (done, or its case moved on): `{key, kind}`. */
+  | 'reminder.resolved'
+  /** A unit's signed figures for an agreement period were kept (PROTOCOL.md §21): `{unit, agreement, iat}`. */
+  | 'figures.received'
+  /**
+   * Retention removed cases (PROTOCOL.md §23): `{record, cases, reconciliations, keys}`, the purge
+   * record's sequence number and how many of each; `BryggaClient.purgeRecords` names them.
+   */
+  | 'retention.purged';
 
 /** An event. */
 export interface ClientEvent {

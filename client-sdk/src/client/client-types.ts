@@ -178,3 +178,15 @@ export interface ReconciliationView {
   document: GeneralJws;
   complete: boolean;
 }
+
+/** What a purge removed (or, as a dry run, would remove). */
+export interface PurgeResult {
+  /** Case ids removed. */
+  cases: string[];
+  /** Reconciliation statements removed. */
+  reconciliations: string[];
+  /** HPKE key ids destroyed. */
+  keys: string[];
+  /** The signed purge record, or null when nothing was (or would be) removed, or on a dry run. */
+  record: string | null;
+}

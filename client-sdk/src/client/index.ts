@@ -12,6 +12,7 @@ export type {
   CloseInput,
   ConsentDetails,
   DecideUptakeInput,
+  PurgeResult,
   ReceiveResult,
   ReconciliationView,
   ReferInput,

@@ -167,6 +167,26 @@ export interface LogEvidenceRecord {
   evidence: string;
 }
 
+/** A unit's signed figures (PROTOCOL.md §21), its own or another party's, as verified on arrival. */
+export interface UnitFiguresRecord {
+  /** SHA-256 of the JWS text, base64url. */
+  hash: string;
+  /** Digest of the agreement the figures are for. */
+  agreement: string;
+  unit: string;
+  /** When they were signed (NumericDate). */
+  iat: number;
+  jws: string;
+}
+
+/** A signed purge record (PROTOCOL.md §23), as kept. */
+export interface PurgeRecordRow {
+  seq: number;
+  /** When the purge ran (ISO 8601). */
+  at: string;
+  jws: string;
+}
+
 /** The local store. All writes of one packet go through one transaction. */
 export interface BryggaStore {
   /** Run `work` in one transaction (nested calls join the outer one). */
@@ -241,4 +261,20 @@ export interface BryggaStore {
   /** Record device or HPKE key ids this device's unit published (no-op for ones known). */
   addExpectedKeys(kids: readonly string[], at: string): Promise<void>;
   listExpectedKeys(): Promise<string[]>;
+
+  /** Keep a unit's verified figures (no-op if present). */
+  putUnitFigures(record: UnitFiguresRecord): Promise<void>;
+  /** Every unit figures document held, optionally for one agreement, oldest first. */
+  listUnitFigures(agreement?: string): Promise<UnitFiguresRecord[]>;
+
+  /**
+   * Remove everything the store holds of a case (PROTOCOL.md §23): its packets, state, receipts,
+   * consents, refusals, events and the processed marks of its packets.
+   */
+  purgeCase(caseId: string): Promise<void>;
+  /** Remove a reconciliation statement. */
+  deleteReconciliation(id: string): Promise<void>;
+  /** Keep a signed purge record; returns its sequence number. */
+  addPurgeRecord(jws: string, at: string): Promise<number>;
+  listPurgeRecords(): Promise<PurgeRecordRow[]>;
 }

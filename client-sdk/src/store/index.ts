@@ -12,10 +12,12 @@ export type {
   OutboxRecord,
   PacketRecord,
   ProcessedRecord,
+  PurgeRecordRow,
   QuotaRecord,
   ReceiptRecord,
   ReconciliationRecord,
   RejectedRecord,
+  UnitFiguresRecord,
 } from './brygga-store.js';
 export { KyselyStore } from './kysely-store.js';
 export { migrateStore, STORE_MIGRATIONS } from './migrations.js';

@@ -19,10 +19,12 @@ import type {
   OutboxRecord,
   PacketRecord,
   ProcessedRecord,
+  PurgeRecordRow,
   QuotaRecord,
   ReceiptRecord,
   ReconciliationRecord,
   RejectedRecord,
+  UnitFiguresRecord,
 } from './brygga-store.js';
 import { migrateStore } from './migrations.js';
 import type { PacketTable, StoreDatabase } from './schema.js';
@@ -534,9 +536,68 @@ export class KyselyStore implements BryggaStore {
     return rows.map((r) => r.kid);
   }
 
+  async putUnitFigures(r: UnitFiguresRecord): Promise<void> {
+    await this.#db
+      .insertInto('brygga_unit_figures')
+      .values({ hash: r.hash, agreement: r.agreement, unit: r.unit, iat: String(r.iat), jws: r.jws })
+      .onConflict((oc) => oc.column('hash').doNothing())
+      .execute();
+  }
+
+  async listUnitFigures(agreement?: string): Promise<UnitFiguresRecord[]> {
+    let q = this.#db.selectFrom('brygga_unit_figures').selectAll();
+    if (agreement !== undefined) q = q.where('agreement', '=', agreement);
+    const rows = await q.execute();
+    return rows
+      .map((r) => ({ hash: r.hash, agreement: r.agreement, unit: r.unit, iat: Number(r.iat), jws: r.jws }))
+      .sort((a, b) => a.iat - b.iat || (a.hash < b.hash ? -1 : 1));
+  }
+
+  async purgeCase(caseId: string): Promise<void> {
+    const packets = await this.#db
+      .selectFrom('brygga_packets')
+      .select(['pid', 'hash'])
+      .where('case_id', '=', caseId)
+      .execute();
+    const receipts = await this.#db
+      .selectFrom('brygga_receipts')
+      .select('pid')
+      .where('case_id', '=', caseId)
+      .execute();
+    const pids = [...packets.map((p) => p.pid), ...receipts.map((r) => r.pid)];
+    // In slices, so no statement has more parameters than an engine allows.
+    for (let i = 0; i < pids.length; i += 500) {
+      await this.#db
+        .deleteFrom('brygga_processed')
+        .where('pid', 'in', pids.slice(i, i + 500))
+        .execute();
+    }
+    await this.#db.deleteFrom('brygga_packets').where('case_id', '=', caseId).execute();
+    await this.#db.deleteFrom('brygga_receipts').where('case_id', '=', caseId).execute();
+    await this.#db.deleteFrom('brygga_consents').where('case_id', '=', caseId).execute();
+    await this.#db.deleteFrom('brygga_rejected').where('case_id', '=', caseId).execute();
+    await this.#db.deleteFrom('brygga_events').where('case_id', '=', caseId).execute();
+    await this.#db.deleteFrom('brygga_cases').where('case_id', '=', caseId).execute();
+  }
+
+  async deleteReconciliation(id: string): Promise<void> {
+    await this.#db.deleteFrom('brygga_reconciliations').where('id', '=', id).execute();
+  }
+
+  async addPurgeRecord(jws: string, at: string): Promise<number> {
+    const seq = await this.#nextSeq('brygga_purges');
+    await this.#db.insertInto('brygga_purges').values({ seq, at, jws }).execute();
+    return seq;
+  }
+
+  async listPurgeRecords(): Promise<PurgeRecordRow[]> {
+    const rows = await this.#db.selectFrom('brygga_purges').selectAll().orderBy('seq').execute();
+    return rows.map((r) => ({ seq: Number(r.seq), at: r.at, jws: r.jws }));
+  }
+
   /** The next sequence number of a table (events: never reused, kept in brygga_meta). */
   async #nextSeq(
-    table: 'brygga_statements' | 'brygga_outbox' | 'brygga_events' | 'brygga_log_evidence',
+    table: 'brygga_statements' | 'brygga_outbox' | 'brygga_events' | 'brygga_log_evidence' | 'brygga_purges',
   ): Promise<number> {
     // Events are deleted once consumed, so their counter must outlive the rows.
     const key = `seq.${table}`;

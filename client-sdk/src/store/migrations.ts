@@ -180,10 +180,31 @@ const transparency: Migration = {
   },
 };
 
+/** Reporting (PROTOCOL.md §21, §23): units' signed figures, and the purge records of retention. */
+const reporting: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('brygga_unit_figures')
+      .addColumn('hash', 'text', (c) => c.primaryKey())
+      .addColumn('agreement', 'text', (c) => c.notNull())
+      .addColumn('unit', 'text', (c) => c.notNull())
+      .addColumn('iat', 'text', (c) => c.notNull())
+      .addColumn('jws', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('brygga_purges')
+      .addColumn('seq', 'integer', (c) => c.primaryKey())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('jws', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Every migration of the store, by name; names sort in the order they run. */
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-transparency': transparency,
+  '0003-reports': reporting,
 };
 
 /** Bring the store's tables to the newest schema. Idempotent. */

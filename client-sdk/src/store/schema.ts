@@ -177,6 +177,22 @@ export interface LogExpectedKeyTable {
   added_at: string;
 }
 
+/** Units' signed figures for an agreement period (PROTOCOL.md §21). */
+export interface UnitFiguresTable {
+  hash: string;
+  agreement: string;
+  unit: string;
+  iat: string;
+  jws: string;
+}
+
+/** Signed purge records (PROTOCOL.md §23): which cases were removed, when and by whom. */
+export interface PurgeTable {
+  seq: number;
+  at: string;
+  jws: string;
+}
+
 /** The store's database. */
 export interface StoreDatabase {
   brygga_meta: MetaTable;
@@ -196,4 +212,6 @@ export interface StoreDatabase {
   brygga_log_pending: LogPendingTable;
   brygga_log_evidence: LogEvidenceTable;
   brygga_log_expected_keys: LogExpectedKeyTable;
+  brygga_unit_figures: UnitFiguresTable;
+  brygga_purges: PurgeTable;
 }
