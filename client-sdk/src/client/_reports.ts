@@ -19,6 +19,7 @@ import { agreementAt } from '../cases/rules.js';
 import { directoryResolver } from '../cases/signed-document.js';
 import { computeStatistics, type StatisticsReport, statisticsPeriod } from '../cases/statistics.js';
 import type { Agreement } from '../directory/agreement.js';
+import type { BryggaStore } from '../store/brygga-store.js';
 import type { DeviceRuntime } from './_device-runtime.js';
 
 /** The store key of the reminders standing at the last check. */
@@ -127,6 +128,16 @@ export async function checkReminders(d: DeviceRuntime): Promise<Reminder[]> {
     await tx.setMeta(REMINDERS_KEY, JSON.stringify(now));
   });
   return now;
+}
+
+/**
+ * Forget the standing reminders of purged cases, without `reminder.resolved` events: the purge's own
+ * event says they are gone, and nothing of a purged case is written again (PROTOCOL.md §23).
+ */
+export async function forgetReminders(tx: BryggaStore, caseIds: ReadonlySet<string>): Promise<void> {
+  const before = JSON.parse((await tx.getMeta(REMINDERS_KEY)) ?? '[]') as Reminder[];
+  const after = before.filter((r) => r.caseId === null || !caseIds.has(r.caseId));
+  if (after.length !== before.length) await tx.setMeta(REMINDERS_KEY, JSON.stringify(after));
 }
 
 /** The joint evaluation report of `agreement` from every party's figures this device holds (PROTOCOL.md §21.3). */

@@ -3,10 +3,12 @@
  * whose retention under the newest agreement (`reporting.retentionYears`, 5 by default) has run out, the
  * reconciliation statements all of whose cases are gone, and this device's old HPKE private keys that
  * nothing kept needs any more; and keeps a purge record, signed by this device, that names the case ids,
- * the statements and the keys, when and by whom, and nothing else. All of it in one transaction, with a
- * `retention.purged` event; the keys are wiped from memory after it commits.
+ * the statements and the keys, when and by whom, and nothing else. The packets that carried a purged
+ * statement go with it. All of it in one transaction, with a `retention.purged` event; the keys are
+ * wiped from memory after it commits.
  */
 
+import { reconciliationId } from '../cases/reconciliation.js';
 import {
   expiredCases,
   hpkeKeysToDestroy,
@@ -18,8 +20,9 @@ import {
 import { decodeCompact, decodeJsonPayload, type GeneralJws } from '../crypto/jws.js';
 import { parseJson } from '../crypto/strict-json.js';
 import { reportingTerms } from '../directory/agreement.js';
+import { claimsOf } from './_case-book.js';
 import type { DeviceRuntime } from './_device-runtime.js';
-import { caseStates, today } from './_reports.js';
+import { caseStates, forgetReminders, today } from './_reports.js';
 import type { PurgeResult } from './client-types.js';
 
 /** The payloads of the purge records kept. */
@@ -88,7 +91,14 @@ export async function purge(
   const destroy = new Set(keys);
   await d.recorder.record(async (tx, pending) => {
     for (const caseId of expired) await tx.purgeCase(caseId);
+    await forgetReminders(tx, new Set(expired));
+    const statements = new Set(reconciliations);
     for (const id of reconciliations) await tx.deleteReconciliation(id);
+    // The packets that carried those statements, kept as evidence of what was sent and received.
+    for (const p of await tx.listDocumentPackets('reconciliation')) {
+      const body = claimsOf(p).body as { document: GeneralJws };
+      if (statements.has(reconciliationId(body.document))) await tx.deletePacket(p.hash);
+    }
     if (destroy.size > 0) {
       const identity = await tx.loadIdentity();
       if (identity) {

@@ -216,6 +216,8 @@ export interface BryggaStore {
   getPacketByPid(pid: string): Promise<PacketRecord | undefined>;
   /** Every packet of a case, applied ones in log order first. */
   listCasePackets(caseId: string): Promise<PacketRecord[]>;
+  /** Every packet of `type` outside the cases (documents sent or received and kept), oldest first. */
+  listDocumentPackets(type: string): Promise<PacketRecord[]>;
 
   putRejected(record: RejectedRecord): Promise<void>;
   listRejected(): Promise<RejectedRecord[]>;

@@ -236,6 +236,16 @@ export class KyselyStore implements BryggaStore {
       );
   }
 
+  async listDocumentPackets(type: string): Promise<PacketRecord[]> {
+    const rows = await this.#db
+      .selectFrom('brygga_packets')
+      .selectAll()
+      .where('type', '=', type)
+      .where('case_id', 'is', null)
+      .execute();
+    return rows.map(toPacket).sort((a, b) => a.iat - b.iat || (a.hash < b.hash ? -1 : 1));
+  }
+
   async putRejected(r: RejectedRecord): Promise<void> {
     await this.#db
       .insertInto('brygga_rejected')
