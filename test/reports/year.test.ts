@@ -467,7 +467,7 @@ describe.each(ENGINES)('a year of the cooperation, reported, on %s', (engine) =>
       const report = await c(u).evaluationReport();
       expect(report.complete).toBe(true);
       expect(report.signatures.map((s) => [s.unit, s.device])).toEqual(
-        [J, G, M].map((x) => [x, w.world.units[x].key.kid]),
+        ([J, G, M] as const).map((x) => [x, w.world.units[x].key.kid]),
       );
       expect(report.quota.map((q) => [q.municipality, q.handedOver, q.received, q.balance])).toEqual([
         ['stockholm', 6, 1, 5],

@@ -491,7 +491,7 @@ export const sv = {
       `${months === 12 ? 'Varje år' : months === 3 ? 'Var tredje månad' : 'Var sjätte månad'} stämmer enheterna av kostnaderna för varandras ärenden. Den ena föreslår, den andra granskar siffrorna mot sina egna och kontrasignerar.`,
     list: 'Avstämningar',
     none: 'Inga avstämningar än.',
-    period: (months: number) => (months === 12 ? 'År' : months === 3 ? 'Kvartal' : 'Halvår'),
+    period: (months: number): string => (months === 12 ? 'År' : months === 3 ? 'Kvartal' : 'Halvår'),
     counterpart: 'Motpart',
     state: 'Läge',
     complete: 'Klar: signerad av båda',
@@ -499,7 +499,7 @@ export const sv = {
     start: (months: number) =>
       `Stäm av ${months === 12 ? 'ett år' : months === 3 ? 'ett kvartal' : 'ett halvår'}`,
     with: 'Med vilken enhet?',
-    label: (months: number) =>
+    label: (months: number): string =>
       months === 12 ? 'Vilket år?' : months === 3 ? 'Vilket kvartal?' : 'Vilket halvår?',
     review: 'Granska siffrorna',
     reviewTitle: (label: string, unit: string) => `Avstämning ${label} med ${unit}`,
