@@ -16,7 +16,11 @@
  */
 import type { BryggaClient, OutcomeMeasures, PacketBodies } from '@brygga/client-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textsFor } from '../../client-sdk/src/console/_i18n/index.js';
+import { figureText, namesOf, rowLabel } from '../../client-sdk/src/console/_reports/figures.js';
+import { renderEvaluationReport } from '../../client-sdk/src/console/index.js';
 import { ENGINES } from '../support/databases.js';
+import { HAVE_PDF, printHtml, squeeze } from '../support/pdf.js';
 import { snapshot } from '../support/store-databases.js';
 import { referInput, startWorkflow, type Workflow } from '../support/workflow-world.js';
 import {
@@ -481,6 +485,81 @@ describe.each(ENGINES)('a year of the cooperation, reported, on %s', (engine) =>
       ]);
       expect(report.costs).toEqual(await c(M).reconciliationTotals());
     }
+  });
+
+  it.skipIf(!HAVE_PDF)('the joint report prints to PDF, and its text shows every figure of it', async () => {
+    const report = await c(J).evaluationReport();
+    const html = renderEvaluationReport(report, {
+      generatedAt: w.relay.clock.date,
+      stylesheet: 'inline',
+      deviceName: (kid) => c(J).directory.device(kid)?.name,
+    });
+    const { pdf, text } = await printHtml(html);
+    expect(Buffer.from(pdf.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
+    const printed = squeeze(text);
+    const lines = text.split('\n').map((l) => squeeze(l).trim());
+    const texts = textsFor('sv');
+    const names = namesOf(report.agreement);
+    /**
+     * A table row as `pdftotext -layout` prints it: on one line its label (or the label's first words,
+     * when the label wraps in its cell) and then every figure, in order.
+     */
+    const row = (label: string, ...figures: string[]) => {
+      const tail = ` ${squeeze(figures.join(' '))}`;
+      const found = lines.some(
+        (l) => l.endsWith(tail) && label.startsWith(l.slice(0, l.length - tail.length)),
+      );
+      expect(found, `a printed row "${label}" with ${figures.join(' | ')}`).toBe(true);
+    };
+    expect(printed).toContain('Gemensam utvärderingsrapport');
+    expect(printed).toContain(
+      'Alla parters siffror finns med, signaturerna stämmer och siffrorna stämmer med varandra.',
+    );
+    // Each signature, with its day and its check.
+    const signed = texts.dateTime(report.signatures[0]!.signedAt).split(' ').slice(0, 3).join(' ');
+    expect(lines.filter((l) => l.includes(signed) && l.endsWith(' Ja'))).toHaveLength(3);
+    for (const s of report.signatures) expect(printed).toContain(names.unit(s.unit).split(' ')[0]!);
+    for (const q of report.quota) {
+      const balance = q.balance > 0 ? `+${q.balance}` : q.balance < 0 ? `−${-q.balance}` : '0';
+      row(
+        names.municipality(q.municipality),
+        `${q.quota.outgoing} / ${q.quota.incoming}`,
+        String(q.handedOver),
+        String(q.received),
+        balance,
+      );
+    }
+    expect(printed).toContain('Lika många ärenden har lämnats som tagits emot, totalt.');
+    for (const cost of report.costs) {
+      row(
+        names.municipality(cost.municipality),
+        ...[
+          cost.paidForOthers,
+          cost.paidByOthers,
+          cost.settlementsPaid,
+          cost.settlementsReceived,
+          cost.borne,
+        ].map((n) => texts.amount(n)),
+      );
+    }
+    // The settlements of the reconciliations, each on a line of its cell.
+    for (const settled of ['betalar 39 500 kr', 'betalar 12 000 kr']) {
+      expect(lines.some((l) => l.includes(settled))).toBe(true);
+    }
+    // Every figure of every unit's statistics, with their sum, row by row.
+    let rows = 0;
+    for (const combined of report.combined) {
+      for (const r of combined.rows) {
+        const cells = report.units.map((u) => {
+          const f = u.statistics.tables.find((t) => t.id === combined.id)!.rows.find((x) => x.key === r.key);
+          // A row a unit does not have (its own municipality, among the cities) is printed as a dash.
+          return f ? figureText(texts, combined.kind, f.value) : '–';
+        });
+        row(rowLabel(texts, names, combined.id, r.key), ...cells, figureText(texts, combined.kind, r.value));
+        rows++;
+      }
+    }
+    expect(rows).toBeGreaterThan(60);
   });
 
   it('years later, retention purges the ended cases and the old keys, leaving only signed purge records', async () => {

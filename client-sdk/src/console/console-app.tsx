@@ -20,6 +20,7 @@ import { evidenceRoutes } from './_pages/evidence.js';
 import { overviewRoutes } from './_pages/overview.js';
 import { reconciliationRoutes } from './_pages/reconciliation.js';
 import { referRoutes } from './_pages/refer.js';
+import { reportRoutes } from './_pages/reports.js';
 import { stepRoutes } from './_pages/steps.js';
 import { unitRoutes } from './_pages/unit.js';
 import { originGuard, securityHeaders } from './_security.js';
@@ -30,6 +31,7 @@ import { Problem } from './_views/layout.js';
 const STATIC: Record<string, string> = {
   'console.css': 'text/css; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
+  'report.css': 'text/css; charset=utf-8',
 };
 
 function loadStatic(): Map<string, { body: string; type: string }> {
@@ -117,6 +119,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   app.route('/', stepRoutes(deps));
   app.route('/', referRoutes(deps));
   app.route('/', reconciliationRoutes(deps));
+  app.route('/', reportRoutes(deps));
   app.route('/', agreementRoutes(deps));
   app.route('/', unitRoutes(deps));
   app.route('/', adminRoutes(deps));

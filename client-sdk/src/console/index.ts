@@ -14,6 +14,7 @@ export {
   USERNAME_PATTERN,
 } from './console-database.js';
 export { DeviceRunner, type DeviceRunnerOptions, type RunnerStatus } from './device-runner.js';
+export { type EvaluationHtmlOptions, renderEvaluationReport, reportStylesheet } from './evaluation-report.js';
 export {
   hashPassphrase,
   MAX_PASSPHRASE_LENGTH,

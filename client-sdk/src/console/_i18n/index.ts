@@ -29,6 +29,7 @@ export class Texts {
   readonly #dateTime: Intl.DateTimeFormat;
   readonly #month: Intl.DateTimeFormat;
   readonly #amount: Intl.NumberFormat;
+  readonly #number: Intl.NumberFormat;
 
   constructor(lang: Lang) {
     this.lang = lang;
@@ -46,6 +47,7 @@ export class Texts {
       currency: 'SEK',
       maximumFractionDigits: 0,
     });
+    this.#number = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   }
 
   /** A calendar day (YYYY-MM-DD), e.g. "1 mars 2026". */
@@ -65,6 +67,11 @@ export class Texts {
   month(month: string): string {
     const d = new Date(`${month}-01T00:00:00Z`);
     return Number.isNaN(d.getTime()) ? month : this.#month.format(d);
+  }
+
+  /** A whole number in the language's format, e.g. "1 234". */
+  number(n: number): string {
+    return this.#number.format(n);
   }
 
   /** Whole Swedish kronor, e.g. "12 000 kr". */

@@ -2,19 +2,15 @@
 /** @jsxImportSource hono/jsx */
 /**
  * Översikt: what needs action, for the signed-in user's cases. New referrals awaiting a decision (and
- * how long they have waited), plans to send or awaited, monthly follow-ups due, urgent child notices,
- * reconciliations to propose, review or wait for, and alerts to review; then every case the user may
- * see. The lists refresh without a reload when the device learns something (the page's script and
+ * how long they have waited), decisions overdue, plans to send or awaited, follow-ups due, urgent child
+ * notices to answer, consents running out, reconciliations to propose, review or wait for, cases to purge
+ * (for the unit lead), and alerts to review, the deadlines being the SDK's reminders (PROTOCOL.md §22);
+ * then every case the user may see. The lists refresh without a reload when the device learns something (the page's script and
  * `/handelser`).
  */
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import {
-  type CaseView,
-  computeReconciliation,
-  directoryResolver,
-  verifyReconciliation,
-} from '../../index.js';
+import { type CaseView, directoryResolver, verifyReconciliation } from '../../index.js';
 import { unitName, visibleCases } from '../_cases.js';
 import type { ConsoleDeps, ConsoleEnv, Ctx } from '../_context.js';
 import { userOf } from '../_context.js';
@@ -32,87 +28,100 @@ interface Item {
 
 interface Todo {
   newReferrals: Item[];
+  decisionsOverdue: Item[];
   plansDue: Item[];
   plansAwaited: Item[];
   followUpsDue: Item[];
   childNotices: Item[];
+  consentsExpiring: Item[];
   reconciliations: Item[];
   alerts: number;
+  /** Cases whose retention has run out (shown to unit leads). */
+  toPurge: number;
 }
 
-function addMonth(day: string): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCMonth(d.getUTCMonth() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
-/** The half-year label a month belongs to (2026-03 → 2026-H1). */
-function halfYearOf(month: string): string {
-  return `${month.slice(0, 4)}-H${Number(month.slice(5, 7)) <= 6 ? 1 : 2}`;
-}
-
-function halfYearEnd(label: string): string {
-  return label.endsWith('H1') ? `${label.slice(0, 4)}-06-30` : `${label.slice(0, 4)}-12-31`;
-}
-
+/**
+ * What needs doing: the SDK's reminders (PROTOCOL.md §22: decisions overdue, follow-ups, urgent child
+ * notices, consents running out, reconciliations due, cases to purge) for the cases the user may see,
+ * with the steps the workflow waits for (a decision, a plan) and the reconciliations proposed.
+ */
 async function todo(deps: ConsoleDeps, texts: Texts, cases: CaseView[]): Promise<Todo> {
   const { t } = texts;
   const { client } = deps;
   const unit = client.unit;
   const now = deps.now();
-  const today = now.toISOString().slice(0, 10);
   const out: Todo = {
     newReferrals: [],
+    decisionsOverdue: [],
     plansDue: [],
     plansAwaited: [],
     followUpsDue: [],
     childNotices: [],
+    consentsExpiring: [],
     reconciliations: [],
     alerts: (await deps.db.listAlerts({ open: true })).length,
+    toPurge: 0,
   };
+  const visible = new Map(cases.map((v) => [v.caseId, v]));
+  const label = (s: CaseView['state']) => (
+    <>
+      {t.case.title(shortId(s.caseId))}, <W>{unitName(client, s.home === unit ? s.receiving : s.home)}</W>
+    </>
+  );
   for (const view of cases) {
     const s = view.state;
     const side = s.home === unit ? 'home' : 'receiving';
-    const other = side === 'home' ? s.receiving : s.home;
     const href = `/arenden/${s.caseId}`;
-    const label = (
-      <>
-        {t.case.title(shortId(s.caseId))}, <W>{unitName(client, other)}</W>
-      </>
-    );
     if (side === 'receiving' && s.status === 'referred') {
       out.newReferrals.push({
         caseId: s.caseId,
         href,
-        text: label,
+        text: label(s),
         detail: t.overview.waited(texts.duration(now.getTime() - s.referredAt * 1000)),
       });
     }
     if (s.status === 'accepted')
-      (side === 'home' ? out.plansDue : out.plansAwaited).push({ href, text: label });
-    if (s.status === 'active' || s.status === 'accepted' || s.status === 'referred') {
-      const log = await client.caseLog(s.caseId);
-      if (s.status === 'active') {
-        const dates = log
-          .filter((e) => e.type === 'follow-up' && e.status === 'applied')
-          .map((e) => (e.body as { date: string }).date);
-        const last = [...dates, s.plan?.decidedOn ?? today].sort().at(-1)!;
-        if (addMonth(last) <= today) {
-          out.followUpsDue.push({ href, text: label, detail: t.overview.followUpDue(texts.date(last)) });
-        }
-      }
-      for (const e of log) {
-        if (e.type !== 'child-notice' || e.from.unit === unit) continue;
-        if (now.getTime() - Date.parse(e.sentAt) > 30 * 86_400_000) continue;
-        out.childNotices.push({
-          href,
-          text: label,
-          detail: t.overview.childNoticeAt(texts.dateTime(e.sentAt)),
-        });
-      }
+      (side === 'home' ? out.plansDue : out.plansAwaited).push({ href, text: label(s) });
+  }
+  for (const r of await client.reminders()) {
+    if (r.kind === 'retention') {
+      out.toPurge++;
+      continue;
+    }
+    if (r.kind === 'reconciliation') continue;
+    const view = r.caseId ? visible.get(r.caseId) : undefined;
+    if (!view) continue;
+    const item = (detail: string) => ({
+      caseId: view.caseId,
+      href: `/arenden/${view.caseId}`,
+      text: label(view.state),
+      detail,
+    });
+    const due = texts.date(r.dueOn);
+    const other = unitName(client, r.counterpart);
+    if (r.kind === 'decision') {
+      out.decisionsOverdue.push(
+        item(r.actor === 'us' ? t.overview.decisionOverdue(due) : t.overview.decisionAwaited(other, due)),
+      );
+    } else if (r.kind === 'follow-up') {
+      out.followUpsDue.push(
+        item(
+          `${t.overview.followUpDueOn(due)}; ${r.actor === 'us' ? t.overview.followUpLeads : t.overview.followUpTakesPart}`,
+        ),
+      );
+    } else if (r.kind === 'child-notice') {
+      out.childNotices.push(
+        item(
+          r.actor === 'us' ? t.overview.childNoticeAnswer(due) : t.overview.childNoticeUnanswered(other, due),
+        ),
+      );
+    } else if (r.kind === 'consent-expiry') {
+      out.consentsExpiring.push(
+        item(r.overdue ? t.overview.consentExpired(due) : t.overview.consentExpires(due)),
+      );
     }
   }
-  // Reconciliations: proposals to review, proposals awaiting the other unit, and half-years not done.
+  // Reconciliations: proposals to review, proposals awaiting the other unit, and periods not done.
   const resolve = directoryResolver(client.directory);
   const all = await client.reconciliations();
   for (const r of all.filter((x) => !x.complete)) {
@@ -133,39 +142,13 @@ async function todo(deps: ConsoleDeps, texts: Texts, cases: CaseView[]): Promise
       ),
     });
   }
-  const records = (await client.listCases()).map((v) => ({
-    caseId: v.caseId,
-    home: v.state.home,
-    receiving: v.state.receiving,
-    lines: v.state.costs,
-  }));
-  const pending = new Set<string>();
-  for (const rec of records) {
-    const other = rec.home === unit ? rec.receiving : rec.receiving === unit ? rec.home : null;
-    if (!other) continue;
-    for (const l of rec.lines) {
-      const label = halfYearOf(l.month);
-      if (halfYearEnd(label) < today) pending.add(`${other} ${label}`);
-    }
-  }
-  for (const key of [...pending].sort()) {
-    const [other, label] = key.split(' ') as [string, string];
-    const pair = [unit, other].sort().join(' ');
-    if (all.some((r) => r.label === label && [...r.units].sort().join(' ') === pair)) continue;
-    try {
-      computeReconciliation({
-        agreement: client.directory.agreement,
-        units: [unit, other],
-        label,
-        cases: records,
-        now,
-      });
-    } catch {
-      continue;
-    }
+  for (const r of await client.reminders()) {
+    if (r.kind !== 'reconciliation' || !r.period) continue;
+    const pair = [unit, r.counterpart].sort().join(' ');
+    if (all.some((x) => x.label === r.period && [...x.units].sort().join(' ') === pair)) continue;
     out.reconciliations.push({
-      href: `/avstamning/granska?med=${encodeURIComponent(other)}&period=${encodeURIComponent(label)}`,
-      text: <W>{t.overview.reconDue(label, unitName(client, other))}</W>,
+      href: `/avstamning/granska?med=${encodeURIComponent(r.counterpart)}&period=${encodeURIComponent(r.period)}`,
+      text: <W>{t.overview.reconDue(r.period, unitName(client, r.counterpart))}</W>,
     });
   }
   return out;
@@ -248,12 +231,15 @@ async function Overview(props: { c: Ctx; deps: ConsoleDeps }) {
   const lists: [string, Item[], string][] = [
     [t.overview.newReferrals, items.newReferrals, 'nya-uppdrag'],
     [t.overview.childNotices, items.childNotices, 'barnanmalningar'],
+    [t.overview.decisionsOverdue, items.decisionsOverdue, 'beslut-forsenade'],
     [t.overview.plansDue, items.plansDue, 'planer'],
     [t.overview.followUpsDue, items.followUpsDue, 'uppfoljningar'],
+    [t.overview.consentsExpiring, items.consentsExpiring, 'samtycken'],
     [t.overview.reconciliations, items.reconciliations, 'avstamningar'],
     [t.overview.plansAwaited, items.plansAwaited, 'vantar-plan'],
   ];
-  const empty = lists.every(([, l]) => l.length === 0) && items.alerts === 0;
+  const purge = user.role === 'lead' && items.toPurge > 0;
+  const empty = lists.every(([, l]) => l.length === 0) && items.alerts === 0 && !purge;
   return (
     <>
       <h1 class="heading-l">{t.overview.title}</h1>
@@ -271,6 +257,14 @@ async function Overview(props: { c: Ctx; deps: ConsoleDeps }) {
           </section>
         ) : null}
         {user.role === 'admin' ? null : lists.map(([h, l, id]) => <ItemList heading={h} items={l} id={id} />)}
+        {purge ? (
+          <section class="todo" aria-labelledby="gallring">
+            <h3 class="heading-s" id="gallring">
+              {t.overview.retention}
+            </h3>
+            <p class="body">{t.overview.retentionText(items.toPurge)}</p>
+          </section>
+        ) : null}
         {empty ? <p class="body">{t.overview.nothing}</p> : null}
       </div>
       {user.role === 'admin' ? null : (

@@ -16,6 +16,7 @@ export type NavKey =
   | 'overview'
   | 'refer'
   | 'reconciliation'
+  | 'reports'
   | 'agreement'
   | 'unit'
   | 'accessLog'
@@ -26,6 +27,7 @@ const NAV: { key: NavKey; href: string; roles: Role[] }[] = [
   { key: 'overview', href: '/', roles: ['coordinator', 'lead', 'admin'] },
   { key: 'refer', href: '/nytt-uppdrag', roles: ['coordinator', 'lead'] },
   { key: 'reconciliation', href: '/avstamning', roles: ['coordinator', 'lead'] },
+  { key: 'reports', href: '/rapporter', roles: ['coordinator', 'lead'] },
   { key: 'agreement', href: '/avtal', roles: ['coordinator', 'lead', 'admin'] },
   { key: 'unit', href: '/enhet', roles: ['coordinator', 'lead', 'admin'] },
   { key: 'evidence', href: '/bevis', roles: ['coordinator', 'lead'] },
