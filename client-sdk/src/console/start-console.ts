@@ -108,7 +108,13 @@ export async function startConsole(o: StartConsoleOptions): Promise<RunningConso
   let lastError: string | null = null;
   const runner = new DeviceRunner({
     client: device.client,
-    relay: new RelayClient({ baseUrl: device.relayUrl, audience: device.audience, key: device.identity.key }),
+    relay: new RelayClient({
+      baseUrl: device.relayUrl,
+      audience: device.audience,
+      key: device.identity.key,
+      // The console's clock signs its tokens too, as the client's does.
+      now,
+    }),
     syncEveryMs: (o.syncSeconds ?? 60) * 1000,
     now,
     onEvent: async (event: ClientEvent) => {

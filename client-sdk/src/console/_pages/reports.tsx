@@ -295,13 +295,13 @@ export function reportRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     });
   });
 
-  app.get('/rapporter/statistik.:ext{csv|json}', async (c) => {
+  const statisticsFile = (ext: 'csv' | 'json') => async (c: Ctx) => {
     if (isAdmin(c)) return forbidden(c, deps);
     const period = chosenPeriod(c, deps);
     const report = await deps.client.statistics(periodSpec(period));
     await logAccess(c, deps, 'report.statistics.export');
     const name = `statistik-${deps.client.unit}-${period}`;
-    return c.req.param('ext') === 'csv'
+    return ext === 'csv'
       ? c.body(statisticsCsv(report), 200, {
           'content-type': 'text/csv; charset=utf-8',
           'content-disposition': `attachment; filename="${name}.csv"`,
@@ -310,7 +310,9 @@ export function reportRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           'content-type': 'application/json; charset=utf-8',
           'content-disposition': `attachment; filename="${name}.json"`,
         });
-  });
+  };
+  app.get('/rapporter/statistik.csv', statisticsFile('csv'));
+  app.get('/rapporter/statistik.json', statisticsFile('json'));
 
   app.get('/rapporter/avsteg', async (c) => {
     if (isAdmin(c)) return forbidden(c, deps);
@@ -323,12 +325,12 @@ export function reportRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     });
   });
 
-  app.get('/rapporter/avsteg.:ext{csv|json}', async (c) => {
+  const registerFile = (ext: 'csv' | 'json') => async (c: Ctx) => {
     if (isAdmin(c)) return forbidden(c, deps);
     const register = exportDeviationRegister(deps.client.unit, await deps.client.deviationRegister());
     await logAccess(c, deps, 'report.deviations.export');
     const name = `avstegsregister-${deps.client.unit}`;
-    return c.req.param('ext') === 'csv'
+    return ext === 'csv'
       ? c.body(deviationRegisterCsv(register), 200, {
           'content-type': 'text/csv; charset=utf-8',
           'content-disposition': `attachment; filename="${name}.csv"`,
@@ -337,7 +339,9 @@ export function reportRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           'content-type': 'application/json; charset=utf-8',
           'content-disposition': `attachment; filename="${name}.json"`,
         });
-  });
+  };
+  app.get('/rapporter/avsteg.csv', registerFile('csv'));
+  app.get('/rapporter/avsteg.json', registerFile('json'));
 
   app.get('/rapporter/utvardering', async (c) => {
     if (isAdmin(c)) return forbidden(c, deps);
