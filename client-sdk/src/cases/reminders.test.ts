@@ -189,6 +189,23 @@ describe('reminders', () => {
       { kind: 'retention', dueOn: '2030-11-01' },
     ]);
   });
+
+  it('a closure dated back is kept from the day it was signed, never purged early', () => {
+    const closure = (closedOn: string, signedOn: string) =>
+      accepted('2025-03-01', '2025-03-05', {
+        status: 'closed',
+        closure: { closedOn, reason: 'completed', outcomes: null, in: 'z'.repeat(43), at: at(signedOn) },
+      });
+    // Typed as 2015 instead of 2025: kept five years from the day it was signed.
+    const slip = closure('2015-10-31', '2025-10-31');
+    expect(retainedUntil(slip, 5)).toBe('2030-10-31');
+    expect(expiredCases([slip], 5, '2025-11-01')).toEqual([]);
+    expect(due('stockholm-jarva', [slip], '2025-11-01')).toEqual([]);
+    // Dated a few days back, as a closure often is: the signing day counts.
+    expect(retainedUntil(closure('2025-10-28', '2025-10-31'), 5)).toBe('2030-10-31');
+    // Dated ahead: its own day counts.
+    expect(retainedUntil(closure('2025-11-30', '2025-10-31'), 5)).toBe('2030-11-30');
+  });
 });
 
 describe('old HPKE keys', () => {

@@ -1,8 +1,9 @@
 /**
  * Retention (gallring; PROTOCOL.md §23). A lifestyle change is judged over about five years, so a case's
  * records must stay readable that long, and, by the GDPR's storage limitation, no longer than needed:
- * a closed or declined case is kept `reporting.retentionYears` (5 by default) after it ended, then
- * purged, leaving a signed purge record that names the case ids, when and by whom, and nothing else.
+ * a closed or declined case is kept `reporting.retentionYears` (5 by default) after it ended (its
+ * closure's day, never before the closure was signed; or the day it was declined), then purged, leaving
+ * a signed purge record that names the case ids, when and by whom, and nothing else.
  *
  * The device's old HPKE private keys stay (encrypted at rest) while a packet sealed to them could still
  * arrive (until 30 days after the key's `exp`, the oldest `iat` a receiver accepts, §7.5), and while the
@@ -33,9 +34,14 @@ export const IN_FLIGHT_SECONDS = 30 * 86_400;
 /** How far a sender's clock may run ahead of a receiver's (PROTOCOL.md §7.5 step 7). */
 const CLOCK_SKEW_SECONDS = 300;
 
-/** The day a case ended: its closure's day, or the day it was declined; null while it is open. */
+/**
+ * The day a case ended: its closure's day, or the day it was declined; null while it is open. A closure's
+ * day is the later of the `closedOn` it states and the day it was signed: a closure dated back, or dated
+ * years early by a slip of the keyboard, never shortens the time the case is kept.
+ */
 export function caseEndDay(state: CaseState): string | null {
-  if (state.closure) return state.closure.closedOn;
+  // Days as YYYY-MM-DD sort as text: the later is the last.
+  if (state.closure) return [state.closure.closedOn, dayOf(state.closure.at)].sort()[1]!;
   if (state.status === 'declined' && state.decision) return dayOf(state.decision.at);
   return null;
 }
