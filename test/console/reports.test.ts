@@ -51,8 +51,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the console’s reports in a real browser', { t
   async function rows(page: Page, caption: string): Promise<string[]> {
     const table = page.locator('table', { has: page.locator('caption', { hasText: caption }) }).first();
     return table.evaluate((t) =>
-      [...(t as HTMLTableElement).tBodies[0]!.rows].map((r) =>
-        [...r.cells].map((c) => (c.textContent ?? '').replace(/\s+/g, ' ').trim()).join(' '),
+      Array.from((t as HTMLTableElement).tBodies[0]!.rows).map((r) =>
+        Array.from(r.cells)
+          .map((c) => (c.textContent ?? '').replace(/\s+/g, ' ').trim())
+          .join(' '),
       ),
     );
   }
