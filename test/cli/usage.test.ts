@@ -3,7 +3,7 @@
  * errors, 1 for refusals, and no passphrase flag. Most checks call `runCli` in-process (they need no
  * relay); one runs the binary to check the exit code reaches the shell.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,65 @@ describe('brygga usage', () => {
       expect(r.status, argv.join(' ')).toBe(2);
       if (argv.length) expect(r.err, argv.join(' ')).toMatch(/^brygga: .*\[ERR_USAGE\]\n {2}What to do: /);
     }
+  });
+
+  it('refuses bad arguments to the report commands before it opens the device', async () => {
+    const usageErrors: [string[], RegExp][] = [
+      [['report', 'statistics'], /give --month or --year, one of them/],
+      [['report', 'statistics', '--month', '2026-11', '--year', '2026'], /give --month or --year, one of/],
+      [['report', 'statistics', '--month', '2026-13'], /--month 2026-13 is not a month/],
+      [['report', 'statistics', '--year', '26'], /--year 26 is not a year/],
+      [['report', 'statistics', '--month', '2026-11', '--format', 'xml'], /--format xml is not a format/],
+      [['report', 'statistics', '--month', '2026-11', '--json', '--format', 'csv'], /ask for two formats/],
+      [['report', 'statistics', '--month', '2026-11', '--since', '2026-01'], /Unknown option '--since'/],
+      [['report', 'deviations', '--from', '2026-02-30'], /--from 2026-02-30 is not a day/],
+      [['report', 'deviations', '--from', '2026-03-01', '--to', '2026-02-01'], /is after --to/],
+      [['report', 'figures', '--send', 'yes'], /unexpected argument: yes/],
+      [['report', 'evaluation'], /--out is required/],
+      [['report', 'evaluation', '--out', 'r.html', '--lang', 'de'], /--lang de is not a language/],
+      [['due', '--month', '2026-11'], /Unknown option '--month'/],
+      [['purge', '--by', ' '], /--by must name who runs the purge/],
+      [['deviation', 'AAAAAAAAAAAAAAAAAAAAAA'], /--file is required/],
+    ];
+    for (const [argv, message] of usageErrors) {
+      const r = await run([...argv, '--device', join(dir, 'nowhere')]);
+      expect(r.status, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(message);
+      expect(r.err, argv.join(' ')).toMatch(/\[ERR_USAGE\]\n {2}What to do: /);
+    }
+
+    // An --out file that exists, and a deviation file that is not one, are refused before the device
+    // is opened (there is none here: opening it would be ERR_NO_DEVICE), so nothing is fetched or sent.
+    const existing = join(dir, 'existing.csv');
+    writeFileSync(existing, 'kept');
+    writeFileSync(join(dir, 'not-an-object.json'), '[]');
+    writeFileSync(
+      join(dir, 'deviation.json'),
+      JSON.stringify({ date: '2026-01-01', reason: 'tired', guideline: 'x', description: 'y' }),
+    );
+    const refusals: [string[], string, RegExp][] = [
+      [['report', 'statistics', '--month', '2026-11', '--out', existing], 'ERR_EXISTS', /already exists/],
+      [['report', 'deviations', '--format', 'csv', '--out', existing], 'ERR_EXISTS', /already exists/],
+      [['report', 'evaluation', '--out', existing], 'ERR_EXISTS', /already exists/],
+      [
+        ['deviation', 'AAAAAAAAAAAAAAAAAAAAAA', '--file', join(dir, 'not-an-object.json')],
+        'ERR_MALFORMED',
+        /must hold a JSON object/,
+      ],
+      [
+        ['deviation', 'AAAAAAAAAAAAAAAAAAAAAA', '--file', join(dir, 'deviation.json')],
+        'ERR_MALFORMED',
+        /the deviation file is not valid: deviation\.\w+/,
+      ],
+    ];
+    for (const [argv, code, message] of refusals) {
+      const r = await run([...argv, '--device', join(dir, 'nowhere'), '--json'], { BRYGGA_PASSPHRASE: 'x' });
+      expect(r.status, argv.join(' ')).toBe(1);
+      expect(JSON.parse(r.out), argv.join(' ')).toMatchObject({ error: { code, exitCode: 1 } });
+      expect(JSON.parse(r.out).error.hint, argv.join(' ')).toEqual(expect.any(String));
+      expect(r.err, argv.join(' ')).toMatch(message);
+    }
+    expect(readFileSync(existing, 'utf8')).toBe('kept');
   });
 
   it('refuses with exit code 1 when there is no passphrase to be had, or no device', async () => {

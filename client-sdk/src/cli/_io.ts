@@ -209,6 +209,18 @@ export function readJsonFile(path: string, what: string): unknown {
 }
 
 /**
+ * Refuse `path` when a file is there already: a command checks its `--out` before it starts, so nothing
+ * is fetched, signed or sent for a file it could not write.
+ */
+export function refuseExisting(path: string): void {
+  if (existsSync(path)) {
+    throw new CliError('ERR_EXISTS', `${path} already exists`, {
+      hint: 'choose another path, or move the existing file away first',
+    });
+  }
+}
+
+/**
  * Write `text` to `path` through a temporary file and a rename, so a crash never leaves half a file.
  * Unless `overwrite`, an existing file is refused (a key file is never replaced by accident).
  */
@@ -217,11 +229,7 @@ export function writeFileAtomic(
   text: string,
   options: { mode?: number; overwrite?: boolean } = {},
 ) {
-  if (!options.overwrite && existsSync(path)) {
-    throw new CliError('ERR_EXISTS', `${path} already exists`, {
-      hint: 'choose another path, or move the existing file away first',
-    });
-  }
+  if (!options.overwrite) refuseExisting(path);
   const tmp = join(dirname(path), `.${Date.now().toString(36)}-${process.pid}.tmp`);
   writeFileSync(tmp, text, { mode: options.mode ?? 0o644 });
   renameSync(tmp, path);

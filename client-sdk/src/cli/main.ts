@@ -1,6 +1,7 @@
 /**
  * `brygga`, the command-line client: administration (unit keys, the agreement,
- * devices), coordination (the case workflow of PROTOCOL.md §12–16) and evidence (§17).
+ * devices), coordination (the case workflow of PROTOCOL.md §12–16), evidence (§17) and the agreement's
+ * reporting (§20–23: statistics, the deviation register, the joint evaluation, deadlines, retention).
  *
  * Exit codes scripts can trust: 0 ok, 1 refused or failed (the message names the rule or problem and
  * what to do), 2 usage. Passphrases come from a prompt or BRYGGA_PASSPHRASE, the relay admin token from
@@ -15,12 +16,14 @@ import { CONSOLE_COMMANDS } from './_console-commands.js';
 import { CliError, EXIT, type Io, usage } from './_io.js';
 import { LOG_COMMANDS } from './_log-commands.js';
 import { RECONCILE_COMMANDS } from './_reconcile-commands.js';
+import { REPORT_COMMANDS } from './_report-commands.js';
 
 /** Every command. */
 export const COMMANDS: Command[] = [
   ...ADMIN_COMMANDS,
   ...CASE_COMMANDS,
   ...RECONCILE_COMMANDS,
+  ...REPORT_COMMANDS,
   ...LOG_COMMANDS,
   ...CONSOLE_COMMANDS,
 ];
@@ -37,6 +40,8 @@ const HINTS: Record<string, string> = {
   ERR_CONSENT_WITHDRAWN: 'consent was withdrawn: no more personal data may be sent in this case',
   ERR_QUOTA_EXCEEDED: 'the agreement quota is used up for this period',
   ERR_RELAY: 'check --relay and that the relay is running',
+  ERR_FIGURES_INVALID:
+    "a unit's signed figures are not those of its agreement period: ask that unit to send them again with `brygga report figures --send`",
   ERR_RECONCILIATION_MISMATCH:
     "the two units' records differ: run `brygga inbox` at both ends so each holds every cost report, then reconcile again",
 };
