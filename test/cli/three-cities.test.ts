@@ -6,16 +6,24 @@
  * consent attested again after a withdrawal, and the half-year's reconciliation between Stockholm and
  * Malmö, proposed and countersigned, with the same figures at both ends. Last, the relay's transparency
  * log is audited: its checkpoint with a witness's cosignature, every entry replayed to the signed root,
- * one unit's key history, and a relay that alters an entry (behind a proxy) caught at that entry. The
- * refusals (wrong passphrase, unknown unit, revoked device, malformed referral or consent file, an answer
- * the rules refuse, a bad period label, a wrong log key, a tampered log) each give a clear message and a
- * non-zero exit code, and lose nothing.
+ * one unit's key history, and a relay that alters an entry (behind a proxy) caught at that entry. Then
+ * the agreement's reports (PROTOCOL.md §20–23): a deviation recorded and listed in the deviation register,
+ * the month's statistics as CSV and JSON matching the cases made here (small counts as "<5", a cost of
+ * one case hidden as "x"), the consent running out among what is due, every unit's signed figures
+ * (Göteborg's sent before its device is revoked) and the joint evaluation report written as HTML holding
+ * every one of them, and a purge that finds nothing to purge yet. The refusals (wrong passphrase, unknown
+ * unit, revoked device, malformed referral or consent file, an answer the rules refuse, a bad period
+ * label, a wrong log key, a tampered log) each give a clear message and a non-zero exit code, and lose
+ * nothing.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { combineFigures, type StatisticsReport, type UnitFigures } from '../../client-sdk/src/cases/index.js';
+import { textsFor } from '../../client-sdk/src/console/_i18n/index.js';
+import { figureText, namesOf, rowLabel } from '../../client-sdk/src/console/_reports/figures.js';
 import { SigningKeyPair } from '../../client-sdk/src/crypto/keys.js';
 import { verifierKey } from '../../client-sdk/src/transparency/note.js';
 import { agreementTerms, party, periodFromThisYear } from '../support/agreement-terms.js';
@@ -64,6 +72,43 @@ function referralBody(home: Unit, to: Unit) {
   };
 }
 
+/** A piece of HTML as a reader sees it: without tags, entities decoded, white space squeezed. */
+function htmlText(html: string): string {
+  return html
+    .replace(/<style\b[\s\S]*?<\/style>/g, '')
+    .replace(/<\/?(p|div|td|th|tr|h[1-6]|li|dt|dd|caption|table|section|br)\b[^>]*>/g, ' ')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/[\s\u00a0\u202f]+/g, ' ')
+    .trim();
+}
+
+/** The body rows of every table of an HTML document, each row as its cells' texts, by caption. */
+function htmlTables(html: string): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  for (const [, table] of html.matchAll(/<table\b[^>]*>([\s\S]*?)<\/table>/g)) {
+    const caption = htmlText(/<caption\b[^>]*>([\s\S]*?)<\/caption>/.exec(table!)?.[1] ?? '');
+    const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(table!)?.[1] ?? '';
+    expect(out.has(caption), `one table captioned "${caption}"`).toBe(false);
+    out.set(
+      caption,
+      [...body.matchAll(/<tr\b[^>]*>([\s\S]*?)<\/tr>/g)].map(([, row]) =>
+        [...row!.matchAll(/<t[hd]\b[^>]*>([\s\S]*?)<\/t[hd]>/g)].map(([, cell]) => htmlText(cell!)),
+      ),
+    );
+  }
+  return out;
+}
+
+/** A month's count as the statistics publish it under the default threshold of 5 (PROTOCOL.md §20.3). */
+function published(count: number): number | string {
+  return count === 0 ? 0 : count < 5 ? '<5' : count;
+}
+
 // Every CLI run starts a process and derives scrypt keys (PROTOCOL.md §3.4): the steps take seconds each.
 describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
   let dir: string;
@@ -73,6 +118,11 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
   // The relay's token audience is its public URL, which differs from the loopback URL it listens on.
   const relayFlags = () => ['--relay', relay.url, '--audience', AUDIENCE];
   let caseId: string;
+  let gbgCase: string;
+  /** The last day of the consent attested again in the case answered on standard input. */
+  let renewedUntil: string;
+  /** Each unit's figures as it signed and sent them. */
+  const signedFigures = {} as Record<Unit, UnitFigures>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'brygga-cli-'));
@@ -357,7 +407,7 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     writeJson(dir, 'gbg-referral.json', referralBody('goteborg-nordost', 'stockholm-jarva'));
     const sent = brygga(dir, ['refer', '--file', 'gbg-referral.json', '--json'], as('goteborg-nordost'));
     expect(sent.stderr).toBe('');
-    const gbgCase = sent.json<{ caseId: string }>().caseId;
+    gbgCase = sent.json<{ caseId: string }>().caseId;
     expect(brygga(dir, ['inbox'], as('stockholm-jarva')).stdout).toMatch(
       new RegExp(`${gbgCase} +delivered +goteborg-nordost → stockholm-jarva`),
     );
@@ -391,6 +441,47 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
         .json<{ state: { consents: { withdrawnIn: unknown }[] } }>()
         .state.consents.every((c) => c.withdrawnIn !== null),
     ).toBe(true);
+  });
+
+  it('Göteborg signs its figures for the agreement period and sends them to every party', () => {
+    const sent = brygga(dir, ['report', 'figures', '--send', '--json'], as('goteborg-nordost'));
+    expect(sent.stderr).toBe('');
+    const { figures, submitted } = sent.json<{ figures: UnitFigures; submitted: boolean }>();
+    expect(submitted).toBe(true);
+    const period = periodFromThisYear();
+    expect(figures).toMatchObject({
+      unit: 'goteborg-nordost',
+      municipality: 'goteborg',
+      reconciliations: [],
+    });
+    expect(figures.statistics.period).toMatchObject({ from: period.from, to: period.to });
+    // Its one referral was declined: nothing handed over or taken in under the agreement.
+    expect(figures.quota).toEqual({ handedOver: 0, received: 0 });
+    signedFigures['goteborg-nordost'] = figures;
+
+    // The others fetch them now: a packet from a device revoked by the time it is opened is refused
+    // (PROTOCOL.md §7.5 step 3), and Göteborg's device is revoked next. Stockholm's report, written as it
+    // stands, says whose figures are missing.
+    const draft = brygga(
+      dir,
+      ['report', 'evaluation', '--out', 'draft.html', '--json'],
+      as('stockholm-jarva'),
+    );
+    expect(draft.stderr).toBe('');
+    expect(draft.status).toBe(0);
+    expect(draft.json()).toMatchObject({
+      out: 'draft.html',
+      complete: false,
+      missing: ['stockholm-jarva', 'malmo'],
+      refused: [],
+    });
+    expect(draft.json<{ signatures: { unit: string }[] }>().signatures.map((s) => s.unit)).toEqual([
+      'goteborg-nordost',
+    ]);
+    const text = htmlText(readFileSync(join(dir, 'draft.html'), 'utf8'));
+    expect(text).toContain('Rapporten är inte komplett än.');
+    expect(text).toContain('Siffror saknas från: Järva stadsdelsförvaltning, Konsultationsteamet.');
+    expect(brygga(dir, ['inbox'], as('malmo')).status).toBe(0);
   });
 
   it('rotates an HPKE key, revokes a device, and the revoked device is refused', () => {
@@ -515,11 +606,13 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       brygga(dir, ['consent', 'withdraw', askedCase, '--file', 'withdrawal-2.json'], as('stockholm-jarva'))
         .status,
     ).toBe(0);
+    // It runs out within the agreement's 30 days' warning: `brygga due` shows it (below).
+    renewedUntil = day(20);
     writeJson(dir, 'renewed-consent.json', {
       form: 'written',
       written: { documentSha256: 'z9x8c7v6b5n4m3l2k1j0h9g8f7d6s5a4p3o2i1u0y9t', signedOn: day(0) },
       validFrom: day(0),
-      validUntil: day(300),
+      validUntil: renewedUntil,
     });
     const attested = brygga(
       dir,
@@ -723,5 +816,235 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     } finally {
       await forger.close();
     }
+  });
+
+  it('records a deviation; the deviation register, the month’s statistics and what is due', () => {
+    const deviation = {
+      date: day(0),
+      reason: 'safety',
+      guideline: 'Samråd med polisen före placering',
+      description: 'Placerad samma natt efter hot mot en anhörig; samrådet hölls dagen efter.',
+      decidedBy: { name: 'Eva Enhetschef', role: 'enhetschef' },
+    };
+    writeJson(dir, 'deviation.json', deviation);
+    const recorded = brygga(
+      dir,
+      ['deviation', askedCase, '--file', 'deviation.json', '--json'],
+      as('stockholm-jarva'),
+    );
+    expect(recorded.stderr).toBe('');
+    expect(recorded.json()).toEqual({ caseId: askedCase, status: 'delivered', number: 1 });
+
+    // The register for the oversight body: the deviation without its case or its description.
+    const register = brygga(
+      dir,
+      ['report', 'deviations', '--format', 'csv', '--out', 'deviations.csv'],
+      as('stockholm-jarva'),
+    );
+    expect(register.stderr).toBe('');
+    expect(register.stdout).toBe(
+      'Wrote the deviation register of stockholm-jarva to deviations.csv (csv).\n',
+    );
+    expect(readFileSync(join(dir, 'deviations.csv'), 'utf8')).toBe(
+      'number,date,rule,reason,decided_by,role\r\n' +
+        `1,${deviation.date},Samråd med polisen före placering,safety,Eva Enhetschef,enhetschef\r\n`,
+    );
+
+    // The renewed consent of that case runs out within the 30 days' warning (PROTOCOL.md §22).
+    const due = brygga(dir, ['due', '--json'], as('stockholm-jarva'));
+    expect(due.stderr).toBe('');
+    expect(due.json<{ due: unknown[] }>().due).toContainEqual(
+      expect.objectContaining({
+        kind: 'consent-expiry',
+        caseId: askedCase,
+        counterpart: 'malmo',
+        dueOn: renewedUntil,
+        actor: 'us',
+        overdue: false,
+      }),
+    );
+
+    // The month of the deviation, as CSV and as JSON, against what the cases Stockholm holds say.
+    const month = deviation.date.slice(0, 7);
+    const held = [caseId, gbgCase, askedCase].map(
+      (id) =>
+        brygga(dir, ['case', 'show', id, '--json'], as('stockholm-jarva')).json<{
+          state: {
+            home: string;
+            homeMunicipality: string;
+            receivingMunicipality: string;
+            referredAt: number;
+            decision: { decision: string; reason: string | null; at: number } | null;
+            closure: { closedOn: string; reason: string } | null;
+            costs: { service: string; month: string }[];
+            deviationLog: { unit: string; on: string; reason: string }[];
+          };
+        }>().state,
+    );
+    const monthOf = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 7);
+    const counts = new Map<string, Map<string, number>>();
+    const count = (table: string, row: string) => {
+      const rows = counts.get(table) ?? new Map<string, number>();
+      rows.set(row, (rows.get(row) ?? 0) + 1);
+      counts.set(table, rows);
+    };
+    for (const c of held) {
+      const sent = c.home === 'stockholm-jarva';
+      if (monthOf(c.referredAt) === month) {
+        if (sent) count('referrals-sent', c.receivingMunicipality);
+        else count('referrals-received', c.homeMunicipality);
+      }
+      if (c.decision && monthOf(c.decision.at) === month) {
+        const row = c.decision.decision === 'accept' ? 'accepted' : `declined-${c.decision.reason}`;
+        count(sent ? 'decisions-on-sent' : 'decisions-on-received', row);
+      }
+      if (c.closure?.closedOn.startsWith(month)) count('closures', c.closure.reason);
+      for (const d of c.deviationLog)
+        if (d.unit === 'stockholm-jarva' && d.on.startsWith(month)) count('deviations', d.reason);
+    }
+    // Malmö's krisstöd for Stockholm's case: one case's amount, hidden with its total.
+    const costInMonth = held.some(
+      (c) =>
+        c.home === 'stockholm-jarva' && c.costs.some((l) => l.month === month && l.service === 'krisstod'),
+    );
+
+    const asJson = brygga(dir, ['report', 'statistics', '--month', month, '--json'], as('stockholm-jarva'));
+    expect(asJson.stderr).toBe('');
+    const stats = asJson.json<StatisticsReport>();
+    expect(stats).toMatchObject({
+      kind: 'brygga.statistics',
+      unit: 'stockholm-jarva',
+      municipality: 'stockholm',
+      period: { label: month },
+      threshold: 5,
+    });
+    const table = (id: string) => stats.tables.find((t) => t.id === id)!;
+    for (const [id, rows] of counts) {
+      const t = table(id);
+      expect(
+        t.rows.map((r) => r.key),
+        id,
+      ).toEqual(expect.arrayContaining([...rows.keys()]));
+      for (const r of t.rows) expect(r.value, `${id} ${r.key}`).toBe(published(rows.get(r.key) ?? 0));
+      expect(t.total, `${id} total`).toBe(published([...rows.values()].reduce((a, b) => a + b, 0)));
+    }
+    expect(table('deviations').rows).toContainEqual({ key: 'safety', value: '<5' });
+    expect(table('referrals-sent').rows).toContainEqual({ key: 'goteborg', value: 0 });
+    const krisstod = table('costs-of-our-cases');
+    expect(krisstod.rows.find((r) => r.key === 'krisstod')!.value).toBe(costInMonth ? 'x' : 0);
+    expect(krisstod.total).toBe(costInMonth ? 'x' : 0);
+    // Nothing in it names a case, a person or a day.
+    for (const text of [caseId, gbgCase, askedCase, 'Anonym', 'Samråd', 'Eva']) {
+      expect(asJson.stdout).not.toContain(text);
+    }
+
+    const asCsv = brygga(
+      dir,
+      ['report', 'statistics', '--month', month, '--format', 'csv'],
+      as('stockholm-jarva'),
+    );
+    expect(asCsv.stderr).toBe('');
+    const lines = asCsv.stdout.split('\r\n');
+    expect(lines[0]).toBe('unit,period,table,row,value');
+    expect(lines.at(-1)).toBe('');
+    // The same figures, one a line.
+    expect(lines.slice(1, -1)).toEqual(
+      stats.tables.flatMap((t) => [
+        ...t.rows.map((r) => `stockholm-jarva,${month},${t.id},${r.key},${r.value}`),
+        ...(t.total === null ? [] : [`stockholm-jarva,${month},${t.id},total,${t.total}`]),
+      ]),
+    );
+    expect(lines).toContain(`stockholm-jarva,${month},deviations,safety,<5`);
+  });
+
+  it('every unit sends its figures; the joint evaluation report holds them all; nothing to purge yet', () => {
+    const unsigned = brygga(dir, ['report', 'figures'], as('malmo'));
+    expect(unsigned.stderr).toBe('');
+    expect(unsigned.stdout).toMatch(/cases handed over 0, taken in 1; 1 agreed reconciliation\./);
+    expect(unsigned.stdout).toMatch(/Not signed: give --send/);
+    for (const u of ['malmo', 'stockholm-jarva'] as const) {
+      const sent = brygga(dir, ['report', 'figures', '--send', '--json'], as(u));
+      expect(sent.stderr).toBe('');
+      expect(sent.json()).toMatchObject({ submitted: true });
+      signedFigures[u] = sent.json<{ figures: UnitFigures }>().figures;
+    }
+    expect(signedFigures.malmo.quota).toEqual({ handedOver: 0, received: 1 });
+    expect(signedFigures['stockholm-jarva'].quota).toEqual({ handedOver: 1, received: 0 });
+
+    const written = brygga(dir, ['report', 'evaluation', '--out', 'report.html'], as('stockholm-jarva'));
+    expect(written.stderr).toBe('');
+    expect(written.status).toBe(0);
+    expect(written.stdout).toBe(
+      [
+        'Wrote the joint evaluation report to report.html.',
+        'Complete: the figures of stockholm-jarva, goteborg-nordost, malmo, every signature verified.',
+        '  stockholm: handed over 1, taken in 0 (quota 2/2)',
+        '  goteborg: handed over 0, taken in 0 (quota 2/2)',
+        '  malmo: handed over 0, taken in 1 (quota 2/2)',
+        '',
+      ].join('\n'),
+    );
+
+    // The file as a reader sees it: every figure of every unit, and their sum, in its tables.
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    const text = htmlText(html);
+    const tables = htmlTables(html);
+    const texts = textsFor('sv');
+    const e = texts.t.reports.evaluation;
+    const terms = JSON.parse(readFileSync(join(dir, 'terms.json'), 'utf8')) as Parameters<typeof namesOf>[0];
+    const names = namesOf(terms);
+    const squeeze = (t: string) => t.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
+    expect(text).toContain('Gemensam utvärderingsrapport');
+    expect(text).toContain(e.complete);
+    expect(tables.get(e.quotaCaption)).toEqual([
+      ['Stockholms stad', '2 / 2', '1', '0', '+1'],
+      ['Göteborgs stad', '2 / 2', '0', '0', '0'],
+      ['Malmö stad', '2 / 2', '0', '1', squeeze(texts.number(-1))],
+    ]);
+    expect(text).toContain(
+      squeeze(texts.t.reconciliation.settlementText('Stockholms stad', 'Malmö stad', texts.amount(6_000))),
+    );
+    const units = UNITS.map((u) => signedFigures[u].statistics);
+    let rows = 0;
+    for (const id of units[0]!.tables.map((t) => t.id)) {
+      const ofUnits = units.map((s) => s.tables.find((t) => t.id === id)!);
+      const kind = ofUnits[0]!.kind;
+      const shown = (f: number | string | null | undefined) =>
+        f === undefined || f === null ? '–' : squeeze(figureText(texts, kind, f));
+      const sum = (pick: (t: (typeof ofUnits)[number]) => number | string | null | undefined) =>
+        shown(
+          kind === 'median'
+            ? 'x'
+            : combineFigures(
+                ofUnits.map((t) => pick(t) ?? 0),
+                5,
+              ),
+        );
+      const keys = [...new Set(ofUnits.flatMap((t) => t.rows.map((r) => r.key)))];
+      const expected = keys.map((key) => [
+        squeeze(rowLabel(texts, names, id, key)),
+        ...ofUnits.map((t) => shown(t.rows.find((r) => r.key === key)?.value)),
+        sum((t) => t.rows.find((r) => r.key === key)?.value),
+      ]);
+      if (ofUnits.some((t) => t.total !== null)) {
+        expected.push([texts.t.reports.total, ...ofUnits.map((t) => shown(t.total)), sum((t) => t.total)]);
+      }
+      expect(tables.get(texts.t.reports.tables[id]!), id).toEqual(expected);
+      rows += expected.length;
+    }
+    expect(rows).toBeGreaterThan(50);
+    // Stockholm's deviation: "<5" in its column and in the sum.
+    expect(tables.get(texts.t.reports.tables.deviations!)).toContainEqual([
+      texts.t.deviationReasons.safety,
+      '<5',
+      '0',
+      '0',
+      '<5',
+    ]);
+
+    // Every case here ended today at the earliest: retention (5 years) has not run out for any.
+    const purged = brygga(dir, ['purge', '--by', 'Eva Enhetschef', '--json'], as('stockholm-jarva'));
+    expect(purged.stderr).toBe('');
+    expect(purged.json()).toEqual({ cases: [], reconciliations: [], keys: [], record: null, dryRun: false });
   });
 });
