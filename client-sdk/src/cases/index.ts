@@ -247,12 +247,11 @@ export {
   signUnitFigures,
   UNIT_FIGURES_TYP,
   type UnitFigures,
-  type UnitFiguresBody,
   type UnitFiguresInput,
   validateUnitFigures,
-  validateUnitFiguresBody,
   verifyUnitFigures,
 } from './unit-figures.js';
+export { type UnitFiguresBody, validateUnitFiguresBody } from './unit-figures-body.js';
 export {
   DECLINE_REASONS,
   type DeclineReason,

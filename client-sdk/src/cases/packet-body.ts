@@ -24,7 +24,7 @@ import {
 import { type ReceiptBody, validateReceiptBody } from './receipt.js';
 import { type ReconciliationBody, validateReconciliationBody } from './reconciliation.js';
 import { type ReferralBody, validateReferral } from './referral.js';
-import { type UnitFiguresBody, validateUnitFiguresBody } from './unit-figures.js';
+import { type UnitFiguresBody, validateUnitFiguresBody } from './unit-figures-body.js';
 import { type UptakeDecisionBody, validateUptakeDecision } from './uptake-decision.js';
 
 /** The body of each packet type. */

@@ -27,9 +27,6 @@ import {
 /** The JWS `typ` of a unit's figures. */
 export const UNIT_FIGURES_TYP = 'brygga-unit-figures+jws';
 
-/** The largest unit figures document accepted (its JWS text). */
-const MAX_FIGURES = 1024 * 1024;
-
 /** A reconciliation as unit figures carry it: the pair, the period and the sums, without the case lines. */
 export interface ReconciliationSummary {
   id: string;
@@ -54,24 +51,6 @@ export interface UnitFigures {
   /** The agreed reconciliations the unit is a party to, within the agreement's period. */
   reconciliations: ReconciliationSummary[];
   iat: number;
-}
-
-/** Body of a `unit-figures` packet. */
-export interface UnitFiguresBody {
-  figures: string;
-}
-
-/** Validate a `unit-figures` packet body's shape (the document is verified on receipt). */
-export function validateUnitFiguresBody(value: unknown): UnitFiguresBody {
-  const o = members(value, 'unit-figures', ['figures']);
-  return {
-    figures: text(
-      o.figures,
-      'unit-figures.figures',
-      MAX_FIGURES,
-      /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
-    ),
-  };
 }
 
 function pair<T>(value: unknown, path: string, item: (v: unknown, path: string) => T): T[] {

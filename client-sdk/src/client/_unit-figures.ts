@@ -10,9 +10,9 @@ import {
   computeUnitFigures,
   signUnitFigures,
   type UnitFigures,
-  type UnitFiguresBody,
   verifyUnitFigures,
 } from '../cases/unit-figures.js';
+import type { UnitFiguresBody } from '../cases/unit-figures-body.js';
 import type { Agreement } from '../directory/agreement.js';
 import { BryggaError } from '../errors.js';
 import { packetRecord } from './_case-book.js';
