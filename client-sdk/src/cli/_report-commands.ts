@@ -412,7 +412,9 @@ export const REPORT_COMMANDS: Command[] = [
       const { cases, reconciliations, keys } = result;
       report(io, { ...result, dryRun }, () => {
         if (cases.length + reconciliations.length + keys.length === 0) {
-          return ['Nothing to purge: no case has outlived its retention, and no old key is unneeded.'];
+          return [
+            'Nothing to purge: no case has outlived its retention and no old encryption key can go yet.',
+          ];
         }
         const s = (n: number) => (n === 1 ? '' : 's');
         return [
