@@ -11,7 +11,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { DeviceKeyCache, RateLimiter } from './auth/index.js';
-import { errorFields, requestLog } from './log/index.js';
+import { errorFields, requestLog } from './logging/index.js';
 import { Problem, problemFromSdk } from './problem.js';
 import {
   type AppDeps,

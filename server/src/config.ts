@@ -33,7 +33,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MIN_ADMIN_TOKEN_LENGTH } from './auth/index.js';
-import { LOG_LEVELS, type LogLevel } from './log/index.js';
+import { LOG_LEVELS, type LogLevel } from './logging/index.js';
 
 /** The relay's configuration. */
 export interface RelayConfig {

@@ -4,7 +4,7 @@
  */
 export { createApp, MAX_WAITERS_PER_DEVICE, problemResponse } from './app.js';
 export { ConfigError, DEFAULT_CONFIG, type Environment, loadConfig, type RelayConfig } from './config.js';
-export { Logger, type LogLevel, type LogSink } from './log/index.js';
+export { Logger, type LogLevel, type LogSink } from './logging/index.js';
 export { Problem, type ProblemCode, type ProblemDocument, problemFromSdk } from './problem.js';
 export { installAgreementFile, type RunningRelay, type StartOptions, startRelay } from './relay.js';
 export type { AppDeps } from './routes/index.js';

@@ -14,7 +14,7 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
 import type { RelayConfig } from './config.js';
-import { errorFields, Logger } from './log/index.js';
+import { errorFields, Logger } from './logging/index.js';
 import type { RelayEnv } from './routes/index.js';
 import {
   createInboxNotifier,

@@ -6,7 +6,7 @@ import type { Directory } from '@brygga/client-sdk';
 import type { Context } from 'hono';
 import type { AuthenticatedDevice, DeviceKeyCache, RateLimiter } from '../auth/index.js';
 import type { RelayConfig } from '../config.js';
-import type { Logger } from '../log/index.js';
+import type { Logger } from '../logging/index.js';
 import type { Database, DirectoryStore, InboxNotifier, LogIntegrator, RelayStore } from '../storage/index.js';
 import type { WaiterLimit } from './waiter-limit.js';
 

@@ -13,7 +13,7 @@
  * are considered; later ones are announced as earlier ones are acknowledged.
  */
 import { Hono } from 'hono';
-import { errorFields } from '../log/index.js';
+import { errorFields } from '../logging/index.js';
 import { acquireWaiter, authenticate } from './authenticate.js';
 import type { RelayEnv, RouteDeps } from './context.js';
 

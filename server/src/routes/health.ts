@@ -1,6 +1,6 @@
 /** `GET /v1/health`: the relay is up and its database answers. Public. */
 import { Hono } from 'hono';
-import { errorFields } from '../log/index.js';
+import { errorFields } from '../logging/index.js';
 import { Problem } from '../problem.js';
 import { pingDatabase } from '../storage/index.js';
 import type { RelayEnv, RouteDeps } from './context.js';

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { Agreement, Directory, type GeneralJws, isBryggaError } from '@brygga/client-sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Logger } from '../log/index.js';
+import type { Logger } from '../logging/index.js';
 import { Problem, problemFromSdk } from '../problem.js';
 import type { Database, DirectoryHead } from './database.js';
 import type { RelaySchema } from './schema.js';

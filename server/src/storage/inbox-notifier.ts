@@ -10,7 +10,7 @@
  */
 import { sql } from 'kysely';
 import pg from 'pg';
-import type { Logger } from '../log/index.js';
+import type { Logger } from '../logging/index.js';
 import type { Database, WriteTransaction } from './database.js';
 
 /** Why a waiter is woken: new items for its device, or possibly missed wake-ups. */

@@ -8,8 +8,8 @@
  * Rounds of one process never overlap; a failed round is logged and retried by the next one, having
  * stored nothing.
  */
-import type { Logger } from '../log/index.js';
-import { errorFields } from '../log/index.js';
+import type { Logger } from '../logging/index.js';
+import { errorFields } from '../logging/index.js';
 import { DEFAULT_ROUND_SIZE, type LogStore } from './log-store.js';
 
 /** Default merge delay: the longest an accepted object waits for the log, in milliseconds. */

@@ -8,7 +8,7 @@ import {
 } from '@brygga/client-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
-import { Logger } from '../log/index.js';
+import { Logger } from '../logging/index.js';
 import { openDatabase } from './database.js';
 import { LogIntegrator } from './log-integrator.js';
 import { LogKey } from './log-key.js';
