@@ -19,11 +19,11 @@ import {
   eventRoutes,
   healthRoutes,
   inboxRoutes,
-  logRoutes,
   openApiRoutes,
   packetRoutes,
   type RelayEnv,
   type RouteDeps,
+  transparencyLogRoutes,
   WaiterLimit,
 } from './routes/index.js';
 
@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
   app.route('/v1', packetRoutes(routeDeps));
   app.route('/v1', eventRoutes(routeDeps));
   app.route('/v1', inboxRoutes(routeDeps));
-  if (deps.transparency) app.route('/v1', logRoutes(routeDeps, deps.transparency));
+  if (deps.transparency) app.route('/v1', transparencyLogRoutes(routeDeps, deps.transparency));
 
   app.notFound(() => problemResponse(new Problem('not-found', 'no such resource')));
 

@@ -27,8 +27,9 @@
  * | BRYGGA_LOG_MERGE_DELAY | --log-merge-delay | 1000 (milliseconds) |
  *
  * The `BRYGGA_LOG_*` settings but the level are the transparency log's (PROTOCOL.md §18): its origin
- * (the name in its checkpoints and of its key), where its signing key is (storage/log-key.ts), and its
- * merge delay, the longest an accepted object waits to be logged.
+ * (the name in its checkpoints and of its key), where its signing key is
+ * (storage/transparency/transparency-log-key.ts), and its merge delay, the longest an accepted object
+ * waits to be logged.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -21,12 +21,12 @@ import {
   type Database,
   DirectoryStore,
   defaultLogOrigin,
-  LogIntegrator,
-  LogKey,
-  LogStore,
   openDatabase,
   RelayStore,
   Sweeper,
+  TransparencyLogIntegrator,
+  TransparencyLogKey,
+  TransparencyLogStore,
 } from './storage/index.js';
 
 /** A running relay. */
@@ -41,7 +41,7 @@ export interface RunningRelay {
   store: RelayStore;
   sweeper: Sweeper;
   /** The transparency log's integrator (and through it, its store). */
-  transparency: LogIntegrator;
+  transparency: TransparencyLogIntegrator;
   /** Graceful shutdown; resolves when everything is closed. */
   close(): Promise<void>;
 }
@@ -95,15 +95,18 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
     const directory = new DirectoryStore(database, { now, logger });
     const store = new RelayStore(database, notifier, { noticeTtlMs: config.noticeTtlSeconds * 1000 });
     if (config.agreementFile) await installAgreementFile(directory, config.agreementFile, logger);
-    const logKey = await LogKey.load(database, {
+    const logKey = await TransparencyLogKey.load(database, {
       origin: config.logOrigin ?? defaultLogOrigin(config.publicUrl),
       file: config.logKeyFile,
       now: now(),
     });
-    const transparency = new LogIntegrator(new LogStore(database, { key: logKey, now }), {
-      logger,
-      mergeDelayMs: config.logMergeDelayMs,
-    });
+    const transparency = new TransparencyLogIntegrator(
+      new TransparencyLogStore(database, { key: logKey, now }),
+      {
+        logger,
+        mergeDelayMs: config.logMergeDelayMs,
+      },
+    );
     // The first round before serving: a fresh log has its empty checkpoint before anyone asks for it.
     await transparency.flush();
     const shutdown = new AbortController();

@@ -1,12 +1,15 @@
-/** Storage on SQLite and PostgreSQL through Kysely. */
-export {
-  type Database,
-  type DirectoryHead,
-  isPostgresUrl,
-  type OpenDatabaseOptions,
-  openDatabase,
-  pingDatabase,
-  type WriteTransaction,
+/**
+ * Storage on SQLite and PostgreSQL through Kysely. The stores are written against the {@link Database}
+ * interface (database.ts); each engine lives in its own folder (sqlite/, postgres/) and open-database.ts
+ * picks one by location.
+ */
+export { createInboxNotifier } from './create-inbox-notifier.js';
+export type {
+  Database,
+  DirectoryHead,
+  Engine,
+  TransparencyRoundResult,
+  WriteTransaction,
 } from './database.js';
 export {
   DIRECTORY_PAGE,
@@ -14,37 +17,16 @@ export {
   DirectoryStore,
   MAX_STATEMENT_LENGTH,
 } from './directory-store.js';
-export type { Engine } from './engine.js';
-export { deletePacketsWithoutDeliveries, type ExpiryContext, sweepExpired } from './expiry.js';
-export type { WriteJob } from './group-commit.js';
+export type { SweepResult } from './expiry.js';
 export {
-  createInboxNotifier,
-  INBOX_CHANNEL,
   type InboxNotifier,
   MemoryInboxNotifier,
-  PostgresInboxNotifier,
   type WakeListener,
   type WakeReason,
 } from './inbox-notifier.js';
-export {
-  DEFAULT_MERGE_DELAY_MS,
-  LogIntegrator,
-  type LogIntegratorOptions,
-} from './log-integrator.js';
-export { defaultLogOrigin, LogKey, type LogKeyOptions } from './log-key.js';
-export {
-  DEFAULT_ROUND_SIZE,
-  LEAF_KINDS,
-  type LogEntry,
-  type LogEntryKind,
-  LogStore,
-  type LogStoreOptions,
-  leafData,
-  logLeafHash,
-  MAX_ENTRIES_PAGE,
-  type RoundResult,
-} from './log-store.js';
-export { migrateToLatest, migrationProvider, migrations } from './migrations/index.js';
+export { migrateToLatest } from './migrations/index.js';
+export { isPostgresUrl, type OpenDatabaseOptions, openDatabase, pingDatabase } from './open-database.js';
+export { INBOX_CHANNEL, PostgresInboxNotifier } from './postgres/postgres-inbox-notifier.js';
 export type {
   EarlierSubmission,
   PreparedWrites,
@@ -59,7 +41,7 @@ export {
   RelayStore,
   type RelayStoreOptions,
   type SubmitOutcome,
-  type SweepResult,
 } from './relay-store.js';
 export type { LogLeafKind, RelaySchema } from './schema.js';
 export { Sweeper } from './sweeper.js';
+export * from './transparency/index.js';

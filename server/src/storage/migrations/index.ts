@@ -3,7 +3,7 @@
  * static (no directory scan), so the relay migrates the same way from source, a bundle or a test.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import type { Engine } from '../engine.js';
+import type { Engine } from '../database.js';
 import { initialSchema } from './initial-schema.js';
 import { transparencyLog } from './transparency-log.js';
 

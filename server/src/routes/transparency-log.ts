@@ -13,7 +13,7 @@
 import { fromBase64url, toBase64url } from '@brygga/client-sdk';
 import { Hono } from 'hono';
 import { Problem } from '../problem.js';
-import { type LogIntegrator, MAX_ENTRIES_PAGE } from '../storage/index.js';
+import { MAX_ENTRIES_PAGE, type TransparencyLogIntegrator } from '../storage/index.js';
 import { authenticate, enforceRate } from './authenticate.js';
 import { readJson } from './body.js';
 import type { RelayEnv, RouteDeps } from './context.js';
@@ -53,7 +53,7 @@ export function witnessName(unit: string, device: string): string {
 }
 
 /** The log routes over `log`. */
-export function logRoutes(deps: RouteDeps, log: LogIntegrator): Hono<RelayEnv> {
+export function transparencyLogRoutes(deps: RouteDeps, log: TransparencyLogIntegrator): Hono<RelayEnv> {
   const app = new Hono<RelayEnv>();
   const store = log.store;
   // Per route, as in inbox.ts: a path-wide middleware would also take the public key route's requests.
