@@ -33,6 +33,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { BryggaError } from '@brygga/client-sdk';
 import { MIN_ADMIN_TOKEN_LENGTH } from './auth/index.js';
 import { LOG_LEVELS, type LogLevel } from './logging/index.js';
 
@@ -66,9 +67,13 @@ export interface RelayConfig {
   logMergeDelayMs: number;
 }
 
-/** A configuration error, with a message for the administrator. */
-export class ConfigError extends Error {
+/** A configuration error (`ERR_CONFIG`), with a message for the administrator. */
+export class ConfigError extends BryggaError<'ERR_CONFIG'> {
   override readonly name = 'ConfigError';
+
+  constructor(message: string) {
+    super('ERR_CONFIG', message);
+  }
 }
 
 /** The defaults. */

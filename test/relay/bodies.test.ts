@@ -33,6 +33,9 @@ describe.each(ENGINES)('request bodies on %s', (engine) => {
     },
   };
 
+  /** How a well-formed body whose content cannot be read is refused. */
+  const refusedContent = { statements: 'malformed-statement', agreements: 'agreement-invalid' } as const;
+
   async function refused(
     name: keyof typeof endpoints,
     body: BodyInit,
@@ -74,11 +77,10 @@ describe.each(ENGINES)('request bodies on %s', (engine) => {
       expect(await refused(name, `{"jws": ${nested(20_000)}}`, json, 400, 'malformed')).toMatch(/nest/);
       // Nesting inside strings does not count; 32 levels are fine (and then not the expected shape).
       expect(
-        await refused(name, JSON.stringify({ jws: '[[[['.repeat(50) }), json, 422, 'malformed'),
+        await refused(name, JSON.stringify({ jws: '[[[['.repeat(50) }), json, 422, refusedContent[name]),
       ).not.toMatch(/nest/);
-      expect(
-        await refused(name, nested(32), json, name === 'statements' ? 400 : 422, 'malformed'),
-      ).not.toMatch(/nest/);
+      const [status, type] = name === 'statements' ? [400, 'malformed'] : [422, refusedContent[name]];
+      expect(await refused(name, nested(32), json, status, type)).not.toMatch(/nest/);
       // Truncated and not JSON.
       await refused(name, '{"jws": "abc', json, 400, 'malformed');
       await refused(name, '{"payload":', json, 400, 'malformed');

@@ -1,12 +1,14 @@
+import { ERROR_TABLE, isBryggaError } from '@brygga/client-sdk';
 import { describe, expect, it } from 'vitest';
-import { Problem } from '../problem.js';
 import { checkJsonDepth, mediaType, readBody, readJson, requireMediaType } from './body.js';
 
 const codeOf = async (f: () => unknown): Promise<string> => {
   try {
     await f();
   } catch (e) {
-    return e instanceof Problem ? `${e.status} ${e.code}` : `other: ${String(e)}`;
+    return isBryggaError(e)
+      ? `${ERROR_TABLE[e.code].status} ${ERROR_TABLE[e.code].problem}`
+      : `other: ${String(e)}`;
   }
   return 'ok';
 };

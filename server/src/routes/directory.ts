@@ -5,9 +5,9 @@
  *   client address: verify a statement against the directory and store it (201; 200 if already stored);
  * - `POST /v1/admin/agreements`, with the admin token: install an agreement (201; 200 if installed).
  */
+import { BryggaError } from '@brygga/client-sdk';
 import { Hono } from 'hono';
 import { checkAdminToken } from '../auth/index.js';
-import { Problem } from '../problem.js';
 import { enforceRate } from './authenticate.js';
 import { readJson } from './body.js';
 import type { RelayEnv, RouteDeps } from './context.js';
@@ -25,7 +25,7 @@ export function directoryRoutes(deps: RouteDeps): Hono<RelayEnv> {
 
   app.get('/directory', async (c) => {
     const after = c.req.query('after') ?? '0';
-    if (!SEQ.test(after)) throw new Problem('malformed', 'after must be a statement sequence number');
+    if (!SEQ.test(after)) throw new BryggaError('ERR_MALFORMED', 'after must be a statement sequence number');
     return c.json(await deps.directory.listing(Number(after)));
   });
 
@@ -39,7 +39,7 @@ export function directoryRoutes(deps: RouteDeps): Hono<RelayEnv> {
       Object.keys(body).join(',') !== 'jws' ||
       typeof (body as { jws: unknown }).jws !== 'string'
     ) {
-      throw new Problem('malformed', 'the body must be {"jws": "<compact JWS>"}');
+      throw new BryggaError('ERR_MALFORMED', 'the body must be {"jws": "<compact JWS>"}');
     }
     const { created, seq } = await deps.directory.addStatement((body as { jws: string }).jws);
     if (created) deps.transparency?.notify();

@@ -8,6 +8,7 @@
  */
 import {
   assembleProof,
+  BryggaError,
   consistencyPlan,
   type GeneralJws,
   inclusionPlan,
@@ -56,12 +57,12 @@ export interface TransparencyLogStoreOptions {
   now: () => number;
 }
 
-function notLogged(): Problem {
-  return new Problem('not-logged', 'the leaf is not in the log at that size');
+function notLogged(): BryggaError {
+  return new BryggaError('ERR_NOT_LOGGED', 'the leaf is not in the log at that size');
 }
 
-function beyondLog(size: number): Problem {
-  return new Problem('beyond-log', `the log has ${size} leaves`);
+function beyondLog(size: number): BryggaError {
+  return new BryggaError('ERR_BEYOND_LOG', `the log has ${size} leaves`);
 }
 
 /** The transparency log's tables (see the module header). */
@@ -101,7 +102,7 @@ export class TransparencyLogStore {
       .select((eb) => eb.fn.max('size').as('size'))
       .executeTakeFirst();
     if (row?.size === null || row?.size === undefined) {
-      throw new Problem('unavailable', 'the log has not issued a checkpoint yet', {
+      throw new Problem('ERR_UNAVAILABLE', 'the log has not issued a checkpoint yet', {
         headers: { 'retry-after': '1' },
       });
     }
@@ -132,8 +133,8 @@ export class TransparencyLogStore {
 
   /**
    * The inclusion proof of the leaf with hash `leaf` in the tree of `size` leaves (default: the latest
-   * checkpoint's). Problems: `beyond-log` if the log is smaller than `size`, `not-logged` if the leaf
-   * is not among the first `size` leaves.
+   * checkpoint's). Refusals: `ERR_BEYOND_LOG` if the log is smaller than `size`, `ERR_NOT_LOGGED` if the
+   * leaf is not among the first `size` leaves.
    */
   async inclusionProof(leaf: Uint8Array, size?: number): Promise<{ index: number; size: number } & LogProof> {
     const tree = await this.size();
@@ -154,7 +155,7 @@ export class TransparencyLogStore {
   /** The consistency proof between the trees of `from` and `to` leaves, 0 < from ≤ to ≤ tree size. */
   async consistencyProof(from: number, to: number): Promise<{ from: number; to: number } & LogProof> {
     if (!(from > 0 && from <= to)) {
-      throw new Problem('malformed', 'a consistency proof needs 0 < from ≤ to');
+      throw new BryggaError('ERR_MALFORMED', 'a consistency proof needs 0 < from ≤ to');
     }
     const tree = await this.size();
     if (to > tree) throw beyondLog(tree);
@@ -202,8 +203,8 @@ export class TransparencyLogStore {
    * Store the cosignature `line` (a signature line of a signed note) of witness `witness` with public
    * key `publicKey` over the checkpoint issued at `size`, after verifying it (cosignature/v1).
    * Idempotent: a witness's first cosignature of a checkpoint is kept, a later one changes nothing.
-   * Problems: `not-found` (no checkpoint of that size), `malformed` (not a signature line of
-   * `witness`), `invalid-signature`.
+   * Refusals: `ERR_NOT_FOUND` (no checkpoint of that size), `ERR_MALFORMED` (not a signature line),
+   * `ERR_FORBIDDEN` (not signed under `witness`), `ERR_CRYPTO` (does not verify).
    */
   async addCosignature(
     size: number,
@@ -216,20 +217,23 @@ export class TransparencyLogStore {
       .select('note')
       .where('size', '=', size)
       .executeTakeFirst();
-    if (!row) throw new Problem('not-found', `no checkpoint was issued at size ${size}`);
+    if (!row) throw new BryggaError('ERR_NOT_FOUND', `no checkpoint was issued at size ${size}`);
     const text = parseNote(row.note).text;
     if (typeof line !== 'string' || line.includes('\n') || line.length > 8192) {
-      throw new Problem('malformed', 'signature must be one signature line');
+      throw new BryggaError('ERR_MALFORMED', 'signature must be one signature line');
     }
     // A signature line parses as the one signature of a note with this text.
     const signatures = parseNote(`${text}\n${line}\n`).signatures;
     const signature = signatures[0];
-    if (signatures.length !== 1 || !signature) throw new Problem('malformed', 'signature must be one line');
+    if (signatures.length !== 1 || !signature) {
+      throw new BryggaError('ERR_MALFORMED', 'signature must be one signature line');
+    }
     if (signature.name !== witness) {
-      throw new Problem('forbidden', `the cosignature must be signed under ${witness}`);
+      throw new BryggaError('ERR_FORBIDDEN', `the cosignature must be signed under ${witness}`);
     }
     const verified = verifyCosignature(text, signature, witness, publicKey);
-    if (!verified) throw new Problem('invalid-signature', 'the cosignature does not verify');
+    // Answered with the one fixed message of every verification failure.
+    if (!verified) throw new BryggaError('ERR_CRYPTO', 'the cosignature does not verify');
     const created = await this.#database.write(async (trx) => {
       const inserted = await trx
         .insertInto('log_cosignatures')
