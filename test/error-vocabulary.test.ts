@@ -49,11 +49,21 @@ describe('the error vocabulary', () => {
     ).toThrow(/must be equal to one of the allowed values/);
   });
 
-  it('is the enum of problem types in openapi.json, and its problem responses use it', () => {
+  it('is the enum of problem types of openapi.json, by reference to relay-api.schema.json', () => {
     const doc = JSON.parse(read('openapi.json'));
-    expect(doc.components.schemas.ProblemType.enum).toEqual(PROBLEM_TYPES);
-    expect(doc.components.schemas.Problem.properties.type).toEqual({
-      $ref: '#/components/schemas/ProblemType',
-    });
+    const api = JSON.parse(read('relay-api.schema.json'));
+    expect(doc.components.schemas.ProblemType).toEqual({ $ref: 'relay-api.schema.json#/$defs/ProblemType' });
+    expect(doc.components.schemas.Problem).toEqual({ $ref: 'relay-api.schema.json#/$defs/Problem' });
+    expect(api.$defs.ProblemType.enum).toEqual(PROBLEM_TYPES);
+    // Every problem response of the document is a Problem.
+    const responses = doc.components.responses as Record<
+      string,
+      { content: Record<string, { schema: unknown }> }
+    >;
+    for (const [status, response] of Object.entries(responses)) {
+      expect(response.content['application/problem+json']!.schema, status).toEqual({
+        $ref: '#/components/schemas/Problem',
+      });
+    }
   });
 });

@@ -49,6 +49,18 @@ export function enforceRate(deps: RouteDeps, limiter: 'device' | 'address', key:
   }
 }
 
+/**
+ * Middleware that spends one request of the caller's allowance: the authenticated device's, or the
+ * client address's for public and administrator calls. Runs before the body is read.
+ */
+export function rateLimit(deps: RouteDeps, limiter: 'device' | 'address') {
+  return createMiddleware<RelayEnv>(async (c, next) => {
+    const key = limiter === 'device' ? c.get('device').kid : (deps.clientAddress?.(c) ?? 'unknown');
+    enforceRate(deps, limiter, key);
+    await next();
+  });
+}
+
 /** Take one of the device's waiter slots, or throw `ERR_RATE_LIMITED` when it holds as many as allowed. */
 export function acquireWaiter(deps: RouteDeps, device: string): () => void {
   const release = deps.waiters.acquire(device);

@@ -161,10 +161,11 @@ export function checkJsonDepth(text: string, max = MAX_JSON_DEPTH): void {
   }
 }
 
-/** Read a JSON body of at most `limit` bytes: media type, size, UTF-8 and depth checked before parsing. */
-export async function readJson(request: Request, limit: number): Promise<unknown> {
-  requireMediaType(request.headers.get('content-type') ?? undefined, 'application/json');
-  const bytes = await readBody(request, limit);
+/**
+ * Decode and parse a JSON body: strict UTF-8 without a byte order mark, at most {@link MAX_JSON_DEPTH}
+ * levels deep (checked before parsing), then JSON. Returns the text and the parsed value.
+ */
+export function parseJson(bytes: Uint8Array): { text: string; value: unknown } {
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -173,7 +174,7 @@ export async function readJson(request: Request, limit: number): Promise<unknown
   }
   checkJsonDepth(text);
   try {
-    return JSON.parse(text) as unknown;
+    return { text, value: JSON.parse(text) as unknown };
   } catch (cause) {
     throw new BryggaError('ERR_MALFORMED', 'the body is not JSON', { cause });
   }

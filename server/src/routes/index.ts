@@ -4,9 +4,9 @@ export {
   checkJsonDepth,
   MAX_JSON_DEPTH,
   mediaType,
+  parseJson,
   readBody,
   readIncoming,
-  readJson,
   readRequestBody,
   requireMediaType,
 } from './body.js';
@@ -15,7 +15,7 @@ export { directoryRoutes, MAX_AGREEMENT_BYTES, MAX_STATEMENT_BYTES } from './dir
 export { eventRoutes } from './events.js';
 export { healthRoutes } from './health.js';
 export { DEFAULT_PAGE, inboxItem, inboxRoutes, MAX_PAGE, MAX_WAIT_SECONDS } from './inbox.js';
-export { OPENAPI_PATH, openApiDocument, openApiRoutes } from './openapi.js';
+export { openApiRoutes } from './openapi.js';
 export { packetRoutes } from './packets.js';
 export { MAX_COSIGNATURE_BYTES, transparencyLogRoutes } from './transparency-log.js';
 export { WaiterLimit } from './waiter-limit.js';

@@ -13,9 +13,9 @@
 import { BryggaError, fromBase64url, toBase64url } from '@brygga/client-sdk';
 import { Hono } from 'hono';
 import { MAX_ENTRIES_PAGE, type TransparencyLogIntegrator } from '../storage/index.js';
-import { authenticate, enforceRate } from './authenticate.js';
-import { readJson } from './body.js';
+import { authenticate, rateLimit } from './authenticate.js';
 import type { RelayEnv, RouteDeps } from './context.js';
+import { readJsonBody, requestSchemas, validJson } from './json-body.js';
 
 /** Largest cosignature submission accepted (bytes). */
 export const MAX_COSIGNATURE_BYTES = 16 * 1024;
@@ -106,36 +106,27 @@ export function transparencyLogRoutes(deps: RouteDeps, log: TransparencyLogInteg
     return c.json(await store.entries(start, limit));
   });
 
-  app.post('/log/cosignatures', auth, async (c) => {
-    const device = c.get('device');
-    enforceRate(deps, 'device', device.kid);
-    const body = await readJson(c.req.raw, MAX_COSIGNATURE_BYTES);
-    if (
-      typeof body !== 'object' ||
-      body === null ||
-      Array.isArray(body) ||
-      Object.keys(body).sort().join(',') !== 'signature,size' ||
-      !Number.isSafeInteger((body as { size: unknown }).size) ||
-      (body as { size: number }).size < 0 ||
-      typeof (body as { signature: unknown }).signature !== 'string'
-    ) {
-      throw new BryggaError(
-        'ERR_MALFORMED',
-        'the body must be {"size": <tree size>, "signature": "<signature line>"}',
+  app.post(
+    '/log/cosignatures',
+    auth,
+    rateLimit(deps, 'device'),
+    readJsonBody(MAX_COSIGNATURE_BYTES),
+    validJson(requestSchemas().cosignature),
+    async (c) => {
+      const device = c.get('device');
+      const { size, signature } = c.req.valid('json');
+      const record = c.get('directory').device(device.kid);
+      if (!record) throw new BryggaError('ERR_UNKNOWN_DEVICE', 'the device is not enrolled');
+      const witness = witnessName(device.unit, device.kid);
+      const { created } = await store.addCosignature(
+        size,
+        witness,
+        record.key.bytes,
+        signature.replace(/\n$/, ''),
       );
-    }
-    const { size, signature } = body as { size: number; signature: string };
-    const record = c.get('directory').device(device.kid);
-    if (!record) throw new BryggaError('ERR_UNKNOWN_DEVICE', 'the device is not enrolled');
-    const witness = witnessName(device.unit, device.kid);
-    const { created } = await store.addCosignature(
-      size,
-      witness,
-      record.key.bytes,
-      signature.replace(/\n$/, ''),
-    );
-    return c.json({ size, witness }, created ? 201 : 200);
-  });
+      return c.json({ size, witness }, created ? 201 : 200);
+    },
+  );
 
   return app;
 }
