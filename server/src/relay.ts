@@ -54,11 +54,7 @@ export interface StartOptions {
 }
 
 /** Install the agreement in `path` unless it is installed already. */
-export async function installAgreementFile(
-  directory: DirectoryStore,
-  path: string,
-  logger: Logger,
-): Promise<void> {
+async function installAgreementFile(directory: DirectoryStore, path: string, logger: Logger): Promise<void> {
   let document: unknown;
   try {
     document = JSON.parse(readFileSync(path, 'utf8'));

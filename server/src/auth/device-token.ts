@@ -27,7 +27,7 @@ import { decodeProtectedHeader, errors, importJWK, jwtVerify } from 'jose';
 import { Problem } from '../problem.js';
 
 /** Longest token lifetime accepted, `exp - iat`, and greatest age, in seconds. */
-export const MAX_TOKEN_LIFETIME_SECONDS = 300;
+const MAX_TOKEN_LIFETIME_SECONDS = 300;
 
 /** Clock skew allowed between a device and the relay, in seconds. */
 export const CLOCK_TOLERANCE_SECONDS = 30;

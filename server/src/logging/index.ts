@@ -1,3 +1,3 @@
 /** Structured logging: JSON lines of public routing facts, and one line per request. */
-export { errorFields, LOG_LEVELS, type LogFields, Logger, type LogLevel, type LogSink } from './logger.js';
+export { errorFields, LOG_LEVELS, Logger, type LogLevel } from './logger.js';
 export { requestLog } from './request-log.js';

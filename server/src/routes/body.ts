@@ -10,7 +10,7 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 
 /** Deepest JSON nesting accepted. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -77,7 +77,7 @@ export function readRequestBody(c: Context, limit: number): Promise<Uint8Array> 
  * request, measured with the relay benchmark's profile). After a refusal the rest of the body is left
  * unread; @hono/node-server drains or closes the connection once the answer is sent.
  */
-export function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
   try {
     checkDeclaredLength(incoming.headers['content-length'], limit);
   } catch (err) {

@@ -14,9 +14,9 @@ import type { RelayEnv, RouteDeps } from './context.js';
 import { readJsonBody, requestSchemas, validJson } from './json-body.js';
 
 /** Largest agreement document accepted (bytes). */
-export const MAX_AGREEMENT_BYTES = 1024 * 1024;
+const MAX_AGREEMENT_BYTES = 1024 * 1024;
 /** Largest statement submission accepted (bytes). */
-export const MAX_STATEMENT_BYTES = 64 * 1024;
+const MAX_STATEMENT_BYTES = 64 * 1024;
 
 const SEQ = /^\d{1,15}$/;
 

@@ -18,10 +18,10 @@ import { isoTime, type RelayEnv, type RouteDeps } from './context.js';
 import { waitForWake } from './wake.js';
 
 /** Longest long-poll, in seconds. */
-export const MAX_WAIT_SECONDS = 30;
+const MAX_WAIT_SECONDS = 30;
 /** Default and largest page size. */
-export const DEFAULT_PAGE = 100;
-export const MAX_PAGE = 500;
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 500;
 
 const DIGITS = /^\d{1,15}$/;
 
@@ -40,7 +40,7 @@ function queryInt(
 }
 
 /** An inbox entry as the API shows it (schemas/relay-api.schema.json#/$defs/InboxItem). */
-export function inboxItem(entry: InboxEntry): Record<string, unknown> {
+function inboxItem(entry: InboxEntry): Record<string, unknown> {
   if (entry.kind === 'packet') {
     return {
       kind: 'packet',

@@ -80,7 +80,7 @@ function quoted(name: unknown): string {
 }
 
 /** A schema refusal in words, naming the field: `signatures.0.protected must match pattern …`. */
-export function describeSchemaError(error: ErrorObject | undefined): string {
+function describeSchemaError(error: ErrorObject | undefined): string {
   if (!error) return 'the body does not match its schema';
   const path = error.instancePath.slice(1).split('/').join('.');
   const at = path === '' ? 'the body' : path;

@@ -18,7 +18,7 @@ import type { RelayEnv, RouteDeps } from './context.js';
 import { readJsonBody, requestSchemas, validJson } from './json-body.js';
 
 /** Largest cosignature submission accepted (bytes). */
-export const MAX_COSIGNATURE_BYTES = 16 * 1024;
+const MAX_COSIGNATURE_BYTES = 16 * 1024;
 
 /** Entries listed when `limit` is not given. */
 const DEFAULT_ENTRIES = 100;
@@ -47,7 +47,7 @@ function leafParameter(value: string | undefined): Uint8Array {
 const NOTE_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
 
 /** The witness key name of a device (PROTOCOL.md §18.4). */
-export function witnessName(unit: string, device: string): string {
+function witnessName(unit: string, device: string): string {
   return `brygga-witness/${unit}/${device}`;
 }
 

@@ -20,10 +20,10 @@ import type { Database, DirectoryHead } from './database.js';
 import type { RelaySchema } from './schema.js';
 
 /** Longest statement accepted (characters of compact JWS). */
-export const MAX_STATEMENT_LENGTH = 16 * 1024;
+const MAX_STATEMENT_LENGTH = 16 * 1024;
 
 /** Statements per page of the directory listing. */
-export const DIRECTORY_PAGE = 1000;
+const DIRECTORY_PAGE = 1000;
 
 /** A page of the public directory. */
 export interface DirectoryListing {

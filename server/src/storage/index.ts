@@ -4,44 +4,17 @@
  * picks one by location.
  */
 export { createInboxNotifier } from './create-inbox-notifier.js';
-export type {
-  Database,
-  DirectoryHead,
-  Engine,
-  TransparencyRoundResult,
-  WriteTransaction,
-} from './database.js';
-export {
-  DIRECTORY_PAGE,
-  type DirectoryListing,
-  DirectoryStore,
-  MAX_STATEMENT_LENGTH,
-} from './directory-store.js';
-export type { SweepResult } from './expiry.js';
-export {
-  type InboxNotifier,
-  MemoryInboxNotifier,
-  type WakeListener,
-  type WakeReason,
-} from './inbox-notifier.js';
-export { migrateToLatest } from './migrations/index.js';
-export { isPostgresUrl, type OpenDatabaseOptions, openDatabase, pingDatabase } from './open-database.js';
-export { INBOX_CHANNEL, PostgresInboxNotifier } from './postgres/postgres-inbox-notifier.js';
-export type {
-  EarlierSubmission,
-  PreparedWrites,
-  SubmissionRecord,
-  SubmissionResult,
-  TokenRecord,
-} from './prepared-writes.js';
-export {
-  type InboxEntry,
-  type NewPacket,
-  type PacketReceipt,
-  RelayStore,
-  type RelayStoreOptions,
-  type SubmitOutcome,
-} from './relay-store.js';
-export type { LogLeafKind, RelaySchema } from './schema.js';
+export type { Database, Engine } from './database.js';
+export { DirectoryStore } from './directory-store.js';
+export type { InboxNotifier } from './inbox-notifier.js';
+export { openDatabase, pingDatabase } from './open-database.js';
+export { type InboxEntry, RelayStore } from './relay-store.js';
 export { Sweeper } from './sweeper.js';
-export * from './transparency/index.js';
+export {
+  defaultLogOrigin,
+  logLeafHash,
+  MAX_ENTRIES_PAGE,
+  TransparencyLogIntegrator,
+  TransparencyLogKey,
+  TransparencyLogStore,
+} from './transparency/index.js';

@@ -16,7 +16,7 @@ export interface OpenDatabaseOptions extends PostgresDatabaseOptions, SqliteData
 }
 
 /** Whether `location` names a PostgreSQL database. */
-export function isPostgresUrl(location: string): boolean {
+function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 

@@ -13,7 +13,7 @@ import { DEFAULT_ROUND_SIZE } from './integration-round.js';
 import type { TransparencyLogStore } from './transparency-log-store.js';
 
 /** Default merge delay: the longest an accepted object waits for the log, in milliseconds. */
-export const DEFAULT_MERGE_DELAY_MS = 1000;
+const DEFAULT_MERGE_DELAY_MS = 1000;
 
 /** Longest {@link TransparencyLogIntegrator.stop} waits for the round in flight, in milliseconds. */
 const STOP_WAIT_MS = 2000;

@@ -27,7 +27,7 @@ export function entryKind(kind: number): LogEntryKind {
 }
 
 /** The leaf data `kind ‖ hash` of an object (PROTOCOL.md §18.1). */
-export function leafData(kind: LogEntryKind, hash: Uint8Array): Uint8Array {
+function leafData(kind: LogEntryKind, hash: Uint8Array): Uint8Array {
   if (hash.length !== 32) throw new Error('a logged hash is 32 bytes');
   const data = new Uint8Array(33);
   data[0] = LEAF_KINDS[kind];
