@@ -27,13 +27,15 @@
  * | BRYGGA_LOG_MERGE_DELAY | --log-merge-delay | 1000 (milliseconds) |
  *
  * The `BRYGGA_LOG_*` settings but the level are the transparency log's (PROTOCOL.md §18): its origin
- * (the name in its checkpoints and of its key), where its signing key is (storage/log-key.ts), and its
- * merge delay, the longest an accepted object waits to be logged.
+ * (the name in its checkpoints and of its key), where its signing key is
+ * (storage/transparency/transparency-log-key.ts), and its merge delay, the longest an accepted object
+ * waits to be logged.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { BryggaError } from '@brygga/client-sdk';
 import { MIN_ADMIN_TOKEN_LENGTH } from './auth/index.js';
-import { LOG_LEVELS, type LogLevel } from './log/index.js';
+import { LOG_LEVELS, type LogLevel } from './logging/index.js';
 
 /** The relay's configuration. */
 export interface RelayConfig {
@@ -65,9 +67,13 @@ export interface RelayConfig {
   logMergeDelayMs: number;
 }
 
-/** A configuration error, with a message for the administrator. */
-export class ConfigError extends Error {
+/** A configuration error (`ERR_CONFIG`), with a message for the administrator. */
+export class ConfigError extends BryggaError<'ERR_CONFIG'> {
   override readonly name = 'ConfigError';
+
+  constructor(message: string) {
+    super('ERR_CONFIG', message);
+  }
 }
 
 /** The defaults. */

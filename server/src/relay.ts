@@ -14,19 +14,19 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
 import type { RelayConfig } from './config.js';
-import { errorFields, Logger } from './log/index.js';
+import { errorFields, Logger } from './logging/index.js';
 import type { RelayEnv } from './routes/index.js';
 import {
   createInboxNotifier,
   type Database,
   DirectoryStore,
   defaultLogOrigin,
-  LogIntegrator,
-  LogKey,
-  LogStore,
   openDatabase,
   RelayStore,
   Sweeper,
+  TransparencyLogIntegrator,
+  TransparencyLogKey,
+  TransparencyLogStore,
 } from './storage/index.js';
 
 /** A running relay. */
@@ -41,7 +41,7 @@ export interface RunningRelay {
   store: RelayStore;
   sweeper: Sweeper;
   /** The transparency log's integrator (and through it, its store). */
-  transparency: LogIntegrator;
+  transparency: TransparencyLogIntegrator;
   /** Graceful shutdown; resolves when everything is closed. */
   close(): Promise<void>;
 }
@@ -54,11 +54,7 @@ export interface StartOptions {
 }
 
 /** Install the agreement in `path` unless it is installed already. */
-export async function installAgreementFile(
-  directory: DirectoryStore,
-  path: string,
-  logger: Logger,
-): Promise<void> {
+async function installAgreementFile(directory: DirectoryStore, path: string, logger: Logger): Promise<void> {
   let document: unknown;
   try {
     document = JSON.parse(readFileSync(path, 'utf8'));
@@ -95,15 +91,18 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
     const directory = new DirectoryStore(database, { now, logger });
     const store = new RelayStore(database, notifier, { noticeTtlMs: config.noticeTtlSeconds * 1000 });
     if (config.agreementFile) await installAgreementFile(directory, config.agreementFile, logger);
-    const logKey = await LogKey.load(database, {
+    const logKey = await TransparencyLogKey.load(database, {
       origin: config.logOrigin ?? defaultLogOrigin(config.publicUrl),
       file: config.logKeyFile,
       now: now(),
     });
-    const transparency = new LogIntegrator(new LogStore(database, { key: logKey, now }), {
-      logger,
-      mergeDelayMs: config.logMergeDelayMs,
-    });
+    const transparency = new TransparencyLogIntegrator(
+      new TransparencyLogStore(database, { key: logKey, now }),
+      {
+        logger,
+        mergeDelayMs: config.logMergeDelayMs,
+      },
+    );
     // The first round before serving: a fresh log has its empty checkpoint before anyone asks for it.
     await transparency.flush();
     const shutdown = new AbortController();

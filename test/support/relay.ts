@@ -23,10 +23,10 @@ import {
   DirectoryStore,
   defaultLogOrigin,
   Logger,
-  LogIntegrator,
-  LogKey,
-  LogStore,
   RelayStore,
+  TransparencyLogIntegrator,
+  TransparencyLogKey,
+  TransparencyLogStore,
 } from '@brygga/server';
 import { serve } from '@hono/node-server';
 import { countRows, openTestDatabase, type TestDatabase } from './databases.js';
@@ -97,7 +97,7 @@ export interface TestRelayOptions {
   /** Options of the transparency log's integrator (its interval runs; `flush()` it to be sure). */
   log?: { mergeDelayMs?: number; roundSize?: number };
   /** The log's signing key (default: the database's own); two relays given one key can show a split view. */
-  logKey?: LogKey;
+  logKey?: TransparencyLogKey;
 }
 
 /** A relay under test. */
@@ -113,7 +113,7 @@ export interface TestRelay {
    * The transparency log (PROTOCOL.md §18). Rounds run on their own shortly after each commit;
    * `await relay.transparency.flush()` takes in everything committed so far and gives the tree size.
    */
-  transparency: LogIntegrator;
+  transparency: TransparencyLogIntegrator;
   /** `app.request` with the relay's base URL. */
   request(path: string, init?: RequestInit): Promise<Response>;
   /** A fresh token of `device` at the relay's current time. */
@@ -152,11 +152,15 @@ export async function startTestRelay(
   // As in the relay (server/src/relay.ts): every waiting request listens for the shutdown.
   setMaxListeners(0, shutdown.signal);
   const logKey =
-    options.logKey ?? (await LogKey.load(db.database, { origin: defaultLogOrigin(AUDIENCE), now: now() }));
-  const transparency = new LogIntegrator(new LogStore(db.database, { key: logKey, now }), {
-    logger,
-    ...options.log,
-  });
+    options.logKey ??
+    (await TransparencyLogKey.load(db.database, { origin: defaultLogOrigin(AUDIENCE), now: now() }));
+  const transparency = new TransparencyLogIntegrator(
+    new TransparencyLogStore(db.database, { key: logKey, now }),
+    {
+      logger,
+      ...options.log,
+    },
+  );
   const deps: AppDeps = {
     database: db.database,
     store,

@@ -2,26 +2,32 @@
  * Relay authentication (PROTOCOL.md §8): every call but health, the OpenAPI document
  * and the public directory carries `Authorization: Bearer <JWT>`, signed by the calling device's key.
  *
- * Checks, in order (each refusal a problem with a stable type):
+ * Checks, in order (each refusal an error code of the error table, PROTOCOL.md §9):
  * 1. The token is a compact JWS whose protected header is exactly `{alg: "EdDSA", typ: "JWT", kid}`:
- *    no other algorithm (not `none`, not HMAC), no embedded or referenced keys (401 `unauthorized`).
- * 2. The `kid` names an enrolled device (401 `unknown-device`) that is not revoked (403
- *    `device-revoked`) and whose unit is still a party (403 `not-in-agreement`). The directory is public,
- *    so saying which of these failed tells nobody anything new.
+ *    no other algorithm (not `none`, not HMAC), no embedded or referenced keys (`ERR_UNAUTHORIZED`).
+ * 2. The `kid` names an enrolled device (`ERR_UNKNOWN_DEVICE`) that is not revoked
+ *    (`ERR_DEVICE_REVOKED`) and whose unit is still a party (`ERR_DEVICE_NOT_IN_AGREEMENT`). The
+ *    directory is public, so saying which of these failed tells nobody anything new.
  * 3. jose `jwtVerify` with the algorithm pinned to EdDSA, the device's public key, `iss` = the kid,
  *    `aud` = this relay's public URL, `typ` JWT, `iat`, `exp` and `jti` required, at most five minutes old,
- *    30 seconds of clock tolerance (401 `unauthorized`). Also `exp - iat` at most 300 seconds and a `jti`
+ *    30 seconds of clock tolerance (`ERR_UNAUTHORIZED`). Also `exp - iat` at most 300 seconds and a `jti`
  *    of at least 128 bits.
  * 4. The `jti` has never been used by this device: it is recorded under a unique key in the database,
- *    so the refusal holds across processes and restarts (401 `token-replayed`). The record is kept until
+ *    so the refusal holds across processes and restarts (`ERR_TOKEN_REPLAYED`). The record is kept until
  *    the token could not be accepted anyway, then swept.
  */
-import { type Directory, isBryggaError, KID_PATTERN, type SigningPublicKey } from '@brygga/client-sdk';
+import {
+  BryggaError,
+  type Directory,
+  isBryggaError,
+  KID_PATTERN,
+  type SigningPublicKey,
+} from '@brygga/client-sdk';
 import { decodeProtectedHeader, errors, importJWK, jwtVerify } from 'jose';
 import { Problem } from '../problem.js';
 
 /** Longest token lifetime accepted, `exp - iat`, and greatest age, in seconds. */
-export const MAX_TOKEN_LIFETIME_SECONDS = 300;
+const MAX_TOKEN_LIFETIME_SECONDS = 300;
 
 /** Clock skew allowed between a device and the relay, in seconds. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
@@ -64,7 +70,7 @@ export interface TokenCheck {
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="brygga"' };
 
 function unauthorized(detail: string, cause?: unknown): Problem {
-  return new Problem('unauthorized', detail, { headers: CHALLENGE, cause });
+  return new Problem('ERR_UNAUTHORIZED', detail, { headers: CHALLENGE, cause });
 }
 
 /** Imported public keys of devices, so a key is converted once, not on every request. */
@@ -120,20 +126,28 @@ function parseHeader(token: string): string {
   return header.kid;
 }
 
+/** The calling device, or the directory's refusal of it in the caller's own terms. */
 function deviceOf(directory: Directory, kid: string): { unit: string; key: SigningPublicKey } {
   try {
     return directory.activeDevice(kid);
   } catch (err) {
     if (isBryggaError(err, 'ERR_UNKNOWN_KEY')) {
-      throw new Problem('unknown-device', 'the token is not from an enrolled device', { headers: CHALLENGE });
+      throw new Problem('ERR_UNKNOWN_DEVICE', 'the token is not from an enrolled device', {
+        headers: CHALLENGE,
+        cause: err,
+      });
     }
     if (isBryggaError(err, 'ERR_KEY_REVOKED')) {
-      throw new Problem('device-revoked', 'the device has been revoked');
+      throw new BryggaError('ERR_DEVICE_REVOKED', 'the device has been revoked', { cause: err });
     }
     if (isBryggaError(err, 'ERR_NOT_IN_AGREEMENT')) {
-      throw new Problem('not-in-agreement', "the device's unit is not a party to the agreement", {
-        status: 403,
-      });
+      throw new BryggaError(
+        'ERR_DEVICE_NOT_IN_AGREEMENT',
+        "the device's unit is not a party to the agreement",
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   }
@@ -150,7 +164,7 @@ function claimProblem(err: unknown): Problem {
 }
 
 /**
- * Verify a bearer token and consume its id. Resolves with the device; rejects with a {@link Problem}.
+ * Verify a bearer token and consume its id. Resolves with the device; rejects with a `BryggaError`.
  *
  * @example const device = await verifyDeviceToken(token, { directory, audience, now, useToken, keys });
  */
@@ -188,7 +202,7 @@ export async function verifyDeviceToken(token: string, check: TokenCheck): Promi
 
 /** The refusal of a token id seen before. */
 export function tokenReplayed(): Problem {
-  return new Problem('token-replayed', 'this token has been used before', { headers: CHALLENGE });
+  return new Problem('ERR_TOKEN_REPLAYED', 'this token has been used before', { headers: CHALLENGE });
 }
 
 /** Parse an `Authorization: Bearer …` header; undefined when absent or not a bearer credential. */

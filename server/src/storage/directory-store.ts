@@ -13,18 +13,17 @@
  * against all the statements before it.
  */
 import { createHash } from 'node:crypto';
-import { Agreement, Directory, type GeneralJws, isBryggaError } from '@brygga/client-sdk';
+import { Agreement, BryggaError, Directory, type GeneralJws, isBryggaError } from '@brygga/client-sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Logger } from '../log/index.js';
-import { Problem, problemFromSdk } from '../problem.js';
+import type { Logger } from '../logging/index.js';
 import type { Database, DirectoryHead } from './database.js';
 import type { RelaySchema } from './schema.js';
 
 /** Longest statement accepted (characters of compact JWS). */
-export const MAX_STATEMENT_LENGTH = 16 * 1024;
+const MAX_STATEMENT_LENGTH = 16 * 1024;
 
 /** Statements per page of the directory listing. */
-export const DIRECTORY_PAGE = 1000;
+const DIRECTORY_PAGE = 1000;
 
 /** A page of the public directory. */
 export interface DirectoryListing {
@@ -37,9 +36,27 @@ function hashOf(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('base64url');
 }
 
-/** Rethrow an SDK refusal as a 422 problem; anything else unchanged. */
-function refusal(err: unknown): unknown {
-  return (isBryggaError(err) && problemFromSdk(err, 422)) || err;
+/** Whether `err` says a document cannot be read: malformed, or of a version this side does not speak. */
+function unreadable(err: unknown): err is BryggaError {
+  return isBryggaError(err, 'ERR_MALFORMED') || isBryggaError(err, 'ERR_UNSUPPORTED_VERSION');
+}
+
+/**
+ * A statement the directory refuses. One that cannot be read arrived inside a well-formed body, so it
+ * is a malformed statement (`ERR_MALFORMED_STATEMENT`), not a malformed request; every other refusal
+ * (signature, chain, revoked or unknown device) keeps the directory's code.
+ */
+function statementRefusal(err: unknown): unknown {
+  return unreadable(err) ? new BryggaError('ERR_MALFORMED_STATEMENT', err.message, { cause: err }) : err;
+}
+
+/** An agreement document the directory refuses: one that cannot be read is an invalid agreement. */
+function agreementRefusal(err: unknown): unknown {
+  return unreadable(err) ? new BryggaError('ERR_AGREEMENT_INVALID', err.message, { cause: err }) : err;
+}
+
+function agreementMissing(): BryggaError {
+  return new BryggaError('ERR_AGREEMENT_MISSING', 'no agreement has been installed on this relay');
 }
 
 /** Stored directory plus its verified in-memory form. */
@@ -66,10 +83,10 @@ export class DirectoryStore {
     return this.#directory;
   }
 
-  /** The directory as of now; a 503 `agreement-missing` problem before any agreement is installed. */
+  /** The directory as of now; `ERR_AGREEMENT_MISSING` before any agreement is installed. */
   async require(): Promise<Directory> {
     const directory = await this.current();
-    if (!directory) throw new Problem('agreement-missing', 'no agreement has been installed on this relay');
+    if (!directory) throw agreementMissing();
     return directory;
   }
 
@@ -82,7 +99,7 @@ export class DirectoryStore {
     try {
       agreement = Agreement.deserialize(document as GeneralJws);
     } catch (err) {
-      throw refusal(err);
+      throw agreementRefusal(err);
     }
     const answer = { digest: agreement.digest, sequence: agreement.terms.sequence };
     return this.#exclusive(async () => {
@@ -104,7 +121,7 @@ export class DirectoryStore {
               this.#directory = new Directory(agreement);
             }
           } catch (err) {
-            throw refusal(err);
+            throw agreementRefusal(err);
           }
           changed = true;
           const seq = this.#agreementSeq + 1;
@@ -130,11 +147,14 @@ export class DirectoryStore {
 
   /**
    * Verify and store a statement (enrolment, HPKE key, revocation). A statement already stored is a
-   * no-op (`created: false`). Refusals are 422 problems carrying the SDK's reason.
+   * no-op (`created: false`). Refusals carry the directory's code (see {@link statementRefusal}).
    */
   async addStatement(jws: string): Promise<{ created: boolean; seq: number }> {
     if (typeof jws !== 'string' || jws.length === 0 || jws.length > MAX_STATEMENT_LENGTH) {
-      throw new Problem('malformed', 'jws must be a compact JWS string');
+      throw new BryggaError(
+        'ERR_MALFORMED',
+        `jws must be a compact JWS of at most ${MAX_STATEMENT_LENGTH} characters`,
+      );
     }
     const hash = hashOf(jws);
     const stored = await this.#database.db
@@ -155,13 +175,11 @@ export class DirectoryStore {
             .where('hash', '=', hash)
             .executeTakeFirst();
           if (existing) return { created: false, seq: existing.seq };
-          if (!this.#directory) {
-            throw new Problem('agreement-missing', 'no agreement has been installed on this relay');
-          }
+          if (!this.#directory) throw agreementMissing();
           try {
             this.#directory.apply(jws);
           } catch (err) {
-            throw refusal(err);
+            throw statementRefusal(err);
           }
           changed = true;
           const seq = this.#statementSeq + 1;
@@ -272,7 +290,7 @@ export class DirectoryStore {
           // Stored agreements were verified when installed: this is a damaged or altered database.
           this.#logger.error('stored agreement does not verify', { seq: row.seq });
           this.#invalidate();
-          throw new Problem('unavailable', 'the relay directory is damaged', { cause: err });
+          throw new BryggaError('ERR_UNAVAILABLE', 'the relay directory is damaged', { cause: err });
         }
         this.#agreementSeq = row.seq;
       }
