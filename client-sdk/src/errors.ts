@@ -41,6 +41,12 @@ export type ErrorCode =
   | 'ERR_CONSENT_SCOPE'
   /** Personal data relying on a consent outside its validity period. */
   | 'ERR_CONSENT_EXPIRED'
+  /**
+   * A referral precondition dated after the referral (PROTOCOL.md §14.3): a police consultation, the
+   * motivation assessment, the children check or the consent given later than the referral's day. The
+   * message names the field.
+   */
+  | 'ERR_PRECONDITION_DATE'
   /** A referral without approved police consultation (samråd) in both municipalities. */
   | 'ERR_POLICE_CONSULTATION_MISSING'
   /** A referral without an assessment that the person is motivated to change. */
@@ -75,6 +81,11 @@ export type ErrorCode =
   | 'ERR_CASE_ORDER'
   /** A packet of another case spliced into a case log. */
   | 'ERR_CASE_SPLICE'
+  /**
+   * A packet this device signed that waited so long to reach the relay that its receivers would refuse
+   * its signing time (PROTOCOL.md §7.5 step 7, §13.5): it is undone instead of sent.
+   */
+  | 'ERR_PACKET_STALE'
   /** A packet that was already received or applied. */
   | 'ERR_REPLAY'
   /** A receipt that does not name a packet sent to its signer exactly as sent. */
