@@ -472,11 +472,7 @@ export class BryggaClient {
   /** Record that `by` (a person's name) has judged alert `id`; it stays kept, as acknowledged. */
   acknowledgeAlert(id: number, by: string): Promise<AlertView> {
     return this.#exclusive(async () =>
-      acknowledge(
-        this.#d,
-        integerArg(id, 'the alert id', 1, Number.MAX_SAFE_INTEGER),
-        stringArg(by, 'by', 200),
-      ),
+      acknowledge(this.#d, integerArg(id, 'the alert id', 1, MAX_SEQ), stringArg(by, 'by', 200)),
     );
   }
 
@@ -543,7 +539,7 @@ export class BryggaClient {
 
   /** Mark events up to and including `seq` as consumed. */
   async consumeEvents(seq: number): Promise<void> {
-    return this.#d.recorder.consume(integerArg(seq, 'the event seq', 0, Number.MAX_SAFE_INTEGER));
+    return this.#d.recorder.consume(integerArg(seq, 'the event seq', 0, MAX_SEQ));
   }
 
   /**
@@ -578,6 +574,9 @@ export class BryggaClient {
     return run;
   }
 }
+
+/** The largest sequence number a store keeps (its columns are 32-bit integers, PROTOCOL.md §13.3). */
+const MAX_SEQ = 2 ** 31 - 1;
 
 /** The device identity of the options: a unit, a signing key pair, HPKE key pairs. */
 function identityArg(value: unknown): DeviceIdentity {

@@ -50,12 +50,34 @@ function toPacket(r: PacketTable): PacketRecord {
   };
 }
 
+/** `store` with every method's rejection that is not a BryggaError turned into ERR_STORE. */
+function storeErrorsTyped<T extends object>(store: T): T {
+  return new Proxy(store, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function' || prop === 'constructor') return value;
+      return (...args: unknown[]) => {
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (!(result instanceof Promise)) return result;
+        return result.catch((err: unknown) => {
+          if (err instanceof BryggaError) throw err;
+          throw new BryggaError('ERR_STORE', 'the store could not complete a call', { cause: err });
+        });
+      };
+    },
+  });
+}
+
 /** The store on a Kysely database. */
 export class KyselyStore implements BryggaStore {
   readonly #db: Kysely<StoreDatabase>;
 
   private constructor(db: Kysely<StoreDatabase>) {
     this.#db = db;
+    // Every failure of the database, whatever the call, is ERR_STORE (the driver's error as its cause):
+    // a case system sees the SDK's one error class, never a driver's.
+    // biome-ignore lint/correctness/noConstructorReturn: the store is its own guard
+    return storeErrorsTyped(this);
   }
 
   /**
