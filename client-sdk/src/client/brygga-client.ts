@@ -33,6 +33,7 @@ import type { QuotaDirection } from '../cases/quota-claim.js';
 import type { QuotaUse } from '../cases/quota-ledger.js';
 import { agreementAt } from '../cases/rules.js';
 import type { GeneralJws } from '../crypto/jws.js';
+import { checkNewPassphrase } from '../crypto/key-file.js';
 import { HpkeKeyPair, SigningKeyPair } from '../crypto/keys.js';
 import { Agreement } from '../directory/agreement.js';
 import { Directory } from '../directory/directory.js';
@@ -623,7 +624,8 @@ const DEFAULT_KEY_LIFETIME_SECONDS = 90 * 24 * 3600;
 /** Key rotation, when the options give the passphrase (see `BryggaClientOptions.passphrase`). */
 function rotationOf(o: Record<string, unknown>): KeyRotation | undefined {
   if (o.passphrase === undefined) return undefined;
-  const passphrase = stringArg(o.passphrase, 'options.passphrase', 10_000);
+  // New keys are kept under it as key files are (PROTOCOL.md §3.4): it must be one a new key file may have.
+  const passphrase = checkNewPassphrase(stringArg(o.passphrase, 'options.passphrase', 10_000));
   const r = optionsArg(o.keyRotation, 'options.keyRotation');
   const lifetimeSeconds =
     r.lifetimeSeconds === undefined
