@@ -20,7 +20,14 @@ import type { Engine } from '@brygga/server';
 import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
 import { agreementTerms, party } from './agreement-terms.js';
 import type { TestDevice, UnitId } from './fixtures.js';
-import { AUDIENCE, listen, type RelayWorld, startTestRelay, type TestRelay } from './relay.js';
+import {
+  AUDIENCE,
+  listen,
+  type RelayWorld,
+  startTestRelay,
+  type TestRelay,
+  type TestRelayOptions,
+} from './relay.js';
 import { openTestStore, type TestStore } from './store-databases.js';
 
 /** The units of the workflow world. */
@@ -189,11 +196,13 @@ export async function startWorkflow(
      * (`expectUnitKeys`, PROTOCOL.md §19.5). Default true.
      */
     register?: boolean;
+    /** The relay's configuration, over the defaults (its limits, for example). */
+    relayConfig?: TestRelayOptions['config'];
   } = {},
 ): Promise<Workflow> {
   const world = options.world ?? makeWorkflowWorld();
   world.statements.push(...(options.extraStatements ?? []));
-  const relay = await startTestRelay(engine, { world });
+  const relay = await startTestRelay(engine, { world, config: options.relayConfig });
   const server = await listen(relay);
   const extraStores: TestStore[] = [];
   const open = async (device: TestDevice, store: TestStore, fetch?: FetchFunction) => {

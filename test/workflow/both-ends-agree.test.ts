@@ -180,7 +180,9 @@ describe.each(ENGINES)('both ends agree on %s', (engine) => {
     await w.relay.transparency.flush();
     await expectLogsAgree([c['stockholm-jarva'], malmo], caseId);
     down = false;
-    await malmo.sync();
+    const flushed = await malmo.sync();
+    expect(flushed.healed).toEqual([first.pid, second.pid]);
+    expect(flushed.voided).toEqual([]);
     await expectLogsAgree([c['stockholm-jarva'], malmo], caseId);
     const received = await c['stockholm-jarva'].sync();
     expect(received.received.filter((r) => r.outcome === 'held')).toEqual([]);
@@ -293,6 +295,59 @@ describe.each(ENGINES)('both ends agree on %s', (engine) => {
     expect(voided.map((e) => [e.data.code, e.data.problem])).toEqual([
       ['ERR_NOT_IN_AGREEMENT', 'not-in-agreement'],
     ]);
+    expect(await w.stores['stockholm-jarva'].store.listOutbox()).toEqual([]);
+  });
+
+  it("a referral over the relay's size limit is undone with its quota claim: no case, no claim, nothing queued", async () => {
+    w = await startWorkflow(engine, { relayConfig: { maxEnvelopeBytes: 6000 } });
+    const c = w.clients;
+    await w.syncAll();
+    const input = { ...referInput('stockholm-jarva', 'malmo'), note: 'Lång anteckning. '.repeat(1000) };
+    const refused = await c['stockholm-jarva'].refer(input).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({
+      code: 'ERR_LIMIT',
+      problem: 'payload-too-large',
+      result: { status: 'refused', type: 'referral', submitted: false },
+    });
+    const { voided, result } = refused as { voided: string[]; result: { pid: string; caseId: string } };
+    expect(voided).toHaveLength(2);
+    expect(voided[0]).toBe(result.pid);
+    expect(await c['stockholm-jarva'].listCases()).toEqual([]);
+    expect(await c['stockholm-jarva'].quotaUse('stockholm', 'outgoing')).toMatchObject({ used: 0 });
+    expect(await w.stores['stockholm-jarva'].store.listOutbox()).toEqual([]);
+    expect(await w.stores['stockholm-jarva'].store.listQuota()).toEqual([]);
+    const events = (await c['stockholm-jarva'].pendingEvents(1000)).filter((e) => e.type === 'packet.voided');
+    expect(events.map((e) => [e.caseId, e.data.code, e.data.voided])).toEqual([
+      [result.caseId, 'ERR_LIMIT', voided],
+    ]);
+    await c.malmo.sync();
+    expect(await c.malmo.listCases()).toEqual([]);
+    await expectLogsAgree([c['stockholm-jarva'], c.malmo], result.caseId, { equal: true });
+    // The same referral without the long note goes through, in a case of its own.
+    const sent = await c['stockholm-jarva'].refer(referInput('stockholm-jarva', 'malmo'));
+    expect(sent.status).toBe('submitted');
+    await c.malmo.sync();
+    await expectLogsAgree([c['stockholm-jarva'], c.malmo], sent.caseId, { equal: true });
+  });
+
+  it('a packet to more recipient devices than the relay takes is undone (ERR_LIMIT)', async () => {
+    const world = makeWorkflowWorld();
+    const m2 = world.second.malmo;
+    w = await startWorkflow(engine, {
+      world,
+      extraStatements: [m2.enrolment, ...m2.publications],
+      relayConfig: { maxRecipients: 1 },
+    });
+    const c = w.clients;
+    await w.syncAll();
+    await expect(c['stockholm-jarva'].refer(referInput('stockholm-jarva', 'malmo'))).rejects.toMatchObject({
+      code: 'ERR_LIMIT',
+      problem: 'too-many-recipients',
+    });
+    expect(await c['stockholm-jarva'].listCases()).toEqual([]);
     expect(await w.stores['stockholm-jarva'].store.listOutbox()).toEqual([]);
   });
 

@@ -17,13 +17,19 @@ import type { ReceiveResult, SyncReport } from './client-types.js';
 
 /** Sync the device with the relay; see the module header. */
 export async function syncDevice(d: DeviceRuntime, signal?: AbortSignal): Promise<SyncReport> {
-  const report: SyncReport = { received: [], sent: 0, notices: 0 };
+  const report: SyncReport = { received: [], sent: 0, notices: 0, healed: [], voided: [] };
+  const flush = async () => {
+    const flushed = await flushOutbox(d);
+    report.sent += flushed.sent;
+    report.healed.push(...flushed.healed);
+    report.voided.push(...flushed.voided.map((v) => ({ pid: v.pid, code: v.code, voided: v.pids })));
+  };
   try {
     await d.learnPacketLifetime(signal);
   } catch {
     // The relay out of reach: the calls below say so.
   }
-  report.sent += (await flushOutbox(d)).sent;
+  await flush();
   await d.monitor.refresh();
   await syncDirectory(d);
   await rotateKeyIfDue(d);
@@ -41,7 +47,7 @@ export async function syncDevice(d: DeviceRuntime, signal?: AbortSignal): Promis
     }
     cursor = page.next ?? undefined;
   } while (cursor !== undefined);
-  report.sent += (await flushOutbox(d)).sent;
+  await flush();
   await d.monitor.settle();
   return report;
 }

@@ -174,6 +174,10 @@ export interface SyncReport {
   /** Packets of this device the relay accepted. */
   sent: number;
   notices: number;
+  /** Packets of this device the relay refused and that were sealed again to the current devices (PROTOCOL.md §13.5). */
+  healed: string[];
+  /** Packets of this device the relay refused for good and that were undone, with the code naming the cause. */
+  voided: { pid: string; code: string; voided: string[] }[];
 }
 
 /** A case as the case system sees it. */
