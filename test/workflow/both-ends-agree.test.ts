@@ -351,6 +351,16 @@ describe.each(ENGINES)('both ends agree on %s', (engine) => {
     expect(await w.stores['stockholm-jarva'].store.listOutbox()).toEqual([]);
   });
 
+  it('a device that never synced sends its first referral: sealed for the relay it asks first', async () => {
+    w = await startWorkflow(engine);
+    const c = w.clients;
+    // No sync before: the client asks the relay its packet lifetime, reads the directory, and sends.
+    const sent = await c['stockholm-jarva'].refer(referInput('stockholm-jarva', 'malmo'));
+    expect(sent.status).toBe('submitted');
+    await c.malmo.sync();
+    await expectLogsAgree([c['stockholm-jarva'], c.malmo], sent.caseId, { equal: true });
+  });
+
   it('a crash of the store in the middle of a heal loses and duplicates nothing', async () => {
     const world = makeWorkflowWorld();
     const m2 = world.second.malmo;

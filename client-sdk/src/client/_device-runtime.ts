@@ -61,7 +61,8 @@ export class DeviceRuntime {
    * them reads the outcome: the code naming the cause, the relay's problem, everything undone with it.
    */
   readonly voided = new Map<string, { code: ErrorCode; problem: string | null; pids: string[] }>();
-  #lifetime: number = MAX_PACKET_LIFETIME_SECONDS;
+  /** The packet lifetime the relay stated (seconds), once known. */
+  #lifetime: number | undefined;
 
   constructor(options: {
     identity: DeviceIdentity;
@@ -121,18 +122,28 @@ export class DeviceRuntime {
       this.#lifetime = Math.min(stored, MAX_PACKET_LIFETIME_SECONDS);
   }
 
-  /** Ask the relay for its packet lifetime (`GET /v1/health`) and remember it; best effort. */
+  /** Whether the relay's packet lifetime is known (stated once, remembered in the store). */
+  get knowsPacketLifetime(): boolean {
+    return this.#lifetime !== undefined;
+  }
+
+  /** Ask the relay for its packet lifetime (`GET /v1/health`) and remember it. */
   async learnPacketLifetime(signal?: AbortSignal): Promise<void> {
     const health = await this.relay.health(signal);
     const stated = health.packetLifetimeSeconds;
-    if (stated === undefined || stated === this.#lifetime) return;
-    this.#lifetime = Math.min(stated, MAX_PACKET_LIFETIME_SECONDS);
-    await this.store.setMeta(LIFETIME_META, String(this.#lifetime));
+    if (stated === undefined) return;
+    const lifetime = Math.min(stated, MAX_PACKET_LIFETIME_SECONDS);
+    if (lifetime === this.#lifetime) return;
+    this.#lifetime = lifetime;
+    await this.store.setMeta(LIFETIME_META, String(lifetime));
   }
 
-  /** How long the relay keeps a packet for its recipients, in seconds (stated, or the largest allowed). */
+  /**
+   * How long the relay keeps a packet for its recipients, in seconds: as it stated, or (until it has)
+   * the most a relay may keep one, so that no key is chosen that could expire before delivery.
+   */
   get packetLifetimeSeconds(): number {
-    return this.#lifetime;
+    return this.#lifetime ?? MAX_PACKET_LIFETIME_SECONDS;
   }
 
   /**
@@ -140,16 +151,18 @@ export class DeviceRuntime {
    * that expires before it (PROTOCOL.md §6.2).
    */
   deliveryWindowEnd(): Date {
-    return new Date(this.now().getTime() + this.#lifetime * 1000);
+    return new Date(this.now().getTime() + this.packetLifetimeSeconds * 1000);
   }
 
   /**
-   * Whether a packet signed at `iat` (NumericDate) and submitted now could still be refused for its
-   * age by a receiver fetching it late in the relay's delivery window (PROTOCOL.md §7.5 step 7, §13.5).
+   * Whether a packet signed at `iat` (NumericDate) and submitted now could be refused for its age by a
+   * receiver fetching it late in the relay's delivery window (PROTOCOL.md §7.5 step 7, §13.5). Until
+   * the relay has stated its lifetime only what no receiver would take now counts: a packet is never
+   * undone on a guess.
    */
   isStale(iat: number): boolean {
     const age = Math.floor(this.now().getTime() / 1000) - iat;
-    return age > RECEIVER_WINDOW_SECONDS - this.#lifetime - SKEW_SECONDS;
+    return age > RECEIVER_WINDOW_SECONDS - (this.#lifetime ?? 0) - SKEW_SECONDS;
   }
 
   /** Every device of `units` with a key valid through the delivery window, except this one; units without any are left out. */

@@ -563,6 +563,10 @@ export class BryggaClient {
    */
   #send<T>(work: () => Promise<T>): Promise<T> {
     return this.#exclusive(async () => {
+      if (!this.#d.knowsPacketLifetime) {
+        // Before the first sync: the relay's packet lifetime decides which keys may be sealed to.
+        await this.#d.learnPacketLifetime().catch(() => undefined);
+      }
       await refreshDirectory(this.#d);
       return work();
     });
