@@ -1,9 +1,10 @@
 /**
  * Internal: one device's runtime for the client (PROTOCOL.md §13.3): its keys, store, verified
  * directory, relay, clock and randomness, its change recorder (one transaction per change, with its
- * events) and its transparency monitor, and what every use case and every received packet ask of them:
- * the devices a packet goes to, and the context the rules run in. The modules that send, receive and
- * query take it as their first argument; it imports none of them.
+ * events), its transparency monitor and key rotation, and what every use case and every received packet
+ * ask of them: the devices a packet goes to (with keys valid through the relay's delivery window,
+ * §6.2), whether a queued packet is too old to send (§13.5), and the context the rules run in. The
+ * modules that send, receive and query take it as their first argument; it imports none of them.
  */
 
 import type { CaseContext } from '../cases/case-state.js';

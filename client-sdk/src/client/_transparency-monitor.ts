@@ -6,8 +6,10 @@
  * checkpoints that other devices carry in their packets are checked against this device's view, and
  * the envelopes this device submitted are found in the log or, after the bound, reported.
  *
- * Every failure is stored as evidence and announced (`log.alert`) before it is thrown, in a transaction
- * of its own, so it survives the refusal it causes.
+ * Every failure is stored as evidence and as an alert for a person, and announced (`log.alert`), in a
+ * transaction of its own, before it is thrown (a failed check of the relay's answers) or instead of
+ * being thrown (a key of this unit it did not publish: PROTOCOL.md §19.9), so it survives the refusal it
+ * causes and never fails unrelated work.
  *
  * The monitor sees only what it needs of its device ({@link MonitoredDevice}): not the client.
  */
@@ -162,8 +164,9 @@ export class TransparencyMonitor {
 
   /**
    * Start a round: verify the relay's newest checkpoint against what this device saw before, replay the
-   * new entries (finding submitted envelopes; ERR_LOG_UNEXPECTED_KEY for a key of this unit it did not
-   * publish), and cosign it.
+   * new entries (finding submitted envelopes; announcing this unit's new devices, and keeping an
+   * ERR_LOG_UNEXPECTED_KEY alert for a key of this unit no root signature or register explains, without
+   * failing the round), and cosign it.
    */
   async refresh(): Promise<VerifiedCheckpoint> {
     const v = await this.verifier();
