@@ -94,6 +94,12 @@ export type ErrorCode =
   | 'ERR_CONSENT_SCOPE'
   /** Personal data relying on a consent outside its validity period. */
   | 'ERR_CONSENT_EXPIRED'
+  /**
+   * A referral precondition dated after the referral (PROTOCOL.md §14.3): a police consultation, the
+   * motivation assessment, the children check or the consent given later than the referral's day. The
+   * message names the field.
+   */
+  | 'ERR_PRECONDITION_DATE'
   /** A referral without approved police consultation (samråd) in both municipalities. */
   | 'ERR_POLICE_CONSULTATION_MISSING'
   /** A referral without an assessment that the person is motivated to change. */
@@ -128,6 +134,11 @@ export type ErrorCode =
   | 'ERR_CASE_ORDER'
   /** A packet of another case spliced into a case log. */
   | 'ERR_CASE_SPLICE'
+  /**
+   * A packet this device signed that waited so long to reach the relay that its receivers would refuse
+   * its signing time (PROTOCOL.md §7.5 step 7, §13.5): it is undone instead of sent.
+   */
+  | 'ERR_PACKET_STALE'
   /** A packet that was already received or applied. */
   | 'ERR_REPLAY'
   /** A receipt that does not name a packet sent to its signer exactly as sent. */
@@ -259,6 +270,11 @@ const TABLE = {
     title: 'Responsible for children',
   },
   ERR_HOUSING_NOT_ARRANGED: { problem: 'housing-not-arranged', status: 422, title: 'Housing not arranged' },
+  ERR_PRECONDITION_DATE: {
+    problem: 'precondition-date',
+    status: 422,
+    title: 'Precondition dated after the packet',
+  },
   ERR_CATEGORY_NOT_ADMITTED: {
     problem: 'category-not-admitted',
     status: 422,
@@ -284,6 +300,7 @@ const TABLE = {
   ERR_CASE_GAP: { problem: 'case-gap', status: 409, title: 'Gap in the case log' },
   ERR_CASE_ORDER: { problem: 'case-order', status: 409, title: 'Case log out of order' },
   ERR_CASE_SPLICE: { problem: 'case-splice', status: 422, title: 'Packet of another case' },
+  ERR_PACKET_STALE: { problem: 'packet-stale', status: 422, title: 'Packet too old to send' },
   ERR_REPLAY: { problem: 'replayed', status: 409, title: 'Already received' },
   ERR_RECEIPT_MISMATCH: { problem: 'receipt-mismatch', status: 422, title: 'Receipt does not match' },
   ERR_UNKNOWN_CASE: { problem: 'unknown-case', status: 404, title: 'Unknown case' },

@@ -154,6 +154,7 @@ export {
 export {
   agreementAt,
   assertConsentFits,
+  assertDatedBy,
   assertInCatalogue,
   assertPersonalDataCovered,
   assertReferralPreconditions,

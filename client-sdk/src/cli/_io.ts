@@ -28,6 +28,19 @@ export class CliError extends BryggaError {
   }
 }
 
+/**
+ * A failure after answers typed by hand were confirmed: the failure as it is, and where the answers are
+ * kept (PROTOCOL-independent: the CLI's own promise that confirmed answers are never lost).
+ */
+export class AnswersKept extends Error {
+  readonly path: string;
+  constructor(cause: unknown, path: string) {
+    super('the referral was not sent; the answers are kept', { cause });
+    this.name = 'AnswersKept';
+    this.path = path;
+  }
+}
+
 /** A usage error (exit 2). */
 export function usage(message: string, hint?: string): CliError {
   return new CliError('ERR_USAGE', message, { usage: true, ...(hint ? { hint } : {}) });

@@ -9,10 +9,11 @@
 import { parseArgs } from 'node:util';
 import { type ErrorCode, isBryggaError, type ProblemCode, RelayError } from '../index.js';
 import { ADMIN_COMMANDS } from './_admin-commands.js';
+import { ALERT_COMMANDS } from './_alert-commands.js';
 import { CASE_COMMANDS } from './_case-commands.js';
 import { COMMON_OPTIONS, type Command, commandHelp } from './_command.js';
 import { CONSOLE_COMMANDS } from './_console-commands.js';
-import { CliError, EXIT, type Io, usage } from './_io.js';
+import { AnswersKept, CliError, EXIT, type Io, usage } from './_io.js';
 import { LOG_COMMANDS } from './_log-commands.js';
 import { RECONCILE_COMMANDS } from './_reconcile-commands.js';
 
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   ...CASE_COMMANDS,
   ...RECONCILE_COMMANDS,
   ...LOG_COMMANDS,
+  ...ALERT_COMMANDS,
   ...CONSOLE_COMMANDS,
 ];
 
@@ -37,6 +39,15 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
   ERR_CONSENT_WITHDRAWN: 'consent was withdrawn: no more personal data may be sent in this case',
   ERR_QUOTA_EXCEEDED: 'the agreement quota is used up for this period',
   ERR_RELAY: 'check --relay and that the relay is running',
+  ERR_PRECONDITION_DATE: 'a precondition cannot be dated after the referral: correct the date named above',
+  ERR_PACKET_STALE: 'the packet waited too long to be sent and was undone: send it again',
+  ERR_LOG_BAD_SIGNATURE:
+    'the relay answered with a log it did not sign: see `brygga alerts` and tell its operator',
+  ERR_LOG_ROLLBACK: 'the relay showed an older log than before: see `brygga alerts` and tell its operator',
+  ERR_LOG_INCONSISTENT: 'the relay showed two different logs: see `brygga alerts` and tell its operator',
+  ERR_LOG_OMISSION: 'the relay left something out of its log: see `brygga alerts` and tell its operator',
+  ERR_LOG_UNEXPECTED_KEY:
+    "a key of your unit that it did not publish: see `brygga alerts` and call your unit's administrator",
   ERR_RECONCILIATION_MISMATCH:
     "the two units' records differ: run `brygga inbox` at both ends so each holds every cost report, then reconcile again",
 };
@@ -149,12 +160,17 @@ export interface Failure {
   exit: number;
 }
 
-/** What to say about `err` (see {@link HINTS}, {@link RELAY_HINTS}). Secrets never reach a message. */
-export function describeFailure(err: unknown): Failure {
+/**
+ * What to say about `caught` (see {@link HINTS}, {@link RELAY_HINTS}); answers a failed `refer` kept
+ * are named in the hint. Secrets never reach a message.
+ */
+export function describeFailure(caught: unknown): Failure {
   let code: ErrorCode;
   let message: string;
   let hint: string | undefined;
   let exit: number = EXIT.refused;
+  const kept = caught instanceof AnswersKept ? caught.path : undefined;
+  const err = caught instanceof AnswersKept ? caught.cause : caught;
   if (err instanceof CliError) {
     ({ code, message, hint } = err);
     exit = err.exitCode;
@@ -178,6 +194,10 @@ export function describeFailure(err: unknown): Failure {
       message = `unexpected failure: ${err instanceof Error ? err.message : String(err)}`;
       hint = 'this is a bug: please report it with the command you ran (without any secrets)';
     }
+  }
+  if (kept !== undefined) {
+    const again = `your answers are kept in ${kept} (readable only by you): run \`brygga refer --resume\` to send them`;
+    hint = hint ? `${hint}; ${again}` : again;
   }
   return { code, message, hint, exit };
 }

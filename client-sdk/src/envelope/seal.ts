@@ -26,7 +26,13 @@ import type { HpkeKeyPair, SigningKeyPair } from '../crypto/keys.js';
 import type { Directory, RecipientDevice } from '../directory/directory.js';
 import { numericDate } from '../directory/validate.js';
 import { BryggaError, cryptoError } from '../errors.js';
-import { Envelope, type EnvelopeHeader, KEY_ENTRY_LENGTH, MAX_RECIPIENTS } from './envelope.js';
+import {
+  Envelope,
+  type EnvelopeHeader,
+  KEY_ENTRY_LENGTH,
+  MAX_RECIPIENTS,
+  PACKET_ID_PATTERN,
+} from './envelope.js';
 import { type AttachmentMeta, PACKET_TYP, type PacketClaims, validateClaims } from './packet.js';
 import { pad, unpad } from './padding.js';
 
@@ -53,6 +59,12 @@ export interface SealInput {
   checkpoint?: string | undefined;
   now?: Date;
   rng?: Rng;
+  /**
+   * The packet id (16 bytes, base64url), when the packet is sealed again: a sender re-seals a packet
+   * the relay refused to the devices current now under the same id (PROTOCOL.md §13.5). By default a
+   * fresh random id.
+   */
+  id?: string;
   /** Test hook: fixed HPKE ephemeral input keying material, one per recipient. */
   ikmE?: readonly Uint8Array[];
 }
@@ -96,7 +108,10 @@ export async function sealPacket(input: SealInput): Promise<SealedPacket> {
   if (recipients.length > MAX_RECIPIENTS)
     throw new BryggaError('ERR_TOO_MANY_RECIPIENTS', `at most ${MAX_RECIPIENTS} recipient devices`);
   const rng = input.rng;
-  const id = toBase64url(randomBytes(16, rng));
+  if (input.id !== undefined && !PACKET_ID_PATTERN.test(input.id)) {
+    throw new BryggaError('ERR_MALFORMED', 'a packet id is 16 bytes, base64url');
+  }
+  const id = input.id ?? toBase64url(randomBytes(16, rng));
   const nonce = randomBytes(24, rng);
   const header: EnvelopeHeader = {
     v: 1,

@@ -98,6 +98,11 @@ export interface RelayClientOptions {
 export interface RelayHealth {
   status: 'ok';
   database: 'sqlite' | 'postgres';
+  /**
+   * How long the relay keeps a packet for its recipients, in seconds (PROTOCOL.md §9): senders seal only
+   * to keys valid until then. Absent from relays that do not state it.
+   */
+  packetLifetimeSeconds?: number;
 }
 
 /** One page of `GET /v1/directory`. */
@@ -273,9 +278,13 @@ export class RelayClient {
   }
 
   /** `GET /v1/health`: the relay is up and its database reachable. */
-  async health(): Promise<RelayHealth> {
-    const body = await this.#json('GET', '/v1/health', { auth: false });
+  async health(signal?: AbortSignal): Promise<RelayHealth> {
+    const body = await this.#json('GET', '/v1/health', { auth: false, signal });
     if (!isObject(body) || body.status !== 'ok') malformedAnswer('health');
+    const lifetime = body.packetLifetimeSeconds;
+    if (lifetime !== undefined && (!Number.isSafeInteger(lifetime) || (lifetime as number) <= 0)) {
+      malformedAnswer('health packetLifetimeSeconds');
+    }
     return body as unknown as RelayHealth;
   }
 

@@ -1,4 +1,7 @@
-/** `GET /v1/health`: the relay is up and its database answers. Public. */
+/**
+ * `GET /v1/health`: the relay is up and its database answers, and how long it keeps a packet for its
+ * recipients (PROTOCOL.md §9), so that senders seal only to keys valid until then (§6.2). Public.
+ */
 import { BryggaError } from '@brygga/client-sdk';
 import { Hono } from 'hono';
 import { errorFields } from '../logging/index.js';
@@ -14,6 +17,10 @@ export function healthRoutes(deps: RouteDeps): Hono<RelayEnv> {
       deps.logger.warn('health check: database unreachable', errorFields(err));
       throw new BryggaError('ERR_UNAVAILABLE', 'the database is unreachable');
     }
-    return c.json({ status: 'ok', database: deps.database.engine });
+    return c.json({
+      status: 'ok',
+      database: deps.database.engine,
+      packetLifetimeSeconds: deps.config.packetTtlSeconds,
+    });
   });
 }
