@@ -10,6 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseJson } from '@brygga/client-sdk';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
@@ -57,9 +58,10 @@ export interface StartOptions {
 async function installAgreementFile(directory: DirectoryStore, path: string, logger: Logger): Promise<void> {
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(path, 'utf8'));
+    // Brygga JSON (PROTOCOL.md §1.1): a duplicate member anywhere in the file refuses it.
+    document = parseJson(readFileSync(path));
   } catch (err) {
-    throw new Error(`the agreement file cannot be read as JSON: ${(err as Error).message}`);
+    throw new Error(`the agreement file cannot be read as Brygga JSON: ${(err as Error).message}`);
   }
   const { created, digest, sequence } = await directory.installAgreement(document);
   logger.info(created ? 'agreement installed' : 'agreement already installed', { digest, sequence });

@@ -13,7 +13,14 @@
  * against all the statements before it.
  */
 import { createHash } from 'node:crypto';
-import { Agreement, BryggaError, Directory, type GeneralJws, isBryggaError } from '@brygga/client-sdk';
+import {
+  Agreement,
+  BryggaError,
+  Directory,
+  type GeneralJws,
+  isBryggaError,
+  parseJson,
+} from '@brygga/client-sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from '../logging/index.js';
 import type { Database, DirectoryHead } from './database.js';
@@ -210,7 +217,7 @@ export class DirectoryStore {
       .select((eb) => eb.fn.max('seq').as('latest'))
       .executeTakeFirst();
     return {
-      agreements: agreements.map((a) => JSON.parse(a.document) as GeneralJws),
+      agreements: agreements.map((a) => parseJson(a.document) as unknown as GeneralJws),
       statements,
       latest: Number(top?.latest ?? 0),
     };
