@@ -34,6 +34,7 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
   ['ERR_NOT_A_RECIPIENT', 'not-a-recipient', 422, 'Not a recipient'],
   ['ERR_CLAIMS_MISMATCH', 'claims-mismatch', 422, 'Claims do not match the envelope'],
   ['ERR_TOO_MANY_RECIPIENTS', 'too-many-recipients', 422, 'Too many recipients'],
+  ['ERR_TOO_MANY_KEYS', 'too-many-keys', 422, 'Too many encryption keys'],
   ['ERR_UNSUPPORTED_MEDIA_TYPE', 'unsupported-media-type', 415, 'Unsupported media type'],
   ['ERR_PAYLOAD_TOO_LARGE', 'payload-too-large', 413, 'Payload too large'],
   ['ERR_UNAUTHORIZED', 'unauthorized', 401, 'Unauthorized'],

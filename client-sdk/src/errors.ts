@@ -40,6 +40,8 @@ export type ErrorCode =
   | 'ERR_LIMIT'
   /** More recipient devices than a packet may have (PROTOCOL.md §7.1), or than the relay accepts. */
   | 'ERR_TOO_MANY_RECIPIENTS'
+  /** An HPKE key publication for a device that has as many unexpired keys as the relay admits. */
+  | 'ERR_TOO_MANY_KEYS'
   /** A Merkle proof of the wrong length, or tree sizes and indexes no proof can have (RFC 9162 §2.1). */
   | 'ERR_PROOF_INVALID'
   /** The relay refused a request (see `RelayError`: HTTP status, problem type and its error code). */
@@ -223,6 +225,7 @@ const TABLE = {
   ERR_NOT_A_RECIPIENT: { problem: 'not-a-recipient', status: 422, title: 'Not a recipient' },
   ERR_CLAIMS_MISMATCH: { problem: 'claims-mismatch', status: 422, title: 'Claims do not match the envelope' },
   ERR_TOO_MANY_RECIPIENTS: { problem: 'too-many-recipients', status: 422, title: 'Too many recipients' },
+  ERR_TOO_MANY_KEYS: { problem: 'too-many-keys', status: 422, title: 'Too many encryption keys' },
   // The relay's refusals.
   ERR_UNSUPPORTED_MEDIA_TYPE: {
     problem: 'unsupported-media-type',

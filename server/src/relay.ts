@@ -90,7 +90,11 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
   let server: Server | undefined;
   try {
     await notifier.start();
-    const directory = new DirectoryStore(database, { now, logger });
+    const directory = new DirectoryStore(database, {
+      now,
+      logger,
+      maxHpkeKeysPerDevice: config.maxHpkeKeysPerDevice,
+    });
     const store = new RelayStore(database, notifier, { noticeTtlMs: config.noticeTtlSeconds * 1000 });
     if (config.agreementFile) await installAgreementFile(directory, config.agreementFile, logger);
     const logKey = await TransparencyLogKey.load(database, {
