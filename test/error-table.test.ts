@@ -37,6 +37,8 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
   ['ERR_TOO_MANY_KEYS', 'too-many-keys', 422, 'Too many encryption keys'],
   ['ERR_UNSUPPORTED_MEDIA_TYPE', 'unsupported-media-type', 415, 'Unsupported media type'],
   ['ERR_PAYLOAD_TOO_LARGE', 'payload-too-large', 413, 'Payload too large'],
+  ['ERR_HEADERS_TOO_LARGE', 'headers-too-large', 431, 'Request headers too large'],
+  ['ERR_REQUEST_TIMEOUT', 'request-timeout', 408, 'Request timeout'],
   ['ERR_UNAUTHORIZED', 'unauthorized', 401, 'Unauthorized'],
   ['ERR_TOKEN_REPLAYED', 'token-replayed', 401, 'Token already used'],
   ['ERR_UNKNOWN_DEVICE', 'unknown-device', 401, 'Unknown device'],

@@ -53,6 +53,10 @@ export type ErrorCode =
   | 'ERR_UNSUPPORTED_MEDIA_TYPE'
   /** A request body over the call's size limit. */
   | 'ERR_PAYLOAD_TOO_LARGE'
+  /** A request whose line and headers exceed what the relay reads. */
+  | 'ERR_HEADERS_TOO_LARGE'
+  /** A request not received in time: headers or body stopped arriving. */
+  | 'ERR_REQUEST_TIMEOUT'
   /** A missing, malformed, wrongly signed, expired or otherwise unacceptable credential. */
   | 'ERR_UNAUTHORIZED'
   /** A device token whose id was used before. */
@@ -233,6 +237,8 @@ const TABLE = {
     title: 'Unsupported media type',
   },
   ERR_PAYLOAD_TOO_LARGE: { problem: 'payload-too-large', status: 413, title: 'Payload too large' },
+  ERR_HEADERS_TOO_LARGE: { problem: 'headers-too-large', status: 431, title: 'Request headers too large' },
+  ERR_REQUEST_TIMEOUT: { problem: 'request-timeout', status: 408, title: 'Request timeout' },
   ERR_UNAUTHORIZED: { problem: 'unauthorized', status: 401, title: 'Unauthorized' },
   ERR_TOKEN_REPLAYED: { problem: 'token-replayed', status: 401, title: 'Token already used' },
   ERR_UNKNOWN_DEVICE: { problem: 'unknown-device', status: 401, title: 'Unknown device' },

@@ -14,6 +14,7 @@ import { parseJson } from '@brygga/client-sdk';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
+import { answerClientErrors, createCheckedServer } from './client-error.js';
 import type { RelayConfig } from './config.js';
 import { errorFields, Logger } from './logging/index.js';
 import type { RelayEnv } from './routes/index.js';
@@ -67,9 +68,23 @@ async function installAgreementFile(directory: DirectoryStore, path: string, log
   logger.info(created ? 'agreement installed' : 'agreement already installed', { digest, sequence });
 }
 
-function listen(app: Hono<RelayEnv>, host: string, port: number): Promise<Server> {
+function listen(app: Hono<RelayEnv>, config: RelayConfig): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }) as Server;
+    // How long a request may take to arrive (config.ts), checked every second rather than Node's 30 s,
+    // so a client dribbling its headers is cut close to the limit; Node's own refusals as problems.
+    const serverOptions = {
+      headersTimeout: config.headersTimeoutSeconds * 1000,
+      requestTimeout: config.requestTimeoutSeconds * 1000,
+      connectionsCheckingInterval: 1000,
+    };
+    const server = serve({
+      fetch: app.fetch,
+      hostname: config.host,
+      port: config.port,
+      serverOptions,
+      createServer: createCheckedServer,
+    }) as Server;
+    answerClientErrors(server);
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
@@ -126,7 +141,7 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
       now,
       shutdown: shutdown.signal,
     });
-    server = await listen(app, config.host, config.port);
+    server = await listen(app, config);
     transparency.start();
     const sweeper = new Sweeper(store, { now, logger, intervalMs: config.sweepSeconds * 1000 });
     sweeper.start();
