@@ -53,6 +53,7 @@ export {
   type HpkeKeyRecord,
   type RecipientDevice,
 } from './directory/directory.js';
+export { checkDisplayText, displayTextProblem, normalizeDisplayText } from './directory/display-text.js';
 export {
   DEVICE_TYP,
   type DeviceClaims,
@@ -96,7 +97,22 @@ export {
   type SealInput,
   sealPacket,
 } from './envelope/seal.js';
-export { BryggaError, type ErrorCode, isBryggaError } from './errors.js';
+export {
+  BryggaError,
+  type BryggaErrorClasses,
+  type BryggaErrorOf,
+  ERROR_CODES,
+  ERROR_TABLE,
+  type ErrorCode,
+  type ErrorTableRow,
+  errorCodeOf,
+  isBryggaError,
+  PROBLEM_CODES,
+  PROBLEM_TYPE_PREFIX,
+  type ProblemCode,
+  problemCodeOf,
+  problemType,
+} from './errors.js';
 // The local store (PROTOCOL.md §13.3), named export by export in store/index.ts.
 export * from './store/index.js';
 // The transparency log (PROTOCOL.md §18): Merkle proofs, signed notes, checkpoints, cosignatures.
@@ -116,7 +132,6 @@ export {
   type LogEntriesPage,
   type LogEntryAnswer,
   type LogKeyInfo,
-  PROBLEM_TYPE_PREFIX,
   type Problem,
   RelayClient,
   type RelayClientOptions,

@@ -1,56 +1,34 @@
 /**
  * The relay's HTTP application (PROTOCOL.md §9): the routes under /v1 and the one error
- * handler that turns every refusal into `application/problem+json` (RFC 9457).
+ * handler (error-handler.ts) that turns every refusal into `application/problem+json` (RFC 9457).
  *
  * Tests build it on any database and clock and call it with `app.request()`; main.ts serves it with
  * @hono/node-server.
  */
 
-import { isBryggaError } from '@brygga/client-sdk';
+import { BryggaError } from '@brygga/client-sdk';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { DeviceKeyCache, RateLimiter } from './auth/index.js';
-import { errorFields, requestLog } from './log/index.js';
-import { Problem, problemFromSdk } from './problem.js';
+import { errorHandler } from './error-handler.js';
+import { requestLog } from './logging/index.js';
+import { problemResponse } from './problem.js';
 import {
   type AppDeps,
   directoryRoutes,
   eventRoutes,
   healthRoutes,
   inboxRoutes,
-  logRoutes,
   openApiRoutes,
   packetRoutes,
   type RelayEnv,
   type RouteDeps,
+  transparencyLogRoutes,
   WaiterLimit,
 } from './routes/index.js';
 
 /** Event streams and long-polls one device may hold open at once (per process). */
 export const MAX_WAITERS_PER_DEVICE = 16;
-
-/** Error codes of an unreachable, overloaded or full database: an outage (503), not a bug. */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  '57P01',
-  '57P02',
-  '57P03',
-  '53300',
-  '53100',
-  'SQLITE_BUSY',
-  'SQLITE_FULL',
-  'SQLITE_IOERR',
-]);
-
-function isOutage(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_IOERR');
-}
 
 function defaultClientAddress(c: Context): string {
   try {
@@ -59,19 +37,6 @@ function defaultClientAddress(c: Context): string {
     // Not served by @hono/node-server (tests calling app.request()).
     return 'local';
   }
-}
-
-/** The RFC 9457 response for `problem`. */
-export function problemResponse(problem: Problem): Response {
-  return new Response(JSON.stringify(problem.toJSON()), {
-    status: problem.status,
-    headers: {
-      'content-type': 'application/problem+json',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      ...problem.headers,
-    },
-  });
 }
 
 /**
@@ -106,37 +71,11 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
   app.route('/v1', packetRoutes(routeDeps));
   app.route('/v1', eventRoutes(routeDeps));
   app.route('/v1', inboxRoutes(routeDeps));
-  if (deps.transparency) app.route('/v1', logRoutes(routeDeps, deps.transparency));
+  if (deps.transparency) app.route('/v1', transparencyLogRoutes(routeDeps, deps.transparency));
 
-  app.notFound(() => problemResponse(new Problem('not-found', 'no such resource')));
+  app.notFound(() => problemResponse(new BryggaError('ERR_NOT_FOUND', 'no such resource')));
 
-  app.onError((err, c) => {
-    if (err instanceof Problem) return problemResponse(err);
-    if (isBryggaError(err)) {
-      const problem = problemFromSdk(err);
-      if (problem) return problemResponse(problem);
-    }
-    if (err instanceof HTTPException && err.status < 500) {
-      return problemResponse(
-        new Problem('malformed', 'the request could not be read', { status: err.status }),
-      );
-    }
-    if (isOutage(err)) {
-      deps.logger.warn('database unavailable', { route: c.req.routePath, ...errorFields(err) });
-      return problemResponse(
-        new Problem('unavailable', 'the relay cannot reach its database; retry later', {
-          headers: { 'retry-after': '5' },
-        }),
-      );
-    }
-    // Anything else is a bug: log it, and tell the client nothing about it.
-    deps.logger.error('unhandled error', {
-      method: c.req.method,
-      route: c.req.routePath,
-      ...errorFields(err),
-    });
-    return problemResponse(new Problem('internal', 'an internal error occurred'));
-  });
+  app.onError(errorHandler(deps.logger));
 
   return app;
 }

@@ -25,15 +25,24 @@
  * | BRYGGA_LOG_ORIGIN | --log-origin | `<host of the public URL>/brygga-log` |
  * | BRYGGA_LOG_KEY_FILE | --log-key-file | none: the key in the database |
  * | BRYGGA_LOG_MERGE_DELAY | --log-merge-delay | 1000 (milliseconds) |
+ * | BRYGGA_MAX_HPKE_KEYS_PER_DEVICE | --max-hpke-keys-per-device | 4 (unexpired keys, PROTOCOL.md §6.2) |
+ * | BRYGGA_HEADERS_TIMEOUT_SECONDS | --headers-timeout-seconds | 10 |
+ * | BRYGGA_REQUEST_TIMEOUT_SECONDS | --request-timeout-seconds | 30 |
  *
  * The `BRYGGA_LOG_*` settings but the level are the transparency log's (PROTOCOL.md §18): its origin
- * (the name in its checkpoints and of its key), where its signing key is (storage/log-key.ts), and its
- * merge delay, the longest an accepted object waits to be logged.
+ * (the name in its checkpoints and of its key), where its signing key is
+ * (storage/transparency/transparency-log-key.ts), and its merge delay, the longest an accepted object
+ * waits to be logged.
+ *
+ * The two timeouts are Node's `server.headersTimeout` (the request line and headers must arrive within
+ * it) and `server.requestTimeout` (the whole request, body included): a client that dribbles its
+ * headers, or stops half-way through a body, is cut off after seconds instead of holding a connection.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { BryggaError } from '@brygga/client-sdk';
 import { MIN_ADMIN_TOKEN_LENGTH } from './auth/index.js';
-import { LOG_LEVELS, type LogLevel } from './log/index.js';
+import { LOG_LEVELS, type LogLevel } from './logging/index.js';
 
 /** The relay's configuration. */
 export interface RelayConfig {
@@ -63,11 +72,21 @@ export interface RelayConfig {
   logKeyFile: string | undefined;
   /** Interval of the log's integration rounds, in milliseconds. */
   logMergeDelayMs: number;
+  /** Unexpired HPKE keys a device may have in the directory (PROTOCOL.md §6.2). */
+  maxHpkeKeysPerDevice: number;
+  /** Seconds a client has to send its request line and headers. */
+  headersTimeoutSeconds: number;
+  /** Seconds a client has to send its whole request, body included. */
+  requestTimeoutSeconds: number;
 }
 
-/** A configuration error, with a message for the administrator. */
-export class ConfigError extends Error {
+/** A configuration error (`ERR_CONFIG`), with a message for the administrator. */
+export class ConfigError extends BryggaError<'ERR_CONFIG'> {
   override readonly name = 'ConfigError';
+
+  constructor(message: string) {
+    super('ERR_CONFIG', message);
+  }
 }
 
 /** The defaults. */
@@ -92,6 +111,9 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   logOrigin: undefined,
   logKeyFile: undefined,
   logMergeDelayMs: 1000,
+  maxHpkeKeysPerDevice: 4,
+  headersTimeoutSeconds: 10,
+  requestTimeoutSeconds: 30,
 });
 
 type NumericKey =
@@ -106,7 +128,10 @@ type NumericKey =
   | 'heartbeatSeconds'
   | 'pgPoolSize'
   | 'shutdownSeconds'
-  | 'logMergeDelayMs';
+  | 'logMergeDelayMs'
+  | 'maxHpkeKeysPerDevice'
+  | 'headersTimeoutSeconds'
+  | 'requestTimeoutSeconds';
 
 const NUMBERS: Record<NumericKey, { env: string; flag: string; min: number; max: number }> = {
   port: { env: 'BRYGGA_PORT', flag: 'port', min: 0, max: 65535 },
@@ -141,6 +166,24 @@ const NUMBERS: Record<NumericKey, { env: string; flag: string; min: number; max:
   pgPoolSize: { env: 'BRYGGA_PG_POOL_SIZE', flag: 'pg-pool-size', min: 1, max: 1000 },
   shutdownSeconds: { env: 'BRYGGA_SHUTDOWN_SECONDS', flag: 'shutdown-seconds', min: 0, max: 3600 },
   logMergeDelayMs: { env: 'BRYGGA_LOG_MERGE_DELAY', flag: 'log-merge-delay', min: 10, max: 3_600_000 },
+  maxHpkeKeysPerDevice: {
+    env: 'BRYGGA_MAX_HPKE_KEYS_PER_DEVICE',
+    flag: 'max-hpke-keys-per-device',
+    min: 1,
+    max: 1000,
+  },
+  headersTimeoutSeconds: {
+    env: 'BRYGGA_HEADERS_TIMEOUT_SECONDS',
+    flag: 'headers-timeout-seconds',
+    min: 1,
+    max: 3600,
+  },
+  requestTimeoutSeconds: {
+    env: 'BRYGGA_REQUEST_TIMEOUT_SECONDS',
+    flag: 'request-timeout-seconds',
+    min: 1,
+    max: 3600,
+  },
 };
 
 const FLAGS = {
@@ -237,5 +280,8 @@ export function loadConfig(
   }
   config.logOrigin = origin;
   config.logKeyFile = pick('log-key-file', 'BRYGGA_LOG_KEY_FILE');
+  if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) {
+    throw new ConfigError('BRYGGA_HEADERS_TIMEOUT_SECONDS must not exceed BRYGGA_REQUEST_TIMEOUT_SECONDS');
+  }
   return config;
 }

@@ -1,12 +1,14 @@
 /**
  * The Brygga relay: a Hono application that stores and forwards sealed envelopes between the
  * devices of the parties to an agreement, on SQLite or PostgreSQL.
+ *
+ * `startRelay(loadConfig(argv, env))` runs it as main.ts does; `createApp` builds the application alone
+ * on services passed in (tests, and a host that serves it itself).
  */
-export { createApp, MAX_WAITERS_PER_DEVICE, problemResponse } from './app.js';
-export { ConfigError, DEFAULT_CONFIG, type Environment, loadConfig, type RelayConfig } from './config.js';
-export { Logger, type LogLevel, type LogSink } from './log/index.js';
-export { Problem, type ProblemCode, type ProblemDocument, problemFromSdk } from './problem.js';
-export { installAgreementFile, type RunningRelay, type StartOptions, startRelay } from './relay.js';
+export { createApp, MAX_WAITERS_PER_DEVICE } from './app.js';
+export { ConfigError, DEFAULT_CONFIG, loadConfig, type RelayConfig } from './config.js';
+export { Logger } from './logging/index.js';
+export { type RunningRelay, type StartOptions, startRelay } from './relay.js';
 export type { AppDeps } from './routes/index.js';
 export {
   createInboxNotifier,
@@ -14,15 +16,11 @@ export {
   DirectoryStore,
   defaultLogOrigin,
   type Engine,
-  type InboxNotifier,
-  type LogEntry,
-  type LogEntryKind,
-  LogIntegrator,
-  LogKey,
-  LogStore,
-  leafData,
   logLeafHash,
   openDatabase,
   RelayStore,
   Sweeper,
+  TransparencyLogIntegrator,
+  TransparencyLogKey,
+  TransparencyLogStore,
 } from './storage/index.js';

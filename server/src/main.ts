@@ -7,7 +7,7 @@
  * a second signal exits at once. A configuration error exits 2, a start failure 1.
  */
 import { ConfigError, loadConfig } from './config.js';
-import { errorFields, Logger } from './log/index.js';
+import { errorFields, Logger } from './logging/index.js';
 import { startRelay } from './relay.js';
 
 async function main(): Promise<void> {

@@ -1,68 +1,16 @@
 /**
- * The relay's one error class and its RFC 9457 rendering (PROTOCOL.md §9). Routes throw a
- * {@link Problem} (or let an SDK `BryggaError` through); the single `onError` handler in app.ts turns
- * either into `application/problem+json` with a stable type `urn:brygga:problem:<code>`.
+ * The relay's answers to refusals (PROTOCOL.md §9): every refusal is an SDK `BryggaError` with a code
+ * from the one error table (the SDK's `ERROR_TABLE`), and the single `onError` handler (error-handler.ts)
+ * renders it as `application/problem+json` (RFC 9457) with the code's problem type, status and title.
+ * Routes and storage throw domain errors and never choose a status.
  *
- * Anything else that reaches `onError` is a bug: it becomes a 500 with a fixed detail and an
- * error-level log, never a message a client could learn something from.
+ * A {@link Problem} is a refusal that needs response headers of its own (`Retry-After`,
+ * `WWW-Authenticate`). Anything that reaches `onError` and is not a BryggaError is a bug: it becomes a
+ * 500 with a fixed detail and an error-level log, never a message a client could learn something from.
  */
-import { type BryggaError, type ErrorCode, PROBLEM_TYPE_PREFIX } from '@brygga/client-sdk';
+import { BryggaError, ERROR_TABLE, type ErrorCode, problemType } from '@brygga/client-sdk';
 
-/** Every problem code the relay answers with. The list is part of the API: codes are never renamed. */
-export type ProblemCode =
-  | 'malformed'
-  | 'unsupported-version'
-  | 'unsupported-media-type'
-  | 'payload-too-large'
-  | 'unauthorized'
-  | 'token-replayed'
-  | 'device-revoked'
-  | 'unknown-device'
-  | 'unknown-key'
-  | 'key-expired'
-  | 'forbidden'
-  | 'not-found'
-  | 'conflict'
-  | 'rate-limited'
-  | 'too-many-recipients'
-  | 'not-in-agreement'
-  | 'invalid-signature'
-  | 'agreement-missing'
-  | 'agreement-invalid'
-  | 'admin-disabled'
-  | 'not-logged'
-  | 'beyond-log'
-  | 'unavailable'
-  | 'internal';
-
-const TITLES: Record<ProblemCode, [number, string]> = {
-  malformed: [400, 'Malformed request'],
-  'unsupported-version': [400, 'Unsupported version'],
-  'unsupported-media-type': [415, 'Unsupported media type'],
-  'payload-too-large': [413, 'Payload too large'],
-  unauthorized: [401, 'Unauthorized'],
-  'token-replayed': [401, 'Token already used'],
-  'device-revoked': [403, 'Device revoked'],
-  'unknown-device': [401, 'Unknown device'],
-  'unknown-key': [422, 'Unknown encryption key'],
-  'key-expired': [422, 'Encryption key not valid'],
-  forbidden: [403, 'Forbidden'],
-  'not-found': [404, 'Not found'],
-  conflict: [409, 'Conflict'],
-  'rate-limited': [429, 'Too many requests'],
-  'too-many-recipients': [422, 'Too many recipients'],
-  'not-in-agreement': [422, 'Not in the agreement'],
-  'invalid-signature': [422, 'Invalid signature'],
-  'agreement-missing': [503, 'No agreement installed'],
-  'agreement-invalid': [422, 'Invalid agreement'],
-  'admin-disabled': [403, 'Administration disabled'],
-  'not-logged': [404, 'Not in the log'],
-  'beyond-log': [422, 'Beyond the log'],
-  unavailable: [503, 'Service unavailable'],
-  internal: [500, 'Internal error'],
-};
-
-/** The JSON body of a problem response (RFC 9457 §3). */
+/** The JSON body of a problem response (RFC 9457 §3; relay-api.schema.json#/$defs/Problem). */
 export interface ProblemDocument {
   type: string;
   title: string;
@@ -70,58 +18,47 @@ export interface ProblemDocument {
   detail: string;
 }
 
-/** A refusal the relay answers with. `status` defaults to the code's usual status. */
-export class Problem extends Error {
+/**
+ * A refusal with response headers of its own: `Retry-After` on `ERR_RATE_LIMITED` and
+ * `ERR_UNAVAILABLE`, `WWW-Authenticate` on a refused device or admin token.
+ *
+ * @example
+ * throw new Problem('ERR_RATE_LIMITED', 'too many requests; retry later', { headers: { 'retry-after': '3' } });
+ */
+export class Problem extends BryggaError {
   override readonly name = 'Problem';
-  readonly code: ProblemCode;
-  readonly status: number;
-  readonly detail: string;
-  /** Extra response headers (`Retry-After`, `WWW-Authenticate`). */
-  readonly headers: Record<string, string>;
+  /** Extra response headers. */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(
-    code: ProblemCode,
+    code: ErrorCode,
     detail: string,
-    options: { status?: number; headers?: Record<string, string>; cause?: unknown } = {},
+    options: { headers?: Record<string, string>; cause?: unknown } = {},
   ) {
-    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.status = options.status ?? TITLES[code][0];
-    this.detail = detail;
+    super(code, detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.headers = options.headers ?? {};
-  }
-
-  /** The problem type URI: `urn:brygga:problem:<code>`. */
-  get type(): string {
-    return `${PROBLEM_TYPE_PREFIX}${this.code}`;
-  }
-
-  /** The RFC 9457 document. */
-  toJSON(): ProblemDocument {
-    return { type: this.type, title: TITLES[this.code][1], status: this.status, detail: this.detail };
   }
 }
 
-/** How each SDK error code is answered at the HTTP edge. Codes the relay never raises are bugs. */
-const SDK_CODES: Partial<Record<ErrorCode, ProblemCode>> = {
-  ERR_MALFORMED: 'malformed',
-  ERR_UNSUPPORTED_VERSION: 'unsupported-version',
-  ERR_CRYPTO: 'invalid-signature',
-  ERR_NOT_IN_AGREEMENT: 'not-in-agreement',
-  ERR_KEY_REVOKED: 'device-revoked',
-  ERR_UNKNOWN_KEY: 'unknown-device',
-  ERR_KEY_EXPIRED: 'key-expired',
-  ERR_AGREEMENT_INVALID: 'agreement-invalid',
-  ERR_LIMIT: 'too-many-recipients',
-};
-
 /**
- * The problem for an SDK error, or undefined for codes the relay never expects (a bug). `status`
- * overrides the usual status: a malformed statement inside a well-formed body is 422, not 400.
+ * The RFC 9457 document for `err`. The detail is the error's message: SDK and relay messages name the
+ * field or rule that failed and never carry secrets (every cryptographic failure has one fixed message).
  */
-export function problemFromSdk(err: BryggaError, status?: number): Problem | undefined {
-  const code = SDK_CODES[err.code];
-  if (!code) return undefined;
-  // SDK messages name the field or rule that failed and never carry secrets (crypto errors are fixed).
-  return new Problem(code, err.message, { cause: err, ...(status === undefined ? {} : { status }) });
+export function problemDocument(err: BryggaError): ProblemDocument {
+  const { status, title } = ERROR_TABLE[err.code];
+  return { type: problemType(err.code), title, status, detail: err.message };
+}
+
+/** The `application/problem+json` response for `err`, with a {@link Problem}'s own headers. */
+export function problemResponse(err: BryggaError): Response {
+  const document = problemDocument(err);
+  return new Response(JSON.stringify(document), {
+    status: document.status,
+    headers: {
+      'content-type': 'application/problem+json',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...(err instanceof Problem ? err.headers : {}),
+    },
+  });
 }

@@ -10,23 +10,25 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseJson } from '@brygga/client-sdk';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
+import { answerClientErrors, createCheckedServer } from './client-error.js';
 import type { RelayConfig } from './config.js';
-import { errorFields, Logger } from './log/index.js';
+import { errorFields, Logger } from './logging/index.js';
 import type { RelayEnv } from './routes/index.js';
 import {
   createInboxNotifier,
   type Database,
   DirectoryStore,
   defaultLogOrigin,
-  LogIntegrator,
-  LogKey,
-  LogStore,
   openDatabase,
   RelayStore,
   Sweeper,
+  TransparencyLogIntegrator,
+  TransparencyLogKey,
+  TransparencyLogStore,
 } from './storage/index.js';
 
 /** A running relay. */
@@ -41,7 +43,7 @@ export interface RunningRelay {
   store: RelayStore;
   sweeper: Sweeper;
   /** The transparency log's integrator (and through it, its store). */
-  transparency: LogIntegrator;
+  transparency: TransparencyLogIntegrator;
   /** Graceful shutdown; resolves when everything is closed. */
   close(): Promise<void>;
 }
@@ -54,24 +56,35 @@ export interface StartOptions {
 }
 
 /** Install the agreement in `path` unless it is installed already. */
-export async function installAgreementFile(
-  directory: DirectoryStore,
-  path: string,
-  logger: Logger,
-): Promise<void> {
+async function installAgreementFile(directory: DirectoryStore, path: string, logger: Logger): Promise<void> {
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(path, 'utf8'));
+    // Brygga JSON (PROTOCOL.md §1.1): a duplicate member anywhere in the file refuses it.
+    document = parseJson(readFileSync(path));
   } catch (err) {
-    throw new Error(`the agreement file cannot be read as JSON: ${(err as Error).message}`);
+    throw new Error(`the agreement file cannot be read as Brygga JSON: ${(err as Error).message}`);
   }
   const { created, digest, sequence } = await directory.installAgreement(document);
   logger.info(created ? 'agreement installed' : 'agreement already installed', { digest, sequence });
 }
 
-function listen(app: Hono<RelayEnv>, host: string, port: number): Promise<Server> {
+function listen(app: Hono<RelayEnv>, config: RelayConfig): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }) as Server;
+    // How long a request may take to arrive (config.ts), checked every second rather than Node's 30 s,
+    // so a client dribbling its headers is cut close to the limit; Node's own refusals as problems.
+    const serverOptions = {
+      headersTimeout: config.headersTimeoutSeconds * 1000,
+      requestTimeout: config.requestTimeoutSeconds * 1000,
+      connectionsCheckingInterval: 1000,
+    };
+    const server = serve({
+      fetch: app.fetch,
+      hostname: config.host,
+      port: config.port,
+      serverOptions,
+      createServer: createCheckedServer,
+    }) as Server;
+    answerClientErrors(server);
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
@@ -92,18 +105,25 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
   let server: Server | undefined;
   try {
     await notifier.start();
-    const directory = new DirectoryStore(database, { now, logger });
+    const directory = new DirectoryStore(database, {
+      now,
+      logger,
+      maxHpkeKeysPerDevice: config.maxHpkeKeysPerDevice,
+    });
     const store = new RelayStore(database, notifier, { noticeTtlMs: config.noticeTtlSeconds * 1000 });
     if (config.agreementFile) await installAgreementFile(directory, config.agreementFile, logger);
-    const logKey = await LogKey.load(database, {
+    const logKey = await TransparencyLogKey.load(database, {
       origin: config.logOrigin ?? defaultLogOrigin(config.publicUrl),
       file: config.logKeyFile,
       now: now(),
     });
-    const transparency = new LogIntegrator(new LogStore(database, { key: logKey, now }), {
-      logger,
-      mergeDelayMs: config.logMergeDelayMs,
-    });
+    const transparency = new TransparencyLogIntegrator(
+      new TransparencyLogStore(database, { key: logKey, now }),
+      {
+        logger,
+        mergeDelayMs: config.logMergeDelayMs,
+      },
+    );
     // The first round before serving: a fresh log has its empty checkpoint before anyone asks for it.
     await transparency.flush();
     const shutdown = new AbortController();
@@ -121,7 +141,7 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
       now,
       shutdown: shutdown.signal,
     });
-    server = await listen(app, config.host, config.port);
+    server = await listen(app, config);
     transparency.start();
     const sweeper = new Sweeper(store, { now, logger, intervalMs: config.sweepSeconds * 1000 });
     sweeper.start();

@@ -8,7 +8,8 @@
  * `cases/` is the pure workflow (packet bodies, signed documents, the case log, the rules): it does no
  * I/O, so it may not import the store, the relay transport, the transparency log, the client or
  * anything Node. The command line uses the SDK as any case system would, through the public index.
- * The checker takes a root folder, so another source tree can be held to the same rules.
+ * The relay (server/src) is held to the same checker: no cycle, and its storage engines stay in their
+ * folders behind the `Database` interface.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,6 +129,32 @@ describe('client-sdk/src', () => {
         .map((s) => `${f} imports ${s}`),
     ]);
     expect(io).toEqual([]);
+  });
+});
+
+describe('server/src', () => {
+  const graph = importGraph(join(REPO, 'server', 'src'));
+
+  it('is read whole', () => {
+    expect(graph.files).toContain('storage/database.ts');
+    expect([...graph.internal.values()].flat().length).toBeGreaterThan(50);
+  });
+
+  it('has no import cycle', () => {
+    expect(findCycles(graph).map(describeCycle)).toEqual([]);
+  });
+
+  it('keeps each storage engine to its folder: the rest of storage/ knows only the Database interface', () => {
+    const engines = new Set(['storage/sqlite', 'storage/postgres']);
+    /** The two factories that choose an engine by the configuration. */
+    const choosers = new Set(['storage/open-database.ts', 'storage/create-inbox-notifier.ts']);
+    const engineOf = (f: string) => [...engines].find((e) => f.startsWith(`${e}/`));
+    const reaching = [...graph.internal.values()]
+      .flat()
+      .filter((e) => engineOf(e.to) && !engineOf(e.from) && !choosers.has(e.from))
+      .filter((e) => !isTest(e.from))
+      .map((e) => `${e.from} imports ${e.specifier}`);
+    expect(reaching).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Transparency log benchmark (PROTOCOL.md §18; server/src/storage/log-store.ts). One log per engine is
+ * Transparency log benchmark (PROTOCOL.md §18; server/src/storage/transparency/). One log per engine is
  * grown to 10^3, 10^4, 10^5 and 10^6 leaves through the real integrator path (unlogged submission
  * rows, taken in by rounds of BENCH_LOG_ROUND rows, each one write transaction with its signed
  * checkpoint); at each size it prints appends per second of the step that reached it, and the median
@@ -14,7 +14,14 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Database, type Engine, LogKey, LogStore, logLeafHash, openDatabase } from '@brygga/server';
+import {
+  type Database,
+  type Engine,
+  logLeafHash,
+  openDatabase,
+  TransparencyLogKey,
+  TransparencyLogStore,
+} from '@brygga/server';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -81,8 +88,8 @@ function randomInt(below: number): number {
 }
 
 async function benchEngine(engine: Engine, database: Database, load: Loader, max: number): Promise<void> {
-  const key = LogKey.fromSeed(ORIGIN, new Uint8Array(32).fill(7));
-  const log = new LogStore(database, { key, now: Date.now });
+  const key = TransparencyLogKey.fromSeed(ORIGIN, new Uint8Array(32).fill(7));
+  const log = new TransparencyLogStore(database, { key, now: Date.now });
   await log.integrate();
   console.log(
     `\nTransparency log on ${engine} (rounds of ${ROUND} rows; ${PROOFS} proofs per size, medians)`,

@@ -302,7 +302,7 @@ describe('tamper suite: every change is rejected with the one generic error', ()
           'ERR_UNSUPPORTED_VERSION',
           'ERR_NOT_A_RECIPIENT',
           'ERR_UNKNOWN_KEY',
-          'ERR_LIMIT',
+          'ERR_TOO_MANY_RECIPIENTS',
         ]).toContain(code);
       }),
       { numRuns: 300 },

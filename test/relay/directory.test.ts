@@ -103,7 +103,11 @@ describe.each(ENGINES)('directory on %s', (engine) => {
       signatures: relay.world.agreement.jws.signatures,
     });
     await refused(install(swapped), 422, 'agreement-invalid');
-    await refused(install('{"payload": 1}'), 422, 'malformed');
+    // Not a general JWS (relay-api.schema.json#/$defs/GeneralJws): refused by the schema, naming the member.
+    await refused(install('{"payload": 1}'), 400, 'malformed');
+    expect((await problemOf(await install('{"payload": "e30"}'))).detail).toBe(
+      'the body must have "signatures"',
+    );
     await refused(install('[1, 2'), 400, 'malformed');
     // Before any agreement, statements cannot be checked.
     await refused(postStatement(relay.world.statements[0]), 503, 'agreement-missing');
@@ -193,13 +197,13 @@ describe.each(ENGINES)('directory on %s', (engine) => {
       name: 'igen',
       now: new Date(later.getTime() + 1000),
     });
-    await refused(postStatement(reenrol), 422, 'device-revoked');
+    await refused(postStatement(reenrol), 422, 'key-revoked');
     await refused(
       postStatement(
         publishHpkeKey(device.key, { unit: device.unit, key: HpkeKeyPair.generate().publicKey, now: later }),
       ),
       422,
-      'device-revoked',
+      'key-revoked',
     );
   });
 
@@ -261,7 +265,7 @@ describe.each(ENGINES)('directory on %s', (engine) => {
     await refused(
       postStatement(publishHpkeKey(newcomer, { unit: 'malmo', key: hpke, now })),
       422,
-      'unknown-device',
+      'unknown-key',
     );
     // A revocation signed by the device instead of the root.
     const revocation = revokeDevice(roots.malmo, {
@@ -286,15 +290,20 @@ describe.each(ENGINES)('directory on %s', (engine) => {
         }),
       ),
       422,
-      'unknown-device',
+      'unknown-key',
     );
     // Not a statement at all.
-    await refused(postStatement('a.b.c'), 422, 'malformed');
-    await refused(postStatement(agreement.serialize()), 422, 'malformed');
+    await refused(postStatement('a.b.c'), 422, 'malformed-statement');
+    // Not a compact JWS at all: refused by the schema (relay-api.schema.json#/$defs/StatementSubmission).
+    await refused(postStatement(agreement.serialize()), 400, 'malformed');
     await refused(postStatement(42), 400, 'malformed');
-    await refused(postStatement(signCompact('brygga-other+jws', { v: 1 }, roots.malmo)), 422, 'malformed');
+    await refused(
+      postStatement(signCompact('brygga-other+jws', { v: 1 }, roots.malmo)),
+      422,
+      'malformed-statement',
+    );
     const version2 = signCompact(DEVICE_TYP, { ...payloadOf(devices.malmo.enrolment), v: 2 }, roots.malmo);
-    await refused(postStatement(version2), 422, 'unsupported-version');
+    await refused(postStatement(version2), 422, 'malformed-statement');
 
     // The SDK client sees the same refusals as typed errors.
     const err = await relay
@@ -303,7 +312,8 @@ describe.each(ENGINES)('directory on %s', (engine) => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RelayError);
     expect((err as RelayError).status).toBe(422);
-    expect((err as RelayError).problemType).toBe('urn:brygga:problem:malformed');
+    expect((err as RelayError).problemType).toBe('urn:brygga:problem:malformed-statement');
+    expect((err as RelayError).errorCode).toBe('ERR_MALFORMED_STATEMENT');
   });
 
   it('serialises concurrent statements into one order every client can apply', async () => {
@@ -381,6 +391,6 @@ describe.each(ENGINES)('directory on %s', (engine) => {
           now: relay.clock.date,
         }),
       ),
-    ).rejects.toMatchObject({ code: 'device-revoked', status: 422 });
+    ).rejects.toMatchObject({ code: 'ERR_KEY_REVOKED' });
   });
 });

@@ -119,7 +119,11 @@ describe.each(ENGINES)('the relay process on %s', (engine) => {
     expect(ready.port).toBeGreaterThan(0);
     if (engine === 'sqlite') expect(existsSync(database)).toBe(true);
     const url = `http://127.0.0.1:${ready.port}`;
-    expect(await (await fetch(`${url}/v1/health`)).json()).toEqual({ status: 'ok', database: engine });
+    expect(await (await fetch(`${url}/v1/health`)).json()).toEqual({
+      status: 'ok',
+      database: engine,
+      packetLifetimeSeconds: 14 * 24 * 3600,
+    });
     const client = new RelayClient({
       baseUrl: url,
       audience: 'https://relay.example.test',

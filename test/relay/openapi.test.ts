@@ -1,6 +1,6 @@
 /**
- * The OpenAPI document: served by the relay from schemas/openapi.json, its component
- * schemas identical to the JSON Schemas in schemas/, and every documented operation routed.
+ * The OpenAPI document: served by the relay from schemas/openapi.json with the schema files it refers
+ * to, its component schemas references into those files, and every documented operation routed.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,19 +10,19 @@ import { startTestRelay, type TestRelay } from '../support/relay.js';
 const schemas = join(import.meta.dirname, '..', '..', 'schemas');
 const read = (file: string) => JSON.parse(readFileSync(join(schemas, file), 'utf8'));
 
-/** Rewrite every `$ref` with `map`. */
-function mapRefs(node: unknown, map: (ref: string) => string): unknown {
-  if (Array.isArray(node)) return node.map((n) => mapRefs(n, map));
+/** Every `$ref` in `node`. */
+function refsOf(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(refsOf);
   if (node && typeof node === 'object') {
-    return Object.fromEntries(
-      Object.entries(node).map(([k, v]) => [
-        k,
-        k === '$ref' && typeof v === 'string' ? map(v) : mapRefs(v, map),
-      ]),
+    return Object.entries(node).flatMap(([k, v]) =>
+      k === '$ref' && typeof v === 'string' ? [v] : refsOf(v),
     );
   }
-  return node;
+  return [];
 }
+
+/** The schema files the document refers to, and the one thing of each a reference may name. */
+const FILES = ['relay-api.schema.json', 'common.schema.json'] as const;
 
 describe('OpenAPI document', () => {
   let relay: TestRelay;
@@ -33,35 +33,46 @@ describe('OpenAPI document', () => {
     await relay?.close();
   });
 
-  it('is served unchanged from schemas/openapi.json', async () => {
+  it('is served unchanged from schemas/openapi.json, with the schema files it refers to', async () => {
     const res = await relay.request('/v1/openapi.json');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await res.text()).toBe(readFileSync(join(schemas, 'openapi.json'), 'utf8'));
+    for (const file of FILES) {
+      const served = await relay.request(`/v1/${file}`);
+      expect(served.headers.get('content-type')).toMatch(/^application\/schema\+json/);
+      expect(await served.text()).toBe(readFileSync(join(schemas, file), 'utf8'));
+    }
   });
 
-  it('has the component schemas of relay-api.schema.json and common.schema.json, exactly', () => {
+  it('refers to the definitions of relay-api.schema.json and common.schema.json instead of copying them', () => {
     const doc = read('openapi.json');
     const api = read('relay-api.schema.json');
     const common = read('common.schema.json');
     expect(doc.openapi).toBe('3.1.0');
     const components = doc.components.schemas as Record<string, unknown>;
-    const toComponent = (ref: string) =>
-      ref
-        .replace(/^#\/\$defs\//, '#/components/schemas/')
-        .replace(/^urn:brygga:schema:common#\/\$defs\//, '#/components/schemas/');
-    for (const [name, schema] of Object.entries(api.$defs)) {
-      expect(components[name], name).toEqual(mapRefs(schema, toComponent));
+    // Every definition of the relay API is a component, by reference and under its own name.
+    for (const name of Object.keys(api.$defs)) {
+      expect(components[name], name).toEqual({ $ref: `relay-api.schema.json#/$defs/${name}` });
     }
     for (const [name, schema] of Object.entries(components)) {
       if (name in api.$defs) continue;
-      expect(common.$defs[name], `${name} must come from common.schema.json`).toEqual(schema);
+      expect(schema, `${name} must refer to common.schema.json`).toEqual({
+        $ref: `common.schema.json#/$defs/${name}`,
+      });
+      expect(common.$defs[name], name).toBeDefined();
     }
-    // Every reference resolves.
-    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
-    for (const ref of refs) {
-      const [, kind, name] = /#\/components\/(schemas|responses)\/([A-Za-z0-9]+)/.exec(ref) ?? [];
-      expect(doc.components[kind!]?.[name!], ref).toBeDefined();
+    // Every reference resolves: within the document, or to a definition of a schema file beside it.
+    const files: Record<string, { $defs: Record<string, unknown> }> = {
+      'relay-api.schema.json': api,
+      'common.schema.json': common,
+    };
+    for (const ref of refsOf(doc)) {
+      const local = /^#\/components\/(schemas|responses)\/([A-Za-z0-9]+)$/.exec(ref);
+      const file = /^([a-z-]+\.schema\.json)#\/\$defs\/([A-Za-z0-9]+)$/.exec(ref);
+      if (local) expect(doc.components[local[1]!]?.[local[2]!], ref).toBeDefined();
+      else if (file) expect(files[file[1]!]?.$defs[file[2]!], ref).toBeDefined();
+      else expect.fail(`unresolvable reference ${ref}`);
     }
   });
 

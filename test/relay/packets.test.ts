@@ -273,7 +273,7 @@ describe.each(ENGINES)('packets on %s', (engine) => {
       'not-in-agreement',
     );
     const stranger = makeDevice('malmo', roots.malmo, relay.clock.date);
-    await refused(submit(relay, sender, makeEnvelope(sender, [stranger])), 422, 'unknown-device');
+    await refused(submit(relay, sender, makeEnvelope(sender, [stranger])), 422, 'unknown-key');
     await refused(
       submit(
         relay,
@@ -281,7 +281,7 @@ describe.each(ENGINES)('packets on %s', (engine) => {
         to((h) => (r(h).unit = 'goteborg-nordost')),
       ),
       422,
-      'unknown-device',
+      'unknown-key',
     );
     await refused(
       submit(
@@ -305,7 +305,7 @@ describe.each(ENGINES)('packets on %s', (engine) => {
     await refused(
       submit(relay, sender, makeEnvelope(sender, [devices.malmo, stranger, devices['goteborg-nordost']])),
       422,
-      'unknown-device',
+      'unknown-key',
     );
     const revocation = revokeDevice(roots.malmo, {
       unit: 'malmo',
@@ -315,7 +315,7 @@ describe.each(ENGINES)('packets on %s', (engine) => {
     });
     const res = await relay.client().submitStatement(revocation);
     expect(res.created).toBe(true);
-    await refused(submit(relay, sender, makeEnvelope(sender, [second.malmo])), 422, 'device-revoked');
+    await refused(submit(relay, sender, makeEnvelope(sender, [second.malmo])), 422, 'key-revoked');
     // HPKE keys are valid for 90 days from publication.
     relay.clock.advance(91 * 86_400_000);
     await refused(submit(relay, sender, makeEnvelope(sender, [devices.malmo])), 422, 'key-expired');

@@ -12,6 +12,7 @@ import {
   MAX_WAITERS_PER_DEVICE,
   RelayStore,
 } from '@brygga/server';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/databases.js';
 import {
@@ -207,6 +208,40 @@ describe.each(ENGINES)('push on %s', (engine) => {
     expect(again.status).toBe(200);
     streams.push(again);
     for (const s of streams) await s.body?.cancel();
+  });
+
+  it('is never cached, beats while idle, and logs a failure inside the stream instead of sending it', async () => {
+    const logs: string[] = [];
+    relay = await startTestRelay(engine, { config: { heartbeatSeconds: 1 }, logs });
+    // Listing the inbox now fails inside the stream, with a message that names the table. (A first call
+    // prepares the relay's frequent writes while the table is there: a token is still recorded after.)
+    expect(
+      (await relay.request('/v1/inbox', { headers: relay.auth(relay.world.devices.malmo) })).status,
+    ).toBe(200);
+    await sql`drop table inbox`.execute(relay.db.database.db);
+    const controller = new AbortController();
+    cleanups.push(() => controller.abort());
+    const res = await relay.request('/v1/inbox/events', {
+      headers: relay.auth(relay.world.devices.malmo),
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes(': heartbeat')) {
+      const chunk = await Promise.race([
+        reader.read(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no heartbeat')), 3000)),
+      ]);
+      if (chunk.done) break;
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+    await reader.cancel();
+    expect(text).toBe('retry: 2000\n\n: heartbeat\n\n');
+    expect(logs.some((l) => JSON.parse(l).msg === 'event stream: listing failed')).toBe(true);
   });
 
   it('closes the event stream of a device once it is revoked', async () => {

@@ -84,7 +84,7 @@ describe.each(ENGINES)('two relays on one %s database', (engine) => {
     });
     expect(await problemOf(await post(makeEnvelope(sender, [second.malmo]).serialize()))).toMatchObject({
       status: 422,
-      type: 'device-revoked',
+      type: 'key-revoked',
     });
     // The unit's other device is unaffected.
     expect((await post(makeEnvelope(sender, [devices.malmo]).serialize())).status).toBe(201);

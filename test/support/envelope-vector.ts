@@ -378,7 +378,7 @@ export async function envelopeMutationsJson() {
     m(
       'too-many-recipients',
       1,
-      'ERR_LIMIT',
+      'ERR_TOO_MANY_RECIPIENTS',
       '65 recipients, each well-formed and distinct, with 65 key entries.',
       (() => {
         const recipients = Array.from({ length: 65 }, (_, i) => {

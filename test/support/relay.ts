@@ -23,10 +23,10 @@ import {
   DirectoryStore,
   defaultLogOrigin,
   Logger,
-  LogIntegrator,
-  LogKey,
-  LogStore,
   RelayStore,
+  TransparencyLogIntegrator,
+  TransparencyLogKey,
+  TransparencyLogStore,
 } from '@brygga/server';
 import { serve } from '@hono/node-server';
 import { countRows, openTestDatabase, type TestDatabase } from './databases.js';
@@ -91,13 +91,15 @@ export interface TestRelayOptions {
   config?: Partial<AppDeps['config']>;
   /** Collect log lines here. */
   logs?: string[];
+  /** Unexpired HPKE keys a device may have (the relay's default when absent). */
+  maxHpkeKeysPerDevice?: number;
   /** A file-backed SQLite database instead of `:memory:`. */
   file?: boolean;
   world?: RelayWorld;
   /** Options of the transparency log's integrator (its interval runs; `flush()` it to be sure). */
   log?: { mergeDelayMs?: number; roundSize?: number };
   /** The log's signing key (default: the database's own); two relays given one key can show a split view. */
-  logKey?: LogKey;
+  logKey?: TransparencyLogKey;
 }
 
 /** A relay under test. */
@@ -113,7 +115,7 @@ export interface TestRelay {
    * The transparency log (PROTOCOL.md §18). Rounds run on their own shortly after each commit;
    * `await relay.transparency.flush()` takes in everything committed so far and gives the tree size.
    */
-  transparency: LogIntegrator;
+  transparency: TransparencyLogIntegrator;
   /** `app.request` with the relay's base URL. */
   request(path: string, init?: RequestInit): Promise<Response>;
   /** A fresh token of `device` at the relay's current time. */
@@ -144,7 +146,11 @@ export async function startTestRelay(
   const notifier = createInboxNotifier(db.database, logger);
   await notifier.start();
   const now = () => clock.now;
-  const directory = new DirectoryStore(db.database, { now, logger });
+  const directory = new DirectoryStore(db.database, {
+    now,
+    logger,
+    maxHpkeKeysPerDevice: options.maxHpkeKeysPerDevice,
+  });
   const store = new RelayStore(db.database, notifier, {
     noticeTtlMs: DEFAULT_CONFIG.noticeTtlSeconds * 1000,
   });
@@ -152,11 +158,15 @@ export async function startTestRelay(
   // As in the relay (server/src/relay.ts): every waiting request listens for the shutdown.
   setMaxListeners(0, shutdown.signal);
   const logKey =
-    options.logKey ?? (await LogKey.load(db.database, { origin: defaultLogOrigin(AUDIENCE), now: now() }));
-  const transparency = new LogIntegrator(new LogStore(db.database, { key: logKey, now }), {
-    logger,
-    ...options.log,
-  });
+    options.logKey ??
+    (await TransparencyLogKey.load(db.database, { origin: defaultLogOrigin(AUDIENCE), now: now() }));
+  const transparency = new TransparencyLogIntegrator(
+    new TransparencyLogStore(db.database, { key: logKey, now }),
+    {
+      logger,
+      ...options.log,
+    },
+  );
   const deps: AppDeps = {
     database: db.database,
     store,

@@ -20,7 +20,14 @@ import type { Engine } from '@brygga/server';
 import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
 import { agreementTerms, party } from './agreement-terms.js';
 import type { TestDevice, UnitId } from './fixtures.js';
-import { AUDIENCE, listen, type RelayWorld, startTestRelay, type TestRelay } from './relay.js';
+import {
+  AUDIENCE,
+  listen,
+  type RelayWorld,
+  startTestRelay,
+  type TestRelay,
+  type TestRelayOptions,
+} from './relay.js';
 import { openTestStore, type TestStore } from './store-databases.js';
 
 /** The units of the workflow world. */
@@ -51,17 +58,23 @@ export const CATALOGUE = [
 
 const YEAR = 365 * 24 * 3600;
 
-/** A device of the workflow world, with a year-long HPKE key. */
+/** A device of the workflow world, with a year-long HPKE key (or one of `keyLifetimeSeconds`). */
 export function workflowDevice(
   unit: WorkflowUnit,
   root: SigningKeyPair,
   now: Date,
   name = `${unit} ärendesystem`,
+  keyLifetimeSeconds = YEAR,
 ): TestDevice {
   const key = SigningKeyPair.generate();
   const hpke = HpkeKeyPair.generate();
   const enrolment = enrolDevice(root, { unit, key: key.publicKey, name, now });
-  const publication = publishHpkeKey(key, { unit, key: hpke.publicKey, now, lifetimeSeconds: YEAR });
+  const publication = publishHpkeKey(key, {
+    unit,
+    key: hpke.publicKey,
+    now,
+    lifetimeSeconds: keyLifetimeSeconds,
+  });
   const device: TestDevice = {
     unit: unit as UnitId,
     name,
@@ -97,7 +110,12 @@ export interface WorkflowWorld extends RelayWorld {
  */
 export function makeWorkflowWorld(
   now = new Date('2025-03-03T09:00:00Z'),
-  options: { parties?: readonly WorkflowUnit[]; terms?: Partial<AgreementTerms> } = {},
+  options: {
+    parties?: readonly WorkflowUnit[];
+    terms?: Partial<AgreementTerms>;
+    /** The lifetime of every device's HPKE key (default a year). */
+    keyLifetimeSeconds?: number;
+  } = {},
 ): WorkflowWorld {
   const roots = Object.fromEntries(WORKFLOW_UNITS.map((u) => [u, SigningKeyPair.generate()])) as Record<
     WorkflowUnit,
@@ -110,12 +128,19 @@ export function makeWorkflowWorld(
     parties: full.parties.filter((p) => parties.includes(p.unit as WorkflowUnit)),
   });
   for (const u of parties) agreement = agreement.sign(roots[u]);
+  const life = options.keyLifetimeSeconds;
   const units = Object.fromEntries(
-    WORKFLOW_UNITS.map((u) => [u, workflowDevice(u, roots[u], now)]),
+    WORKFLOW_UNITS.map((u) => [u, workflowDevice(u, roots[u], now, undefined, life)]),
   ) as Record<WorkflowUnit, TestDevice>;
   const second = {
-    'stockholm-jarva': workflowDevice('stockholm-jarva', roots['stockholm-jarva'], now, 'Järva samordnare'),
-    malmo: workflowDevice('malmo', roots.malmo, now, 'Malmö samordnare'),
+    'stockholm-jarva': workflowDevice(
+      'stockholm-jarva',
+      roots['stockholm-jarva'],
+      now,
+      'Järva samordnare',
+      life,
+    ),
+    malmo: workflowDevice('malmo', roots.malmo, now, 'Malmö samordnare', life),
   };
   // The second devices are made but not enrolled; tests that need one enrol it (statements below).
   const statements = parties.flatMap((u) => [units[u].enrolment, ...units[u].publications]);
@@ -166,11 +191,18 @@ export async function startWorkflow(
     world?: WorkflowWorld;
     /** Client options for every client (key transparency settings, for example). */
     client?: Partial<BryggaClientOptions>;
+    /**
+     * Whether each unit's administrator keeps a register of the unit's devices with its clients
+     * (`expectUnitKeys`, PROTOCOL.md §19.5). Default true.
+     */
+    register?: boolean;
+    /** The relay's configuration, over the defaults (its limits, for example). */
+    relayConfig?: TestRelayOptions['config'];
   } = {},
 ): Promise<Workflow> {
   const world = options.world ?? makeWorkflowWorld();
   world.statements.push(...(options.extraStatements ?? []));
-  const relay = await startTestRelay(engine, { world });
+  const relay = await startTestRelay(engine, { world, config: options.relayConfig });
   const server = await listen(relay);
   const extraStores: TestStore[] = [];
   const open = async (device: TestDevice, store: TestStore, fetch?: FetchFunction) => {
@@ -185,7 +217,7 @@ export async function startWorkflow(
       ...options.client,
     });
     // The unit's administrator registers the devices it enrols, so the log monitor knows them.
-    await client.expectUnitKeys(unitKeys(world, device.unit));
+    if (options.register !== false) await client.expectUnitKeys(unitKeys(world, device.unit));
     return client;
   };
   const stores = {} as Record<WorkflowUnit, TestStore>;
@@ -219,11 +251,32 @@ export async function startWorkflow(
   return workflow;
 }
 
-/** A referral input that passes every rule, from `home` to `to`, with written consent unless `oral`. */
+/**
+ * A referral input that passes every rule, from `home` to `to`, with written consent unless `oral`.
+ * Dated for a referral on 2025-03-03; with `at`, every date moves by the days from then to `at` (for
+ * worlds on the real clock).
+ */
 export function referInput(
   home: WorkflowUnit,
   to: WorkflowUnit,
-  options: { oral?: boolean; services?: string[] } = {},
+  options: { oral?: boolean; services?: string[]; at?: Date } = {},
+): ReferInput {
+  const input = referInputOn2025(home, to, options);
+  if (!options.at) return input;
+  const shift = Math.round((options.at.getTime() - Date.parse('2025-03-03T00:00:00Z')) / 86_400_000);
+  const moved = (d: string) =>
+    new Date(Date.parse(`${d}T00:00:00Z`) + shift * 86_400_000).toISOString().slice(0, 10);
+  return JSON.parse(JSON.stringify(input), (key, value) =>
+    typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && key !== 'dateOfBirth'
+      ? moved(value)
+      : value,
+  ) as ReferInput;
+}
+
+function referInputOn2025(
+  home: WorkflowUnit,
+  to: WorkflowUnit,
+  options: { oral?: boolean; services?: string[] },
 ): ReferInput {
   return {
     to,

@@ -18,6 +18,7 @@ import {
   verifyConsent,
 } from '@brygga/client-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
 import { ENGINES } from '../support/databases.js';
 import { ADMIN_TOKEN, AUDIENCE } from '../support/relay.js';
 import { openTestStore } from '../support/store-databases.js';
@@ -133,11 +134,15 @@ describe.each(ENGINES)('the client on %s', (engine) => {
     await w.relay.client().installAgreement(ADMIN_TOKEN, next);
     const farsta = world.units['stockholm-farsta'];
     for (const jws of [farsta.enrolment, ...farsta.publications]) await w.relay.client().submitStatement(jws);
-    // Once the old period is over, no plan can be made until the extension is accepted.
+    // Once the old period is over, no plan can be made until the extension is accepted: a device that
+    // cannot read the relay's directory refuses it (every use case reads the directory first).
     w.advance(125);
-    const late = await c['stockholm-jarva']
-      .sendPlan(caseId, { ...plan, decidedOn: '2025-07-06' })
-      .catch((e) => e.code);
+    const noDirectory: FetchFunction = async (input, init) => {
+      if (input.includes('/v1/directory')) throw new TypeError('fetch failed');
+      return fetch(input, init);
+    };
+    const offline = await w.open(world.units['stockholm-jarva'], w.stores['stockholm-jarva'], noDirectory);
+    const late = await offline.sendPlan(caseId, { ...plan, decidedOn: '2025-07-06' }).catch((e) => e.code);
     expect(late).toBe('ERR_OUTSIDE_PERIOD');
     await w.syncAll(['stockholm-jarva', 'malmo']);
     expect(c['stockholm-jarva'].directory.agreements.map((a) => a.terms.sequence)).toEqual([1, 2]);

@@ -203,6 +203,57 @@ describe('referral preconditions', () => {
     );
   });
 
+  it('every dated precondition lies on or before the referral, never after it (ERR_PRECONDITION_DATE)', () => {
+    // The referral is signed on 2025-03-03 (the world's day).
+    const s = new Script();
+    const base = referralBody(world, s.caseId);
+    const [home, receiving] = base.policeConsultations;
+    const later = '2025-03-04';
+    const refusal = (overrides: Partial<ReferralBody>) => {
+      const p = s.packet(s.home, 'referral', { ...referralBody(world, s.caseId), ...overrides });
+      try {
+        caseReducer(ctx)(undefined, p);
+      } catch (err) {
+        return [(err as { code: string }).code, (err as Error).message];
+      }
+      return ['applied', ''];
+    };
+    expect(refusal({ policeConsultations: [home!, { ...receiving!, date: later }] })).toEqual([
+      'ERR_PRECONDITION_DATE',
+      "referral.policeConsultations[1].date lies after the packet's day, 2025-03-03",
+    ]);
+    expect(refusal({ motivation: { ...base.motivation, assessedOn: '2027-01-10' } })).toEqual([
+      'ERR_PRECONDITION_DATE',
+      "referral.motivation.assessedOn lies after the packet's day, 2025-03-03",
+    ]);
+    expect(refusal({ childrenCheck: { ...base.childrenCheck, checkedOn: later } })[0]).toBe(
+      'ERR_PRECONDITION_DATE',
+    );
+    const written = consentFor(world, s.caseId, {
+      written: { documentSha256: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c', signedOn: '2027-01-01' },
+    });
+    expect(refusal({ consent: written })).toEqual([
+      'ERR_PRECONDITION_DATE',
+      "consent.written.signedOn lies after the packet's day, 2025-03-03",
+    ]);
+    const oral = consentFor(world, s.caseId, {
+      form: 'oral',
+      written: undefined,
+      oral: { givenOn: later, witness: { name: 'Vittne', role: 'kollega' }, documentation: 'Journal.' },
+    });
+    expect(refusal({ consent: oral })[0]).toBe('ERR_PRECONDITION_DATE');
+    // The same day is fine.
+    expect(refusal({ motivation: { ...base.motivation, assessedOn: '2025-03-03' } })[0]).toBe('applied');
+  });
+
+  it('a renewed consent is given on or before the packet that carries it', () => {
+    const s = new Script().active();
+    const attestation = consentFor(world, s.caseId, {
+      written: { documentSha256: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c', signedOn: '2025-04-01' },
+    });
+    expect(s.refuse('stockholm-jarva', 'consent', { attestation })).toBe('ERR_PRECONDITION_DATE');
+  });
+
   it('motivation assessed (ERR_MOTIVATION_MISSING)', () => {
     const s = new Script();
     expect(

@@ -132,10 +132,10 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
   const body = p.body;
   const day = dayOf(p.iat);
   const agreement = requireAgreementAt(ctx.agreements, day, 'the referral');
-  assertReferralPreconditions(agreement, p.unit, body);
+  assertReferralPreconditions(agreement, p.unit, body, day);
   assertAddressed(p, p.unit, body.to);
   const consent = verifyConsent(body.consent, ctx.resolve).payload;
-  assertConsentFits(consent, { caseId: p.case, home: p.unit, receiving: body.to, forReferral: true });
+  assertConsentFits(consent, { caseId: p.case, home: p.unit, receiving: body.to, forReferral: true, day });
   const record = consentRecord(consent, p.hash);
   assertPersonalDataCovered([record], recipientsOf(p), day, null);
   const claim = verifyQuotaProof(
@@ -226,13 +226,14 @@ type Step<T extends FollowingType> = (
  * the consent for personal data are checked before (see `next`).
  */
 const STEPS: { [T in FollowingType]: Step<T> } = {
-  consent(p, s, ctx) {
+  consent(p, s, ctx, day) {
     const consent = verifyConsent(p.body.attestation, ctx.resolve).payload;
     assertConsentFits(consent, {
       caseId: s.caseId,
       home: s.home,
       receiving: s.receiving,
       forReferral: false,
+      day,
     });
     if (s.consents.some((c) => c.id === consent.id)) {
       throw new BryggaError('ERR_REPLAY', 'this consent is already part of the case');

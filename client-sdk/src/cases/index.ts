@@ -209,6 +209,7 @@ export {
 export {
   agreementAt,
   assertConsentFits,
+  assertDatedBy,
   assertInCatalogue,
   assertPersonalDataCovered,
   assertReferralPreconditions,

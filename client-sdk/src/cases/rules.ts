@@ -93,13 +93,33 @@ export function assertInCatalogue(agreement: Agreement, codes: readonly string[]
 }
 
 /**
+ * Each dated precondition lies on or before `day` (YYYY-MM-DD), the day of the packet that relies on
+ * it: what a referral records as done cannot be dated after it (ERR_PRECONDITION_DATE naming the field).
+ * Judged by the packet's signed day, never the local clock, so both ends decide alike; at the sender
+ * that day is today, so nothing is dated in the future either.
+ */
+export function assertDatedBy(day: string, dates: readonly { field: string; date: string }[]): void {
+  for (const { field, date } of dates) {
+    if (date > day) {
+      throw new BryggaError('ERR_PRECONDITION_DATE', `${field} lies after the packet's day, ${day}`);
+    }
+  }
+}
+
+/**
  * The preconditions of a referral that its body alone decides (the consent and the quota claim are
  * checked against their signatures separately): the receiving unit is a party of another municipality;
  * category and threat level admitted; catalogue services; police consultation approved in both
  * municipalities; motivation assessed; no responsibility for children; housing arranged by the home
- * municipality.
+ * municipality. With `day` (the referral's), the police consultations, the motivation assessment and
+ * the children check must be dated on or before it (ERR_PRECONDITION_DATE).
  */
-export function assertReferralPreconditions(agreement: Agreement, home: string, body: ReferralBody): void {
+export function assertReferralPreconditions(
+  agreement: Agreement,
+  home: string,
+  body: ReferralBody,
+  day?: string,
+): void {
   const homeMunicipality = agreement.municipalityOf(home)?.id;
   const receivingMunicipality = agreement.municipalityOf(body.to)?.id;
   if (!homeMunicipality)
@@ -131,17 +151,32 @@ export function assertReferralPreconditions(agreement: Agreement, home: string, 
       );
     }
   }
+  if (day !== undefined) {
+    assertDatedBy(
+      day,
+      body.policeConsultations.map((c, i) => ({
+        field: `referral.policeConsultations[${i}].date`,
+        date: c.date,
+      })),
+    );
+  }
   if (!body.motivation.assessed) {
     throw new BryggaError(
       'ERR_MOTIVATION_MISSING',
       "the person's motivation to change has not been assessed",
     );
   }
+  if (day !== undefined) {
+    assertDatedBy(day, [{ field: 'referral.motivation.assessedOn', date: body.motivation.assessedOn }]);
+  }
   if (body.childrenCheck.responsibleForChildren) {
     throw new BryggaError(
       'ERR_CHILDREN_RESPONSIBILITY',
       'a person responsible for children cannot be referred',
     );
+  }
+  if (day !== undefined) {
+    assertDatedBy(day, [{ field: 'referral.childrenCheck.checkedOn', date: body.childrenCheck.checkedOn }]);
   }
   if (!body.temporaryHousing.arrangedByHome) {
     throw new BryggaError(
@@ -153,11 +188,12 @@ export function assertReferralPreconditions(agreement: Agreement, home: string, 
 
 /**
  * A consent attestation fits the case: attested by the home unit for this case, naming both units; for
- * a referral it must also cover the police. ERR_CONSENT_SCOPE otherwise.
+ * a referral it must also cover the police. ERR_CONSENT_SCOPE otherwise. With `day` (the day of the
+ * packet carrying it), the consent must have been given on or before it (ERR_PRECONDITION_DATE).
  */
 export function assertConsentFits(
   consent: ConsentClaims,
-  c: { caseId: string; home: string; receiving: string; forReferral: boolean },
+  c: { caseId: string; home: string; receiving: string; forReferral: boolean; day?: string },
 ): void {
   if (consent.case !== c.caseId)
     throw new BryggaError('ERR_CONSENT_SCOPE', 'the consent was given for another case');
@@ -171,5 +207,11 @@ export function assertConsentFits(
       'ERR_CONSENT_SCOPE',
       'a referral needs consent to lifting secrecy towards the police',
     );
+  }
+  if (c.day !== undefined) {
+    const given = consent.written
+      ? { field: 'consent.written.signedOn', date: consent.written.signedOn }
+      : { field: 'consent.oral.givenOn', date: consent.oral!.givenOn };
+    assertDatedBy(c.day, [given]);
   }
 }

@@ -7,6 +7,8 @@
  * anything is signed or stored.
  */
 
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   Agreement,
   BryggaClient,
@@ -21,9 +23,22 @@ import {
 } from '../index.js';
 import { caseText } from './_case-text.js';
 import { type Args, type Command, str } from './_command.js';
-import { DEVICE_OPTION, withClient } from './_device-dir.js';
-import { CliError, readJsonFile, readText, report, usage } from './_io.js';
+import { DEVICE_OPTION, deviceDir, devicePaths, withClient } from './_device-dir.js';
+import { eventLine } from './_event-lines.js';
+import {
+  AnswersKept,
+  CliError,
+  type Io,
+  readJsonFile,
+  readText,
+  report,
+  usage,
+  writeFileAtomic,
+} from './_io.js';
 import { askReferral } from './_referral-prompt.js';
+
+/** Where `brygga refer` keeps answers it could not send: in the device directory. */
+const ANSWERS_FILE = 'referral-answers.json';
 
 const FILE_OPTION = { file: { type: 'string', description: 'the body (JSON)', required: true } } as const;
 
@@ -206,20 +221,39 @@ export const CASE_COMMANDS: Command[] = [
     details: [
       'Without --file, asks for the referral field by field (at a terminal, or answers one a line on',
       'standard input), re-asks on an answer the rules refuse, and shows a summary before sending.',
+      'If sending fails after you confirmed, your answers are kept in the device directory',
+      `(${ANSWERS_FILE}, readable only by you) and \`brygga refer --resume\` sends them.`,
     ],
     options: {
       ...DEVICE_OPTION,
       file: { type: 'string', description: 'the referral (JSON); without it, the questions are asked' },
+      resume: {
+        type: 'boolean',
+        description: 'send the answers kept from a `brygga refer` that failed after you confirmed',
+      },
     },
     async run(args, io) {
       const path = str(args, 'file');
+      const resume = args.values.resume === true;
+      if (resume && path !== undefined)
+        throw usage('--resume and --file do not go together', 'give one of them');
+      const answers = answersPath(io, str(args, 'device'));
+      const kept = resume ? readAnswers(answers) : undefined;
       const fromFile = path === undefined ? undefined : referralInput(fileArg(args, 'the referral'));
       const sent = await withClient(io, str(args, 'device'), async (client) => {
-        const input = fromFile ?? (await askReferral(client, io));
-        await client.sync();
-        return client.refer(input);
+        const input = fromFile ?? kept ?? (await askReferral(client, io));
+        if (kept) io.err(`Sending the referral to ${String(input.to)} kept in ${answers}.\n`);
+        try {
+          await client.sync();
+          return await client.refer(input);
+        } catch (err) {
+          // Answered by hand and confirmed: never lost. The file stays until a send succeeds.
+          if (fromFile === undefined) throw new AnswersKept(err, keepAnswers(answers, input));
+          throw err;
+        }
       });
-      report(io, { caseId: sent.caseId, submitted: sent.submitted }, () => [
+      if (kept) rmSync(answers, { force: true });
+      report(io, { caseId: sent.caseId, submitted: sent.submitted, status: sent.status }, () => [
         `Case ${sent.caseId} referred${sent.submitted ? '' : ' (queued: the relay was not reached; run `brygga inbox` to send it)'}.`,
       ]);
       return 0;
@@ -228,49 +262,56 @@ export const CASE_COMMANDS: Command[] = [
   {
     words: ['inbox'],
     summary: 'Fetch what arrived, send what waits, and list the cases this device holds.',
+    details: [
+      'With --watch, stays connected to the relay and prints each thing that happens from now on, one line',
+      'each (a JSON line each with --json), reconnecting by itself when the relay restarts; --from-start',
+      'prints what this device recorded before too. Ctrl-C stops it (exit 0).',
+    ],
     options: {
       ...DEVICE_OPTION,
       watch: {
         type: 'boolean',
-        description: 'keep running and print each case change as it happens (Ctrl-C stops)',
+        description: 'keep running and print each arrival and change as it happens (Ctrl-C stops)',
+      },
+      'from-start': {
+        type: 'boolean',
+        description: 'with --watch: print the events this device recorded before, then what happens',
       },
     },
     async run(args, io) {
+      const watch = args.values.watch === true;
+      if (args.values['from-start'] === true && !watch) throw usage('--from-start goes with --watch');
       return withClient(io, str(args, 'device'), async (client) => {
         const sync = await client.sync();
         const cases = await client.listCases();
-        report(
-          io,
-          {
-            received: sync.received.length,
-            sent: sync.sent,
-            cases: cases.map((c) => ({
-              caseId: c.caseId,
-              status: c.status,
-              home: c.state.home,
-              receiving: c.state.receiving,
-            })),
-          },
-          () => [
-            `Received ${sync.received.length} packet(s), sent ${sync.sent}.`,
-            ...(cases.length
-              ? cases.map(
-                  (c) => `  ${c.caseId}  ${c.status.padEnd(10)} ${c.state.home} → ${c.state.receiving}`,
-                )
-              : ['  No cases.']),
-          ],
-        );
-        if (args.values.watch !== true) return 0;
-        const stop = new AbortController();
-        process.once('SIGINT', () => stop.abort());
-        process.once('SIGTERM', () => stop.abort());
-        try {
-          for await (const event of client.events({ signal: stop.signal })) {
-            report(io, event, () => [`${event.type}${event.caseId ? ` ${event.caseId}` : ''}`]);
-          }
-        } catch (err) {
-          if (!stop.signal.aborted) throw err;
-        }
+        const alerts = (await client.alerts({ pending: true })).length;
+        const summary = {
+          received: sync.received.length,
+          sent: sync.sent,
+          alerts,
+          cases: cases.map((c) => ({
+            caseId: c.caseId,
+            status: c.status,
+            home: c.state.home,
+            receiving: c.state.receiving,
+          })),
+        };
+        const lines = () => [
+          `Received ${sync.received.length} packet(s), sent ${sync.sent}.`,
+          ...(cases.length
+            ? cases.map((c) => `  ${c.caseId}  ${c.status.padEnd(10)} ${c.state.home} → ${c.state.receiving}`)
+            : ['  No cases.']),
+          ...(alerts > 0
+            ? [
+                `${alerts} alert${alerts === 1 ? '' : 's'} wait${alerts === 1 ? 's' : ''} for a person: see \`brygga alerts\`.`,
+              ]
+            : []),
+        ];
+        // Watching with --json prints JSON lines, the summary first.
+        if (watch && io.json) io.out(`${JSON.stringify({ summary })}\n`);
+        else report(io, summary, lines);
+        if (!watch) return 0;
+        await watchEvents(client, io, args.values['from-start'] === true);
         return 0;
       });
     },
@@ -397,3 +438,67 @@ export const CASE_COMMANDS: Command[] = [
     },
   },
 ];
+
+function answersPath(io: Io, device: string | undefined): string {
+  return join(devicePaths(deviceDir(io, device)).root, ANSWERS_FILE);
+}
+
+/** Keep confirmed answers, readable by their owner only, and give the path. */
+function keepAnswers(path: string, input: ReferInput): string {
+  writeFileAtomic(
+    path,
+    `${JSON.stringify({ v: 1, kind: 'brygga.referral-answers', savedAt: new Date().toISOString(), referral: input }, null, 2)}\n`,
+    { mode: 0o600, overwrite: true },
+  );
+  return path;
+}
+
+/** The answers kept by an earlier `brygga refer`. */
+function readAnswers(path: string): ReferInput {
+  if (!existsSync(path)) {
+    throw new CliError('ERR_FILE', `no kept referral answers in ${path}`, {
+      hint: 'answer the questions with `brygga refer`, or give the referral with --file',
+    });
+  }
+  const kept = readJsonFile(path, 'the kept answers') as { referral?: unknown };
+  if (typeof kept.referral !== 'object' || kept.referral === null) {
+    throw new CliError('ERR_MALFORMED', `${path} does not hold a referral`, {
+      hint: 'run `brygga refer` and answer the questions again',
+    });
+  }
+  return kept.referral as ReferInput;
+}
+
+/**
+ * Watch the relay (`BryggaClient.watch`) until Ctrl-C or SIGTERM, printing each event once: a line for a
+ * person, or a JSON line with --json. Connection trouble goes to stderr; the watch keeps trying.
+ */
+async function watchEvents(client: BryggaClient, io: Io, fromStart: boolean): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let lost = false;
+  try {
+    for await (const event of client.watch({
+      signal: stop.signal,
+      fromStart,
+      onConnection: (state) => {
+        if (!state.connected) {
+          lost = true;
+          const seconds = Math.max(1, Math.round((state.retryInMs ?? 0) / 1000));
+          io.err(`brygga: the relay could not be reached; trying again in ${seconds} s\n`);
+        } else if (lost) {
+          lost = false;
+          io.err('brygga: connected to the relay again\n');
+        }
+      },
+    })) {
+      io.out(io.json ? `${JSON.stringify(event)}\n` : `${eventLine(event)}\n`);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (io.tty) io.err('Stopped watching.\n');
+}

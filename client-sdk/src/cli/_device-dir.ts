@@ -6,7 +6,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Agreement, BryggaClient, type DeviceIdentity, type FetchFunction, loadIdentity } from '../index.js';
+import {
+  Agreement,
+  BryggaClient,
+  type DeviceIdentity,
+  type FetchFunction,
+  loadIdentity,
+  MIN_PASSPHRASE_LENGTH,
+} from '../index.js';
 import { openSqliteStore, type SqliteStore } from '../node/index.js';
 import { CliError, type Io, passphrase, progress } from './_io.js';
 
@@ -64,12 +71,16 @@ export async function openDevice(io: Io, dir: string): Promise<OpenDevice> {
   const agreement = Agreement.deserialize(readFileSync(paths.agreement, 'utf8'));
   const store = await openSqliteStore(paths.store);
   try {
-    const identity = await loadIdentity(store.store, await passphrase(io, `the device of ${config.unit}`));
+    const pass = await passphrase(io, `the device of ${config.unit}`);
+    const identity = await loadIdentity(store.store, pass);
     const shown = progress(io);
     const client = await BryggaClient.open({
       identity,
       agreement,
       store: store.store,
+      // With the passphrase the client rotates the device's encryption key before it expires (a key
+      // file's passphrase has at least MIN_PASSPHRASE_LENGTH characters).
+      ...([...pass.normalize('NFC')].length >= MIN_PASSPHRASE_LENGTH ? { passphrase: pass } : {}),
       relayUrl: config.relayUrl,
       relayAudience: config.audience,
       ...(io.tty

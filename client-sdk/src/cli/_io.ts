@@ -7,26 +7,37 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { checkNewPassphrase, parseJson } from '../index.js';
+import { BryggaError, checkNewPassphrase, type ErrorCode, parseJson } from '../index.js';
 
 /** Exit codes: 0 ok, 1 refused or failed, 2 usage. */
 export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
 
-/** A failure the CLI reports in words: what is wrong, and what to do. */
-export class CliError extends Error {
+/** A failure the CLI reports in words: what is wrong (a code of the SDK's vocabulary), and what to do. */
+export class CliError extends BryggaError {
+  override readonly name = 'CliError';
   readonly exitCode: number;
   readonly hint: string | undefined;
-  readonly code: string;
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     options: { hint?: string; usage?: boolean; cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'CliError';
-    this.code = code;
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.hint = options.hint;
     this.exitCode = options.usage ? EXIT.usage : EXIT.refused;
+  }
+}
+
+/**
+ * A failure after answers typed by hand were confirmed: the failure as it is, and where the answers are
+ * kept (PROTOCOL-independent: the CLI's own promise that confirmed answers are never lost).
+ */
+export class AnswersKept extends Error {
+  readonly path: string;
+  constructor(cause: unknown, path: string) {
+    super('the referral was not sent; the answers are kept', { cause });
+    this.name = 'AnswersKept';
+    this.path = path;
   }
 }
 

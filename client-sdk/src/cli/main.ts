@@ -8,12 +8,13 @@
  * BRYGGA_ADMIN_TOKEN; never from flags, and never printed.
  */
 import { parseArgs } from 'node:util';
-import { isBryggaError, RelayError } from '../index.js';
+import { type ErrorCode, isBryggaError, type ProblemCode, RelayError } from '../index.js';
 import { ADMIN_COMMANDS } from './_admin-commands.js';
+import { ALERT_COMMANDS } from './_alert-commands.js';
 import { CASE_COMMANDS } from './_case-commands.js';
 import { COMMON_OPTIONS, type Command, commandHelp } from './_command.js';
 import { CONSOLE_COMMANDS } from './_console-commands.js';
-import { CliError, EXIT, type Io, usage } from './_io.js';
+import { AnswersKept, CliError, EXIT, type Io, usage } from './_io.js';
 import { LOG_COMMANDS } from './_log-commands.js';
 import { RECONCILE_COMMANDS } from './_reconcile-commands.js';
 import { REPORT_COMMANDS } from './_report-commands.js';
@@ -25,11 +26,12 @@ export const COMMANDS: Command[] = [
   ...RECONCILE_COMMANDS,
   ...REPORT_COMMANDS,
   ...LOG_COMMANDS,
+  ...ALERT_COMMANDS,
   ...CONSOLE_COMMANDS,
 ];
 
-/** What to do about an SDK refusal, by code. */
-const HINTS: Record<string, string> = {
+/** What to do about an SDK refusal, by code (a renamed code fails the type check). */
+export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
   ERR_WRONG_PASSPHRASE: 'check the passphrase (BRYGGA_PASSPHRASE or the prompt) and try again',
   ERR_NOT_IN_AGREEMENT: 'the unit must be a party to the agreement: check the unit id and the agreement file',
   ERR_AGREEMENT_INVALID: 'every party must sign the agreement first: see `brygga agreement show`',
@@ -40,20 +42,31 @@ const HINTS: Record<string, string> = {
   ERR_CONSENT_WITHDRAWN: 'consent was withdrawn: no more personal data may be sent in this case',
   ERR_QUOTA_EXCEEDED: 'the agreement quota is used up for this period',
   ERR_RELAY: 'check --relay and that the relay is running',
+  ERR_PRECONDITION_DATE: 'a precondition cannot be dated after the referral: correct the date named above',
+  ERR_PACKET_STALE: 'the packet waited too long to be sent and was undone: send it again',
+  ERR_LOG_BAD_SIGNATURE:
+    'the relay answered with a log it did not sign: see `brygga alerts` and tell its operator',
+  ERR_LOG_ROLLBACK: 'the relay showed an older log than before: see `brygga alerts` and tell its operator',
+  ERR_LOG_INCONSISTENT: 'the relay showed two different logs: see `brygga alerts` and tell its operator',
+  ERR_LOG_OMISSION: 'the relay left something out of its log: see `brygga alerts` and tell its operator',
+  ERR_LOG_UNEXPECTED_KEY:
+    "a key of your unit that it did not publish: see `brygga alerts` and call your unit's administrator",
   ERR_FIGURES_INVALID:
     "a unit's signed figures are not those of its agreement period: ask that unit to send them again with `brygga report figures --send`",
   ERR_RECONCILIATION_MISMATCH:
     "the two units' records differ: run `brygga inbox` at both ends so each holds every cost report, then reconcile again",
 };
 
-/** What to do about a relay refusal, by problem type (PROTOCOL.md §9). */
-const RELAY_HINTS: Record<string, string> = {
+/** What to do about a relay refusal, by problem code (PROTOCOL.md §9); others get the hint of ERR_RELAY. */
+export const RELAY_HINTS: Readonly<Partial<Record<ProblemCode, string>>> = {
   unauthorized:
     "is this device enrolled and not revoked, and is --audience the relay's public URL (BRYGGA_PUBLIC_URL)?",
   'admin-disabled': 'the relay has no admin token configured: its operator must set BRYGGA_ADMIN_TOKEN',
   'unknown-device': 'enrol the device first (`brygga device enrol`), or check --relay',
   'device-revoked': 'this device is revoked: enrol a new device with `brygga device enrol`',
   'not-in-agreement': 'install the agreement on the relay first (`brygga relay install-agreement`)',
+  'device-not-in-agreement':
+    "this device's unit is not a party to the agreement installed on the relay: install the current agreement (`brygga relay install-agreement`)",
   'rate-limited': 'wait a minute and try again',
 };
 
@@ -144,19 +157,33 @@ export async function runCli(argv: string[], io: Omit<Io, 'json'>): Promise<numb
   }
 }
 
-/** Report `err` in words (or JSON) and give its exit code. Secrets never reach a message. */
-function fail(io: Io, err: unknown): number {
-  let code: string;
+/** How the CLI reports a failure: its code, message, what to do, and the exit code. */
+export interface Failure {
+  code: ErrorCode;
+  message: string;
+  hint: string | undefined;
+  exit: number;
+}
+
+/**
+ * What to say about `caught` (see {@link HINTS}, {@link RELAY_HINTS}); answers a failed `refer` kept
+ * are named in the hint. Secrets never reach a message.
+ */
+export function describeFailure(caught: unknown): Failure {
+  let code: ErrorCode;
   let message: string;
   let hint: string | undefined;
   let exit: number = EXIT.refused;
+  const kept = caught instanceof AnswersKept ? caught.path : undefined;
+  const err = caught instanceof AnswersKept ? caught.cause : caught;
   if (err instanceof CliError) {
     ({ code, message, hint } = err);
     exit = err.exitCode;
   } else if (err instanceof RelayError) {
     code = err.code;
     message = `the relay refused: ${err.message}`;
-    hint = RELAY_HINTS[err.problemCode] ?? HINTS[err.code];
+    const problem = err.problemCode;
+    hint = (problem === undefined ? undefined : RELAY_HINTS[problem]) ?? HINTS.ERR_RELAY;
   } else if (isBryggaError(err)) {
     code = err.code;
     message = err.message;
@@ -173,6 +200,16 @@ function fail(io: Io, err: unknown): number {
       hint = 'this is a bug: please report it with the command you ran (without any secrets)';
     }
   }
+  if (kept !== undefined) {
+    const again = `your answers are kept in ${kept} (readable only by you): run \`brygga refer --resume\` to send them`;
+    hint = hint ? `${hint}; ${again}` : again;
+  }
+  return { code, message, hint, exit };
+}
+
+/** Report `err` in words (or JSON) and give its exit code. */
+function fail(io: Io, err: unknown): number {
+  const { code, message, hint, exit } = describeFailure(err);
   if (io.json)
     io.out(`${JSON.stringify({ error: { code, message, hint: hint ?? null, exitCode: exit } })}\n`);
   io.err(`brygga: ${message} [${code}]\n${hint ? `  What to do: ${hint}\n` : ''}`);

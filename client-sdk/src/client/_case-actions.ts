@@ -23,7 +23,9 @@ import { directoryResolver } from '../cases/signed-document.js';
 import { type Rng, randomBytes, toBase64url } from '../crypto/bytes.js';
 import type { GeneralJws } from '../crypto/jws.js';
 import type { Agreement } from '../directory/agreement.js';
+import { isRootKeyChange } from '../directory/trust-chain.js';
 import { BryggaError } from '../errors.js';
+import { recordRootKeyAlert } from './_alerts.js';
 import { caseCosts, requireCase } from './_case-queries.js';
 import type { DeviceRuntime } from './_device-runtime.js';
 import { broadcastQuota, sendCasePacket, sendDocument } from './_outbound.js';
@@ -81,9 +83,21 @@ export async function referCase(
   const caseId = newCaseId(d.rng);
   const agreement = requireAgreementAt(d.directory.agreements, dayOfDate(now), 'the referral');
   const from = agreement.municipalityOf(d.unit)?.id;
-  const to = agreement.municipalityOf(input.to)?.id;
+  const to = typeof input.to === 'string' ? agreement.municipalityOf(input.to)?.id : undefined;
+  if (input.to === d.unit) {
+    throw new BryggaError(
+      'ERR_WRONG_PARTY',
+      `a referral goes to a unit of another municipality, and ${d.unit} is this device's own unit`,
+    );
+  }
   if (!from || !to)
     throw new BryggaError('ERR_WRONG_PARTY', 'the receiving unit is not a party to the agreement');
+  if (from === to) {
+    throw new BryggaError(
+      'ERR_WRONG_PARTY',
+      `a referral goes to a unit of another municipality, and ${String(input.to)} is of ${from} too`,
+    );
+  }
   (await quotaLedger(d.store)).assertRoom(agreement, from, to);
   const consent = attestConsent(d.identity.key, {
     caseId,
@@ -102,8 +116,8 @@ export async function referCase(
   });
   const { consent: _c, note, ...rest } = input;
   const body: ReferralBody = { ...rest, note: note ?? null, consent, quota: proof };
-  const result = await sendCasePacket(d, caseId, 'referral', body, [], (tx, p) =>
-    broadcastQuota(d, tx, p, { type: 'quota-claim', body: { claim: proof.claim } }, claims),
+  const result = await sendCasePacket(d, caseId, 'referral', body, [], (tx, p, group) =>
+    broadcastQuota(d, tx, p, { type: 'quota-claim', body: { claim: proof.claim } }, claims, group),
   );
   return { ...result, caseId };
 }
@@ -189,7 +203,8 @@ export async function decideCaseUptake(
     'uptake-decision',
     { decision: 'accept', reason: null, note: input.note ?? null, contacts: input.contacts, quota: proof },
     [],
-    (tx, p) => broadcastQuota(d, tx, p, { type: 'quota-claim', body: { claim: proof.claim } }, claims),
+    (tx, p, group) =>
+      broadcastQuota(d, tx, p, { type: 'quota-claim', body: { claim: proof.claim } }, claims, group),
   );
 }
 
@@ -239,22 +254,35 @@ export async function reconcileCosts(
     : proposeReconciliation(mine, d.identity.key);
   const verified = verifyReconciliation(document, resolve);
   const id = reconciliationId(document);
-  const sent = await sendDocument(d, 'reconciliation', { document }, [counterpart], async (tx) => {
-    await tx.putReconciliation({
-      id,
-      units: units.join(' '),
-      label,
-      document: JSON.stringify(document),
-      complete: verified.complete,
-      updatedAt: now.toISOString(),
-    });
-  });
+  const previous = await d.store.getReconciliation(id);
+  const sent = await sendDocument(
+    d,
+    'reconciliation',
+    { document },
+    [counterpart],
+    async (tx) => {
+      await tx.putReconciliation({
+        id,
+        units: units.join(' '),
+        label,
+        document: JSON.stringify(document),
+        complete: verified.complete,
+        updatedAt: now.toISOString(),
+      });
+    },
+    [{ op: 'reconciliation', id, previous: previous ? JSON.stringify(previous) : null }],
+  );
   return { id, units, label, document, complete: verified.complete, sent };
 }
 
 /** Accept an agreement extension here as a valid successor (PROTOCOL.md §5), and send it to every party. */
 export async function sendAgreementExtension(d: DeviceRuntime, next: Agreement): Promise<SendResult> {
-  d.directory.verifySuccessor(next);
+  try {
+    d.directory.verifySuccessor(next);
+  } catch (err) {
+    if (isRootKeyChange(err)) await recordRootKeyAlert(d, err.alert, err.message);
+    throw err;
+  }
   const units = next.terms.parties.map((p) => p.unit);
   return sendDocument(d, 'agreement', { document: next.jws }, units, async (tx, p) => {
     await tx.putAgreement(next.digest, next.terms.sequence, next.serialize());

@@ -2,7 +2,8 @@
  * Internal: the case book, the case logs kept in the store (PROTOCOL.md §13.3). Loads a case's log from
  * its stored packets, and after a packet was offered writes back every packet whose standing changed,
  * the case record and the consent documents, with the events they make, all inside the caller's
- * transaction.
+ * transaction. When a packet of this device is sealed again or undone (§13.5), the log is rebuilt from
+ * its packets as they are then ({@link rewriteCaseLog}).
  */
 import { CaseLog } from '../cases/case-log.js';
 import { type CasePacket, toCasePacket } from '../cases/case-packet.js';
@@ -227,6 +228,124 @@ export async function recordOffer(
   }
   if (changes.statusAfter !== undefined && changes.statusAfter !== changes.statusBefore) {
     await d.recorder.emit(tx, pending, 'case.status', caseId, { status: changes.statusAfter });
+  }
+  return changes;
+}
+
+/** How a case's stored packets change when a refused packet is sealed again or undone (PROTOCOL.md §13.5). */
+export interface CaseLogEdit {
+  /** Packets (by hash) that leave the case: undone. */
+  remove?: ReadonlySet<string>;
+  /** Packets (by old hash) sealed again: the new record takes the old one's place. */
+  replace?: ReadonlyMap<string, PacketRecord>;
+}
+
+const byHash = (a: PacketRecord, b: PacketRecord) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0);
+
+/**
+ * Rebuild the log of `caseId` from its stored packets after `edit`, as if the removed packets had never
+ * been offered and the replaced ones had been offered as they are now: the applied chain in order,
+ * then every held and set-aside packet by signing time, each offered to a fresh log (the fork rule makes
+ * the outcome independent of the order). A packet that a removed one had set aside comes back; one
+ * that waited for a removed one stays held. Writes every standing, the case record (deleted when the
+ * log is empty again) and the consent documents, with `packet.applied` for packets newly applied and
+ * `case.status` when the status changed.
+ */
+export async function rewriteCaseLog(
+  d: DeviceRuntime,
+  tx: BryggaStore,
+  pending: Pending,
+  caseId: string,
+  edit: CaseLogEdit,
+): Promise<CaseLogChanges> {
+  const stored = (await tx.listCasePackets(caseId)).filter((r) => r.status !== 'stored');
+  const before = await tx.getCase(caseId);
+  const kept: PacketRecord[] = [];
+  const fresh = new Set<string>();
+  for (const r of stored) {
+    const replacement = edit.replace?.get(r.hash);
+    if (edit.remove?.has(r.hash) || replacement) await tx.deletePacket(r.hash);
+    if (edit.remove?.has(r.hash)) continue;
+    if (replacement) {
+      kept.push({ ...replacement, status: r.status, position: r.position });
+      fresh.add(replacement.hash);
+    } else {
+      kept.push(r);
+    }
+  }
+  const applied = kept
+    .filter((r) => r.status === 'applied')
+    .sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+  const others = kept.filter((r) => r.status !== 'applied').sort((a, b) => a.iat - b.iat || byHash(a, b));
+  const log = new CaseLog<CasePacket, CaseState>(caseId, caseReducer(d.context()));
+  for (const r of [...applied, ...others]) log.offer(toCasePacket(claimsOf(r), r.hash));
+  const positions = new Map(log.chain.map((e, i) => [e.hash, i]));
+  const held = new Set(log.held.map((e) => e.hash));
+  const setAside = new Set(log.superseded.map((e) => e.hash));
+  const changes: CaseLogChanges = {
+    applied: [],
+    setAside: [],
+    dropped: [],
+    statusBefore: before ? caseStatus(before.status as LogStatus, before.delivered) : undefined,
+    statusAfter: undefined,
+  };
+  for (const r of kept) {
+    const position = positions.get(r.hash);
+    const status =
+      position !== undefined
+        ? 'applied'
+        : held.has(r.hash)
+          ? 'held'
+          : setAside.has(r.hash)
+            ? 'superseded'
+            : undefined;
+    if (status === undefined) {
+      // Refused by the rules now (nothing a removal can cause in practice): out of the log, as on arrival.
+      if (!fresh.has(r.hash)) await tx.deletePacket(r.hash);
+      changes.dropped.push(r);
+      continue;
+    }
+    if (!fresh.has(r.hash) && r.status === status && r.position === (position ?? null)) continue;
+    const next: PacketRecord = { ...r, status, position: position ?? null };
+    await tx.putPacket(next);
+    if (status === 'applied' && r.status !== 'applied') changes.applied.push(next);
+    if (status === 'superseded' && r.status === 'applied') changes.setAside.push(next);
+  }
+  changes.applied.sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+  await tx.deleteConsents(caseId);
+  const state = log.state;
+  if (state) {
+    changes.statusAfter = await saveCase(tx, state, d.unit, d.now());
+    for (const e of log.chain) {
+      const record = kept.find((r) => r.hash === e.hash);
+      if (record) await fileConsents(tx, caseId, record);
+    }
+  } else if (before) {
+    await tx.deleteCase(caseId);
+  }
+  for (const r of changes.dropped) {
+    await tx.putRejected({
+      pid: r.pid,
+      hash: r.hash,
+      caseId: r.caseId,
+      type: r.type,
+      unit: r.unit,
+      device: r.device,
+      code: 'ERR_INVALID_TRANSITION',
+      at: d.now().toISOString(),
+    });
+  }
+  for (const a of changes.applied) {
+    await d.recorder.emit(tx, pending, 'packet.applied', caseId, {
+      pid: a.pid,
+      hash: a.hash,
+      packetType: a.type,
+      from: a.unit,
+      direction: a.direction,
+    });
+  }
+  if (changes.statusAfter !== changes.statusBefore) {
+    await d.recorder.emit(tx, pending, 'case.status', caseId, { status: changes.statusAfter ?? null });
   }
   return changes;
 }

@@ -5,7 +5,9 @@
  */
 import type { GeneralJws } from '../crypto/jws.js';
 import { Agreement } from '../directory/agreement.js';
+import { isRootKeyChange } from '../directory/trust-chain.js';
 import { BryggaError, isBryggaError } from '../errors.js';
+import { recordRootKeyAlert } from './_alerts.js';
 import type { DeviceRuntime } from './_device-runtime.js';
 
 /** Where the store keeps how far the relay's directory has been read. */
@@ -39,6 +41,20 @@ export async function syncDirectory(d: DeviceRuntime): Promise<void> {
 }
 
 /**
+ * Read the relay's directory before a use case seals anything, so that a packet goes to the devices
+ * current now (a device the other unit enrolled since the last sync, a key it rotated) and its rules
+ * run under the agreement in force. Best effort: a relay out of reach, or a log check that fails (which
+ * the next sync reports), leaves the directory as it was, and the packet waits in the outbox.
+ */
+export async function refreshDirectory(d: DeviceRuntime): Promise<void> {
+  try {
+    await syncDirectory(d);
+  } catch (err) {
+    if (isBryggaError(err, 'ERR_STORE')) throw err;
+  }
+}
+
+/**
  * Accept an agreement the relay lists if it is the next extension of the current one, a valid successor
  * (PROTOCOL.md §5), and proven in the log; anything else is passed over.
  */
@@ -53,7 +69,9 @@ async function acceptSuccessor(d: DeviceRuntime, doc: GeneralJws): Promise<void>
   if (next.terms.id !== current.terms.id || next.terms.sequence !== current.terms.sequence + 1) return;
   try {
     d.directory.verifySuccessor(next);
-  } catch {
+  } catch (err) {
+    // Refused over a root key: an alert for the administrators to judge (PROTOCOL.md §5.1), kept once.
+    if (isRootKeyChange(err)) await recordRootKeyAlert(d, err.alert, err.message);
     return;
   }
   if (!(await d.monitor.requireLogged('agreement', next.digest))) return;

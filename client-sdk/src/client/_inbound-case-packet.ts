@@ -16,9 +16,10 @@ import { decodeCompact } from '../crypto/jws.js';
 import { BryggaError, isBryggaError } from '../errors.js';
 import type { PacketRecord } from '../store/brygga-store.js';
 import { claimsOf, type LoadedCaseLog, loadCaseLog, packetRecord, recordOffer } from './_case-book.js';
-import { broadcastQuota, queueSealed, sealFromDevice } from './_outbound.js';
+import { broadcastQuota } from './_outbound.js';
 import { assertReferralWithinQuota, outgoingClaim, quotaRecord, storedClaim } from './_quota-book.js';
 import type { Received } from './_received.js';
+import { queueSealed, sealFromDevice } from './_sealing.js';
 
 /**
  * Offer a verified case packet to its case log. A packet that lost a fork is kept (set aside) as

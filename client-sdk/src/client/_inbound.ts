@@ -17,8 +17,8 @@ import { isLogError } from '../transparency/log-evidence.js';
 import type { DeviceRuntime } from './_device-runtime.js';
 import { applyCasePacket } from './_inbound-case-packet.js';
 import { DOCUMENT_HANDLERS } from './_inbound-documents.js';
-import { queueSealed, sealFromDevice } from './_outbound.js';
 import type { Applied, Received } from './_received.js';
+import { queueSealed, sealFromDevice } from './_sealing.js';
 import type { ReceiveResult } from './client-types.js';
 import { receivingDevice } from './device-identity.js';
 

@@ -1,8 +1,10 @@
 /**
- * Internal: sending (PROTOCOL.md §7.3, §13.3). Every packet this device signs is sealed, stored and put
- * in the outbox in one store transaction together with everything it changes, and only then submitted;
- * the outbox keeps it, as the same bytes, until the relay has it (the relay is idempotent on the packet
- * id). A case packet must pass the rules on the case as this device holds it before anything is signed.
+ * Internal: sending (PROTOCOL.md §7.3, §13.3, §13.5). Every packet this device signs is sealed, stored
+ * and put in the outbox in one store transaction together with everything it changes, and only then
+ * submitted; the outbox keeps it, as the same bytes, until the relay has it (the relay is idempotent
+ * on the packet id). A case packet must pass the rules on the case as this device holds it before
+ * anything is signed. A packet the relay refuses is healed or undone (_outbox-repair.ts), so what this
+ * device holds is what its receivers get; the use case that sent it learns which.
  */
 
 import { toCasePacket } from '../cases/case-packet.js';
@@ -13,39 +15,21 @@ import {
   type TypedBody,
   typedBody,
 } from '../cases/packet-body.js';
-import { fromBase64url, toBase64url } from '../crypto/bytes.js';
-import { type Attachment, type SealedPacket, type SealInput, sealPacket } from '../envelope/seal.js';
+import { fromBase64url } from '../crypto/bytes.js';
+import type { Attachment } from '../envelope/seal.js';
 import { BryggaError } from '../errors.js';
 import type { BryggaStore } from '../store/brygga-store.js';
-import { RelayError } from '../transport/relay-client.js';
 import { loadCaseLog, packetRecord, recordOffer } from './_case-book.js';
 import type { Pending } from './_change-recorder.js';
 import type { DeviceRuntime } from './_device-runtime.js';
+import { classifyRefusal, queuedClaims, refusalError, repairRefused, voidQueued } from './_outbox-repair.js';
 import { type QuotaFields, quotaRecord } from './_quota-book.js';
+import { queueSealed, sealFromDevice, type UndoStep } from './_sealing.js';
 import type { SendResult } from './client-types.js';
+import { PacketRefusedError } from './packet-refused-error.js';
 
-/** More to write in the transaction that queues a packet. */
-type Extra = (tx: BryggaStore, pending: Pending) => Promise<void>;
-
-/** Seal a packet of this device at `now`, carrying its checkpoint claim (PROTOCOL.md §19.6). */
-export function sealFromDevice(
-  d: DeviceRuntime,
-  now: Date,
-  input: Pick<SealInput, 'recipients' | 'type' | 'caseId' | 'prev' | 'body' | 'attachments'>,
-): Promise<SealedPacket> {
-  return sealPacket({
-    sender: { unit: d.unit, key: d.identity.key },
-    ...input,
-    checkpoint: d.monitor.checkpointClaim(),
-    now,
-    rng: d.rng,
-  });
-}
-
-/** Put a sealed packet in the outbox. */
-export async function queueSealed(tx: BryggaStore, sealed: SealedPacket, now: Date): Promise<void> {
-  await tx.enqueueOutbox(sealed.claims.pid, toBase64url(sealed.envelope.serialize()), now.toISOString());
-}
+/** More to write in the transaction that queues a packet; `group` is the packet's id. */
+type Extra = (tx: BryggaStore, pending: Pending, group: string) => Promise<void>;
 
 /**
  * Sign, store and queue a case packet, then submit it: the rules run first on the case as this device
@@ -102,11 +86,10 @@ export async function sendCasePacket<T extends CaseLogType>(
       throw offer.error ?? new BryggaError('ERR_INVALID_TRANSITION', 'the packet could not be applied');
     await recordOffer(d, tx, pending, loaded, record);
     await queueSealed(tx, sealed, now);
-    if (extra) await extra(tx, pending);
+    if (extra) await extra(tx, pending, sealed.claims.pid);
     return { caseId, pid: sealed.claims.pid, hash: sealed.hash, type };
   });
-  const submitted = await submit(d, result.pid);
-  return { ...result, submitted };
+  return submit(d, result);
 }
 
 /** Sign, store and queue a packet outside any case (quota documents, reconciliations, agreements), with `extra`; then submit it. */
@@ -116,24 +99,28 @@ export async function sendDocument<T extends DocumentPacketType>(
   body: PacketBodies[T],
   units: readonly string[],
   extra: Extra,
+  undo: readonly UndoStep[] = [],
 ): Promise<SendResult> {
   const result = await d.recorder.record(async (tx, pending) => {
-    const r = await queueDocument(d, tx, type, body, units);
-    await extra(tx, pending);
+    const r = await queueDocument(d, tx, type, body, units, { undo });
+    await extra(tx, pending, r.pid);
     return r;
   });
-  const submitted = await submit(d, result.pid);
-  return { ...result, submitted };
+  return submit(d, result);
 }
 
-/** Sign, store and queue in `tx` a packet outside any case to every device of `units` and this unit's others. */
+/**
+ * Sign, store and queue in `tx` a packet outside any case to every device of `units` and this unit's
+ * others, in `group` (by default its own), with what undoes it (besides its own record).
+ */
 async function queueDocument<T extends DocumentPacketType>(
   d: DeviceRuntime,
   tx: BryggaStore,
   type: T,
   body: PacketBodies[T],
   units: readonly string[],
-): Promise<Omit<SendResult, 'submitted'>> {
+  options: { group?: string; undo?: readonly UndoStep[] } = {},
+): Promise<Omit<SendResult, 'submitted' | 'status'>> {
   const now = d.now();
   const recipients = d.devicesOf([...units, d.unit]);
   if (recipients.length === 0) throw new BryggaError('ERR_KEY_EXPIRED', 'no device can receive the packet');
@@ -142,23 +129,34 @@ async function queueDocument<T extends DocumentPacketType>(
     ...packetRecord(sealed.claims, sealed.jws, sealed.hash, [], 'out'),
     status: 'stored',
   });
-  await queueSealed(tx, sealed, now);
+  await queueSealed(tx, sealed, now, {
+    ...(options.group ? { group: options.group } : {}),
+    undo: [...(options.undo ?? []), { op: 'packet', pid: sealed.claims.pid }],
+  });
   return { caseId: null, pid: sealed.claims.pid, hash: sealed.hash, type };
 }
 
-/** File this unit's own quota claim or release and send it to every party (PROTOCOL.md §15.1). */
+/**
+ * File this unit's own quota claim or release and send it to every party (PROTOCOL.md §15.1), in the
+ * group of the packet it goes with (a referral, an acceptance): undone with it, the record goes too.
+ */
 export async function broadcastQuota(
   d: DeviceRuntime,
   tx: BryggaStore,
   pending: Pending,
   document: TypedBody<'quota-claim' | 'quota-release'>,
   claims: QuotaFields,
+  group?: string,
 ): Promise<void> {
   const kind = document.type === 'quota-claim' ? 'claim' : 'release';
   const jws = document.type === 'quota-claim' ? document.body.claim : document.body.release;
-  await tx.putQuota(quotaRecord(kind, claims, jws));
+  const record = quotaRecord(kind, claims, jws);
+  await tx.putQuota(record);
   const units = d.directory.agreement.terms.parties.map((p) => p.unit);
-  await queueDocument(d, tx, document.type, document.body, units);
+  await queueDocument(d, tx, document.type, document.body, units, {
+    ...(group ? { group } : {}),
+    undo: [{ op: 'quota', hash: record.hash }],
+  });
   await d.recorder.emit(tx, pending, 'quota.changed', null, {
     kind,
     municipality: claims.municipality,
@@ -166,55 +164,96 @@ export async function broadcastQuota(
   });
 }
 
-/** Submit everything queued (the packet and what went with it); whether `pid` reached the relay. */
-async function submit(d: DeviceRuntime, pid: string): Promise<boolean> {
+/**
+ * Submit everything queued (the packet and what went with it) and say what became of the packet: the
+ * relay has it (possibly healed: then under its new hash), it waits in the outbox, or it was refused
+ * and undone (a {@link PacketRefusedError} naming the cause).
+ */
+async function submit(d: DeviceRuntime, sent: Omit<SendResult, 'submitted' | 'status'>): Promise<SendResult> {
   try {
     await flushOutbox(d);
   } catch {
     // Not reachable now: the outbox keeps it for the next sync.
   }
-  return (await d.store.listOutbox()).every((o) => o.pid !== pid);
+  const voided = d.voided.get(sent.pid);
+  if (voided) {
+    for (const pid of voided.pids) d.voided.delete(pid);
+    throw new PacketRefusedError(refusalError(voided.code, voided.problem), {
+      result: { ...sent, submitted: false, status: 'refused' },
+      problem: voided.problem,
+      voided: voided.pids,
+    });
+  }
+  const hash = (await d.store.getPacketByPid(sent.pid))?.hash ?? sent.hash;
+  const queued = (await d.store.listOutbox()).some((o) => o.pid === sent.pid);
+  return { ...sent, hash, submitted: !queued, status: queued ? 'queued' : 'submitted' };
 }
+
+/** What one flush of the outbox did. */
+export interface FlushReport {
+  /** Envelopes the relay accepted. */
+  sent: number;
+  /** Packets sealed again after a refusal. */
+  healed: string[];
+  /** Packets undone after a refusal, with the code naming the cause. */
+  voided: { pid: string; code: string; problem: string | null; pids: string[] }[];
+}
+
+/** How often one flush seals one packet again before it leaves it for a later sync. */
+const MAX_HEALS = 3;
 
 /**
  * Submit the queued envelopes, in order, and remember each for the transparency monitor to find in the
- * log. Stops at the first transient failure; a permanent refusal (4xx but 401 and 429) drops the
- * envelope with a `packet.rejected` event. Returns how many the relay accepted.
+ * log. Stops at the first transient failure (the relay unreachable or busy, a token problem): the rest
+ * waits. Before a packet is submitted, one its receivers would refuse for its age is undone, and one
+ * signed by the device's former identity is sealed again; a refusal is healed or undone
+ * (PROTOCOL.md §13.5), and the flush goes on from the outbox as that left it. Every later packet of a
+ * case waits behind an earlier one, so none reaches the relay chained on a packet it refused.
  */
-export async function flushOutbox(d: DeviceRuntime): Promise<number> {
-  let sent = 0;
-  for (const item of await d.store.listOutbox()) {
-    const bytes = fromBase64url(item.envelope);
-    try {
-      const receipt = await d.relay.submit(bytes);
-      await d.monitor.submitted(bytes, receipt);
-    } catch (err) {
-      if (!isPermanentRefusal(err)) return sent;
-      await d.recorder.record(async (tx, p) => {
-        await tx.removeOutbox(item.pid);
-        await d.recorder.emit(tx, p, 'packet.rejected', null, {
-          pid: item.pid,
-          packetType: null,
-          from: d.unit,
-          code: 'ERR_RELAY',
-          problem: err.problemCode,
-        });
-      });
-      continue;
+export async function flushOutbox(d: DeviceRuntime): Promise<FlushReport> {
+  const report: FlushReport = { sent: 0, healed: [], voided: [] };
+  const heals = new Map<string, number>();
+  outer: for (;;) {
+    for (const item of await d.store.listOutbox()) {
+      const claims = await queuedClaims(d, item);
+      if (claims && d.isStale(claims.iat)) {
+        record(report, item.pid, await voidQueued(d, item, 'ERR_PACKET_STALE', null));
+        continue outer;
+      }
+      if (claims && claims.dev !== d.device && (heals.get(item.pid) ?? 0) === 0) {
+        heals.set(item.pid, 1);
+        const outcome = await repairRefused(d, item, { kind: 'sender', problem: 'forbidden' });
+        if (outcome.outcome === 'unchanged') return report;
+        record(report, item.pid, outcome);
+        continue outer;
+      }
+      const bytes = fromBase64url(item.envelope);
+      try {
+        const receipt = await d.relay.submit(bytes);
+        await d.monitor.submitted(bytes, receipt);
+      } catch (err) {
+        const refusal = classifyRefusal(err);
+        if (refusal.kind === 'transient') return report;
+        const tries = (heals.get(item.pid) ?? 0) + 1;
+        heals.set(item.pid, tries);
+        if (refusal.kind !== 'final' && tries > MAX_HEALS) return report;
+        const outcome = await repairRefused(d, item, refusal);
+        if (outcome.outcome === 'unchanged') return report;
+        record(report, item.pid, outcome);
+        continue outer;
+      }
+      await d.store.removeOutbox(item.pid);
+      report.sent++;
     }
-    await d.store.removeOutbox(item.pid);
-    sent++;
+    return report;
   }
-  return sent;
 }
 
-/** A refusal the relay would repeat: any 4xx but 401 (a token problem) and 429 (slow down). */
-function isPermanentRefusal(err: unknown): err is RelayError {
-  return (
-    err instanceof RelayError &&
-    err.status >= 400 &&
-    err.status < 500 &&
-    err.status !== 429 &&
-    err.status !== 401
-  );
+function record(
+  report: FlushReport,
+  pid: string,
+  outcome: Exclude<Awaited<ReturnType<typeof repairRefused>>, { outcome: 'unchanged' }>,
+): void {
+  if (outcome.outcome === 'healed') report.healed.push(...outcome.pids);
+  else report.voided.push({ pid, code: outcome.code, problem: outcome.problem, pids: outcome.pids });
 }

@@ -1,6 +1,8 @@
 /**
- * Internal: one sync with the relay (PROTOCOL.md §9, §13.3, §19): send what waits in the outbox, start a
- * round of the transparency monitor, update the directory, then read the inbox page by page, processing
+ * Internal: one sync with the relay (PROTOCOL.md §9, §13.3, §13.5, §19): learn the relay's packet
+ * lifetime, send what waits in the outbox (healing or undoing what the relay refuses), start a round of
+ * the transparency monitor, update the directory, rotate this device's HPKE key when it is due
+ * (§6.2), then read the inbox page by page, processing
  * each packet exactly once and acknowledging it only after its transaction committed; last, send what
  * the packets provoked (receipts, decisions) and check that what this device submitted reached the log.
  */
@@ -9,15 +11,28 @@ import { RelayError } from '../transport/relay-client.js';
 import type { DeviceRuntime } from './_device-runtime.js';
 import { syncDirectory } from './_directory-sync.js';
 import { receive } from './_inbound.js';
+import { rotateKeyIfDue } from './_key-rotation.js';
 import { flushOutbox } from './_outbound.js';
 import type { ReceiveResult, SyncReport } from './client-types.js';
 
 /** Sync the device with the relay; see the module header. */
 export async function syncDevice(d: DeviceRuntime, signal?: AbortSignal): Promise<SyncReport> {
-  const report: SyncReport = { received: [], sent: 0, notices: 0 };
-  report.sent += await flushOutbox(d);
+  const report: SyncReport = { received: [], sent: 0, notices: 0, healed: [], voided: [] };
+  const flush = async () => {
+    const flushed = await flushOutbox(d);
+    report.sent += flushed.sent;
+    report.healed.push(...flushed.healed);
+    report.voided.push(...flushed.voided.map((v) => ({ pid: v.pid, code: v.code, voided: v.pids })));
+  };
+  try {
+    await d.learnPacketLifetime(signal);
+  } catch {
+    // The relay out of reach: the calls below say so.
+  }
+  await flush();
   await d.monitor.refresh();
   await syncDirectory(d);
+  await rotateKeyIfDue(d);
   let cursor: string | undefined;
   do {
     const page = await d.relay.inbox({ cursor, limit: 100, signal });
@@ -32,7 +47,7 @@ export async function syncDevice(d: DeviceRuntime, signal?: AbortSignal): Promis
     }
     cursor = page.next ?? undefined;
   } while (cursor !== undefined);
-  report.sent += await flushOutbox(d);
+  await flush();
   await d.monitor.settle();
   return report;
 }

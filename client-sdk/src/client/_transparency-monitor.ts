@@ -6,8 +6,10 @@
  * checkpoints that other devices carry in their packets are checked against this device's view, and
  * the envelopes this device submitted are found in the log or, after the bound, reported.
  *
- * Every failure is stored as evidence and announced (`log.alert`) before it is thrown, in a transaction
- * of its own, so it survives the refusal it causes.
+ * Every failure is stored as evidence and as an alert for a person, and announced (`log.alert`), in a
+ * transaction of its own, before it is thrown (a failed check of the relay's answers) or instead of
+ * being thrown (a key of this unit it did not publish: PROTOCOL.md §19.9), so it survives the refusal it
+ * causes and never fails unrelated work.
  *
  * The monitor sees only what it needs of its device ({@link MonitoredDevice}): not the client.
  */
@@ -30,7 +32,7 @@ import {
 import type { SubmitReceipt } from '../transport/relay-client.js';
 import type { ChangeRecorder } from './_change-recorder.js';
 import { type TransparencyRelay, transparencySource } from './_transparency-source.js';
-import { unexpectedUnitKeys } from './_unit-key-watch.js';
+import { type UnitKeyFindings, watchUnitKeys } from './_unit-key-watch.js';
 import type { TransparencyStatus } from './client-types.js';
 import type { DeviceIdentity } from './device-identity.js';
 
@@ -51,8 +53,8 @@ export interface MonitoredDevice {
   >;
   /** The relay: its log's checkpoints, proofs and entries, and cosignatures. */
   readonly relay: TransparencyRelay;
-  /** The verified directory: which devices may cosign as witnesses. */
-  readonly directory: Pick<Directory, 'device' | 'devices'>;
+  /** The verified directory: which devices may cosign as witnesses, which keys a root signature explains. */
+  readonly directory: Pick<Directory, 'device' | 'devices' | 'verifyRootSigned'>;
   readonly now: () => Date;
   /** Records the evidence of a failed check and its `log.alert` event. */
   readonly recorder: Pick<ChangeRecorder, 'record' | 'emit'>;
@@ -73,6 +75,8 @@ export interface TransparencyMonitorOptions {
 }
 
 const STATE = 'log.state';
+/** Set once the unit's administrator registers the unit's devices with this device (PROTOCOL.md §19.5). */
+export const REGISTER_KEPT = 'log.register';
 const PROVEN_AGREEMENTS = 'log.agreements';
 /** The default bound: a few of the relay's default merge delays (1 s). */
 const DEFAULT_LOG_BOUND_MS = 5000;
@@ -160,8 +164,9 @@ export class TransparencyMonitor {
 
   /**
    * Start a round: verify the relay's newest checkpoint against what this device saw before, replay the
-   * new entries (finding submitted envelopes; ERR_LOG_UNEXPECTED_KEY for a key of this unit it did not
-   * publish), and cosign it.
+   * new entries (finding submitted envelopes; announcing this unit's new devices, and keeping an
+   * ERR_LOG_UNEXPECTED_KEY alert for a key of this unit no root signature or register explains, without
+   * failing the round), and cosign it.
    */
   async refresh(): Promise<VerifiedCheckpoint> {
     const v = await this.verifier();
@@ -172,16 +177,23 @@ export class TransparencyMonitor {
     if (monitor) {
       for (const e of entries) this.#seen.set(e.leaf, e.index);
       await this.#clearPending((p) => this.#seen.has(p.leaf));
-      const unexpected = await this.#unexpected(entries);
-      if (unexpected.length > 0) {
-        const errors = unexpected.map((subject) =>
+      const findings = await this.#watchUnit(entries);
+      // A key of this unit it did not publish is an alert for a person to judge, with its evidence: it
+      // says nothing about the relay's answers this sync uses, so the sync goes on (PROTOCOL.md §19.9).
+      for (const subject of findings.unexpected) {
+        await this.#keep(
           v.fail('ERR_LOG_UNEXPECTED_KEY', 'the log holds a key of this unit that it did not publish', {
             checkpoints: [checkpoint.note],
             subject,
           }),
         );
-        for (const err of errors) await this.#keep(err);
-        throw errors[0];
+      }
+      if (findings.enrolled.length > 0) {
+        await this.#d.recorder.record(async (tx, p) => {
+          for (const e of findings.enrolled) {
+            await this.#d.recorder.emit(tx, p, 'unit.device-enrolled', null, { ...e });
+          }
+        });
       }
     }
     // The cosignature travels while the sync goes on; `settle` (or the next round) waits for it.
@@ -367,17 +379,18 @@ export class TransparencyMonitor {
     }
   }
 
-  /** Statements in `entries` that give this unit a key it did not publish. */
-  #unexpected(entries: readonly MonitoredEntry[]): Promise<LogSubject[]> {
-    return unexpectedUnitKeys(entries, this.#unit, this.#device, () => this.#expectedKeys());
-  }
-
-  /** This device's own keys and the keys its unit registered. */
-  async #expectedKeys(): Promise<Set<string>> {
-    const keys = new Set(await this.#d.store.listExpectedKeys());
-    keys.add(this.#device);
-    for (const k of this.#d.identity.hpkeKeys) keys.add(k.kid);
-    return keys;
+  /** What `entries` say about this unit's keys (PROTOCOL.md §19.5). */
+  #watchUnit(entries: readonly MonitoredEntry[]): Promise<UnitKeyFindings> {
+    return watchUnitKeys(entries, {
+      unit: this.#unit,
+      device: this.#device,
+      ownKeys: new Set(this.#d.identity.hpkeKeys.map((k) => k.kid)),
+      directory: this.#d.directory,
+      register: async () => ({
+        kept: (await this.#d.store.getMeta(REGISTER_KEPT)) !== undefined,
+        kids: new Set(await this.#d.store.listExpectedKeys()),
+      }),
+    });
   }
 
   /** Run a log check; keep the evidence of a failure before passing it on. */
@@ -404,10 +417,19 @@ export class TransparencyMonitor {
     if (known) return err;
     await this.#d.recorder.record(async (tx, p) => {
       const seq = await tx.addLogEvidence(evidence.code, JSON.stringify(evidence), evidence.at!);
+      const alert = await tx.addAlert({
+        kind: 'log',
+        code: evidence.code,
+        key: `log|${seq}`,
+        detail: evidence.detail,
+        evidence: JSON.stringify(evidence),
+        createdAt: evidence.at!,
+      });
       await this.#d.recorder.emit(tx, p, 'log.alert', null, {
         code: evidence.code,
         evidence: seq,
         detail: evidence.detail,
+        alert: alert ?? null,
       });
     });
     return err;

@@ -12,9 +12,16 @@
  * a second delivery is only acknowledged. Packets this device signs wait in the outbox until the relay
  * has them, and are re-sent as the same bytes (the relay is idempotent on the packet id).
  *
- * The class is the public face: it runs one operation at a time per client and delegates each to the
- * internal modules of this folder (sending, receiving, syncing, the case actions and queries, the
- * transparency monitor), which share the device's runtime.
+ * What the client holds is what every receiver gets (PROTOCOL.md §13.5): a packet the relay refuses
+ * over a stale directory is sealed again to the devices current now, at the same place in its case; one
+ * that cannot heal is undone, with everything chained on it, and the use case that sent it throws a
+ * `PacketRefusedError` naming the cause. Alerts (a failed log check, a refused root key change) are
+ * records a person acknowledges; they never fail an unrelated call.
+ *
+ * The class is the public face: it checks every argument (only a `BryggaError` with a documented code
+ * ever leaves it), runs one operation at a time per client and delegates each to the internal modules
+ * of this folder (sending, receiving, syncing, healing, the case actions and queries, the transparency
+ * monitor, key rotation, watching), which share the device's runtime.
  */
 
 import type { LegalBasis } from '../cases/common-fields.js';
@@ -33,12 +40,28 @@ import { agreementAt } from '../cases/rules.js';
 import type { StatisticsReport } from '../cases/statistics.js';
 import type { UnitFigures } from '../cases/unit-figures.js';
 import type { GeneralJws } from '../crypto/jws.js';
+import { checkNewPassphrase } from '../crypto/key-file.js';
+import { HpkeKeyPair, SigningKeyPair } from '../crypto/keys.js';
 import { Agreement } from '../directory/agreement.js';
 import { Directory } from '../directory/directory.js';
+import type { RootPin } from '../directory/trust-chain.js';
 import type { Attachment } from '../envelope/seal.js';
 import { BryggaError } from '../errors.js';
-import type { RejectedRecord } from '../store/brygga-store.js';
+import type { BryggaStore, RejectedRecord } from '../store/brygga-store.js';
 import type { LogEvidence } from '../transparency/log-evidence.js';
+import { acknowledge, alertView } from './_alerts.js';
+import {
+  arrayArg,
+  bytesArg,
+  caseIdArg,
+  functionArg,
+  instanceArg,
+  integerArg,
+  objectArg,
+  optionsArg,
+  signalArg,
+  stringArg,
+} from './_arguments.js';
 import {
   attestCaseConsent,
   closeCase,
@@ -49,16 +72,20 @@ import {
   withdrawCaseConsent,
 } from './_case-actions.js';
 import { caseLogEntries, caseView, evidenceBundle, requireCase } from './_case-queries.js';
-import { DeviceRuntime } from './_device-runtime.js';
+import { DeviceRuntime, type KeyRotation } from './_device-runtime.js';
+import { refreshDirectory } from './_directory-sync.js';
 import { receive } from './_inbound.js';
 import { flushOutbox, sendCasePacket } from './_outbound.js';
 import { quotaLedger } from './_quota-book.js';
 import { checkReminders, costTotals, deviations, evaluation, reminders, unitStatistics } from './_reports.js';
 import { purge, purgeRecords } from './_retention.js';
 import { syncDevice } from './_sync.js';
+import { REGISTER_KEPT } from './_transparency-monitor.js';
 import { ownFigures, sendUnitFigures } from './_unit-figures.js';
+import { watchRelay } from './_watch.js';
 import type { ClientEvent, ClientEventListener } from './client-events.js';
 import type {
+  AlertView,
   BryggaClientOptions,
   CaseLogEntry,
   CaseView,
@@ -72,8 +99,10 @@ import type {
   SendResult,
   SyncReport,
   TransparencyStatus,
+  WatchOptions,
   WithdrawConsentInput,
 } from './client-types.js';
+import type { DeviceIdentity } from './device-identity.js';
 
 /** A device's client. Create with {@link BryggaClient.open}. */
 export class BryggaClient {
@@ -86,23 +115,38 @@ export class BryggaClient {
 
   /**
    * Open the client: pin the agreement, and rebuild the directory from what the store holds (accepted
-   * extensions and statements), so a restarted device continues where it stopped.
+   * extensions, root pins and statements), so a restarted device continues where it stopped.
    *
    * @example
    * const client = await BryggaClient.open({ identity, agreement, store, relayUrl: 'https://brygga.example.se' });
    * await client.sync();
    */
   static async open(options: BryggaClientOptions): Promise<BryggaClient> {
-    const { agreement, store, identity } = options;
+    const o = objectArg(options, 'the options');
+    const agreement = instanceArg(o.agreement, Agreement, 'options.agreement');
+    const identity = identityArg(o.identity);
+    const store = storeArg(o.store);
+    const relayUrl = stringArg(o.relayUrl, 'options.relayUrl', 2000);
     if (!agreement.terms.parties.some((p) => p.unit === identity.unit)) {
       throw new BryggaError('ERR_NOT_IN_AGREEMENT', `unit ${identity.unit} is not a party to the agreement`);
     }
-    const directory = new Directory(agreement);
+    const extraPins = o.pins === undefined ? [] : arrayArg(o.pins, 'options.pins', 1000).map(pinArg);
+    const rotation = rotationOf(o);
+    const now = optionalFunction<() => Date>(o.now, 'options.now') ?? (() => new Date());
+    for (const pin of extraPins) await store.addRootPin(pin, now().toISOString());
+    const pins = await store.listRootPins();
+    const directory = new Directory(agreement, { pins });
     await store.putAgreement(agreement.digest, agreement.terms.sequence, agreement.serialize());
     for (const a of await store.listAgreements()) {
       if (a.sequence <= directory.agreement.terms.sequence) continue;
       const next = Agreement.deserialize(a.document);
-      if (next.terms.id === agreement.terms.id) directory.addAgreement(next);
+      if (next.terms.id !== agreement.terms.id) continue;
+      try {
+        directory.addAgreement(next);
+      } catch {
+        // Accepted once under pins this device no longer holds: the chain stops before it.
+        break;
+      }
     }
     for (const jws of await store.listStatements()) {
       try {
@@ -111,24 +155,32 @@ export class BryggaClient {
         // A statement that verified once and no longer does (its unit left the agreement): skip it.
       }
     }
-    return new BryggaClient(
-      new DeviceRuntime({
-        identity,
-        store,
-        directory,
-        relayUrl: options.relayUrl,
-        relayAudience: options.relayAudience,
-        fetch: options.fetch,
-        now: options.now,
-        rng: options.rng,
-        monitor: {
-          logKey: options.logKey,
-          logBoundMs: options.logBoundMs,
-          witnessQuorum: options.witnessQuorum,
-          monitor: options.logMonitor,
-        },
-      }),
-    );
+    const runtime = new DeviceRuntime({
+      identity,
+      store,
+      directory,
+      relayUrl,
+      relayAudience:
+        o.relayAudience === undefined ? undefined : stringArg(o.relayAudience, 'options.relayAudience', 2000),
+      fetch: optionalFunction(o.fetch, 'options.fetch'),
+      now,
+      rng: optionalFunction(o.rng, 'options.rng'),
+      monitor: {
+        logKey: o.logKey === undefined ? undefined : stringArg(o.logKey, 'options.logKey', 4096),
+        logBoundMs:
+          o.logBoundMs === undefined
+            ? undefined
+            : integerArg(o.logBoundMs, 'options.logBoundMs', 0, 86_400_000),
+        witnessQuorum:
+          o.witnessQuorum === undefined
+            ? undefined
+            : integerArg(o.witnessQuorum, 'options.witnessQuorum', 0, 1000),
+        monitor: o.logMonitor === undefined ? undefined : o.logMonitor === true,
+      },
+      rotation,
+    });
+    await runtime.load();
+    return new BryggaClient(runtime);
   }
 
   /** This device's unit. */
@@ -150,18 +202,22 @@ export class BryggaClient {
   // Sync
 
   /**
-   * Pull everything: send what waits in the outbox, verify the relay's log (its newest checkpoint, its
-   * new entries) and witness it, update the directory (every statement proven logged), then list the
-   * inbox and process every packet (verify, decrypt, apply once, receipt), acknowledging each after its
+   * Pull everything: send what waits in the outbox (healing or undoing what the relay refuses), verify
+   * the relay's log (its newest checkpoint, its new entries) and witness it, update the directory
+   * (every statement proven logged), rotate this device's HPKE key when it is due, then list the inbox
+   * and process every packet (verify, decrypt, apply once, receipt), acknowledging each after its
    * commit; finally check that what this device submitted reached the log.
    *
-   * A failed log check (ERR_LOG_BAD_SIGNATURE, ERR_LOG_ROLLBACK, ERR_LOG_INCONSISTENT,
-   * ERR_LOG_OMISSION, ERR_LOG_UNEXPECTED_KEY) is thrown after its evidence is kept and a `log.alert`
-   * event recorded; a packet whose checkpoint does not join this device's view is refused with that code.
+   * A failed check of the relay's answers (ERR_LOG_BAD_SIGNATURE, ERR_LOG_ROLLBACK, ERR_LOG_INCONSISTENT,
+   * ERR_LOG_OMISSION) ends the sync with the error, after its evidence and an alert are kept and a
+   * `log.alert` event recorded. A key of this unit that it did not publish (ERR_LOG_UNEXPECTED_KEY) is
+   * an alert only: the sync goes on. A packet whose checkpoint does not join this device's view is
+   * refused with that code.
    */
   sync(options: { signal?: AbortSignal } = {}): Promise<SyncReport> {
     return this.#exclusive(async () => {
-      const report = await syncDevice(this.#d, options.signal);
+      const signal = signalArg(optionsArg(options, 'the options').signal);
+      const report = await syncDevice(this.#d, signal);
       // What arrived may have made something due or done (PROTOCOL.md §22).
       await checkReminders(this.#d);
       return report;
@@ -169,33 +225,69 @@ export class BryggaClient {
   }
 
   /**
+   * Stay connected to the relay's event stream and yield every event as it is recorded, once each: the
+   * client syncs whenever the relay says something arrived, and after every (re)connection. A broken
+   * stream is opened again after a pause that doubles (0.5 s up to 30 s). From now on, or with
+   * `fromStart` the stored events first. Ends when `signal` aborts.
+   *
+   * @example
+   * for await (const e of client.watch({ signal })) caseSystem.notify(e);
+   */
+  watch(options: WatchOptions = {}): AsyncGenerator<ClientEvent> {
+    const o = optionsArg(options, 'the options') as WatchOptions;
+    signalArg(o.signal);
+    if (o.onConnection !== undefined) functionArg(o.onConnection, 'options.onConnection');
+    if (o.minPauseMs !== undefined) integerArg(o.minPauseMs, 'options.minPauseMs', 1, 3_600_000);
+    if (o.maxPauseMs !== undefined) integerArg(o.maxPauseMs, 'options.maxPauseMs', 1, 3_600_000);
+    return watchRelay(
+      {
+        relay: this.#d.relay,
+        sync: (signal) => this.sync({ signal }),
+        subscribe: (listener) => this.#d.recorder.subscribe(listener),
+        pendingEvents: (limit) => this.#d.recorder.unconsumed(limit),
+      },
+      o,
+    );
+  }
+
+  /**
    * Process one envelope obtained outside the relay (an offline import, or a test): exactly as `sync()`
    * would, but without acknowledging anything. A packet already processed is ERR_REPLAY.
    */
   receiveEnvelope(bytes: Uint8Array): Promise<ReceiveResult> {
-    return this.#exclusive(() => receive(this.#d, bytes));
+    return this.#exclusive(async () => receive(this.#d, bytesArg(bytes, 'the envelope')));
   }
 
-  /** Send what waits in the outbox. Returns how many the relay accepted. */
+  /** Send what waits in the outbox (healing or undoing what the relay refuses). Returns how many the relay accepted. */
   flush(): Promise<number> {
-    return this.#exclusive(() => flushOutbox(this.#d));
+    return this.#exclusive(async () => (await flushOutbox(this.#d)).sent);
   }
 
   // ------------------------------------------------------------------------------------------------
   // Use cases
+  //
+  // Each reads the relay's directory first (best effort), checks the rules, signs and stores, and
+  // submits. The result says whether the relay has the packet or it waits in the outbox; a packet the
+  // relay refused for good was undone and the call throws a PacketRefusedError naming the cause.
 
   /**
    * Refer a case (uppdrag) to a unit of another municipality: checks the quota (ERR_QUOTA_EXCEEDED)
-   * and every referral rule, attests the consent, claims the quota slot and sends the referral and the
-   * content-free quota claim. Returns the new case's id.
+   * and every referral rule, attests the consent (ERR_CONSENT_MISSING without one), claims the quota
+   * slot and sends the referral and the content-free quota claim. Returns the new case's id.
    */
   refer(input: ReferInput): Promise<SendResult & { caseId: string }> {
-    return this.#exclusive(() => referCase(this.#d, input));
+    return this.#send(() => referCase(this.#d, referArg(input)));
   }
 
   /** Attest a further consent for a case (for example a renewal, or after a withdrawal). */
   attestConsent(caseId: string, details: ConsentDetails): Promise<SendResult> {
-    return this.#exclusive(() => attestCaseConsent(this.#d, caseId, details));
+    return this.#send(() =>
+      attestCaseConsent(
+        this.#d,
+        caseIdArg(caseId),
+        objectArg(details, 'the consent') as unknown as ConsentDetails,
+      ),
+    );
   }
 
   /**
@@ -203,7 +295,11 @@ export class BryggaClient {
    * personal data of the case may rely on it, at either end.
    */
   withdrawConsent(caseId: string, input: WithdrawConsentInput): Promise<SendResult[]> {
-    return this.#exclusive(() => withdrawCaseConsent(this.#d, caseId, input));
+    return this.#send(() => {
+      const o = objectArg(input, 'the withdrawal');
+      if (o.consentId !== undefined) stringArg(o.consentId, 'the consent id', 64);
+      return withdrawCaseConsent(this.#d, caseIdArg(caseId), o as unknown as WithdrawConsentInput);
+    });
   }
 
   /**
@@ -211,32 +307,38 @@ export class BryggaClient {
    * holds an outgoing slot (ERR_QUOTA_EXCEEDED), and claims the incoming slot.
    */
   decideUptake(caseId: string, input: DecideUptakeInput): Promise<SendResult> {
-    return this.#exclusive(() => decideCaseUptake(this.#d, caseId, input));
+    return this.#send(() => {
+      const o = objectArg(input, 'the decision');
+      if (o.decision !== 'accept' && o.decision !== 'decline') {
+        throw new BryggaError('ERR_MALFORMED', 'the decision must be accept or decline');
+      }
+      return decideCaseUptake(this.#d, caseIdArg(caseId), o as unknown as DecideUptakeInput);
+    });
   }
 
   /** Send the implementation plan (genomförandeplan): catalogue services only. */
   sendPlan(caseId: string, plan: PacketBodies['implementation-plan']): Promise<SendResult> {
-    return this.#exclusive(() => sendCasePacket(this.#d, caseId, 'implementation-plan', plan));
+    return this.#send(() => sendCasePacket(this.#d, caseIdArg(caseId), 'implementation-plan', plan));
   }
 
   /** Send a follow-up (uppföljning). */
   sendFollowUp(caseId: string, followUp: PacketBodies['follow-up']): Promise<SendResult> {
-    return this.#exclusive(() => sendCasePacket(this.#d, caseId, 'follow-up', followUp));
+    return this.#send(() => sendCasePacket(this.#d, caseIdArg(caseId), 'follow-up', followUp));
   }
 
   /** Report costs per planned service and month, in SEK. */
   reportCosts(caseId: string, lines: CostLine[]): Promise<SendResult> {
-    return this.#exclusive(() => sendCasePacket(this.#d, caseId, 'cost-report', { lines }));
+    return this.#send(() => sendCasePacket(this.#d, caseIdArg(caseId), 'cost-report', { lines }));
   }
 
   /** Record a deviation from the guideline (avsteg). */
   recordDeviation(caseId: string, deviation: PacketBodies['deviation']): Promise<SendResult> {
-    return this.#exclusive(() => sendCasePacket(this.#d, caseId, 'deviation', deviation));
+    return this.#send(() => sendCasePacket(this.#d, caseIdArg(caseId), 'deviation', deviation));
   }
 
   /** Send an urgent notice that children came up in the case. */
   sendChildNotice(caseId: string, notice: PacketBodies['child-notice']): Promise<SendResult> {
-    return this.#exclusive(() => sendCasePacket(this.#d, caseId, 'child-notice', notice));
+    return this.#send(() => sendCasePacket(this.#d, caseIdArg(caseId), 'child-notice', notice));
   }
 
   /** Send a message, with attachments, within a case. */
@@ -244,13 +346,19 @@ export class BryggaClient {
     caseId: string,
     message: { text: string; legalBasis?: LegalBasis | null; attachments?: Attachment[] },
   ): Promise<SendResult> {
-    const body = { text: message.text, legalBasis: message.legalBasis ?? null };
-    return this.#exclusive(() => sendCasePacket(this.#d, caseId, 'message', body, message.attachments));
+    return this.#send(() => {
+      const m = objectArg(message, 'the message');
+      const body = { text: m.text, legalBasis: m.legalBasis ?? null } as PacketBodies['message'];
+      const attachments = m.attachments === undefined ? [] : attachmentsArg(m.attachments);
+      return sendCasePacket(this.#d, caseIdArg(caseId), 'message', body, attachments);
+    });
   }
 
   /** Close the case with its outcome measures; the costs per service come from the case's cost reports. */
   close(caseId: string, input: CloseInput): Promise<SendResult> {
-    return this.#exclusive(() => closeCase(this.#d, caseId, input));
+    return this.#send(() =>
+      closeCase(this.#d, caseIdArg(caseId), objectArg(input, 'the closure') as unknown as CloseInput),
+    );
   }
 
   /**
@@ -259,23 +367,30 @@ export class BryggaClient {
    * (ERR_RECONCILIATION_MISMATCH if the figures differ); otherwise it proposes one.
    */
   reconcile(counterpart: string, label: string): Promise<ReconciliationView & { sent: SendResult }> {
-    return this.#exclusive(() => reconcileCosts(this.#d, counterpart, label));
+    return this.#send(() =>
+      reconcileCosts(
+        this.#d,
+        stringArg(counterpart, 'the counterpart unit', 64),
+        stringArg(label, 'the label', 16),
+      ),
+    );
   }
 
   /**
    * Send an agreement extension (signed by every party) to all other parties, after accepting it here
-   * as a valid successor of the current agreement (PROTOCOL.md §5).
+   * as a valid successor of the current agreement (PROTOCOL.md §5). Refused over a root key, it is also
+   * kept as an alert.
    */
   sendAgreement(next: Agreement): Promise<SendResult> {
-    return this.#exclusive(() => sendAgreementExtension(this.#d, next));
+    return this.#send(() => sendAgreementExtension(this.#d, instanceArg(next, Agreement, 'the agreement')));
   }
 
   // ------------------------------------------------------------------------------------------------
   // Queries
 
   /** A case's state. ERR_UNKNOWN_CASE if this device has none. */
-  getCase(caseId: string): Promise<CaseView> {
-    return requireCase(this.#d, caseId);
+  async getCase(caseId: string): Promise<CaseView> {
+    return requireCase(this.#d, caseIdArg(caseId));
   }
 
   /** Every case this device holds. */
@@ -284,8 +399,8 @@ export class BryggaClient {
   }
 
   /** The packets of a case, decrypted: the applied log in order, then held and set-aside ones. */
-  caseLog(caseId: string): Promise<CaseLogEntry[]> {
-    return caseLogEntries(this.#d, caseId);
+  async caseLog(caseId: string): Promise<CaseLogEntry[]> {
+    return caseLogEntries(this.#d, caseIdArg(caseId));
   }
 
   /** The signed receipts held for a case's packets. */
@@ -300,14 +415,16 @@ export class BryggaClient {
       jws: string;
     }[]
   > {
-    return (await this.#d.store.listReceipts({ caseId })).map(({ hash: _h, caseId: _c, ...r }) => r);
+    return (await this.#d.store.listReceipts({ caseId: caseIdArg(caseId) })).map(
+      ({ hash: _h, caseId: _c, ...r }) => r,
+    );
   }
 
   /** The consent attestations and withdrawals of a case (compact JWS, for the case system to archive). */
   async consents(
     caseId: string,
   ): Promise<{ consentId: string; kind: 'attestation' | 'withdrawal'; jws: string }[]> {
-    return (await this.#d.store.listConsents(caseId)).map(({ consentId, kind, jws }) => ({
+    return (await this.#d.store.listConsents(caseIdArg(caseId))).map(({ consentId, kind, jws }) => ({
       consentId,
       kind,
       jws,
@@ -319,6 +436,10 @@ export class BryggaClient {
    * under `agreement` (one of `directory.agreements`, for an earlier period).
    */
   async quotaUse(municipality: string, direction: QuotaDirection, agreement?: Agreement): Promise<QuotaUse> {
+    stringArg(municipality, 'the municipality', 64);
+    if (direction !== 'outgoing' && direction !== 'incoming') {
+      throw new BryggaError('ERR_MALFORMED', 'the direction must be outgoing or incoming');
+    }
     const today = this.#d.now().toISOString().slice(0, 10);
     const under =
       agreement ?? agreementAt(this.#d.directory.agreements, today) ?? this.#d.directory.agreement;
@@ -426,25 +547,71 @@ export class BryggaClient {
   // Evidence
 
   /** Export a case as a self-contained evidence bundle (PROTOCOL.md §17), signed by this device. */
-  exportEvidence(caseId: string): Promise<EvidenceBundle> {
-    return evidenceBundle(this.#d, caseId);
+  async exportEvidence(caseId: string): Promise<EvidenceBundle> {
+    return evidenceBundle(this.#d, caseIdArg(caseId));
   }
 
   /** Verify an evidence bundle offline against an agreement the verifier trusts. */
   static verifyEvidence(bundle: unknown, agreement: Agreement): EvidenceReport {
-    return verifyEvidence(bundle, agreement);
+    return verifyEvidence(bundle, instanceArg(agreement, Agreement, 'the agreement'));
   }
 
   // ------------------------------------------------------------------------------------------------
-  // Key transparency (PROTOCOL.md §19)
+  // Alerts, root pins, key transparency (PROTOCOL.md §5.2, §19)
 
   /**
-   * Register device keys (device kids, or HPKE key ids) that this device's unit published, so the
-   * transparency monitor does not report them (ERR_LOG_UNEXPECTED_KEY). This device's own keys are known
-   * already; the unit's administrator registers every other device it enrols.
+   * Every alert kept (oldest first), or with `pending`, those nobody has acknowledged yet: failed checks
+   * of the relay's log with their evidence, and agreement extensions refused over a root key.
+   */
+  async alerts(options: { pending?: boolean } = {}): Promise<AlertView[]> {
+    const pending = optionsArg(options, 'the options').pending === true;
+    const all = (await this.#d.store.listAlerts()).map(alertView);
+    return pending ? all.filter((a) => a.acknowledged === null) : all;
+  }
+
+  /** Record that `by` (a person's name) has judged alert `id`; it stays kept, as acknowledged. */
+  acknowledgeAlert(id: number, by: string): Promise<AlertView> {
+    return this.#exclusive(async () =>
+      acknowledge(this.#d, integerArg(id, 'the alert id', 1, MAX_SEQ), stringArg(by, 'by', 200)),
+    );
+  }
+
+  /**
+   * Allow `unit`'s root key to change from `from` to `to` in a later agreement (PROTOCOL.md §5.2): a hand
+   * pin, after comparing the new key's safety number with the unit's administrator. Kept in the store
+   * and passed to the directory whenever the client opens; an extension refused before is accepted at
+   * the next sync.
+   */
+  pinRootKey(pin: RootPin): Promise<RootPin> {
+    return this.#exclusive(async () => {
+      const kept = this.#d.directory.pinRootKey(pinArg(pin));
+      await this.#d.store.addRootPin(kept, this.#d.now().toISOString());
+      return kept;
+    });
+  }
+
+  /** Verify a root change signed by the unit's current root (PROTOCOL.md §5.2), pin it and keep the pin. */
+  acceptRootChange(jws: string): Promise<RootPin> {
+    return this.#exclusive(async () => {
+      const pin = this.#d.directory.acceptRootChange(stringArg(jws, 'the root change', 8192));
+      await this.#d.store.addRootPin(pin, this.#d.now().toISOString());
+      return pin;
+    });
+  }
+
+  /**
+   * Register the devices (device kids, or HPKE key ids) this device's unit enrolled: the unit's
+   * administrator keeps a register with this device. From then on the transparency monitor also
+   * reports an enrolment of the unit, signed by its root, that the register lacks (ERR_LOG_UNEXPECTED_KEY:
+   * the root key in other hands). Without a register, every enrolment the unit's root signed is the
+   * unit's own and only announced (`unit.device-enrolled`).
    */
   async expectUnitKeys(kids: readonly string[]): Promise<void> {
-    await this.#d.store.addExpectedKeys(kids, this.#d.now().toISOString());
+    const list = arrayArg(kids, 'the key ids', 10_000).map((k) => stringArg(k, 'a key id', 64));
+    await this.#d.store.transaction(async (tx) => {
+      await tx.addExpectedKeys(list, this.#d.now().toISOString());
+      await tx.setMeta(REGISTER_KEPT, 'kept');
+    });
   }
 
   /** Every piece of evidence of the relay's misbehaviour this device kept, oldest first. */
@@ -462,32 +629,47 @@ export class BryggaClient {
 
   /** Call `listener` with every event after the transaction that recorded it commits. Returns an unsubscribe. */
   onEvent(listener: ClientEventListener): () => void {
-    return this.#d.recorder.subscribe(listener);
+    return this.#d.recorder.subscribe(functionArg(listener, 'the listener'));
   }
 
   /** Events not yet consumed, oldest first. */
-  pendingEvents(limit = 100): Promise<ClientEvent[]> {
-    return this.#d.recorder.unconsumed(limit);
+  async pendingEvents(limit = 100): Promise<ClientEvent[]> {
+    return this.#d.recorder.unconsumed(integerArg(limit, 'the limit', 1, 100_000));
   }
 
   /** Mark events up to and including `seq` as consumed. */
-  consumeEvents(seq: number): Promise<void> {
-    return this.#d.recorder.consume(seq);
+  async consumeEvents(seq: number): Promise<void> {
+    return this.#d.recorder.consume(integerArg(seq, 'the event seq', 0, MAX_SEQ));
   }
 
   /**
    * The stored events as an async iterator, waiting for new ones until `signal` aborts. An event is
    * consumed (deleted) when the next one is asked for, so a case system that crashes while handling one
-   * sees it again.
+   * sees it again. It does not sync: see {@link watch} for a client that stays connected to the relay.
    *
    * @example for await (const e of client.events({ signal })) await caseSystem.handle(e);
    */
   events(options: { signal?: AbortSignal } = {}): AsyncGenerator<ClientEvent> {
-    return this.#d.recorder.stream(options.signal);
+    return this.#d.recorder.stream(signalArg(optionsArg(options, 'the options').signal));
   }
 
   // ------------------------------------------------------------------------------------------------
   // Internals
+
+  /**
+   * Run a use case that sends: exclusively, after reading the relay's directory (best effort), so the
+   * packet goes to the devices current now and the rules run under the agreement in force.
+   */
+  #send<T>(work: () => Promise<T>): Promise<T> {
+    return this.#exclusive(async () => {
+      if (!this.#d.knowsPacketLifetime) {
+        // Before the first sync: the relay's packet lifetime decides which keys may be sealed to.
+        await this.#d.learnPacketLifetime().catch(() => undefined);
+      }
+      await refreshDirectory(this.#d);
+      return work();
+    });
+  }
 
   /** Run one operation at a time: each waits for the one before, whether it succeeded or not. */
   #exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -495,4 +677,94 @@ export class BryggaClient {
     this.#queue = run.catch(() => {});
     return run;
   }
+}
+
+/** The largest sequence number a store keeps (its columns are 32-bit integers, PROTOCOL.md §13.3). */
+const MAX_SEQ = 2 ** 31 - 1;
+
+/** The device identity of the options: a unit, a signing key pair, HPKE key pairs. */
+function identityArg(value: unknown): DeviceIdentity {
+  const o = objectArg(value, 'options.identity');
+  const unit = stringArg(o.unit, 'options.identity.unit', 64);
+  const key = instanceArg(o.key, SigningKeyPair, 'options.identity.key');
+  const hpkeKeys = arrayArg(o.hpkeKeys, 'options.identity.hpkeKeys', 1000).map((k) =>
+    instanceArg(k, HpkeKeyPair, 'options.identity.hpkeKeys[]'),
+  );
+  return { unit, key, hpkeKeys };
+}
+
+/** The store of the options: an object with the store's methods. */
+function storeArg(value: unknown): BryggaStore {
+  const o = objectArg(value, 'options.store');
+  for (const m of ['transaction', 'listAgreements', 'listStatements', 'listRootPins', 'getMeta']) {
+    if (typeof o[m] !== 'function')
+      throw new BryggaError('ERR_MALFORMED', 'options.store is not a BryggaStore');
+  }
+  return value as BryggaStore;
+}
+
+/** A root pin: `{unit, from, to}`, strings. */
+function pinArg(value: unknown): RootPin {
+  const o = objectArg(value, 'the pin');
+  return {
+    unit: stringArg(o.unit, 'pin.unit', 64),
+    from: stringArg(o.from, 'pin.from', 64),
+    to: stringArg(o.to, 'pin.to', 64),
+  };
+}
+
+/** An optional function of the options. */
+function optionalFunction<T extends (...args: never[]) => unknown>(
+  value: unknown,
+  name: string,
+): T | undefined {
+  return value === undefined ? undefined : functionArg<T>(value, name);
+}
+
+/** The lifetime of a key the client makes when rotating (PROTOCOL.md §6.2): 90 days. */
+const DEFAULT_KEY_LIFETIME_SECONDS = 90 * 24 * 3600;
+
+/** Key rotation, when the options give the passphrase (see `BryggaClientOptions.passphrase`). */
+function rotationOf(o: Record<string, unknown>): KeyRotation | undefined {
+  if (o.passphrase === undefined) return undefined;
+  // New keys are kept under it as key files are (PROTOCOL.md §3.4): it must be one a new key file may have.
+  const passphrase = checkNewPassphrase(stringArg(o.passphrase, 'options.passphrase', 10_000));
+  const r = optionsArg(o.keyRotation, 'options.keyRotation');
+  const lifetimeSeconds =
+    r.lifetimeSeconds === undefined
+      ? DEFAULT_KEY_LIFETIME_SECONDS
+      : integerArg(r.lifetimeSeconds, 'options.keyRotation.lifetimeSeconds', 3600, 400 * 24 * 3600);
+  let share = 1 / 3;
+  if (r.share !== undefined) {
+    if (typeof r.share !== 'number' || !(r.share > 0 && r.share < 1)) {
+      throw new BryggaError('ERR_MALFORMED', 'options.keyRotation.share must be a number between 0 and 1');
+    }
+    share = r.share;
+  }
+  return { passphrase, lifetimeSeconds, share };
+}
+
+/** A referral input: an object; its consent is required (ERR_CONSENT_MISSING). */
+function referArg(value: unknown): ReferInput {
+  const o = objectArg(value, 'the referral');
+  if (o.consent === undefined || o.consent === null) {
+    throw new BryggaError(
+      'ERR_CONSENT_MISSING',
+      'a referral needs the consent it relies on (referral.consent)',
+    );
+  }
+  objectArg(o.consent, 'referral.consent', 'ERR_CONSENT_MISSING');
+  return o as unknown as ReferInput;
+}
+
+/** Attachments: `{name, type, data}` with bytes. */
+function attachmentsArg(value: unknown): Attachment[] {
+  return arrayArg(value, 'the attachments', 32).map((a, i) => {
+    const o = objectArg(a, `attachments[${i}]`);
+    return {
+      name: stringArg(o.name, `attachments[${i}].name`, 255),
+      type: stringArg(o.type, `attachments[${i}].type`, 255),
+      data: bytesArg(o.data, `attachments[${i}].data`),
+    };
+  });
 }

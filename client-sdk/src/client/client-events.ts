@@ -18,6 +18,33 @@ export type ClientEventType =
   | 'case.fork'
   /** A packet was refused: `{pid, packetType, from, code}`. Nothing of it was applied. */
   | 'packet.rejected'
+  /**
+   * The relay refused a packet of this device over a stale directory, and it was sealed again to the
+   * devices current now, at the same place in its case (PROTOCOL.md §13.5): `{pid, packetType, hash,
+   * previousHash, problem, recipients}` (the new hash, the one it replaces, the relay's problem code,
+   * the recipient devices now).
+   */
+  | 'packet.healed'
+  /**
+   * The relay refused a packet of this device for good, and it was undone with everything chained on it
+   * and sent with it (PROTOCOL.md §13.5): `{pid, packetType, code, problem, voided}` (the code naming the
+   * cause, the relay's problem code or null, every packet id undone).
+   */
+  | 'packet.voided'
+  /**
+   * A device of this device's unit was enrolled by the unit's root (PROTOCOL.md §19.5), and is expected:
+   * `{device, name, safetyNumber, index}` (its key id and safety number, the log entry). Not an alarm.
+   */
+  | 'unit.device-enrolled'
+  /** This device published a new HPKE key (PROTOCOL.md §6.2): `{kid, exp}`. */
+  | 'key.rotated'
+  /**
+   * An agreement extension was refused over a root key (PROTOCOL.md §5.1): `{alert, code, detail}`, with
+   * `alert` the id of the stored alert (`BryggaClient.alerts`).
+   */
+  | 'directory.alert'
+  /** A person acknowledged an alert: `{alert, by}`. */
+  | 'alert.acknowledged'
   /** A signed receipt arrived for a packet of this unit: `{pid, hash, unit, device, outcome, code}`. */
   | 'receipt.received'
   /** This device declined an over-quota referral by itself: `{reason}`. */
@@ -35,8 +62,9 @@ export type ClientEventType =
   /** A directory statement from the relay did not verify and was not applied: `{code}`. */
   | 'directory.refused'
   /**
-   * The relay's transparency log failed a check (PROTOCOL.md §19): `{code, evidence, detail}`, with
-   * `evidence` the sequence number of the evidence kept (see `BryggaClient.logEvidence`).
+   * The relay's transparency log failed a check (PROTOCOL.md §19): `{code, evidence, detail, alert}`, with
+   * `evidence` the sequence number of the evidence kept (see `BryggaClient.logEvidence`) and `alert` the
+   * id of the stored alert a person acknowledges (`BryggaClient.alerts`).
    */
   | 'log.alert'
   /**

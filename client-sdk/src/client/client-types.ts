@@ -15,6 +15,8 @@ import type { CaseStatus } from '../cases/workflow.js';
 import type { Rng } from '../crypto/bytes.js';
 import type { GeneralJws } from '../crypto/jws.js';
 import type { Agreement } from '../directory/agreement.js';
+import type { RootPin } from '../directory/trust-chain.js';
+import type { BryggaError } from '../errors.js';
 import type { BryggaStore, PacketRecord } from '../store/brygga-store.js';
 import type { FetchFunction } from '../transport/relay-client.js';
 import type { DeviceIdentity } from './device-identity.js';
@@ -52,6 +54,25 @@ export interface BryggaClientOptions {
    * does not (a browser session beside a monitoring case system) proves inclusion by proofs alone.
    */
   logMonitor?: boolean;
+  /**
+   * The passphrase the device's keys are kept under in `store` (see `saveIdentity`). With it the client
+   * rotates its HPKE key by itself during `sync()` before the key expires, and keeps each new private
+   * key in the store, encrypted under it (PROTOCOL.md §6.2). Without it, keys are rotated by hand
+   * (`brygga device rotate-key`).
+   */
+  passphrase?: string;
+  /** How keys are rotated (with `passphrase`): each new key's lifetime, and when the next is made. */
+  keyRotation?: {
+    /** Lifetime of each new key, in seconds; default 90 days, at most 400. */
+    lifetimeSeconds?: number;
+    /** Rotate once the newest key has less than this share of its life left; default 1/3. */
+    share?: number;
+  };
+  /**
+   * Root key changes this device allows (PROTOCOL.md §5.2), besides those it keeps in its store
+   * (`pinRootKey`, `acceptRootChange`): kept in the store too, and passed to the directory.
+   */
+  pins?: readonly RootPin[];
 }
 
 /** A checkpoint as {@link TransparencyStatus} shows it. */
@@ -123,14 +144,21 @@ export interface CloseInput {
   legalBasis?: LegalBasis | null;
 }
 
-/** A packet this device signed. */
+/** A packet this device signed, and what became of it. */
 export interface SendResult {
   caseId: string | null;
   pid: string;
+  /** Its hash as the relay has it (a packet sealed again after a refusal has a new one; PROTOCOL.md §13.5). */
   hash: string;
   type: PacketType;
-  /** The relay has it. When false it waits in the outbox for the next `sync()`. */
+  /** The relay has it. When false it waits in the outbox for the next `sync()`, or was refused. */
   submitted: boolean;
+  /**
+   * `submitted`: the relay has it; `queued`: it waits in the outbox (the relay out of reach) and goes
+   * with the next `sync()`; `refused`: the relay refused it and it was undone (only in a
+   * `PacketRefusedError`, which the use case throws).
+   */
+  status: 'submitted' | 'queued' | 'refused';
 }
 
 /** The outcome of one packet received. */
@@ -146,6 +174,10 @@ export interface SyncReport {
   /** Packets of this device the relay accepted. */
   sent: number;
   notices: number;
+  /** Packets of this device the relay refused and that were sealed again to the current devices (PROTOCOL.md §13.5). */
+  healed: string[];
+  /** Packets of this device the relay refused for good and that were undone, with the code naming the cause. */
+  voided: { pid: string; code: string; voided: string[] }[];
 }
 
 /** A case as the case system sees it. */
@@ -177,6 +209,46 @@ export interface ReconciliationView {
   label: string;
   document: GeneralJws;
   complete: boolean;
+}
+
+/** An alert for a person to judge (`BryggaClient.alerts`; PROTOCOL.md §19.7, §5.1). */
+export interface AlertView {
+  id: number;
+  /** `log`: a failed check of the relay's transparency log; `root-key`: an extension refused over a root key. */
+  kind: 'log' | 'root-key';
+  /** The error code of the check (`ERR_LOG_UNEXPECTED_KEY`, `ERR_LOG_INCONSISTENT`, `ERR_AGREEMENT_INVALID`, …). */
+  code: string;
+  detail: string;
+  /** The evidence: a `LogEvidence` document, or the `RootKeyAlert`. */
+  evidence: unknown;
+  /** When it was raised (ISO 8601). */
+  at: string;
+  /** Who acknowledged it and when, or null while it waits for someone. */
+  acknowledged: { by: string; at: string } | null;
+}
+
+/** The state of `BryggaClient.watch`'s connection to the relay. */
+export interface WatchConnection {
+  /** True once a (re)connection synced; false when it broke. */
+  connected: boolean;
+  /** When broken: how long until the next try. */
+  retryInMs?: number;
+  /** When broken: why. */
+  error?: BryggaError;
+}
+
+/** Options of `BryggaClient.watch`. */
+export interface WatchOptions {
+  /** Stops the watch (the iterator ends). */
+  signal?: AbortSignal;
+  /** Yield the events stored and not yet consumed first, then what happens. Default: from now. */
+  fromStart?: boolean;
+  /** Told when the connection syncs after (re)connecting, and when it breaks. */
+  onConnection?: (state: WatchConnection) => void;
+  /** The first pause before reconnecting, in ms (default 500); each next one doubles. */
+  minPauseMs?: number;
+  /** The longest pause, in ms (default 30000). */
+  maxPauseMs?: number;
 }
 
 /** What a purge removed (or, as a dry run, would remove). */

@@ -6,6 +6,7 @@
 export { BryggaClient } from './brygga-client.js';
 export type { ClientEvent, ClientEventListener, ClientEventType } from './client-events.js';
 export type {
+  AlertView,
   BryggaClientOptions,
   CaseLogEntry,
   CaseView,
@@ -19,6 +20,9 @@ export type {
   SendResult,
   SyncReport,
   TransparencyStatus,
+  WatchConnection,
+  WatchOptions,
   WithdrawConsentInput,
 } from './client-types.js';
 export { type DeviceIdentity, loadIdentity, receivingDevice, saveIdentity } from './device-identity.js';
+export { PacketRefusedError } from './packet-refused-error.js';

@@ -288,6 +288,28 @@ export class Directory {
     return st;
   }
 
+  /**
+   * Verify an enrolment or revocation against the root key its signer has in the chain (PROTOCOL.md
+   * §5.1), without applying it: whether a unit root signed it, and for the unit it names. Returns the
+   * statement; throws like {@link apply} (ERR_NOT_IN_AGREEMENT, ERR_CRYPTO, ERR_MALFORMED) when it does
+   * not verify. Used to tell a unit's own enrolments from keys no root signature explains (§19.5).
+   */
+  verifyRootSigned(jws: string): Statement {
+    const decoded = decodeCompact(jws);
+    const typ = decoded.header.typ;
+    if (typ !== DEVICE_TYP && typ !== REVOCATION_TYP) {
+      throw new BryggaError('ERR_MALFORMED', 'not a statement signed by a unit root');
+    }
+    const unit = this.#chain.unitOfRoot(decoded.header.kid);
+    if (unit === undefined)
+      throw new BryggaError('ERR_NOT_IN_AGREEMENT', 'statement not signed by a unit root');
+    verifyCompactSignature(jws, typ, this.#statementRoot(unit));
+    const st = statementOf(typ, jws, decoded.header.kid, decoded.payloadBytes);
+    if (st.claims.unit !== unit)
+      throw new BryggaError('ERR_NOT_IN_AGREEMENT', 'statement not signed by the root of its unit');
+    return st;
+  }
+
   /** Apply statements in order; stops at the first invalid one and throws. */
   applyAll(statements: Iterable<string>): void {
     for (const s of statements) this.apply(s);
@@ -321,13 +343,25 @@ export class Directory {
     return this.#hpkeKeys.get(kid);
   }
 
-  /** The newest HPKE key of `device` valid at `now`. ERR_KEY_EXPIRED if it has none. */
-  currentHpkeKey(device: string, now: Date = new Date()): HpkeKeyRecord {
+  /** Every HPKE key published for `device`, oldest first (by `iat`, then kid). */
+  hpkeKeysOf(device: string): HpkeKeyRecord[] {
+    return [...this.#hpkeKeys.values()]
+      .filter((k) => k.device === device)
+      .sort((a, b) => a.iat - b.iat || byString(a.key.kid, b.key.kid));
+  }
+
+  /**
+   * The newest HPKE key of `device` valid at `now` (PROTOCOL.md §6.2), and with `validThrough`, one that
+   * stays valid until then too: a sender passes the end of the relay's delivery window, so that no
+   * packet is sealed to a key that expires before it can be fetched. ERR_KEY_EXPIRED if it has none.
+   */
+  currentHpkeKey(device: string, now: Date = new Date(), validThrough?: Date): HpkeKeyRecord {
     this.activeDevice(device);
     const t = numericDate(now);
+    const until = validThrough === undefined ? t : Math.max(t, numericDate(validThrough));
     let best: HpkeKeyRecord | undefined;
     for (const k of this.#hpkeKeys.values()) {
-      if (k.device !== device || k.nbf > t || k.exp <= t) continue;
+      if (k.device !== device || k.nbf > t || k.exp <= until) continue;
       if (!best || k.iat > best.iat || (k.iat === best.iat && k.key.kid > best.key.kid)) best = k;
     }
     if (!best) throw new BryggaError('ERR_KEY_EXPIRED', 'the device has no valid encryption key');
@@ -335,10 +369,15 @@ export class Directory {
   }
 
   /**
-   * Every active device of `units` that has a valid HPKE key at `now`, in a stable order. Devices
-   * without a valid key are left out; a unit with none at all is ERR_KEY_EXPIRED.
+   * Every active device of `units` that has a valid HPKE key at `now` (and, with `validThrough`, until
+   * then: see {@link currentHpkeKey}), in a stable order. Devices without one are left out; a unit with
+   * none at all is ERR_KEY_EXPIRED.
    */
-  recipientsFor(units: readonly string[], now: Date = new Date()): RecipientDevice[] {
+  recipientsFor(
+    units: readonly string[],
+    now: Date = new Date(),
+    options: { validThrough?: Date } = {},
+  ): RecipientDevice[] {
     const out: RecipientDevice[] = [];
     for (const unit of units) {
       this.rootKeyOf(unit);
@@ -348,7 +387,11 @@ export class Directory {
       let found = 0;
       for (const d of devices) {
         try {
-          out.push({ unit, device: d.kid, hpkeKey: this.currentHpkeKey(d.kid, now).key });
+          out.push({
+            unit,
+            device: d.kid,
+            hpkeKey: this.currentHpkeKey(d.kid, now, options.validThrough).key,
+          });
           found++;
         } catch {
           // Devices without a valid key cannot receive; the others still can.

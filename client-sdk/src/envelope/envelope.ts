@@ -73,7 +73,7 @@ function validateHeader(value: unknown): EnvelopeHeader {
   const r = h.recipients;
   if (!Array.isArray(r) || r.length === 0) malformed('no recipients');
   if (r.length > MAX_RECIPIENTS)
-    throw new BryggaError('ERR_LIMIT', `at most ${MAX_RECIPIENTS} recipient devices`);
+    throw new BryggaError('ERR_TOO_MANY_RECIPIENTS', `at most ${MAX_RECIPIENTS} recipient devices`);
   const seen = new Set<string>();
   for (const x of r) {
     if (!x || typeof x !== 'object' || Array.isArray(x)) malformed('bad recipient');

@@ -26,7 +26,13 @@ import type { HpkeKeyPair, SigningKeyPair } from '../crypto/keys.js';
 import type { Directory, RecipientDevice } from '../directory/directory.js';
 import { numericDate } from '../directory/validate.js';
 import { BryggaError, cryptoError } from '../errors.js';
-import { Envelope, type EnvelopeHeader, KEY_ENTRY_LENGTH, MAX_RECIPIENTS } from './envelope.js';
+import {
+  Envelope,
+  type EnvelopeHeader,
+  KEY_ENTRY_LENGTH,
+  MAX_RECIPIENTS,
+  PACKET_ID_PATTERN,
+} from './envelope.js';
 import { type AttachmentMeta, PACKET_TYP, type PacketClaims, validateClaims } from './packet.js';
 import { pad, unpad } from './padding.js';
 
@@ -53,6 +59,12 @@ export interface SealInput {
   checkpoint?: string | undefined;
   now?: Date;
   rng?: Rng;
+  /**
+   * The packet id (16 bytes, base64url), when the packet is sealed again: a sender re-seals a packet
+   * the relay refused to the devices current now under the same id (PROTOCOL.md §13.5). By default a
+   * fresh random id.
+   */
+  id?: string;
   /** Test hook: fixed HPKE ephemeral input keying material, one per recipient. */
   ikmE?: readonly Uint8Array[];
 }
@@ -94,9 +106,12 @@ export async function sealPacket(input: SealInput): Promise<SealedPacket> {
   if (recipients.length === 0)
     throw new BryggaError('ERR_MALFORMED', 'a packet needs at least one recipient');
   if (recipients.length > MAX_RECIPIENTS)
-    throw new BryggaError('ERR_LIMIT', `at most ${MAX_RECIPIENTS} recipient devices`);
+    throw new BryggaError('ERR_TOO_MANY_RECIPIENTS', `at most ${MAX_RECIPIENTS} recipient devices`);
   const rng = input.rng;
-  const id = toBase64url(randomBytes(16, rng));
+  if (input.id !== undefined && !PACKET_ID_PATTERN.test(input.id)) {
+    throw new BryggaError('ERR_MALFORMED', 'a packet id is 16 bytes, base64url');
+  }
+  const id = input.id ?? toBase64url(randomBytes(16, rng));
   const nonce = randomBytes(24, rng);
   const header: EnvelopeHeader = {
     v: 1,
@@ -187,9 +202,9 @@ function claimsMismatch(): never {
  * the encryption is interpreted before the signature over it has verified.
  *
  * Errors, by step: 1 ERR_MALFORMED (not an envelope), ERR_UNSUPPORTED_VERSION (another envelope
- * version), ERR_LIMIT (more than 64 recipients); 2 ERR_NOT_A_RECIPIENT (this device is not addressed,
- * or addressed as another unit), ERR_UNKNOWN_KEY (sealed to an HPKE key this device does not hold);
- * 3 ERR_UNKNOWN_KEY / ERR_KEY_REVOKED / ERR_NOT_IN_AGREEMENT (the sender is unknown, revoked, or not
+ * version), ERR_TOO_MANY_RECIPIENTS (more than 64 recipients); 2 ERR_NOT_A_RECIPIENT (this device is not
+ * addressed, or addressed as another unit), ERR_UNKNOWN_KEY (sealed to an HPKE key this device does not
+ * hold); 3 ERR_UNKNOWN_KEY / ERR_KEY_REVOKED / ERR_NOT_IN_AGREEMENT (the sender is unknown, revoked, or not
  * of a party); 4–5 ERR_CRYPTO, with one fixed message, for every decryption, padding, framing and
  * signature failure; 6 ERR_MALFORMED / ERR_UNSUPPORTED_VERSION for validly signed claims that break
  * their schema; 7 ERR_CLAIMS_MISMATCH when the claims do not match the envelope (re-sent, re-routed

@@ -111,6 +111,42 @@ export interface OutboxRecord {
   /** Envelope bytes, base64url. */
   envelope: string;
   createdAt: string;
+  /** The signed packet (compact JWS) the envelope carries; null in outboxes older than it. */
+  jws: string | null;
+  /** The pid of the packet it was queued with and stands or falls with (a referral, for its quota claim). */
+  group: string | null;
+  /** JSON: the store changes that take it back if it is undone (PROTOCOL.md §13.5), or null. */
+  undo: string | null;
+}
+
+/** What goes into the outbox with an envelope besides its bytes (see {@link OutboxRecord}). */
+export interface OutboxDetails {
+  jws?: string;
+  group?: string;
+  undo?: string;
+}
+
+/** An alert for a person to judge: a failed log check or a refused root key change, with its evidence. */
+export interface AlertRecord {
+  seq: number;
+  /** `log` (PROTOCOL.md §19.7) or `root-key` (§5.1). */
+  kind: string;
+  code: string;
+  /** One record per key: the same alert raised again adds nothing. */
+  key: string;
+  detail: string;
+  /** JSON. */
+  evidence: string;
+  createdAt: string;
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+}
+
+/** A root key change this device allows (PROTOCOL.md §5.2). */
+export interface RootPinRecord {
+  unit: string;
+  from: string;
+  to: string;
 }
 
 /** An event for the case system. */
@@ -223,6 +259,8 @@ export interface BryggaStore {
   listRejected(): Promise<RejectedRecord[]>;
 
   putCase(record: CaseRecord): Promise<void>;
+  /** Forget a case whose log is empty again (its referral undone). */
+  deleteCase(caseId: string): Promise<void>;
   getCase(caseId: string): Promise<CaseRecord | undefined>;
   listCases(): Promise<CaseRecord[]>;
 
@@ -232,15 +270,21 @@ export interface BryggaStore {
 
   putConsent(record: ConsentRecordRow): Promise<void>;
   listConsents(caseId: string): Promise<ConsentRecordRow[]>;
+  /** Forget a case's consent documents (to file them again from its log). */
+  deleteConsents(caseId: string): Promise<void>;
 
   /** Add a quota claim or release (no-op if present). */
   putQuota(record: QuotaRecord): Promise<void>;
   listQuota(): Promise<QuotaRecord[]>;
+  /** Forget a quota document this device made and never sent (undone). */
+  deleteQuota(hash: string): Promise<void>;
 
   /** Queue an envelope; returns its sequence number. */
-  enqueueOutbox(pid: string, envelope: string, createdAt: string): Promise<number>;
+  enqueueOutbox(pid: string, envelope: string, createdAt: string, details?: OutboxDetails): Promise<number>;
   listOutbox(): Promise<OutboxRecord[]>;
   removeOutbox(pid: string): Promise<void>;
+  /** Put another envelope of the same packet id in the outbox, in its place (a packet sealed again). */
+  replaceOutbox(pid: string, envelope: string, jws: string): Promise<void>;
 
   addEvent(type: string, caseId: string | null, data: string, createdAt: string): Promise<number>;
   listEvents(after: number, limit: number): Promise<EventRecord[]>;
@@ -250,6 +294,7 @@ export interface BryggaStore {
   putReconciliation(record: ReconciliationRecord): Promise<void>;
   getReconciliation(id: string): Promise<ReconciliationRecord | undefined>;
   listReconciliations(): Promise<ReconciliationRecord[]>;
+  deleteReconciliation(id: string): Promise<void>;
 
   /** Add a pending log entry (no-op if present). */
   putLogPending(record: LogPendingRecord): Promise<void>;
@@ -264,6 +309,18 @@ export interface BryggaStore {
   addExpectedKeys(kids: readonly string[], at: string): Promise<void>;
   listExpectedKeys(): Promise<string[]>;
 
+  /** Keep an alert; returns its sequence number, or undefined when one with its key is kept already. */
+  addAlert(
+    record: Omit<AlertRecord, 'seq' | 'acknowledgedBy' | 'acknowledgedAt'>,
+  ): Promise<number | undefined>;
+  listAlerts(): Promise<AlertRecord[]>;
+  /** Record who acknowledged an alert, and when; false when there is no such alert. */
+  acknowledgeAlert(seq: number, by: string, at: string): Promise<boolean>;
+
+  /** Keep a root pin (no-op for one held). */
+  addRootPin(pin: RootPinRecord, at: string): Promise<void>;
+  listRootPins(): Promise<RootPinRecord[]>;
+
   /** Keep a unit's verified figures (no-op if present). */
   putUnitFigures(record: UnitFiguresRecord): Promise<void>;
   /** Every unit figures document held, optionally for one agreement, oldest first. */
@@ -274,8 +331,6 @@ export interface BryggaStore {
    * consents, refusals, events and the processed marks of its packets.
    */
   purgeCase(caseId: string): Promise<void>;
-  /** Remove a reconciliation statement. */
-  deleteReconciliation(id: string): Promise<void>;
   /** Keep a signed purge record; returns its sequence number. */
   addPurgeRecord(jws: string, at: string): Promise<number>;
   listPurgeRecords(): Promise<PurgeRecordRow[]>;

@@ -2,6 +2,7 @@
  * The local store (PROTOCOL.md §13.3): its interface, the Kysely implementation and its migrations.
  */
 export type {
+  AlertRecord,
   BryggaStore,
   CaseRecord,
   ConsentRecordRow,
@@ -9,6 +10,7 @@ export type {
   IdentityRecord,
   LogEvidenceRecord,
   LogPendingRecord,
+  OutboxDetails,
   OutboxRecord,
   PacketRecord,
   ProcessedRecord,
@@ -17,6 +19,7 @@ export type {
   ReceiptRecord,
   ReconciliationRecord,
   RejectedRecord,
+  RootPinRecord,
   UnitFiguresRecord,
 } from './brygga-store.js';
 export { KyselyStore } from './kysely-store.js';

@@ -9,6 +9,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { BryggaError } from '../errors.js';
 import type {
+  AlertRecord,
   BryggaStore,
   CaseRecord,
   ConsentRecordRow,
@@ -16,6 +17,7 @@ import type {
   IdentityRecord,
   LogEvidenceRecord,
   LogPendingRecord,
+  OutboxDetails,
   OutboxRecord,
   PacketRecord,
   ProcessedRecord,
@@ -24,6 +26,7 @@ import type {
   ReceiptRecord,
   ReconciliationRecord,
   RejectedRecord,
+  RootPinRecord,
   UnitFiguresRecord,
 } from './brygga-store.js';
 import { migrateStore } from './migrations.js';
@@ -49,12 +52,34 @@ function toPacket(r: PacketTable): PacketRecord {
   };
 }
 
+/** `store` with every method's rejection that is not a BryggaError turned into ERR_STORE. */
+function storeErrorsTyped<T extends object>(store: T): T {
+  return new Proxy(store, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function' || prop === 'constructor') return value;
+      return (...args: unknown[]) => {
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (!(result instanceof Promise)) return result;
+        return result.catch((err: unknown) => {
+          if (err instanceof BryggaError) throw err;
+          throw new BryggaError('ERR_STORE', 'the store could not complete a call', { cause: err });
+        });
+      };
+    },
+  });
+}
+
 /** The store on a Kysely database. */
 export class KyselyStore implements BryggaStore {
   readonly #db: Kysely<StoreDatabase>;
 
   private constructor(db: Kysely<StoreDatabase>) {
     this.#db = db;
+    // Every failure of the database, whatever the call, is ERR_STORE (the driver's error as its cause):
+    // a case system sees the SDK's one error class, never a driver's.
+    // biome-ignore lint/correctness/noConstructorReturn: the store is its own guard
+    return storeErrorsTyped(this);
   }
 
   /**
@@ -295,6 +320,10 @@ export class KyselyStore implements BryggaStore {
       .execute();
   }
 
+  async deleteCase(caseId: string): Promise<void> {
+    await this.#db.deleteFrom('brygga_cases').where('case_id', '=', caseId).execute();
+  }
+
   async getCase(caseId: string): Promise<CaseRecord | undefined> {
     const r = await this.#db
       .selectFrom('brygga_cases')
@@ -391,6 +420,10 @@ export class KyselyStore implements BryggaStore {
     }));
   }
 
+  async deleteConsents(caseId: string): Promise<void> {
+    await this.#db.deleteFrom('brygga_consents').where('case_id', '=', caseId).execute();
+  }
+
   async putQuota(q: QuotaRecord): Promise<void> {
     await this.#db
       .insertInto('brygga_quota')
@@ -404,11 +437,28 @@ export class KyselyStore implements BryggaStore {
     return rows.map((r) => ({ ...r, kind: r.kind as QuotaRecord['kind'] }));
   }
 
-  async enqueueOutbox(pid: string, envelope: string, createdAt: string): Promise<number> {
+  async deleteQuota(hash: string): Promise<void> {
+    await this.#db.deleteFrom('brygga_quota').where('hash', '=', hash).execute();
+  }
+
+  async enqueueOutbox(
+    pid: string,
+    envelope: string,
+    createdAt: string,
+    details: OutboxDetails = {},
+  ): Promise<number> {
     const seq = await this.#nextSeq('brygga_outbox');
     await this.#db
       .insertInto('brygga_outbox')
-      .values({ pid, seq, envelope, created_at: createdAt })
+      .values({
+        pid,
+        seq,
+        envelope,
+        created_at: createdAt,
+        jws: details.jws ?? null,
+        grp: details.group ?? null,
+        undo: details.undo ?? null,
+      })
       .onConflict((oc) => oc.column('pid').doNothing())
       .execute();
     return seq;
@@ -421,11 +471,18 @@ export class KyselyStore implements BryggaStore {
       seq: Number(r.seq),
       envelope: r.envelope,
       createdAt: r.created_at,
+      jws: r.jws ?? null,
+      group: r.grp ?? null,
+      undo: r.undo ?? null,
     }));
   }
 
   async removeOutbox(pid: string): Promise<void> {
     await this.#db.deleteFrom('brygga_outbox').where('pid', '=', pid).execute();
+  }
+
+  async replaceOutbox(pid: string, envelope: string, jws: string): Promise<void> {
+    await this.#db.updateTable('brygga_outbox').set({ envelope, jws }).where('pid', '=', pid).execute();
   }
 
   async addEvent(type: string, caseId: string | null, data: string, createdAt: string): Promise<number> {
@@ -487,6 +544,10 @@ export class KyselyStore implements BryggaStore {
     return rows.map((r) => this.#toReconciliation(r));
   }
 
+  async deleteReconciliation(id: string): Promise<void> {
+    await this.#db.deleteFrom('brygga_reconciliations').where('id', '=', id).execute();
+  }
+
   #toReconciliation(r: StoreDatabase['brygga_reconciliations']): ReconciliationRecord {
     return {
       id: r.id,
@@ -546,6 +607,81 @@ export class KyselyStore implements BryggaStore {
     return rows.map((r) => r.kid);
   }
 
+  async addAlert(
+    r: Omit<AlertRecord, 'seq' | 'acknowledgedBy' | 'acknowledgedAt'>,
+  ): Promise<number | undefined> {
+    const present = await this.#db
+      .selectFrom('brygga_alerts')
+      .select('seq')
+      .where('key', '=', r.key)
+      .executeTakeFirst();
+    if (present) return undefined;
+    const seq = await this.#nextSeq('brygga_alerts');
+    await this.#db
+      .insertInto('brygga_alerts')
+      .values({
+        seq,
+        kind: r.kind,
+        code: r.code,
+        key: r.key,
+        detail: r.detail,
+        evidence: r.evidence,
+        created_at: r.createdAt,
+        acknowledged_by: null,
+        acknowledged_at: null,
+      })
+      .execute();
+    return seq;
+  }
+
+  async listAlerts(): Promise<AlertRecord[]> {
+    const rows = await this.#db.selectFrom('brygga_alerts').selectAll().orderBy('seq').execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      kind: r.kind,
+      code: r.code,
+      key: r.key,
+      detail: r.detail,
+      evidence: r.evidence,
+      createdAt: r.created_at,
+      acknowledgedBy: r.acknowledged_by ?? null,
+      acknowledgedAt: r.acknowledged_at ?? null,
+    }));
+  }
+
+  async acknowledgeAlert(seq: number, by: string, at: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('brygga_alerts')
+      .set({ acknowledged_by: by, acknowledged_at: at })
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async addRootPin(pin: RootPinRecord, at: string): Promise<void> {
+    await this.#db
+      .insertInto('brygga_root_pins')
+      .values({
+        id: `${pin.unit}|${pin.from}|${pin.to}`,
+        unit: pin.unit,
+        from_key: pin.from,
+        to_key: pin.to,
+        added_at: at,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
+  async listRootPins(): Promise<RootPinRecord[]> {
+    const rows = await this.#db
+      .selectFrom('brygga_root_pins')
+      .selectAll()
+      .orderBy('added_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ unit: r.unit, from: r.from_key, to: r.to_key }));
+  }
+
   async putUnitFigures(r: UnitFiguresRecord): Promise<void> {
     await this.#db
       .insertInto('brygga_unit_figures')
@@ -590,10 +726,6 @@ export class KyselyStore implements BryggaStore {
     await this.#db.deleteFrom('brygga_cases').where('case_id', '=', caseId).execute();
   }
 
-  async deleteReconciliation(id: string): Promise<void> {
-    await this.#db.deleteFrom('brygga_reconciliations').where('id', '=', id).execute();
-  }
-
   async addPurgeRecord(jws: string, at: string): Promise<number> {
     const seq = await this.#nextSeq('brygga_purges');
     await this.#db.insertInto('brygga_purges').values({ seq, at, jws }).execute();
@@ -607,7 +739,13 @@ export class KyselyStore implements BryggaStore {
 
   /** The next sequence number of a table (events: never reused, kept in brygga_meta). */
   async #nextSeq(
-    table: 'brygga_statements' | 'brygga_outbox' | 'brygga_events' | 'brygga_log_evidence' | 'brygga_purges',
+    table:
+      | 'brygga_statements'
+      | 'brygga_outbox'
+      | 'brygga_events'
+      | 'brygga_log_evidence'
+      | 'brygga_alerts'
+      | 'brygga_purges',
   ): Promise<number> {
     // Events are deleted once consumed, so their counter must outlive the rows.
     const key = `seq.${table}`;

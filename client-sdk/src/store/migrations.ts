@@ -180,6 +180,39 @@ const transparency: Migration = {
   },
 };
 
+/**
+ * Both ends agree (PROTOCOL.md §13.5): the outbox keeps each packet's signed form, its group and what
+ * to take back, so a refused packet can be sealed again or undone; alerts with their acknowledgement;
+ * the root pins this device holds.
+ */
+const agreement: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('brygga_outbox').addColumn('jws', 'text').execute();
+    await db.schema.alterTable('brygga_outbox').addColumn('grp', 'text').execute();
+    await db.schema.alterTable('brygga_outbox').addColumn('undo', 'text').execute();
+    await db.schema
+      .createTable('brygga_alerts')
+      .addColumn('seq', 'integer', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('code', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull().unique())
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .addColumn('evidence', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('acknowledged_by', 'text')
+      .addColumn('acknowledged_at', 'text')
+      .execute();
+    await db.schema
+      .createTable('brygga_root_pins')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('unit', 'text', (c) => c.notNull())
+      .addColumn('from_key', 'text', (c) => c.notNull())
+      .addColumn('to_key', 'text', (c) => c.notNull())
+      .addColumn('added_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Reporting (PROTOCOL.md §21, §23): units' signed figures, and the purge records of retention. */
 const reporting: Migration = {
   async up(db: AnyDb) {
@@ -204,7 +237,8 @@ const reporting: Migration = {
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-transparency': transparency,
-  '0003-reports': reporting,
+  '0003-both-ends-agree': agreement,
+  '0004-reports': reporting,
 };
 
 /** Bring the store's tables to the newest schema. Idempotent. */

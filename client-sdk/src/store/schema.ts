@@ -127,6 +127,12 @@ export interface OutboxTable {
   seq: number;
   envelope: string;
   created_at: string;
+  /** The signed packet (compact JWS), to seal it again when the relay refuses it (PROTOCOL.md §13.5). */
+  jws: string | null;
+  /** The pid of the packet this one was queued with (a referral for its quota claim), or its own. */
+  grp: string | null;
+  /** JSON: what to take back in the store if the packet is undone (see `OutboxRecord.undo`). */
+  undo: string | null;
 }
 
 /** Events for the case system, not yet consumed. */
@@ -177,6 +183,34 @@ export interface LogExpectedKeyTable {
   added_at: string;
 }
 
+/**
+ * Alerts for a person to judge (PROTOCOL.md §19.7, §5.1): a failed check of the relay's log or a
+ * refused root key change, with its evidence, until someone acknowledges it.
+ */
+export interface AlertTable {
+  seq: number;
+  kind: string;
+  code: string;
+  /** What makes two alerts the same alert (one record each). */
+  key: string;
+  detail: string;
+  /** JSON. */
+  evidence: string;
+  created_at: string;
+  acknowledged_by: string | null;
+  acknowledged_at: string | null;
+}
+
+/** Root key changes this device allows (PROTOCOL.md §5.2), passed to its directory when it opens. */
+export interface RootPinTable {
+  /** `unit|from|to`. */
+  id: string;
+  unit: string;
+  from_key: string;
+  to_key: string;
+  added_at: string;
+}
+
 /** Units' signed figures for an agreement period (PROTOCOL.md §21). */
 export interface UnitFiguresTable {
   hash: string;
@@ -212,6 +246,8 @@ export interface StoreDatabase {
   brygga_log_pending: LogPendingTable;
   brygga_log_evidence: LogEvidenceTable;
   brygga_log_expected_keys: LogExpectedKeyTable;
+  brygga_alerts: AlertTable;
+  brygga_root_pins: RootPinTable;
   brygga_unit_figures: UnitFiguresTable;
   brygga_purges: PurgeTable;
 }

@@ -72,7 +72,7 @@ export interface LogEvidence {
 }
 
 /** A failed log check, with its evidence. */
-export class LogError extends BryggaError {
+export class LogError extends BryggaError<LogErrorCode> {
   readonly evidence: LogEvidence;
 
   constructor(evidence: LogEvidence, options?: { cause?: unknown }) {

@@ -14,6 +14,7 @@
  */
 import { concatBytes, equalBytes } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
+import { BryggaError } from '../errors.js';
 
 /** Bytes in every hash of the tree. */
 export const HASH_SIZE = 32;
@@ -230,9 +231,13 @@ export function appendLeaves(
   return { nodes, size: n, frontier: stack, root: foldRange(stack) };
 }
 
-/** A proof that does not verify, or arguments no proof can have. */
-export class MerkleError extends Error {
+/** A proof of the wrong length, or arguments no proof can have (`ERR_PROOF_INVALID`). */
+export class MerkleError extends BryggaError<'ERR_PROOF_INVALID'> {
   override readonly name = 'MerkleError';
+
+  constructor(message: string) {
+    super('ERR_PROOF_INVALID', message);
+  }
 }
 
 function checkProof(proof: readonly Uint8Array[]): void {

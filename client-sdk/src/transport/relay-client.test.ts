@@ -56,17 +56,33 @@ describe('RelayClient', () => {
       status: 401,
       problemType: 'urn:brygga:problem:token-replayed',
       problemCode: 'token-replayed',
+      errorCode: 'ERR_TOKEN_REPLAYED',
     });
     const plain = fakeFetch(() => new Response('bad gateway', { status: 502, statusText: 'Bad Gateway' }));
     const err2 = await new RelayClient({ baseUrl: 'https://relay.test', fetch: plain.fetch })
       .health()
       .catch((e: unknown) => e);
     expect(err2).toMatchObject({ status: 502, problemType: 'about:blank' });
+    // A problem type this SDK does not know keeps its raw type, and stands for no code.
+    expect((err2 as RelayError).problemCode).toBeUndefined();
+    expect((err2 as RelayError).errorCode).toBeUndefined();
+    const foreign = fakeFetch(() => problem(400, 'some-future-code', 'newer relay'));
+    const err4 = await new RelayClient({ baseUrl: 'https://relay.test', fetch: foreign.fetch })
+      .health()
+      .catch((e: unknown) => e);
+    expect(err4).toMatchObject({
+      problemType: 'urn:brygga:problem:some-future-code',
+      problemCode: undefined,
+    });
     const down = fakeFetch(() => Promise.reject(new TypeError('fetch failed')));
     const err3 = await new RelayClient({ baseUrl: 'https://relay.test', fetch: down.fetch })
       .health()
       .catch((e: unknown) => e);
-    expect(err3).toMatchObject({ status: 0, problemType: 'urn:brygga:problem:unreachable' });
+    expect(err3).toMatchObject({
+      status: 0,
+      problemType: 'urn:brygga:problem:unreachable',
+      errorCode: 'ERR_RELAY_UNREACHABLE',
+    });
   });
 
   it('reports acknowledgements of items not in the inbox as false', async () => {

@@ -16,14 +16,19 @@ import { parseJson } from '../crypto/strict-json.js';
 import { Agreement } from '../directory/agreement.js';
 import type { Directory } from '../directory/directory.js';
 import { Envelope } from '../envelope/envelope.js';
-import { BryggaError } from '../errors.js';
+import {
+  BryggaError,
+  bindErrorClass,
+  type ErrorCode,
+  errorCodeOf,
+  type ProblemCode,
+  problemCodeOf,
+  problemType,
+} from '../errors.js';
 import { createRelayToken } from './relay-token.js';
 
 /** Media type of envelope bodies. */
 export const ENVELOPE_MEDIA_TYPE = 'application/vnd.brygga.envelope';
-
-/** Prefix of every problem type the relay sends. */
-export const PROBLEM_TYPE_PREFIX = 'urn:brygga:problem:';
 
 /** An RFC 9457 problem document as the relay sends it. */
 export interface Problem {
@@ -35,9 +40,15 @@ export interface Problem {
 
 /**
  * A refusal by the relay (code `ERR_RELAY`). `status` is the HTTP status (0 when the relay could not
- * be reached); `problemType` the stable problem type, such as `urn:brygga:problem:token-replayed`.
+ * be reached); `problemType` the problem type as the relay sent it, such as
+ * `urn:brygga:problem:token-replayed`; `problemCode` and `errorCode` what it stands for in the error table
+ * (PROTOCOL.md §9), undefined for a problem type this SDK does not know.
+ *
+ * @example
+ * import { RelayError } from '@brygga/client-sdk';
+ * if (err instanceof RelayError && err.errorCode === 'ERR_TOKEN_REPLAYED') retryWithFreshToken();
  */
-export class RelayError extends BryggaError {
+export class RelayError extends BryggaError<'ERR_RELAY'> {
   readonly status: number;
   readonly problemType: string;
 
@@ -47,13 +58,24 @@ export class RelayError extends BryggaError {
     this.problemType = problemType;
   }
 
-  /** The short problem code (`token-replayed` for `urn:brygga:problem:token-replayed`). */
-  get problemCode(): string {
-    return this.problemType.startsWith(PROBLEM_TYPE_PREFIX)
-      ? this.problemType.slice(PROBLEM_TYPE_PREFIX.length)
-      : this.problemType;
+  /** The problem code (`token-replayed` for `urn:brygga:problem:token-replayed`). */
+  get problemCode(): ProblemCode | undefined {
+    return problemCodeOf(this.problemType);
+  }
+
+  /** The error code the problem stands for (`ERR_TOKEN_REPLAYED` for `token-replayed`). */
+  get errorCode(): ErrorCode | undefined {
+    const problem = this.problemCode;
+    return problem === undefined ? undefined : errorCodeOf(problem);
   }
 }
+
+declare module '../errors.js' {
+  interface BryggaErrorClasses {
+    ERR_RELAY: RelayError;
+  }
+}
+bindErrorClass('ERR_RELAY', RelayError);
 
 /** The fetch function the client uses (the global one by default). */
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
@@ -76,6 +98,11 @@ export interface RelayClientOptions {
 export interface RelayHealth {
   status: 'ok';
   database: 'sqlite' | 'postgres';
+  /**
+   * How long the relay keeps a packet for its recipients, in seconds (PROTOCOL.md §9): senders seal only
+   * to keys valid until then. Absent from relays that do not state it.
+   */
+  packetLifetimeSeconds?: number;
 }
 
 /** One page of `GET /v1/directory`. */
@@ -251,9 +278,13 @@ export class RelayClient {
   }
 
   /** `GET /v1/health`: the relay is up and its database reachable. */
-  async health(): Promise<RelayHealth> {
-    const body = await this.#json('GET', '/v1/health', { auth: false });
+  async health(signal?: AbortSignal): Promise<RelayHealth> {
+    const body = await this.#json('GET', '/v1/health', { auth: false, signal });
     if (!isObject(body) || body.status !== 'ok') malformedAnswer('health');
+    const lifetime = body.packetLifetimeSeconds;
+    if (lifetime !== undefined && (!Number.isSafeInteger(lifetime) || (lifetime as number) <= 0)) {
+      malformedAnswer('health packetLifetimeSeconds');
+    }
     return body as unknown as RelayHealth;
   }
 
@@ -546,7 +577,7 @@ export class RelayClient {
           chunk = await reader.read();
         } catch (cause) {
           if (signal?.aborted) return;
-          throw new RelayError(0, `${PROBLEM_TYPE_PREFIX}unreachable`, 'the event stream broke', { cause });
+          throw new RelayError(0, problemType('ERR_RELAY_UNREACHABLE'), 'the event stream broke', { cause });
         }
         if (chunk.done) return;
         buffer += decoder.decode(chunk.value, { stream: true });
@@ -600,7 +631,7 @@ export class RelayClient {
       return await this.#fetch(`${this.baseUrl}${path}`, init);
     } catch (cause) {
       if (opts.signal?.aborted) throw cause;
-      throw new RelayError(0, `${PROBLEM_TYPE_PREFIX}unreachable`, 'the relay could not be reached', {
+      throw new RelayError(0, problemType('ERR_RELAY_UNREACHABLE'), 'the relay could not be reached', {
         cause,
       });
     }

@@ -4,6 +4,7 @@
  * compared in constant time. Without a configured secret the endpoint is disabled.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { BryggaError } from '@brygga/client-sdk';
 import { Problem } from '../problem.js';
 import { bearerToken } from './device-token.js';
 
@@ -15,15 +16,15 @@ function digest(text: string): Buffer {
 }
 
 /**
- * Check an `Authorization` header against the configured admin secret. Throws 403 `admin-disabled`
- * when none is configured and 401 `unauthorized` when it does not match.
+ * Check an `Authorization` header against the configured admin secret. Throws `ERR_ADMIN_DISABLED`
+ * when none is configured and `ERR_UNAUTHORIZED` when it does not match.
  */
 export function checkAdminToken(configured: string | undefined, header: string | undefined): void {
-  if (!configured) throw new Problem('admin-disabled', 'administration is disabled on this relay');
+  if (!configured) throw new BryggaError('ERR_ADMIN_DISABLED', 'administration is disabled on this relay');
   const presented = bearerToken(header) ?? '';
   // Hashing first makes the comparison constant-time in the secret's length too.
   if (!timingSafeEqual(digest(presented), digest(configured))) {
-    throw new Problem('unauthorized', 'the admin token is not valid', {
+    throw new Problem('ERR_UNAUTHORIZED', 'the admin token is not valid', {
       headers: { 'www-authenticate': 'Bearer realm="brygga-admin"' },
     });
   }

@@ -5,10 +5,7 @@ export {
   bearerToken,
   CLOCK_TOLERANCE_SECONDS,
   DeviceKeyCache,
-  MAX_TOKEN_LIFETIME_SECONDS,
-  type TokenCheck,
-  type TokenUse,
   tokenReplayed,
   verifyDeviceToken,
 } from './device-token.js';
-export { type RateDecision, RateLimiter } from './rate-limiter.js';
+export { RateLimiter } from './rate-limiter.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../../test/support/error-code.js';
 import { RateLimiter } from './rate-limiter.js';
 
 describe('RateLimiter', () => {
@@ -30,6 +31,6 @@ describe('RateLimiter', () => {
   });
 
   it('refuses a rate that is not positive', () => {
-    expect(() => new RateLimiter(0)).toThrow();
+    expect(codeOf(() => new RateLimiter(0))).toBe('ERR_CONFIG');
   });
 });

@@ -4,6 +4,7 @@
  * the sustained rate is `perMinute`. Limits are per process: with N relay processes behind a balancer a
  * device can reach N times the rate; the database, not the limiter, is what keeps data consistent.
  */
+import { BryggaError } from '@brygga/client-sdk';
 
 /** The answer for one request. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -15,7 +16,7 @@ export class RateLimiter {
   readonly #maxKeys: number;
 
   constructor(perMinute: number, options: { maxKeys?: number } = {}) {
-    if (!(perMinute > 0)) throw new Error('rate must be positive');
+    if (!(perMinute > 0)) throw new BryggaError('ERR_CONFIG', 'a rate limit must be positive');
     this.#perMinute = perMinute;
     this.#maxKeys = options.maxKeys ?? 100_000;
   }

@@ -8,15 +8,17 @@ import { Problem } from '../problem.js';
 import type { RelayEnv, RouteDeps } from './context.js';
 
 /**
- * Middleware that admits only requests carrying a valid, unused device token. With
- * `recordToken: false` the route records the token id itself, inside its own write (see packets.ts).
+ * Middleware that admits only requests carrying a valid, unused device token, and spends one request of
+ * the device's allowance (`BRYGGA_RATE_PER_MINUTE`, PROTOCOL.md §9): reads are limited like writes. With
+ * `recordToken: false` the route records the token id itself, inside its own write, and spends the
+ * allowance itself before it reads the body (see packets.ts).
  */
 export function authenticate(deps: RouteDeps, options: { recordToken?: boolean } = {}) {
   const record = options.recordToken ?? true;
   return createMiddleware<RelayEnv>(async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
     if (!token) {
-      throw new Problem('unauthorized', 'a bearer token is required', {
+      throw new Problem('ERR_UNAUTHORIZED', 'a bearer token is required', {
         headers: { 'www-authenticate': 'Bearer realm="brygga"' },
       });
     }
@@ -33,29 +35,46 @@ export function authenticate(deps: RouteDeps, options: { recordToken?: boolean }
         : {}),
       keys: deps.keys,
     });
+    if (record) enforceRate(deps, 'device', device.kid);
     c.set('device', device);
     c.set('directory', directory);
     await next();
   });
 }
 
-/** Throw 429 (with Retry-After) when `key` has used up its allowance. */
+/** Throw `ERR_RATE_LIMITED` (with Retry-After) when `key` has used up its allowance. */
 export function enforceRate(deps: RouteDeps, limiter: 'device' | 'address', key: string): void {
   const decision = (limiter === 'device' ? deps.deviceLimiter : deps.addressLimiter).take(key, deps.now());
   if (!decision.allowed) {
-    throw new Problem('rate-limited', 'too many requests; retry later', {
+    throw new Problem('ERR_RATE_LIMITED', 'too many requests; retry later', {
       headers: { 'retry-after': String(decision.retryAfterSeconds) },
     });
   }
 }
 
-/** Take one of the device's waiter slots, or throw 429 when it already holds as many as allowed. */
+/**
+ * Middleware that spends one request of the caller's allowance: the authenticated device's, or the
+ * client address's for public and administrator calls. Runs before the body is read.
+ */
+export function rateLimit(deps: RouteDeps, limiter: 'device' | 'address') {
+  return createMiddleware<RelayEnv>(async (c, next) => {
+    const key = limiter === 'device' ? c.get('device').kid : (deps.clientAddress?.(c) ?? 'unknown');
+    enforceRate(deps, limiter, key);
+    await next();
+  });
+}
+
+/** Take one of the device's waiter slots, or throw `ERR_RATE_LIMITED` when it holds as many as allowed. */
 export function acquireWaiter(deps: RouteDeps, device: string): () => void {
   const release = deps.waiters.acquire(device);
   if (!release) {
-    throw new Problem('rate-limited', `at most ${deps.waiters.max} event streams and long-polls per device`, {
-      headers: { 'retry-after': '5' },
-    });
+    throw new Problem(
+      'ERR_RATE_LIMITED',
+      `at most ${deps.waiters.max} event streams and long-polls per device`,
+      {
+        headers: { 'retry-after': '5' },
+      },
+    );
   }
   return release;
 }

@@ -1,16 +1,17 @@
 /**
  * Reading request bodies defensively: the size limit is enforced while the
  * body streams in (a declared Content-Length over the limit is refused before reading anything), JSON
- * must be strict UTF-8 and at most {@link MAX_JSON_DEPTH} levels deep, checked before it is parsed.
+ * must be strict UTF-8 and at most {@link MAX_JSON_DEPTH} levels deep, checked before it is parsed, and
+ * is then parsed as Brygga JSON (PROTOCOL.md §1.1: a duplicate member name refuses the whole body).
  * Bodies are read from the Node request when there is one, else from the Web request.
  */
 import { IncomingMessage } from 'node:http';
+import { BryggaError, parseJson as parseBryggaJson } from '@brygga/client-sdk';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
-import { Problem } from '../problem.js';
 
 /** Deepest JSON nesting accepted. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -29,23 +30,23 @@ export function mediaType(header: string | undefined): { type: string; params: R
   return { type: type.trim().toLowerCase(), params };
 }
 
-/** Throw 415 unless the request's media type is `expected`. */
+/** Throw `ERR_UNSUPPORTED_MEDIA_TYPE` unless the request's media type is `expected`. */
 export function requireMediaType(header: string | undefined, expected: string): void {
   const { type, params } = mediaType(header);
-  if (type !== expected) throw new Problem('unsupported-media-type', `the body must be ${expected}`);
+  if (type !== expected) throw new BryggaError('ERR_UNSUPPORTED_MEDIA_TYPE', `the body must be ${expected}`);
   if (params.charset !== undefined && params.charset.toLowerCase() !== 'utf-8') {
-    throw new Problem('unsupported-media-type', 'the only charset accepted is utf-8');
+    throw new BryggaError('ERR_UNSUPPORTED_MEDIA_TYPE', 'the only charset accepted is utf-8');
   }
 }
 
-function tooLarge(limit: number): Problem {
-  return new Problem('payload-too-large', `the body may be at most ${limit} bytes`);
+function tooLarge(limit: number): BryggaError {
+  return new BryggaError('ERR_PAYLOAD_TOO_LARGE', `the body may be at most ${limit} bytes`);
 }
 
-/** Refuse a declared Content-Length that is not a number (400) or over `limit` (413). */
+/** Refuse a declared Content-Length that is not a number (`ERR_MALFORMED`) or over `limit` (`ERR_PAYLOAD_TOO_LARGE`). */
 function checkDeclaredLength(declared: string | null | undefined, limit: number): void {
   if (declared === null || declared === undefined) return;
-  if (!/^\d{1,16}$/.test(declared)) throw new Problem('malformed', 'invalid Content-Length');
+  if (!/^\d{1,16}$/.test(declared)) throw new BryggaError('ERR_MALFORMED', 'invalid Content-Length');
   if (Number(declared) > limit) throw tooLarge(limit);
 }
 
@@ -77,7 +78,7 @@ export function readRequestBody(c: Context, limit: number): Promise<Uint8Array> 
  * request, measured with the relay benchmark's profile). After a refusal the rest of the body is left
  * unread; @hono/node-server drains or closes the connection once the answer is sent.
  */
-export function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
   try {
     checkDeclaredLength(incoming.headers['content-length'], limit);
   } catch (err) {
@@ -106,9 +107,9 @@ export function readIncoming(incoming: IncomingMessage, limit: number): Promise<
     };
     const onEnd = () => finish(undefined, concat(chunks, total));
     const onError = (cause: unknown) =>
-      finish(new Problem('malformed', 'the request body was cut off', { cause }));
+      finish(new BryggaError('ERR_MALFORMED', 'the request body was cut off', { cause }));
     const onClose = () => {
-      if (!incoming.complete) finish(new Problem('malformed', 'the request body was cut off'));
+      if (!incoming.complete) finish(new BryggaError('ERR_MALFORMED', 'the request body was cut off'));
     };
     incoming.on('data', onData);
     incoming.on('end', onEnd);
@@ -129,7 +130,7 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     try {
       chunk = await reader.read();
     } catch (cause) {
-      throw new Problem('malformed', 'the request body was cut off', { cause });
+      throw new BryggaError('ERR_MALFORMED', 'the request body was cut off', { cause });
     }
     if (chunk.done) break;
     total += chunk.value.byteLength;
@@ -142,7 +143,7 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
   return concat(chunks, total);
 }
 
-/** Throw 400 if `text` nests arrays and objects deeper than `max` (strings are skipped correctly). */
+/** Throw `ERR_MALFORMED` if `text` nests arrays and objects deeper than `max` (strings are skipped correctly). */
 export function checkJsonDepth(text: string, max = MAX_JSON_DEPTH): void {
   let depth = 0;
   let inString = false;
@@ -154,27 +155,30 @@ export function checkJsonDepth(text: string, max = MAX_JSON_DEPTH): void {
     } else if (c === 0x22) {
       inString = true;
     } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) throw new Problem('malformed', `JSON may nest at most ${max} levels`);
+      if (++depth > max) throw new BryggaError('ERR_MALFORMED', `JSON may nest at most ${max} levels`);
     } else if (c === 0x5d || c === 0x7d) {
       depth--;
     }
   }
 }
 
-/** Read a JSON body of at most `limit` bytes: media type, size, UTF-8 and depth checked before parsing. */
-export async function readJson(request: Request, limit: number): Promise<unknown> {
-  requireMediaType(request.headers.get('content-type') ?? undefined, 'application/json');
-  const bytes = await readBody(request, limit);
+/**
+ * Decode and parse a JSON body: strict UTF-8 without a byte order mark, at most {@link MAX_JSON_DEPTH}
+ * levels deep (checked before parsing), then Brygga JSON (PROTOCOL.md §1.1, the SDK's one parser): no
+ * duplicate member names, integers only. Returns the text and the parsed value.
+ */
+export function parseJson(bytes: Uint8Array): { text: string; value: unknown } {
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch (cause) {
-    throw new Problem('malformed', 'the body is not valid UTF-8', { cause });
+    throw new BryggaError('ERR_MALFORMED', 'the body is not valid UTF-8', { cause });
   }
   checkJsonDepth(text);
   try {
-    return JSON.parse(text) as unknown;
+    return { text, value: parseBryggaJson(text) };
   } catch (cause) {
-    throw new Problem('malformed', 'the body is not JSON', { cause });
+    const why = cause instanceof BryggaError ? cause.message : 'the body is not JSON';
+    throw new BryggaError('ERR_MALFORMED', `the body is not Brygga JSON (${why})`, { cause });
   }
 }

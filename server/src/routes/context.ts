@@ -6,8 +6,14 @@ import type { Directory } from '@brygga/client-sdk';
 import type { Context } from 'hono';
 import type { AuthenticatedDevice, DeviceKeyCache, RateLimiter } from '../auth/index.js';
 import type { RelayConfig } from '../config.js';
-import type { Logger } from '../log/index.js';
-import type { Database, DirectoryStore, InboxNotifier, LogIntegrator, RelayStore } from '../storage/index.js';
+import type { Logger } from '../logging/index.js';
+import type {
+  Database,
+  DirectoryStore,
+  InboxNotifier,
+  RelayStore,
+  TransparencyLogIntegrator,
+} from '../storage/index.js';
 import type { WaiterLimit } from './waiter-limit.js';
 
 /** The relay's services, as {@link createApp} takes them. */
@@ -20,7 +26,7 @@ export interface AppDeps {
    * The transparency log (PROTOCOL.md §18). Absent, the relay serves no /v1/log routes and logs
    * nothing (tests of other parts build the app without it).
    */
-  transparency?: LogIntegrator;
+  transparency?: TransparencyLogIntegrator;
   logger: Logger;
   config: Pick<
     RelayConfig,

@@ -1,5 +1,6 @@
 /**
- * `GET /v1/inbox/events`: server-sent events for the calling device.
+ * `GET /v1/inbox/events`: server-sent events for the calling device (PROTOCOL.md §9), through Hono's
+ * `streamSSE`.
  *
  * On connection the stream announces every item already waiting, then each new one right after the
  * write that added it committed: `event: packet` or `event: notice`, `data: {"id": …}`. `event: resync`
@@ -11,117 +12,119 @@
  * Which items were announced is tracked by id, not by position, so an item that commits after items
  * with later positions (possible on PostgreSQL) is still announced. At most the first 500 waiting items
  * are considered; later ones are announced as earlier ones are acknowledged.
+ *
+ * Nothing that fails inside the stream reaches the client: `streamSSE` would write an error's message
+ * as an event, so every failure is caught here, logged, and ends at most the stream.
  */
 import { Hono } from 'hono';
-import { errorFields } from '../log/index.js';
+import { type SSEMessage, type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import { errorFields } from '../logging/index.js';
 import { acquireWaiter, authenticate } from './authenticate.js';
 import type { RelayEnv, RouteDeps } from './context.js';
 
 const WINDOW = 500;
 
+/** How long a client waits before reconnecting, in milliseconds (the stream's `retry:` field). */
+const RECONNECT_MS = 2000;
+
 /** The event stream route. */
 export function eventRoutes(deps: RouteDeps): Hono<RelayEnv> {
   const app = new Hono<RelayEnv>();
   app.get('/inbox/events', authenticate(deps), (c) => {
-    const device = c.get('device');
-    const release = acquireWaiter(deps, device.kid);
-    const encoder = new TextEncoder();
-    const announced = new Set<string>();
+    const device = c.get('device').kid;
+    const release = acquireWaiter(deps, device);
     const signals = [c.req.raw.signal, deps.shutdown];
-    let closed = false;
-    let pumping = false;
-    let again = false;
-    let cleanup = () => {};
 
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        const close = () => {
-          if (closed) return;
-          closed = true;
-          cleanup();
-          try {
-            controller.close();
-          } catch {
-            // Already closed by the client.
-          }
-        };
-        const write = (text: string) => {
-          if (closed) return;
-          try {
-            controller.enqueue(encoder.encode(text));
-          } catch {
-            close();
-          }
-        };
-        const pump = async (): Promise<void> => {
-          if (pumping) {
-            again = true;
-            return;
-          }
-          pumping = true;
-          try {
-            do {
-              again = false;
-              const items = await deps.store.list(device.kid, { after: 0, limit: WINDOW, now: deps.now() });
-              const present = new Set<string>();
-              for (const item of items.slice(0, WINDOW)) {
-                const key = `${item.kind}:${item.id}`;
-                present.add(key);
-                if (announced.has(key)) continue;
-                announced.add(key);
-                write(`event: ${item.kind}\ndata: ${JSON.stringify({ id: item.id })}\n\n`);
-              }
-              for (const key of announced) if (!present.has(key)) announced.delete(key);
-            } while (again && !closed);
-          } catch (err) {
-            deps.logger.warn('event stream: listing failed', { device: device.kid, ...errorFields(err) });
-          } finally {
-            pumping = false;
-          }
-        };
-        const stillActive = async () => {
-          try {
-            (await deps.directory.require()).activeDevice(device.kid);
-          } catch {
-            close();
-          }
-        };
-        const unsubscribe = deps.notifier.subscribe(device.kid, (reason) => {
-          if (reason === 'resync') write('event: resync\ndata: {}\n\n');
-          void pump();
-        });
-        const heartbeat = setInterval(() => {
-          write(': heartbeat\n\n');
-          void stillActive();
-        }, deps.config.heartbeatSeconds * 1000);
-        for (const s of signals) s.addEventListener('abort', close, { once: true });
-        cleanup = () => {
-          release();
-          unsubscribe();
-          clearInterval(heartbeat);
-          for (const s of signals) s.removeEventListener('abort', close);
-        };
-        if (signals.some((s) => s.aborted)) {
-          close();
+    /** Announce the device's inbox on `stream` until the client leaves, the relay stops or the device is revoked. */
+    async function announce(stream: SSEStreamingApi): Promise<void> {
+      let stop = () => {};
+      const stopped = new Promise<void>((resolve) => {
+        stop = resolve;
+      });
+      stream.onAbort(stop);
+      // One write at a time, in order: a resync or heartbeat never lands inside another message.
+      let writing = Promise.resolve();
+      const send = (write: () => Promise<unknown>) => {
+        writing = writing.then(write).then(
+          () => {},
+          () => stop(),
+        );
+        return writing;
+      };
+      const message = (m: SSEMessage) => send(() => stream.writeSSE(m));
+
+      const announced = new Set<string>();
+      let pumping = false;
+      let again = false;
+      const pump = async (): Promise<void> => {
+        if (pumping) {
+          again = true;
           return;
         }
-        write('retry: 2000\n\n');
+        pumping = true;
+        try {
+          do {
+            again = false;
+            const items = await deps.store.list(device, { after: 0, limit: WINDOW, now: deps.now() });
+            const present = new Set<string>();
+            for (const item of items.slice(0, WINDOW)) {
+              const key = `${item.kind}:${item.id}`;
+              present.add(key);
+              if (announced.has(key)) continue;
+              announced.add(key);
+              void message({ event: item.kind, data: JSON.stringify({ id: item.id }) });
+            }
+            for (const key of announced) if (!present.has(key)) announced.delete(key);
+          } while (again && !stream.closed && !stream.aborted);
+        } catch (err) {
+          deps.logger.warn('event stream: listing failed', { device, ...errorFields(err) });
+        } finally {
+          pumping = false;
+        }
+      };
+      const stillActive = async () => {
+        try {
+          (await deps.directory.require()).activeDevice(device);
+        } catch {
+          stop();
+        }
+      };
+
+      const unsubscribe = deps.notifier.subscribe(device, (reason) => {
+        if (reason === 'resync') void message({ event: 'resync', data: '{}' });
         void pump();
-      },
-      cancel() {
-        closed = true;
-        cleanup();
+      });
+      const heartbeat = setInterval(() => {
+        void send(() => stream.write(': heartbeat\n\n'));
+        void stillActive();
+      }, deps.config.heartbeatSeconds * 1000);
+      for (const s of signals) s.addEventListener('abort', stop, { once: true });
+      try {
+        if (signals.some((s) => s.aborted)) return;
+        void send(() => stream.write(`retry: ${RECONNECT_MS}\n\n`));
+        void pump();
+        await stopped;
+      } finally {
+        unsubscribe();
+        clearInterval(heartbeat);
+        for (const s of signals) s.removeEventListener('abort', stop);
+      }
+    }
+
+    const response = streamSSE(c, async (stream) => {
+      try {
+        await announce(stream);
+      } catch (err) {
+        deps.logger.warn('event stream failed', { device, ...errorFields(err) });
+      } finally {
         release();
-      },
+      }
     });
-    return new Response(stream, {
-      status: 200,
-      headers: {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-accel-buffering': 'no',
-      },
-    });
+    // The inbox is per device and changes with every packet: never stored by a cache or proxy.
+    response.headers.set('content-type', 'text/event-stream; charset=utf-8');
+    response.headers.set('cache-control', 'no-store');
+    response.headers.set('x-accel-buffering', 'no');
+    return response;
   });
   return app;
 }

@@ -1,7 +1,10 @@
-/** `GET /v1/health`: the relay is up and its database answers. Public. */
+/**
+ * `GET /v1/health`: the relay is up and its database answers, and how long it keeps a packet for its
+ * recipients (PROTOCOL.md §9), so that senders seal only to keys valid until then (§6.2). Public.
+ */
+import { BryggaError } from '@brygga/client-sdk';
 import { Hono } from 'hono';
-import { errorFields } from '../log/index.js';
-import { Problem } from '../problem.js';
+import { errorFields } from '../logging/index.js';
 import { pingDatabase } from '../storage/index.js';
 import type { RelayEnv, RouteDeps } from './context.js';
 
@@ -12,8 +15,12 @@ export function healthRoutes(deps: RouteDeps): Hono<RelayEnv> {
       await pingDatabase(deps.database);
     } catch (err) {
       deps.logger.warn('health check: database unreachable', errorFields(err));
-      throw new Problem('unavailable', 'the database is unreachable');
+      throw new BryggaError('ERR_UNAVAILABLE', 'the database is unreachable');
     }
-    return c.json({ status: 'ok', database: deps.database.engine });
+    return c.json({
+      status: 'ok',
+      database: deps.database.engine,
+      packetLifetimeSeconds: deps.config.packetTtlSeconds,
+    });
   });
 }

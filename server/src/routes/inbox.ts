@@ -10,19 +10,18 @@
  * - `DELETE /v1/inbox/packets/{id}`: acknowledge; the packet is deleted with its last delivery.
  * - `DELETE /v1/inbox/notices/{id}`: acknowledge a notice.
  */
-import { ENVELOPE_MEDIA_TYPE, PACKET_ID_PATTERN } from '@brygga/client-sdk';
+import { BryggaError, ENVELOPE_MEDIA_TYPE, PACKET_ID_PATTERN } from '@brygga/client-sdk';
 import { Hono } from 'hono';
-import { Problem } from '../problem.js';
 import type { InboxEntry } from '../storage/index.js';
 import { acquireWaiter, authenticate } from './authenticate.js';
 import { isoTime, type RelayEnv, type RouteDeps } from './context.js';
 import { waitForWake } from './wake.js';
 
 /** Longest long-poll, in seconds. */
-export const MAX_WAIT_SECONDS = 30;
+const MAX_WAIT_SECONDS = 30;
 /** Default and largest page size. */
-export const DEFAULT_PAGE = 100;
-export const MAX_PAGE = 500;
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 500;
 
 const DIGITS = /^\d{1,15}$/;
 
@@ -35,13 +34,13 @@ function queryInt(
 ): number {
   if (value === undefined) return fallback;
   if (!DIGITS.test(value) || Number(value) < min || Number(value) > max) {
-    throw new Problem('malformed', `${name} must be an integer from ${min} to ${max}`);
+    throw new BryggaError('ERR_MALFORMED', `${name} must be an integer from ${min} to ${max}`);
   }
   return Number(value);
 }
 
 /** An inbox entry as the API shows it (schemas/relay-api.schema.json#/$defs/InboxItem). */
-export function inboxItem(entry: InboxEntry): Record<string, unknown> {
+function inboxItem(entry: InboxEntry): Record<string, unknown> {
   if (entry.kind === 'packet') {
     return {
       kind: 'packet',
@@ -62,8 +61,8 @@ export function inboxItem(entry: InboxEntry): Record<string, unknown> {
   };
 }
 
-function notFound(): Problem {
-  return new Problem('not-found', 'no such item in this inbox');
+function notFound(): BryggaError {
+  return new BryggaError('ERR_NOT_FOUND', 'no such item in this inbox');
 }
 
 /** The inbox routes. */
@@ -76,7 +75,8 @@ export function inboxRoutes(deps: RouteDeps): Hono<RelayEnv> {
   app.get('/inbox', auth, async (c) => {
     const device = c.get('device');
     const cursor = c.req.query('cursor');
-    if (cursor !== undefined && !DIGITS.test(cursor)) throw new Problem('malformed', 'invalid cursor');
+    if (cursor !== undefined && !DIGITS.test(cursor))
+      throw new BryggaError('ERR_MALFORMED', 'invalid cursor');
     const after = cursor === undefined ? 0 : Number(cursor);
     const limit = queryInt(c.req.query('limit'), 'limit', 1, MAX_PAGE, DEFAULT_PAGE);
     const wait = queryInt(c.req.query('wait'), 'wait', 0, MAX_WAIT_SECONDS, 0);

@@ -1,21 +1,10 @@
 /** The relay's HTTP routes under /v1 (PROTOCOL.md §9). */
-export { acquireWaiter, authenticate, enforceRate } from './authenticate.js';
-export {
-  checkJsonDepth,
-  MAX_JSON_DEPTH,
-  mediaType,
-  readBody,
-  readIncoming,
-  readJson,
-  readRequestBody,
-  requireMediaType,
-} from './body.js';
-export { type AppDeps, isoTime, type RelayEnv, type RelayVariables, type RouteDeps } from './context.js';
-export { directoryRoutes, MAX_AGREEMENT_BYTES, MAX_STATEMENT_BYTES } from './directory.js';
+export type { AppDeps, RelayEnv, RouteDeps } from './context.js';
+export { directoryRoutes } from './directory.js';
 export { eventRoutes } from './events.js';
 export { healthRoutes } from './health.js';
-export { DEFAULT_PAGE, inboxItem, inboxRoutes, MAX_PAGE, MAX_WAIT_SECONDS } from './inbox.js';
-export { logRoutes, MAX_COSIGNATURE_BYTES } from './log.js';
-export { OPENAPI_PATH, openApiDocument, openApiRoutes } from './openapi.js';
+export { inboxRoutes } from './inbox.js';
+export { openApiRoutes } from './openapi.js';
 export { packetRoutes } from './packets.js';
+export { transparencyLogRoutes } from './transparency-log.js';
 export { WaiterLimit } from './waiter-limit.js';

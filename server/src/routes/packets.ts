@@ -1,53 +1,75 @@
 /**
  * `POST /v1/packets` (PROTOCOL.md §7.1): submit a sealed envelope.
  *
- * Checked before anything is stored, in this order: rate (429), media type (415), size while streaming
- * (413), envelope structure with the SDK's `Envelope.deserialize` (400; more than 64 recipients 422),
- * the sender named in the header is the authenticated device and its unit (403), every recipient is an
- * active device of the unit the header names and that unit a party (422), and each recipient's key id
- * is a currently valid HPKE key published by that device (422) (a retry of an accepted packet is not
- * refused by the directory checks, so it gets the same answer as the first time). Then the envelope, its digest and one
- * delivery per recipient are committed in one transaction; 201 is sent only after the commit. The same
- * id with the same bytes again is 200 with the same receipt; with other bytes 409.
+ * Checked before anything is stored, in this order: rate (`ERR_RATE_LIMITED`), media type
+ * (`ERR_UNSUPPORTED_MEDIA_TYPE`), size while streaming (`ERR_PAYLOAD_TOO_LARGE`), envelope structure with
+ * the SDK's `Envelope.deserialize` (`ERR_MALFORMED`, `ERR_UNSUPPORTED_VERSION`, `ERR_TOO_MANY_RECIPIENTS`),
+ * the sender named in the header is the authenticated device and its unit (`ERR_FORBIDDEN`), every
+ * recipient is an active device of the unit the header names and that unit a party (`ERR_KEY_REVOKED`,
+ * `ERR_UNKNOWN_KEY`, `ERR_NOT_IN_AGREEMENT`), and each recipient's key id is a currently valid HPKE key
+ * published by that device (`ERR_UNKNOWN_KEY`, `ERR_KEY_EXPIRED`). A retry of an accepted packet is not
+ * refused by the directory checks, so it gets the same answer as the first time. Then the envelope, its
+ * digest and one delivery per recipient are committed in one transaction; 201 is sent only after the
+ * commit. The same id with the same bytes again is 200 with the same receipt; with other bytes
+ * `ERR_CONFLICT`.
  */
 import { createHash } from 'node:crypto';
-import { type Directory, ENVELOPE_MEDIA_TYPE, Envelope, isBryggaError } from '@brygga/client-sdk';
+import {
+  BryggaError,
+  type Directory,
+  ENVELOPE_MEDIA_TYPE,
+  Envelope,
+  isBryggaError,
+} from '@brygga/client-sdk';
 import { type Context, Hono } from 'hono';
 import { type AuthenticatedDevice, CLOCK_TOLERANCE_SECONDS, tokenReplayed } from '../auth/index.js';
-import { Problem } from '../problem.js';
 import { authenticate, enforceRate } from './authenticate.js';
 import { readRequestBody, requireMediaType } from './body.js';
 import { isoTime, type RelayEnv, type RouteDeps } from './context.js';
+
+/** The directory's refusal of a recipient device, saying which recipient it is about. */
+function recipientRefusal(err: unknown, device: string): unknown {
+  if (isBryggaError(err, 'ERR_KEY_REVOKED')) {
+    return new BryggaError('ERR_KEY_REVOKED', `recipient device ${device} is revoked`, { cause: err });
+  }
+  if (isBryggaError(err, 'ERR_NOT_IN_AGREEMENT')) {
+    return new BryggaError('ERR_NOT_IN_AGREEMENT', `recipient device ${device} is not of a party`, {
+      cause: err,
+    });
+  }
+  if (isBryggaError(err, 'ERR_UNKNOWN_KEY')) {
+    return new BryggaError('ERR_UNKNOWN_KEY', `recipient device ${device} is not enrolled`, { cause: err });
+  }
+  return err;
+}
 
 function checkRecipients(directory: Directory, envelope: Envelope, now: number): void {
   const seconds = Math.floor(now / 1000);
   for (const r of envelope.header.recipients) {
     if (!directory.agreement.rootKeyOf(r.unit)) {
-      throw new Problem('not-in-agreement', `recipient unit ${r.unit} is not a party to the agreement`);
+      throw new BryggaError(
+        'ERR_NOT_IN_AGREEMENT',
+        `recipient unit ${r.unit} is not a party to the agreement`,
+      );
     }
     let device: { unit: string };
     try {
       device = directory.activeDevice(r.device);
     } catch (err) {
-      if (isBryggaError(err, 'ERR_KEY_REVOKED')) {
-        throw new Problem('device-revoked', `recipient device ${r.device} is revoked`, { status: 422 });
-      }
-      if (isBryggaError(err, 'ERR_NOT_IN_AGREEMENT')) {
-        throw new Problem('not-in-agreement', `recipient device ${r.device} is not of a party`);
-      }
-      throw new Problem('unknown-device', `recipient device ${r.device} is not enrolled`, { status: 422 });
+      throw recipientRefusal(err, r.device);
     }
     if (device.unit !== r.unit) {
-      throw new Problem('unknown-device', `recipient device ${r.device} is not a device of ${r.unit}`, {
-        status: 422,
-      });
+      throw new BryggaError('ERR_UNKNOWN_KEY', `recipient device ${r.device} is not a device of ${r.unit}`);
     }
     const key = directory.hpkeKey(r.key);
     if (!key || key.device !== r.device) {
-      throw new Problem('unknown-key', `recipient key ${r.key} is not published by device ${r.device}`);
+      throw new BryggaError(
+        'ERR_UNKNOWN_KEY',
+        `recipient key ${r.key} is not published by device ${r.device}`,
+      );
     }
     if (key.exp <= seconds || key.nbf > seconds + CLOCK_TOLERANCE_SECONDS) {
-      throw new Problem('key-expired', `recipient key ${r.key} is not valid now`);
+      throw new BryggaError('ERR_KEY_EXPIRED', `recipient key ${r.key} is not valid now`);
     }
   }
 }
@@ -77,13 +99,16 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
     const { header } = envelope;
     c.set('packet', header.id);
     if (header.sender.device !== sender.kid || header.sender.unit !== sender.unit) {
-      throw new Problem(
-        'forbidden',
+      throw new BryggaError(
+        'ERR_FORBIDDEN',
         'the envelope must name the authenticated device and its unit as sender',
       );
     }
     if (header.recipients.length > deps.config.maxRecipients) {
-      throw new Problem('too-many-recipients', `at most ${deps.config.maxRecipients} recipient devices`);
+      throw new BryggaError(
+        'ERR_TOO_MANY_RECIPIENTS',
+        `at most ${deps.config.maxRecipients} recipient devices`,
+      );
     }
     const now = deps.now();
     const digest = createHash('sha256').update(bytes).digest('base64url');
@@ -107,7 +132,7 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
     });
     if (outcome.status === 'replayed') throw tokenReplayed();
     if (outcome.status === 'conflict') {
-      throw new Problem('conflict', 'a different packet was already submitted under this id');
+      throw new BryggaError('ERR_CONFLICT', 'a different packet was already submitted under this id');
     }
     const { receipt } = outcome;
     if (outcome.status === 'created') deps.transparency?.notify();

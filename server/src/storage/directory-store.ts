@@ -13,18 +13,29 @@
  * against all the statements before it.
  */
 import { createHash } from 'node:crypto';
-import { Agreement, Directory, type GeneralJws, isBryggaError } from '@brygga/client-sdk';
+import {
+  Agreement,
+  BryggaError,
+  Directory,
+  decodeCompact,
+  type GeneralJws,
+  HPKE_KEY_TYP,
+  isBryggaError,
+  parseJson,
+} from '@brygga/client-sdk';
 import { type Kysely, sql } from 'kysely';
-import type { Logger } from '../log/index.js';
-import { Problem, problemFromSdk } from '../problem.js';
+import type { Logger } from '../logging/index.js';
 import type { Database, DirectoryHead } from './database.js';
 import type { RelaySchema } from './schema.js';
 
 /** Longest statement accepted (characters of compact JWS). */
-export const MAX_STATEMENT_LENGTH = 16 * 1024;
+const MAX_STATEMENT_LENGTH = 16 * 1024;
+
+/** Unexpired HPKE keys a device may have, unless configured otherwise (PROTOCOL.md §6.2). */
+const DEFAULT_MAX_HPKE_KEYS = 4;
 
 /** Statements per page of the directory listing. */
-export const DIRECTORY_PAGE = 1000;
+const DIRECTORY_PAGE = 1000;
 
 /** A page of the public directory. */
 export interface DirectoryListing {
@@ -37,9 +48,27 @@ function hashOf(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('base64url');
 }
 
-/** Rethrow an SDK refusal as a 422 problem; anything else unchanged. */
-function refusal(err: unknown): unknown {
-  return (isBryggaError(err) && problemFromSdk(err, 422)) || err;
+/** Whether `err` says a document cannot be read: malformed, or of a version this side does not speak. */
+function unreadable(err: unknown): err is BryggaError {
+  return isBryggaError(err, 'ERR_MALFORMED') || isBryggaError(err, 'ERR_UNSUPPORTED_VERSION');
+}
+
+/**
+ * A statement the directory refuses. One that cannot be read arrived inside a well-formed body, so it
+ * is a malformed statement (`ERR_MALFORMED_STATEMENT`), not a malformed request; every other refusal
+ * (signature, chain, revoked or unknown device) keeps the directory's code.
+ */
+function statementRefusal(err: unknown): unknown {
+  return unreadable(err) ? new BryggaError('ERR_MALFORMED_STATEMENT', err.message, { cause: err }) : err;
+}
+
+/** An agreement document the directory refuses: one that cannot be read is an invalid agreement. */
+function agreementRefusal(err: unknown): unknown {
+  return unreadable(err) ? new BryggaError('ERR_AGREEMENT_INVALID', err.message, { cause: err }) : err;
+}
+
+function agreementMissing(): BryggaError {
+  return new BryggaError('ERR_AGREEMENT_MISSING', 'no agreement has been installed on this relay');
 }
 
 /** Stored directory plus its verified in-memory form. */
@@ -53,11 +82,16 @@ export class DirectoryStore {
   #mutex: Promise<unknown> = Promise.resolve();
   #inflight: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
+  readonly #maxHpkeKeys: number;
 
-  constructor(database: Database, options: { now: () => number; logger: Logger }) {
+  constructor(
+    database: Database,
+    options: { now: () => number; logger: Logger; maxHpkeKeysPerDevice?: number },
+  ) {
     this.#database = database;
     this.#now = options.now;
     this.#logger = options.logger;
+    this.#maxHpkeKeys = options.maxHpkeKeysPerDevice ?? DEFAULT_MAX_HPKE_KEYS;
   }
 
   /** The directory as of now (refreshed from the database), or undefined before any agreement. */
@@ -66,10 +100,10 @@ export class DirectoryStore {
     return this.#directory;
   }
 
-  /** The directory as of now; a 503 `agreement-missing` problem before any agreement is installed. */
+  /** The directory as of now; `ERR_AGREEMENT_MISSING` before any agreement is installed. */
   async require(): Promise<Directory> {
     const directory = await this.current();
-    if (!directory) throw new Problem('agreement-missing', 'no agreement has been installed on this relay');
+    if (!directory) throw agreementMissing();
     return directory;
   }
 
@@ -82,7 +116,7 @@ export class DirectoryStore {
     try {
       agreement = Agreement.deserialize(document as GeneralJws);
     } catch (err) {
-      throw refusal(err);
+      throw agreementRefusal(err);
     }
     const answer = { digest: agreement.digest, sequence: agreement.terms.sequence };
     return this.#exclusive(async () => {
@@ -104,7 +138,7 @@ export class DirectoryStore {
               this.#directory = new Directory(agreement);
             }
           } catch (err) {
-            throw refusal(err);
+            throw agreementRefusal(err);
           }
           changed = true;
           const seq = this.#agreementSeq + 1;
@@ -130,11 +164,14 @@ export class DirectoryStore {
 
   /**
    * Verify and store a statement (enrolment, HPKE key, revocation). A statement already stored is a
-   * no-op (`created: false`). Refusals are 422 problems carrying the SDK's reason.
+   * no-op (`created: false`). Refusals carry the directory's code (see {@link statementRefusal}).
    */
   async addStatement(jws: string): Promise<{ created: boolean; seq: number }> {
     if (typeof jws !== 'string' || jws.length === 0 || jws.length > MAX_STATEMENT_LENGTH) {
-      throw new Problem('malformed', 'jws must be a compact JWS string');
+      throw new BryggaError(
+        'ERR_MALFORMED',
+        `jws must be a compact JWS of at most ${MAX_STATEMENT_LENGTH} characters`,
+      );
     }
     const hash = hashOf(jws);
     const stored = await this.#database.db
@@ -155,13 +192,12 @@ export class DirectoryStore {
             .where('hash', '=', hash)
             .executeTakeFirst();
           if (existing) return { created: false, seq: existing.seq };
-          if (!this.#directory) {
-            throw new Problem('agreement-missing', 'no agreement has been installed on this relay');
-          }
+          if (!this.#directory) throw agreementMissing();
+          this.#checkKeyRoom(this.#directory, jws);
           try {
             this.#directory.apply(jws);
           } catch (err) {
-            throw refusal(err);
+            throw statementRefusal(err);
           }
           changed = true;
           const seq = this.#statementSeq + 1;
@@ -174,6 +210,31 @@ export class DirectoryStore {
         throw err;
       }
     });
+  }
+
+  /**
+   * Refuse an HPKE key publication by a device that already has {@link #maxHpkeKeys} unexpired keys
+   * (PROTOCOL.md §6.2): rotation needs two or three at a time, and nothing needs dozens. Only the header
+   * is read (the signer's kid, which the directory verifies next); a statement that is not an HPKE key,
+   * or cannot be decoded, is left to the directory. Judged on admission only, so a directory rebuilt
+   * from the database reads every statement stored before, whatever the setting is now.
+   */
+  #checkKeyRoom(directory: Directory, jws: string): void {
+    let header: { typ: string; kid: string };
+    try {
+      header = decodeCompact(jws).header;
+    } catch {
+      return;
+    }
+    if (header.typ !== HPKE_KEY_TYP) return;
+    const now = Math.floor(this.#now() / 1000);
+    const live = directory.hpkeKeysOf(header.kid).filter((k) => k.exp > now).length;
+    if (live >= this.#maxHpkeKeys) {
+      throw new BryggaError(
+        'ERR_TOO_MANY_KEYS',
+        `the device has ${live} unexpired encryption keys, the most this relay admits`,
+      );
+    }
   }
 
   /** The public directory: every agreement, and up to {@link DIRECTORY_PAGE} statements after `after`. */
@@ -192,7 +253,7 @@ export class DirectoryStore {
       .select((eb) => eb.fn.max('seq').as('latest'))
       .executeTakeFirst();
     return {
-      agreements: agreements.map((a) => JSON.parse(a.document) as GeneralJws),
+      agreements: agreements.map((a) => parseJson(a.document) as unknown as GeneralJws),
       statements,
       latest: Number(top?.latest ?? 0),
     };
@@ -272,7 +333,7 @@ export class DirectoryStore {
           // Stored agreements were verified when installed: this is a damaged or altered database.
           this.#logger.error('stored agreement does not verify', { seq: row.seq });
           this.#invalidate();
-          throw new Problem('unavailable', 'the relay directory is damaged', { cause: err });
+          throw new BryggaError('ERR_UNAVAILABLE', 'the relay directory is damaged', { cause: err });
         }
         this.#agreementSeq = row.seq;
       }

@@ -33,10 +33,7 @@ export interface ExpiryContext {
 }
 
 /** Delete those of `ids` that have no delivery left. */
-export async function deletePacketsWithoutDeliveries(
-  trx: WriteTransaction,
-  ids: readonly string[],
-): Promise<void> {
+async function deletePacketsWithoutDeliveries(trx: WriteTransaction, ids: readonly string[]): Promise<void> {
   await trx
     .deleteFrom('packets')
     .where('id', 'in', ids)

@@ -5,8 +5,8 @@
  * Kysely per request; rarer writes (directory appends, sweeps) still go through `Database.write`.
  *
  * Being plain data (no closures), a write can also cross a thread: on a SQLite file the writes are
- * executed by a writer thread that owns the write connection (sqlite-writer.ts), so neither the SQL nor
- * the commit's fsync runs on the event loop.
+ * executed by a writer thread that owns the write connection (sqlite/sqlite-writer.ts), so neither the
+ * SQL nor the commit's fsync runs on the event loop.
  *
  * Every implementation keeps the guarantees of relay-store.ts: a promise resolves only after the write
  * committed durably; expected outcomes (a replayed token id, a duplicate or conflicting packet id, a

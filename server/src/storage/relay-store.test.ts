@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countRows, ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
 import { MemoryInboxNotifier } from './inbox-notifier.js';
-import { LogKey } from './log-key.js';
-import { LogStore } from './log-store.js';
 import { type NewPacket, RelayStore } from './relay-store.js';
+import { TransparencyLogKey } from './transparency/transparency-log-key.js';
+import { TransparencyLogStore } from './transparency/transparency-log-store.js';
 
 const A = 'A'.repeat(43);
 const B = 'B'.repeat(43);
@@ -122,8 +122,8 @@ describe.each(SETUPS)('RelayStore on $name', ({ engine, file }) => {
     // The idempotency record is what the transparency log takes the envelope from: not yet logged, kept.
     expect(await store.sweep(10_000)).toMatchObject({ expiredDeliveries: 1, notices: 1, submissions: 0 });
     expect(woken).toEqual([A]);
-    const log = new LogStore(t.database, {
-      key: LogKey.fromSeed('relay.test/brygga-log', new Uint8Array(32)),
+    const log = new TransparencyLogStore(t.database, {
+      key: TransparencyLogKey.fromSeed('relay.test/brygga-log', new Uint8Array(32)),
       now: () => 10_000,
     });
     expect(await log.integrate()).toMatchObject({ appended: 1 });

@@ -10,7 +10,7 @@
  * - `packets`: envelope bytes, until every recipient device has acknowledged or the packet expired.
  * - `inbox`: one row per item waiting for a device: a packet delivery or an expiry notice.
  * - `tokens`: relay token ids already used, until they could no longer be accepted anyway.
- * - `log_*`: the transparency log (PROTOCOL.md §18; log-store.ts). `log_index` in `agreements`,
+ * - `log_*`: the transparency log (PROTOCOL.md §18; transparency/). `log_index` in `agreements`,
  *   `statements` and `submissions` is the row's leaf index once logged, null before.
  */
 import type { Generated } from 'kysely';

@@ -3,7 +3,7 @@
  * processes at once (see relay-store.ts). A failed sweep is logged and retried at the next tick; it never
  * stops the relay.
  */
-import { errorFields, type Logger } from '../log/index.js';
+import { errorFields, type Logger } from '../logging/index.js';
 import type { RelayStore, SweepResult } from './relay-store.js';
 
 /** Periodic sweeps of expired deliveries, notices, token ids and idempotency records. */

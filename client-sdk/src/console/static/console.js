@@ -114,6 +114,9 @@
   }
 
   const events = new EventSource(liveUrl);
+  // 'ready' comes each time the stream (re)connects: whatever changed between this page being drawn
+  // and the stream opening (or while it was away) would otherwise never reach the page.
+  events.addEventListener('ready', () => void refresh());
   events.addEventListener('update', () => void refresh());
   events.addEventListener('referral', () => {
     void refresh();

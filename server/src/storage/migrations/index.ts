@@ -3,12 +3,12 @@
  * static (no directory scan), so the relay migrates the same way from source, a bundle or a test.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import type { Engine } from '../engine.js';
+import type { Engine } from '../database.js';
 import { initialSchema } from './initial-schema.js';
 import { transparencyLog } from './transparency-log.js';
 
 /** Every migration, by name; names sort in the order they must run. */
-export function migrations(engine: Engine): Record<string, Migration> {
+function migrations(engine: Engine): Record<string, Migration> {
   return {
     '0001-initial-schema': initialSchema(engine),
     '0002-transparency-log': transparencyLog(engine),
@@ -16,7 +16,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
 }
 
 /** A static migration provider for `engine`. */
-export function migrationProvider(engine: Engine): MigrationProvider {
+function migrationProvider(engine: Engine): MigrationProvider {
   return { getMigrations: async () => migrations(engine) };
 }
 

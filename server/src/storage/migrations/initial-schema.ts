@@ -4,7 +4,7 @@
  * millisecond times do not fit in a PostgreSQL `integer`).
  */
 import { type Kysely, type Migration, sql } from 'kysely';
-import type { Engine } from '../engine.js';
+import type { Engine } from '../database.js';
 
 /** The first migration, for `engine`. */
 export function initialSchema(engine: Engine): Migration {

@@ -1,5 +1,5 @@
 /**
- * Migration 2: the transparency log (PROTOCOL.md §18; see ../log-store.ts).
+ * Migration 2: the transparency log (PROTOCOL.md §18; see ../transparency/).
  *
  * - `agreements`, `statements` and `submissions` get a nullable `log_index`: null until the integrator
  *   has appended the row to the log, then its leaf index. A partial index on the unlogged rows keeps the
@@ -13,7 +13,7 @@
  * - `log_key`: the relay's checkpoint signing key, one row, unless a key file is configured.
  */
 import { type Kysely, type Migration, sql } from 'kysely';
-import type { Engine } from '../engine.js';
+import type { Engine } from '../database.js';
 
 /** The tables whose rows the log takes in. */
 const SOURCES = ['agreements', 'statements', 'submissions'] as const;

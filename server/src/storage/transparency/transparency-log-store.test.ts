@@ -7,12 +7,13 @@ import {
   verifyInclusion,
 } from '@brygga/client-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
-import { Logger } from '../log/index.js';
-import { openDatabase } from './database.js';
-import { LogIntegrator } from './log-integrator.js';
-import { LogKey } from './log-key.js';
-import { type LogEntryKind, LogStore, logLeafHash } from './log-store.js';
+import { ENGINES, openTestDatabase, type TestDatabase } from '../../../../test/support/databases.js';
+import { Logger } from '../../logging/index.js';
+import { openDatabase } from '../open-database.js';
+import { TransparencyLogIntegrator } from './transparency-log-integrator.js';
+import { TransparencyLogKey } from './transparency-log-key.js';
+import { TransparencyLogStore } from './transparency-log-store.js';
+import { type LogEntryKind, logLeafHash } from './tree-rows.js';
 
 const ORIGIN = 'brygga.test/brygga-log';
 const b64u = (text: string) => createHash('sha256').update(text).digest('base64url');
@@ -22,9 +23,9 @@ const SETUPS = [
   { name: 'sqlite file', engine: 'sqlite' as const, file: true },
 ];
 
-describe.each(SETUPS)('LogStore on $name', ({ engine, file }) => {
+describe.each(SETUPS)('TransparencyLogStore on $name', ({ engine, file }) => {
   let t: TestDatabase;
-  let log: LogStore;
+  let log: TransparencyLogStore;
   const now = 1_700_000_000_000;
   let statementSeq = 0;
   let agreementSeq = 0;
@@ -33,8 +34,8 @@ describe.each(SETUPS)('LogStore on $name', ({ engine, file }) => {
 
   beforeEach(async () => {
     t = await openTestDatabase(engine, { file });
-    const key = await LogKey.load(t.database, { origin: ORIGIN, now });
-    log = new LogStore(t.database, { key, now: () => now });
+    const key = await TransparencyLogKey.load(t.database, { origin: ORIGIN, now });
+    log = new TransparencyLogStore(t.database, { key, now: () => now });
     statementSeq = 0;
     agreementSeq = 0;
     added = [];
@@ -140,7 +141,7 @@ describe.each(SETUPS)('LogStore on $name', ({ engine, file }) => {
   });
 
   it.runIf(file)('runs its rounds on the writer thread, in turn with the other writes', async () => {
-    expect(t.database.integrateLog).toBeTypeOf('function');
+    expect(t.database.integrateTransparencyLog).toBeTypeOf('function');
     // A round takes in a write queued before it, even one waiting in the same batch.
     const queued = addStatement('queued first');
     expect((await log.integrate()).size).toBe(1);
@@ -190,12 +191,12 @@ describe.each(SETUPS)('LogStore on $name', ({ engine, file }) => {
     // Proofs for sizes between checkpoints come from the same stored subtrees.
     const { proof } = await log.consistencyProof(7, 44);
     expect(verifyConsistency(7, 44, proof, await log.root(7), await log.root(44))).toBe(true);
-    await expect(log.consistencyProof(0, 5)).rejects.toMatchObject({ code: 'malformed' });
-    await expect(log.consistencyProof(6, 5)).rejects.toMatchObject({ code: 'malformed' });
-    await expect(log.consistencyProof(5, 46)).rejects.toMatchObject({ code: 'beyond-log' });
+    await expect(log.consistencyProof(0, 5)).rejects.toMatchObject({ code: 'ERR_MALFORMED' });
+    await expect(log.consistencyProof(6, 5)).rejects.toMatchObject({ code: 'ERR_MALFORMED' });
+    await expect(log.consistencyProof(5, 46)).rejects.toMatchObject({ code: 'ERR_BEYOND_LOG' });
     const leaf = logLeafHash('statement', fromBase64url(b64u('r8-0')));
-    await expect(log.inclusionProof(leaf, 36)).rejects.toMatchObject({ code: 'not-logged' });
-    await expect(log.inclusionProof(leaf, 46)).rejects.toMatchObject({ code: 'beyond-log' });
+    await expect(log.inclusionProof(leaf, 36)).rejects.toMatchObject({ code: 'ERR_NOT_LOGGED' });
+    await expect(log.inclusionProof(leaf, 46)).rejects.toMatchObject({ code: 'ERR_BEYOND_LOG' });
     expect((await log.inclusionProof(leaf, 37)).index).toBe(36);
     await checkEverything();
   });
@@ -203,7 +204,10 @@ describe.each(SETUPS)('LogStore on $name', ({ engine, file }) => {
   it('takes at most a round size per round; the integrator runs rounds until none waits', async () => {
     for (let i = 0; i < 23; i++) await addSubmission(`p${i}`, `envelope ${i}`, now + i);
     expect((await log.integrate(10)).size).toBe(10);
-    const integrator = new LogIntegrator(log, { logger: new Logger({ level: 'silent' }), roundSize: 5 });
+    const integrator = new TransparencyLogIntegrator(log, {
+      logger: new Logger({ level: 'silent' }),
+      roundSize: 5,
+    });
     expect(await integrator.flush()).toBe(23);
     // Concurrent requests share rounds and lose nothing.
     const more = [];
@@ -242,20 +246,22 @@ describe.each(SETUPS)('LogStore on $name', ({ engine, file }) => {
     await addStatement('two');
     await log.integrate();
     await expect(log.addCosignature(2, name, witness.publicKey.bytes, line)).rejects.toMatchObject({
-      code: 'invalid-signature',
+      code: 'ERR_CRYPTO',
     });
     await expect(
       log.addCosignature(1, 'brygga-witness/malmo/other', witness.publicKey.bytes, line),
     ).rejects.toMatchObject({
-      code: 'forbidden',
+      code: 'ERR_FORBIDDEN',
     });
     await expect(
       log.addCosignature(1, name, SigningKeyPair.generate().publicKey.bytes, line),
-    ).rejects.toMatchObject({ code: 'invalid-signature' });
+    ).rejects.toMatchObject({ code: 'ERR_CRYPTO' });
     await expect(log.addCosignature(3, name, witness.publicKey.bytes, line)).rejects.toMatchObject({
-      code: 'not-found',
+      code: 'ERR_NOT_FOUND',
     });
-    await expect(log.addCosignature(1, name, witness.publicKey.bytes, 'junk')).rejects.toThrow();
+    await expect(log.addCosignature(1, name, witness.publicKey.bytes, 'junk')).rejects.toMatchObject({
+      code: 'ERR_MALFORMED',
+    });
     const stored = await t.database.db.selectFrom('log_cosignatures').selectAll().execute();
     expect(stored).toHaveLength(1);
     seed.fill(0);
@@ -269,9 +275,9 @@ describe.each(SETUPS)('LogStore on $name', ({ engine, file }) => {
     await t.database.close();
     const reopened = await openDatabase(t.location, t.schema ? { schema: t.schema } : {});
     t.database = reopened;
-    const key = await LogKey.load(reopened, { origin: ORIGIN, now });
+    const key = await TransparencyLogKey.load(reopened, { origin: ORIGIN, now });
     expect(key.publicKey).toEqual(publicKey);
-    log = new LogStore(reopened, { key, now: () => now });
+    log = new TransparencyLogStore(reopened, { key, now: () => now });
     expect(await log.size()).toBe(1);
     await addStatement('after one');
     await addStatement('after two');
@@ -286,9 +292,9 @@ describe.each(SETUPS)('LogStore on $name', ({ engine, file }) => {
   it.runIf(engine === 'postgres')('builds one log from rounds of two processes at once', async () => {
     const other = await openDatabase(t.location, { schema: t.schema!, poolSize: 3 });
     try {
-      const key = await LogKey.load(other, { origin: ORIGIN, now });
+      const key = await TransparencyLogKey.load(other, { origin: ORIGIN, now });
       expect(key.publicKey).toEqual(log.key.publicKey);
-      const second = new LogStore(other, { key, now: () => now });
+      const second = new TransparencyLogStore(other, { key, now: () => now });
       const writes: Promise<unknown>[] = [];
       for (let i = 0; i < 60; i++) {
         writes.push(

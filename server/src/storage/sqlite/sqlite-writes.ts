@@ -1,5 +1,5 @@
 /**
- * The SQLite side of prepared-writes.ts: a batch of writes, given as data, executed in one transaction
+ * The SQLite side of ../prepared-writes.ts: a batch of writes, given as data, executed in one transaction
  * with better-sqlite3 statements prepared once per connection. Used by the writer thread
  * (sqlite-write-worker.ts) on a database file, and on the relay's own connection for `:memory:`.
  *
@@ -11,7 +11,7 @@
  * write, so that the failing write alone is undone and reported to its caller.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { SubmissionRecord, SubmissionResult, TokenRecord } from './prepared-writes.js';
+import type { SubmissionRecord, SubmissionResult, TokenRecord } from '../prepared-writes.js';
 
 /** One write of a batch. */
 export type SqliteWriteOp =

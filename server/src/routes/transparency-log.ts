@@ -10,16 +10,15 @@
  * - `GET /v1/log/entries?start=&limit=`: the leaves, with the statement or agreement they name.
  * - `POST /v1/log/cosignatures`: `{size, signature}`, a witness device's cosignature of a checkpoint.
  */
-import { fromBase64url, toBase64url } from '@brygga/client-sdk';
+import { BryggaError, fromBase64url, toBase64url } from '@brygga/client-sdk';
 import { Hono } from 'hono';
-import { Problem } from '../problem.js';
-import { type LogIntegrator, MAX_ENTRIES_PAGE } from '../storage/index.js';
-import { authenticate, enforceRate } from './authenticate.js';
-import { readJson } from './body.js';
+import { MAX_ENTRIES_PAGE, type TransparencyLogIntegrator } from '../storage/index.js';
+import { authenticate } from './authenticate.js';
 import type { RelayEnv, RouteDeps } from './context.js';
+import { readJsonBody, requestSchemas, validJson } from './json-body.js';
 
 /** Largest cosignature submission accepted (bytes). */
-export const MAX_COSIGNATURE_BYTES = 16 * 1024;
+const MAX_COSIGNATURE_BYTES = 16 * 1024;
 
 /** Entries listed when `limit` is not given. */
 const DEFAULT_ENTRIES = 100;
@@ -29,31 +28,31 @@ const DIGITS = /^\d{1,15}$/;
 /** A non-negative integer query parameter; `fallback` when absent (undefined: required). */
 function integer(value: string | undefined, name: string, fallback?: number): number {
   if (value === undefined) {
-    if (fallback === undefined) throw new Problem('malformed', `${name} is required`);
+    if (fallback === undefined) throw new BryggaError('ERR_MALFORMED', `${name} is required`);
     return fallback;
   }
-  if (!DIGITS.test(value)) throw new Problem('malformed', `${name} must be a non-negative integer`);
+  if (!DIGITS.test(value)) throw new BryggaError('ERR_MALFORMED', `${name} must be a non-negative integer`);
   return Number(value);
 }
 
 function leafParameter(value: string | undefined): Uint8Array {
-  if (value === undefined) throw new Problem('malformed', 'leaf is required');
+  if (value === undefined) throw new BryggaError('ERR_MALFORMED', 'leaf is required');
   try {
     return fromBase64url(value, 32);
   } catch {
-    throw new Problem('malformed', 'leaf must be a leaf hash: 32 bytes in base64url');
+    throw new BryggaError('ERR_MALFORMED', 'leaf must be a leaf hash: 32 bytes in base64url');
   }
 }
 
 const NOTE_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
 
 /** The witness key name of a device (PROTOCOL.md §18.4). */
-export function witnessName(unit: string, device: string): string {
+function witnessName(unit: string, device: string): string {
   return `brygga-witness/${unit}/${device}`;
 }
 
 /** The log routes over `log`. */
-export function logRoutes(deps: RouteDeps, log: LogIntegrator): Hono<RelayEnv> {
+export function transparencyLogRoutes(deps: RouteDeps, log: TransparencyLogIntegrator): Hono<RelayEnv> {
   const app = new Hono<RelayEnv>();
   const store = log.store;
   // Per route, as in inbox.ts: a path-wide middleware would also take the public key route's requests.
@@ -70,14 +69,16 @@ export function logRoutes(deps: RouteDeps, log: LogIntegrator): Hono<RelayEnv> {
 
   app.get('/log/checkpoint', auth, async (c) => {
     const note = await store.checkpoint();
-    if (note === undefined) throw new Problem('unavailable', 'the log has not issued a checkpoint yet');
+    if (note === undefined)
+      throw new BryggaError('ERR_UNAVAILABLE', 'the log has not issued a checkpoint yet');
     return c.body(note, 200, NOTE_HEADERS);
   });
 
   app.get('/log/checkpoints/:size', auth, async (c) => {
     const size = integer(c.req.param('size'), 'size');
     const note = await store.checkpoint(size);
-    if (note === undefined) throw new Problem('not-found', `no checkpoint was issued at size ${size}`);
+    if (note === undefined)
+      throw new BryggaError('ERR_NOT_FOUND', `no checkpoint was issued at size ${size}`);
     return c.body(note, 200, NOTE_HEADERS);
   });
 
@@ -100,41 +101,31 @@ export function logRoutes(deps: RouteDeps, log: LogIntegrator): Hono<RelayEnv> {
     const start = integer(c.req.query('start'), 'start', 0);
     const limit = integer(c.req.query('limit'), 'limit', DEFAULT_ENTRIES);
     if (limit < 1 || limit > MAX_ENTRIES_PAGE) {
-      throw new Problem('malformed', `limit must be an integer from 1 to ${MAX_ENTRIES_PAGE}`);
+      throw new BryggaError('ERR_MALFORMED', `limit must be an integer from 1 to ${MAX_ENTRIES_PAGE}`);
     }
     return c.json(await store.entries(start, limit));
   });
 
-  app.post('/log/cosignatures', auth, async (c) => {
-    const device = c.get('device');
-    enforceRate(deps, 'device', device.kid);
-    const body = await readJson(c.req.raw, MAX_COSIGNATURE_BYTES);
-    if (
-      typeof body !== 'object' ||
-      body === null ||
-      Array.isArray(body) ||
-      Object.keys(body).sort().join(',') !== 'signature,size' ||
-      !Number.isSafeInteger((body as { size: unknown }).size) ||
-      (body as { size: number }).size < 0 ||
-      typeof (body as { signature: unknown }).signature !== 'string'
-    ) {
-      throw new Problem(
-        'malformed',
-        'the body must be {"size": <tree size>, "signature": "<signature line>"}',
+  app.post(
+    '/log/cosignatures',
+    auth,
+    readJsonBody(MAX_COSIGNATURE_BYTES),
+    validJson(requestSchemas().cosignature),
+    async (c) => {
+      const device = c.get('device');
+      const { size, signature } = c.req.valid('json');
+      const record = c.get('directory').device(device.kid);
+      if (!record) throw new BryggaError('ERR_UNKNOWN_DEVICE', 'the device is not enrolled');
+      const witness = witnessName(device.unit, device.kid);
+      const { created } = await store.addCosignature(
+        size,
+        witness,
+        record.key.bytes,
+        signature.replace(/\n$/, ''),
       );
-    }
-    const { size, signature } = body as { size: number; signature: string };
-    const record = c.get('directory').device(device.kid);
-    if (!record) throw new Problem('unknown-device', 'the device is not enrolled');
-    const witness = witnessName(device.unit, device.kid);
-    const { created } = await store.addCosignature(
-      size,
-      witness,
-      record.key.bytes,
-      signature.replace(/\n$/, ''),
-    );
-    return c.json({ size, witness }, created ? 201 : 200);
-  });
+      return c.json({ size, witness }, created ? 201 : 200);
+    },
+  );
 
   return app;
 }

@@ -22,7 +22,7 @@ import {
   toBase64url,
   verifierKey,
 } from '@brygga/client-sdk';
-import type { Database } from './database.js';
+import type { Database, TransparencyLogKeyHandle } from '../database.js';
 
 /** Bytes in an Ed25519 seed. */
 const SEED_LENGTH = 32;
@@ -32,14 +32,8 @@ const PKCS8_ED25519_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ]);
 
-/** The signing key as handed to the writer thread: see {@link LogKey.forWriterThread}. */
-export interface LogKeyHandle {
-  origin: string;
-  privateKey: KeyObject;
-}
-
-/** Options of {@link LogKey.load}. */
-export interface LogKeyOptions {
+/** Options of {@link TransparencyLogKey.load}. */
+export interface TransparencyLogKeyOptions {
   /** The log's origin, also the key's name. */
   origin: string;
   /** A file holding the base64url seed; absent: the key stored in the database. */
@@ -51,7 +45,7 @@ export interface LogKeyOptions {
 }
 
 /** The log's signing key and the public forms of it. */
-export class LogKey {
+export class TransparencyLogKey {
   readonly origin: string;
   /** The raw 32-byte Ed25519 public key. */
   readonly publicKey: Uint8Array;
@@ -76,32 +70,36 @@ export class LogKey {
 
   /**
    * The key as the relay's SQLite writer thread takes it, to sign the checkpoints of the integration
-   * rounds it runs (sqlite-writer.ts). A KeyObject crosses to a thread of the same process as a handle
-   * to the same key: the seed is never copied out of OpenSSL's memory into a message.
+   * rounds it runs (../sqlite/sqlite-writer.ts). A KeyObject crosses to a thread of the same process as a
+   * handle to the same key: the seed is never copied out of OpenSSL's memory into a message.
    */
-  forWriterThread(): LogKeyHandle {
+  forWriterThread(): TransparencyLogKeyHandle {
     return { origin: this.origin, privateKey: this.#privateKey };
   }
 
   /** The key from {@link forWriterThread}'s handle, on the thread that received it. */
-  static fromHandle(handle: LogKeyHandle): LogKey {
+  static fromHandle(handle: TransparencyLogKeyHandle): TransparencyLogKey {
     const jwk = createPublicKey(handle.privateKey).export({ format: 'jwk' });
-    return new LogKey(handle.origin, handle.privateKey, fromBase64url(String(jwk.x), SEED_LENGTH));
+    return new TransparencyLogKey(
+      handle.origin,
+      handle.privateKey,
+      fromBase64url(String(jwk.x), SEED_LENGTH),
+    );
   }
 
   /** The key named `origin` with seed `seed` (tests and benchmarks). */
-  static fromSeed(origin: string, seed: Uint8Array): LogKey {
+  static fromSeed(origin: string, seed: Uint8Array): TransparencyLogKey {
     if (seed.length !== SEED_LENGTH) throw new Error('a log key seed is 32 bytes');
     const der = new Uint8Array(PKCS8_ED25519_PREFIX.length + SEED_LENGTH);
     der.set(PKCS8_ED25519_PREFIX);
     der.set(seed, PKCS8_ED25519_PREFIX.length);
     const privateKey = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
     der.fill(0);
-    return new LogKey(origin, privateKey, SigningKeyPair.fromSecret(seed).publicKey.bytes);
+    return new TransparencyLogKey(origin, privateKey, SigningKeyPair.fromSecret(seed).publicKey.bytes);
   }
 
   /** The key from `options.file`, or the database's (created on first use). */
-  static async load(database: Database, options: LogKeyOptions): Promise<LogKey> {
+  static async load(database: Database, options: TransparencyLogKeyOptions): Promise<TransparencyLogKey> {
     if (options.file !== undefined) {
       const read = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
       let seed: Uint8Array;
@@ -111,10 +109,10 @@ export class LogKey {
         // Neither the path's contents nor the reason go into the message: it may be a secret.
         throw new Error('the log key file must hold a 32-byte Ed25519 seed in base64url');
       }
-      return LogKey.fromSeed(options.origin, seed);
+      return TransparencyLogKey.fromSeed(options.origin, seed);
     }
     const fresh = randomBytes(SEED_LENGTH);
-    const freshKey = LogKey.fromSeed(options.origin, fresh);
+    const freshKey = TransparencyLogKey.fromSeed(options.origin, fresh);
     // Several processes may start at once on one PostgreSQL: the first insert wins, all read it back.
     await database.write(async (trx) => {
       await trx
@@ -125,8 +123,9 @@ export class LogKey {
     });
     fresh.fill(0);
     const row = await database.db.selectFrom('log_key').select('seed').where('id', '=', 1).executeTakeFirst();
-    if (!row || row.seed.length !== SEED_LENGTH) throw new Error('the stored log key is damaged');
-    return LogKey.fromSeed(options.origin, new Uint8Array(row.seed));
+    if (!row || row.seed.length !== SEED_LENGTH)
+      throw new Error('the stored transparency log key is damaged');
+    return TransparencyLogKey.fromSeed(options.origin, new Uint8Array(row.seed));
   }
 
   /** The raw public key in base64url. */

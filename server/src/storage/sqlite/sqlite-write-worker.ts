@@ -2,9 +2,10 @@
  * The SQLite writer thread (see sqlite-writer.ts): owns the write connection to the database file and
  * executes each batch of prepared writes it is sent in one transaction, answering only after COMMIT
  * returned (with `synchronous=FULL`, after the fsync). It also runs the transparency log's integration
- * rounds (log-store.ts) on the same connection, through Kysely, so that a round's SQL and its commit stay
- * off the event loop too. One message at a time, in the order received: a round's queries are
- * asynchronous in form, so the next message waits for the round to finish.
+ * rounds (../transparency/integration-round.ts) on the same connection, through Kysely, so that a
+ * round's SQL and its commit stay off the event loop too. One message at a time, in the order
+ * received: a round's queries are asynchronous in form, so the next message waits for the round to
+ * finish.
  *
  * Messages in: `{ id, ops }` (a batch), `{ id, round }` or `{ close: true }`. Out: `{ id, outcomes }`,
  * `{ id, round }` (the round's result) or `{ id, error }`, errors reduced to name, message and code (an
@@ -13,8 +14,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Kysely, SqliteDialect } from 'kysely';
-import { type LogDatabase, type LogRoundRequest, type RoundResult, runLogRound } from './log-store.js';
-import type { RelaySchema } from './schema.js';
+import type { TransparencyRoundRequest, TransparencyRoundResult } from '../database.js';
+import type { RelaySchema } from '../schema.js';
+import { runIntegrationRound, type TransparencyLogDatabase } from '../transparency/integration-round.js';
 import { openSqliteConnection, withStatementCache } from './sqlite-connection.js';
 import { type SqliteWriteOp, type SqliteWriteOutcome, SqliteWrites } from './sqlite-writes.js';
 
@@ -26,7 +28,7 @@ export interface WriterThreadData {
 /** A message for the writer thread. */
 export type WriterRequest =
   | { id: number; ops: SqliteWriteOp[] }
-  | { id: number; round: LogRoundRequest }
+  | { id: number; round: TransparencyRoundRequest }
   | { close: true };
 
 /** An error as it crosses the thread boundary. */
@@ -42,7 +44,7 @@ export type WriterResponse =
       id: number;
       outcomes: (Extract<SqliteWriteOutcome, { ok: true }> | { ok: false; error: ThreadError })[];
     }
-  | { id: number; round: RoundResult }
+  | { id: number; round: TransparencyRoundResult }
   | { id: number; error: ThreadError };
 
 function toThreadError(err: unknown): ThreadError {
@@ -57,22 +59,23 @@ const port = parentPort!;
 const { location } = workerData as WriterThreadData;
 const sqlite = openSqliteConnection(location);
 const writes = new SqliteWrites(sqlite);
-let log: LogDatabase | undefined;
+let transparencyLog: TransparencyLogDatabase | undefined;
 
-/** The log's view of this thread's connection (made on the first round). */
-function logDatabase(): LogDatabase {
-  if (!log) {
+/** The transparency log's view of this thread's connection (made on the first round). */
+function transparencyLogDatabase(): TransparencyLogDatabase {
+  if (!transparencyLog) {
     const db = new Kysely<RelaySchema>({
       dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     });
-    log = { engine: 'sqlite', db, write: (job) => db.transaction().execute(job), integrateLog: undefined };
+    transparencyLog = { engine: 'sqlite', db, write: (job) => db.transaction().execute(job) };
   }
-  return log;
+  return transparencyLog;
 }
 
 async function answer(request: Exclude<WriterRequest, { close: true }>): Promise<WriterResponse> {
   try {
-    if ('round' in request) return { id: request.id, round: await runLogRound(logDatabase(), request.round) };
+    if ('round' in request)
+      return { id: request.id, round: await runIntegrationRound(transparencyLogDatabase(), request.round) };
     const outcomes = writes.execute(request.ops);
     return {
       id: request.id,

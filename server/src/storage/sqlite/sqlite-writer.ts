@@ -2,7 +2,7 @@
  * The single writer of a SQLite relay database. All writes
  * go through it, in batches that never overlap, so there is exactly one writer and no lock contention:
  *
- * - Prepared writes (prepared-writes.ts: submissions, token ids, acknowledgements) are group-committed
+ * - Prepared writes (../prepared-writes.ts: submissions, token ids, acknowledgements) are group-committed
  *   as data by {@link SqliteWrites}. On a database file they run on a writer thread that owns its own
  *   write connection (sqlite-write-worker.ts): the SQL and the commit's fsync stay off the event loop
  *   and use a second core, while the event loop keeps serving HTTP, verifying tokens and parsing
@@ -10,8 +10,9 @@
  *   a caller told "committed" reads its write back, since every read starts after that commit.
  *   On `:memory:` (tests) a second connection would be a different database, so the same statements run
  *   inline on the relay's connection.
- * - The transparency log's integration rounds (log-store.ts) also run on the writer thread, each its
- *   own transaction, so that their SQL and their commit's fsync stay off the event loop as well.
+ * - The transparency log's integration rounds (../transparency/integration-round.ts) also run on the
+ *   writer thread, each its own transaction, so that their SQL and their commit's fsync stay off the
+ *   event loop as well.
  * - Other writes (directory appends, sweeps) are Kysely jobs; they run on the relay's own connection
  *   in shared transactions with a savepoint each, as group-commit.ts describes.
  *
@@ -24,9 +25,9 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
+import type { TransparencyRoundRequest, TransparencyRoundResult } from '../database.js';
+import type { PreparedWrites, SubmissionRecord, SubmissionResult, TokenRecord } from '../prepared-writes.js';
 import { commitInSavepoints, type PendingWrite, type WriteJob } from './group-commit.js';
-import type { LogRoundRequest, RoundResult } from './log-store.js';
-import type { PreparedWrites, SubmissionRecord, SubmissionResult, TokenRecord } from './prepared-writes.js';
 import type { ThreadError, WriterRequest, WriterResponse, WriterThreadData } from './sqlite-write-worker.js';
 import type { SqliteWriteOp, SqliteWriteOutcome, SqliteWrites } from './sqlite-writes.js';
 
@@ -34,7 +35,7 @@ import type { SqliteWriteOp, SqliteWriteOutcome, SqliteWrites } from './sqlite-w
 interface WriteExecutor {
   execute(ops: SqliteWriteOp[]): Promise<SqliteWriteOutcome[]>;
   /** Runs a transparency-log integration round (the writer thread only). */
-  round?(request: LogRoundRequest): Promise<RoundResult>;
+  round?(request: TransparencyRoundRequest): Promise<TransparencyRoundResult>;
   close(): Promise<void>;
 }
 
@@ -105,7 +106,7 @@ export class ThreadExecutor implements WriteExecutor {
     return this.#send((id) => ({ id, ops: ops.map((op) => movable(op, transfer)) }), transfer);
   }
 
-  round(request: LogRoundRequest): Promise<RoundResult> {
+  round(request: TransparencyRoundRequest): Promise<TransparencyRoundResult> {
     return this.#send((id) => ({ id, round: request }), []);
   }
 
@@ -167,7 +168,10 @@ export class ThreadExecutor implements WriteExecutor {
 }
 
 type Answer = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
-type Entry<S> = ({ op: SqliteWriteOp } & Answer) | ({ round: LogRoundRequest } & Answer) | PendingWrite<S>;
+type Entry<S> =
+  | ({ op: SqliteWriteOp } & Answer)
+  | ({ round: TransparencyRoundRequest } & Answer)
+  | PendingWrite<S>;
 
 /** The SQLite database's only writer (see the module header). */
 export class SqliteWriter<S> implements PreparedWrites {
@@ -209,8 +213,8 @@ export class SqliteWriter<S> implements PreparedWrites {
   }
 
   /** Run a transparency-log integration round on the writer thread, in turn with the other writes. */
-  integrateLog(request: LogRoundRequest): Promise<RoundResult> {
-    return this.#enqueue({ round: request }) as Promise<RoundResult>;
+  integrateTransparencyLog(request: TransparencyRoundRequest): Promise<TransparencyRoundResult> {
+    return this.#enqueue({ round: request }) as Promise<TransparencyRoundResult>;
   }
 
   /** Resolves when every write queued so far has been committed or refused. */
@@ -228,7 +232,7 @@ export class SqliteWriter<S> implements PreparedWrites {
   }
 
   #enqueue(
-    work: { op: SqliteWriteOp } | { round: LogRoundRequest } | { job: WriteJob<S, unknown> },
+    work: { op: SqliteWriteOp } | { round: TransparencyRoundRequest } | { job: WriteJob<S, unknown> },
   ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ ...work, resolve, reject } as Entry<S>);
@@ -253,7 +257,7 @@ export class SqliteWriter<S> implements PreparedWrites {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#maxBatch);
       const ops: Extract<Entry<S>, { op: SqliteWriteOp }>[] = [];
-      const rounds: Extract<Entry<S>, { round: LogRoundRequest }>[] = [];
+      const rounds: Extract<Entry<S>, { round: TransparencyRoundRequest }>[] = [];
       const jobs: PendingWrite<S>[] = [];
       for (const entry of batch) {
         if ('op' in entry) ops.push(entry);
@@ -268,9 +272,9 @@ export class SqliteWriter<S> implements PreparedWrites {
     }
   }
 
-  async #round(entry: Extract<Entry<S>, { round: LogRoundRequest }>): Promise<void> {
+  async #round(entry: Extract<Entry<S>, { round: TransparencyRoundRequest }>): Promise<void> {
     try {
-      if (!this.#executor.round) throw new Error('log rounds run on the writer thread only');
+      if (!this.#executor.round) throw new Error('transparency-log rounds run on the writer thread only');
       entry.resolve(await this.#executor.round(entry.round));
       this.commits++;
     } catch (err) {

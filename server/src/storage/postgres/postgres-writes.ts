@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL side of prepared-writes.ts: SQL written once, sent with parameters, no query building
+ * The PostgreSQL side of ../prepared-writes.ts: SQL written once, sent with parameters, no query building
  * per request.
  *
  * A submission is one statement in its own (autocommit) transaction, so it costs one round trip
@@ -11,9 +11,9 @@
  * that the first statement waited for (`ON CONFLICT` waits for it) but could not see.
  */
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
-import { INBOX_CHANNEL } from './inbox-notifier.js';
-import type { PreparedWrites, SubmissionRecord, SubmissionResult, TokenRecord } from './prepared-writes.js';
-import type { RelaySchema } from './schema.js';
+import type { PreparedWrites, SubmissionRecord, SubmissionResult, TokenRecord } from '../prepared-writes.js';
+import type { RelaySchema } from '../schema.js';
+import { INBOX_CHANNEL } from './postgres-inbox-notifier.js';
 
 /**
  * The submission statement. Parameters: `$1` id, `$2` digest, `$3` received, `$4` expires, `$5` sender

@@ -1,25 +1,25 @@
 /**
- * When the transparency log takes in new rows (PROTOCOL.md §18.2): an integration round (log-store.ts)
- * runs shortly after a commit that added a loggable row (a few milliseconds later, so that the commits
- * of a burst share one round and one checkpoint), and on an interval, the merge delay, which also
- * picks up rows committed by other relay processes on the same database. A round appends at most a
- * bounded number of rows; while rows remain, the next round follows at once.
+ * When the transparency log takes in new rows (PROTOCOL.md §18.2): an integration round
+ * (integration-round.ts) runs shortly after a commit that added a loggable row (a few milliseconds later,
+ * so that the commits of a burst share one round and one checkpoint), and on an interval, the merge delay,
+ * which also picks up rows committed by other relay processes on the same database. A round appends at
+ * most a bounded number of rows; while rows remain, the next round follows at once.
  *
- * Rounds of one process never overlap; a failed round is logged and retried by the next one, having
- * stored nothing.
+ * Rounds of one process never overlap; a failed round is logged and retried by the next one, having stored
+ * nothing.
  */
-import type { Logger } from '../log/index.js';
-import { errorFields } from '../log/index.js';
-import { DEFAULT_ROUND_SIZE, type LogStore } from './log-store.js';
+import { errorFields, type Logger } from '../../logging/index.js';
+import { DEFAULT_ROUND_SIZE } from './integration-round.js';
+import type { TransparencyLogStore } from './transparency-log-store.js';
 
 /** Default merge delay: the longest an accepted object waits for the log, in milliseconds. */
-export const DEFAULT_MERGE_DELAY_MS = 1000;
+const DEFAULT_MERGE_DELAY_MS = 1000;
 
-/** Longest {@link LogIntegrator.stop} waits for the round in flight, in milliseconds. */
+/** Longest {@link TransparencyLogIntegrator.stop} waits for the round in flight, in milliseconds. */
 const STOP_WAIT_MS = 2000;
 
-/** Options of a {@link LogIntegrator}. */
-export interface LogIntegratorOptions {
+/** Options of a {@link TransparencyLogIntegrator}. */
+export interface TransparencyLogIntegratorOptions {
   logger: Logger;
   /** The interval of rounds (default {@link DEFAULT_MERGE_DELAY_MS}). */
   mergeDelayMs?: number;
@@ -30,8 +30,8 @@ export interface LogIntegratorOptions {
 }
 
 /** Runs the log's integration rounds (see the module header). */
-export class LogIntegrator {
-  readonly store: LogStore;
+export class TransparencyLogIntegrator {
+  readonly store: TransparencyLogStore;
   readonly #logger: Logger;
   readonly #mergeDelayMs: number;
   readonly #debounceMs: number;
@@ -42,7 +42,7 @@ export class LogIntegrator {
   #again = false;
   #stopped = false;
 
-  constructor(store: LogStore, options: LogIntegratorOptions) {
+  constructor(store: TransparencyLogStore, options: TransparencyLogIntegratorOptions) {
     this.store = store;
     this.#logger = options.logger;
     this.#mergeDelayMs = options.mergeDelayMs ?? DEFAULT_MERGE_DELAY_MS;
@@ -100,7 +100,7 @@ export class LogIntegrator {
 
   #background(): void {
     if (this.#stopped) return;
-    this.#run().catch((err) => this.#logger.warn('log integration failed', errorFields(err)));
+    this.#run().catch((err) => this.#logger.warn('transparency log integration failed', errorFields(err)));
   }
 
   /**

@@ -1,2 +1,0 @@
-/** The two storage engines the relay runs on. */
-export type Engine = 'sqlite' | 'postgres';
