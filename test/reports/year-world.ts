@@ -63,8 +63,9 @@ export async function rotateKeys(w: Workflow): Promise<Record<YearUnit, string>>
       lifetimeSeconds: 365 * 86_400,
     });
     await w.relay.client().submitStatement(jws);
-    // The client's identity holds this very array: the device can open what is sealed to the new key.
     device.hpke.push(hpke);
+    // The client keeps its own copy of its keys: open it again, with the new one, as a restart would.
+    w.clients[u] = await w.open(device, w.stores[u]);
     out[u] = hpke.kid;
   }
   return out;

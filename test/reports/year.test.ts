@@ -594,7 +594,9 @@ describe.each(ENGINES)('a year of the cooperation, reported, on %s', (engine) =>
     expect(new Set(second.cases)).toEqual(new Set([jm[5]!, mj[0]!]));
     expect(second.reconciliations).toHaveLength(1);
     expect(new Set(second.keys)).toEqual(new Set([oldKeys[J], newKeys[J]]));
-    expect(w.world.units[J].hpke).toEqual([]);
+    // Destroyed: both private keys are wiped in memory (the client held these very objects).
+    expect(w.world.units[J].hpke.map((k) => k.kid).sort()).toEqual([oldKeys[J], newKeys[J]].sort());
+    for (const k of w.world.units[J].hpke) expect(k.exportSecret().every((b) => b === 0)).toBe(true);
 
     const records = await jarva.purgeRecords();
     expect(records.map((r) => [r.record.by, r.record.cases.length, r.record.device])).toEqual([
