@@ -14,7 +14,12 @@ import type { Agreement } from '../directory/agreement.js';
 import { BryggaError, isBryggaError } from '../errors.js';
 import { type MunicipalityCostTotals, reconciliationTotals } from './reconciliation.js';
 import { type DeviceResolver, documentHash } from './signed-document.js';
-import { STATISTICS_TABLES, type StatisticsReport } from './statistics.js';
+import {
+  OUTCOME_TABLES,
+  STATISTICS_TABLES,
+  type StatisticsReport,
+  type StatisticsTableId,
+} from './statistics.js';
 import { type Figure, HIDDEN, type PublishedTable, smallMarker } from './suppression.js';
 import { type ReconciliationSummary, type UnitFigures, verifyUnitFigures } from './unit-figures.js';
 
@@ -104,9 +109,20 @@ export function combineFigures(figures: readonly Figure[], threshold: number): F
   return HIDDEN;
 }
 
+/**
+ * Tables in which both units of a case count it (its closure, outcome measures and services are held at
+ * both ends): a sum over the units would count each case twice, so the joint report gives none (§21.3).
+ */
+const COUNTED_AT_BOTH_ENDS: ReadonlySet<StatisticsTableId> = new Set<StatisticsTableId>([
+  'closures',
+  ...Object.values(OUTCOME_TABLES),
+  'services',
+]);
+
 function combineTables(reports: readonly StatisticsReport[], threshold: number): PublishedTable[] {
   const out: PublishedTable[] = [];
   for (const id of STATISTICS_TABLES) {
+    if (COUNTED_AT_BOTH_ENDS.has(id)) continue;
     const tables = reports.map((r) => r.tables.find((t) => t.id === id));
     const present = tables.filter((t): t is PublishedTable => t !== undefined);
     if (present.length === 0) continue;
@@ -123,7 +139,8 @@ function combineTables(reports: readonly StatisticsReport[], threshold: number):
       id,
       kind,
       rows: keys.map((key) => ({ key, value: each((t) => t?.rows.find((r) => r.key === key)?.value) })),
-      total: present.some((t) => t.total !== null) ? each((t) => t?.total) : null,
+      // Each active case is one unit's 'home' and another's 'receiving': the rows sum, the total does not.
+      total: id !== 'active' && present.some((t) => t.total !== null) ? each((t) => t?.total) : null,
     });
   }
   return out;
