@@ -6,6 +6,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import type { Engine } from '../database.js';
 import { initialSchema } from './initial-schema.js';
 import { rootChanges } from './root-changes.js';
+import { senderQuota } from './sender-quota.js';
 import { transparencyLog } from './transparency-log.js';
 
 /** Every migration, by name; names sort in the order they must run. */
@@ -14,6 +15,7 @@ function migrations(engine: Engine): Record<string, Migration> {
     '0001-initial-schema': initialSchema(engine),
     '0002-transparency-log': transparencyLog(engine),
     '0003-root-changes': rootChanges(engine),
+    '0004-sender-quota': senderQuota(),
   };
 }
 
