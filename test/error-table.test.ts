@@ -49,6 +49,7 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
   ['ERR_NOT_FOUND', 'not-found', 404, 'Not found'],
   ['ERR_CONFLICT', 'conflict', 409, 'Conflict'],
   ['ERR_RATE_LIMITED', 'rate-limited', 429, 'Too many requests'],
+  ['ERR_SENDER_QUOTA', 'sender-quota-exceeded', 429, 'Sender quota exceeded'],
   ['ERR_NOT_LOGGED', 'not-logged', 404, 'Not in the log'],
   ['ERR_BEYOND_LOG', 'beyond-log', 422, 'Beyond the log'],
   ['ERR_AGREEMENT_MISSING', 'agreement-missing', 503, 'No agreement installed'],

@@ -75,6 +75,8 @@ export type ErrorCode =
   | 'ERR_CONFLICT'
   /** Too many requests; retry after the number of seconds the answer gives. */
   | 'ERR_RATE_LIMITED'
+  /** A sending device or unit whose packets waiting for their recipients take up the relay's quota. */
+  | 'ERR_SENDER_QUOTA'
   /** A directory statement, inside a well-formed request, that is not of the form PROTOCOL.md §6 gives. */
   | 'ERR_MALFORMED_STATEMENT'
   /** No agreement is installed yet. */
@@ -258,6 +260,7 @@ const TABLE = {
   ERR_NOT_FOUND: { problem: 'not-found', status: 404, title: 'Not found' },
   ERR_CONFLICT: { problem: 'conflict', status: 409, title: 'Conflict' },
   ERR_RATE_LIMITED: { problem: 'rate-limited', status: 429, title: 'Too many requests' },
+  ERR_SENDER_QUOTA: { problem: 'sender-quota-exceeded', status: 429, title: 'Sender quota exceeded' },
   ERR_NOT_LOGGED: { problem: 'not-logged', status: 404, title: 'Not in the log' },
   ERR_BEYOND_LOG: { problem: 'beyond-log', status: 422, title: 'Beyond the log' },
   ERR_AGREEMENT_MISSING: { problem: 'agreement-missing', status: 503, title: 'No agreement installed' },

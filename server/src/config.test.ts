@@ -16,6 +16,19 @@ describe('loadConfig', () => {
       ratePerMinute: 600,
       packetTtlSeconds: 14 * 86400,
       sweepSeconds: 60,
+      maxQueuedBytesPerDevice: 256 * 1024 * 1024,
+      maxQueuedBytesPerUnit: 1024 * 1024 * 1024,
+      maxConnections: 1024,
+    });
+    expect(
+      loadConfig(['--max-connections', '8'], {
+        BRYGGA_MAX_QUEUED_BYTES_PER_DEVICE: String(32 * 1024 * 1024),
+        BRYGGA_MAX_QUEUED_BYTES_PER_UNIT: String(64 * 1024 * 1024),
+      }),
+    ).toMatchObject({
+      maxConnections: 8,
+      maxQueuedBytesPerDevice: 32 * 1024 * 1024,
+      maxQueuedBytesPerUnit: 64 * 1024 * 1024,
     });
   });
 
@@ -79,6 +92,14 @@ describe('loadConfig', () => {
     expect(bad([], { BRYGGA_LOG_LEVEL: 'loud' })).toMatch(/BRYGGA_LOG_LEVEL/);
     expect(bad([], { BRYGGA_ADMIN_TOKEN: 'short' })).toMatch(/admin token/);
     expect(bad([], { BRYGGA_ADMIN_TOKEN: `${TOKEN} ${TOKEN}` })).toMatch(/admin token/);
+    // A device's quota fits at least one largest envelope; a unit's at least its device's.
+    expect(bad([], { BRYGGA_MAX_QUEUED_BYTES_PER_DEVICE: String(1024 * 1024) })).toMatch(
+      /BRYGGA_MAX_QUEUED_BYTES_PER_DEVICE must be at least BRYGGA_MAX_ENVELOPE_BYTES/,
+    );
+    expect(bad([], { BRYGGA_MAX_QUEUED_BYTES_PER_UNIT: String(64 * 1024 * 1024) })).toMatch(
+      /BRYGGA_MAX_QUEUED_BYTES_PER_UNIT/,
+    );
+    expect(bad(['--max-connections', '0'])).toMatch(/BRYGGA_MAX_CONNECTIONS/);
     expect(bad(['--unknown'])).not.toBe('accepted');
     expect(bad(['positional'])).not.toBe('accepted');
   });

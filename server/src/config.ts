@@ -28,6 +28,9 @@
  * | BRYGGA_MAX_HPKE_KEYS_PER_DEVICE | --max-hpke-keys-per-device | 4 (unexpired keys, PROTOCOL.md §6.2) |
  * | BRYGGA_HEADERS_TIMEOUT_SECONDS | --headers-timeout-seconds | 10 |
  * | BRYGGA_REQUEST_TIMEOUT_SECONDS | --request-timeout-seconds | 30 |
+ * | BRYGGA_MAX_QUEUED_BYTES_PER_DEVICE | --max-queued-bytes-per-device | 268435456 (256 MiB) |
+ * | BRYGGA_MAX_QUEUED_BYTES_PER_UNIT | --max-queued-bytes-per-unit | 1073741824 (1 GiB) |
+ * | BRYGGA_MAX_CONNECTIONS | --max-connections | 1024 |
  *
  * The `BRYGGA_LOG_*` settings but the level are the transparency log's (PROTOCOL.md §18): its origin
  * (the name in its checkpoints and of its key), where its signing key is
@@ -37,6 +40,11 @@
  * The two timeouts are Node's `server.headersTimeout` (the request line and headers must arrive within
  * it) and `server.requestTimeout` (the whole request, body included): a client that dribbles its
  * headers, or stops half-way through a body, is cut off after seconds instead of holding a connection.
+ *
+ * The queued-bytes quotas bound what one sending device, and one sending unit, may have waiting at the
+ * relay: the envelope sizes of its packets some recipient has not yet acknowledged (PROTOCOL.md §9). A
+ * device's quota must fit at least one largest envelope, and a unit's at least its device's.
+ * `BRYGGA_MAX_CONNECTIONS` is Node's `server.maxConnections`: connections beyond it are closed at once.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -78,6 +86,12 @@ export interface RelayConfig {
   headersTimeoutSeconds: number;
   /** Seconds a client has to send its whole request, body included. */
   requestTimeoutSeconds: number;
+  /** Bytes of undelivered packets one sending device may have at the relay (PROTOCOL.md §9). */
+  maxQueuedBytesPerDevice: number;
+  /** Bytes of undelivered packets one sending unit may have at the relay (PROTOCOL.md §9). */
+  maxQueuedBytesPerUnit: number;
+  /** Open connections the relay's server accepts at once (Node's `server.maxConnections`). */
+  maxConnections: number;
 }
 
 /** A configuration error (`ERR_CONFIG`), with a message for the administrator. */
@@ -114,6 +128,9 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   maxHpkeKeysPerDevice: 4,
   headersTimeoutSeconds: 10,
   requestTimeoutSeconds: 30,
+  maxQueuedBytesPerDevice: 256 * 1024 ** 2,
+  maxQueuedBytesPerUnit: 1024 ** 3,
+  maxConnections: 1024,
 });
 
 type NumericKey =
@@ -131,7 +148,10 @@ type NumericKey =
   | 'logMergeDelayMs'
   | 'maxHpkeKeysPerDevice'
   | 'headersTimeoutSeconds'
-  | 'requestTimeoutSeconds';
+  | 'requestTimeoutSeconds'
+  | 'maxQueuedBytesPerDevice'
+  | 'maxQueuedBytesPerUnit'
+  | 'maxConnections';
 
 const NUMBERS: Record<NumericKey, { env: string; flag: string; min: number; max: number }> = {
   port: { env: 'BRYGGA_PORT', flag: 'port', min: 0, max: 65535 },
@@ -184,6 +204,19 @@ const NUMBERS: Record<NumericKey, { env: string; flag: string; min: number; max:
     min: 1,
     max: 3600,
   },
+  maxQueuedBytesPerDevice: {
+    env: 'BRYGGA_MAX_QUEUED_BYTES_PER_DEVICE',
+    flag: 'max-queued-bytes-per-device',
+    min: 1024,
+    max: 8 * 1024 ** 3,
+  },
+  maxQueuedBytesPerUnit: {
+    env: 'BRYGGA_MAX_QUEUED_BYTES_PER_UNIT',
+    flag: 'max-queued-bytes-per-unit',
+    min: 1024,
+    max: 8 * 1024 ** 3,
+  },
+  maxConnections: { env: 'BRYGGA_MAX_CONNECTIONS', flag: 'max-connections', min: 1, max: 1_000_000 },
 };
 
 const FLAGS = {
@@ -282,6 +315,14 @@ export function loadConfig(
   config.logKeyFile = pick('log-key-file', 'BRYGGA_LOG_KEY_FILE');
   if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) {
     throw new ConfigError('BRYGGA_HEADERS_TIMEOUT_SECONDS must not exceed BRYGGA_REQUEST_TIMEOUT_SECONDS');
+  }
+  if (config.maxQueuedBytesPerDevice < config.maxEnvelopeBytes) {
+    throw new ConfigError('BRYGGA_MAX_QUEUED_BYTES_PER_DEVICE must be at least BRYGGA_MAX_ENVELOPE_BYTES');
+  }
+  if (config.maxQueuedBytesPerUnit < config.maxQueuedBytesPerDevice) {
+    throw new ConfigError(
+      'BRYGGA_MAX_QUEUED_BYTES_PER_UNIT must be at least BRYGGA_MAX_QUEUED_BYTES_PER_DEVICE',
+    );
   }
   return config;
 }

@@ -85,6 +85,8 @@ function listen(app: Hono<RelayEnv>, config: RelayConfig): Promise<Server> {
       createServer: createCheckedServer,
     }) as Server;
     answerClientErrors(server);
+    // A connection beyond the cap is closed as it arrives (config.ts, PROTOCOL.md §9).
+    server.maxConnections = config.maxConnections;
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);

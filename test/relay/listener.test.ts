@@ -4,7 +4,7 @@
  * configuration).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, Logger, type RelayConfig, type RunningRelay, startRelay } from '@brygga/server';
@@ -167,4 +167,48 @@ describe("Node's own refusals, over a raw socket", () => {
     ];
     expect(answer(await raw(port, halfway))).toMatchObject({ status: 408, type: 'request-timeout' });
   }, 30_000);
+});
+
+describe('the connection cap (BRYGGA_MAX_CONNECTIONS)', () => {
+  let relay: RunningRelay | undefined;
+  const sockets: Socket[] = [];
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.destroy();
+    await relay?.close();
+    relay = undefined;
+  });
+
+  /** A kept-alive connection that has had one health answer (so the server has surely counted it). */
+  function held(port: number): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      sockets.push(socket);
+      let got = '';
+      socket.on('error', reject);
+      socket.on('data', (c) => {
+        got += c.toString('utf8');
+        if (/^HTTP\/1\.1 200 /.test(got) && got.includes('"status":"ok"')) resolve(socket);
+      });
+      socket.on('close', () => reject(new Error(`closed before answering: ${got}`)));
+      socket.write('GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    });
+  }
+
+  const health = 'GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n';
+
+  it('closes a connection beyond the cap unanswered, and takes one again once a connection closes', async () => {
+    relay = await startRelay(config({ maxConnections: 2 }), { logger: silent });
+    const { port } = relay;
+    const [first] = [await held(port), await held(port)];
+    // The third connection is closed without a byte of answer.
+    expect(await raw(port, [health])).toBe('');
+    // Once a held connection closes, a new one is answered (the server counts the close when it sees
+    // it, so the next connection is tried until it is let in).
+    first!.destroy();
+    let answered = '';
+    for (let attempt = 0; attempt < 100 && answered === ''; attempt++) {
+      answered = await raw(port, [health]);
+    }
+    expect(answered).toMatch(/^HTTP\/1\.1 200 /);
+  });
 });

@@ -185,6 +185,8 @@ export async function startTestRelay(
       statementRatePerMinute: 100_000,
       packetTtlSeconds: DEFAULT_CONFIG.packetTtlSeconds,
       heartbeatSeconds: DEFAULT_CONFIG.heartbeatSeconds,
+      maxQueuedBytesPerDevice: DEFAULT_CONFIG.maxQueuedBytesPerDevice,
+      maxQueuedBytesPerUnit: DEFAULT_CONFIG.maxQueuedBytesPerUnit,
       ...options.config,
     },
   };

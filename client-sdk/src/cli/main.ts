@@ -68,6 +68,8 @@ export const RELAY_HINTS: Readonly<Partial<Record<ProblemCode, string>>> = {
   'device-not-in-agreement':
     "this device's unit is not a party to the agreement installed on the relay: install the current agreement (`brygga relay install-agreement`)",
   'rate-limited': 'wait a minute and try again',
+  'sender-quota-exceeded':
+    'the recipients have not yet fetched enough of what was sent: try again once they have (the packet is kept)',
 };
 
 function helpText(): string {

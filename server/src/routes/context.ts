@@ -38,6 +38,8 @@ export interface AppDeps {
     | 'statementRatePerMinute'
     | 'packetTtlSeconds'
     | 'heartbeatSeconds'
+    | 'maxQueuedBytesPerDevice'
+    | 'maxQueuedBytesPerUnit'
   >;
   /** The clock, in milliseconds since the epoch. */
   now: () => number;

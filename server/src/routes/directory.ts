@@ -3,7 +3,9 @@
  * - `GET /v1/directory[?after=<seq>]`, public: every agreement and the statements after `after`;
  * - `POST /v1/directory/statements`, public (statements are self-authenticating) and rate-limited per
  *   client address: verify a statement against the directory and store it (201; 200 if already stored);
- * - `POST /v1/admin/agreements`, with the admin token: install an agreement (201; 200 if installed).
+ * - `POST /v1/admin/agreements`, with the admin token: install an agreement (201; 200 if installed);
+ * - `POST /v1/admin/root-changes`, with the admin token: a root change signed by a unit's root in the
+ *   chain (PROTOCOL.md §5.2), which a later extension may then use (201; 200 if already accepted).
  */
 import { BryggaError } from '@brygga/client-sdk';
 import { Hono } from 'hono';
@@ -59,6 +61,19 @@ export function directoryRoutes(deps: RouteDeps): Hono<RelayEnv> {
       if (created) deps.transparency?.notify();
       deps.logger.info(created ? 'agreement installed' : 'agreement already installed', { digest, sequence });
       return c.json({ digest, sequence }, created ? 201 : 200);
+    },
+  );
+
+  app.post(
+    '/admin/root-changes',
+    byAddress,
+    adminOnly,
+    readJsonBody(MAX_STATEMENT_BYTES),
+    validJson(schemas.rootChange),
+    async (c) => {
+      const { created, pin } = await deps.directory.acceptRootChange(c.req.valid('json').jws);
+      deps.logger.info(created ? 'root change accepted' : 'root change already accepted', { unit: pin.unit });
+      return c.json(pin, created ? 201 : 200);
     },
   );
 

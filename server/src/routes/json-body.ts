@@ -30,6 +30,11 @@ export interface StatementSubmission {
   jws: string;
 }
 
+/** `POST /v1/admin/root-changes` (relay-api.schema.json#/$defs/RootChangeSubmission). */
+export interface RootChangeSubmission {
+  jws: string;
+}
+
 /** `POST /v1/log/cosignatures` (relay-api.schema.json#/$defs/CosignatureSubmission). */
 export interface CosignatureSubmission {
   size: number;
@@ -47,6 +52,7 @@ export interface BodySchema<T> {
 export interface RequestSchemas {
   statement: BodySchema<StatementSubmission>;
   agreement: BodySchema<GeneralJws>;
+  rootChange: BodySchema<RootChangeSubmission>;
   cosignature: BodySchema<CosignatureSubmission>;
 }
 
@@ -67,6 +73,7 @@ export function requestSchemas(): RequestSchemas {
   compiled = {
     statement: schema<StatementSubmission>('StatementSubmission'),
     agreement: schema<GeneralJws>('GeneralJws'),
+    rootChange: schema<RootChangeSubmission>('RootChangeSubmission'),
     cosignature: schema<CosignatureSubmission>('CosignatureSubmission'),
   };
   return compiled;

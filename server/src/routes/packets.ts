@@ -7,8 +7,10 @@
  * the sender named in the header is the authenticated device and its unit (`ERR_FORBIDDEN`), every
  * recipient is an active device of the unit the header names and that unit a party (`ERR_KEY_REVOKED`,
  * `ERR_UNKNOWN_KEY`, `ERR_NOT_IN_AGREEMENT`), and each recipient's key id is a currently valid HPKE key
- * published by that device (`ERR_UNKNOWN_KEY`, `ERR_KEY_EXPIRED`). A retry of an accepted packet is not
- * refused by the directory checks, so it gets the same answer as the first time. Then the envelope, its
+ * published by that device (`ERR_UNKNOWN_KEY`, `ERR_KEY_EXPIRED`), and the packet fits in what the
+ * sending device and its unit may have waiting at the relay (`ERR_SENDER_QUOTA`, PROTOCOL.md §9). A
+ * retry of an accepted packet is refused by neither the directory checks nor the quota, so it gets the
+ * same answer as the first time. Then the envelope, its
  * digest and one delivery per recipient are committed in one transaction; 201 is sent only after the
  * commit. The same id with the same bytes again is 200 with the same receipt; with other bytes
  * `ERR_CONFLICT`.
@@ -23,9 +25,13 @@ import {
 } from '@brygga/client-sdk';
 import { type Context, Hono } from 'hono';
 import { type AuthenticatedDevice, CLOCK_TOLERANCE_SECONDS, tokenReplayed } from '../auth/index.js';
+import { Problem } from '../problem.js';
 import { authenticate, enforceRate } from './authenticate.js';
 import { readRequestBody, requireMediaType } from './body.js';
 import { isoTime, type RelayEnv, type RouteDeps } from './context.js';
+
+/** Seconds a sender over its quota is told to wait: recipients fetch within minutes when online. */
+const QUOTA_RETRY_SECONDS = 60;
 
 /** The directory's refusal of a recipient device, saying which recipient it is about. */
 function recipientRefusal(err: unknown, device: string): unknown {
@@ -120,6 +126,7 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
       // insert's conflict tells a first submission from a retry in the same transaction).
       if (!(await deps.store.receipt(header.id))) throw refusal;
     }
+    await checkQuota(sender, header.id, bytes.length, now);
     const outcome = await deps.store.submit({
       id: header.id,
       digest,
@@ -146,5 +153,24 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
       outcome.status === 'created' ? 201 : 200,
     );
   }
+  /**
+   * Refuse a packet that would take the sending device or unit over its quota of bytes waiting at the
+   * relay (PROTOCOL.md §9), unless it is a packet already stored (a retry is answered as before).
+   */
+  async function checkQuota(sender: AuthenticatedDevice, id: string, size: number, now: number) {
+    const queued = await deps.store.queuedBytes(sender.unit, sender.kid, now);
+    const { maxQueuedBytesPerDevice: perDevice, maxQueuedBytesPerUnit: perUnit } = deps.config;
+    const over =
+      queued.device + size > perDevice
+        ? `the sending device has ${queued.device} bytes waiting for their recipients; at most ${perDevice}`
+        : queued.unit + size > perUnit
+          ? `the sending unit has ${queued.unit} bytes waiting for their recipients; at most ${perUnit}`
+          : undefined;
+    if (over === undefined || (await deps.store.receipt(id))) return;
+    throw new Problem('ERR_SENDER_QUOTA', over, {
+      headers: { 'retry-after': String(QUOTA_RETRY_SECONDS) },
+    });
+  }
+
   return app;
 }

@@ -19,10 +19,11 @@ export type Engine = 'sqlite' | 'postgres';
 /** A write transaction's handle. */
 export type WriteTransaction = Transaction<RelaySchema>;
 
-/** The highest agreement and statement sequence numbers committed (0 when none). */
+/** The highest agreement, statement and root change sequence numbers committed (0 when none). */
 export interface DirectoryHead {
   agreements: number;
   statements: number;
+  rootChanges: number;
 }
 
 /**
@@ -68,7 +69,7 @@ export interface Database {
   /** The frequent writes, with statements prepared once (see prepared-writes.ts). */
   readonly writes: PreparedWrites;
   /**
-   * The highest agreement and statement sequence numbers (0 when none), as committed now. Every
+   * The highest agreement, statement and root change sequence numbers (0 when none), as committed now. Every
    * authenticated request compares them with the directory in memory (directory-store.ts), so the
    * query is prepared once instead of built per request.
    */
@@ -88,11 +89,16 @@ export interface Database {
 
 /** The query both engines answer {@link Database.directoryHead} with. */
 export const DIRECTORY_HEAD_SQL =
-  'select (select max(seq) from agreements) as agreements, (select max(seq) from statements) as statements';
+  'select (select max(seq) from agreements) as agreements, (select max(seq) from statements) as statements, ' +
+  '(select max(seq) from root_changes) as root_changes';
 
 /** The {@link DirectoryHead} of a row of {@link DIRECTORY_HEAD_SQL} (either engine's number types). */
 export function toDirectoryHead(
-  row: { agreements: unknown; statements: unknown } | undefined,
+  row: { agreements: unknown; statements: unknown; root_changes: unknown } | undefined,
 ): DirectoryHead {
-  return { agreements: Number(row?.agreements ?? 0), statements: Number(row?.statements ?? 0) };
+  return {
+    agreements: Number(row?.agreements ?? 0),
+    statements: Number(row?.statements ?? 0),
+    rootChanges: Number(row?.root_changes ?? 0),
+  };
 }

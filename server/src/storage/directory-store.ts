@@ -7,6 +7,12 @@
  * date from the database before every use (one cheap query when nothing changed), so several relay
  * processes agree, and a revocation accepted by one process is enforced by all of them at once.
  *
+ * Root changes (PROTOCOL.md §5.2) are inputs of the chain like the agreements: one is verified against
+ * the chain when it arrives and stored with the number of agreements installed then; the directory is
+ * built from the agreements and root changes in that order (each root change read right after the
+ * agreement it was accepted under), so a relay that followed the sequence and one rebuilding it at
+ * start hold the same chain, the same pins and so the same directory.
+ *
  * Appends are serialised: on PostgreSQL under a transaction-scoped advisory lock, on SQLite by the single
  * writer. Under that lock the directory is refreshed, the new statement verified against it and stored
  * with the next sequence number, so sequence order is commit order and every statement was verified
@@ -22,13 +28,14 @@ import {
   HPKE_KEY_TYP,
   isBryggaError,
   parseJson,
+  type RootPin,
 } from '@brygga/client-sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from '../logging/index.js';
 import type { Database, DirectoryHead } from './database.js';
 import type { RelaySchema } from './schema.js';
 
-/** Longest statement accepted (characters of compact JWS). */
+/** Longest statement or root change accepted (characters of compact JWS). */
 const MAX_STATEMENT_LENGTH = 16 * 1024;
 
 /** Unexpired HPKE keys a device may have, unless configured otherwise (PROTOCOL.md §6.2). */
@@ -79,6 +86,7 @@ export class DirectoryStore {
   #directory: Directory | undefined;
   #agreementSeq = 0;
   #statementSeq = 0;
+  #rootChangeSeq = 0;
   #mutex: Promise<unknown> = Promise.resolve();
   #inflight: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
@@ -213,6 +221,67 @@ export class DirectoryStore {
   }
 
   /**
+   * Verify a root change (PROTOCOL.md §5.2) against the chain and store it, so that a later extension
+   * may give the unit the new root key. One already stored is a no-op (`created: false`). Refusals:
+   * `ERR_AGREEMENT_MISSING` before any agreement, `ERR_NOT_IN_AGREEMENT` when the signer is no unit's
+   * root in the chain, `ERR_CRYPTO` for a bad signature, `ERR_MALFORMED_STATEMENT` for one that cannot be
+   * read or names another unit, key or cooperation than its signer's.
+   */
+  async acceptRootChange(jws: string): Promise<{ created: boolean; pin: RootPin }> {
+    if (typeof jws !== 'string' || jws.length === 0 || jws.length > MAX_STATEMENT_LENGTH) {
+      throw new BryggaError(
+        'ERR_MALFORMED',
+        `jws must be a compact JWS of at most ${MAX_STATEMENT_LENGTH} characters`,
+      );
+    }
+    const hash = hashOf(jws);
+    return this.#exclusive(async () => {
+      let changed = false;
+      try {
+        return await this.#database.write(async (trx) => {
+          await this.#lock(trx);
+          await this.#catchUp(trx);
+          if (!this.#directory) throw agreementMissing();
+          const existing = await trx
+            .selectFrom('root_changes')
+            .select('seq')
+            .where('hash', '=', hash)
+            .executeTakeFirst();
+          if (existing) {
+            // Stored, so it verified against the chain once: read back the pin it gave.
+            return { created: false, pin: this.#pinOf(jws) };
+          }
+          let pin: RootPin;
+          try {
+            pin = this.#directory.acceptRootChange(jws);
+          } catch (err) {
+            throw statementRefusal(err);
+          }
+          changed = true;
+          const seq = this.#rootChangeSeq + 1;
+          await trx
+            .insertInto('root_changes')
+            .values({ seq, hash, jws, agreement_seq: this.#agreementSeq, accepted_at: this.#now() })
+            .execute();
+          this.#rootChangeSeq = seq;
+          return { created: true, pin };
+        });
+      } catch (err) {
+        if (changed) this.#invalidate();
+        throw err;
+      }
+    });
+  }
+
+  /** The pin a stored root change gave (the directory holds it). */
+  #pinOf(jws: string): RootPin {
+    const payload = parseJson(
+      new TextDecoder().decode(decodeCompact(jws).payloadBytes),
+    ) as unknown as RootPin;
+    return { unit: payload.unit, from: payload.from, to: payload.to };
+  }
+
+  /**
    * Refuse an HPKE key publication by a device that already has {@link #maxHpkeKeys} unexpired keys
    * (PROTOCOL.md §6.2): rotation needs two or three at a time, and nothing needs dozens. Only the header
    * is read (the signer's kid, which the directory verifies next); a statement that is not an HPKE key,
@@ -268,7 +337,13 @@ export class DirectoryStore {
       this.#inflight = this.#exclusive(async () => {
         const head = await this.#database.directoryHead();
         // The common case: nothing changed since the last request (one prepared query, no more).
-        if (head.agreements === this.#agreementSeq && head.statements === this.#statementSeq) return;
+        if (
+          head.agreements === this.#agreementSeq &&
+          head.statements === this.#statementSeq &&
+          head.rootChanges === this.#rootChangeSeq
+        ) {
+          return;
+        }
         await this.#catchUp(this.#database.db, head);
       }).finally(() => {
         this.#inflight = undefined;
@@ -302,6 +377,22 @@ export class DirectoryStore {
     this.#directory = undefined;
     this.#agreementSeq = 0;
     this.#statementSeq = 0;
+    this.#rootChangeSeq = 0;
+  }
+
+  /**
+   * Apply a stored agreement or root change. Both were verified when they were accepted, so one that no
+   * longer verifies means a damaged or altered database: the directory is dropped and the relay answers
+   * `ERR_UNAVAILABLE` rather than serve a chain it cannot vouch for.
+   */
+  #stored(what: string, seq: number, apply: () => void): void {
+    try {
+      apply();
+    } catch (err) {
+      this.#logger.error(`stored ${what} does not verify`, { seq });
+      this.#invalidate();
+      throw new BryggaError('ERR_UNAVAILABLE', 'the relay directory is damaged', { cause: err });
+    }
   }
 
   /**
@@ -310,33 +401,52 @@ export class DirectoryStore {
    */
   async #catchUp(db: Kysely<RelaySchema>, head?: DirectoryHead): Promise<void> {
     if (!head) {
-      const top = await sql<{ a: number | null; s: number | null }>`select
+      const top = await sql<{ a: number | null; s: number | null; r: number | null }>`select
           (select max(seq) from agreements) as a,
-          (select max(seq) from statements) as s`.execute(db);
-      head = { agreements: Number(top.rows[0]?.a ?? 0), statements: Number(top.rows[0]?.s ?? 0) };
+          (select max(seq) from statements) as s,
+          (select max(seq) from root_changes) as r`.execute(db);
+      const row = top.rows[0];
+      head = {
+        agreements: Number(row?.a ?? 0),
+        statements: Number(row?.s ?? 0),
+        rootChanges: Number(row?.r ?? 0),
+      };
     }
-    const { agreements: a, statements: s } = head;
-    if (a < this.#agreementSeq || s < this.#statementSeq) this.#invalidate();
-    if (a > this.#agreementSeq) {
-      const rows = await db
+    const { agreements: a, statements: s, rootChanges: r } = head;
+    if (a < this.#agreementSeq || s < this.#statementSeq || r < this.#rootChangeSeq) this.#invalidate();
+    if (a > this.#agreementSeq || r > this.#rootChangeSeq) {
+      const agreements = await db
         .selectFrom('agreements')
         .select(['seq', 'document'])
         .where('seq', '>', this.#agreementSeq)
         .orderBy('seq')
         .execute();
-      for (const row of rows) {
-        try {
+      const changes = await db
+        .selectFrom('root_changes')
+        .select(['seq', 'jws', 'agreement_seq'])
+        .where('seq', '>', this.#rootChangeSeq)
+        .orderBy('seq')
+        .execute();
+      // Each root change right after the agreement it was accepted under (see the module header).
+      let next = 0;
+      const changesUpTo = (agreementSeq: number) => {
+        for (; next < changes.length && Number(changes[next]!.agreement_seq) <= agreementSeq; next++) {
+          const change = changes[next]!;
+          this.#stored('root change', change.seq, () => this.#directory?.acceptRootChange(change.jws));
+          this.#rootChangeSeq = change.seq;
+        }
+      };
+      changesUpTo(this.#agreementSeq);
+      for (const row of agreements) {
+        changesUpTo(row.seq - 1);
+        this.#stored('agreement', row.seq, () => {
           const agreement = Agreement.deserialize(row.document);
           if (this.#directory) this.#directory.addAgreement(agreement);
           else this.#directory = new Directory(agreement);
-        } catch (err) {
-          // Stored agreements were verified when installed: this is a damaged or altered database.
-          this.#logger.error('stored agreement does not verify', { seq: row.seq });
-          this.#invalidate();
-          throw new BryggaError('ERR_UNAVAILABLE', 'the relay directory is damaged', { cause: err });
-        }
+        });
         this.#agreementSeq = row.seq;
       }
+      changesUpTo(this.#agreementSeq);
     }
     if (!this.#directory || s <= this.#statementSeq) return;
     const rows = await db
@@ -349,8 +459,9 @@ export class DirectoryStore {
       try {
         this.#directory.apply(row.jws);
       } catch (err) {
-        // Possible only after an agreement extension dropped a party whose statements came before it;
-        // such a statement no longer counts, exactly as for a client rebuilding its directory.
+        // Possible only after an extension changed the root key of a unit whose statements came before
+        // it (PROTOCOL.md §5.2); such a statement no longer counts, exactly as for a client rebuilding
+        // its directory.
         this.#logger.warn('stored statement no longer applies', {
           seq: row.seq,
           reason: isBryggaError(err) ? err.code : 'error',

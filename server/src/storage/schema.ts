@@ -5,6 +5,8 @@
  * - `agreements`: installed agreement documents, in installation order.
  * - `statements`: accepted directory statements; `seq` is assigned under the directory lock, so it is
  *   also the commit order (clients apply statements in this order).
+ * - `root_changes`: root changes accepted (PROTOCOL.md §5.2), with the number of agreements installed
+ *   when each was accepted, so a rebuild verifies each against the chain as it was then.
  * - `submissions`: the idempotency record of every accepted packet id, kept until the packet expires,
  *   so that a retried submission is recognised even after every recipient has acknowledged.
  * - `packets`: envelope bytes, until every recipient device has acknowledged or the packet expired.
@@ -34,6 +36,17 @@ export interface StatementsTable {
   jws: string;
   accepted_at: number;
   log_index: number | null;
+}
+
+export interface RootChangesTable {
+  /** Acceptance order, 1, 2, … */
+  seq: number;
+  /** base64url SHA-256 of the compact JWS. */
+  hash: string;
+  jws: string;
+  /** How many agreements were installed when it was accepted (`agreements.seq` of the newest). */
+  agreement_seq: number;
+  accepted_at: number;
 }
 
 export interface SubmissionsTable {
@@ -137,6 +150,7 @@ export interface LogKeyTable {
 export interface RelaySchema {
   agreements: AgreementsTable;
   statements: StatementsTable;
+  root_changes: RootChangesTable;
   submissions: SubmissionsTable;
   packets: PacketsTable;
   inbox: InboxTable;

@@ -5,6 +5,8 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Engine } from '../database.js';
 import { initialSchema } from './initial-schema.js';
+import { rootChanges } from './root-changes.js';
+import { senderQuota } from './sender-quota.js';
 import { transparencyLog } from './transparency-log.js';
 
 /** Every migration, by name; names sort in the order they must run. */
@@ -12,6 +14,8 @@ function migrations(engine: Engine): Record<string, Migration> {
   return {
     '0001-initial-schema': initialSchema(engine),
     '0002-transparency-log': transparencyLog(engine),
+    '0003-root-changes': rootChanges(engine),
+    '0004-sender-quota': senderQuota(),
   };
 }
 

@@ -54,9 +54,11 @@ export function openPostgresDatabase(url: string, options: PostgresDatabaseOptio
     write,
     writes: new PostgresWrites(db, retrying, write),
     async directoryHead() {
-      const { rows } = await db.executeQuery<{ agreements: unknown; statements: unknown }>(
-        CompiledQuery.raw(DIRECTORY_HEAD_SQL),
-      );
+      const { rows } = await db.executeQuery<{
+        agreements: unknown;
+        statements: unknown;
+        root_changes: unknown;
+      }>(CompiledQuery.raw(DIRECTORY_HEAD_SQL));
       return toDirectoryHead(rows[0]);
     },
     async close() {

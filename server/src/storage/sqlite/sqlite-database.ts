@@ -41,7 +41,9 @@ export function openSqliteDatabase(location: string, options: SqliteDatabaseOpti
   // connection (it cannot take Kysely's connection lock: it is synchronous). Opened on first use, once
   // migrations have created the file's tables; `:memory:` has only the one connection.
   let reader: BetterSqlite3.Database | undefined;
-  let head: BetterSqlite3.Statement<[], { agreements: unknown; statements: unknown }> | undefined;
+  let head:
+    | BetterSqlite3.Statement<[], { agreements: unknown; statements: unknown; root_changes: unknown }>
+    | undefined;
   return {
     engine: 'sqlite',
     db,
