@@ -38,6 +38,7 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
   ['ERR_PAYLOAD_TOO_LARGE', 'payload-too-large', 413, 'Payload too large'],
   ['ERR_UNAUTHORIZED', 'unauthorized', 401, 'Unauthorized'],
   ['ERR_TOKEN_REPLAYED', 'token-replayed', 401, 'Token already used'],
+  ['ERR_CLOCK_SKEW', 'clock-skew', 401, "Device's clock is off"],
   ['ERR_UNKNOWN_DEVICE', 'unknown-device', 401, 'Unknown device'],
   ['ERR_DEVICE_REVOKED', 'device-revoked', 403, 'Device revoked'],
   ['ERR_DEVICE_NOT_IN_AGREEMENT', 'device-not-in-agreement', 403, "Device's unit not in the agreement"],

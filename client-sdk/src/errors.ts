@@ -55,6 +55,11 @@ export type ErrorCode =
   | 'ERR_UNAUTHORIZED'
   /** A device token whose id was used before. */
   | 'ERR_TOKEN_REPLAYED'
+  /**
+   * A device token whose time is outside the relay's window (PROTOCOL.md §8): the device's clock is ahead
+   * of the relay's or behind it by more than the tolerance. The relay's `Date` header gives its time.
+   */
+  | 'ERR_CLOCK_SKEW'
   /** A device token from a key id that names no enrolled device. */
   | 'ERR_UNKNOWN_DEVICE'
   /** A call from a device that has been revoked. */
@@ -232,6 +237,7 @@ const TABLE = {
   ERR_PAYLOAD_TOO_LARGE: { problem: 'payload-too-large', status: 413, title: 'Payload too large' },
   ERR_UNAUTHORIZED: { problem: 'unauthorized', status: 401, title: 'Unauthorized' },
   ERR_TOKEN_REPLAYED: { problem: 'token-replayed', status: 401, title: 'Token already used' },
+  ERR_CLOCK_SKEW: { problem: 'clock-skew', status: 401, title: "Device's clock is off" },
   ERR_UNKNOWN_DEVICE: { problem: 'unknown-device', status: 401, title: 'Unknown device' },
   ERR_DEVICE_REVOKED: { problem: 'device-revoked', status: 403, title: 'Device revoked' },
   ERR_DEVICE_NOT_IN_AGREEMENT: {

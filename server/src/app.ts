@@ -60,6 +60,9 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
   app.use(requestLog(deps.logger));
   app.use(async (c, next) => {
     await next();
+    // The relay's own time on every answer (RFC 9110 §6.6.1), from its clock: a device whose token was
+    // refused as out of its window (ERR_CLOCK_SKEW, PROTOCOL.md §8) reads how far off its clock is.
+    c.res.headers.set('date', new Date(deps.now()).toUTCString());
     c.res.headers.set('x-content-type-options', 'nosniff');
     c.res.headers.set('referrer-policy', 'no-referrer');
     if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');

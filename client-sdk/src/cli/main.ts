@@ -63,7 +63,15 @@ export const RELAY_HINTS: Readonly<Partial<Record<ProblemCode, string>>> = {
   'device-not-in-agreement':
     "this device's unit is not a party to the agreement installed on the relay: install the current agreement (`brygga relay install-agreement`)",
   'rate-limited': 'wait a minute and try again',
+  'clock-skew':
+    "this device's clock differs from the relay's: set it right (turn on automatic time, NTP) and try again",
 };
+
+/** The hint of a clock-skew refusal that knows the offset (RelayError.clockOffsetSeconds). */
+export function clockHint(offsetSeconds: number): string {
+  const direction = offsetSeconds >= 0 ? 'ahead' : 'behind';
+  return `this device's clock is ${Math.abs(offsetSeconds)} seconds ${direction}: set it right (turn on automatic time, NTP) and try again`;
+}
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length)) + 2;
@@ -179,6 +187,8 @@ export function describeFailure(caught: unknown): Failure {
     message = `the relay refused: ${err.message}`;
     const problem = err.problemCode;
     hint = (problem === undefined ? undefined : RELAY_HINTS[problem]) ?? HINTS.ERR_RELAY;
+    if (problem === 'clock-skew' && err.clockOffsetSeconds !== undefined)
+      hint = clockHint(err.clockOffsetSeconds);
   } else if (isBryggaError(err)) {
     code = err.code;
     message = err.message;

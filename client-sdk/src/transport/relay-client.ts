@@ -51,11 +51,27 @@ export interface Problem {
 export class RelayError extends BryggaError<'ERR_RELAY'> {
   readonly status: number;
   readonly problemType: string;
+  /**
+   * On a `clock-skew` refusal (PROTOCOL.md §8): how many seconds this device's clock is ahead of the
+   * relay's (negative: behind), from the relay's `Date` header and this client's clock when the answer
+   * came. Undefined on every other refusal, and when the relay sent no readable `Date`.
+   */
+  readonly clockOffsetSeconds: number | undefined;
 
-  constructor(status: number, problemType: string, detail: string, options?: { cause?: unknown }) {
-    super('ERR_RELAY', `relay: ${detail} (${problemType}, HTTP ${status})`, options);
+  constructor(
+    status: number,
+    problemType: string,
+    detail: string,
+    options?: { cause?: unknown; clockOffsetSeconds?: number | undefined },
+  ) {
+    super(
+      'ERR_RELAY',
+      `relay: ${detail} (${problemType}, HTTP ${status})`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.status = status;
     this.problemType = problemType;
+    this.clockOffsetSeconds = options?.clockOffsetSeconds;
   }
 
   /** The problem code (`token-replayed` for `urn:brygga:problem:token-replayed`). */
@@ -675,7 +691,16 @@ export class RelayClient {
     } else {
       await res.body?.cancel().catch(() => {});
     }
-    throw new RelayError(res.status, type, detail);
+    const clockOffsetSeconds =
+      type === problemType('ERR_CLOCK_SKEW') ? this.#clockOffset(res.headers.get('date')) : undefined;
+    throw new RelayError(res.status, type, detail, { clockOffsetSeconds });
+  }
+
+  /** This client's clock minus the relay's `Date` (RFC 9110 §6.6.1, whole seconds), in seconds. */
+  #clockOffset(date: string | null): number | undefined {
+    const relayTime = date === null ? Number.NaN : Date.parse(date);
+    if (!Number.isFinite(relayTime)) return undefined;
+    return Math.round((this.#now().getTime() - relayTime) / 1000);
   }
 }
 
