@@ -65,9 +65,11 @@ async function installAgreementFile(directory: DirectoryStore, path: string, log
   logger.info(created ? 'agreement installed' : 'agreement already installed', { digest, sequence });
 }
 
-function listen(app: Hono<RelayEnv>, host: string, port: number): Promise<Server> {
+function listen(app: Hono<RelayEnv>, config: RelayConfig): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }) as Server;
+    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }) as Server;
+    // Announced as `Keep-Alive: timeout=N`: clients let go of an idle connection before the relay does.
+    server.keepAliveTimeout = config.keepAliveSeconds * 1000;
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
@@ -120,7 +122,7 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
       now,
       shutdown: shutdown.signal,
     });
-    server = await listen(app, config.host, config.port);
+    server = await listen(app, config);
     transparency.start();
     const sweeper = new Sweeper(store, { now, logger, intervalMs: config.sweepSeconds * 1000 });
     sweeper.start();

@@ -638,18 +638,26 @@ export class RelayClient {
       signal?: AbortSignal;
     },
   ): Promise<Response> {
-    const headers: Record<string, string> = { ...opts.headers };
-    if (opts.auth) headers.authorization = `Bearer ${this.#token()}`;
-    const init: RequestInit = { method, headers };
-    if (opts.body !== undefined) init.body = opts.body as BodyInit;
-    if (opts.signal) init.signal = opts.signal;
-    try {
-      return await this.#fetch(`${this.baseUrl}${path}`, init);
-    } catch (cause) {
-      if (opts.signal?.aborted) throw cause;
-      throw new RelayError(0, problemType('ERR_RELAY_UNREACHABLE'), 'the relay could not be reached', {
-        cause,
-      });
+    // GET and DELETE are idempotent, and so is a submission (the relay answers the same packet again as
+    // already stored, PROTOCOL.md §9): each may be sent again when the connection it went out on was one
+    // the relay had already closed.
+    const idempotent = method === 'GET' || method === 'DELETE' || path === '/v1/packets';
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = { ...opts.headers };
+      // A fresh token for every attempt: the relay may have recorded the first one's id.
+      if (opts.auth) headers.authorization = `Bearer ${this.#token()}`;
+      const init: RequestInit = { method, headers };
+      if (opts.body !== undefined) init.body = opts.body as BodyInit;
+      if (opts.signal) init.signal = opts.signal;
+      try {
+        return await this.#fetch(`${this.baseUrl}${path}`, init);
+      } catch (cause) {
+        if (opts.signal?.aborted) throw cause;
+        if (idempotent && attempt === 0 && isClosedConnection(cause)) continue;
+        throw new RelayError(0, problemType('ERR_RELAY_UNREACHABLE'), 'the relay could not be reached', {
+          cause,
+        });
+      }
     }
   }
 
@@ -702,6 +710,19 @@ export class RelayClient {
     if (!Number.isFinite(relayTime)) return undefined;
     return Math.round((this.#now().getTime() - relayTime) / 1000);
   }
+}
+
+/**
+ * Whether a failed fetch went out on a pooled keep-alive connection the other side had closed: undici
+ * (Node's fetch) reports it as a `SocketError` (`UND_ERR_SOCKET`, "other side closed") under the
+ * `TypeError`. A connection pool keeps an idle connection until shortly before the relay's announced
+ * `Keep-Alive: timeout`, but the relay (or a proxy in between) can close it while a request is on its
+ * way; the request is then sent once more, on a new connection. Nothing else is retried: a refused
+ * connection, a timeout or a reset of a fresh connection says the relay is down or unreachable.
+ */
+function isClosedConnection(err: unknown): boolean {
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return (cause as { code?: unknown } | null)?.code === 'UND_ERR_SOCKET';
 }
 
 function parseEvent(event: string, data: string): RelayEvent | undefined {
