@@ -51,6 +51,7 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
   ['ERR_BEYOND_LOG', 'beyond-log', 422, 'Beyond the log'],
   ['ERR_AGREEMENT_MISSING', 'agreement-missing', 503, 'No agreement installed'],
   ['ERR_UNAVAILABLE', 'unavailable', 503, 'Service unavailable'],
+  ['ERR_STORAGE_FULL', 'insufficient-storage', 507, 'Insufficient storage'],
   ['ERR_INTERNAL', 'internal', 500, 'Internal error'],
   ['ERR_CONFIG', 'invalid-config', 500, 'Invalid configuration'],
   ['ERR_RELAY', 'relay-refused', 502, 'Refused by the relay'],

@@ -86,6 +86,11 @@ export type ErrorCode =
   | 'ERR_BEYOND_LOG'
   /** A service that cannot answer now (its database, or a log without a checkpoint yet); retry later. */
   | 'ERR_UNAVAILABLE'
+  /**
+   * The relay is out of storage (a full disk): it takes no new packets until space is freed, while
+   * reads and acknowledgements go on; retry after the seconds the answer gives.
+   */
+  | 'ERR_STORAGE_FULL'
   /** A failure that is a bug; it says nothing more. */
   | 'ERR_INTERNAL'
   /** A configuration that cannot be used (a setting out of range, a secret file that cannot be read). */
@@ -254,6 +259,7 @@ const TABLE = {
   ERR_BEYOND_LOG: { problem: 'beyond-log', status: 422, title: 'Beyond the log' },
   ERR_AGREEMENT_MISSING: { problem: 'agreement-missing', status: 503, title: 'No agreement installed' },
   ERR_UNAVAILABLE: { problem: 'unavailable', status: 503, title: 'Service unavailable' },
+  ERR_STORAGE_FULL: { problem: 'insufficient-storage', status: 507, title: 'Insufficient storage' },
   ERR_INTERNAL: { problem: 'internal', status: 500, title: 'Internal error' },
   ERR_CONFIG: { problem: 'invalid-config', status: 500, title: 'Invalid configuration' },
   // A relay as the SDK meets it.

@@ -91,7 +91,11 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
   try {
     await notifier.start();
     const directory = new DirectoryStore(database, { now, logger });
-    const store = new RelayStore(database, notifier, { noticeTtlMs: config.noticeTtlSeconds * 1000 });
+    const store = new RelayStore(database, notifier, {
+      noticeTtlMs: config.noticeTtlSeconds * 1000,
+      now,
+      logger,
+    });
     if (config.agreementFile) await installAgreementFile(directory, config.agreementFile, logger);
     const logKey = await TransparencyLogKey.load(database, {
       origin: config.logOrigin ?? defaultLogOrigin(config.publicUrl),

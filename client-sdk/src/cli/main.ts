@@ -63,6 +63,8 @@ export const RELAY_HINTS: Readonly<Partial<Record<ProblemCode, string>>> = {
   'device-not-in-agreement':
     "this device's unit is not a party to the agreement installed on the relay: install the current agreement (`brygga relay install-agreement`)",
   'rate-limited': 'wait a minute and try again',
+  'insufficient-storage':
+    "the relay's disk is full: nothing was sent; tell its operator, and try again later (its recipients can still collect what waits)",
   'clock-skew':
     "this device's clock differs from the relay's: set it right (turn on automatic time, NTP) and try again",
 };

@@ -112,8 +112,14 @@ export interface RelayClientOptions {
 
 /** `GET /v1/health`. */
 export interface RelayHealth {
-  status: 'ok';
+  /** `degraded`: the relay serves, but not everything (its storage is full). */
+  status: 'ok' | 'degraded';
   database: 'sqlite' | 'postgres';
+  /**
+   * `full`: the relay's disk is full; it refuses new packets (`insufficient-storage`, 507) while reads
+   * and acknowledgements go on. Absent from relays that do not state it.
+   */
+  storage?: 'ok' | 'full';
   /**
    * How long the relay keeps a packet for its recipients, in seconds (PROTOCOL.md §9): senders seal only
    * to keys valid until then. Absent from relays that do not state it.
@@ -296,7 +302,10 @@ export class RelayClient {
   /** `GET /v1/health`: the relay is up and its database reachable. */
   async health(signal?: AbortSignal): Promise<RelayHealth> {
     const body = await this.#json('GET', '/v1/health', { auth: false, signal });
-    if (!isObject(body) || body.status !== 'ok') malformedAnswer('health');
+    if (!isObject(body) || (body.status !== 'ok' && body.status !== 'degraded')) malformedAnswer('health');
+    if (body.storage !== undefined && body.storage !== 'ok' && body.storage !== 'full') {
+      malformedAnswer('health storage');
+    }
     const lifetime = body.packetLifetimeSeconds;
     if (lifetime !== undefined && (!Number.isSafeInteger(lifetime) || (lifetime as number) <= 0)) {
       malformedAnswer('health packetLifetimeSeconds');
