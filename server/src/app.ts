@@ -26,6 +26,7 @@ import {
   transparencyLogRoutes,
   WaiterLimit,
 } from './routes/index.js';
+import { databaseOutageLog } from './storage/index.js';
 
 /** Event streams and long-polls one device may hold open at once (per process). */
 export const MAX_WAITERS_PER_DEVICE = 16;
@@ -49,6 +50,7 @@ function defaultClientAddress(c: Context): string {
 export function createApp(deps: AppDeps): Hono<RelayEnv> {
   const routeDeps: RouteDeps = {
     ...deps,
+    outages: deps.outages ?? databaseOutageLog(deps.logger, deps.database, deps.store),
     clientAddress: deps.clientAddress ?? defaultClientAddress,
     keys: new DeviceKeyCache(),
     deviceLimiter: new RateLimiter(deps.config.ratePerMinute),
@@ -78,7 +80,7 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
 
   app.notFound(() => problemResponse(new BryggaError('ERR_NOT_FOUND', 'no such resource')));
 
-  app.onError(errorHandler(deps.logger));
+  app.onError(errorHandler(deps.logger, routeDeps.outages));
 
   return app;
 }

@@ -9,7 +9,7 @@
 import { BryggaError, ERROR_TABLE, isBryggaError } from '@brygga/client-sdk';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { errorFields, type Logger } from './logging/index.js';
+import { errorFields, type Logger, type OutageLog } from './logging/index.js';
 import { Problem, problemResponse } from './problem.js';
 import { databaseFailure } from './storage/index.js';
 
@@ -20,9 +20,9 @@ const STORAGE_FULL_RETRY_SECONDS = 30;
  * The `onError` handler of the relay's app, logging to `logger`.
  *
  * @example
- * app.onError(errorHandler(logger));
+ * app.onError(errorHandler(logger, outages));
  */
-export function errorHandler(logger: Logger): (err: Error, c: Context) => Response {
+export function errorHandler(logger: Logger, outages?: OutageLog): (err: Error, c: Context) => Response {
   const bug = (c: Context, err: unknown) =>
     logger.error('unhandled error', { method: c.req.method, route: c.req.routePath, ...errorFields(err) });
   return (err, c) => {
@@ -40,7 +40,10 @@ export function errorHandler(logger: Logger): (err: Error, c: Context) => Respon
     }
     const failure = databaseFailure(err);
     if (failure) {
-      logger.warn(failure.log, { route: c.req.routePath, ...errorFields(err) });
+      // One line when it starts, a count per interval, one when it is over (logging/outage-log.ts).
+      const fields = { route: c.req.routePath, ...errorFields(err) };
+      if (outages) outages.failure(failure.log, fields);
+      else logger.warn(failure.log, fields);
       const full = failure.kind === 'storage-full';
       return problemResponse(
         new Problem(full ? 'ERR_STORAGE_FULL' : 'ERR_UNAVAILABLE', failure.detail, {

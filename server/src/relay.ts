@@ -14,12 +14,13 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
 import type { RelayConfig } from './config.js';
-import { errorFields, Logger } from './logging/index.js';
+import { errorFields, Logger, type OutageLog } from './logging/index.js';
 import type { RelayEnv } from './routes/index.js';
 import {
   createInboxNotifier,
   type Database,
   DirectoryStore,
+  databaseOutageLog,
   defaultLogOrigin,
   openDatabase,
   RelayStore,
@@ -82,9 +83,15 @@ function listen(app: Hono<RelayEnv>, config: RelayConfig): Promise<Server> {
 export async function startRelay(config: RelayConfig, options: StartOptions = {}): Promise<RunningRelay> {
   const logger = options.logger ?? new Logger({ level: config.logLevel });
   const now = options.now ?? Date.now;
+  // Set once the store exists; a pool error before then is logged as it is.
+  let outages: OutageLog | undefined;
   const database = await openDatabase(config.database, {
     poolSize: config.pgPoolSize,
-    onPoolError: (err) => logger.warn('database connection lost', errorFields(err)),
+    onPoolError: (err) => {
+      const fields = { during: 'idle pool connection', ...errorFields(err) };
+      if (outages) outages.failure('database unreachable', fields);
+      else logger.warn('database connection lost', fields);
+    },
   });
   const notifier = createInboxNotifier(database, logger);
   let server: Server | undefined;
@@ -96,6 +103,7 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
       now,
       logger,
     });
+    outages = databaseOutageLog(logger, database, store);
     if (config.agreementFile) await installAgreementFile(directory, config.agreementFile, logger);
     const logKey = await TransparencyLogKey.load(database, {
       origin: config.logOrigin ?? defaultLogOrigin(config.publicUrl),
@@ -106,6 +114,7 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
       new TransparencyLogStore(database, { key: logKey, now }),
       {
         logger,
+        outages,
         mergeDelayMs: config.logMergeDelayMs,
       },
     );
@@ -122,6 +131,7 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
       notifier,
       transparency,
       logger,
+      outages,
       config,
       now,
       shutdown: shutdown.signal,
@@ -156,6 +166,7 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
           await sweeper.stop();
           await transparency.stop();
           await notifier.close();
+          outages?.close();
           await database.close();
         })();
         return closing;

@@ -9,7 +9,7 @@
 import { BryggaError } from '@brygga/client-sdk';
 import { Hono } from 'hono';
 import { errorFields } from '../logging/index.js';
-import { pingDatabase } from '../storage/index.js';
+import { databaseFailure, pingDatabase } from '../storage/index.js';
 import type { RelayEnv, RouteDeps } from './context.js';
 
 /** The health route. */
@@ -18,8 +18,15 @@ export function healthRoutes(deps: RouteDeps): Hono<RelayEnv> {
     try {
       await pingDatabase(deps.database);
     } catch (err) {
-      deps.logger.warn('health check: database unreachable', errorFields(err));
-      throw new BryggaError('ERR_UNAVAILABLE', 'the database is unreachable');
+      const failure = databaseFailure(err);
+      deps.outages.failure(failure?.log ?? 'database unreachable', {
+        route: '/v1/health',
+        ...errorFields(err),
+      });
+      throw new BryggaError(
+        'ERR_UNAVAILABLE',
+        failure?.detail ?? 'the relay cannot reach its database; retry later',
+      );
     }
     const full = deps.store.storageFull;
     return c.json({

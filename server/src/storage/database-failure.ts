@@ -15,22 +15,35 @@ export interface DatabaseFailure {
   log: string;
   /** The problem detail. */
   detail: string;
+  /** The relay's log message when it is over (warn level, with how long it lasted). */
+  recovered: string;
 }
 
 const FAILURES: Record<DatabaseFailureKind, Omit<DatabaseFailure, 'kind'>> = {
   'storage-full': {
     log: 'storage full',
+    recovered: 'storage available again',
     detail:
       'the relay is out of storage: it takes no new packets until space is freed (reads and acknowledgements go on); retry later',
   },
-  unreachable: { log: 'database unreachable', detail: 'the relay cannot reach its database; retry later' },
-  busy: { log: 'database busy', detail: 'the relay database is busy; retry later' },
+  unreachable: {
+    log: 'database unreachable',
+    recovered: 'database reachable again',
+    detail: 'the relay cannot reach its database; retry later',
+  },
+  busy: {
+    log: 'database busy',
+    recovered: 'database no longer busy',
+    detail: 'the relay database is busy; retry later',
+  },
   io: {
     log: 'database file cannot be read or written',
+    recovered: 'database file readable and writable again',
     detail: 'the relay cannot read or write its database file; retry later',
   },
   overloaded: {
     log: 'database refuses connections',
+    recovered: 'database accepting connections again',
     detail: 'the relay database refuses more connections or is shutting down; retry later',
   },
 };
@@ -50,6 +63,11 @@ const OVERLOADED = new Set(['57P01', '57P02', '57P03', '53300']);
 function codeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** The recovery message of a failure's log message ({@link DatabaseFailure.log}). */
+export function recoveryMessage(log: string): string {
+  return Object.values(FAILURES).find((f) => f.log === log)?.recovered ?? `${log}: over`;
 }
 
 /** Whether `err` is a full disk (or a database that cannot grow). */

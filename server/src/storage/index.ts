@@ -10,7 +10,9 @@ export {
   type DatabaseFailureKind,
   databaseFailure,
   isStorageFull,
+  recoveryMessage,
 } from './database-failure.js';
+export { databaseOutageLog } from './database-outage-log.js';
 export { DirectoryStore } from './directory-store.js';
 export type { InboxNotifier } from './inbox-notifier.js';
 export { openDatabase, pingDatabase } from './open-database.js';
