@@ -5,6 +5,7 @@
  */
 import { RelayClient, RelayError } from '@brygga/client-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectionLostLine } from '../../client-sdk/src/cli/_event-lines.js';
 import { describeFailure } from '../../client-sdk/src/cli/main.js';
 import { AUDIENCE, listen, startTestRelay, type TestRelay } from '../support/relay.js';
 
@@ -44,6 +45,12 @@ describe('a device whose clock is off', () => {
     const failure = describeFailure(err);
     expect(failure.hint).toMatch(new RegExp(`this device's clock is 60\\d seconds ${direction}`));
     expect(failure.hint).toMatch(/set it right/);
+    // `brygga inbox --watch` says the same while it retries.
+    expect(connectionLostLine({ connected: false, retryInMs: 4000, error: err })).toMatch(
+      new RegExp(
+        `refuses this device's tokens: this device's clock is 60\\d seconds ${direction}.*trying again in 4 s`,
+      ),
+    );
     // A device within the tolerance is served.
     const ok = new RelayClient({
       baseUrl: server.url,

@@ -11,6 +11,7 @@ import { type ErrorCode, isBryggaError, type ProblemCode, RelayError } from '../
 import { ADMIN_COMMANDS } from './_admin-commands.js';
 import { ALERT_COMMANDS } from './_alert-commands.js';
 import { CASE_COMMANDS } from './_case-commands.js';
+import { clockHint } from './_clock-hint.js';
 import { COMMON_OPTIONS, type Command, commandHelp } from './_command.js';
 import { CONSOLE_COMMANDS } from './_console-commands.js';
 import { AnswersKept, CliError, EXIT, type Io, usage } from './_io.js';
@@ -68,12 +69,6 @@ export const RELAY_HINTS: Readonly<Partial<Record<ProblemCode, string>>> = {
   'clock-skew':
     "this device's clock differs from the relay's: set it right (turn on automatic time, NTP) and try again",
 };
-
-/** The hint of a clock-skew refusal that knows the offset (RelayError.clockOffsetSeconds). */
-export function clockHint(offsetSeconds: number): string {
-  const direction = offsetSeconds >= 0 ? 'ahead' : 'behind';
-  return `this device's clock is ${Math.abs(offsetSeconds)} seconds ${direction}: set it right (turn on automatic time, NTP) and try again`;
-}
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length)) + 2;
