@@ -24,7 +24,7 @@ const FAILURES: Record<DatabaseFailureKind, Omit<DatabaseFailure, 'kind'>> = {
     log: 'storage full',
     recovered: 'storage available again',
     detail:
-      'the relay is out of storage: it takes no new packets until space is freed (reads and acknowledgements go on); retry later',
+      'the relay is out of storage: it takes no new packets until space is freed; retry later',
   },
   unreachable: {
     log: 'database unreachable',
