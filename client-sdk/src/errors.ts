@@ -40,6 +40,8 @@ export type ErrorCode =
   | 'ERR_LIMIT'
   /** More recipient devices than a packet may have (PROTOCOL.md §7.1), or than the relay accepts. */
   | 'ERR_TOO_MANY_RECIPIENTS'
+  /** An HPKE key publication for a device that has as many unexpired keys as the relay admits. */
+  | 'ERR_TOO_MANY_KEYS'
   /** A Merkle proof of the wrong length, or tree sizes and indexes no proof can have (RFC 9162 §2.1). */
   | 'ERR_PROOF_INVALID'
   /** The relay refused a request (see `RelayError`: HTTP status, problem type and its error code). */
@@ -51,6 +53,10 @@ export type ErrorCode =
   | 'ERR_UNSUPPORTED_MEDIA_TYPE'
   /** A request body over the call's size limit. */
   | 'ERR_PAYLOAD_TOO_LARGE'
+  /** A request whose line and headers exceed what the relay reads. */
+  | 'ERR_HEADERS_TOO_LARGE'
+  /** A request not received in time: headers or body stopped arriving. */
+  | 'ERR_REQUEST_TIMEOUT'
   /** A missing, malformed, wrongly signed, expired or otherwise unacceptable credential. */
   | 'ERR_UNAUTHORIZED'
   /** A device token whose id was used before. */
@@ -233,6 +239,7 @@ const TABLE = {
   ERR_NOT_A_RECIPIENT: { problem: 'not-a-recipient', status: 422, title: 'Not a recipient' },
   ERR_CLAIMS_MISMATCH: { problem: 'claims-mismatch', status: 422, title: 'Claims do not match the envelope' },
   ERR_TOO_MANY_RECIPIENTS: { problem: 'too-many-recipients', status: 422, title: 'Too many recipients' },
+  ERR_TOO_MANY_KEYS: { problem: 'too-many-keys', status: 422, title: 'Too many encryption keys' },
   // The relay's refusals.
   ERR_UNSUPPORTED_MEDIA_TYPE: {
     problem: 'unsupported-media-type',
@@ -240,6 +247,8 @@ const TABLE = {
     title: 'Unsupported media type',
   },
   ERR_PAYLOAD_TOO_LARGE: { problem: 'payload-too-large', status: 413, title: 'Payload too large' },
+  ERR_HEADERS_TOO_LARGE: { problem: 'headers-too-large', status: 431, title: 'Request headers too large' },
+  ERR_REQUEST_TIMEOUT: { problem: 'request-timeout', status: 408, title: 'Request timeout' },
   ERR_UNAUTHORIZED: { problem: 'unauthorized', status: 401, title: 'Unauthorized' },
   ERR_TOKEN_REPLAYED: { problem: 'token-replayed', status: 401, title: 'Token already used' },
   ERR_CLOCK_SKEW: { problem: 'clock-skew', status: 401, title: "Device's clock is off" },

@@ -49,6 +49,7 @@ export {
   type HpkeKeyRecord,
   type RecipientDevice,
 } from './directory/directory.js';
+export { checkDisplayText, displayTextProblem, normalizeDisplayText } from './directory/display-text.js';
 export {
   DEVICE_TYP,
   type DeviceClaims,

@@ -26,11 +26,18 @@
  * | BRYGGA_LOG_ORIGIN | --log-origin | `<host of the public URL>/brygga-log` |
  * | BRYGGA_LOG_KEY_FILE | --log-key-file | none: the key in the database |
  * | BRYGGA_LOG_MERGE_DELAY | --log-merge-delay | 1000 (milliseconds) |
+ * | BRYGGA_MAX_HPKE_KEYS_PER_DEVICE | --max-hpke-keys-per-device | 4 (unexpired keys, PROTOCOL.md §6.2) |
+ * | BRYGGA_HEADERS_TIMEOUT_SECONDS | --headers-timeout-seconds | 10 |
+ * | BRYGGA_REQUEST_TIMEOUT_SECONDS | --request-timeout-seconds | 30 |
  *
  * The `BRYGGA_LOG_*` settings but the level are the transparency log's (PROTOCOL.md §18): its origin
  * (the name in its checkpoints and of its key), where its signing key is
  * (storage/transparency/transparency-log-key.ts), and its merge delay, the longest an accepted object
  * waits to be logged.
+ *
+ * The two timeouts are Node's `server.headersTimeout` (the request line and headers must arrive within
+ * it) and `server.requestTimeout` (the whole request, body included): a client that dribbles its
+ * headers, or stops half-way through a body, is cut off after seconds instead of holding a connection.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -72,6 +79,12 @@ export interface RelayConfig {
   logKeyFile: string | undefined;
   /** Interval of the log's integration rounds, in milliseconds. */
   logMergeDelayMs: number;
+  /** Unexpired HPKE keys a device may have in the directory (PROTOCOL.md §6.2). */
+  maxHpkeKeysPerDevice: number;
+  /** Seconds a client has to send its request line and headers. */
+  headersTimeoutSeconds: number;
+  /** Seconds a client has to send its whole request, body included. */
+  requestTimeoutSeconds: number;
 }
 
 /** A configuration error (`ERR_CONFIG`), with a message for the administrator. */
@@ -106,6 +119,9 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   logOrigin: undefined,
   logKeyFile: undefined,
   logMergeDelayMs: 1000,
+  maxHpkeKeysPerDevice: 4,
+  headersTimeoutSeconds: 10,
+  requestTimeoutSeconds: 30,
 });
 
 type NumericKey =
@@ -121,7 +137,10 @@ type NumericKey =
   | 'pgPoolSize'
   | 'shutdownSeconds'
   | 'keepAliveSeconds'
-  | 'logMergeDelayMs';
+  | 'logMergeDelayMs'
+  | 'maxHpkeKeysPerDevice'
+  | 'headersTimeoutSeconds'
+  | 'requestTimeoutSeconds';
 
 const NUMBERS: Record<NumericKey, { env: string; flag: string; min: number; max: number }> = {
   port: { env: 'BRYGGA_PORT', flag: 'port', min: 0, max: 65535 },
@@ -157,6 +176,24 @@ const NUMBERS: Record<NumericKey, { env: string; flag: string; min: number; max:
   shutdownSeconds: { env: 'BRYGGA_SHUTDOWN_SECONDS', flag: 'shutdown-seconds', min: 0, max: 3600 },
   keepAliveSeconds: { env: 'BRYGGA_KEEP_ALIVE_SECONDS', flag: 'keep-alive-seconds', min: 1, max: 600 },
   logMergeDelayMs: { env: 'BRYGGA_LOG_MERGE_DELAY', flag: 'log-merge-delay', min: 10, max: 3_600_000 },
+  maxHpkeKeysPerDevice: {
+    env: 'BRYGGA_MAX_HPKE_KEYS_PER_DEVICE',
+    flag: 'max-hpke-keys-per-device',
+    min: 1,
+    max: 1000,
+  },
+  headersTimeoutSeconds: {
+    env: 'BRYGGA_HEADERS_TIMEOUT_SECONDS',
+    flag: 'headers-timeout-seconds',
+    min: 1,
+    max: 3600,
+  },
+  requestTimeoutSeconds: {
+    env: 'BRYGGA_REQUEST_TIMEOUT_SECONDS',
+    flag: 'request-timeout-seconds',
+    min: 1,
+    max: 3600,
+  },
 };
 
 const FLAGS = {
@@ -253,5 +290,8 @@ export function loadConfig(
   }
   config.logOrigin = origin;
   config.logKeyFile = pick('log-key-file', 'BRYGGA_LOG_KEY_FILE');
+  if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) {
+    throw new ConfigError('BRYGGA_HEADERS_TIMEOUT_SECONDS must not exceed BRYGGA_REQUEST_TIMEOUT_SECONDS');
+  }
   return config;
 }

@@ -10,9 +10,11 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseJson } from '@brygga/client-sdk';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
+import { answerClientErrors, createCheckedServer } from './client-error.js';
 import type { RelayConfig } from './config.js';
 import { errorFields, Logger, type OutageLog } from './logging/index.js';
 import type { RelayEnv } from './routes/index.js';
@@ -58,9 +60,10 @@ export interface StartOptions {
 async function installAgreementFile(directory: DirectoryStore, path: string, logger: Logger): Promise<void> {
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(path, 'utf8'));
+    // Brygga JSON (PROTOCOL.md §1.1): a duplicate member anywhere in the file refuses it.
+    document = parseJson(readFileSync(path));
   } catch (err) {
-    throw new Error(`the agreement file cannot be read as JSON: ${(err as Error).message}`);
+    throw new Error(`the agreement file cannot be read as Brygga JSON: ${(err as Error).message}`);
   }
   const { created, digest, sequence } = await directory.installAgreement(document);
   logger.info(created ? 'agreement installed' : 'agreement already installed', { digest, sequence });
@@ -68,7 +71,21 @@ async function installAgreementFile(directory: DirectoryStore, path: string, log
 
 function listen(app: Hono<RelayEnv>, config: RelayConfig): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }) as Server;
+    // How long a request may take to arrive (config.ts), checked every second rather than Node's 30 s,
+    // so a client dribbling its headers is cut close to the limit; Node's own refusals as problems.
+    const serverOptions = {
+      headersTimeout: config.headersTimeoutSeconds * 1000,
+      requestTimeout: config.requestTimeoutSeconds * 1000,
+      connectionsCheckingInterval: 1000,
+    };
+    const server = serve({
+      fetch: app.fetch,
+      hostname: config.host,
+      port: config.port,
+      serverOptions,
+      createServer: createCheckedServer,
+    }) as Server;
+    answerClientErrors(server);
     // Announced as `Keep-Alive: timeout=N`: clients let go of an idle connection before the relay does.
     server.keepAliveTimeout = config.keepAliveSeconds * 1000;
     server.once('error', reject);
@@ -97,7 +114,11 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
   let server: Server | undefined;
   try {
     await notifier.start();
-    const directory = new DirectoryStore(database, { now, logger });
+    const directory = new DirectoryStore(database, {
+      now,
+      logger,
+      maxHpkeKeysPerDevice: config.maxHpkeKeysPerDevice,
+    });
     const store = new RelayStore(database, notifier, {
       noticeTtlMs: config.noticeTtlSeconds * 1000,
       now,

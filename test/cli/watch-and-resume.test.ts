@@ -229,7 +229,7 @@ describe('the brygga CLI keeps work and attention', { timeout: 300_000 }, () => 
     });
     expect(install.status).toBe(0);
     for (const u of UNITS) enrol(u, `${u}-device`, `${u} ärendesystem`);
-  });
+  }, 300_000);
   afterAll(async () => {
     await relay?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
  * Relay authentication (PROTOCOL.md §8): every bad token is refused with the
  * right status and problem type, and a refused token leaves nothing behind. Runs on both engines.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import {
   createRelayToken,
   SigningKeyPair as Keys,
@@ -10,8 +10,10 @@ import {
   type SigningKeyPair,
 } from '@brygga/client-sdk';
 import { createApp } from '@brygga/server';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/databases.js';
+import { SMALL_ORDER_POINTS } from '../support/ed25519-vectors.js';
 import { codeOf } from '../support/error-code.js';
 import { AUDIENCE, makeEnvelope, problemOf, startTestRelay, type TestRelay } from '../support/relay.js';
 
@@ -25,6 +27,39 @@ function forge(
 ): string {
   const input = `${b64(header)}.${b64(claims)}`;
   return `${input}.${Buffer.from(key.sign(new TextEncoder().encode(input))).toString('base64url')}`;
+}
+
+/** A token from header and payload text as given, signed by `key`. */
+function forgeText(header: string, payload: string, key: SigningKeyPair): string {
+  const input = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+  return `${input}.${Buffer.from(key.sign(new TextEncoder().encode(input))).toString('base64url')}`;
+}
+
+const HEADER = (key: SigningKeyPair) => JSON.stringify({ alg: 'EdDSA', typ: 'JWT', kid: key.kid });
+const b64u = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+const L = ed25519.Point.Fn.ORDER;
+
+function leScalar(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n % L;
+}
+
+/** An Ed25519 signature with a chosen R: S = r + k·a, k = SHA-512(R ‖ A ‖ M) mod L (RFC 8032 §5.1.6). */
+function signWith(
+  a: bigint,
+  A: Uint8Array,
+  message: Uint8Array,
+  R: InstanceType<typeof ed25519.Point>,
+  r: bigint,
+): Uint8Array {
+  const rBytes = R.toBytes();
+  const k = leScalar(new Uint8Array(createHash('sha512').update(rBytes).update(A).update(message).digest()));
+  let S = (r + k * a) % L;
+  const out = new Uint8Array(64);
+  out.set(rBytes, 0);
+  for (let i = 32; i < 64; i++, S >>= 8n) out[i] = Number(S & 255n);
+  return out;
 }
 
 describe.each(ENGINES)('authentication on %s', (engine) => {
@@ -239,6 +274,81 @@ describe.each(ENGINES)('authentication on %s', (engine) => {
     await refused(`Bearer ${relay.token(device)}`, 403, 'device-revoked');
     // Its unit's other device is unaffected.
     expect((await inbox(`Bearer ${relay.token(relay.world.devices.malmo)}`)).status).toBe(200);
+  });
+
+  it('reads header and payload as Brygga JSON: a duplicate member is refused, not the last copy taken', async () => {
+    relay = await startTestRelay(engine);
+    const device = relay.world.devices.malmo.key;
+    const other = relay.world.devices['stockholm-jarva'].key;
+    const c = claims(device);
+    const body = JSON.stringify(c).slice(1, -1);
+    // JSON.parse (jose's parser) keeps the last copy of a member: each of these reads as a good token.
+    await refused(
+      `Bearer ${forgeText(`{"alg":"EdDSA","typ":"JWT","kid":"${other.kid}","kid":"${device.kid}"}`, JSON.stringify(c), device)}`,
+      401,
+      'unauthorized',
+    );
+    await refused(
+      `Bearer ${forgeText(HEADER(device), `{"aud":"https://other-relay.test",${body}}`, device)}`,
+      401,
+      'unauthorized',
+    );
+    await refused(
+      `Bearer ${forgeText(HEADER(device), `{"jti":"${'A'.repeat(22)}",${body}}`, device)}`,
+      401,
+      'unauthorized',
+    );
+    // Text JSON.parse accepts and Brygga JSON does not: a fraction.
+    await refused(
+      `Bearer ${forgeText(HEADER(device), JSON.stringify({ ...c, exp: c.exp as number }).replace(/"exp":(\d+)/, '"exp":$1.0'), device)}`,
+      401,
+      'unauthorized',
+    );
+    // The same claims written once are accepted.
+    expect((await inbox(`Bearer ${forgeText(HEADER(device), JSON.stringify(c), device)}`)).status).toBe(200);
+  });
+
+  it('refuses an audience given as an array, even one holding only this relay', async () => {
+    relay = await startTestRelay(engine);
+    const device = relay.world.devices.malmo.key;
+    const header = { alg: 'EdDSA', typ: 'JWT', kid: device.kid };
+    await refused(
+      `Bearer ${forge(header, claims(device, { aud: [AUDIENCE] }), device)}`,
+      401,
+      'unauthorized',
+    );
+    await refused(
+      `Bearer ${forge(header, claims(device, { aud: [AUDIENCE, AUDIENCE] }), device)}`,
+      401,
+      'unauthorized',
+    );
+    expect((await inbox(`Bearer ${forge(header, claims(device), device)}`)).status).toBe(200);
+  });
+
+  it('judges token signatures by the one Ed25519 rule: no small-order R, the identity included', async () => {
+    relay = await startTestRelay(engine);
+    const device = relay.world.devices.malmo.key;
+    const input = `${b64({ alg: 'EdDSA', typ: 'JWT', kid: device.kid })}.${b64(claims(device))}`;
+    const message = new TextEncoder().encode(input);
+    const seed = device.exportSecret();
+    const { scalar: a, pointBytes: A } = ed25519.utils.getExtendedPublicKey(seed);
+    const r = leScalar(crypto.getRandomValues(new Uint8Array(64)));
+    // The classes of test/vectors/ed25519-verification.json, made on this device's key and token:
+    // R = the identity (r = 0; OpenSSL accepts it, §4.1 refuses it), and an honest R plus each
+    // point of small order (a cofactored verifier accepts these; §4.1 and OpenSSL refuse them).
+    await refused(
+      `Bearer ${input}.${b64u(signWith(a, A, message, ed25519.Point.ZERO, 0n))}`,
+      401,
+      'unauthorized',
+    );
+    for (const torsion of SMALL_ORDER_POINTS) {
+      const R = ed25519.Point.BASE.multiply(r).add(ed25519.Point.fromHex(torsion));
+      if (R.equals(ed25519.Point.BASE.multiply(r))) continue;
+      await refused(`Bearer ${input}.${b64u(signWith(a, A, message, R, r))}`, 401, 'unauthorized');
+    }
+    // The same construction with an honest R is a good token.
+    const honest = signWith(a, A, message, ed25519.Point.BASE.multiply(r), r);
+    expect((await inbox(`Bearer ${input}.${b64u(honest)}`)).status).toBe(200);
   });
 
   it('answers 503 agreement-missing before an agreement is installed', async () => {

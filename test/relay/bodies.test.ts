@@ -107,6 +107,23 @@ describe.each(ENGINES)('request bodies on %s', (engine) => {
         'unsupported-media-type',
       );
       await refused(name, new Blob([valid]), {}, 415, 'unsupported-media-type');
+      // Brygga JSON (PROTOCOL.md §1.1): a duplicate member name refuses the whole body, even when the
+      // last copy (what JSON.parse keeps) is a valid body; so do fractions and exponents.
+      if (name === 'statements') {
+        const fresh = relay.world.statements.at(-1)!;
+        expect(
+          await refused(name, `{"jws":"a.b.c","jws":${JSON.stringify(fresh)}}`, json, 400, 'malformed'),
+        ).toMatch(/duplicate member name/);
+        await refused(name, `{"jws":"a.b.c","\u006aws":${JSON.stringify(fresh)}}`, json, 400, 'malformed');
+      } else {
+        const doc = JSON.parse(relay.world.agreement.serialize()) as {
+          payload: string;
+          signatures: unknown[];
+        };
+        const twice = `{"payload":"AAAA","signatures":[],"payload":${JSON.stringify(doc.payload)},"signatures":${JSON.stringify(doc.signatures)}}`;
+        expect(await refused(name, twice, json, 400, 'malformed')).toMatch(/duplicate member name/);
+      }
+      await refused(name, '{"jws":1.5}', json, 400, 'malformed');
       if (name === 'statements') {
         await refused(name, JSON.stringify({ jws: 1 }), json, 400, 'malformed');
         await refused(name, JSON.stringify({ jws: 'a.b.c', extra: 1 }), json, 400, 'malformed');

@@ -154,6 +154,25 @@ describe.each(ENGINES)('inbox on %s', (engine) => {
     }
   });
 
+  it("limits a device's authenticated reads to its allowance per minute, like its writes", async () => {
+    relay = await startTestRelay(engine, { config: { ratePerMinute: 5 } });
+    const { malmo } = relay.world.devices;
+    const other = relay.world.devices['goteborg-nordost'];
+    for (let i = 0; i < 5; i++) expect((await get(malmo, '/v1/inbox')).status).toBe(200);
+    const limited = await get(malmo, '/v1/inbox');
+    expect(limited.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    expect(await problemOf(limited)).toMatchObject({ status: 429, type: 'rate-limited' });
+    // Every authenticated read counts: a fetch and the log's checkpoint too.
+    expect(await problemOf(await get(malmo, '/v1/inbox/packets/AAAAAAAAAAAAAAAAAAAAAA'))).toMatchObject({
+      status: 429,
+    });
+    expect(await problemOf(await get(malmo, '/v1/log/checkpoint'))).toMatchObject({ status: 429 });
+    // Another device has its own allowance; and the allowance refills.
+    expect((await get(other, '/v1/inbox')).status).toBe(200);
+    relay.clock.advance(60_000);
+    expect((await get(malmo, '/v1/inbox')).status).toBe(200);
+  });
+
   it('refuses malformed listing parameters', async () => {
     relay = await startTestRelay(engine);
     const device = relay.world.devices.malmo;

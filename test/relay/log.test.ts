@@ -295,8 +295,15 @@ describe.each(ENGINES)('transparency log on %s', (engine) => {
     // JSON, but not a CosignatureSubmission (relay-api.schema.json): the schema names the member.
     const bodies: [unknown, string][] = [
       [{ size: 1 }, 'the body must have "signature"'],
-      [{ size: 2 ** 53, signature: 'x' }, 'size must be <= 9007199254740991'],
-      [{ size: 1.5, signature: 'x' }, 'size must be integer'],
+      // Brygga JSON (PROTOCOL.md §1.1) has no number beyond 2^53 - 1 and no fraction: refused unread.
+      [
+        { size: 2 ** 53, signature: 'x' },
+        'the body is not Brygga JSON (JSON: integer out of range at offset 8)',
+      ],
+      [
+        { size: 1.5, signature: 'x' },
+        'the body is not Brygga JSON (JSON: numbers are integers: no fraction or exponent at offset 8)',
+      ],
       [{ size: 1, signature: 'x'.repeat(8193) }, 'signature must NOT have more than 8192 characters'],
       [{ size: 1, signature: 'x', witness: 'y' }, 'the body must not have "witness"'],
       [[1, 'x'], 'the body must be object'],

@@ -91,6 +91,8 @@ export interface TestRelayOptions {
   config?: Partial<AppDeps['config']>;
   /** Collect log lines here. */
   logs?: string[];
+  /** Unexpired HPKE keys a device may have (the relay's default when absent). */
+  maxHpkeKeysPerDevice?: number;
   /** A file-backed SQLite database instead of `:memory:`. */
   file?: boolean;
   world?: RelayWorld;
@@ -144,7 +146,11 @@ export async function startTestRelay(
   const notifier = createInboxNotifier(db.database, logger);
   await notifier.start();
   const now = () => clock.now;
-  const directory = new DirectoryStore(db.database, { now, logger });
+  const directory = new DirectoryStore(db.database, {
+    now,
+    logger,
+    maxHpkeKeysPerDevice: options.maxHpkeKeysPerDevice,
+  });
   const store = new RelayStore(db.database, notifier, {
     noticeTtlMs: DEFAULT_CONFIG.noticeTtlSeconds * 1000,
   });

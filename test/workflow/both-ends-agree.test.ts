@@ -143,7 +143,7 @@ describe.each(ENGINES)('both ends agree on %s', (engine) => {
     // Healed: sealed again to Malmö's current device only (and Järva's own other devices: none here).
     const healed = (await jarva.pendingEvents(1000)).filter((e) => e.type === 'packet.healed');
     expect(healed.map((e) => [e.data.pid, e.data.hash, e.data.problem])).toEqual([
-      [withdrawal!.pid, withdrawal!.hash, 'device-revoked'],
+      [withdrawal!.pid, withdrawal!.hash, 'key-revoked'],
     ]);
     expect(healed[0]!.data.recipients).toEqual([world.units.malmo.key.kid]);
   });
@@ -308,7 +308,7 @@ describe.each(ENGINES)('both ends agree on %s', (engine) => {
       (e: unknown) => e,
     );
     expect(refused).toMatchObject({
-      code: 'ERR_LIMIT',
+      code: 'ERR_PAYLOAD_TOO_LARGE',
       problem: 'payload-too-large',
       result: { status: 'refused', type: 'referral', submitted: false },
     });
@@ -321,7 +321,7 @@ describe.each(ENGINES)('both ends agree on %s', (engine) => {
     expect(await w.stores['stockholm-jarva'].store.listQuota()).toEqual([]);
     const events = (await c['stockholm-jarva'].pendingEvents(1000)).filter((e) => e.type === 'packet.voided');
     expect(events.map((e) => [e.caseId, e.data.code, e.data.voided])).toEqual([
-      [result.caseId, 'ERR_LIMIT', voided],
+      [result.caseId, 'ERR_PAYLOAD_TOO_LARGE', voided],
     ]);
     await c.malmo.sync();
     expect(await c.malmo.listCases()).toEqual([]);
@@ -333,7 +333,7 @@ describe.each(ENGINES)('both ends agree on %s', (engine) => {
     await expectLogsAgree([c['stockholm-jarva'], c.malmo], sent.caseId, { equal: true });
   });
 
-  it('a packet to more recipient devices than the relay takes is undone (ERR_LIMIT)', async () => {
+  it('a packet to more recipient devices than the relay takes is undone (ERR_TOO_MANY_RECIPIENTS)', async () => {
     const world = makeWorkflowWorld();
     const m2 = world.second.malmo;
     w = await startWorkflow(engine, {
@@ -344,7 +344,7 @@ describe.each(ENGINES)('both ends agree on %s', (engine) => {
     const c = w.clients;
     await w.syncAll();
     await expect(c['stockholm-jarva'].refer(referInput('stockholm-jarva', 'malmo'))).rejects.toMatchObject({
-      code: 'ERR_LIMIT',
+      code: 'ERR_TOO_MANY_RECIPIENTS',
       problem: 'too-many-recipients',
     });
     expect(await c['stockholm-jarva'].listCases()).toEqual([]);

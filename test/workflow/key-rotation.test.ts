@@ -187,7 +187,7 @@ describe.each(ENGINES)('HPKE key rotation on %s', (engine) => {
     const events = (await jarva.pendingEvents(10_000)).filter((e) => e.type === 'packet.healed');
     expect(events.at(-1)?.data).toMatchObject({
       pid: healed.pid,
-      problem: 'device-revoked',
+      problem: 'key-revoked',
       recipients: [replacement.kid],
     });
     await malmo.sync();

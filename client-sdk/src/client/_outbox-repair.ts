@@ -46,11 +46,12 @@ export type Refusal =
   /** A refusal no new directory can change: undo, with the code that names the cause. */
   | { kind: 'final'; problem: ProblemCode | null; code: ErrorCode };
 
-/** Problem codes of a recipient the sender's directory did not know as the relay does (PROTOCOL.md §9). */
+/**
+ * Problem codes of a recipient the sender's directory did not know as the relay does (PROTOCOL.md §7.1,
+ * §9.1): revoked, not enrolled, its key expired or unknown, its unit no longer a party.
+ */
 const RECIPIENT_PROBLEMS = new Set<ProblemCode>([
-  'device-revoked',
   'key-revoked',
-  'unknown-device',
   'unknown-key',
   'key-expired',
   'not-in-agreement',
@@ -66,14 +67,12 @@ export function classifyRefusal(err: unknown): Refusal {
   }
   if (problem === null) return { kind: 'final', problem, code: 'ERR_RELAY' };
   // This device itself: revoked, or its unit no longer a party. Nothing it signs will be taken.
-  if (problem === 'device-revoked' && status === 403)
-    return { kind: 'final', problem, code: 'ERR_KEY_REVOKED' };
+  if (problem === 'device-revoked') return { kind: 'final', problem, code: 'ERR_KEY_REVOKED' };
   if (problem === 'device-not-in-agreement') return { kind: 'final', problem, code: 'ERR_NOT_IN_AGREEMENT' };
   if (problem === 'forbidden') return { kind: 'sender', problem };
   if (RECIPIENT_PROBLEMS.has(problem)) return { kind: 'recipients', problem };
-  if (problem === 'payload-too-large' || problem === 'too-many-recipients') {
-    return { kind: 'final', problem, code: 'ERR_LIMIT' };
-  }
+  if (problem === 'payload-too-large') return { kind: 'final', problem, code: 'ERR_PAYLOAD_TOO_LARGE' };
+  if (problem === 'too-many-recipients') return { kind: 'final', problem, code: 'ERR_TOO_MANY_RECIPIENTS' };
   return { kind: 'final', problem, code: 'ERR_RELAY' };
 }
 
@@ -347,7 +346,8 @@ export function refusalError(code: ErrorCode, problem: string | null): BryggaErr
   const messages: Partial<Record<ErrorCode, string>> = {
     ERR_NOT_IN_AGREEMENT:
       'the case’s other unit is no longer a party to the agreement: the packet was undone',
-    ERR_LIMIT: 'the packet is over the relay’s limits (size or recipients): it was undone',
+    ERR_PAYLOAD_TOO_LARGE: 'the packet is larger than the relay takes: it was undone',
+    ERR_TOO_MANY_RECIPIENTS: 'the packet is for more devices than the relay takes: it was undone',
     ERR_KEY_REVOKED: 'this device is revoked: the packet was undone',
     ERR_KEY_EXPIRED: 'no device of the other unit has an encryption key to receive it: the packet was undone',
     ERR_PACKET_STALE: 'the packet waited too long to be sent for its receivers to accept it: it was undone',

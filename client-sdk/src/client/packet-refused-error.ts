@@ -1,7 +1,8 @@
 /**
  * A packet the relay refused in a way no new directory could heal, so it was undone (PROTOCOL.md
  * §13.5): its `code` names the cause (`ERR_NOT_IN_AGREEMENT` when the case's other unit left the
- * agreement, `ERR_LIMIT` for a packet over the relay's limits, `ERR_KEY_REVOKED` when this device is
+ * agreement, `ERR_PAYLOAD_TOO_LARGE` or `ERR_TOO_MANY_RECIPIENTS` for a packet over the relay's
+ * limits, `ERR_KEY_REVOKED` when this device is
  * revoked, `ERR_PACKET_STALE` when it waited too long, `ERR_RELAY` for any other refusal). Nothing of it,
  * or of what was sent with it, stays in the store.
  */

@@ -23,7 +23,7 @@ import {
   ed25519Verify,
 } from './ed25519.js';
 import { sha256, sha512 } from './hash.js';
-import { X25519_LENGTH, x25519PublicKey } from './x25519.js';
+import { assertX25519PublicKey, X25519_LENGTH, x25519PublicKey } from './x25519.js';
 
 /** The algorithms a Brygga key can be for. */
 export type KeyAlgorithm = 'Ed25519' | 'X25519';
@@ -146,6 +146,7 @@ export class HpkePublicKey {
 
   constructor(bytes: Uint8Array) {
     assertLength(bytes, X25519_LENGTH, 'X25519 public key');
+    assertX25519PublicKey(bytes);
     this.bytes = Uint8Array.from(bytes);
     this.kid = keyId('X25519', this.bytes);
   }

@@ -14,6 +14,7 @@ import { addGeneralSignature, type GeneralJws, jsonBytes, verifyGeneral } from '
 import { type SigningKeyPair, SigningPublicKey } from '../crypto/keys.js';
 import { parseJson } from '../crypto/strict-json.js';
 import { BryggaError } from '../errors.js';
+import { checkDisplayText, normalizeDisplayText } from './display-text.js';
 import { arr, DATE_PATTERN, fail, ID_PATTERN, int, obj, only, str } from './validate.js';
 
 /** The JWS `typ` of an agreement signature. */
@@ -77,6 +78,25 @@ const TERMS_KEYS = [
   'admits',
 ] as const;
 
+/** `terms` with its display text in NFC (§3.5), before it is signed; anything else is left to validation. */
+function normalizedTerms(terms: AgreementTerms): AgreementTerms {
+  if (!terms || typeof terms !== 'object') return terms;
+  const named = <T>(list: T[]): T[] =>
+    Array.isArray(list)
+      ? list.map((x) => {
+          const name = (x as { name?: unknown } | null)?.name;
+          return typeof name === 'string' ? { ...x, name: normalizeDisplayText(name) } : x;
+        })
+      : list;
+  return {
+    ...terms,
+    title: normalizeDisplayText(terms.title),
+    municipalities: named(terms.municipalities),
+    parties: named(terms.parties),
+    catalogue: named(terms.catalogue),
+  };
+}
+
 /** Validate the shape of agreement terms; throws ERR_MALFORMED naming the problem. */
 function validateTerms(value: unknown): AgreementTerms {
   const t = obj(value, 'agreement');
@@ -88,7 +108,7 @@ function validateTerms(value: unknown): AgreementTerms {
   if (t.supersedes !== null) str(t.supersedes, 'agreement supersedes', /^[A-Za-z0-9_-]{43}$/);
   if ((t.sequence === 1) !== (t.supersedes === null))
     fail('only the first agreement (sequence 1) has no predecessor');
-  str(t.title, 'agreement title');
+  checkDisplayText(t.title, 'agreement title', 1000);
   const period = obj(t.period, 'agreement period');
   only(period, ['from', 'to'], 'agreement period');
   const from = str(period.from, 'period.from', DATE_PATTERN);
@@ -98,7 +118,7 @@ function validateTerms(value: unknown): AgreementTerms {
     const o = obj(m, `municipalities[${i}]`);
     only(o, ['id', 'name', 'quota'], `municipalities[${i}]`);
     str(o.id, `municipalities[${i}].id`, ID_PATTERN);
-    str(o.name, `municipalities[${i}].name`);
+    checkDisplayText(o.name, `municipalities[${i}].name`, 1000);
     const q = obj(o.quota, `municipalities[${i}].quota`);
     only(q, ['outgoing', 'incoming'], `municipalities[${i}].quota`);
     int(q.outgoing, `municipalities[${i}].quota.outgoing`, 0, 10_000);
@@ -115,7 +135,7 @@ function validateTerms(value: unknown): AgreementTerms {
     only(o, ['unit', 'municipality', 'name', 'rootKey'], `parties[${i}]`);
     const unit = str(o.unit, `parties[${i}].unit`, ID_PATTERN);
     const m = str(o.municipality, `parties[${i}].municipality`, ID_PATTERN);
-    str(o.name, `parties[${i}].name`);
+    checkDisplayText(o.name, `parties[${i}].name`, 1000);
     const root = SigningPublicKey.deserialize(str(o.rootKey, `parties[${i}].rootKey`));
     if (!municipalities.includes(m)) fail(`parties[${i}] names an unknown municipality`);
     if (units.has(unit)) fail(`unit ${unit} is listed twice`);
@@ -126,7 +146,7 @@ function validateTerms(value: unknown): AgreementTerms {
   const codes = arr(t.catalogue, 'catalogue', 500).map((c, i) => {
     const o = obj(c, `catalogue[${i}]`);
     only(o, ['code', 'name'], `catalogue[${i}]`);
-    str(o.name, `catalogue[${i}].name`);
+    checkDisplayText(o.name, `catalogue[${i}].name`, 1000);
     return str(o.code, `catalogue[${i}].code`, ID_PATTERN);
   });
   if (new Set(codes).size !== codes.length) fail('a catalogue code is listed twice');
@@ -162,7 +182,7 @@ export class Agreement {
 
   /** A new, unsigned agreement document with these terms. */
   static create(terms: AgreementTerms): Agreement {
-    const valid = validateTerms(terms);
+    const valid = validateTerms(normalizedTerms(terms));
     const payload = jsonBytes(valid);
     return new Agreement(
       { payload: toBase64url(payload), signatures: [] },

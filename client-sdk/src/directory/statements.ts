@@ -10,6 +10,7 @@
 import { decodeCompact, decodeJsonPayload, signCompact } from '../crypto/jws.js';
 import { HpkePublicKey, type SigningKeyPair, SigningPublicKey } from '../crypto/keys.js';
 import { BryggaError } from '../errors.js';
+import { checkDisplayText, normalizeDisplayText } from './display-text.js';
 import { fail, ID_PATTERN, int, KID_PATTERN, numericDate, obj, only, str } from './validate.js';
 
 export const DEVICE_TYP = 'brygga-device+jws';
@@ -70,7 +71,7 @@ function validateDevice(value: unknown): DeviceClaims {
   if (c.kind !== 'brygga.device') fail('not a device statement');
   str(c.unit, 'unit', ID_PATTERN);
   str(c.device, 'device', KID_PATTERN);
-  str(c.name, 'device name', undefined, 200);
+  checkDisplayText(c.name, 'device name', 200);
   int(c.iat, 'iat');
   const key = SigningPublicKey.deserialize(str(c.key, 'key'));
   if (key.kid !== c.device) fail('device id does not match its key');
@@ -101,7 +102,7 @@ function validateRevocation(value: unknown): RevocationClaims {
   str(c.unit, 'unit', ID_PATTERN);
   str(c.device, 'device', KID_PATTERN);
   int(c.iat, 'iat');
-  str(c.reason, 'reason', undefined, 500);
+  checkDisplayText(c.reason, 'reason', 500);
   return c as unknown as RevocationClaims;
 }
 
@@ -155,7 +156,7 @@ export function enrolDevice(
     unit: input.unit,
     device: input.key.kid,
     key: input.key.serialize(),
-    name: input.name,
+    name: normalizeDisplayText(input.name),
     iat: numericDate(input.now ?? new Date()),
   };
   validateDevice(claims);
@@ -194,7 +195,7 @@ export function revokeDevice(
     unit: input.unit,
     device: input.device,
     iat: numericDate(input.now ?? new Date()),
-    reason: input.reason,
+    reason: normalizeDisplayText(input.reason),
   };
   validateRevocation(claims);
   return signCompact(REVOCATION_TYP, claims, root);

@@ -3,28 +3,36 @@
  * and the public directory carries `Authorization: Bearer <JWT>`, signed by the calling device's key.
  *
  * Checks, in order (each refusal an error code of the error table, PROTOCOL.md §9):
- * 1. The token is a compact JWS whose protected header is exactly `{alg: "EdDSA", typ: "JWT", kid}`:
- *    no other algorithm (not `none`, not HMAC), no embedded or referenced keys (`ERR_UNAUTHORIZED`).
+ * 1. The token is a compact JWS whose protected header and payload are Brygga JSON (PROTOCOL.md §1.1:
+ *    no duplicate member names; jose's own parsing is `JSON.parse`, which keeps the last copy, so both
+ *    are parsed strictly here first), whose protected header is exactly `{alg: "EdDSA", typ: "JWT", kid}`:
+ *    no other algorithm (not `none`, not HMAC), no embedded or referenced keys, and whose `aud` is one
+ *    string, never an array (`ERR_UNAUTHORIZED`).
  * 2. The `kid` names an enrolled device (`ERR_UNKNOWN_DEVICE`) that is not revoked
  *    (`ERR_DEVICE_REVOKED`) and whose unit is still a party (`ERR_DEVICE_NOT_IN_AGREEMENT`). The
  *    directory is public, so saying which of these failed tells nobody anything new.
- * 3. jose `jwtVerify` with the algorithm pinned to EdDSA, the device's public key, `iss` = the kid,
+ * 3. The signature's R is not the identity point (`01 00 … 00`): jose verifies through WebCrypto, that
+ *    is OpenSSL, which refuses every other small-order R but accepts that one; refusing it makes the
+ *    answer the one rule of PROTOCOL.md §4.1 (`ERR_UNAUTHORIZED`). Then jose `jwtVerify` with the
+ *    algorithm pinned to EdDSA, the device's public key, `iss` = the kid,
  *    `aud` = this relay's public URL, `typ` JWT, `iat`, `exp` and `jti` required, at most five minutes old,
  *    30 seconds of clock tolerance (`ERR_UNAUTHORIZED`). Also `exp - iat` at most 300 seconds and a `jti`
  *    of at least 128 bits. A token outside its time window, issued in the future or expired, is
  *    `ERR_CLOCK_SKEW`, whose detail says how far the token's time is from the relay's.
- * 4. The `jti` has never been used by this device: it is recorded under a unique key in the database,
+ * 5. The `jti` has never been used by this device: it is recorded under a unique key in the database,
  *    so the refusal holds across processes and restarts (`ERR_TOKEN_REPLAYED`). The record is kept until
  *    the token could not be accepted anyway, then swept.
  */
 import {
   BryggaError,
   type Directory,
+  fromBase64url,
   isBryggaError,
   KID_PATTERN,
+  parseJson,
   type SigningPublicKey,
 } from '@brygga/client-sdk';
-import { decodeProtectedHeader, errors, importJWK, jwtVerify } from 'jose';
+import { errors, importJWK, jwtVerify } from 'jose';
 import { Problem } from '../problem.js';
 
 /** Longest token lifetime accepted, `exp - iat`, and greatest age, in seconds. */
@@ -110,13 +118,19 @@ function checkHeader(token: string): string {
   return kid;
 }
 
-function parseHeader(token: string): string {
-  let header: Record<string, unknown>;
+/** A token part (header or payload) as a Brygga JSON object (PROTOCOL.md §1.1), or undefined. */
+function decodePart(encoded: string): Record<string, unknown> | undefined {
   try {
-    header = decodeProtectedHeader(token) as Record<string, unknown>;
-  } catch (err) {
-    throw unauthorized('the token header cannot be read', err);
+    const value = parseJson(fromBase64url(encoded));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
   }
+}
+
+function parseHeader(token: string): string {
+  const header = decodePart(token.slice(0, token.indexOf('.')));
+  if (!header) throw unauthorized('the token header is not a Brygga JSON object');
   const keys = Object.keys(header).sort().join(',');
   if (keys !== 'alg,kid,typ' || header.alg !== 'EdDSA' || header.typ !== 'JWT') {
     throw unauthorized('the token header must be exactly {alg: EdDSA, typ: JWT, kid}');
@@ -190,6 +204,30 @@ function claimProblem(err: unknown, now: number): Problem {
   return err instanceof Problem ? err : unauthorized('the token does not verify', err);
 }
 
+/** The encoding of the identity point, the one small-order R that OpenSSL accepts (PROTOCOL.md §4.1). */
+const IDENTITY_R = '0100000000000000000000000000000000000000000000000000000000000000';
+
+/**
+ * The checks jose does not make: the payload is a Brygga JSON object whose `aud` is one string
+ * (PROTOCOL.md §8), and the signature's R is not the identity (§4.1).
+ */
+function checkPayloadAndSignature(token: string): void {
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  const payload = decodePart(token.slice(first + 1, second));
+  if (!payload) throw unauthorized('the token payload is not a Brygga JSON object');
+  if (typeof payload.aud !== 'string') throw unauthorized('the token\'s "aud" claim must be one string');
+  let signature: Uint8Array;
+  try {
+    signature = fromBase64url(token.slice(second + 1));
+  } catch (err) {
+    throw unauthorized('the token does not verify', err);
+  }
+  if (signature.length !== 64 || Buffer.from(signature.subarray(0, 32)).toString('hex') === IDENTITY_R) {
+    throw unauthorized('the token does not verify');
+  }
+}
+
 /**
  * Verify a bearer token and consume its id. Resolves with the device; rejects with a `BryggaError`.
  *
@@ -197,6 +235,7 @@ function claimProblem(err: unknown, now: number): Problem {
  */
 export async function verifyDeviceToken(token: string, check: TokenCheck): Promise<AuthenticatedDevice> {
   const kid = checkHeader(token);
+  checkPayloadAndSignature(token);
   const device = deviceOf(check.directory, kid);
   let payload: Record<string, unknown>;
   try {

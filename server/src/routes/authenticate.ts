@@ -9,8 +9,10 @@ import { Problem } from '../problem.js';
 import type { RelayEnv, RouteDeps } from './context.js';
 
 /**
- * Middleware that admits only requests carrying a valid, unused device token. With
- * `recordToken: false` the route records the token id itself, inside its own write (see packets.ts).
+ * Middleware that admits only requests carrying a valid, unused device token, and spends one request of
+ * the device's allowance (`BRYGGA_RATE_PER_MINUTE`, PROTOCOL.md §9): reads are limited like writes. With
+ * `recordToken: false` the route records the token id itself, inside its own write, and spends the
+ * allowance itself before it reads the body (see packets.ts).
  */
 export function authenticate(deps: RouteDeps, options: { recordToken?: boolean } = {}) {
   const record = options.recordToken ?? true;
@@ -48,6 +50,7 @@ export function authenticate(deps: RouteDeps, options: { recordToken?: boolean }
       }
       throw err;
     }
+    if (record) enforceRate(deps, 'device', device.kid);
     c.set('device', device);
     c.set('directory', directory);
     await next();

@@ -107,6 +107,9 @@ describe('parseJson', () => {
     expect(await codeOf(() => parseJson(new Uint8Array([0xef, 0xbb, 0xbf, 0x31])))).toBe('400 malformed');
     expect(await codeOf(() => parseJson(bytes('['.repeat(33) + ']'.repeat(33))))).toBe('400 malformed');
     expect(await codeOf(() => parseJson(bytes('{a:1}')))).toBe('400 malformed');
+    expect(await codeOf(() => parseJson(bytes('{"a":1,"a":1}')))).toBe('400 malformed');
+    expect(await codeOf(() => parseJson(bytes('{"a":{"b":1,"\\u0062":2}}')))).toBe('400 malformed');
+    expect(await codeOf(() => parseJson(bytes('[1e3]')))).toBe('400 malformed');
     expect(await codeOf(() => parseJson(bytes('1')))).toBe('ok');
   });
 });

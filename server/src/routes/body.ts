@@ -1,11 +1,12 @@
 /**
  * Reading request bodies defensively: the size limit is enforced while the
  * body streams in (a declared Content-Length over the limit is refused before reading anything), JSON
- * must be strict UTF-8 and at most {@link MAX_JSON_DEPTH} levels deep, checked before it is parsed.
+ * must be strict UTF-8 and at most {@link MAX_JSON_DEPTH} levels deep, checked before it is parsed, and
+ * is then parsed as Brygga JSON (PROTOCOL.md §1.1: a duplicate member name refuses the whole body).
  * Bodies are read from the Node request when there is one, else from the Web request.
  */
 import { IncomingMessage } from 'node:http';
-import { BryggaError } from '@brygga/client-sdk';
+import { BryggaError, parseJson as parseBryggaJson } from '@brygga/client-sdk';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 
@@ -163,7 +164,8 @@ export function checkJsonDepth(text: string, max = MAX_JSON_DEPTH): void {
 
 /**
  * Decode and parse a JSON body: strict UTF-8 without a byte order mark, at most {@link MAX_JSON_DEPTH}
- * levels deep (checked before parsing), then JSON. Returns the text and the parsed value.
+ * levels deep (checked before parsing), then Brygga JSON (PROTOCOL.md §1.1, the SDK's one parser): no
+ * duplicate member names, integers only. Returns the text and the parsed value.
  */
 export function parseJson(bytes: Uint8Array): { text: string; value: unknown } {
   let text: string;
@@ -174,8 +176,9 @@ export function parseJson(bytes: Uint8Array): { text: string; value: unknown } {
   }
   checkJsonDepth(text);
   try {
-    return { text, value: JSON.parse(text) as unknown };
+    return { text, value: parseBryggaJson(text) };
   } catch (cause) {
-    throw new BryggaError('ERR_MALFORMED', 'the body is not JSON', { cause });
+    const why = cause instanceof BryggaError ? cause.message : 'the body is not JSON';
+    throw new BryggaError('ERR_MALFORMED', `the body is not Brygga JSON (${why})`, { cause });
   }
 }

@@ -13,7 +13,7 @@
 import { BryggaError, fromBase64url, toBase64url } from '@brygga/client-sdk';
 import { Hono } from 'hono';
 import { MAX_ENTRIES_PAGE, type TransparencyLogIntegrator } from '../storage/index.js';
-import { authenticate, rateLimit } from './authenticate.js';
+import { authenticate } from './authenticate.js';
 import type { RelayEnv, RouteDeps } from './context.js';
 import { readJsonBody, requestSchemas, validJson } from './json-body.js';
 
@@ -109,7 +109,6 @@ export function transparencyLogRoutes(deps: RouteDeps, log: TransparencyLogInteg
   app.post(
     '/log/cosignatures',
     auth,
-    rateLimit(deps, 'device'),
     readJsonBody(MAX_COSIGNATURE_BYTES),
     validJson(requestSchemas().cosignature),
     async (c) => {

@@ -23,8 +23,7 @@ const FAILURES: Record<DatabaseFailureKind, Omit<DatabaseFailure, 'kind'>> = {
   'storage-full': {
     log: 'storage full',
     recovered: 'storage available again',
-    detail:
-      'the relay is out of storage: it takes no new packets until space is freed; retry later',
+    detail: 'the relay is out of storage: it takes no new packets until space is freed; retry later',
   },
   unreachable: {
     log: 'database unreachable',

@@ -13,7 +13,16 @@
  * against all the statements before it.
  */
 import { createHash } from 'node:crypto';
-import { Agreement, BryggaError, Directory, type GeneralJws, isBryggaError } from '@brygga/client-sdk';
+import {
+  Agreement,
+  BryggaError,
+  Directory,
+  decodeCompact,
+  type GeneralJws,
+  HPKE_KEY_TYP,
+  isBryggaError,
+  parseJson,
+} from '@brygga/client-sdk';
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from '../logging/index.js';
 import type { Database, DirectoryHead } from './database.js';
@@ -21,6 +30,9 @@ import type { RelaySchema } from './schema.js';
 
 /** Longest statement accepted (characters of compact JWS). */
 const MAX_STATEMENT_LENGTH = 16 * 1024;
+
+/** Unexpired HPKE keys a device may have, unless configured otherwise (PROTOCOL.md §6.2). */
+const DEFAULT_MAX_HPKE_KEYS = 4;
 
 /** Statements per page of the directory listing. */
 const DIRECTORY_PAGE = 1000;
@@ -70,11 +82,16 @@ export class DirectoryStore {
   #mutex: Promise<unknown> = Promise.resolve();
   #inflight: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
+  readonly #maxHpkeKeys: number;
 
-  constructor(database: Database, options: { now: () => number; logger: Logger }) {
+  constructor(
+    database: Database,
+    options: { now: () => number; logger: Logger; maxHpkeKeysPerDevice?: number },
+  ) {
     this.#database = database;
     this.#now = options.now;
     this.#logger = options.logger;
+    this.#maxHpkeKeys = options.maxHpkeKeysPerDevice ?? DEFAULT_MAX_HPKE_KEYS;
   }
 
   /** The directory as of now (refreshed from the database), or undefined before any agreement. */
@@ -176,6 +193,7 @@ export class DirectoryStore {
             .executeTakeFirst();
           if (existing) return { created: false, seq: existing.seq };
           if (!this.#directory) throw agreementMissing();
+          this.#checkKeyRoom(this.#directory, jws);
           try {
             this.#directory.apply(jws);
           } catch (err) {
@@ -194,6 +212,31 @@ export class DirectoryStore {
     });
   }
 
+  /**
+   * Refuse an HPKE key publication by a device that already has {@link #maxHpkeKeys} unexpired keys
+   * (PROTOCOL.md §6.2): rotation needs two or three at a time, and nothing needs dozens. Only the header
+   * is read (the signer's kid, which the directory verifies next); a statement that is not an HPKE key,
+   * or cannot be decoded, is left to the directory. Judged on admission only, so a directory rebuilt
+   * from the database reads every statement stored before, whatever the setting is now.
+   */
+  #checkKeyRoom(directory: Directory, jws: string): void {
+    let header: { typ: string; kid: string };
+    try {
+      header = decodeCompact(jws).header;
+    } catch {
+      return;
+    }
+    if (header.typ !== HPKE_KEY_TYP) return;
+    const now = Math.floor(this.#now() / 1000);
+    const live = directory.hpkeKeysOf(header.kid).filter((k) => k.exp > now).length;
+    if (live >= this.#maxHpkeKeys) {
+      throw new BryggaError(
+        'ERR_TOO_MANY_KEYS',
+        `the device has ${live} unexpired encryption keys, the most this relay admits`,
+      );
+    }
+  }
+
   /** The public directory: every agreement, and up to {@link DIRECTORY_PAGE} statements after `after`. */
   async listing(after: number): Promise<DirectoryListing> {
     const db = this.#database.db;
@@ -210,7 +253,7 @@ export class DirectoryStore {
       .select((eb) => eb.fn.max('seq').as('latest'))
       .executeTakeFirst();
     return {
-      agreements: agreements.map((a) => JSON.parse(a.document) as GeneralJws),
+      agreements: agreements.map((a) => parseJson(a.document) as unknown as GeneralJws),
       statements,
       latest: Number(top?.latest ?? 0),
     };
