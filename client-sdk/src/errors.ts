@@ -61,6 +61,11 @@ export type ErrorCode =
   | 'ERR_UNAUTHORIZED'
   /** A device token whose id was used before. */
   | 'ERR_TOKEN_REPLAYED'
+  /**
+   * A device token whose time is outside the relay's window (PROTOCOL.md §8): the device's clock is ahead
+   * of the relay's or behind it by more than the tolerance. The relay's `Date` header gives its time.
+   */
+  | 'ERR_CLOCK_SKEW'
   /** A device token from a key id that names no enrolled device. */
   | 'ERR_UNKNOWN_DEVICE'
   /** A call from a device that has been revoked. */
@@ -89,6 +94,11 @@ export type ErrorCode =
   | 'ERR_BEYOND_LOG'
   /** A service that cannot answer now (its database, or a log without a checkpoint yet); retry later. */
   | 'ERR_UNAVAILABLE'
+  /**
+   * The relay is out of storage (a full disk): it takes no new packets until space is freed, while
+   * reads and acknowledgements go on; retry after the seconds the answer gives.
+   */
+  | 'ERR_STORAGE_FULL'
   /** A failure that is a bug; it says nothing more. */
   | 'ERR_INTERNAL'
   /** A configuration that cannot be used (a setting out of range, a secret file that cannot be read). */
@@ -248,6 +258,7 @@ const TABLE = {
   ERR_REQUEST_TIMEOUT: { problem: 'request-timeout', status: 408, title: 'Request timeout' },
   ERR_UNAUTHORIZED: { problem: 'unauthorized', status: 401, title: 'Unauthorized' },
   ERR_TOKEN_REPLAYED: { problem: 'token-replayed', status: 401, title: 'Token already used' },
+  ERR_CLOCK_SKEW: { problem: 'clock-skew', status: 401, title: "Device's clock is off" },
   ERR_UNKNOWN_DEVICE: { problem: 'unknown-device', status: 401, title: 'Unknown device' },
   ERR_DEVICE_REVOKED: { problem: 'device-revoked', status: 403, title: 'Device revoked' },
   ERR_DEVICE_NOT_IN_AGREEMENT: {
@@ -265,6 +276,7 @@ const TABLE = {
   ERR_BEYOND_LOG: { problem: 'beyond-log', status: 422, title: 'Beyond the log' },
   ERR_AGREEMENT_MISSING: { problem: 'agreement-missing', status: 503, title: 'No agreement installed' },
   ERR_UNAVAILABLE: { problem: 'unavailable', status: 503, title: 'Service unavailable' },
+  ERR_STORAGE_FULL: { problem: 'insufficient-storage', status: 507, title: 'Insufficient storage' },
   ERR_INTERNAL: { problem: 'internal', status: 500, title: 'Internal error' },
   ERR_CONFIG: { problem: 'invalid-config', status: 500, title: 'Invalid configuration' },
   // A relay as the SDK meets it.

@@ -26,6 +26,7 @@ import {
   transparencyLogRoutes,
   WaiterLimit,
 } from './routes/index.js';
+import { databaseOutageLog } from './storage/index.js';
 
 /** Event streams and long-polls one device may hold open at once (per process). */
 export const MAX_WAITERS_PER_DEVICE = 16;
@@ -49,6 +50,7 @@ function defaultClientAddress(c: Context): string {
 export function createApp(deps: AppDeps): Hono<RelayEnv> {
   const routeDeps: RouteDeps = {
     ...deps,
+    outages: deps.outages ?? databaseOutageLog(deps.logger, deps.database, deps.store),
     clientAddress: deps.clientAddress ?? defaultClientAddress,
     keys: new DeviceKeyCache(),
     deviceLimiter: new RateLimiter(deps.config.ratePerMinute),
@@ -60,6 +62,9 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
   app.use(requestLog(deps.logger));
   app.use(async (c, next) => {
     await next();
+    // The relay's own time on every answer (RFC 9110 §6.6.1), from its clock: a device whose token was
+    // refused as out of its window (ERR_CLOCK_SKEW, PROTOCOL.md §8) reads how far off its clock is.
+    c.res.headers.set('date', new Date(deps.now()).toUTCString());
     c.res.headers.set('x-content-type-options', 'nosniff');
     c.res.headers.set('referrer-policy', 'no-referrer');
     if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
@@ -75,7 +80,7 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
 
   app.notFound(() => problemResponse(new BryggaError('ERR_NOT_FOUND', 'no such resource')));
 
-  app.onError(errorHandler(deps.logger));
+  app.onError(errorHandler(deps.logger, routeDeps.outages));
 
   return app;
 }

@@ -21,6 +21,7 @@
  * | BRYGGA_HEARTBEAT_SECONDS | --heartbeat-seconds | 15 |
  * | BRYGGA_PG_POOL_SIZE | --pg-pool-size | 10 |
  * | BRYGGA_SHUTDOWN_SECONDS | --shutdown-seconds | 10 |
+ * | BRYGGA_KEEP_ALIVE_SECONDS | --keep-alive-seconds | 65 |
  * | BRYGGA_LOG_LEVEL | --log-level | info |
  * | BRYGGA_LOG_ORIGIN | --log-origin | `<host of the public URL>/brygga-log` |
  * | BRYGGA_LOG_KEY_FILE | --log-key-file | none: the key in the database |
@@ -73,6 +74,12 @@ export interface RelayConfig {
   heartbeatSeconds: number;
   pgPoolSize: number;
   shutdownSeconds: number;
+  /**
+   * How long an idle keep-alive connection is kept open, in seconds. The relay announces it
+   * (`Keep-Alive: timeout=N`) and clients let go of an idle connection before it; a reverse proxy in
+   * front must keep its own idle timeout shorter, so that it, not the relay, closes first.
+   */
+  keepAliveSeconds: number;
   logLevel: LogLevel;
   /** The transparency log's origin; undefined: derived from the public URL. */
   logOrigin: string | undefined;
@@ -121,6 +128,7 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   heartbeatSeconds: 15,
   pgPoolSize: 10,
   shutdownSeconds: 10,
+  keepAliveSeconds: 65,
   logLevel: 'info',
   logOrigin: undefined,
   logKeyFile: undefined,
@@ -145,6 +153,7 @@ type NumericKey =
   | 'heartbeatSeconds'
   | 'pgPoolSize'
   | 'shutdownSeconds'
+  | 'keepAliveSeconds'
   | 'logMergeDelayMs'
   | 'maxHpkeKeysPerDevice'
   | 'headersTimeoutSeconds'
@@ -185,6 +194,7 @@ const NUMBERS: Record<NumericKey, { env: string; flag: string; min: number; max:
   heartbeatSeconds: { env: 'BRYGGA_HEARTBEAT_SECONDS', flag: 'heartbeat-seconds', min: 1, max: 3600 },
   pgPoolSize: { env: 'BRYGGA_PG_POOL_SIZE', flag: 'pg-pool-size', min: 1, max: 1000 },
   shutdownSeconds: { env: 'BRYGGA_SHUTDOWN_SECONDS', flag: 'shutdown-seconds', min: 0, max: 3600 },
+  keepAliveSeconds: { env: 'BRYGGA_KEEP_ALIVE_SECONDS', flag: 'keep-alive-seconds', min: 1, max: 600 },
   logMergeDelayMs: { env: 'BRYGGA_LOG_MERGE_DELAY', flag: 'log-merge-delay', min: 10, max: 3_600_000 },
   maxHpkeKeysPerDevice: {
     env: 'BRYGGA_MAX_HPKE_KEYS_PER_DEVICE',

@@ -73,4 +73,37 @@ describe('the relay error handler', () => {
       lines: [{ level: 'error', error: 'TypeError' }],
     });
   });
+
+  it('names each database failure for what it is, in the answer and in the log', async () => {
+    const full = await answer(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }));
+    expect(full).toMatchObject({
+      status: 507,
+      body: {
+        type: 'urn:brygga:problem:insufficient-storage',
+        detail: expect.stringMatching(/out of storage/),
+      },
+      lines: [{ level: 'warn', msg: 'storage full', errorCode: 'SQLITE_FULL' }],
+    });
+    expect(Number(full.headers.get('retry-after'))).toBeGreaterThan(0);
+    const pgFull = await answer(Object.assign(new Error('could not extend file'), { code: '53100' }));
+    expect(pgFull).toMatchObject({ status: 507, lines: [{ msg: 'storage full' }] });
+    const cases: [string, string, RegExp][] = [
+      ['ECONNREFUSED', 'database unreachable', /cannot reach its database/],
+      ['SQLITE_BUSY', 'database busy', /busy/],
+      [
+        'SQLITE_IOERR_WRITE',
+        'database file cannot be read or written',
+        /cannot read or write its database file/,
+      ],
+      ['53300', 'database refuses connections', /refuses more connections/],
+    ];
+    for (const [code, msg, detail] of cases) {
+      const res = await answer(Object.assign(new Error(code), { code }));
+      expect(res, code).toMatchObject({
+        status: 503,
+        body: { type: 'urn:brygga:problem:unavailable', detail: expect.stringMatching(detail) },
+        lines: [{ level: 'warn', msg }],
+      });
+    }
+  });
 });

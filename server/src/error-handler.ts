@@ -1,44 +1,28 @@
 /**
  * The relay's one error handler (PROTOCOL.md §9): where every error becomes an answer. A refusal is an
  * SDK `BryggaError` and is answered by its code's row of the error table (problem.ts); an outage of the
- * database is `ERR_UNAVAILABLE` with `Retry-After`; anything else is a bug, logged at error level and
- * answered `ERR_INTERNAL` with a fixed detail.
+ * database is named for what it is (storage/database-failure.ts): a full disk `ERR_STORAGE_FULL` (507),
+ * an unreachable, busy or unreadable database `ERR_UNAVAILABLE` (503), each with `Retry-After` and a
+ * detail and log line that say which; anything else is a bug, logged at error level and answered
+ * `ERR_INTERNAL` with a fixed detail.
  */
 import { BryggaError, ERROR_TABLE, isBryggaError } from '@brygga/client-sdk';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { errorFields, type Logger } from './logging/index.js';
+import { errorFields, type Logger, type OutageLog } from './logging/index.js';
 import { Problem, problemResponse } from './problem.js';
+import { databaseFailure } from './storage/index.js';
 
-/** Error codes of an unreachable, overloaded or full database: an outage (503), not a bug. */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  '57P01',
-  '57P02',
-  '57P03',
-  '53300',
-  '53100',
-  'SQLITE_BUSY',
-  'SQLITE_FULL',
-  'SQLITE_IOERR',
-]);
-
-function isOutage(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_IOERR');
-}
+/** Seconds a client waits before retrying on a full disk: space comes back as recipients collect. */
+const STORAGE_FULL_RETRY_SECONDS = 30;
 
 /**
  * The `onError` handler of the relay's app, logging to `logger`.
  *
  * @example
- * app.onError(errorHandler(logger));
+ * app.onError(errorHandler(logger, outages));
  */
-export function errorHandler(logger: Logger): (err: Error, c: Context) => Response {
+export function errorHandler(logger: Logger, outages?: OutageLog): (err: Error, c: Context) => Response {
   const bug = (c: Context, err: unknown) =>
     logger.error('unhandled error', { method: c.req.method, route: c.req.routePath, ...errorFields(err) });
   return (err, c) => {
@@ -54,11 +38,16 @@ export function errorHandler(logger: Logger): (err: Error, c: Context) => Respon
         new BryggaError('ERR_MALFORMED', 'the request could not be read', { cause: err }),
       );
     }
-    if (isOutage(err)) {
-      logger.warn('database unavailable', { route: c.req.routePath, ...errorFields(err) });
+    const failure = databaseFailure(err);
+    if (failure) {
+      // One line when it starts, a count per interval, one when it is over (logging/outage-log.ts).
+      const fields = { route: c.req.routePath, ...errorFields(err) };
+      if (outages) outages.failure(failure.log, fields);
+      else logger.warn(failure.log, fields);
+      const full = failure.kind === 'storage-full';
       return problemResponse(
-        new Problem('ERR_UNAVAILABLE', 'the relay cannot reach its database; retry later', {
-          headers: { 'retry-after': '5' },
+        new Problem(full ? 'ERR_STORAGE_FULL' : 'ERR_UNAVAILABLE', failure.detail, {
+          headers: { 'retry-after': String(full ? STORAGE_FULL_RETRY_SECONDS : 5) },
         }),
       );
     }

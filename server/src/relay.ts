@@ -16,12 +16,13 @@ import type { Hono } from 'hono';
 import { createApp } from './app.js';
 import { answerClientErrors, createCheckedServer } from './client-error.js';
 import type { RelayConfig } from './config.js';
-import { errorFields, Logger } from './logging/index.js';
+import { errorFields, Logger, type OutageLog } from './logging/index.js';
 import type { RelayEnv } from './routes/index.js';
 import {
   createInboxNotifier,
   type Database,
   DirectoryStore,
+  databaseOutageLog,
   defaultLogOrigin,
   openDatabase,
   RelayStore,
@@ -85,6 +86,8 @@ function listen(app: Hono<RelayEnv>, config: RelayConfig): Promise<Server> {
       createServer: createCheckedServer,
     }) as Server;
     answerClientErrors(server);
+    // Announced as `Keep-Alive: timeout=N`: clients let go of an idle connection before the relay does.
+    server.keepAliveTimeout = config.keepAliveSeconds * 1000;
     // A connection beyond the cap is closed as it arrives (config.ts, PROTOCOL.md §9).
     server.maxConnections = config.maxConnections;
     server.once('error', reject);
@@ -99,9 +102,15 @@ function listen(app: Hono<RelayEnv>, config: RelayConfig): Promise<Server> {
 export async function startRelay(config: RelayConfig, options: StartOptions = {}): Promise<RunningRelay> {
   const logger = options.logger ?? new Logger({ level: config.logLevel });
   const now = options.now ?? Date.now;
+  // Set once the store exists; a pool error before then is logged as it is.
+  let outages: OutageLog | undefined;
   const database = await openDatabase(config.database, {
     poolSize: config.pgPoolSize,
-    onPoolError: (err) => logger.warn('database connection lost', errorFields(err)),
+    onPoolError: (err) => {
+      const fields = { during: 'idle pool connection', ...errorFields(err) };
+      if (outages) outages.failure('database unreachable', fields);
+      else logger.warn('database connection lost', fields);
+    },
   });
   const notifier = createInboxNotifier(database, logger);
   let server: Server | undefined;
@@ -112,7 +121,12 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
       logger,
       maxHpkeKeysPerDevice: config.maxHpkeKeysPerDevice,
     });
-    const store = new RelayStore(database, notifier, { noticeTtlMs: config.noticeTtlSeconds * 1000 });
+    const store = new RelayStore(database, notifier, {
+      noticeTtlMs: config.noticeTtlSeconds * 1000,
+      now,
+      logger,
+    });
+    outages = databaseOutageLog(logger, database, store);
     if (config.agreementFile) await installAgreementFile(directory, config.agreementFile, logger);
     const logKey = await TransparencyLogKey.load(database, {
       origin: config.logOrigin ?? defaultLogOrigin(config.publicUrl),
@@ -123,6 +137,7 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
       new TransparencyLogStore(database, { key: logKey, now }),
       {
         logger,
+        outages,
         mergeDelayMs: config.logMergeDelayMs,
       },
     );
@@ -139,6 +154,7 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
       notifier,
       transparency,
       logger,
+      outages,
       config,
       now,
       shutdown: shutdown.signal,
@@ -173,6 +189,7 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
           await sweeper.stop();
           await transparency.stop();
           await notifier.close();
+          outages?.close();
           await database.close();
         })();
         return closing;

@@ -204,12 +204,24 @@ describe.each(ENGINES)('authentication on %s', (engine) => {
       refused(`Bearer ${forge(header, claims(device, overrides), device)}`, 401, 'unauthorized');
     await bad({ aud: 'https://other-relay.test' });
     await bad({ aud: [AUDIENCE, 'https://other-relay.test'].slice(1) });
-    await bad({ iat: now - 400, exp: now - 100 });
-    await bad({ iat: now - 100, exp: now - 31 });
-    await bad({ iat: now + 120, exp: now + 180 });
+    // Out of the time window: the device's clock is off, and the refusal says so.
+    const skewed = async (overrides: Record<string, unknown>, detail: RegExp) => {
+      const before = await relay.rows();
+      const res = await inbox(`Bearer ${forge(header, claims(device, overrides), device)}`);
+      expect(res.headers.get('date')).toBe(relay.clock.date.toUTCString());
+      expect(await problemOf(res)).toMatchObject({
+        status: 401,
+        type: 'clock-skew',
+        detail: expect.stringMatching(detail),
+      });
+      expect(await relay.rows()).toEqual(before);
+    };
+    await skewed({ iat: now - 400, exp: now - 100 }, /400 seconds behind the relay's clock/);
+    await skewed({ iat: now - 100, exp: now - 31 }, /100 seconds behind/);
+    await skewed({ iat: now + 120, exp: now + 180 }, /120 seconds ahead of the relay's clock/);
+    await skewed({ iat: now - 340, exp: now + 10 }, /340 seconds behind/);
     await bad({ nbf: now + 120 });
     await bad({ iat: now, exp: now + 301 });
-    await bad({ iat: now - 340, exp: now + 10 });
     await bad({ iss: relay.world.devices.malmo.key.kid });
     await bad({ jti: undefined });
     await bad({ jti: 'short' });

@@ -169,7 +169,12 @@ describe.each(ENGINES)('request bodies on %s', (engine) => {
     expect(health.status).toBe(200);
     const body = await health.json();
     assertValid(ajv, 'urn:brygga:schema:relay-api#/$defs/Health', body);
-    expect(body).toEqual({ status: 'ok', database: engine, packetLifetimeSeconds: 14 * 24 * 3600 });
+    expect(body).toEqual({
+      status: 'ok',
+      database: engine,
+      storage: 'ok',
+      packetLifetimeSeconds: 14 * 24 * 3600,
+    });
     const listing = await (await relay.request('/v1/directory')).json();
     assertValid(ajv, 'urn:brygga:schema:relay-api#/$defs/DirectoryListing', listing);
   });

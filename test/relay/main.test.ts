@@ -122,6 +122,7 @@ describe.each(ENGINES)('the relay process on %s', (engine) => {
     expect(await (await fetch(`${url}/v1/health`)).json()).toEqual({
       status: 'ok',
       database: engine,
+      storage: 'ok',
       packetLifetimeSeconds: 14 * 24 * 3600,
     });
     const client = new RelayClient({

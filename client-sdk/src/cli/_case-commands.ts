@@ -24,7 +24,7 @@ import {
 import { caseText } from './_case-text.js';
 import { type Args, type Command, str } from './_command.js';
 import { DEVICE_OPTION, deviceDir, devicePaths, withClient } from './_device-dir.js';
-import { eventLine } from './_event-lines.js';
+import { connectionLostLine, eventLine } from './_event-lines.js';
 import {
   AnswersKept,
   CliError,
@@ -486,8 +486,7 @@ async function watchEvents(client: BryggaClient, io: Io, fromStart: boolean): Pr
       onConnection: (state) => {
         if (!state.connected) {
           lost = true;
-          const seconds = Math.max(1, Math.round((state.retryInMs ?? 0) / 1000));
-          io.err(`brygga: the relay could not be reached; trying again in ${seconds} s\n`);
+          io.err(connectionLostLine(state));
         } else if (lost) {
           lost = false;
           io.err('brygga: connected to the relay again\n');

@@ -3,7 +3,8 @@
  * --watch`: what arrived, what changed, what needs someone. Case ids are shown whole (they are what a
  * coordinator types next); packet ids and hashes are left out.
  */
-import type { ClientEvent } from '../index.js';
+import { type ClientEvent, isBryggaError, type WatchConnection } from '../index.js';
+import { clockHint } from './_clock-hint.js';
 
 type Describe = (data: Record<string, unknown>, caseId: string | null) => string;
 
@@ -49,4 +50,21 @@ export function eventLine(e: ClientEvent): string {
   const describe = LINES[e.type];
   const text = describe ? describe(e.data, e.caseId) : `${e.type}${e.caseId ? ` ${e.caseId}` : ''}`;
   return `${e.at.slice(0, 19).replace('T', ' ')}  ${text}`;
+}
+
+/**
+ * The line for a broken watch connection: a device whose clock is off is told so and by how much
+ * (every retry would be refused the same way), anything else that the relay could not be reached.
+ */
+export function connectionLostLine(state: WatchConnection): string {
+  const seconds = Math.max(1, Math.round((state.retryInMs ?? 0) / 1000));
+  const err = state.error;
+  if (isBryggaError(err, 'ERR_RELAY') && err.errorCode === 'ERR_CLOCK_SKEW') {
+    const hint =
+      err.clockOffsetSeconds === undefined
+        ? "this device's clock is off: set it right"
+        : clockHint(err.clockOffsetSeconds);
+    return `brygga: the relay refuses this device's tokens: ${hint}; trying again in ${seconds} s\n`;
+  }
+  return `brygga: the relay could not be reached; trying again in ${seconds} s\n`;
 }

@@ -12,6 +12,7 @@ import { type ErrorCode, isBryggaError, type ProblemCode, RelayError } from '../
 import { ADMIN_COMMANDS } from './_admin-commands.js';
 import { ALERT_COMMANDS } from './_alert-commands.js';
 import { CASE_COMMANDS } from './_case-commands.js';
+import { clockHint } from './_clock-hint.js';
 import { COMMON_OPTIONS, type Command, commandHelp } from './_command.js';
 import { CONSOLE_COMMANDS } from './_console-commands.js';
 import { AnswersKept, CliError, EXIT, type Io, usage } from './_io.js';
@@ -68,6 +69,10 @@ export const RELAY_HINTS: Readonly<Partial<Record<ProblemCode, string>>> = {
   'device-not-in-agreement':
     "this device's unit is not a party to the agreement installed on the relay: install the current agreement (`brygga relay install-agreement`)",
   'rate-limited': 'wait a minute and try again',
+  'insufficient-storage':
+    "the relay's disk is full: nothing was sent; tell its operator, and try again later (its recipients can still collect what waits)",
+  'clock-skew':
+    "this device's clock differs from the relay's: set it right (turn on automatic time, NTP) and try again",
   'sender-quota-exceeded':
     'the recipients have not yet fetched enough of what was sent: try again once they have (the packet is kept)',
 };
@@ -186,6 +191,8 @@ export function describeFailure(caught: unknown): Failure {
     message = `the relay refused: ${err.message}`;
     const problem = err.problemCode;
     hint = (problem === undefined ? undefined : RELAY_HINTS[problem]) ?? HINTS.ERR_RELAY;
+    if (problem === 'clock-skew' && err.clockOffsetSeconds !== undefined)
+      hint = clockHint(err.clockOffsetSeconds);
   } else if (isBryggaError(err)) {
     code = err.code;
     message = err.message;

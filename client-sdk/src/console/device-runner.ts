@@ -8,7 +8,7 @@
  * The SDK's events (what arrived, what was refused, log alarms) are consumed here and handed to
  * `onEvent`; the console keeps the ones a person must review and tells open pages to refresh.
  */
-import type { BryggaClient, ClientEvent, RelayClient } from '../index.js';
+import { type BryggaClient, type ClientEvent, isBryggaError, type RelayClient } from '../index.js';
 
 /** What {@link DeviceRunner} needs. */
 export interface DeviceRunnerOptions {
@@ -129,6 +129,8 @@ export class DeviceRunner {
 }
 
 function codeOf(err: unknown): string {
+  // A wrong clock is the one relay refusal a coordinator can put right at the device itself.
+  if (isBryggaError(err, 'ERR_RELAY') && err.errorCode === 'ERR_CLOCK_SKEW') return 'ERR_CLOCK_SKEW';
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('ERR_') ? code : 'ERR_RELAY';
 }

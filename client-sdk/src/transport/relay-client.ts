@@ -51,11 +51,27 @@ export interface Problem {
 export class RelayError extends BryggaError<'ERR_RELAY'> {
   readonly status: number;
   readonly problemType: string;
+  /**
+   * On a `clock-skew` refusal (PROTOCOL.md §8): how many seconds this device's clock is ahead of the
+   * relay's (negative: behind), from the relay's `Date` header and this client's clock when the answer
+   * came. Undefined on every other refusal, and when the relay sent no readable `Date`.
+   */
+  readonly clockOffsetSeconds: number | undefined;
 
-  constructor(status: number, problemType: string, detail: string, options?: { cause?: unknown }) {
-    super('ERR_RELAY', `relay: ${detail} (${problemType}, HTTP ${status})`, options);
+  constructor(
+    status: number,
+    problemType: string,
+    detail: string,
+    options?: { cause?: unknown; clockOffsetSeconds?: number | undefined },
+  ) {
+    super(
+      'ERR_RELAY',
+      `relay: ${detail} (${problemType}, HTTP ${status})`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.status = status;
     this.problemType = problemType;
+    this.clockOffsetSeconds = options?.clockOffsetSeconds;
   }
 
   /** The problem code (`token-replayed` for `urn:brygga:problem:token-replayed`). */
@@ -96,8 +112,14 @@ export interface RelayClientOptions {
 
 /** `GET /v1/health`. */
 export interface RelayHealth {
-  status: 'ok';
+  /** `degraded`: the relay serves, but not everything (its storage is full). */
+  status: 'ok' | 'degraded';
   database: 'sqlite' | 'postgres';
+  /**
+   * `full`: the relay's disk is full; it refuses new packets (`insufficient-storage`, 507) while reads
+   * and acknowledgements go on. Absent from relays that do not state it.
+   */
+  storage?: 'ok' | 'full';
   /**
    * How long the relay keeps a packet for its recipients, in seconds (PROTOCOL.md §9): senders seal only
    * to keys valid until then. Absent from relays that do not state it.
@@ -280,7 +302,10 @@ export class RelayClient {
   /** `GET /v1/health`: the relay is up and its database reachable. */
   async health(signal?: AbortSignal): Promise<RelayHealth> {
     const body = await this.#json('GET', '/v1/health', { auth: false, signal });
-    if (!isObject(body) || body.status !== 'ok') malformedAnswer('health');
+    if (!isObject(body) || (body.status !== 'ok' && body.status !== 'degraded')) malformedAnswer('health');
+    if (body.storage !== undefined && body.storage !== 'ok' && body.storage !== 'full') {
+      malformedAnswer('health storage');
+    }
     const lifetime = body.packetLifetimeSeconds;
     if (lifetime !== undefined && (!Number.isSafeInteger(lifetime) || (lifetime as number) <= 0)) {
       malformedAnswer('health packetLifetimeSeconds');
@@ -622,18 +647,26 @@ export class RelayClient {
       signal?: AbortSignal;
     },
   ): Promise<Response> {
-    const headers: Record<string, string> = { ...opts.headers };
-    if (opts.auth) headers.authorization = `Bearer ${this.#token()}`;
-    const init: RequestInit = { method, headers };
-    if (opts.body !== undefined) init.body = opts.body as BodyInit;
-    if (opts.signal) init.signal = opts.signal;
-    try {
-      return await this.#fetch(`${this.baseUrl}${path}`, init);
-    } catch (cause) {
-      if (opts.signal?.aborted) throw cause;
-      throw new RelayError(0, problemType('ERR_RELAY_UNREACHABLE'), 'the relay could not be reached', {
-        cause,
-      });
+    // GET and DELETE are idempotent, and so is a submission (the relay answers the same packet again as
+    // already stored, PROTOCOL.md §9): each may be sent again when the connection it went out on was one
+    // the relay had already closed.
+    const idempotent = method === 'GET' || method === 'DELETE' || path === '/v1/packets';
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = { ...opts.headers };
+      // A fresh token for every attempt: the relay may have recorded the first one's id.
+      if (opts.auth) headers.authorization = `Bearer ${this.#token()}`;
+      const init: RequestInit = { method, headers };
+      if (opts.body !== undefined) init.body = opts.body as BodyInit;
+      if (opts.signal) init.signal = opts.signal;
+      try {
+        return await this.#fetch(`${this.baseUrl}${path}`, init);
+      } catch (cause) {
+        if (opts.signal?.aborted) throw cause;
+        if (idempotent && attempt === 0 && isClosedConnection(cause)) continue;
+        throw new RelayError(0, problemType('ERR_RELAY_UNREACHABLE'), 'the relay could not be reached', {
+          cause,
+        });
+      }
     }
   }
 
@@ -675,8 +708,30 @@ export class RelayClient {
     } else {
       await res.body?.cancel().catch(() => {});
     }
-    throw new RelayError(res.status, type, detail);
+    const clockOffsetSeconds =
+      type === problemType('ERR_CLOCK_SKEW') ? this.#clockOffset(res.headers.get('date')) : undefined;
+    throw new RelayError(res.status, type, detail, { clockOffsetSeconds });
   }
+
+  /** This client's clock minus the relay's `Date` (RFC 9110 §6.6.1, whole seconds), in seconds. */
+  #clockOffset(date: string | null): number | undefined {
+    const relayTime = date === null ? Number.NaN : Date.parse(date);
+    if (!Number.isFinite(relayTime)) return undefined;
+    return Math.round((this.#now().getTime() - relayTime) / 1000);
+  }
+}
+
+/**
+ * Whether a failed fetch went out on a pooled keep-alive connection the other side had closed: undici
+ * (Node's fetch) reports it as a `SocketError` (`UND_ERR_SOCKET`, "other side closed") under the
+ * `TypeError`. A connection pool keeps an idle connection until shortly before the relay's announced
+ * `Keep-Alive: timeout`, but the relay (or a proxy in between) can close it while a request is on its
+ * way; the request is then sent once more, on a new connection. Nothing else is retried: a refused
+ * connection, a timeout or a reset of a fresh connection says the relay is down or unreachable.
+ */
+function isClosedConnection(err: unknown): boolean {
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return (cause as { code?: unknown } | null)?.code === 'UND_ERR_SOCKET';
 }
 
 function parseEvent(event: string, data: string): RelayEvent | undefined {

@@ -17,7 +17,8 @@
  *    algorithm pinned to EdDSA, the device's public key, `iss` = the kid,
  *    `aud` = this relay's public URL, `typ` JWT, `iat`, `exp` and `jti` required, at most five minutes old,
  *    30 seconds of clock tolerance (`ERR_UNAUTHORIZED`). Also `exp - iat` at most 300 seconds and a `jti`
- *    of at least 128 bits.
+ *    of at least 128 bits. A token outside its time window, issued in the future or expired, is
+ *    `ERR_CLOCK_SKEW`, whose detail says how far the token's time is from the relay's.
  * 5. The `jti` has never been used by this device: it is recorded under a unique key in the database,
  *    so the refusal holds across processes and restarts (`ERR_TOKEN_REPLAYED`). The record is kept until
  *    the token could not be accepted anyway, then swept.
@@ -167,7 +168,33 @@ function deviceOf(directory: Directory, kid: string): { unit: string; key: Signi
   }
 }
 
-function claimProblem(err: unknown): Problem {
+/**
+ * The refusal of a token whose time is outside the relay's window (PROTOCOL.md §8): issued in the future
+ * (the device's clock is ahead), or expired or too old (behind). Every call carries a fresh token, so a
+ * token out of its window means the device's clock and the relay's differ; the detail says by how much
+ * and gives the relay's time, which the `Date` header of every answer carries too.
+ */
+function clockSkew(iat: number, now: number, cause: unknown): Problem {
+  const skew = Math.round(iat - now / 1000);
+  const direction = skew >= 0 ? 'ahead of' : 'behind';
+  return new Problem(
+    'ERR_CLOCK_SKEW',
+    `the token's time is ${Math.abs(skew)} seconds ${direction} the relay's clock (${new Date(now).toISOString()}); ` +
+      `tokens are accepted within ${CLOCK_TOLERANCE_SECONDS} seconds of it`,
+    { headers: CHALLENGE, cause },
+  );
+}
+
+function claimProblem(err: unknown, now: number): Problem {
+  // jose reports time failures with the verified claims: "exp" passed, "iat" too old or in the future.
+  if (
+    (err instanceof errors.JWTExpired || err instanceof errors.JWTClaimValidationFailed) &&
+    (err.claim === 'exp' || err.claim === 'iat') &&
+    err.reason === 'check_failed' &&
+    Number.isSafeInteger(err.payload.iat)
+  ) {
+    return clockSkew(err.payload.iat as number, now, err);
+  }
   if (err instanceof errors.JWTExpired) return unauthorized('the token has expired', err);
   if (err instanceof errors.JWTClaimValidationFailed) {
     return unauthorized(`the token's "${err.claim}" claim is not acceptable`, err);
@@ -224,7 +251,7 @@ export async function verifyDeviceToken(token: string, check: TokenCheck): Promi
     });
     payload = result.payload as Record<string, unknown>;
   } catch (err) {
-    throw claimProblem(err);
+    throw claimProblem(err, check.now);
   }
   const { iat, exp, jti } = payload as { iat: number; exp: number; jti: unknown };
   if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp) || exp - iat > MAX_TOKEN_LIFETIME_SECONDS) {

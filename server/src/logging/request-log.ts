@@ -20,7 +20,9 @@ export function requestLog(logger: Logger, now: () => number = () => performance
       await next();
     } finally {
       const status = c.res.status;
-      const level = status >= 500 ? 'warn' : 'info';
+      // A 503 or 507 is an outage (or a full disk), summarised by the outage log: at warn level, every
+      // refused request would write its own line.
+      const level = status >= 500 && status !== 503 && status !== 507 ? 'warn' : 'info';
       // At the usual production levels most lines are dropped: do not gather them first.
       if (logger.enabled(level)) {
         logger[level]('request', {

@@ -2,8 +2,9 @@
  * The authentication middleware (PROTOCOL.md §8): verifies the bearer token of every device call and
  * puts the device into the request's variables. See auth/device-token.ts for the checks.
  */
+import { ERROR_TABLE, isBryggaError } from '@brygga/client-sdk';
 import { createMiddleware } from 'hono/factory';
-import { bearerToken, verifyDeviceToken } from '../auth/index.js';
+import { type AuthenticatedDevice, bearerToken, verifyDeviceToken } from '../auth/index.js';
 import { Problem } from '../problem.js';
 import type { RelayEnv, RouteDeps } from './context.js';
 
@@ -23,18 +24,32 @@ export function authenticate(deps: RouteDeps, options: { recordToken?: boolean }
       });
     }
     const directory = await deps.directory.require();
-    const device = await verifyDeviceToken(token, {
-      directory,
-      audience: deps.config.publicUrl,
-      now: deps.now(),
-      ...(record
-        ? {
-            useToken: (kid: string, jti: string, expiresAt: number) =>
-              deps.store.useToken(kid, jti, expiresAt),
-          }
-        : {}),
-      keys: deps.keys,
-    });
+    let device: AuthenticatedDevice;
+    try {
+      device = await verifyDeviceToken(token, {
+        directory,
+        audience: deps.config.publicUrl,
+        now: deps.now(),
+        ...(record
+          ? {
+              useToken: (kid: string, jti: string, expiresAt: number) =>
+                deps.store.useToken(kid, jti, expiresAt),
+            }
+          : {}),
+        keys: deps.keys,
+      });
+    } catch (err) {
+      // The reason a credential was refused, for the operator: the request line gives the status only.
+      // Details name a claim or rule and the relay's time, never the token.
+      if (isBryggaError(err) && ERROR_TABLE[err.code].status < 500) {
+        deps.logger.info('credential refused', {
+          route: c.req.routePath,
+          code: err.code,
+          detail: err.message,
+        });
+      }
+      throw err;
+    }
     if (record) enforceRate(deps, 'device', device.kid);
     c.set('device', device);
     c.set('directory', directory);

@@ -6,7 +6,7 @@ import type { Directory } from '@brygga/client-sdk';
 import type { Context } from 'hono';
 import type { AuthenticatedDevice, DeviceKeyCache, RateLimiter } from '../auth/index.js';
 import type { RelayConfig } from '../config.js';
-import type { Logger } from '../logging/index.js';
+import type { Logger, OutageLog } from '../logging/index.js';
 import type {
   Database,
   DirectoryStore,
@@ -28,6 +28,8 @@ export interface AppDeps {
    */
   transparency?: TransparencyLogIntegrator;
   logger: Logger;
+  /** Where database failures are summarised (default: one made on `database` and `store`). */
+  outages?: OutageLog;
   config: Pick<
     RelayConfig,
     | 'publicUrl'
@@ -51,6 +53,7 @@ export interface AppDeps {
 
 /** Services built once per app on top of {@link AppDeps}. */
 export interface RouteDeps extends AppDeps {
+  outages: OutageLog;
   keys: DeviceKeyCache;
   deviceLimiter: RateLimiter;
   addressLimiter: RateLimiter;

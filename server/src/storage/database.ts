@@ -56,6 +56,16 @@ export interface TransparencyRoundResult {
   size: number;
 }
 
+/** Room held on a full disk for the writes that free space (sqlite/storage-reserve.ts). */
+export interface StorageReserveHandle {
+  /** Whether the reserve is in place. */
+  readonly held: boolean;
+  /** Give the room up; false when there was none to give. */
+  release(): boolean;
+  /** Take the room back if the disk has it (tried at most once a minute); true when held. */
+  retake(now: number): boolean;
+}
+
 /** An open, migrated relay database. */
 export interface Database {
   readonly engine: Engine;
@@ -82,6 +92,11 @@ export interface Database {
   readonly integrateTransparencyLog?:
     | ((request: TransparencyRoundRequest) => Promise<TransparencyRoundResult>)
     | undefined;
+  /**
+   * A SQLite file only: room held on the database's disk for writes that free space, released when the
+   * disk is full (sqlite/storage-reserve.ts).
+   */
+  readonly storageReserve?: StorageReserveHandle | undefined;
   /** PostgreSQL only: how to open a dedicated connection (for LISTEN). */
   readonly pgConfig: pg.ClientConfig | undefined;
   close(): Promise<void>;

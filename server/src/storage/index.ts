@@ -5,6 +5,14 @@
  */
 export { createInboxNotifier } from './create-inbox-notifier.js';
 export type { Database, Engine } from './database.js';
+export {
+  type DatabaseFailure,
+  type DatabaseFailureKind,
+  databaseFailure,
+  isStorageFull,
+  recoveryMessage,
+} from './database-failure.js';
+export { databaseOutageLog } from './database-outage-log.js';
 export { DirectoryStore } from './directory-store.js';
 export type { InboxNotifier } from './inbox-notifier.js';
 export { openDatabase, pingDatabase } from './open-database.js';

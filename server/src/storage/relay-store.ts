@@ -15,10 +15,21 @@
  *
  * Submissions, token ids and acknowledgements, a request's frequent writes, run as prepared writes of
  * the engine (prepared-writes.ts); the rest through Kysely.
+ *
+ * On a full disk (README "What faults look like") submissions fail (`ERR_STORAGE_FULL`, 507) but reads
+ * and acknowledgements must not, or recipients could not collect the packets whose deletion frees the
+ * space. Every authenticated call records its token id first, a write; when that write finds the disk
+ * full, the id is kept in this process's memory instead, until the token could not be accepted anyway,
+ * and checked on every later call, so replay protection holds for the token's lifetime. The SQLite relay
+ * is one process, so its memory is the whole relay's; several PostgreSQL processes would not share it,
+ * so there a full disk refuses the call instead. {@link RelayStore.storageFull} says whether the disk was found
+ * full and no packet has been stored since (health reports it).
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import type { Logger } from '../logging/index.js';
 import type { Database } from './database.js';
+import { isStorageFull } from './database-failure.js';
 import { type SweepResult, sweepExpired } from './expiry.js';
 import type { InboxNotifier } from './inbox-notifier.js';
 
@@ -80,6 +91,10 @@ export interface RelayStoreOptions {
   newId?: () => string;
   /** Rows handled per sweep transaction. */
   sweepBatch?: number;
+  /** The clock, in milliseconds (for token ids kept in memory on a full disk). */
+  now?: () => number;
+  /** Where a full disk's handling is logged. */
+  logger?: Logger;
 }
 
 function randomId(): string {
@@ -93,6 +108,11 @@ export class RelayStore {
   readonly #noticeTtlMs: number;
   readonly #newId: () => string;
   readonly #sweepBatch: number;
+  /** Token ids kept in memory while the disk was full: `device jti` → until when (ms). */
+  readonly #tokensInMemory = new Map<string, number>();
+  #storageFull = false;
+  readonly #now: () => number;
+  readonly #logger: Logger | undefined;
 
   constructor(database: Database, notifier: InboxNotifier, options: RelayStoreOptions) {
     this.#database = database;
@@ -100,24 +120,56 @@ export class RelayStore {
     this.#noticeTtlMs = options.noticeTtlMs;
     this.#newId = options.newId ?? randomId;
     this.#sweepBatch = options.sweepBatch ?? 500;
+    this.#now = options.now ?? Date.now;
+    this.#logger = options.logger;
+  }
+
+  /**
+   * Whether a write found the disk full and no submission has been stored since. Only a stored packet
+   * clears it: a token id or an acknowledgement fits where a packet may not.
+   */
+  get storageFull(): boolean {
+    return this.#storageFull;
+  }
+
+  /** Run a write, noting a full disk; a stored submission (`clears`) notes that there is room again. */
+  async #write<T>(write: () => Promise<T>, clears = false): Promise<T> {
+    try {
+      const result = await write();
+      if (clears) this.#storageFull = false;
+      return result;
+    } catch (err) {
+      if (isStorageFull(err)) this.#storageFull = true;
+      throw err;
+    }
   }
 
   /** Store a packet and its deliveries in one transaction (see the module header). */
   async submit(packet: NewPacket): Promise<SubmitOutcome> {
     const recipientDevices = packet.recipients.map((r) => r.device);
-    const result = await this.#database.writes.submit({
-      id: packet.id,
-      digest: packet.digest,
-      senderUnit: packet.sender.unit,
-      senderDevice: packet.sender.device,
-      recipientDevices,
-      recipientUnits: packet.recipients.map((r) => r.unit),
-      envelope: packet.envelope,
-      receivedAt: packet.receivedAt,
-      expiresAt: packet.expiresAt,
-      token: packet.token,
-      notify: this.#notifier.notifiesInTransaction,
-    });
+    if (packet.token && this.#seenInMemory(packet.token.device, packet.token.jti))
+      return { status: 'replayed' };
+    const result = await this.#write(
+      () =>
+        this.#database.writes.submit({
+          id: packet.id,
+          digest: packet.digest,
+          senderUnit: packet.sender.unit,
+          senderDevice: packet.sender.device,
+          recipientDevices,
+          recipientUnits: packet.recipients.map((r) => r.unit),
+          envelope: packet.envelope,
+          receivedAt: packet.receivedAt,
+          expiresAt: packet.expiresAt,
+          token: packet.token,
+          notify: this.#notifier.notifiesInTransaction,
+        }),
+      true,
+    );
+    const reserve = this.#database.storageReserve;
+    if (reserve && !reserve.held && reserve.retake(this.#now())) {
+      this.#logger?.warn('storage reserve held again', {});
+    }
     switch (result.status) {
       case 'replayed':
         return result;
@@ -257,17 +309,58 @@ export class RelayStore {
    * order everywhere: packet row, then inbox rows).
    */
   acknowledgePacket(device: string, id: string): Promise<boolean> {
-    return this.#database.writes.acknowledgePacket(device, id);
+    return this.#freeing(() => this.#database.writes.acknowledgePacket(device, id));
   }
 
   /** Acknowledge notice `id` for `device`. False if `device` has no such notice. */
   acknowledgeNotice(device: string, id: string): Promise<boolean> {
-    return this.#database.writes.acknowledgeNotice(device, id);
+    return this.#freeing(() => this.#database.writes.acknowledgeNotice(device, id));
   }
 
-  /** Record token id `jti` of `device`; false if it was already recorded (a replay). */
-  useToken(device: string, jti: string, expiresAt: number): Promise<boolean> {
-    return this.#database.writes.useToken({ device, jti, expiresAt });
+  /** A write that frees space: on a full disk, the storage reserve is given up for it and it runs again. */
+  async #freeing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#write(write);
+    } catch (err) {
+      if (!isStorageFull(err) || !this.#database.storageReserve?.release()) throw err;
+      this.#logger?.warn('storage full: reserve released for acknowledgements', {});
+      return this.#write(write);
+    }
+  }
+
+  /**
+   * Record token id `jti` of `device`; false if it was already recorded (a replay). On a full SQLite disk
+   * the id is kept in memory until `expiresAt` instead (see the module header).
+   */
+  async useToken(device: string, jti: string, expiresAt: number): Promise<boolean> {
+    if (this.#seenInMemory(device, jti)) return false;
+    try {
+      return await this.#write(() => this.#database.writes.useToken({ device, jti, expiresAt }));
+    } catch (err) {
+      if (!isStorageFull(err) || this.#database.engine !== 'sqlite') throw err;
+      // The write failed whole, so whether the id was recorded before is read, not written.
+      const recorded = await this.#database.db
+        .selectFrom('tokens')
+        .select('jti')
+        .where('device', '=', device)
+        .where('jti', '=', jti)
+        .executeTakeFirst();
+      if (recorded) return false;
+      this.#tokensInMemory.set(`${device} ${jti}`, expiresAt);
+      return true;
+    }
+  }
+
+  /** Whether a token id kept in memory is `device`'s `jti`; drops the ids whose time has passed. */
+  #seenInMemory(device: string, jti: string): boolean {
+    if (this.#tokensInMemory.size === 0) return false;
+    const now = this.#now();
+    // Kept in the order they were used, which is nearly the order they run out: drop from the front.
+    for (const [key, until] of this.#tokensInMemory) {
+      if (until > now) break;
+      this.#tokensInMemory.delete(key);
+    }
+    return this.#tokensInMemory.has(`${device} ${jti}`);
   }
 
   /**

@@ -886,6 +886,8 @@ export const en: Dictionary = {
     ERR_UNKNOWN_CASE: 'This device does not hold the case.',
     ERR_RECONCILIATION_MISMATCH:
       'The figures of the proposal differ from your own. Synchronise so both units hold every cost report, and try again.',
+    ERR_CLOCK_SKEW:
+      "This computer's clock is wrong compared with the relay's, so the relay refuses it. Set the clock right (automatic time) and try again.",
     ERR_RELAY: 'The relay could not be reached. Try again in a while.',
     ERR_MALFORMED: 'An answer is not in the right format.',
     ERR_NOT_IN_AGREEMENT: 'The unit is not a party to the agreement.',

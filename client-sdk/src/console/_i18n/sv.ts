@@ -891,6 +891,8 @@ export const sv = {
     ERR_UNKNOWN_CASE: 'Ärendet finns inte på den här enheten.',
     ERR_RECONCILIATION_MISMATCH:
       'Siffrorna i förslaget skiljer sig från era egna. Synkronisera, så att båda enheterna har alla kostnadsrapporter, och försök igen.',
+    ERR_CLOCK_SKEW:
+      'Datorns klocka går fel jämfört med reläets, så reläet tar inte emot den. Ställ in klockan rätt (automatisk tid) och försök igen.',
     ERR_RELAY: 'Reläet kunde inte nås. Försök igen om en stund.',
     ERR_MALFORMED: 'En uppgift har fel format.',
     ERR_NOT_IN_AGREEMENT: 'Enheten är inte part i avtalet.',

@@ -78,7 +78,10 @@ export class PostgresInboxNotifier implements InboxNotifier {
     }
     this.#client = client;
     // Wake-ups may have been missed while no connection listened.
-    if (attempt > 0) this.#listeners.wakeAll('resync');
+    if (attempt > 0) {
+      this.#logger.info('push connection restored', { attempts: attempt });
+      this.#listeners.wakeAll('resync');
+    }
   }
 
   #scheduleReconnect(attempt: number): void {
@@ -86,7 +89,12 @@ export class PostgresInboxNotifier implements InboxNotifier {
     this.#retry = setTimeout(() => {
       this.#connect(attempt + 1).catch((err: Error) => {
         if (this.#closed) return;
-        this.#logger.warn('push connection failed; retrying', { errorMessage: err.message.slice(0, 200) });
+        // The first failed attempt of a spell is worth a warning; the retries (every few seconds while
+        // the database is down) are summarised by the outage log of the requests failing meanwhile.
+        this.#logger[attempt === 0 ? 'warn' : 'debug']('push connection failed; retrying', {
+          attempt: attempt + 1,
+          errorMessage: err.message.slice(0, 200),
+        });
         this.#scheduleReconnect(attempt + 1);
       });
     }, delay);

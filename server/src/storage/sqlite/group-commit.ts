@@ -7,6 +7,7 @@
  * durable commit, exactly as with one transaction per request. This module is the savepoint batch.
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { transactionKeepingCause } from './transaction-keeping-cause.js';
 
 /** A write: runs inside the batch's transaction, in its own savepoint. */
 export type WriteJob<S, T> = (trx: Transaction<S>) => Promise<T>;
@@ -29,7 +30,7 @@ export async function commitInSavepoints<S>(
 ): Promise<boolean> {
   const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
   try {
-    await db.transaction().execute(async (trx) => {
+    await transactionKeepingCause(db, async (trx) => {
       for (const p of batch) {
         await sql`savepoint brygga_write`.execute(trx);
         try {
@@ -37,8 +38,14 @@ export async function commitInSavepoints<S>(
           await sql`release savepoint brygga_write`.execute(trx);
           outcomes.push({ ok: true, value });
         } catch (error) {
-          await sql`rollback to savepoint brygga_write`.execute(trx);
-          await sql`release savepoint brygga_write`.execute(trx);
+          try {
+            await sql`rollback to savepoint brygga_write`.execute(trx);
+            await sql`release savepoint brygga_write`.execute(trx);
+          } catch {
+            // SQLite rolled the whole transaction back itself (a full disk, an I/O error): the batch
+            // fails with the error that made it do so, not with "no such savepoint".
+            throw error;
+          }
           outcomes.push({ ok: false, error });
         }
       }

@@ -13,6 +13,7 @@ import type { RelaySchema } from '../schema.js';
 import { openSqliteConnection, withStatementCache } from './sqlite-connection.js';
 import { inlineExecutor, SqliteWriter, ThreadExecutor } from './sqlite-writer.js';
 import { SqliteWrites } from './sqlite-writes.js';
+import { StorageReserve } from './storage-reserve.js';
 
 /** Options of {@link openSqliteDatabase}. */
 export interface SqliteDatabaseOptions {
@@ -31,6 +32,8 @@ export function openSqliteDatabase(location: string, options: SqliteDatabaseOpti
     // The file holds sealed envelopes and routing metadata: readable by the relay's user only.
     closeSync(openSync(location, 'a', 0o600));
   }
+  const reserve = memory ? undefined : new StorageReserve(`${location}-reserve`);
+  reserve?.hold();
   const sqlite = openSqliteConnection(location);
   const db = new Kysely<RelaySchema>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
@@ -51,6 +54,7 @@ export function openSqliteDatabase(location: string, options: SqliteDatabaseOpti
     write: (job) => writer.run(job),
     writes: writer,
     integrateTransparencyLog: thread && ((request) => writer.integrateTransparencyLog(request)),
+    storageReserve: reserve,
     async directoryHead() {
       reader ??= memory ? sqlite : openSqliteConnection(location, { readonly: true });
       head ??= reader.prepare(DIRECTORY_HEAD_SQL);

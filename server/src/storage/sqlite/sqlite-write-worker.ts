@@ -19,6 +19,7 @@ import type { RelaySchema } from '../schema.js';
 import { runIntegrationRound, type TransparencyLogDatabase } from '../transparency/integration-round.js';
 import { openSqliteConnection, withStatementCache } from './sqlite-connection.js';
 import { type SqliteWriteOp, type SqliteWriteOutcome, SqliteWrites } from './sqlite-writes.js';
+import { transactionKeepingCause } from './transaction-keeping-cause.js';
 
 /** What the writer thread is started with. */
 export interface WriterThreadData {
@@ -67,7 +68,7 @@ function transparencyLogDatabase(): TransparencyLogDatabase {
     const db = new Kysely<RelaySchema>({
       dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     });
-    transparencyLog = { engine: 'sqlite', db, write: (job) => db.transaction().execute(job) };
+    transparencyLog = { engine: 'sqlite', db, write: (job) => transactionKeepingCause(db, job) };
   }
   return transparencyLog;
 }

@@ -8,7 +8,8 @@
  * Rounds of one process never overlap; a failed round is logged and retried by the next one, having stored
  * nothing.
  */
-import { errorFields, type Logger } from '../../logging/index.js';
+import { errorFields, type Logger, type OutageLog } from '../../logging/index.js';
+import { databaseFailure } from '../database-failure.js';
 import { DEFAULT_ROUND_SIZE } from './integration-round.js';
 import type { TransparencyLogStore } from './transparency-log-store.js';
 
@@ -21,6 +22,8 @@ const STOP_WAIT_MS = 2000;
 /** Options of a {@link TransparencyLogIntegrator}. */
 export interface TransparencyLogIntegratorOptions {
   logger: Logger;
+  /** Where a round's database failures are summarised (logging/outage-log.ts); absent: each is logged. */
+  outages?: OutageLog;
   /** The interval of rounds (default {@link DEFAULT_MERGE_DELAY_MS}). */
   mergeDelayMs?: number;
   /** How long after a commit a round starts, to gather a burst (default 20 ms: well inside the merge delay). */
@@ -33,6 +36,7 @@ export interface TransparencyLogIntegratorOptions {
 export class TransparencyLogIntegrator {
   readonly store: TransparencyLogStore;
   readonly #logger: Logger;
+  readonly #outages: OutageLog | undefined;
   readonly #mergeDelayMs: number;
   readonly #debounceMs: number;
   readonly #roundSize: number;
@@ -45,6 +49,7 @@ export class TransparencyLogIntegrator {
   constructor(store: TransparencyLogStore, options: TransparencyLogIntegratorOptions) {
     this.store = store;
     this.#logger = options.logger;
+    this.#outages = options.outages;
     this.#mergeDelayMs = options.mergeDelayMs ?? DEFAULT_MERGE_DELAY_MS;
     this.#debounceMs = options.debounceMs ?? 20;
     this.#roundSize = options.roundSize ?? DEFAULT_ROUND_SIZE;
@@ -100,7 +105,12 @@ export class TransparencyLogIntegrator {
 
   #background(): void {
     if (this.#stopped) return;
-    this.#run().catch((err) => this.#logger.warn('transparency log integration failed', errorFields(err)));
+    this.#run().catch((err) => {
+      const failure = databaseFailure(err);
+      const fields = { during: 'transparency log integration', ...errorFields(err) };
+      if (failure && this.#outages) this.#outages.failure(failure.log, fields);
+      else this.#logger.warn('transparency log integration failed', fields);
+    });
   }
 
   /**
