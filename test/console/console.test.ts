@@ -10,8 +10,8 @@
  *
  * Refused or made inert: a wrong passphrase and the lockout after repeated failures, a POST without the
  * CSRF token, a form from a foreign origin, a foreign Host (DNS rebinding, for real, through the
- * browser's resolver), and hostile text from the wire (a device name and referral fields holding markup
- * and U+202E). axe-core runs on every page (no serious or critical violation); every page is saved as a
+ * browser's resolver), and hostile text from the wire (a device name holding markup, and referral
+ * fields holding markup and U+202E). axe-core runs on every page (no serious or critical violation); every page is saved as a
  * screenshot under test-results/console/.
  */
 import { createHash } from 'node:crypto';
@@ -38,7 +38,8 @@ import {
 } from './browser.js';
 
 const PASS = 'en lång lösenfras för konsolen';
-const HOSTILE_DEVICE = '<img src=x onerror="window.__pwned=1">\u202Eevil-dator';
+// Markup only: a device name with bidi controls is refused at enrolment (PROTOCOL.md §3.5).
+const HOSTILE_DEVICE = '<img src=x onerror="window.__pwned=1"> "evil-dator\'';
 const HOSTILE_NAME = 'Alex <script>window.__pwned=2</script>\u202Eevil';
 const HOSTILE_NOTE = 'Se <img src=x onerror="window.__pwned=3"> och \u202Edetta';
 const CONSENT_FORM = Buffer.from(
