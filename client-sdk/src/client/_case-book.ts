@@ -79,6 +79,35 @@ export interface CaseLogChanges {
   statusAfter: CaseStatus | undefined;
 }
 
+/** Where each packet stands in `log`: applied at a position, held, set aside, or not in it (refused). */
+function standingIn(log: CaseLog<CasePacket, CaseState>): (hash: string) => {
+  position: number | undefined;
+  status: 'applied' | 'held' | 'superseded' | undefined;
+} {
+  const positions = new Map(log.chain.map((e, i) => [e.hash, i]));
+  const held = new Set(log.held.map((e) => e.hash));
+  const setAside = new Set(log.superseded.map((e) => e.hash));
+  return (hash) => {
+    const position = positions.get(hash);
+    if (position !== undefined) return { position, status: 'applied' };
+    return {
+      position,
+      status: held.has(hash) ? 'held' : setAside.has(hash) ? 'superseded' : undefined,
+    };
+  };
+}
+
+/** A case's changes before any is found, from its stored record (if any). */
+function noChanges(before: Awaited<ReturnType<BryggaStore['getCase']>>): CaseLogChanges {
+  return {
+    applied: [],
+    setAside: [],
+    dropped: [],
+    statusBefore: before ? caseStatus(before.status as LogStatus, before.delivered) : undefined,
+    statusAfter: undefined,
+  };
+}
+
 /**
  * Write the case log's standing back to the store: every packet (the stored ones and `offered`) gets
  * the status the log gives it; the case record and consent documents follow the applied chain.
@@ -92,28 +121,12 @@ async function saveCaseLog(
 ): Promise<CaseLogChanges> {
   const { caseLog: log, records } = loaded;
   const before = await tx.getCase(log.caseId);
-  const positions = new Map(log.chain.map((e, i) => [e.hash, i]));
-  const held = new Set(log.held.map((e) => e.hash));
-  const setAside = new Set(log.superseded.map((e) => e.hash));
-  const changes: CaseLogChanges = {
-    applied: [],
-    setAside: [],
-    dropped: [],
-    statusBefore: before ? caseStatus(before.status as LogStatus, before.delivered) : undefined,
-    statusAfter: undefined,
-  };
+  const standing = standingIn(log);
+  const changes = noChanges(before);
   const all = new Map(records);
   if (!all.has(offered.hash)) all.set(offered.hash, offered);
   for (const r of all.values()) {
-    const position = positions.get(r.hash);
-    const status =
-      position !== undefined
-        ? 'applied'
-        : held.has(r.hash)
-          ? 'held'
-          : setAside.has(r.hash)
-            ? 'superseded'
-            : undefined;
+    const { position, status } = standing(r.hash);
     const stored = records.get(r.hash);
     if (status === undefined) {
       if (stored) changes.dropped.push(stored);
@@ -279,26 +292,10 @@ export async function rewriteCaseLog(
   const others = kept.filter((r) => r.status !== 'applied').sort((a, b) => a.iat - b.iat || byHash(a, b));
   const log = new CaseLog<CasePacket, CaseState>(caseId, caseReducer(d.context()));
   for (const r of [...applied, ...others]) log.offer(toCasePacket(claimsOf(r), r.hash));
-  const positions = new Map(log.chain.map((e, i) => [e.hash, i]));
-  const held = new Set(log.held.map((e) => e.hash));
-  const setAside = new Set(log.superseded.map((e) => e.hash));
-  const changes: CaseLogChanges = {
-    applied: [],
-    setAside: [],
-    dropped: [],
-    statusBefore: before ? caseStatus(before.status as LogStatus, before.delivered) : undefined,
-    statusAfter: undefined,
-  };
+  const standing = standingIn(log);
+  const changes = noChanges(before);
   for (const r of kept) {
-    const position = positions.get(r.hash);
-    const status =
-      position !== undefined
-        ? 'applied'
-        : held.has(r.hash)
-          ? 'held'
-          : setAside.has(r.hash)
-            ? 'superseded'
-            : undefined;
+    const { position, status } = standing(r.hash);
     if (status === undefined) {
       // Refused by the rules now (nothing a removal can cause in practice): out of the log, as on arrival.
       if (!fresh.has(r.hash)) await tx.deletePacket(r.hash);
