@@ -86,6 +86,24 @@ interface FieldProps {
   errorPrefix: string;
 }
 
+/** A field's label, its hint and its error message, tied to the field by `id`. */
+function FieldHead(p: { props: FieldProps; id: string; error: FieldError | undefined }) {
+  const { props, id, error } = p;
+  return (
+    <>
+      <label class="label" for={id}>
+        {props.label}
+      </label>
+      {props.hint ? (
+        <div class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </div>
+      ) : null}
+      <ErrorMessage id={id} prefix={props.errorPrefix} message={error?.message} />
+    </>
+  );
+}
+
 /** A one-line text field (also date, month, number, email, tel, password). */
 export function Input(
   props: FieldProps & {
@@ -103,15 +121,7 @@ export function Input(
   const error = errorFor(props.errors, id);
   return (
     <div class={`form-group${error ? ' form-group--error' : ''}`}>
-      <label class="label" for={id}>
-        {props.label}
-      </label>
-      {props.hint ? (
-        <div class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </div>
-      ) : null}
-      <ErrorMessage id={id} prefix={props.errorPrefix} message={error?.message} />
+      <FieldHead props={props} id={id} error={error} />
       <input
         class={`input input--${props.width ?? 'long'}${error ? ' input--error' : ''}`}
         id={id}
@@ -135,15 +145,7 @@ export function Textarea(props: FieldProps & { value?: string; rows?: number }) 
   const error = errorFor(props.errors, id);
   return (
     <div class={`form-group${error ? ' form-group--error' : ''}`}>
-      <label class="label" for={id}>
-        {props.label}
-      </label>
-      {props.hint ? (
-        <div class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </div>
-      ) : null}
-      <ErrorMessage id={id} prefix={props.errorPrefix} message={error?.message} />
+      <FieldHead props={props} id={id} error={error} />
       <textarea
         class={`textarea${error ? ' textarea--error' : ''}`}
         id={id}
@@ -236,15 +238,7 @@ export function Select(props: FieldProps & { choices: Choice[]; value?: string }
   const error = errorFor(props.errors, id);
   return (
     <div class={`form-group${error ? ' form-group--error' : ''}`}>
-      <label class="label" for={id}>
-        {props.label}
-      </label>
-      {props.hint ? (
-        <div class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </div>
-      ) : null}
-      <ErrorMessage id={id} prefix={props.errorPrefix} message={error?.message} />
+      <FieldHead props={props} id={id} error={error} />
       <select
         class={`select${error ? ' select--error' : ''}`}
         id={id}
