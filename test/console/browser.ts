@@ -8,7 +8,7 @@
  * should; the tests check that refusal too.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page, type Response } from 'playwright-core';
 import { expect } from 'vitest';
 
@@ -66,8 +66,9 @@ let shot = 0;
  */
 export async function checkPage(page: Page, name: string): Promise<AxeResult> {
   // Each run starts with an empty folder, so the screenshots are this run's pages, numbered in order.
-  if (shot === 0) rmSync(ARTIFACTS, { recursive: true, force: true });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  const dir = artifactsOfThisFile();
+  if (shot === 0) rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   await page.evaluate(readFileSync(AXE, 'utf8'));
   const result = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, o: unknown) => Promise<AxeRaw> } }).axe;
@@ -92,7 +93,7 @@ export async function checkPage(page: Page, name: string): Promise<AxeResult> {
   axeResults.push(entry);
   shot++;
   await page.screenshot({
-    path: join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`),
+    path: join(dir, `${String(shot).padStart(2, '0')}-${name}.png`),
     fullPage: true,
   });
   const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -100,10 +101,20 @@ export async function checkPage(page: Page, name: string): Promise<AxeResult> {
   return entry;
 }
 
-/** Write the axe-core results of the run (test-results/console/axe.json). */
+/** Write the axe-core results of the run (test-results/console/<test file>/axe.json). */
 export function writeAxeSummary(): void {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  writeFileSync(join(ARTIFACTS, 'axe.json'), `${JSON.stringify(axeResults, null, 2)}\n`);
+  const dir = artifactsOfThisFile();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'axe.json'), `${JSON.stringify(axeResults, null, 2)}\n`);
+}
+
+/**
+ * The artifacts folder of the test file running (test-results/console/<name>/): the browser test files
+ * run in parallel, and one must not empty the other's folder.
+ */
+function artifactsOfThisFile(): string {
+  const file = expect.getState().testPath;
+  return join(ARTIFACTS, file ? basename(file).replace(/\.test\.ts$/, '') : 'run');
 }
 
 /** Check the headers every console answer with personal data carries. */
