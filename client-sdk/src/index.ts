@@ -31,6 +31,12 @@ export {
   SigningPublicKey,
   safetyNumber,
 } from './crypto/keys.js';
+export {
+  availableCryptoProviders,
+  type CryptoProviderName,
+  cryptoProviderName,
+  useCryptoProvider,
+} from './crypto/provider.js';
 export { type JsonValue, MAX_JSON_DEPTH, parseJson } from './crypto/strict-json.js';
 export {
   type AdmittedCases,

@@ -240,15 +240,8 @@ export async function openPacket(input: OpenInput): Promise<OpenedPacket> {
   let rest: Uint8Array;
   let contentKey: Uint8Array | undefined;
   try {
-    const secret = hpkeKey.exportSecret();
-    try {
-      const context = setupBaseR(entry.subarray(0, 32), secret, CONTENT_KEY_INFO, {
-        pkR: hpkeKey.publicKey.bytes,
-      });
-      contentKey = context.open(envelope.headerBytes, entry.subarray(32));
-    } finally {
-      wipe(secret);
-    }
+    const context = setupBaseR(entry.subarray(0, 32), hpkeKey.privateKey, CONTENT_KEY_INFO);
+    contentKey = context.open(envelope.headerBytes, entry.subarray(32));
     const plaintext = xchachaOpen(
       contentKey,
       fromBase64url(header.nonce, 24),
