@@ -91,12 +91,18 @@ function plain(bytes: Uint8Array): Uint8Array {
 const publicKeys = new Map<string, KeyObject>();
 const PUBLIC_KEYS_KEPT = 1024;
 
-function publicKeyObject(crv: 'Ed25519' | 'X25519', bytes: Uint8Array, crypto: NodeCrypto): KeyObject {
+function publicKeyObject(
+  crv: 'Ed25519' | 'X25519',
+  bytes: Uint8Array,
+  crypto: NodeCrypto,
+  keep = true,
+): KeyObject {
   const x = toBase64url(bytes);
   const id = `${crv}:${x}`;
   const known = publicKeys.get(id);
   if (known) return known;
   const key = crypto.createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' });
+  if (!keep) return key;
   if (publicKeys.size >= PUBLIC_KEYS_KEPT) publicKeys.delete(publicKeys.keys().next().value!);
   publicKeys.set(id, key);
   return key;
@@ -200,10 +206,13 @@ function makeProvider(crypto: NodeCrypto): CryptoProvider {
     return {
       provider: 'native',
       publicKey: made.publicKey,
-      dh: (peer) => {
+      dh: (peer, longTerm) => {
         if (!key) throw new TypeError('key destroyed');
         return plain(
-          crypto.diffieHellman({ privateKey: key, publicKey: publicKeyObject('X25519', peer, crypto) }),
+          crypto.diffieHellman({
+            privateKey: key,
+            publicKey: publicKeyObject('X25519', peer, crypto, longTerm),
+          }),
         );
       },
       bytes: () => readSecret(key),

@@ -86,7 +86,7 @@ function x25519Secret(bytes: Uint8Array): X25519Secret {
   return {
     provider: 'noble',
     publicKey: x25519.getPublicKey(secret),
-    dh: (peer) => x25519.getSharedSecret(held(secret), peer),
+    dh: (peer: Uint8Array) => x25519.getSharedSecret(held(secret), peer),
     bytes: () => Uint8Array.from(held(secret)),
     destroy: () => {
       secret?.fill(0);

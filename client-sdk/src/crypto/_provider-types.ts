@@ -24,8 +24,12 @@ export interface X25519Secret {
   readonly provider: CryptoProviderName;
   /** The 32-byte public key. */
   readonly publicKey: Uint8Array;
-  /** X25519(secret, peer), unchecked: the caller refuses an all-zero output. May throw on bad input. */
-  dh(peer: Uint8Array): Uint8Array;
+  /**
+   * X25519(secret, peer), unchecked: the caller refuses an all-zero output. May throw on bad input.
+   * `longTerm` says the peer key will come again (a device's published key), so a provider may keep
+   * what it made of it; an ephemeral key (an HPKE `enc`) is not kept.
+   */
+  dh(peer: Uint8Array, longTerm: boolean): Uint8Array;
   /** A copy of the 32 secret bytes. */
   bytes(): Uint8Array;
   destroy(): void;

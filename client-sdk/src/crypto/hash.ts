@@ -5,9 +5,9 @@
  * HKDF is built on the provider's HMAC rather than a platform HKDF: HPKE calls Extract and Expand
  * separately (RFC 9180 §4), which Node's `hkdfSync` cannot, and its inputs are a few dozen bytes, where
  * one native HMAC costs about a third of @noble's.
- * `sha256Large` uses the platform's WebCrypto digest (present in Node 20+ and every browser), which runs
- * off the calling thread and is an order of magnitude faster than a JavaScript SHA-256 on
- * multi-megabyte attachments.
+ * `sha256Large` is for attachments: on the `noble` provider it uses the platform's WebCrypto digest
+ * (present in Node 20+ and every browser), an order of magnitude faster than a JavaScript SHA-256 on
+ * multi-megabyte inputs.
  */
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { BryggaError } from '../errors.js';
@@ -69,10 +69,14 @@ export function scrypt(
   return scryptAsync(passphrase, salt, { ...params, maxmem: 2 ** 31 });
 }
 
-/** SHA-256 through WebCrypto when the platform has it (fast for large inputs), else the provider's. */
+/**
+ * SHA-256 for large inputs (attachments). The `native` provider hashes in place, as fast as WebCrypto
+ * and without its copy of the input and its hop to a worker thread; under `noble`, WebCrypto when the
+ * platform has it (an order of magnitude faster than SHA-256 in JavaScript), else the provider's.
+ */
 export async function sha256Large(data: Uint8Array): Promise<Uint8Array> {
   const subtle = globalThis.crypto?.subtle;
-  if (subtle && data.length >= 65536) {
+  if (subtle && data.length >= 65536 && provider().name !== 'native') {
     return new Uint8Array(await subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
   }
   return sha256(data);

@@ -448,6 +448,19 @@ describeEachProvider('HPKE properties', () => {
     );
   });
 
+  it('keeps the key schedule context of a short info, and a caller altering the one it got alters nothing', () => {
+    const info = new TextEncoder().encode('brygga/v1/content-key');
+    const shared = new Uint8Array(32).fill(9);
+    const first = _internals.keySchedule(HPKE_MODE.base, shared, info);
+    const expected = Uint8Array.from(first.keyScheduleContext);
+    first.keyScheduleContext.fill(0);
+    const second = _internals.keySchedule(HPKE_MODE.base, shared, info);
+    expect(second.keyScheduleContext).toEqual(expected);
+    expect(second.key).toEqual(
+      _internals.labeledExpand(_internals.suiteIds.hpke, second.secret, 'key', expected, 32),
+    );
+  });
+
   it('generateKeyPair takes an rng, so keys are repeatable', () => {
     const rng = (n: number) => new Uint8Array(n).fill(3);
     expect(generateKeyPair(rng)).toEqual(deriveKeyPair(new Uint8Array(32).fill(3)));

@@ -31,7 +31,7 @@
  */
 import { BryggaError, cryptoError } from '../errors.js';
 import { AEAD_KEY_LENGTH, CHACHA_NONCE_LENGTH, chachaOpen, chachaSeal } from './aead.js';
-import { concatBytes, i2osp, type Rng, randomBytes, utf8, wipe } from './bytes.js';
+import { concatBytes, i2osp, type Rng, randomBytes, toBase64url, utf8, wipe } from './bytes.js';
 import { hkdfExpand, hkdfExtract } from './hash.js';
 import { X25519_LENGTH, X25519PrivateKey } from './x25519.js';
 
@@ -254,7 +254,7 @@ function decap(
   let dh: Uint8Array | undefined;
   try {
     recipient = privateKeyOf(skR);
-    dhE = recipient.sharedSecret(enc);
+    dhE = recipient.sharedSecret(enc, { ephemeral: true });
     // A caller holding the key pair may pass pkR; a key made before knows its own. A wrong pkR only
     // yields a different shared secret, so the open fails: it cannot weaken anything.
     const pkRm = pkR ?? recipient.publicKey;
@@ -295,6 +295,29 @@ function verifyPskInputs(mode: HpkeMode, psk: Uint8Array, pskId: Uint8Array): vo
   }
 }
 
+/**
+ * key_schedule_context = mode ‖ LabeledExtract("", "psk_id_hash", psk_id) ‖ LabeledExtract("",
+ * "info_hash", info) (§5.1). It depends on public values only, and a sender uses one `info` for every
+ * recipient of every packet, so short ones are kept rather than hashed twice per setup.
+ */
+function scheduleContext(mode: HpkeMode, info: Uint8Array, pskId: Uint8Array): Uint8Array {
+  const id =
+    info.length + pskId.length <= 256 ? `${mode}.${toBase64url(pskId)}.${toBase64url(info)}` : undefined;
+  const known = id === undefined ? undefined : scheduleContexts.get(id);
+  if (known) return Uint8Array.from(known);
+  const pskIdHash = labeledExtract(HPKE_SUITE_ID, EMPTY, 'psk_id_hash', pskId);
+  const infoHash = labeledExtract(HPKE_SUITE_ID, EMPTY, 'info_hash', info);
+  const context = concatBytes(i2osp(mode, 1), pskIdHash, infoHash);
+  if (id !== undefined) {
+    if (scheduleContexts.size >= SCHEDULE_CONTEXTS_KEPT)
+      scheduleContexts.delete(scheduleContexts.keys().next().value!);
+    scheduleContexts.set(id, context);
+  }
+  return Uint8Array.from(context);
+}
+const scheduleContexts = new Map<string, Uint8Array>();
+const SCHEDULE_CONTEXTS_KEPT = 64;
+
 /** RFC 9180 §5.1 KeySchedule, returning every intermediate value; the caller wipes `secret`. */
 function keySchedule(
   mode: HpkeMode,
@@ -304,9 +327,7 @@ function keySchedule(
   pskId: Uint8Array,
 ): KeyScheduleResult {
   verifyPskInputs(mode, psk, pskId);
-  const pskIdHash = labeledExtract(HPKE_SUITE_ID, EMPTY, 'psk_id_hash', pskId);
-  const infoHash = labeledExtract(HPKE_SUITE_ID, EMPTY, 'info_hash', info);
-  const keyScheduleContext = concatBytes(i2osp(mode, 1), pskIdHash, infoHash);
+  const keyScheduleContext = scheduleContext(mode, info, pskId);
   const secret = labeledExtract(HPKE_SUITE_ID, sharedSecret, 'secret', psk);
   return {
     keyScheduleContext,

@@ -31,12 +31,15 @@ export class X25519PrivateKey {
     return new X25519PrivateKey(provider().x25519Secret(secret));
   }
 
-  /** X25519(this, peer). Throws the generic crypto error for an all-zero result or bad input. */
-  sharedSecret(peerPublic: Uint8Array): Uint8Array {
+  /**
+   * X25519(this, peer). Throws the generic crypto error for an all-zero result or bad input. `ephemeral`
+   * marks a peer key used once (an HPKE `enc`), which the provider then does not keep.
+   */
+  sharedSecret(peerPublic: Uint8Array, opts?: { ephemeral?: boolean }): Uint8Array {
     if (!(peerPublic instanceof Uint8Array) || peerPublic.length !== X25519_LENGTH) throw cryptoError();
     let shared: Uint8Array;
     try {
-      shared = this.#secret.dh(peerPublic);
+      shared = this.#secret.dh(peerPublic, opts?.ephemeral !== true);
     } catch {
       throw cryptoError();
     }

@@ -122,8 +122,9 @@ export async function sealPacket(input: SealInput): Promise<SealedPacket> {
   };
   const headerBytes = Envelope.encodeHeader(header);
 
-  // Attachment hashes run on the platform's digest (off the main thread where it has threads) while the
-  // content key is sealed to every recipient, so large attachments cost little more than their encryption.
+  // Attachment hashes run on the platform's digest (sha256Large; under WebCrypto off the main thread,
+  // while the content key is sealed to every recipient), so large attachments cost little more than
+  // their encryption.
   const attachments = input.attachments ?? [];
   const hashes = attachments.map((a) => sha256Large(a.data));
   const contentKey = randomBytes(32, rng);
