@@ -163,7 +163,8 @@ export async function sealPacket(input: SealInput): Promise<SealedPacket> {
     const plaintext = pad([length, jwsBytes, ...attachments.map((a) => a.data)]);
     const ciphertext = xchachaSeal(contentKey, nonce, headerBytes, plaintext);
     wipe(plaintext);
-    return { envelope: new Envelope(headerBytes, entries, ciphertext), claims, jws, hash: packetHash(jws) };
+    const hash = toBase64url(sha256(jwsBytes)); // packetHash(jws), without encoding the JWS again
+    return { envelope: new Envelope(headerBytes, entries, ciphertext), claims, jws, hash };
   } finally {
     wipe(contentKey);
   }
@@ -237,6 +238,7 @@ export async function openPacket(input: OpenInput): Promise<OpenedPacket> {
   const entry = envelope.keyEntries[index]!;
   if (entry.length !== KEY_ENTRY_LENGTH) throw cryptoError();
   let jws: string;
+  let jwsBytes: Uint8Array;
   let payloadBytes: Uint8Array;
   let rest: Uint8Array;
   let contentKey: Uint8Array | undefined;
@@ -256,7 +258,8 @@ export async function openPacket(input: OpenInput): Promise<OpenedPacket> {
       false,
     );
     if (4 + jwsLength > content.length) throw cryptoError();
-    jws = fromUtf8(content.subarray(4, 4 + jwsLength));
+    jwsBytes = content.subarray(4, 4 + jwsLength);
+    jws = fromUtf8(jwsBytes);
     payloadBytes = verifyCompactSignature(jws, PACKET_TYP, senderDevice.key).payloadBytes;
     rest = content.subarray(4 + jwsLength);
   } catch {
@@ -300,5 +303,6 @@ export async function openPacket(input: OpenInput): Promise<OpenedPacket> {
   attachments.forEach((a, i) => {
     if (!equalBytes(computed[i]!, fromBase64url(a.meta.sha256, 32))) throw cryptoError();
   });
-  return { envelope, claims, jws, hash: packetHash(jws), attachments };
+  // packetHash(jws): the bytes it was decoded from are its UTF-8 (the decoding is strict and keeps a BOM).
+  return { envelope, claims, jws, hash: toBase64url(sha256(jwsBytes)), attachments };
 }
