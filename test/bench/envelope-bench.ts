@@ -5,10 +5,15 @@
  * - seal = 1 Ed25519 signature + per recipient 2 X25519 (ephemeral key, DH) + XChaCha20-Poly1305 over the
  *   padded plaintext;
  * - open = 1 X25519 + XChaCha20-Poly1305 over the padded plaintext + 1 Ed25519 verification.
- * Targets: envelope within 1.3x of the sum of its primitives; attachments at >= 80% of raw
- * XChaCha20-Poly1305 throughput; seal and open on the default (native) provider at least as fast as
- * jose's EdDSA JWS inside an X25519 JWE, and within 2x of Brygga's construction written straight on
- * node:crypto (native-floor.ts), all measured in the same run.
+ * Targets: seal and open on the default (native) provider at least as fast as jose's EdDSA JWS inside
+ * an X25519 JWE, and within 2x of Brygga's construction written straight on node:crypto
+ * (native-floor.ts), all measured in the same run. The older targets (envelope within 1.3x of the sum of
+ * its primitives; attachments at >= 80% of raw XChaCha20-Poly1305 throughput) were set on @noble's
+ * primitives; on OpenSSL's the primitives are an order of magnitude cheaper and the work around them
+ * (the JSON of the claims, base64url, HPKE's key schedule, the attachment's hash and copies) is the
+ * larger part, so the ratios grow while every figure falls.
+ * Each group warms up for 20 rounds: fewer leave the seal path unoptimised and its median several times
+ * too high.
  */
 import { openPacket, SigningKeyPair, sealPacket, useCryptoProvider } from '@brygga/client-sdk';
 import { xchachaOpen, xchachaSeal } from '../../client-sdk/src/crypto/aead.js';
@@ -66,6 +71,7 @@ export async function runEnvelopeBench(): Promise<void> {
       open: () => openPacket({ envelope: bytes, device: receiver.receiving, directory: world.directory }),
     },
     80,
+    20,
   );
   const {
     x: tX,
