@@ -10,12 +10,12 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseJson } from '@brygga/client-sdk';
+import { isBryggaError, parseJson } from '@brygga/client-sdk';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
 import { answerClientErrors, createCheckedServer } from './client-error.js';
-import type { RelayConfig } from './config.js';
+import { ConfigError, type RelayConfig } from './config.js';
 import { errorFields, Logger, type OutageLog } from './logging/index.js';
 import type { RelayEnv } from './routes/index.js';
 import {
@@ -56,16 +56,29 @@ export interface StartOptions {
   now?: () => number;
 }
 
-/** Install the agreement in `path` unless it is installed already. */
+/**
+ * Install the agreement in `path` unless it is installed already. A file that cannot be read, or that
+ * the directory refuses (not Brygga JSON, unsigned, a signature that does not verify), is the
+ * operator's to fix: a {@link ConfigError} naming the file and the reason.
+ */
 async function installAgreementFile(directory: DirectoryStore, path: string, logger: Logger): Promise<void> {
   let document: unknown;
   try {
     // Brygga JSON (PROTOCOL.md §1.1): a duplicate member anywhere in the file refuses it.
     document = parseJson(readFileSync(path));
   } catch (err) {
-    throw new Error(`the agreement file cannot be read as Brygga JSON: ${(err as Error).message}`);
+    throw new ConfigError(
+      `the agreement file ${path} cannot be read as Brygga JSON: ${(err as Error).message}`,
+    );
   }
-  const { created, digest, sequence } = await directory.installAgreement(document);
+  let installed: Awaited<ReturnType<DirectoryStore['installAgreement']>>;
+  try {
+    installed = await directory.installAgreement(document);
+  } catch (err) {
+    if (!isBryggaError(err)) throw err;
+    throw new ConfigError(`the agreement file ${path} is refused (${err.code}): ${err.message}`);
+  }
+  const { created, digest, sequence } = installed;
   logger.info(created ? 'agreement installed' : 'agreement already installed', { digest, sequence });
 }
 
