@@ -12,7 +12,8 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 8787,
       database: './data/brygga.sqlite',
-      publicUrl: 'http://127.0.0.1:8787',
+      // None: the address actually listened on (relay.ts).
+      publicUrl: undefined,
       maxEnvelopeBytes: 16 * 1024 * 1024,
       ratePerMinute: 600,
       packetTtlSeconds: 14 * 86400,

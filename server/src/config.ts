@@ -34,8 +34,11 @@ export interface RelayConfig {
   port: number;
   /** A file path, `:memory:`, or a postgres:// URL. */
   database: string;
-  /** The relay's public URL: the audience every token must name. */
-  publicUrl: string;
+  /**
+   * The relay's public URL: the audience every token must name. Undefined: `http://<host>:<port>` of
+   * the address the relay actually listens on (with port 0, the port the system picked).
+   */
+  publicUrl: string | undefined;
   adminToken: string | undefined;
   /** An agreement document to install at start, if not installed yet. */
   agreementFile: string | undefined;
@@ -90,7 +93,7 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   host: '127.0.0.1',
   port: 8787,
   database: './data/brygga.sqlite',
-  publicUrl: 'http://127.0.0.1:8787',
+  publicUrl: undefined,
   adminToken: undefined,
   agreementFile: undefined,
   maxEnvelopeBytes: 16 * 1024 * 1024,
@@ -138,7 +141,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     env: 'BRYGGA_PUBLIC_URL',
     flag: 'public-url',
-    default: 'http://127.0.0.1:8787',
+    default: 'http://<host>:<port it listens on>',
     help: "the relay's URL as clients reach it: the audience every token names",
   },
   {
@@ -220,7 +223,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'BRYGGA_LOG_ORIGIN',
     flag: 'log-origin',
     default: '<host of the public URL>/brygga-log',
-    help: "the transparency log's origin (PROTOCOL.md §18)",
+    help: "the transparency log's origin at the first start (PROTOCOL.md §18.3); then the stored one is kept",
   },
   {
     env: 'BRYGGA_LOG_KEY_FILE',
@@ -284,8 +287,11 @@ export function helpText(): string {
     return `  ${name.padEnd(36)} ${s.env}\n      ${s.help}; default ${s.default}`;
   });
   return [
-    'Usage: brygga-relay [options]        run the relay',
-    '       brygga-relay --help           this text',
+    'Usage: brygga-relay [options]                             run the relay',
+    '       brygga-relay log-origin show [options]             the transparency log origin in use',
+    '       brygga-relay log-origin set <origin> --confirm [options]',
+    '                                                          change it (devices must then re-pin)',
+    '       brygga-relay --help                                this text',
     '',
     'Every option is a flag or an environment variable; a flag wins. Secrets are never flags (they would',
     'show in the process list): pass them in the environment or in a file.',

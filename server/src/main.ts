@@ -11,6 +11,7 @@
  */
 import { ConfigError, helpText, loadConfig } from './config.js';
 import { errorFields, Logger } from './logging/index.js';
+import { OPERATOR_COMMANDS, runOperatorCommand } from './operator-commands.js';
 import { startRelay } from './relay.js';
 
 function configurationError(err: ConfigError): never {
@@ -22,6 +23,16 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${helpText()}\n`);
+    return;
+  }
+  if ((OPERATOR_COMMANDS as readonly string[]).includes(argv[0] ?? '')) {
+    try {
+      process.exitCode = await runOperatorCommand(argv, process.env);
+    } catch (err) {
+      if (err instanceof ConfigError) configurationError(err);
+      new Logger({ level: 'error' }).error('command failed', errorFields(err));
+      process.exitCode = 1;
+    }
     return;
   }
   let config: ReturnType<typeof loadConfig>;
@@ -47,7 +58,8 @@ async function main(): Promise<void> {
     host: relay.host,
     port: relay.port,
     url: relay.url,
-    publicUrl: config.publicUrl,
+    publicUrl: relay.publicUrl,
+    logOrigin: relay.logOrigin,
     database: relay.database.engine,
     pid: process.pid,
   });

@@ -24,6 +24,7 @@ import {
   DirectoryStore,
   databaseOutageLog,
   defaultLogOrigin,
+  fixLogOrigin,
   openDatabase,
   RelayStore,
   Sweeper,
@@ -36,6 +37,10 @@ import {
 export interface RunningRelay {
   /** Where it listens, e.g. `http://127.0.0.1:8787`. */
   url: string;
+  /** The public URL every token must name: the configured one, else {@link url}. */
+  publicUrl: string;
+  /** The transparency log's origin (stored at the first start, PROTOCOL.md §18.3). */
+  logOrigin: string;
   host: string;
   port: number;
   app: Hono<RelayEnv>;
@@ -82,7 +87,9 @@ async function installAgreementFile(directory: DirectoryStore, path: string, log
   logger.info(created ? 'agreement installed' : 'agreement already installed', { digest, sequence });
 }
 
-function listen(app: Hono<RelayEnv>, config: RelayConfig): Promise<Server> {
+type FetchHandler = Hono<RelayEnv>['fetch'];
+
+function listen(fetch: FetchHandler, config: RelayConfig): Promise<Server> {
   return new Promise((resolve, reject) => {
     // How long a request may take to arrive (config.ts), checked every second rather than Node's 30 s,
     // so a client dribbling its headers is cut close to the limit; Node's own refusals as problems.
@@ -92,7 +99,7 @@ function listen(app: Hono<RelayEnv>, config: RelayConfig): Promise<Server> {
       connectionsCheckingInterval: 1000,
     };
     const server = serve({
-      fetch: app.fetch,
+      fetch,
       hostname: config.host,
       port: config.port,
       serverOptions,
@@ -141,46 +148,77 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
     });
     outages = databaseOutageLog(logger, database, store);
     if (config.agreementFile) await installAgreementFile(directory, config.agreementFile, logger);
-    const logKey = await TransparencyLogKey.load(database, {
-      origin: config.logOrigin ?? defaultLogOrigin(config.publicUrl),
-      file: config.logKeyFile,
-      now: now(),
+    // The socket first: without a configured public URL, the default is the address actually listened
+    // on (with port 0, the port the system picked). Requests that arrive before the app is built wait
+    // for it.
+    let built: ((app: Hono<RelayEnv>) => void) | undefined;
+    let failed: ((err: Error) => void) | undefined;
+    const ready = new Promise<Hono<RelayEnv>>((resolve, reject) => {
+      built = resolve;
+      failed = reject;
     });
-    const transparency = new TransparencyLogIntegrator(
-      new TransparencyLogStore(database, { key: logKey, now }),
-      {
-        logger,
-        outages,
-        mergeDelayMs: config.logMergeDelayMs,
-      },
-    );
-    // The first round before serving: a fresh log has its empty checkpoint before anyone asks for it.
-    await transparency.flush();
-    const shutdown = new AbortController();
-    // Every waiting long-poll and open event stream listens for the shutdown (and stops listening when it
-    // ends): many at once is normal, not a leak.
-    setMaxListeners(0, shutdown.signal);
-    const app = createApp({
-      database,
-      store,
-      directory,
-      notifier,
-      transparency,
-      logger,
-      outages,
-      config,
-      now,
-      shutdown: shutdown.signal,
-    });
-    server = await listen(app, config);
+    ready.catch(() => {});
+    server = await listen((request, env) => ready.then((app) => app.fetch(request, env)), config);
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    const publicUrl = config.publicUrl ?? url;
+    const { transparency, shutdown } = await (async () => {
+      try {
+        const fixed = await fixLogOrigin(database, config.logOrigin ?? defaultLogOrigin(publicUrl), now());
+        if (fixed.ignored !== undefined) {
+          // PROTOCOL.md §18.3: the origin names the log's key, which devices have pinned.
+          logger.warn('transparency log origin kept', {
+            origin: fixed.origin,
+            configured: fixed.ignored,
+            detail:
+              'the log keeps the origin stored at its first start; to change it: brygga-relay log-origin set <origin> --confirm, then every device runs brygga log repin',
+          });
+        }
+        const logKey = await TransparencyLogKey.load(database, {
+          origin: fixed.origin,
+          file: config.logKeyFile,
+          now: now(),
+        });
+        const integrator = new TransparencyLogIntegrator(
+          new TransparencyLogStore(database, { key: logKey, now }),
+          { logger, outages, mergeDelayMs: config.logMergeDelayMs },
+        );
+        // The first round before serving: a fresh log has its empty checkpoint before anyone asks for it.
+        await integrator.flush();
+        const stopping = new AbortController();
+        // Every waiting long-poll and open event stream listens for the shutdown (and stops listening
+        // when it ends): many at once is normal, not a leak.
+        setMaxListeners(0, stopping.signal);
+        built!(
+          createApp({
+            database,
+            store,
+            directory,
+            notifier,
+            transparency: integrator,
+            logger,
+            outages,
+            config: { ...config, publicUrl },
+            now,
+            shutdown: stopping.signal,
+          }),
+        );
+        return { transparency: integrator, shutdown: stopping };
+      } catch (err) {
+        failed!(err as Error);
+        throw err;
+      }
+    })();
+    const app = await ready;
     transparency.start();
     const sweeper = new Sweeper(store, { now, logger, intervalMs: config.sweepSeconds * 1000 });
     sweeper.start();
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     let closing: Promise<void> | undefined;
     const running: RunningRelay = {
-      url: `http://${host}:${address.port}`,
+      url,
+      publicUrl,
+      logOrigin: transparency.store.key.origin,
       host: address.address,
       port: address.port,
       app,
