@@ -11,8 +11,9 @@
  */
 import { ConfigError, helpText, loadConfig } from './config.js';
 import { errorFields, Logger } from './logging/index.js';
-import { OPERATOR_COMMANDS, runOperatorCommand } from './operator-commands.js';
-import { startRelay } from './relay.js';
+
+/** The operator commands (operator-commands.ts), named here so that `--help` loads nothing else. */
+const OPERATOR_COMMANDS = ['log-origin'];
 
 function configurationError(err: ConfigError): never {
   new Logger({ level: 'error' }).error('configuration error', { detail: err.message });
@@ -25,8 +26,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${helpText()}\n`);
     return;
   }
-  if ((OPERATOR_COMMANDS as readonly string[]).includes(argv[0] ?? '')) {
+  if (OPERATOR_COMMANDS.includes(argv[0] ?? '')) {
     try {
+      const { runOperatorCommand } = await import('./operator-commands.js');
       process.exitCode = await runOperatorCommand(argv, process.env);
     } catch (err) {
       if (err instanceof ConfigError) configurationError(err);
@@ -45,6 +47,8 @@ async function main(): Promise<void> {
   const logger = new Logger({ level: config.logLevel });
   process.on('unhandledRejection', (err) => logger.error('unhandled rejection', errorFields(err)));
 
+  // Loaded only to run: `--help` and a bad setting answer without the relay's dependencies.
+  const { startRelay } = await import('./relay.js');
   let relay: Awaited<ReturnType<typeof startRelay>>;
   try {
     relay = await startRelay(config, { logger });

@@ -17,9 +17,6 @@ import { openDatabase, setLogOrigin, storedLogOrigin, TransparencyLogKey } from 
 /** The origin's syntax (a signed-note key name): printable ASCII without spaces or '+'. */
 const ORIGIN = /^[\x21-\x2a\x2c-\x7e]{1,255}$/;
 
-/** The names of the operator commands. */
-export const OPERATOR_COMMANDS = ['log-origin'] as const;
-
 /**
  * Run the operator command in `argv` (its name first). Throws {@link ConfigError} for a usage or
  * configuration error; returns the exit code otherwise.
