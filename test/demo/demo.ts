@@ -2,7 +2,7 @@
  * `npm run demo`: one referral from Stockholm (Järva) to Malmö, end to end, over a real
  * relay, narrated in plain words.
  *
- * It starts the relay (server/src/main.ts, a child process) on a temporary SQLite database on a free
+ * It starts the relay (server/dist/main.js, compiled as `npm start` runs it, a child process) on a temporary SQLite database on a free
  * loopback port, sets up three units with root keys, an agreement signed by all three and one device
  * each, walks the referral through consent, receipt, acceptance, plan, follow-up and closure with
  * BryggaClient instances on SQLite stores in the same temporary directory, then stops the relay and

@@ -30,9 +30,9 @@ export interface AppDeps {
   logger: Logger;
   /** Where database failures are summarised (default: one made on `database` and `store`). */
   outages?: OutageLog;
-  config: Pick<
+  /** The relay's settings; `publicUrl` resolved (the address listened on when none is configured). */
+  config: { publicUrl: string } & Pick<
     RelayConfig,
-    | 'publicUrl'
     | 'adminToken'
     | 'maxEnvelopeBytes'
     | 'maxRecipients'

@@ -20,8 +20,12 @@ export { type InboxEntry, RelayStore } from './relay-store.js';
 export { Sweeper } from './sweeper.js';
 export {
   defaultLogOrigin,
+  fixLogOrigin,
+  type LogOriginDecision,
   logLeafHash,
   MAX_ENTRIES_PAGE,
+  setLogOrigin,
+  storedLogOrigin,
   TransparencyLogIntegrator,
   TransparencyLogKey,
   TransparencyLogStore,

@@ -137,6 +137,14 @@ export interface LogCosignaturesTable {
   created_at: number;
 }
 
+/** The transparency log's origin, fixed at the first start (migrations/log-origin.ts). */
+export interface LogOriginTable {
+  /** Always 1: there is one origin. */
+  id: number;
+  origin: string;
+  set_at: number;
+}
+
 export interface LogKeyTable {
   /** Always 1: there is one key. */
   id: number;
@@ -160,4 +168,5 @@ export interface RelaySchema {
   log_checkpoints: LogCheckpointsTable;
   log_cosignatures: LogCosignaturesTable;
   log_key: LogKeyTable;
+  log_origin: LogOriginTable;
 }

@@ -5,6 +5,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Engine } from '../database.js';
 import { initialSchema } from './initial-schema.js';
+import { logOrigin } from './log-origin.js';
 import { rootChanges } from './root-changes.js';
 import { senderQuota } from './sender-quota.js';
 import { transparencyLog } from './transparency-log.js';
@@ -16,6 +17,7 @@ function migrations(engine: Engine): Record<string, Migration> {
     '0002-transparency-log': transparencyLog(engine),
     '0003-root-changes': rootChanges(engine),
     '0004-sender-quota': senderQuota(),
+    '0005-log-origin': logOrigin(engine),
   };
 }
 
