@@ -7,6 +7,7 @@ import type { Engine } from '../database.js';
 import { initialSchema } from './initial-schema.js';
 import { rootChanges } from './root-changes.js';
 import { senderQuota } from './sender-quota.js';
+import { tokenCeilings } from './token-ceilings.js';
 import { transparencyLog } from './transparency-log.js';
 
 /** Every migration, by name; names sort in the order they must run. */
@@ -16,6 +17,7 @@ function migrations(engine: Engine): Record<string, Migration> {
     '0002-transparency-log': transparencyLog(engine),
     '0003-root-changes': rootChanges(engine),
     '0004-sender-quota': senderQuota(),
+    '0005-token-ceilings': tokenCeilings(engine),
   };
 }
 
