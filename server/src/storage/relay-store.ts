@@ -242,7 +242,7 @@ export class RelayStore {
           eb
             .selectFrom('inbox as i')
             .select('i.seq')
-            .whereRef('i.packet_id', '=', 'p.id')
+            .whereRef('i.item_id', '=', 'p.id')
             .where('i.kind', '=', 'packet'),
         ),
       )
@@ -267,7 +267,7 @@ export class RelayStore {
   async list(device: string, options: { after: number; limit: number; now: number }): Promise<InboxEntry[]> {
     const rows = await this.#database.db
       .selectFrom('inbox as i')
-      .leftJoin('packets as p', (join) => join.onRef('p.id', '=', 'i.packet_id').on('i.kind', '=', 'packet'))
+      .leftJoin('packets as p', (join) => join.onRef('p.id', '=', 'i.item_id').on('i.kind', '=', 'packet'))
       .select([
         'i.seq',
         'i.kind',
@@ -320,7 +320,7 @@ export class RelayStore {
   async envelope(device: string, id: string, now: number): Promise<Uint8Array | undefined> {
     const row = await this.#database.db
       .selectFrom('inbox as i')
-      .innerJoin('packets as p', 'p.id', 'i.packet_id')
+      .innerJoin('packets as p', 'p.id', 'i.item_id')
       .select('p.envelope')
       .where('i.device', '=', device)
       .where('i.kind', '=', 'packet')

@@ -4,6 +4,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Engine } from '../database.js';
+import { inboxItemKey } from './inbox-item-key.js';
 import { initialSchema } from './initial-schema.js';
 import { rootChanges } from './root-changes.js';
 import { senderQuota } from './sender-quota.js';
@@ -18,6 +19,7 @@ function migrations(engine: Engine): Record<string, Migration> {
     '0003-root-changes': rootChanges(engine),
     '0004-sender-quota': senderQuota(),
     '0005-token-ceilings': tokenCeilings(engine),
+    '0006-inbox-item-key': inboxItemKey(engine),
   };
 }
 
