@@ -124,7 +124,7 @@ export interface TestRelay {
   auth(device: TestDevice, extra?: Record<string, string>): Record<string, string>;
   /** The SDK client of `device`, talking to this relay. */
   client(device?: TestDevice): RelayClient;
-  /** Row counts of every table. */
+  /** Row counts of every table; `tokens` counts the token ids held, rows or (SQLite) memory. */
   rows(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
@@ -153,6 +153,7 @@ export async function startTestRelay(
   });
   const store = new RelayStore(db.database, notifier, {
     noticeTtlMs: DEFAULT_CONFIG.noticeTtlSeconds * 1000,
+    now,
   });
   const shutdown = new AbortController();
   // As in the relay (server/src/relay.ts): every waiting request listens for the shutdown.
@@ -216,7 +217,11 @@ export async function startTestRelay(
         now: () => clock.date,
         fetch: async (input, init) => app.request(input, init),
       }),
-    rows: () => countRows(db.database),
+    rows: async () => {
+      // Token ids held: rows on PostgreSQL, memory on SQLite (PROTOCOL.md §8), counted alike.
+      const rows = await countRows(db.database);
+      return { ...rows, tokens: rows.tokens + store.tokenIdsInMemory };
+    },
     async close() {
       shutdown.abort();
       await transparency.stop();
