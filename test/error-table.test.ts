@@ -41,6 +41,7 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
   ['ERR_REQUEST_TIMEOUT', 'request-timeout', 408, 'Request timeout'],
   ['ERR_UNAUTHORIZED', 'unauthorized', 401, 'Unauthorized'],
   ['ERR_TOKEN_REPLAYED', 'token-replayed', 401, 'Token already used'],
+  ['ERR_TOKEN_UNCERTAIN', 'token-uncertain', 503, 'Token cannot be checked yet'],
   ['ERR_CLOCK_SKEW', 'clock-skew', 401, "Device's clock is off"],
   ['ERR_UNKNOWN_DEVICE', 'unknown-device', 401, 'Unknown device'],
   ['ERR_DEVICE_REVOKED', 'device-revoked', 403, 'Device revoked'],

@@ -62,6 +62,11 @@ export type ErrorCode =
   /** A device token whose id was used before. */
   | 'ERR_TOKEN_REPLAYED'
   /**
+   * A device token the relay cannot yet tell from one it accepted before it restarted (PROTOCOL.md §8):
+   * its `iat` is at or below the device's token ceiling. A fresh token passes after `Retry-After`.
+   */
+  | 'ERR_TOKEN_UNCERTAIN'
+  /**
    * A device token whose time is outside the relay's window (PROTOCOL.md §8): the device's clock is ahead
    * of the relay's or behind it by more than the tolerance. The relay's `Date` header gives its time.
    */
@@ -258,6 +263,7 @@ const TABLE = {
   ERR_REQUEST_TIMEOUT: { problem: 'request-timeout', status: 408, title: 'Request timeout' },
   ERR_UNAUTHORIZED: { problem: 'unauthorized', status: 401, title: 'Unauthorized' },
   ERR_TOKEN_REPLAYED: { problem: 'token-replayed', status: 401, title: 'Token already used' },
+  ERR_TOKEN_UNCERTAIN: { problem: 'token-uncertain', status: 503, title: 'Token cannot be checked yet' },
   ERR_CLOCK_SKEW: { problem: 'clock-skew', status: 401, title: "Device's clock is off" },
   ERR_UNKNOWN_DEVICE: { problem: 'unknown-device', status: 401, title: 'Unknown device' },
   ERR_DEVICE_REVOKED: { problem: 'device-revoked', status: 403, title: 'Device revoked' },

@@ -71,6 +71,7 @@ export const RELAY_HINTS: Readonly<Partial<Record<ProblemCode, string>>> = {
   'rate-limited': 'wait a minute and try again',
   'insufficient-storage':
     "the relay's disk is full: nothing was sent; tell its operator, and try again later (its recipients can still collect what waits)",
+  'token-uncertain': 'the relay has just restarted: try again in a few seconds',
   'clock-skew':
     "this device's clock differs from the relay's: set it right (turn on automatic time, NTP) and try again",
   'sender-quota-exceeded':

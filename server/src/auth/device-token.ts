@@ -66,8 +66,11 @@ export interface TokenUse {
 /** What recording a token id found (storage/token-ids.ts). */
 export type TokenVerdict = 'fresh' | 'replayed' | 'before-restart';
 
-/** Seconds a client waits before retrying after `before-restart` (the ceiling step, PROTOCOL.md §8). */
-const RESTART_RETRY_SECONDS = 5;
+/**
+ * Seconds a client waits before retrying after `before-restart`: the ceiling step of PROTOCOL.md §8 (a
+ * ceiling is at most `iat + 5`) and one more, so that the fresh token's `iat` is past it.
+ */
+const RESTART_RETRY_SECONDS = 6;
 
 /** What {@link verifyDeviceToken} needs. */
 export interface TokenCheck {
@@ -285,7 +288,7 @@ export function refuseUnlessFresh(verdict: TokenVerdict): void {
 export function tokenRefusal(verdict: Exclude<TokenVerdict, 'fresh'>): Problem {
   if (verdict === 'replayed') return tokenReplayed();
   return new Problem(
-    'ERR_UNAVAILABLE',
+    'ERR_TOKEN_UNCERTAIN',
     'the relay restarted moments ago and cannot tell whether this token was used before; retry with a fresh token',
     { headers: { 'retry-after': String(RESTART_RETRY_SECONDS) } },
   );
