@@ -143,8 +143,36 @@ async function run(dir: string): Promise<void> {
       },
       requestedServices: ['krisstod', 'kontaktperson'],
       policeConsultations: [
-        { municipality: 'stockholm', date: day(-6), reference: 'BOPS-DEMO-1', approved: true },
-        { municipality: 'malmo', date: day(-4), reference: 'PO-SYD-DEMO-1', approved: true },
+        {
+          municipality: 'stockholm',
+          date: day(-6),
+          officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+          reference: 'BOPS-DEMO-1',
+          outcome: 'Inga invändningar.',
+        },
+        {
+          municipality: 'malmo',
+          date: day(-4),
+          officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+          reference: 'PO-SYD-DEMO-1',
+          outcome: 'Inga invändningar.',
+        },
+      ],
+      policeApprovals: [
+        {
+          municipality: 'stockholm',
+          date: day(-6),
+          officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+          reference: 'BOPS-DEMO-1',
+          approved: true,
+        },
+        {
+          municipality: 'malmo',
+          date: day(-4),
+          officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+          reference: 'PO-SYD-DEMO-1',
+          approved: true,
+        },
       ],
       motivation: {
         assessed: true,

@@ -87,8 +87,36 @@ export function referralBody(
     person: { name: 'Test Testsson', personalIdentityNumber: '19990101-1234', dateOfBirth: '1999-01-01' },
     requestedServices: ['krisstod', 'kontaktperson'],
     policeConsultations: [
-      { municipality: MUNICIPALITY[home], date: '2025-02-25', reference: 'PM-2025-1', approved: true },
-      { municipality: MUNICIPALITY[to], date: '2025-02-26', reference: 'PM-2025-2', approved: true },
+      {
+        municipality: MUNICIPALITY[home],
+        date: '2025-02-25',
+        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+        reference: 'PM-2025-1',
+        outcome: 'Inga invändningar.',
+      },
+      {
+        municipality: MUNICIPALITY[to],
+        date: '2025-02-26',
+        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+        reference: 'PM-2025-2',
+        outcome: 'Inga invändningar.',
+      },
+    ],
+    policeApprovals: [
+      {
+        municipality: MUNICIPALITY[home],
+        date: '2025-02-25',
+        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+        reference: 'PM-2025-1',
+        approved: true,
+      },
+      {
+        municipality: MUNICIPALITY[to],
+        date: '2025-02-26',
+        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+        reference: 'PM-2025-2',
+        approved: true,
+      },
     ],
     motivation: { assessed: true, assessedOn: '2025-02-24', assessment: 'Motiverad att lämna nätverket.' },
     childrenCheck: { responsibleForChildren: false, checkedOn: '2025-02-24' },

@@ -193,14 +193,22 @@ describe('workflow transitions (ERR_INVALID_TRANSITION) and parties (ERR_WRONG_P
 });
 
 describe('referral preconditions', () => {
-  it('police consultation approved in both municipalities (ERR_POLICE_CONSULTATION_MISSING)', () => {
+  it('police consultation in both municipalities (ERR_POLICE_CONSULTATION_MISSING)', () => {
     const s = new Script();
     const [home, receiving] = referralBody(world, s.caseId).policeConsultations;
     expect(s.referralCode({ policeConsultations: [home!] })).toBe('ERR_POLICE_CONSULTATION_MISSING');
     expect(s.referralCode({ policeConsultations: [receiving!] })).toBe('ERR_POLICE_CONSULTATION_MISSING');
-    expect(s.referralCode({ policeConsultations: [home!, { ...receiving!, approved: false }] })).toBe(
-      'ERR_POLICE_CONSULTATION_MISSING',
+  });
+
+  it('police approval in both municipalities for a high threat (ERR_POLICE_APPROVAL_MISSING)', () => {
+    const s = new Script();
+    const [home, receiving] = referralBody(world, s.caseId).policeApprovals;
+    expect(s.referralCode({ policeApprovals: [home!] })).toBe('ERR_POLICE_APPROVAL_MISSING');
+    expect(s.referralCode({ policeApprovals: [home!, { ...receiving!, approved: false }] })).toBe(
+      'ERR_POLICE_APPROVAL_MISSING',
     );
+    // A low threat of the category avhoppare needs none under these terms.
+    expect(s.referralCode({ threatLevel: 'low', policeApprovals: [] })).toBe('ok');
   });
 
   it('every dated precondition lies on or before the referral, never after it (ERR_PRECONDITION_DATE)', () => {
@@ -221,6 +229,12 @@ describe('referral preconditions', () => {
     expect(refusal({ policeConsultations: [home!, { ...receiving!, date: later }] })).toEqual([
       'ERR_PRECONDITION_DATE',
       "referral.policeConsultations[1].date lies after the packet's day, 2025-03-03",
+    ]);
+    expect(
+      refusal({ policeApprovals: [base.policeApprovals[0]!, { ...base.policeApprovals[1]!, date: later }] }),
+    ).toEqual([
+      'ERR_PRECONDITION_DATE',
+      "referral.policeApprovals[1].date lies after the packet's day, 2025-03-03",
     ]);
     expect(refusal({ motivation: { ...base.motivation, assessedOn: '2027-01-10' } })).toEqual([
       'ERR_PRECONDITION_DATE',

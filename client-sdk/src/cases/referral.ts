@@ -2,7 +2,7 @@
  * The referral (uppdrag; PROTOCOL.md §12.4.1): the home municipality hands a case to a receiving
  * municipality. The first packet of every case (`prev` = null). It carries what the agreement requires
  * before a referral: the category and threat level, the services requested from the catalogue, police
- * consultation (samråd) in both municipalities, the motivation assessment, the check that the person
+ * consultation (samråd) and approval (godkännande) per municipality, the motivation assessment, the check that the person
  * has no responsibility for children, temporary housing arranged by the home municipality, contact
  * persons, the consent attestation and the outgoing quota claim's proof.
  */
@@ -37,13 +37,39 @@ export interface ReferredPerson {
   dateOfBirth: string | null;
 }
 
-/** Prior consultation with the police (samråd med Polismyndigheten) in one municipality. */
+/** Who at the police (Polismyndigheten) was consulted or decided: name and role. */
+export interface PoliceOfficer {
+  name: string;
+  role: string;
+}
+
+/**
+ * Prior consultation with the police (samråd med Polismyndigheten) in one municipality: required in
+ * both municipalities where the terms say so (PROTOCOL.md §5.4).
+ */
 export interface PoliceConsultation {
   municipality: string;
+  /** The day of the consultation, on or before the referral's. */
   date: string;
-  /** The police's reference (diarienummer) or the officer consulted. */
+  officer: PoliceOfficer;
+  /** The police's reference (diarienummer). */
   reference: string;
-  /** The police approved the case as eligible (required from 2025). */
+  /** What the police said (the consultation's outcome). */
+  outcome: string;
+}
+
+/**
+ * The police's approval (godkännande från Polismyndigheten) in one municipality: required in both
+ * municipalities for the categories and threat levels the terms name (PROTOCOL.md §5.4).
+ */
+export interface PoliceApproval {
+  municipality: string;
+  /** The day of the decision, on or before the referral's. */
+  date: string;
+  officer: PoliceOfficer;
+  /** The police's reference (diarienummer). */
+  reference: string;
+  /** The police approved the case (false: refused). */
   approved: boolean;
 }
 
@@ -78,6 +104,7 @@ export interface ReferralBody {
   /** Catalogue codes of the services asked for. */
   requestedServices: string[];
   policeConsultations: PoliceConsultation[];
+  policeApprovals: PoliceApproval[];
   motivation: MotivationAssessment;
   childrenCheck: ChildrenCheck;
   temporaryHousing: TemporaryHousing;
@@ -96,6 +123,7 @@ const KEYS = [
   'person',
   'requestedServices',
   'policeConsultations',
+  'policeApprovals',
   'motivation',
   'childrenCheck',
   'temporaryHousing',
@@ -104,6 +132,11 @@ const KEYS = [
   'quota',
   'note',
 ];
+
+function officer(value: unknown, path: string): PoliceOfficer {
+  const o = members(value, path, ['name', 'role']);
+  return { name: text(o.name, `${path}.name`, MAX_SHORT), role: text(o.role, `${path}.role`, MAX_SHORT) };
+}
 
 /** Validate a `referral` body; ERR_MALFORMED naming the field. The rules come later (see `rules.ts`). */
 export function validateReferral(value: unknown): ReferralBody {
@@ -121,10 +154,21 @@ export function validateReferral(value: unknown): ReferralBody {
   const services = list(o.requestedServices, 'referral.requestedServices', 1, 32, id);
   distinct(services, 'referral.requestedServices');
   const consultations = list(o.policeConsultations, 'referral.policeConsultations', 0, 8, (v, path) => {
-    const c = members(v, path, ['municipality', 'date', 'reference', 'approved']);
+    const c = members(v, path, ['municipality', 'date', 'officer', 'reference', 'outcome']);
     return {
       municipality: id(c.municipality, `${path}.municipality`),
       date: date(c.date, `${path}.date`),
+      officer: officer(c.officer, `${path}.officer`),
+      reference: text(c.reference, `${path}.reference`, MAX_SHORT),
+      outcome: text(c.outcome, `${path}.outcome`),
+    };
+  });
+  const approvals = list(o.policeApprovals, 'referral.policeApprovals', 0, 8, (v, path) => {
+    const c = members(v, path, ['municipality', 'date', 'officer', 'reference', 'approved']);
+    return {
+      municipality: id(c.municipality, `${path}.municipality`),
+      date: date(c.date, `${path}.date`),
+      officer: officer(c.officer, `${path}.officer`),
       reference: text(c.reference, `${path}.reference`, MAX_SHORT),
       approved: bool(c.approved, `${path}.approved`),
     };
@@ -143,6 +187,7 @@ export function validateReferral(value: unknown): ReferralBody {
     },
     requestedServices: services,
     policeConsultations: consultations,
+    policeApprovals: approvals,
     motivation: {
       assessed: bool(m.assessed, 'referral.motivation.assessed'),
       assessedOn: date(m.assessedOn, 'referral.motivation.assessedOn'),

@@ -4,7 +4,8 @@
  *
  * - personal data only with a consent that covers every recipient and is valid that day, or a recorded
  *   legal basis; never on a withdrawn consent (ERR_CONSENT_MISSING, _WITHDRAWN, _EXPIRED, _SCOPE);
- * - referral preconditions: police consultation approved in both municipalities, motivation assessed, no
+ * - referral preconditions: police consultation and approval in both municipalities where the terms
+ *   require them, motivation assessed, no
  *   responsibility for children, temporary housing arranged by the home municipality, category and threat
  *   level admitted, services from the catalogue, within the agreement's period;
  * - implementation plans only with catalogue services, within the period; costs only for planned services.
@@ -12,6 +13,7 @@
  * Quotas are checked where the ledger is (the client), because they depend on claims outside the case.
  */
 import type { Agreement } from '../directory/agreement.js';
+import { preconditionTerms, RULE_SOURCES } from '../directory/precondition-terms.js';
 import { BryggaError } from '../errors.js';
 import type { LegalBasis } from './common-fields.js';
 import type { ConsentClaims } from './consent.js';
@@ -109,9 +111,9 @@ export function assertDatedBy(day: string, dates: readonly { field: string; date
 /**
  * The preconditions of a referral that its body alone decides (the consent and the quota claim are
  * checked against their signatures separately): the receiving unit is a party of another municipality;
- * category and threat level admitted; catalogue services; police consultation approved in both
- * municipalities; motivation assessed; no responsibility for children; housing arranged by the home
- * municipality. With `day` (the referral's), the police consultations, the motivation assessment and
+ * category and threat level admitted; catalogue services; the police as the terms require
+ * ({@link assertPolice}); motivation assessed; no responsibility for children; housing arranged by the home
+ * municipality. With `day` (the referral's), the police's records, the motivation assessment and
  * the children check must be dated on or before it (ERR_PRECONDITION_DATE).
  */
 export function assertReferralPreconditions(
@@ -143,23 +145,7 @@ export function assertReferralPreconditions(
     );
   }
   assertInCatalogue(agreement, body.requestedServices);
-  for (const m of [homeMunicipality, receivingMunicipality]) {
-    if (!body.policeConsultations.some((c) => c.municipality === m && c.approved)) {
-      throw new BryggaError(
-        'ERR_POLICE_CONSULTATION_MISSING',
-        `no approved police consultation (samråd) is recorded for ${m}`,
-      );
-    }
-  }
-  if (day !== undefined) {
-    assertDatedBy(
-      day,
-      body.policeConsultations.map((c, i) => ({
-        field: `referral.policeConsultations[${i}].date`,
-        date: c.date,
-      })),
-    );
-  }
+  assertPolice(agreement, body, [homeMunicipality, receivingMunicipality], day);
   if (!body.motivation.assessed) {
     throw new BryggaError(
       'ERR_MOTIVATION_MISSING',
@@ -183,6 +169,57 @@ export function assertReferralPreconditions(
       'ERR_HOUSING_NOT_ARRANGED',
       'the home municipality must arrange the temporary housing',
     );
+  }
+}
+
+/**
+ * The police before a referral (PROTOCOL.md §5.4, §14.3): where the terms require consultation (samråd),
+ * one is recorded for each of `municipalities` (ERR_POLICE_CONSULTATION_MISSING); where they require
+ * approval (godkännande) for the referral's category or threat level, an approval is recorded for each
+ * (ERR_POLICE_APPROVAL_MISSING). Each refusal names the municipality, the rule and its source. With
+ * `day`, every consultation and approval is dated on or before it (ERR_PRECONDITION_DATE).
+ */
+export function assertPolice(
+  agreement: Agreement,
+  body: Pick<ReferralBody, 'category' | 'threatLevel' | 'policeConsultations' | 'policeApprovals'>,
+  municipalities: readonly string[],
+  day?: string,
+): void {
+  const terms = preconditionTerms(agreement.terms);
+  if (terms.policeConsultation) {
+    for (const m of municipalities) {
+      if (!body.policeConsultations.some((c) => c.municipality === m)) {
+        throw new BryggaError(
+          'ERR_POLICE_CONSULTATION_MISSING',
+          `no police consultation (samråd) is recorded for ${m}: the terms require it in both municipalities (${RULE_SOURCES['police-consultation']})`,
+        );
+      }
+    }
+  }
+  const approval = terms.policeApproval;
+  const why = approval.categories.includes(body.category)
+    ? `the category ${body.category}`
+    : approval.threatLevels.includes(body.threatLevel)
+      ? `the threat level ${body.threatLevel}`
+      : null;
+  if (why !== null) {
+    for (const m of municipalities) {
+      if (!body.policeApprovals.some((a) => a.municipality === m && a.approved)) {
+        throw new BryggaError(
+          'ERR_POLICE_APPROVAL_MISSING',
+          `no police approval (godkännande) is recorded for ${m}: the terms require it for ${why} (${RULE_SOURCES['police-approval']})`,
+        );
+      }
+    }
+  }
+  if (day !== undefined) {
+    assertDatedBy(day, [
+      ...body.policeConsultations.map((c, i) => ({
+        field: `referral.policeConsultations[${i}].date`,
+        date: c.date,
+      })),
+      ...body.policeApprovals.map((a, i) => ({ field: `referral.policeApprovals[${i}].date`, date: a.date })),
+    ]);
   }
 }
 

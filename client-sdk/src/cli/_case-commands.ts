@@ -73,6 +73,7 @@ const REFERRAL_FIELDS: Shape = {
   person: 'object',
   requestedServices: 'array',
   policeConsultations: 'array',
+  policeApprovals: 'array',
   motivation: 'object',
   childrenCheck: 'object',
   temporaryHousing: 'object',

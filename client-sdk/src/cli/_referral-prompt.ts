@@ -15,7 +15,9 @@ import {
   isCalendarDate,
   PERSONAL_IDENTITY_NUMBER_PATTERN,
   PHONE_PATTERN,
+  preconditionTerms,
   type ReferInput,
+  RULE_SOURCES,
 } from '../index.js';
 import { AnswerReader, CliError, type Io, usage } from './_io.js';
 
@@ -96,6 +98,28 @@ const services =
 
 const MAX_CONTACTS = 10;
 
+/** Who at the police, and their reference, for the consultation or approval at `at`. */
+function* officer(at: string, m: string | undefined): Generator<Row, void, unknown> {
+  yield {
+    path: `${at}.officer.name`,
+    label: `police ${m}: officer`,
+    ask: `Who at the police in ${m}: name`,
+    parse: text(200),
+  };
+  yield {
+    path: `${at}.officer.role`,
+    label: `police ${m}: role`,
+    ask: 'Their role, e.g. avhopparsamordnare',
+    parse: text(200),
+  };
+  yield {
+    path: `${at}.reference`,
+    label: `police ${m}: reference`,
+    ask: `The police's reference (diarienummer) in ${m}`,
+    parse: text(200),
+  };
+}
+
 /** The questions, in order; an answer steers what follows (the receiving unit, the consent's form). */
 function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<Row, void, unknown> {
   const homeMunicipality = agreement.municipalityOf(home)?.id;
@@ -137,27 +161,53 @@ function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<
     parse: services(catalogue.map((c) => c.code)),
   };
   const municipalities = [homeMunicipality, agreement.municipalityOf(d.to as string)?.id];
-  for (const [i, m] of municipalities.entries()) {
-    const at = `policeConsultations.${i}`;
-    yield { path: `${at}.municipality`, value: m };
-    yield {
-      path: `${at}.date`,
-      label: `police ${m}: date`,
-      ask: `Date of the police consultation (samråd) in ${m}`,
-      parse: date,
-    };
-    yield {
-      path: `${at}.reference`,
-      label: `police ${m}: reference`,
-      ask: `The police's reference (diarienummer) in ${m}`,
-      parse: text(200),
-    };
-    yield {
-      path: `${at}.approved`,
-      label: `police ${m}: approved`,
-      ask: `Did the police in ${m} approve the case? (y/n)`,
-      parse: must(true, `a referral needs an approved police consultation in ${m}`),
-    };
+  const terms = preconditionTerms(agreement.terms);
+  yield { path: 'policeConsultations', value: [] };
+  if (terms.policeConsultation) {
+    for (const [i, m] of municipalities.entries()) {
+      const at = `policeConsultations.${i}`;
+      yield { path: `${at}.municipality`, value: m };
+      yield {
+        path: `${at}.date`,
+        label: `police ${m}: consulted on`,
+        ask: `Date of the police consultation (samråd) in ${m}`,
+        parse: date,
+      };
+      yield* officer(at, m);
+      yield {
+        path: `${at}.outcome`,
+        label: `police ${m}: outcome`,
+        ask: `What the police in ${m} said (the consultation's outcome)`,
+        parse: text(20_000),
+      };
+    }
+  }
+  yield { path: 'policeApprovals', value: [] };
+  const approval = terms.policeApproval;
+  if (
+    approval.categories.includes(d.category as never) ||
+    approval.threatLevels.includes(d.threatLevel as never)
+  ) {
+    for (const [i, m] of municipalities.entries()) {
+      const at = `policeApprovals.${i}`;
+      yield { path: `${at}.municipality`, value: m };
+      yield {
+        path: `${at}.date`,
+        label: `police ${m}: decided on`,
+        ask: `Date of the police's approval (godkännande) in ${m}`,
+        parse: date,
+      };
+      yield* officer(at, m);
+      yield {
+        path: `${at}.approved`,
+        label: `police ${m}: approved`,
+        ask: `Did the police in ${m} approve the case? (y/n)`,
+        parse: must(
+          true,
+          `the terms require police approval in ${m} for this case (${RULE_SOURCES['police-approval']})`,
+        ),
+      };
+    }
   }
   yield {
     path: 'motivation.assessed',

@@ -145,6 +145,8 @@ export function ReferralDetails(props: {
 }) {
   const { referral: r, texts, client } = props;
   const { t } = texts;
+  const municipality = (id: string) =>
+    client.directory.agreement.terms.municipalities.find((m) => m.id === id)?.name ?? id;
   return (
     <>
       <h2 class="heading-m" id="personen">
@@ -169,33 +171,65 @@ export function ReferralDetails(props: {
         <ConsentDetails consent={c} texts={texts} client={client} />
       ))}
       <h2 class="heading-m">{t.case.policeConsultations}</h2>
-      <table class="table">
-        <caption class="visually-hidden">{t.case.policeConsultations}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.case.municipality}</th>
-            <th scope="col">{t.case.date}</th>
-            <th scope="col">{t.case.reference}</th>
-            <th scope="col">{t.case.approved}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {r.policeConsultations.map((p) => (
+      {r.policeConsultations.length === 0 ? (
+        <p class="body">{t.none}</p>
+      ) : (
+        <table class="table">
+          <caption class="visually-hidden">{t.case.policeConsultations}</caption>
+          <thead>
             <tr>
-              <td>
-                {w(
-                  texts,
-                  client.directory.agreement.terms.municipalities.find((m) => m.id === p.municipality)
-                    ?.name ?? p.municipality,
-                )}
-              </td>
-              <td>{texts.date(p.date)}</td>
-              <td>{w(texts, p.reference)}</td>
-              <td>{yesNo(texts, p.approved)}</td>
+              <th scope="col">{t.case.municipality}</th>
+              <th scope="col">{t.case.date}</th>
+              <th scope="col">{t.case.officer}</th>
+              <th scope="col">{t.case.reference}</th>
+              <th scope="col">{t.case.outcome}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {r.policeConsultations.map((p) => (
+              <tr>
+                <td>{w(texts, municipality(p.municipality))}</td>
+                <td>{texts.date(p.date)}</td>
+                <td>
+                  {w(texts, p.officer.name)}, {w(texts, p.officer.role)}
+                </td>
+                <td>{w(texts, p.reference)}</td>
+                <td>{multiline(p.outcome, texts)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2 class="heading-m">{t.case.policeApprovals}</h2>
+      {r.policeApprovals.length === 0 ? (
+        <p class="body">{t.none}</p>
+      ) : (
+        <table class="table">
+          <caption class="visually-hidden">{t.case.policeApprovals}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.case.municipality}</th>
+              <th scope="col">{t.case.date}</th>
+              <th scope="col">{t.case.officer}</th>
+              <th scope="col">{t.case.reference}</th>
+              <th scope="col">{t.case.approved}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.policeApprovals.map((p) => (
+              <tr>
+                <td>{w(texts, municipality(p.municipality))}</td>
+                <td>{texts.date(p.date)}</td>
+                <td>
+                  {w(texts, p.officer.name)}, {w(texts, p.officer.role)}
+                </td>
+                <td>{w(texts, p.reference)}</td>
+                <td>{yesNo(texts, p.approved)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <h2 class="heading-m">{t.case.motivation}</h2>
       <SummaryList
         rows={[

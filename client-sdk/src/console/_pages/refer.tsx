@@ -167,7 +167,8 @@ export function referRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       }
     } catch (err) {
       const codeFields: Record<string, string> = {
-        ERR_POLICE_CONSULTATION_MISSING: 'p1-approved',
+        ERR_POLICE_CONSULTATION_MISSING: 'p1-date',
+        ERR_POLICE_APPROVAL_MISSING: 'a1-approved',
         ERR_MOTIVATION_MISSING: 'motivation',
         ERR_CHILDREN_RESPONSIBILITY: 'responsible',
         ERR_HOUSING_NOT_ARRANGED: 'housing',
@@ -189,6 +190,8 @@ export function referRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
             ['referral.requestedServices', 'svc'],
             ['referral.policeConsultations[0]', 'p1-date'],
             ['referral.policeConsultations[1]', 'p2-date'],
+            ['referral.policeApprovals[0]', 'a1-date'],
+            ['referral.policeApprovals[1]', 'a2-date'],
             ['referral.motivation', 'assessment'],
             ['referral.childrenCheck', 'checkedOn'],
             ['referral.temporaryHousing', 'address'],

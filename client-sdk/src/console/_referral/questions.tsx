@@ -6,7 +6,7 @@
  * with the SDK's error codes, PROTOCOL.md §14), and the referral the answers make.
  */
 import type { Child } from 'hono/jsx';
-import type { Agreement, ReferInput } from '../../index.js';
+import { type Agreement, preconditionTerms, type ReferInput } from '../../index.js';
 import { unitName } from '../_cases.js';
 import type { ConsoleDeps, ReferralDraft } from '../_context.js';
 import { type FormReader, MAX_TEXT } from '../_form-reader.js';
@@ -45,7 +45,7 @@ export const FIELD_STEP: [RegExp, StepId][] = [
   [/^(to|category|threatLevel)$/, 'mottagare'],
   [/^(name|pin|dob)$/, 'person'],
   [/^svc$/, 'insatser'],
-  [/^p[12]-/, 'samrad'],
+  [/^[pa][12]-/, 'samrad'],
   [/^(motivation|assessedOn|assessment|responsible|checkedOn|housing|housingFrom|address)$/, 'bedomning'],
   [/^c[12]-/, 'kontakter'],
   [
@@ -59,7 +59,7 @@ export const STEP_FIELDS: Record<StepId, RegExp> = {
   mottagare: /^(to|category|threatLevel)$/,
   person: /^(name|pin|dob)$/,
   insatser: /^svc$/,
-  samrad: /^p[12]-(date|reference|approved)$/,
+  samrad: /^[pa][12]-(date|officer|role|reference|outcome|approved)$/,
   bedomning: /^(motivation|assessedOn|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
   kontakter: /^c[12]-(name|role|phone|email)$/,
   samtycke:
@@ -92,6 +92,23 @@ export function municipalityName(e: Env, id: string | undefined): string {
 export function receivingMunicipality(e: Env): string | undefined {
   const to = fieldValue(e.draft.values, 'to');
   return e.agreement.terms.parties.find((p) => p.unit === to)?.municipality;
+}
+
+/** The home and the receiving municipality, whose police the referral records. */
+export function policeMunicipalities(e: Env): (string | undefined)[] {
+  return [e.homeMunicipality, receivingMunicipality(e)];
+}
+
+/**
+ * Whether the terms require the police's approval for the category and threat level chosen so far
+ * (PROTOCOL.md §5.4).
+ */
+export function approvalRequired(e: Env): boolean {
+  const { categories, threatLevels } = preconditionTerms(e.agreement.terms).policeApproval;
+  return (
+    categories.includes(fieldValue(e.draft.values, 'category') as never) ||
+    threatLevels.includes(fieldValue(e.draft.values, 'threatLevel') as never)
+  );
 }
 
 /** A page's heading. */
@@ -189,45 +206,100 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
           {...common}
         />
       );
-    case 'samrad':
-      return (
+    case 'samrad': {
+      const consult = preconditionTerms(e.agreement.terms).policeConsultation;
+      const approve = approvalRequired(e);
+      const officer = (p: string) => (
         <>
-          {[e.homeMunicipality, receivingMunicipality(e)].map((m, i) => {
-            const p = `p${i + 1}`;
-            const name = municipalityName(e, m);
-            return (
-              <Fieldset legend={t.refer.policeIn(name)} id={`${p}-legend`}>
-                <Input
-                  name={`${p}-date`}
-                  type="date"
-                  label={t.refer.policeDate}
-                  hint={t.forms.dateHint}
-                  value={v(`${p}-date`)}
-                  width="short"
-                  {...common}
-                />
-                <Input
-                  name={`${p}-reference`}
-                  label={t.refer.policeReference}
-                  value={v(`${p}-reference`)}
-                  width="medium"
-                  dirAuto
-                  {...common}
-                />
-                <Choices
-                  kind="radio"
-                  inline
-                  name={`${p}-approved`}
-                  label={t.refer.policeApproved(name)}
-                  choices={yesNoChoices(t)}
-                  selected={[v(`${p}-approved`)]}
-                  {...common}
-                />
-              </Fieldset>
-            );
-          })}
+          <Input
+            name={`${p}-officer`}
+            label={t.refer.policeOfficer}
+            value={v(`${p}-officer`)}
+            width="medium"
+            dirAuto
+            {...common}
+          />
+          <Input
+            name={`${p}-role`}
+            label={t.refer.policeRole}
+            hint={t.refer.policeRoleHint}
+            value={v(`${p}-role`)}
+            width="medium"
+            dirAuto
+            {...common}
+          />
+          <Input
+            name={`${p}-reference`}
+            label={t.refer.policeReference}
+            value={v(`${p}-reference`)}
+            width="medium"
+            dirAuto
+            {...common}
+          />
         </>
       );
+      return (
+        <>
+          {!consult && !approve ? <p class="body">{t.refer.policeNone}</p> : null}
+          {consult
+            ? policeMunicipalities(e).map((m, i) => {
+                const p = `p${i + 1}`;
+                return (
+                  <Fieldset legend={t.refer.policeIn(municipalityName(e, m))} id={`${p}-legend`}>
+                    <Input
+                      name={`${p}-date`}
+                      type="date"
+                      label={t.refer.policeDate}
+                      hint={t.forms.dateHint}
+                      value={v(`${p}-date`)}
+                      width="short"
+                      {...common}
+                    />
+                    {officer(p)}
+                    <Textarea
+                      name={`${p}-outcome`}
+                      label={t.refer.policeOutcome}
+                      value={v(`${p}-outcome`)}
+                      rows={2}
+                      {...common}
+                    />
+                  </Fieldset>
+                );
+              })
+            : null}
+          {approve
+            ? policeMunicipalities(e).map((m, i) => {
+                const a = `a${i + 1}`;
+                const name = municipalityName(e, m);
+                return (
+                  <Fieldset legend={t.refer.approvalIn(name)} id={`${a}-legend`}>
+                    <p class="hint">{t.refer.approvalHint}</p>
+                    <Input
+                      name={`${a}-date`}
+                      type="date"
+                      label={t.refer.approvalDate}
+                      hint={t.forms.dateHint}
+                      value={v(`${a}-date`)}
+                      width="short"
+                      {...common}
+                    />
+                    {officer(a)}
+                    <Choices
+                      kind="radio"
+                      inline
+                      name={`${a}-approved`}
+                      label={t.refer.policeApproved(name)}
+                      choices={yesNoChoices(t)}
+                      selected={[v(`${a}-approved`)]}
+                      {...common}
+                    />
+                  </Fieldset>
+                );
+              })
+            : null}
+        </>
+      );
+    }
     case 'bedomning':
       return (
         <>
@@ -377,14 +449,29 @@ export function check(id: StepId, e: Env, f: FormReader): void {
         rule('svc', 'ERR_SERVICE_NOT_IN_CATALOGUE');
       return;
     }
-    case 'samrad':
-      for (const p of ['p1', 'p2']) {
-        f.date(`${p}-date`, t.refer.policeDate);
+    case 'samrad': {
+      const officer = (p: string) => {
+        f.text(`${p}-officer`, t.refer.policeOfficer);
+        f.text(`${p}-role`, t.refer.policeRole);
         f.text(`${p}-reference`, t.refer.policeReference);
-        const approved = f.yesNo(`${p}-approved`, t.case.approved);
-        if (approved === false) rule(`${p}-approved`, 'ERR_POLICE_CONSULTATION_MISSING');
+      };
+      if (preconditionTerms(e.agreement.terms).policeConsultation) {
+        for (const p of ['p1', 'p2']) {
+          f.date(`${p}-date`, t.refer.policeDate);
+          officer(p);
+          f.text(`${p}-outcome`, t.refer.policeOutcome, { max: MAX_TEXT });
+        }
+      }
+      if (approvalRequired(e)) {
+        for (const a of ['a1', 'a2']) {
+          f.date(`${a}-date`, t.refer.approvalDate);
+          officer(a);
+          if (f.yesNo(`${a}-approved`, t.case.approved) === false)
+            rule(`${a}-approved`, 'ERR_POLICE_APPROVAL_MISSING');
+        }
       }
       return;
+    }
     case 'bedomning': {
       if (f.yesNo('motivation', t.refer.motivationAssessed) === false)
         rule('motivation', 'ERR_MOTIVATION_MISSING');
@@ -423,12 +510,24 @@ export function referInput(e: Env, f: FormReader): ReferInput | null {
     threatLevel: v('threatLevel') as ReferInput['threatLevel'],
     person: { name: v('name'), personalIdentityNumber: v('pin') || null, dateOfBirth: v('dob') || null },
     requestedServices: fieldValues(f.values, 'svc'),
-    policeConsultations: [e.homeMunicipality, receiving].map((m, i) => ({
-      municipality: m,
-      date: v(`p${i + 1}-date`),
-      reference: v(`p${i + 1}-reference`),
-      approved: v(`p${i + 1}-approved`) === 'yes',
-    })),
+    policeConsultations: preconditionTerms(e.agreement.terms).policeConsultation
+      ? [e.homeMunicipality, receiving].map((m, i) => ({
+          municipality: m,
+          date: v(`p${i + 1}-date`),
+          officer: { name: v(`p${i + 1}-officer`), role: v(`p${i + 1}-role`) },
+          reference: v(`p${i + 1}-reference`),
+          outcome: v(`p${i + 1}-outcome`),
+        }))
+      : [],
+    policeApprovals: approvalRequired(e)
+      ? [e.homeMunicipality, receiving].map((m, i) => ({
+          municipality: m,
+          date: v(`a${i + 1}-date`),
+          officer: { name: v(`a${i + 1}-officer`), role: v(`a${i + 1}-role`) },
+          reference: v(`a${i + 1}-reference`),
+          approved: v(`a${i + 1}-approved`) === 'yes',
+        }))
+      : [],
     motivation: {
       assessed: v('motivation') === 'yes',
       assessedOn: v('assessedOn'),
