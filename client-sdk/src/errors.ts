@@ -114,7 +114,7 @@ export type ErrorCode =
   | 'ERR_CONSENT_EXPIRED'
   /**
    * A referral precondition dated after the referral (PROTOCOL.md §14.3): a police consultation, the
-   * motivation assessment, the children check or the consent given later than the referral's day. The
+   * target-group assessment, the children check or the consent given later than the referral's day. The
    * message names the field.
    */
   | 'ERR_PRECONDITION_DATE'

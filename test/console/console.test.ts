@@ -332,8 +332,13 @@ describeBrowser(
       await anna.getByRole('button', { name: 'Fortsätt' }).click();
 
       await checkPage(anna, 'uppdrag-5-bedomning');
+      await anna.locator('#environment').check();
+      await anna.locator('#threat-2').check();
       await anna.locator('#motivation').check();
+      await anna.locator('#suspected-2').check();
       await anna.locator('#assessedOn').fill(day(-7));
+      await anna.locator('#assessedBy').fill('Anna Andersson');
+      await anna.locator('#assessedByRole').fill('socialsekreterare');
       await anna.locator('#assessment').fill('Motiverad att lämna nätverket; deltar i samtal varje vecka.');
       await anna.locator('#responsible-2').check();
       await anna.locator('#checkedOn').fill(day(-7));

@@ -174,9 +174,13 @@ async function run(dir: string): Promise<void> {
           approved: true,
         },
       ],
-      motivation: {
-        assessed: true,
+      targetGroup: {
+        criminalEnvironment: true,
+        threat: 'concrete',
+        motivated: true,
+        notSuspectedOfSeriousCrime: true,
         assessedOn: day(-7),
+        assessedBy: { name: 'Handläggare Hem', role: 'socialsekreterare' },
         assessment: 'Tydligt motiverad att lämna nätverket.',
       },
       childrenCheck: { responsibleForChildren: false, checkedOn: day(-7) },

@@ -118,7 +118,15 @@ export function referralBody(
         approved: true,
       },
     ],
-    motivation: { assessed: true, assessedOn: '2025-02-24', assessment: 'Motiverad att lämna nätverket.' },
+    targetGroup: {
+      criminalEnvironment: true,
+      threat: 'concrete',
+      motivated: true,
+      notSuspectedOfSeriousCrime: true,
+      assessedOn: '2025-02-24',
+      assessedBy: { name: 'Handläggare Hem', role: 'socialsekreterare' },
+      assessment: 'Motiverad att lämna nätverket.',
+    },
     childrenCheck: { responsibleForChildren: false, checkedOn: '2025-02-24' },
     temporaryHousing: { arrangedByHome: true, from: '2025-03-10', address: 'Hemlig gatan 1, Malmö' },
     contacts: [

@@ -316,9 +316,13 @@ function referInputOn2025(
         approved: true,
       },
     ],
-    motivation: {
-      assessed: true,
+    targetGroup: {
+      criminalEnvironment: true,
+      threat: 'concrete',
+      motivated: true,
+      notSuspectedOfSeriousCrime: true,
       assessedOn: '2025-02-24',
+      assessedBy: { name: 'Handläggare Hem', role: 'socialsekreterare' },
       assessment: 'Tydligt motiverad att lämna nätverket.',
     },
     childrenCheck: { responsibleForChildren: false, checkedOn: '2025-02-24' },

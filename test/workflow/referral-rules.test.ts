@@ -1,6 +1,6 @@
 /**
  * A referral's input and its dated preconditions (PROTOCOL.md §14.3), at both ends, on both engines:
- * police consultations, the motivation assessment, the children check and the consent must be dated on
+ * police's consultations and approvals, the target-group assessment, the children check and the consent must be dated on
  * or before the referral, and the sender's SDK refuses one dated after it; a modified sender that skips
  * the check (here: a referral sealed and submitted directly) is refused by the receiver with the same
  * code and a signed receipt saying so. A referral without its consent, or to the sender's own unit, is a
@@ -122,13 +122,13 @@ describe.each(ENGINES)('referral rules at both ends on %s', (engine) => {
     await w.syncAll();
     const sent = await hostileReferral(
       w,
-      (body) => ({ ...body, motivation: { ...body.motivation, assessedOn: '2027-01-10' } }),
+      (body) => ({ ...body, targetGroup: { ...body.targetGroup, assessedOn: '2027-01-10' } }),
       { signedOn: '2027-02-01' },
     );
     await refusedAtMalmo(w, sent, 'ERR_PRECONDITION_DATE');
   });
 
-  it('the police as the terms require: the sender refuses, and so does the receiver of a modified sender', async () => {
+  it('the police and the target group as the terms require: the sender refuses, and so does the receiver of a modified sender', async () => {
     w = await startWorkflow(engine);
     const jarva = w.clients['stockholm-jarva'];
     await w.syncAll();
@@ -153,6 +153,14 @@ describe.each(ENGINES)('referral rules at both ends on %s', (engine) => {
         /^no police approval \(godkännande\) is recorded for malmo: the terms require it for the threat level high \(the 2025 extension: .*2024-12-10\)\)$/,
       ),
     });
+    await expect(
+      jarva.refer({ ...input, targetGroup: { ...input.targetGroup, threat: 'none' } }),
+    ).rejects.toMatchObject({
+      code: 'ERR_TARGET_GROUP_NOT_MET',
+      message: expect.stringMatching(
+        /^the target-group criterion threat is not met: .*Göteborgs Stads riktlinje/,
+      ),
+    });
     expect(await jarva.listCases()).toEqual([]);
     const noConsultation = await hostileReferral(w, (body) => ({
       ...body,
@@ -161,6 +169,16 @@ describe.each(ENGINES)('referral rules at both ends on %s', (engine) => {
     await refusedAtMalmo(w, noConsultation, 'ERR_POLICE_CONSULTATION_MISSING');
     const noApproval = await hostileReferral(w, (body) => ({ ...body, policeApprovals: [] }));
     await refusedAtMalmo(w, noApproval, 'ERR_POLICE_APPROVAL_MISSING');
+    const notMotivated = await hostileReferral(w, (body) => ({
+      ...body,
+      targetGroup: { ...body.targetGroup, motivated: false },
+    }));
+    await refusedAtMalmo(w, notMotivated, 'ERR_MOTIVATION_MISSING');
+    const suspected = await hostileReferral(w, (body) => ({
+      ...body,
+      targetGroup: { ...body.targetGroup, notSuspectedOfSeriousCrime: false },
+    }));
+    await refusedAtMalmo(w, suspected, 'ERR_TARGET_GROUP_NOT_MET');
     // A low threat needs no approval under these terms: the same referral is applied.
     const low = await hostileReferral(w, (body) => ({ ...body, threatLevel: 'low', policeApprovals: [] }));
     const report = await w.clients.malmo.sync();

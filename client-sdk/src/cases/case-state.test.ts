@@ -236,9 +236,9 @@ describe('referral preconditions', () => {
       'ERR_PRECONDITION_DATE',
       "referral.policeApprovals[1].date lies after the packet's day, 2025-03-03",
     ]);
-    expect(refusal({ motivation: { ...base.motivation, assessedOn: '2027-01-10' } })).toEqual([
+    expect(refusal({ targetGroup: { ...base.targetGroup, assessedOn: '2027-01-10' } })).toEqual([
       'ERR_PRECONDITION_DATE',
-      "referral.motivation.assessedOn lies after the packet's day, 2025-03-03",
+      "referral.targetGroup.assessedOn lies after the packet's day, 2025-03-03",
     ]);
     expect(refusal({ childrenCheck: { ...base.childrenCheck, checkedOn: later } })[0]).toBe(
       'ERR_PRECONDITION_DATE',
@@ -257,7 +257,7 @@ describe('referral preconditions', () => {
     });
     expect(refusal({ consent: oral })[0]).toBe('ERR_PRECONDITION_DATE');
     // The same day is fine.
-    expect(refusal({ motivation: { ...base.motivation, assessedOn: '2025-03-03' } })[0]).toBe('applied');
+    expect(refusal({ targetGroup: { ...base.targetGroup, assessedOn: '2025-03-03' } })[0]).toBe('applied');
   });
 
   it('a renewed consent is given on or before the packet that carries it', () => {
@@ -268,11 +268,18 @@ describe('referral preconditions', () => {
     expect(s.refuse('stockholm-jarva', 'consent', { attestation })).toBe('ERR_PRECONDITION_DATE');
   });
 
-  it('motivation assessed (ERR_MOTIVATION_MISSING)', () => {
+  it('the target group: every criterion met (ERR_MOTIVATION_MISSING, ERR_TARGET_GROUP_NOT_MET)', () => {
     const s = new Script();
-    expect(
-      s.referralCode({ motivation: { assessed: false, assessedOn: '2025-02-24', assessment: 'Oklart.' } }),
-    ).toBe('ERR_MOTIVATION_MISSING');
+    const g = referralBody(world, s.caseId).targetGroup;
+    expect(s.referralCode({ targetGroup: { ...g, motivated: false } })).toBe('ERR_MOTIVATION_MISSING');
+    expect(s.referralCode({ targetGroup: { ...g, criminalEnvironment: false } })).toBe(
+      'ERR_TARGET_GROUP_NOT_MET',
+    );
+    expect(s.referralCode({ targetGroup: { ...g, threat: 'none' } })).toBe('ERR_TARGET_GROUP_NOT_MET');
+    expect(s.referralCode({ targetGroup: { ...g, notSuspectedOfSeriousCrime: false } })).toBe(
+      'ERR_TARGET_GROUP_NOT_MET',
+    );
+    expect(s.referralCode({ targetGroup: { ...g, threat: 'latent' } })).toBe('ok');
   });
 
   it('no responsibility for children (ERR_CHILDREN_RESPONSIBILITY)', () => {

@@ -176,13 +176,14 @@ export {
 export {
   type Category,
   type ChildrenCheck,
-  type MotivationAssessment,
   type PoliceApproval,
   type PoliceConsultation,
   type PoliceOfficer,
   type ReferralBody,
   type ReferredPerson,
+  type TargetGroupAssessment,
   type TemporaryHousing,
+  type ThreatKind,
   type ThreatLevel,
   validateReferral,
 } from './referral.js';
@@ -216,6 +217,7 @@ export {
   assertPersonalDataCovered,
   assertPolice,
   assertReferralPreconditions,
+  assertTargetGroup,
   type ConsentRecord,
   requireAgreementAt,
 } from './rules.js';

@@ -109,3 +109,33 @@ describe('the police before a referral', () => {
     expect(bad({ other: true })).toThrow(/preconditions/);
   });
 });
+
+describe('the target group before a referral', () => {
+  it('names the unmet criterion and its source; the terms say which criteria count', () => {
+    const g = referralBody(world, newCaseId()).targetGroup;
+    const all = under(undefined);
+    expect(refusal(all, { targetGroup: { ...g, notSuspectedOfSeriousCrime: false } })).toEqual([
+      'ERR_TARGET_GROUP_NOT_MET',
+      'the target-group criterion not-suspected-of-serious-crime is not met: the person is suspected of serious crime that may lead to a longer deprivation of liberty (the 2023 agreement, målgrupp (Rinkeby-Kista stadsdelsnämnd 2022-12-15), and Göteborgs Stads riktlinje för avhopparverksamheten)',
+    ]);
+    expect(refusal(all, { targetGroup: { ...g, motivated: false } })[1]).toMatch(
+      /^the target-group criterion motivated is not met/,
+    );
+    // Terms without Göteborg's criterion admit a person suspected of serious crime.
+    const agreementOnly = under({ targetGroup: ['criminal-environment', 'threat', 'motivated'] });
+    expect(refusal(agreementOnly, { targetGroup: { ...g, notSuspectedOfSeriousCrime: false } })[0]).toBe(
+      'ok',
+    );
+    expect(refusal(agreementOnly, { targetGroup: { ...g, threat: 'none' } })[0]).toBe(
+      'ERR_TARGET_GROUP_NOT_MET',
+    );
+  });
+
+  it('the assessment is dated on or before the referral', () => {
+    const g = referralBody(world, newCaseId()).targetGroup;
+    expect(refusal(under(undefined), { targetGroup: { ...g, assessedOn: '2025-03-04' } })).toEqual([
+      'ERR_PRECONDITION_DATE',
+      "referral.targetGroup.assessedOn lies after the packet's day, 2025-03-03",
+    ]);
+  });
+});

@@ -2,7 +2,7 @@
  * The referral (uppdrag; PROTOCOL.md §12.4.1): the home municipality hands a case to a receiving
  * municipality. The first packet of every case (`prev` = null). It carries what the agreement requires
  * before a referral: the category and threat level, the services requested from the catalogue, police
- * consultation (samråd) and approval (godkännande) per municipality, the motivation assessment, the check that the person
+ * consultation (samråd) and approval (godkännande) per municipality, the target-group assessment (with motivation), the check that the person
  * has no responsibility for children, temporary housing arranged by the home municipality, contact
  * persons, the consent attestation and the outgoing quota claim's proof.
  */
@@ -73,10 +73,30 @@ export interface PoliceApproval {
   approved: boolean;
 }
 
-/** The assessment that the person is motivated to change (motivationsbedömning). */
-export interface MotivationAssessment {
-  assessed: boolean;
+/** The threat against the person (hotbild) as the target group describes it: latent, concrete, or none. */
+export type ThreatKind = 'latent' | 'concrete' | 'none';
+
+/**
+ * The assessment that the person belongs to the agreement's target group (målgruppsbedömning;
+ * PROTOCOL.md §5.4): each criterion met or not, who assessed it and when. The terms say which criteria a
+ * referral must meet.
+ */
+export interface TargetGroupAssessment {
+  /** In a criminal group or a destructive criminal environment (criterion `criminal-environment`). */
+  criminalEnvironment: boolean;
+  /** The threat against the person: latent or concrete meets the criterion `threat`. */
+  threat: ThreatKind;
+  /** Motivated to change (motivationsbedömning; criterion `motivated`). */
+  motivated: boolean;
+  /**
+   * Not suspected of serious crime that may lead to a longer deprivation of liberty (criterion
+   * `not-suspected-of-serious-crime`).
+   */
+  notSuspectedOfSeriousCrime: boolean;
   assessedOn: string;
+  /** Who assessed it: name and role. */
+  assessedBy: { name: string; role: string };
+  /** The assessment in words. */
   assessment: string;
 }
 
@@ -105,7 +125,7 @@ export interface ReferralBody {
   requestedServices: string[];
   policeConsultations: PoliceConsultation[];
   policeApprovals: PoliceApproval[];
-  motivation: MotivationAssessment;
+  targetGroup: TargetGroupAssessment;
   childrenCheck: ChildrenCheck;
   temporaryHousing: TemporaryHousing;
   contacts: ContactPerson[];
@@ -124,7 +144,7 @@ const KEYS = [
   'requestedServices',
   'policeConsultations',
   'policeApprovals',
-  'motivation',
+  'targetGroup',
   'childrenCheck',
   'temporaryHousing',
   'contacts',
@@ -173,7 +193,15 @@ export function validateReferral(value: unknown): ReferralBody {
       approved: bool(c.approved, `${path}.approved`),
     };
   });
-  const m = members(o.motivation, 'referral.motivation', ['assessed', 'assessedOn', 'assessment']);
+  const g = members(o.targetGroup, 'referral.targetGroup', [
+    'criminalEnvironment',
+    'threat',
+    'motivated',
+    'notSuspectedOfSeriousCrime',
+    'assessedOn',
+    'assessedBy',
+    'assessment',
+  ]);
   const ch = members(o.childrenCheck, 'referral.childrenCheck', ['responsibleForChildren', 'checkedOn']);
   const h = members(o.temporaryHousing, 'referral.temporaryHousing', ['arrangedByHome', 'from', 'address']);
   return {
@@ -188,10 +216,17 @@ export function validateReferral(value: unknown): ReferralBody {
     requestedServices: services,
     policeConsultations: consultations,
     policeApprovals: approvals,
-    motivation: {
-      assessed: bool(m.assessed, 'referral.motivation.assessed'),
-      assessedOn: date(m.assessedOn, 'referral.motivation.assessedOn'),
-      assessment: text(m.assessment, 'referral.motivation.assessment'),
+    targetGroup: {
+      criminalEnvironment: bool(g.criminalEnvironment, 'referral.targetGroup.criminalEnvironment'),
+      threat: oneOf(g.threat, 'referral.targetGroup.threat', ['latent', 'concrete', 'none'] as const),
+      motivated: bool(g.motivated, 'referral.targetGroup.motivated'),
+      notSuspectedOfSeriousCrime: bool(
+        g.notSuspectedOfSeriousCrime,
+        'referral.targetGroup.notSuspectedOfSeriousCrime',
+      ),
+      assessedOn: date(g.assessedOn, 'referral.targetGroup.assessedOn'),
+      assessedBy: officer(g.assessedBy, 'referral.targetGroup.assessedBy'),
+      assessment: text(g.assessment, 'referral.targetGroup.assessment'),
     },
     childrenCheck: {
       responsibleForChildren: bool(

@@ -5,7 +5,7 @@
  * - personal data only with a consent that covers every recipient and is valid that day, or a recorded
  *   legal basis; never on a withdrawn consent (ERR_CONSENT_MISSING, _WITHDRAWN, _EXPIRED, _SCOPE);
  * - referral preconditions: police consultation and approval in both municipalities where the terms
- *   require them, motivation assessed, no
+ *   require them, the target group's criteria met, no
  *   responsibility for children, temporary housing arranged by the home municipality, category and threat
  *   level admitted, services from the catalogue, within the agreement's period;
  * - implementation plans only with catalogue services, within the period; costs only for planned services.
@@ -13,11 +13,16 @@
  * Quotas are checked where the ledger is (the client), because they depend on claims outside the case.
  */
 import type { Agreement } from '../directory/agreement.js';
-import { preconditionTerms, RULE_SOURCES } from '../directory/precondition-terms.js';
+import {
+  preconditionTerms,
+  RULE_SOURCES,
+  TARGET_CRITERIA,
+  type TargetCriterion,
+} from '../directory/precondition-terms.js';
 import { BryggaError } from '../errors.js';
 import type { LegalBasis } from './common-fields.js';
 import type { ConsentClaims } from './consent.js';
-import type { ReferralBody } from './referral.js';
+import type { ReferralBody, TargetGroupAssessment } from './referral.js';
 
 /** A consent as the case state keeps it. */
 export interface ConsentRecord {
@@ -112,8 +117,8 @@ export function assertDatedBy(day: string, dates: readonly { field: string; date
  * The preconditions of a referral that its body alone decides (the consent and the quota claim are
  * checked against their signatures separately): the receiving unit is a party of another municipality;
  * category and threat level admitted; catalogue services; the police as the terms require
- * ({@link assertPolice}); motivation assessed; no responsibility for children; housing arranged by the home
- * municipality. With `day` (the referral's), the police's records, the motivation assessment and
+ * ({@link assertPolice}); the target group ({@link assertTargetGroup}); no responsibility for children; housing arranged by the home
+ * municipality. With `day` (the referral's), the police's records, the target-group assessment and
  * the children check must be dated on or before it (ERR_PRECONDITION_DATE).
  */
 export function assertReferralPreconditions(
@@ -146,15 +151,7 @@ export function assertReferralPreconditions(
   }
   assertInCatalogue(agreement, body.requestedServices);
   assertPolice(agreement, body, [homeMunicipality, receivingMunicipality], day);
-  if (!body.motivation.assessed) {
-    throw new BryggaError(
-      'ERR_MOTIVATION_MISSING',
-      "the person's motivation to change has not been assessed",
-    );
-  }
-  if (day !== undefined) {
-    assertDatedBy(day, [{ field: 'referral.motivation.assessedOn', date: body.motivation.assessedOn }]);
-  }
+  assertTargetGroup(agreement, body.targetGroup, day);
   if (body.childrenCheck.responsibleForChildren) {
     throw new BryggaError(
       'ERR_CHILDREN_RESPONSIBILITY',
@@ -169,6 +166,43 @@ export function assertReferralPreconditions(
       'ERR_HOUSING_NOT_ARRANGED',
       'the home municipality must arrange the temporary housing',
     );
+  }
+}
+
+/** Whether an assessment meets each target-group criterion (PROTOCOL.md §5.4). */
+const CRITERION_MET: Readonly<Record<TargetCriterion, (g: TargetGroupAssessment) => boolean>> = {
+  'criminal-environment': (g) => g.criminalEnvironment,
+  threat: (g) => g.threat !== 'none',
+  motivated: (g) => g.motivated,
+  'not-suspected-of-serious-crime': (g) => g.notSuspectedOfSeriousCrime,
+};
+
+/** What each unmet criterion means, as a refusal says it. */
+const CRITERION_UNMET: Readonly<Record<TargetCriterion, string>> = {
+  'criminal-environment': 'the person is not in a criminal group or a destructive criminal environment',
+  threat: 'no latent or concrete threat against the person is assessed',
+  motivated: "the person's motivation to change is not assessed as present",
+  'not-suspected-of-serious-crime':
+    'the person is suspected of serious crime that may lead to a longer deprivation of liberty',
+};
+
+/**
+ * The target group (målgrupp; PROTOCOL.md §5.4, §14.3): the assessment meets every criterion the terms
+ * require, checked in the order of {@link TARGET_CRITERIA}. An unmet `motivated` is
+ * ERR_MOTIVATION_MISSING, any other ERR_TARGET_GROUP_NOT_MET; the message names the criterion and its
+ * source. With `day`, the assessment is dated on or before it (ERR_PRECONDITION_DATE).
+ */
+export function assertTargetGroup(agreement: Agreement, g: TargetGroupAssessment, day?: string): void {
+  const required = preconditionTerms(agreement.terms).targetGroup;
+  for (const criterion of TARGET_CRITERIA) {
+    if (!required.includes(criterion) || CRITERION_MET[criterion](g)) continue;
+    throw new BryggaError(
+      criterion === 'motivated' ? 'ERR_MOTIVATION_MISSING' : 'ERR_TARGET_GROUP_NOT_MET',
+      `the target-group criterion ${criterion} is not met: ${CRITERION_UNMET[criterion]} (${RULE_SOURCES['target-group']})`,
+    );
+  }
+  if (day !== undefined) {
+    assertDatedBy(day, [{ field: 'referral.targetGroup.assessedOn', date: g.assessedOn }]);
   }
 }
 

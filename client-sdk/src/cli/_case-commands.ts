@@ -74,7 +74,7 @@ const REFERRAL_FIELDS: Shape = {
   requestedServices: 'array',
   policeConsultations: 'array',
   policeApprovals: 'array',
-  motivation: 'object',
+  targetGroup: 'object',
   childrenCheck: 'object',
   temporaryHousing: 'object',
   contacts: 'array',

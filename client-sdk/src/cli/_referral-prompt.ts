@@ -18,6 +18,7 @@ import {
   preconditionTerms,
   type ReferInput,
   RULE_SOURCES,
+  type TargetCriterion,
 } from '../index.js';
 import { AnswerReader, CliError, type Io, usage } from './_io.js';
 
@@ -209,14 +210,61 @@ function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<
       };
     }
   }
+  const required = terms.targetGroup;
+  const criterion = (c: TargetCriterion, rule: string, expected: boolean): Parse =>
+    required.includes(c) ? must(expected, `${rule} (${RULE_SOURCES['target-group']})`) : yesNo;
   yield {
-    path: 'motivation.assessed',
-    label: 'motivation assessed',
-    ask: "Has the person's motivation to change been assessed? (y/n)",
-    parse: must(true, 'a referral needs a motivation assessment'),
+    path: 'targetGroup.criminalEnvironment',
+    label: 'criminal environment',
+    ask: 'Is the person in a criminal group or a destructive criminal environment? (y/n)',
+    parse: criterion(
+      'criminal-environment',
+      'the target group is people in a criminal group or a destructive criminal environment',
+      true,
+    ),
   };
-  yield { path: 'motivation.assessedOn', label: 'assessed on', ask: 'Assessed on', parse: date };
-  yield { path: 'motivation.assessment', label: 'assessment', ask: 'The assessment', parse: text(20_000) };
+  yield {
+    path: 'targetGroup.threat',
+    label: 'threat',
+    ask: 'The threat against the person (latent, concrete, none)',
+    parse: (a, draft) => {
+      const kind = oneOf(['latent', 'concrete', 'none'])(a, draft);
+      return kind === 'none' && required.includes('threat')
+        ? refuse(`the target group has a latent or concrete threat (${RULE_SOURCES['target-group']})`)
+        : kind;
+    },
+  };
+  yield {
+    path: 'targetGroup.motivated',
+    label: 'motivated',
+    ask: 'Is the person motivated to change their life? (y/n)',
+    parse: criterion('motivated', 'a referral needs a person motivated to change', true),
+  };
+  yield {
+    path: 'targetGroup.notSuspectedOfSeriousCrime',
+    label: 'not suspected of serious crime',
+    ask: 'Is the person suspected of serious crime that may lead to a longer deprivation of liberty? (y/n)',
+    parse: (a, draft) =>
+      !(criterion(
+        'not-suspected-of-serious-crime',
+        'a person suspected of serious crime that may lead to a longer deprivation of liberty cannot be referred',
+        false,
+      )(a, draft) as boolean),
+  };
+  yield { path: 'targetGroup.assessedOn', label: 'assessed on', ask: 'Assessed on', parse: date };
+  yield {
+    path: 'targetGroup.assessedBy.name',
+    label: 'assessed by',
+    ask: 'Who made the assessment: name',
+    parse: text(200),
+  };
+  yield {
+    path: 'targetGroup.assessedBy.role',
+    label: 'assessed by: role',
+    ask: 'Their role, e.g. socialsekreterare',
+    parse: text(200),
+  };
+  yield { path: 'targetGroup.assessment', label: 'assessment', ask: 'The assessment', parse: text(20_000) };
   yield {
     path: 'childrenCheck.responsibleForChildren',
     label: 'responsible for children',

@@ -111,6 +111,7 @@ export const en: Dictionary = {
   },
   categories: { avhoppare: 'Defector (avhoppare)', skyddsarende: 'Protection case (skyddsärende)' },
   threatLevels: { low: 'Lower threat', high: 'High threat' },
+  threatKinds: { latent: 'Latent threat', concrete: 'Concrete threat', none: 'No threat' },
   declineReasons: {
     'quota-exceeded': 'The quota is full',
     'no-capacity': 'We have no capacity',
@@ -248,7 +249,8 @@ export const en: Dictionary = {
     officer: 'At the police',
     outcome: 'Outcome',
     motivation: 'Motivation',
-    assessed: 'Motivation assessed',
+    targetGroupAssessment: 'Target-group assessment',
+    assessedBy: 'Assessed by',
     assessedOn: 'Assessed',
     assessment: 'Assessment',
     children: 'Children',
@@ -467,7 +469,14 @@ export const en: Dictionary = {
     approvalDate: "Date of the police's decision",
     policeNone: 'The agreement requires neither police consultation nor police approval before a referral.',
     policeApproved: (m) => `Have the police in ${m} approved the case?`,
-    motivationAssessed: "Has the person's motivation to change been assessed?",
+    targetGroupHint:
+      "The agreement's target group: someone in a criminal group or destructive criminal environment, with a latent or concrete threat, motivated to leave it.",
+    criminalEnvironment: 'Is the person in a criminal group or a destructive criminal environment?',
+    threat: 'The threat against the person',
+    motivated: 'Is the person motivated to change their life?',
+    suspected: 'Is the person suspected of serious crime that may lead to a longer deprivation of liberty?',
+    assessedBy: 'Who made the assessment (name)',
+    assessedByRole: 'Role, for example socialsekreterare',
     assessedOn: 'Date of the assessment',
     assessment: 'The assessment',
     responsible: 'Is the person responsible for children?',
@@ -883,7 +892,7 @@ export const en: Dictionary = {
     ERR_CONSENT_EXPIRED: 'The consent is not valid today. Record a new consent or give a legal basis.',
     ERR_POLICE_CONSULTATION_MISSING:
       'The agreement requires police consultation in both the home and the receiving municipality before a referral.',
-    ERR_MOTIVATION_MISSING: "The agreement requires that the person's motivation to change is assessed.",
+    ERR_MOTIVATION_MISSING: 'The agreement requires that the person is motivated to change their life.',
     ERR_CHILDREN_RESPONSIBILITY: 'A person responsible for children cannot be received under the agreement.',
     ERR_HOUSING_NOT_ARRANGED:
       'The home municipality arranges and pays for the temporary housing under the agreement.',
@@ -911,6 +920,8 @@ export const en: Dictionary = {
     ERR_LIMIT: 'It is too large.',
     ERR_POLICE_APPROVAL_MISSING:
       "The agreement requires the police's approval in both the home and the receiving municipality for this target group or threat level (the 2025 extension).",
+    ERR_TARGET_GROUP_NOT_MET:
+      "The person is not in the agreement's target group: a criminal group or environment, a latent or concrete threat, not suspected of serious crime that may lead to a longer deprivation of liberty.",
   } as Partial<Record<ErrorCode, string>>,
   errorFallback: (code) =>
     `It could not be done (${code}). Nothing was sent. Try again, or contact the administrator.`,

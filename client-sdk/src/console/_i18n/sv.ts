@@ -111,6 +111,7 @@ export const sv = {
   },
   categories: { avhoppare: 'Avhoppare', skyddsarende: 'Skyddsärende' },
   threatLevels: { low: 'Lägre hotbild', high: 'Hög hotbild' },
+  threatKinds: { latent: 'Latent hotbild', concrete: 'Konkret hotbild', none: 'Ingen hotbild' },
   declineReasons: {
     'quota-exceeded': 'Kvoten är fylld',
     'no-capacity': 'Vi har inte kapacitet',
@@ -250,7 +251,8 @@ export const sv = {
     officer: 'Hos polisen',
     outcome: 'Utfall',
     motivation: 'Motivation',
-    assessed: 'Motivationen är bedömd',
+    targetGroupAssessment: 'Målgruppsbedömning',
+    assessedBy: 'Bedömd av',
     assessedOn: 'Bedömd',
     assessment: 'Bedömning',
     children: 'Barn',
@@ -469,7 +471,15 @@ export const sv = {
     approvalDate: 'Datum för polisens beslut',
     policeNone: 'Avtalet kräver varken samråd med eller godkännande från polisen före uppdraget.',
     policeApproved: (m: string) => `Har polisen i ${m} godkänt att ärendet går vidare?`,
-    motivationAssessed: 'Är personens motivation att förändra sitt liv bedömd?',
+    targetGroupHint:
+      'Avtalets målgrupp: den som ingår i en kriminell grupp eller destruktiv kriminell miljö, med en latent eller konkret hotbild, och är motiverad att lämna den.',
+    criminalEnvironment: 'Ingår personen i en kriminell grupp eller en destruktiv kriminell miljö?',
+    threat: 'Hotbilden mot personen',
+    motivated: 'Är personen motiverad att förändra sitt liv?',
+    suspected:
+      'Är personen misstänkt för allvarlig brottslighet som kan leda till ett längre frihetsberövande?',
+    assessedBy: 'Vem gjorde bedömningen (namn)',
+    assessedByRole: 'Roll, till exempel socialsekreterare',
     assessedOn: 'Datum för bedömningen',
     assessment: 'Bedömningen',
     responsible: 'Har personen ansvar för barn?',
@@ -888,7 +898,7 @@ export const sv = {
       'Samtycket gäller inte i dag. Registrera ett nytt samtycke eller ange en laga grund.',
     ERR_POLICE_CONSULTATION_MISSING:
       'Avtalet kräver samråd med polisen i både hemkommunen och den mottagande kommunen före uppdraget.',
-    ERR_MOTIVATION_MISSING: 'Avtalet kräver att personens motivation att förändra sitt liv är bedömd.',
+    ERR_MOTIVATION_MISSING: 'Avtalet kräver att personen är motiverad att förändra sitt liv.',
     ERR_CHILDREN_RESPONSIBILITY: 'En person som har ansvar för barn kan inte tas emot enligt avtalet.',
     ERR_HOUSING_NOT_ARRANGED: 'Hemkommunen ska ordna och betala det tillfälliga boendet enligt avtalet.',
     ERR_CATEGORY_NOT_ADMITTED: 'Avtalet omfattar inte den målgruppen.',
@@ -916,6 +926,8 @@ export const sv = {
     ERR_LIMIT: 'Det blev för stort.',
     ERR_POLICE_APPROVAL_MISSING:
       'Avtalet kräver polisens godkännande i både hemkommunen och den mottagande kommunen för den här målgruppen eller hotbilden (förlängningen 2025).',
+    ERR_TARGET_GROUP_NOT_MET:
+      'Personen hör inte till avtalets målgrupp: kriminell grupp eller miljö, latent eller konkret hotbild, inte misstänkt för allvarlig brottslighet som kan leda till ett längre frihetsberövande.',
   } as Partial<Record<ErrorCode, string>>,
   errorFallback: (code: string) =>
     `Det gick inte att genomföra (${code}). Inget skickades. Försök igen, eller kontakta administratören.`,

@@ -136,7 +136,7 @@ export function ConsentDetails(props: { consent: ConsentShown; texts: Texts; cli
   return <SummaryList rows={rows} />;
 }
 
-/** The referral in full: the person, target group and threat, police, motivation, children, housing, services, contacts. */
+/** The referral in full: the person, target group and threat, police, target-group assessment, children, housing, services, contacts. */
 export function ReferralDetails(props: {
   referral: ReferralBody;
   consents: ConsentShown[];
@@ -230,12 +230,21 @@ export function ReferralDetails(props: {
           </tbody>
         </table>
       )}
-      <h2 class="heading-m">{t.case.motivation}</h2>
+      <h2 class="heading-m">{t.case.targetGroupAssessment}</h2>
       <SummaryList
         rows={[
-          [t.case.assessed, yesNo(texts, r.motivation.assessed)],
-          [t.case.assessedOn, texts.date(r.motivation.assessedOn)],
-          [t.case.assessment, multiline(r.motivation.assessment, texts)],
+          [t.refer.criminalEnvironment, yesNo(texts, r.targetGroup.criminalEnvironment)],
+          [t.refer.threat, t.threatKinds[r.targetGroup.threat]],
+          [t.refer.motivated, yesNo(texts, r.targetGroup.motivated)],
+          [t.refer.suspected, yesNo(texts, !r.targetGroup.notSuspectedOfSeriousCrime)],
+          [
+            t.case.assessedBy,
+            <>
+              {w(texts, r.targetGroup.assessedBy.name)}, {w(texts, r.targetGroup.assessedBy.role)}
+            </>,
+          ],
+          [t.case.assessedOn, texts.date(r.targetGroup.assessedOn)],
+          [t.case.assessment, multiline(r.targetGroup.assessment, texts)],
         ]}
       />
       <h2 class="heading-m">{t.case.children}</h2>

@@ -80,10 +80,14 @@ export function CheckAnswers(props: { e: Env }) {
     [
       'bedomning',
       [
+        [t.refer.criminalEnvironment, yn(v('environment'))],
+        [t.refer.threat, t.threatKinds[v('threat') as 'latent'] ?? t.none],
+        [t.refer.motivated, yn(v('motivation'))],
+        [t.refer.suspected, yn(v('suspected'))],
         [
-          t.case.assessed,
+          t.case.assessedBy,
           <>
-            {yn(v('motivation'))}, {texts.date(v('assessedOn'))}
+            {w(v('assessedBy'))} ({w(v('assessedByRole'))}), {texts.date(v('assessedOn'))}
           </>,
         ],
         [

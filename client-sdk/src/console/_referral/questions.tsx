@@ -46,7 +46,10 @@ export const FIELD_STEP: [RegExp, StepId][] = [
   [/^(name|pin|dob)$/, 'person'],
   [/^svc$/, 'insatser'],
   [/^[pa][12]-/, 'samrad'],
-  [/^(motivation|assessedOn|assessment|responsible|checkedOn|housing|housingFrom|address)$/, 'bedomning'],
+  [
+    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
+    'bedomning',
+  ],
   [/^c[12]-/, 'kontakter'],
   [
     /^(consent-form|documentSha256|signedOn|givenOn|witnessName|witnessRole|documentation|validFrom|validUntil|note)$/,
@@ -60,7 +63,8 @@ export const STEP_FIELDS: Record<StepId, RegExp> = {
   person: /^(name|pin|dob)$/,
   insatser: /^svc$/,
   samrad: /^[pa][12]-(date|officer|role|reference|outcome|approved)$/,
-  bedomning: /^(motivation|assessedOn|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
+  bedomning:
+    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
   kontakter: /^c[12]-(name|role|phone|email)$/,
   samtycke:
     /^(consent-form|documentSha256|signedOn|givenOn|witnessName|witnessRole|documentation|validFrom|validUntil|note)$/,
@@ -303,14 +307,44 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
     case 'bedomning':
       return (
         <>
-          <Fieldset legend={t.case.motivation}>
+          <Fieldset legend={t.case.targetGroupAssessment}>
+            <p class="hint">{t.refer.targetGroupHint}</p>
+            <Choices
+              kind="radio"
+              inline
+              name="environment"
+              label={t.refer.criminalEnvironment}
+              choices={yesNoChoices(t)}
+              selected={[v('environment')]}
+              {...common}
+            />
+            <Choices
+              kind="radio"
+              name="threat"
+              label={t.refer.threat}
+              choices={(['latent', 'concrete', 'none'] as const).map((k) => ({
+                value: k,
+                label: t.threatKinds[k],
+              }))}
+              selected={[v('threat')]}
+              {...common}
+            />
             <Choices
               kind="radio"
               inline
               name="motivation"
-              label={t.refer.motivationAssessed}
+              label={t.refer.motivated}
               choices={yesNoChoices(t)}
               selected={[v('motivation')]}
+              {...common}
+            />
+            <Choices
+              kind="radio"
+              inline
+              name="suspected"
+              label={t.refer.suspected}
+              choices={yesNoChoices(t)}
+              selected={[v('suspected')]}
               {...common}
             />
             <Input
@@ -320,6 +354,22 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
               hint={t.forms.dateHint}
               value={v('assessedOn')}
               width="short"
+              {...common}
+            />
+            <Input
+              name="assessedBy"
+              label={t.refer.assessedBy}
+              value={v('assessedBy')}
+              width="medium"
+              dirAuto
+              {...common}
+            />
+            <Input
+              name="assessedByRole"
+              label={t.refer.assessedByRole}
+              value={v('assessedByRole')}
+              width="medium"
+              dirAuto
               {...common}
             />
             <Textarea
@@ -473,9 +523,27 @@ export function check(id: StepId, e: Env, f: FormReader): void {
       return;
     }
     case 'bedomning': {
-      if (f.yesNo('motivation', t.refer.motivationAssessed) === false)
+      const required = preconditionTerms(e.agreement.terms).targetGroup;
+      if (
+        f.yesNo('environment', t.refer.criminalEnvironment) === false &&
+        required.includes('criminal-environment')
+      )
+        rule('environment', 'ERR_TARGET_GROUP_NOT_MET');
+      if (
+        f.choice('threat', t.refer.threat, ['latent', 'concrete', 'none']) === 'none' &&
+        required.includes('threat')
+      )
+        rule('threat', 'ERR_TARGET_GROUP_NOT_MET');
+      if (f.yesNo('motivation', t.refer.motivated) === false && required.includes('motivated'))
         rule('motivation', 'ERR_MOTIVATION_MISSING');
+      if (
+        f.yesNo('suspected', t.refer.suspected) === true &&
+        required.includes('not-suspected-of-serious-crime')
+      )
+        rule('suspected', 'ERR_TARGET_GROUP_NOT_MET');
       f.date('assessedOn', t.refer.assessedOn);
+      f.text('assessedBy', t.refer.assessedBy);
+      f.text('assessedByRole', t.refer.assessedByRole);
       f.text('assessment', t.refer.assessment, { max: MAX_TEXT });
       if (f.yesNo('responsible', t.refer.responsible) === true)
         rule('responsible', 'ERR_CHILDREN_RESPONSIBILITY');
@@ -528,9 +596,13 @@ export function referInput(e: Env, f: FormReader): ReferInput | null {
           approved: v(`a${i + 1}-approved`) === 'yes',
         }))
       : [],
-    motivation: {
-      assessed: v('motivation') === 'yes',
+    targetGroup: {
+      criminalEnvironment: v('environment') === 'yes',
+      threat: v('threat') as ReferInput['targetGroup']['threat'],
+      motivated: v('motivation') === 'yes',
+      notSuspectedOfSeriousCrime: v('suspected') === 'no',
       assessedOn: v('assessedOn'),
+      assessedBy: { name: v('assessedBy'), role: v('assessedByRole') },
       assessment: v('assessment'),
     },
     childrenCheck: { responsibleForChildren: v('responsible') === 'yes', checkedOn: v('checkedOn') },
