@@ -46,7 +46,7 @@ export function consentFor(
     unit: home,
     form: 'written',
     written: { documentSha256: toBase64url(new Uint8Array(32).fill(7)), signedOn: '2025-02-20' },
-    scope: { units: [home, to], police: true },
+    scope: { units: [home, to], police: true, processing: true },
     validFrom: '2025-02-20',
     validUntil: '2026-02-19',
     now: world.now,

@@ -49,7 +49,7 @@ async function hostileReferral(
       documentSha256: input.consent.written!.documentSha256,
       signedOn: consent.signedOn ?? input.consent.written!.signedOn,
     },
-    scope: { units: ['stockholm-jarva', 'malmo'], police: true },
+    scope: { units: ['stockholm-jarva', 'malmo'], police: true, processing: true },
     validFrom: '2025-03-01',
     validUntil: null,
     now,

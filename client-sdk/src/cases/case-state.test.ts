@@ -439,17 +439,27 @@ describe('consent', () => {
     expect(
       s.referralCode({
         consent: consentFor(world, s.caseId, {
-          scope: { units: ['stockholm-jarva', 'goteborg-nordost'], police: true },
+          scope: { units: ['stockholm-jarva', 'goteborg-nordost'], police: true, processing: true },
         }),
       }),
     ).toBe('ERR_CONSENT_SCOPE');
     expect(
       s.referralCode({
         consent: consentFor(world, s.caseId, {
-          scope: { units: ['stockholm-jarva', 'malmo'], police: false },
+          scope: { units: ['stockholm-jarva', 'malmo'], police: false, processing: true },
         }),
       }),
     ).toBe('ERR_CONSENT_SCOPE');
+    // The consent must also cover the processing of the data (Göteborg's guideline).
+    const p = s.packet(s.home, 'referral', {
+      ...referralBody(world, s.caseId),
+      consent: consentFor(world, s.caseId, {
+        scope: { units: ['stockholm-jarva', 'malmo'], police: true, processing: false },
+      }),
+    });
+    expect(() => caseReducer(ctx)(undefined, p)).toThrow(
+      /^a referral's consent must also cover the processing of the personal data \(Göteborgs Stads riktlinje/,
+    );
     const byMalmo = consentFor(world, s.caseId, { home: 'malmo', to: 'stockholm-jarva' });
     expect(s.referralCode({ consent: byMalmo })).toBe('ERR_CONSENT_SCOPE');
   });
@@ -553,7 +563,7 @@ describe('consent', () => {
   it('a further consent must fit the case (ERR_CONSENT_SCOPE)', () => {
     const s = new Script().active();
     const wrongParties = consentFor(world, s.caseId, {
-      scope: { units: ['stockholm-jarva', 'goteborg-nordost'], police: false },
+      scope: { units: ['stockholm-jarva', 'goteborg-nordost'], police: false, processing: true },
     });
     expect(s.refuse('stockholm-jarva', 'consent', { attestation: wrongParties })).toBe('ERR_CONSENT_SCOPE');
   });
@@ -562,7 +572,7 @@ describe('consent', () => {
     const base = {
       id: 'x',
       form: 'written' as const,
-      scope: { units: ['a', 'b'], police: true },
+      scope: { units: ['a', 'b'], police: true, processing: true },
       validFrom: '2025-01-01',
       validUntil: '2025-12-31',
       attestedIn: 'h',

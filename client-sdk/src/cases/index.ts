@@ -50,6 +50,13 @@ export {
   type WrittenConsent,
 } from './consent.js';
 export {
+  type ConsentFormInput,
+  type ConsentFormParty,
+  consentFormBytes,
+  consentFormSha256,
+  consentFormText,
+} from './consent-form.js';
+export {
   CONSENT_WITHDRAWAL_TYP,
   type ConsentWithdrawalBody,
   type ConsentWithdrawalClaims,

@@ -259,7 +259,7 @@ export function assertPolice(
 
 /**
  * A consent attestation fits the case: attested by the home unit for this case, naming both units; for
- * a referral it must also cover the police. ERR_CONSENT_SCOPE otherwise. With `day` (the day of the
+ * a referral it must also cover the police and the processing of the data (PROTOCOL.md §5.4). ERR_CONSENT_SCOPE otherwise. With `day` (the day of the
  * packet carrying it), the consent must have been given on or before it (ERR_PRECONDITION_DATE).
  */
 export function assertConsentFits(
@@ -273,11 +273,17 @@ export function assertConsentFits(
   if (!consent.scope.units.includes(c.home) || !consent.scope.units.includes(c.receiving)) {
     throw new BryggaError('ERR_CONSENT_SCOPE', 'the consent does not name both units of the case');
   }
-  if (c.forReferral && !consent.scope.police) {
-    throw new BryggaError(
-      'ERR_CONSENT_SCOPE',
-      'a referral needs consent to lifting secrecy towards the police',
-    );
+  if (c.forReferral) {
+    const missing = [
+      ...(consent.scope.police ? [] : ['lifting secrecy towards the police']),
+      ...(consent.scope.processing ? [] : ['the processing of the personal data']),
+    ];
+    if (missing.length > 0) {
+      throw new BryggaError(
+        'ERR_CONSENT_SCOPE',
+        `a referral's consent must also cover ${missing.join(' and ')} (${RULE_SOURCES['consent-scope']})`,
+      );
+    }
   }
   if (c.day !== undefined) {
     const given = consent.written

@@ -236,6 +236,8 @@ export const en: Dictionary = {
     scope: 'Covers',
     police: 'The police',
     policeNo: 'Not the police',
+    processing: 'Processing of the personal data',
+    processingNo: 'Not the processing of the personal data',
     validFrom: 'Valid from',
     validUntil: 'Valid until',
     withdrawn: 'Withdrawn',

@@ -238,6 +238,8 @@ export const sv = {
     scope: 'Omfattar',
     police: 'Polisen',
     policeNo: 'Inte polisen',
+    processing: 'Behandling av personuppgifterna',
+    processingNo: 'Inte behandlingen av personuppgifterna',
     validFrom: 'Giltigt från',
     validUntil: 'Giltigt till',
     withdrawn: 'Återkallat',

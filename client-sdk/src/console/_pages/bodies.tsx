@@ -118,6 +118,7 @@ export function ConsentDetails(props: { consent: ConsentShown; texts: Texts; cli
         <li>{w(texts, unitName(client, u))}</li>
       ))}
       <li>{c.scope.police ? t.case.police : t.case.policeNo}</li>
+      <li>{c.scope.processing ? t.case.processing : t.case.processingNo}</li>
     </ul>,
   ]);
   rows.push([t.case.validFrom, texts.date(c.validFrom)]);
