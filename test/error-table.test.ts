@@ -91,6 +91,8 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
   ['ERR_EVIDENCE_INVALID', 'evidence-invalid', 422, 'Invalid evidence'],
   ['ERR_FIGURES_INVALID', 'figures-invalid', 422, 'Unit figures do not match'],
   ['ERR_STORE', 'store-failed', 500, 'Local store failed'],
+  ['ERR_POLICE_APPROVAL_MISSING', 'police-approval-missing', 422, 'Police approval missing'],
+  ['ERR_TARGET_GROUP_NOT_MET', 'target-group-not-met', 422, 'Not in the target group'],
   ['ERR_LOG_BAD_SIGNATURE', 'log-bad-signature', 502, 'Log checkpoint not signed'],
   ['ERR_LOG_ROLLBACK', 'log-rollback', 502, 'Log rolled back'],
   ['ERR_LOG_INCONSISTENT', 'log-inconsistent', 502, 'Log inconsistent'],

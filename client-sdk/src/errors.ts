@@ -119,11 +119,11 @@ export type ErrorCode =
   | 'ERR_CONSENT_EXPIRED'
   /**
    * A referral precondition dated after the referral (PROTOCOL.md §14.3): a police consultation, the
-   * motivation assessment, the children check or the consent given later than the referral's day. The
+   * target-group assessment, the children check or the consent given later than the referral's day. The
    * message names the field.
    */
   | 'ERR_PRECONDITION_DATE'
-  /** A referral without approved police consultation (samråd) in both municipalities. */
+  /** A referral without the police consultation (samråd) in both municipalities that the terms require. */
   | 'ERR_POLICE_CONSULTATION_MISSING'
   /** A referral without an assessment that the person is motivated to change. */
   | 'ERR_MOTIVATION_MISSING'
@@ -179,6 +179,13 @@ export type ErrorCode =
   | 'ERR_FIGURES_INVALID'
   /** The local store failed (a migration, or a database that refused a write). */
   | 'ERR_STORE'
+  /**
+   * A referral without the police approval (godkännande) the agreement's terms require for its category
+   * or threat level, in both municipalities (PROTOCOL.md §5.4, §14.3).
+   */
+  | 'ERR_POLICE_APPROVAL_MISSING'
+  /** A referral of a person who does not meet a target-group criterion (målgrupp); the message names it. */
+  | 'ERR_TARGET_GROUP_NOT_MET'
   // Key transparency (PROTOCOL.md §18–19). Each comes with evidence kept in the store.
   /** A checkpoint not signed by the pinned log key, or a log key other than the pinned one. */
   | 'ERR_LOG_BAD_SIGNATURE'
@@ -347,6 +354,16 @@ const TABLE = {
   ERR_EVIDENCE_INVALID: { problem: 'evidence-invalid', status: 422, title: 'Invalid evidence' },
   ERR_FIGURES_INVALID: { problem: 'figures-invalid', status: 422, title: 'Unit figures do not match' },
   ERR_STORE: { problem: 'store-failed', status: 500, title: 'Local store failed' },
+  ERR_POLICE_APPROVAL_MISSING: {
+    problem: 'police-approval-missing',
+    status: 422,
+    title: 'Police approval missing',
+  },
+  ERR_TARGET_GROUP_NOT_MET: {
+    problem: 'target-group-not-met',
+    status: 422,
+    title: 'Not in the target group',
+  },
   // Key transparency (PROTOCOL.md §18–19): the relay's log failed a check.
   ERR_LOG_BAD_SIGNATURE: { problem: 'log-bad-signature', status: 502, title: 'Log checkpoint not signed' },
   ERR_LOG_ROLLBACK: { problem: 'log-rollback', status: 502, title: 'Log rolled back' },

@@ -61,6 +61,17 @@ export {
 } from './directory/directory.js';
 export { checkDisplayText, displayTextProblem, normalizeDisplayText } from './directory/display-text.js';
 export {
+  type DeviationTerms,
+  deviableRules,
+  type PreconditionTerms,
+  preconditionTerms,
+  RULE_IDS,
+  RULE_SOURCES,
+  type RuleId,
+  TARGET_CRITERIA,
+  type TargetCriterion,
+} from './directory/precondition-terms.js';
+export {
   DEVICE_TYP,
   type DeviceClaims,
   enrolDevice,

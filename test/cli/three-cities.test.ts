@@ -17,7 +17,7 @@
  * nothing.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,10 +56,46 @@ function referralBody(home: Unit, to: Unit) {
     },
     requestedServices: ['krisstod', 'kontaktperson'],
     policeConsultations: [
-      { municipality: MUNICIPALITY[home], date: day(-6), reference: 'POL-1', approved: true },
-      { municipality: MUNICIPALITY[to], date: day(-4), reference: 'POL-2', approved: true },
+      {
+        municipality: MUNICIPALITY[home],
+        date: day(-6),
+        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+        reference: 'POL-1',
+        outcome: 'Inga invändningar.',
+      },
+      {
+        municipality: MUNICIPALITY[to],
+        date: day(-4),
+        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+        reference: 'POL-2',
+        outcome: 'Inga invändningar.',
+      },
     ],
-    motivation: { assessed: true, assessedOn: day(-7), assessment: 'Motiverad.' },
+    policeApprovals: [
+      {
+        municipality: MUNICIPALITY[home],
+        date: day(-6),
+        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+        reference: 'POL-1',
+        approved: true,
+      },
+      {
+        municipality: MUNICIPALITY[to],
+        date: day(-4),
+        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+        reference: 'POL-2',
+        approved: true,
+      },
+    ],
+    targetGroup: {
+      criminalEnvironment: true,
+      threat: 'concrete',
+      motivated: true,
+      notSuspectedOfSeriousCrime: true,
+      assessedOn: day(-7),
+      assessedBy: { name: 'Handläggare Hem', role: 'socialsekreterare' },
+      assessment: 'Motiverad.',
+    },
     childrenCheck: { responsibleForChildren: false, checkedOn: day(-7) },
     temporaryHousing: { arrangedByHome: true, from: day(3), address: 'Skyddad adress' },
     contacts: [{ unit: home, name: 'Handläggare', role: 'socialsekreterare', phone: null, email: null }],
@@ -530,13 +566,32 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       '1999-02-28',
       'krisstod',
       day(-5),
+      'Polis Ett',
+      'avhopparsamordnare',
+      'POL-3',
+      'Inga invändningar.',
+      day(-4),
+      'Polis Två',
+      'avhopparsamordnare',
+      'POL-4',
+      'Inga invändningar.',
+      day(-5),
+      'Polis Ett',
+      'avhopparsamordnare',
       'POL-3',
       'y',
       day(-4),
+      'Polis Två',
+      'avhopparsamordnare',
       'POL-4',
       'y',
       'y',
+      'concrete',
+      'y',
+      'n',
       day(-6),
+      'Handläggare Hem',
+      'socialsekreterare',
       'Motiverad att lämna gruppen.',
       'n',
       day(-6),
@@ -588,6 +643,44 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       expect.arrayContaining([caseId, askedCase]),
     );
     expect(inbox.json<{ cases: unknown[] }>().cases).toHaveLength(2);
+  });
+
+  it('writes the printable consent form, readable by its owner only, and gives its SHA-256', () => {
+    const written = brygga(
+      dir,
+      [
+        'consent',
+        'form',
+        '--to',
+        'malmo',
+        '--name',
+        'Anonym Avhoppare',
+        '--valid-from',
+        day(0),
+        '--out',
+        'samtycke.txt',
+        '--json',
+      ],
+      as('stockholm-jarva'),
+    );
+    expect(written.status).toBe(0);
+    const path = join(dir, 'samtycke.txt');
+    const bytes = readFileSync(path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(bytes.toString('utf8')).toMatch(/^SAMTYCKE\n/);
+    expect(bytes.toString('utf8')).toContain('Jag, Anonym Avhoppare, samtycker');
+    expect(written.json()).toEqual({
+      path: 'samtycke.txt',
+      documentSha256: createHash('sha256').update(bytes).digest('base64url'),
+      personalData: true,
+    });
+    const text = brygga(
+      dir,
+      ['consent', 'form', '--to', 'malmo', '--name', 'X', '--valid-from', day(0), '--out', 'samtycke.txt'],
+      as('stockholm-jarva'),
+    );
+    expect(text.status).toBe(1);
+    expect(text.stderr).toMatch(/already exists/);
   });
 
   it('attests a consent again after a withdrawal; a malformed consent file is refused', () => {

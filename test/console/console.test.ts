@@ -300,24 +300,45 @@ describeBrowser(
       await anna.getByLabel('Kontaktperson').check();
       await anna.getByRole('button', { name: 'Fortsätt' }).click();
 
-      await isText(anna.getByRole('heading', { level: 1 }), 'Samråd med polisen');
+      await isText(anna.getByRole('heading', { level: 1 }), 'Samråd och godkännande från polisen');
       await checkPage(anna, 'uppdrag-4-samrad');
-      await anna.locator('#p1-date').fill(day(-6));
-      await anna.locator('#p1-reference').fill('POL-STH-2026-17');
-      await anna.locator('#p1-approved').check();
-      await anna.locator('#p2-date').fill(day(-4));
-      await anna.locator('#p2-reference').fill('POL-MAL-2026-4');
-      await anna.locator('#p2-approved-2').check();
+      for (const [p, date, name, reference] of [
+        ['p1', day(-6), 'Polis Stockholm', 'POL-STH-2026-17'],
+        ['p2', day(-4), 'Polis Malmö', 'POL-MAL-2026-4'],
+      ] as const) {
+        await anna.locator(`#${p}-date`).fill(date);
+        await anna.locator(`#${p}-officer`).fill(name);
+        await anna.locator(`#${p}-role`).fill('avhopparsamordnare');
+        await anna.locator(`#${p}-reference`).fill(reference);
+        await anna.locator(`#${p}-outcome`).fill('Inga invändningar mot flytten.');
+      }
+      // A high threat: the terms require the police's approval in both municipalities too.
+      for (const [a, date, name, reference] of [
+        ['a1', day(-5), 'Polis Stockholm', 'POL-STH-2026-18'],
+        ['a2', day(-3), 'Polis Malmö', 'POL-MAL-2026-5'],
+      ] as const) {
+        await anna.locator(`#${a}-date`).fill(date);
+        await anna.locator(`#${a}-officer`).fill(name);
+        await anna.locator(`#${a}-role`).fill('gruppchef');
+        await anna.locator(`#${a}-reference`).fill(reference);
+      }
+      await anna.locator('#a1-approved').check();
+      await anna.locator('#a2-approved-2').check();
       await anna.getByRole('button', { name: 'Fortsätt' }).click();
       // The agreement's rule, named in Swedish beside the answer it refuses.
-      await hasText(anna.locator('#p2-approved-error'), 'samråd med polisen, godkänt av polisen');
+      await hasText(anna.locator('#a2-approved-error'), 'polisens godkännande i både hemkommunen');
       await checkPage(anna, 'uppdrag-4-regel');
-      await anna.locator('#p2-approved').check();
+      await anna.locator('#a2-approved').check();
       await anna.getByRole('button', { name: 'Fortsätt' }).click();
 
       await checkPage(anna, 'uppdrag-5-bedomning');
+      await anna.locator('#environment').check();
+      await anna.locator('#threat-2').check();
       await anna.locator('#motivation').check();
+      await anna.locator('#suspected-2').check();
       await anna.locator('#assessedOn').fill(day(-7));
+      await anna.locator('#assessedBy').fill('Anna Andersson');
+      await anna.locator('#assessedByRole').fill('socialsekreterare');
       await anna.locator('#assessment').fill('Motiverad att lämna nätverket; deltar i samtal varje vecka.');
       await anna.locator('#responsible-2').check();
       await anna.locator('#checkedOn').fill(day(-7));

@@ -143,12 +143,44 @@ async function run(dir: string): Promise<void> {
       },
       requestedServices: ['krisstod', 'kontaktperson'],
       policeConsultations: [
-        { municipality: 'stockholm', date: day(-6), reference: 'BOPS-DEMO-1', approved: true },
-        { municipality: 'malmo', date: day(-4), reference: 'PO-SYD-DEMO-1', approved: true },
+        {
+          municipality: 'stockholm',
+          date: day(-6),
+          officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+          reference: 'BOPS-DEMO-1',
+          outcome: 'Inga invändningar.',
+        },
+        {
+          municipality: 'malmo',
+          date: day(-4),
+          officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+          reference: 'PO-SYD-DEMO-1',
+          outcome: 'Inga invändningar.',
+        },
       ],
-      motivation: {
-        assessed: true,
+      policeApprovals: [
+        {
+          municipality: 'stockholm',
+          date: day(-6),
+          officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+          reference: 'BOPS-DEMO-1',
+          approved: true,
+        },
+        {
+          municipality: 'malmo',
+          date: day(-4),
+          officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+          reference: 'PO-SYD-DEMO-1',
+          approved: true,
+        },
+      ],
+      targetGroup: {
+        criminalEnvironment: true,
+        threat: 'concrete',
+        motivated: true,
+        notSuspectedOfSeriousCrime: true,
         assessedOn: day(-7),
+        assessedBy: { name: 'Handläggare Hem', role: 'socialsekreterare' },
         assessment: 'Tydligt motiverad att lämna nätverket.',
       },
       childrenCheck: { responsibleForChildren: false, checkedOn: day(-7) },

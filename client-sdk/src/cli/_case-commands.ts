@@ -15,8 +15,11 @@ import {
   type CloseInput,
   type ConsentDetails,
   type ContactPerson,
+  consentFormSha256,
+  consentFormText,
   DECLINE_REASONS,
   type DeclineReason,
+  isCalendarDate,
   type ReferInput,
   validatePacketBody,
   type WithdrawConsentInput,
@@ -31,6 +34,7 @@ import {
   type Io,
   readJsonFile,
   readText,
+  refuseExisting,
   report,
   usage,
   writeFileAtomic,
@@ -73,7 +77,8 @@ const REFERRAL_FIELDS: Shape = {
   person: 'object',
   requestedServices: 'array',
   policeConsultations: 'array',
-  motivation: 'object',
+  policeApprovals: 'array',
+  targetGroup: 'object',
   childrenCheck: 'object',
   temporaryHousing: 'object',
   contacts: 'array',
@@ -89,6 +94,7 @@ const CONSENT_FIELDS: Shape = {
   validFrom: 'string',
   validUntil: 'string?',
   police: 'boolean?',
+  processing: 'boolean?',
 };
 const WRITTEN_FIELDS: Shape = { documentSha256: 'string', signedOn: 'string' };
 const ORAL_FIELDS: Shape = { givenOn: 'string', witness: 'object', documentation: 'string' };
@@ -407,6 +413,63 @@ export const CASE_COMMANDS: Command[] = [
     'the withdrawal',
     (c, id, b) => c.withdrawConsent(id, b as WithdrawConsentInput),
   ),
+  {
+    words: ['consent', 'form'],
+    summary:
+      'Write the printable Swedish consent form (samtyckesblankett) for a referral to --to, and give its SHA-256 for the attestation.',
+    options: {
+      ...DEVICE_OPTION,
+      to: { type: 'string', description: 'the receiving unit', required: true },
+      name: { type: 'string', description: "the person's name", required: true },
+      'valid-from': { type: 'string', description: 'first day of the consent, YYYY-MM-DD', required: true },
+      'valid-until': { type: 'string', description: 'last day of the consent (default: until withdrawn)' },
+      out: { type: 'string', description: 'the file to write (it holds personal data)', required: true },
+    },
+    details: [
+      'The form names the person, both units and municipalities, the police, the processing of the data,',
+      'the validity, the right to withdraw, and has a place to sign and date (PROTOCOL.md §12.3.1).',
+      'Print it, have it signed, keep the paper; give the SHA-256 printed here as written.documentSha256.',
+      'The file holds personal data: it is created readable by its owner only (mode 0600).',
+    ],
+    async run(args, io) {
+      const required = (name: string) => {
+        const v = str(args, name);
+        if (v === undefined || v === '') throw usage(`--${name} is required`);
+        return v;
+      };
+      const to = required('to');
+      const person = required('name');
+      const validFrom = required('valid-from');
+      const validUntil = str(args, 'valid-until') ?? null;
+      const out = required('out');
+      for (const [flag, day] of [
+        ['valid-from', validFrom],
+        ['valid-until', validUntil],
+      ] as const) {
+        if (day !== null && !isCalendarDate(day))
+          throw usage(`--${flag} must be a calendar date, YYYY-MM-DD`);
+      }
+      const form = await withClient(io, str(args, 'device'), async (client) => {
+        const agreement = client.directory.agreement;
+        const party = (unit: string) => {
+          const p = agreement.terms.parties.find((x) => x.unit === unit);
+          const m = agreement.municipalityOf(unit);
+          if (!p || !m) throw usage(`${unit} is not a party to the agreement`);
+          return { unit, name: p.name, municipality: m.name };
+        };
+        return { person, home: party(client.unit), receiving: party(to), validFrom, validUntil };
+      });
+      refuseExisting(out);
+      writeFileAtomic(out, consentFormText(form), { mode: 0o600 });
+      const documentSha256 = consentFormSha256(form);
+      report(io, { path: out, documentSha256, personalData: true }, () => [
+        `Wrote the consent form to ${out}. It holds personal data: keep it with the case, readable by the case's officers only.`,
+        `SHA-256 of the form: ${documentSha256}`,
+        'Print it and have it signed; give that SHA-256 as written.documentSha256 when the consent is attested.',
+      ]);
+      return 0;
+    },
+  },
   {
     words: ['evidence', 'export'],
     summary: 'Export a case as a signed evidence bundle (PROTOCOL.md §17) on standard output.',

@@ -44,6 +44,10 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
   ERR_QUOTA_EXCEEDED: 'the agreement quota is used up for this period',
   ERR_RELAY: 'check --relay and that the relay is running',
   ERR_PRECONDITION_DATE: 'a precondition cannot be dated after the referral: correct the date named above',
+  ERR_POLICE_CONSULTATION_MISSING:
+    "record the police consultation (samråd) in both municipalities: who, the police's reference, when and what they said",
+  ERR_POLICE_APPROVAL_MISSING:
+    'the terms require police approval (godkännande) in both municipalities for this case: record it, or the referral must wait',
   ERR_PACKET_STALE: 'the packet waited too long to be sent and was undone: send it again',
   ERR_LOG_BAD_SIGNATURE:
     'the relay answered with a log it did not sign: see `brygga alerts` and tell its operator',

@@ -118,6 +118,7 @@ export function ConsentDetails(props: { consent: ConsentShown; texts: Texts; cli
         <li>{w(texts, unitName(client, u))}</li>
       ))}
       <li>{c.scope.police ? t.case.police : t.case.policeNo}</li>
+      <li>{c.scope.processing ? t.case.processing : t.case.processingNo}</li>
     </ul>,
   ]);
   rows.push([t.case.validFrom, texts.date(c.validFrom)]);
@@ -136,7 +137,7 @@ export function ConsentDetails(props: { consent: ConsentShown; texts: Texts; cli
   return <SummaryList rows={rows} />;
 }
 
-/** The referral in full: the person, target group and threat, police, motivation, children, housing, services, contacts. */
+/** The referral in full: the person, target group and threat, police, target-group assessment, children, housing, services, contacts. */
 export function ReferralDetails(props: {
   referral: ReferralBody;
   consents: ConsentShown[];
@@ -145,6 +146,8 @@ export function ReferralDetails(props: {
 }) {
   const { referral: r, texts, client } = props;
   const { t } = texts;
+  const municipality = (id: string) =>
+    client.directory.agreement.terms.municipalities.find((m) => m.id === id)?.name ?? id;
   return (
     <>
       <h2 class="heading-m" id="personen">
@@ -169,39 +172,80 @@ export function ReferralDetails(props: {
         <ConsentDetails consent={c} texts={texts} client={client} />
       ))}
       <h2 class="heading-m">{t.case.policeConsultations}</h2>
-      <table class="table">
-        <caption class="visually-hidden">{t.case.policeConsultations}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.case.municipality}</th>
-            <th scope="col">{t.case.date}</th>
-            <th scope="col">{t.case.reference}</th>
-            <th scope="col">{t.case.approved}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {r.policeConsultations.map((p) => (
+      {r.policeConsultations.length === 0 ? (
+        <p class="body">{t.none}</p>
+      ) : (
+        <table class="table">
+          <caption class="visually-hidden">{t.case.policeConsultations}</caption>
+          <thead>
             <tr>
-              <td>
-                {w(
-                  texts,
-                  client.directory.agreement.terms.municipalities.find((m) => m.id === p.municipality)
-                    ?.name ?? p.municipality,
-                )}
-              </td>
-              <td>{texts.date(p.date)}</td>
-              <td>{w(texts, p.reference)}</td>
-              <td>{yesNo(texts, p.approved)}</td>
+              <th scope="col">{t.case.municipality}</th>
+              <th scope="col">{t.case.date}</th>
+              <th scope="col">{t.case.officer}</th>
+              <th scope="col">{t.case.reference}</th>
+              <th scope="col">{t.case.outcome}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-      <h2 class="heading-m">{t.case.motivation}</h2>
+          </thead>
+          <tbody>
+            {r.policeConsultations.map((p) => (
+              <tr>
+                <td>{w(texts, municipality(p.municipality))}</td>
+                <td>{texts.date(p.date)}</td>
+                <td>
+                  {w(texts, p.officer.name)}, {w(texts, p.officer.role)}
+                </td>
+                <td>{w(texts, p.reference)}</td>
+                <td>{multiline(p.outcome, texts)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2 class="heading-m">{t.case.policeApprovals}</h2>
+      {r.policeApprovals.length === 0 ? (
+        <p class="body">{t.none}</p>
+      ) : (
+        <table class="table">
+          <caption class="visually-hidden">{t.case.policeApprovals}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.case.municipality}</th>
+              <th scope="col">{t.case.date}</th>
+              <th scope="col">{t.case.officer}</th>
+              <th scope="col">{t.case.reference}</th>
+              <th scope="col">{t.case.approved}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.policeApprovals.map((p) => (
+              <tr>
+                <td>{w(texts, municipality(p.municipality))}</td>
+                <td>{texts.date(p.date)}</td>
+                <td>
+                  {w(texts, p.officer.name)}, {w(texts, p.officer.role)}
+                </td>
+                <td>{w(texts, p.reference)}</td>
+                <td>{yesNo(texts, p.approved)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2 class="heading-m">{t.case.targetGroupAssessment}</h2>
       <SummaryList
         rows={[
-          [t.case.assessed, yesNo(texts, r.motivation.assessed)],
-          [t.case.assessedOn, texts.date(r.motivation.assessedOn)],
-          [t.case.assessment, multiline(r.motivation.assessment, texts)],
+          [t.refer.criminalEnvironment, yesNo(texts, r.targetGroup.criminalEnvironment)],
+          [t.refer.threat, t.threatKinds[r.targetGroup.threat]],
+          [t.refer.motivated, yesNo(texts, r.targetGroup.motivated)],
+          [t.refer.suspected, yesNo(texts, !r.targetGroup.notSuspectedOfSeriousCrime)],
+          [
+            t.case.assessedBy,
+            <>
+              {w(texts, r.targetGroup.assessedBy.name)}, {w(texts, r.targetGroup.assessedBy.role)}
+            </>,
+          ],
+          [t.case.assessedOn, texts.date(r.targetGroup.assessedOn)],
+          [t.case.assessment, multiline(r.targetGroup.assessment, texts)],
         ]}
       />
       <h2 class="heading-m">{t.case.children}</h2>
