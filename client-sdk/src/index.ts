@@ -54,6 +54,7 @@ export {
   type RecipientDevice,
 } from './directory/directory.js';
 export { checkDisplayText, displayTextProblem, normalizeDisplayText } from './directory/display-text.js';
+export { offeredServices, type ReceivingTerms } from './directory/receiving-terms.js';
 export {
   DEVICE_TYP,
   type DeviceClaims,

@@ -7,11 +7,13 @@
  * - referral preconditions: police consultation approved in both municipalities, motivation assessed, no
  *   responsibility for children, temporary housing arranged by the home municipality, category and threat
  *   level admitted, services from the catalogue, within the agreement's period;
- * - implementation plans only with catalogue services, within the period; costs only for planned services.
+ * - implementation plans only with catalogue services the receiving municipality offers, within the
+ *   period; costs only for planned services.
  *
  * Quotas are checked where the ledger is (the client), because they depend on claims outside the case.
  */
 import type { Agreement } from '../directory/agreement.js';
+import { offeredServices } from '../directory/receiving-terms.js';
 import { BryggaError } from '../errors.js';
 import type { LegalBasis } from './common-fields.js';
 import type { ConsentClaims } from './consent.js';
@@ -93,6 +95,22 @@ export function assertInCatalogue(agreement: Agreement, codes: readonly string[]
 }
 
 /**
+ * Services must be ones the receiving `municipality` itself offers (its `offers` in the terms,
+ * PROTOCOL.md §5.4, §14.5): the cooperation agreement puts no duty on it to procure others.
+ * ERR_SERVICE_NOT_OFFERED naming the services and the source.
+ */
+export function assertOffered(agreement: Agreement, municipality: string, codes: readonly string[]): void {
+  const offered = new Set(offeredServices(agreement.terms, municipality));
+  const missing = codes.filter((c) => !offered.has(c));
+  if (missing.length > 0) {
+    throw new BryggaError(
+      'ERR_SERVICE_NOT_OFFERED',
+      `${municipality} does not offer ${missing.join(', ')}: the cooperation agreement (Avtal om samverkan för insatser till avhoppare) puts no duty on the receiving municipality to procure services it does not already offer`,
+    );
+  }
+}
+
+/**
  * Each dated precondition lies on or before `day` (YYYY-MM-DD), the day of the packet that relies on
  * it: what a referral records as done cannot be dated after it (ERR_PRECONDITION_DATE naming the field).
  * Judged by the packet's signed day, never the local clock, so both ends decide alike; at the sender
@@ -109,7 +127,7 @@ export function assertDatedBy(day: string, dates: readonly { field: string; date
 /**
  * The preconditions of a referral that its body alone decides (the consent and the quota claim are
  * checked against their signatures separately): the receiving unit is a party of another municipality;
- * category and threat level admitted; catalogue services; police consultation approved in both
+ * category and threat level admitted; catalogue services the receiving municipality offers; police consultation approved in both
  * municipalities; motivation assessed; no responsibility for children; housing arranged by the home
  * municipality. With `day` (the referral's), the police consultations, the motivation assessment and
  * the children check must be dated on or before it (ERR_PRECONDITION_DATE).
@@ -143,6 +161,7 @@ export function assertReferralPreconditions(
     );
   }
   assertInCatalogue(agreement, body.requestedServices);
+  assertOffered(agreement, receivingMunicipality, body.requestedServices);
   for (const m of [homeMunicipality, receivingMunicipality]) {
     if (!body.policeConsultations.some((c) => c.municipality === m && c.approved)) {
       throw new BryggaError(
