@@ -90,6 +90,12 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
   ['ERR_RECONCILIATION_MISMATCH', 'reconciliation-mismatch', 422, 'Reconciliation differs from the records'],
   ['ERR_EVIDENCE_INVALID', 'evidence-invalid', 422, 'Invalid evidence'],
   ['ERR_FIGURES_INVALID', 'figures-invalid', 422, 'Unit figures do not match'],
+  [
+    'ERR_SERVICE_NOT_OFFERED',
+    'service-not-offered',
+    422,
+    'Service not offered by the receiving municipality',
+  ],
   ['ERR_STORE', 'store-failed', 500, 'Local store failed'],
   ['ERR_POLICE_APPROVAL_MISSING', 'police-approval-missing', 422, 'Police approval missing'],
   ['ERR_TARGET_GROUP_NOT_MET', 'target-group-not-met', 422, 'Not in the target group'],

@@ -26,6 +26,19 @@ describe('schemas match the SDK', () => {
     expect(() =>
       assertValid(ajv, 'urn:brygga:schema:agreement#/$defs/terms', { ...world.agreement.terms, sequence: 0 }),
     ).toThrow(/data\/sequence must be >= 1/);
+    const offers = world.agreement.terms.municipalities.map((m, i) =>
+      i === 0 ? { ...m, offers: ['krisstod', 'kontaktperson'] } : m,
+    );
+    assertValid(ajv, 'urn:brygga:schema:agreement#/$defs/terms', {
+      ...world.agreement.terms,
+      municipalities: offers,
+    });
+    expect(() =>
+      assertValid(ajv, 'urn:brygga:schema:agreement#/$defs/terms', {
+        ...world.agreement.terms,
+        municipalities: offers.map((m, i) => (i === 0 ? { ...m, offers: ['krisstod', 'krisstod'] } : m)),
+      }),
+    ).toThrow(/must NOT have duplicate items/);
     const reporting = { suppressionThreshold: 3, reconciliationIntervalMonths: 12, retentionYears: 7 };
     assertValid(ajv, 'urn:brygga:schema:agreement#/$defs/terms', { ...world.agreement.terms, reporting });
     expect(() =>

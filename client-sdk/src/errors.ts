@@ -177,6 +177,11 @@ export type ErrorCode =
    * period and threshold they name (signatures failing are ERR_CRYPTO).
    */
   | 'ERR_FIGURES_INVALID'
+  /**
+   * A service the receiving municipality does not itself offer (its `offers` in the agreement,
+   * PROTOCOL.md §5.4): the cooperation agreement puts no duty on it to procure others.
+   */
+  | 'ERR_SERVICE_NOT_OFFERED'
   /** The local store failed (a migration, or a database that refused a write). */
   | 'ERR_STORE'
   /**
@@ -353,6 +358,11 @@ const TABLE = {
   },
   ERR_EVIDENCE_INVALID: { problem: 'evidence-invalid', status: 422, title: 'Invalid evidence' },
   ERR_FIGURES_INVALID: { problem: 'figures-invalid', status: 422, title: 'Unit figures do not match' },
+  ERR_SERVICE_NOT_OFFERED: {
+    problem: 'service-not-offered',
+    status: 422,
+    title: 'Service not offered by the receiving municipality',
+  },
   ERR_STORE: { problem: 'store-failed', status: 500, title: 'Local store failed' },
   ERR_POLICE_APPROVAL_MISSING: {
     problem: 'police-approval-missing',

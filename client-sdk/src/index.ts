@@ -71,6 +71,7 @@ export {
   TARGET_CRITERIA,
   type TargetCriterion,
 } from './directory/precondition-terms.js';
+export { offeredServices, type ReceivingTerms } from './directory/receiving-terms.js';
 export {
   DEVICE_TYP,
   type DeviceClaims,

@@ -21,6 +21,7 @@ import type { Category, ThreatLevel } from './referral.js';
 import {
   assertConsentFits,
   assertInCatalogue,
+  assertOffered,
   assertPersonalDataCovered,
   assertReferralPreconditions,
   type ConsentRecord,
@@ -271,6 +272,7 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
     const agreement = requireAgreementAt(ctx.agreements, day, 'the implementation plan');
     const codes = p.body.services.map((x) => x.code);
     assertInCatalogue(agreement, codes);
+    assertOffered(agreement, s.receivingMunicipality, codes);
     return {
       plan: { services: codes, decidedOn: p.body.decidedOn, in: p.hash },
       plannedEver: [...new Set([...s.plannedEver, ...codes])].sort(),

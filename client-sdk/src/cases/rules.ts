@@ -8,7 +8,8 @@
  *   require them, the target group's criteria met, no
  *   responsibility for children, temporary housing arranged by the home municipality, category and threat
  *   level admitted, services from the catalogue, within the agreement's period;
- * - implementation plans only with catalogue services, within the period; costs only for planned services.
+ * - implementation plans only with catalogue services the receiving municipality offers, within the
+ *   period; costs only for planned services.
  *
  * Quotas are checked where the ledger is (the client), because they depend on claims outside the case.
  */
@@ -19,6 +20,7 @@ import {
   TARGET_CRITERIA,
   type TargetCriterion,
 } from '../directory/precondition-terms.js';
+import { offeredServices } from '../directory/receiving-terms.js';
 import { BryggaError } from '../errors.js';
 import type { LegalBasis } from './common-fields.js';
 import type { ConsentClaims } from './consent.js';
@@ -100,6 +102,22 @@ export function assertInCatalogue(agreement: Agreement, codes: readonly string[]
 }
 
 /**
+ * Services must be ones the receiving `municipality` itself offers (its `offers` in the terms,
+ * PROTOCOL.md §5.5, §14.5): the cooperation agreement puts no duty on it to procure others.
+ * ERR_SERVICE_NOT_OFFERED naming the services and the source.
+ */
+export function assertOffered(agreement: Agreement, municipality: string, codes: readonly string[]): void {
+  const offered = new Set(offeredServices(agreement.terms, municipality));
+  const missing = codes.filter((c) => !offered.has(c));
+  if (missing.length > 0) {
+    throw new BryggaError(
+      'ERR_SERVICE_NOT_OFFERED',
+      `${municipality} does not offer ${missing.join(', ')}: the cooperation agreement (Avtal om samverkan för insatser till avhoppare) puts no duty on the receiving municipality to procure services it does not already offer`,
+    );
+  }
+}
+
+/**
  * Each dated precondition lies on or before `day` (YYYY-MM-DD), the day of the packet that relies on
  * it: what a referral records as done cannot be dated after it (ERR_PRECONDITION_DATE naming the field).
  * Judged by the packet's signed day, never the local clock, so both ends decide alike; at the sender
@@ -116,7 +134,7 @@ export function assertDatedBy(day: string, dates: readonly { field: string; date
 /**
  * The preconditions of a referral that its body alone decides (the consent and the quota claim are
  * checked against their signatures separately): the receiving unit is a party of another municipality;
- * category and threat level admitted; catalogue services; the police as the terms require
+ * category and threat level admitted; catalogue services the receiving municipality offers; the police as the terms require
  * ({@link assertPolice}); the target group ({@link assertTargetGroup}); no responsibility for children; housing arranged by the home
  * municipality. With `day` (the referral's), the police's records, the target-group assessment and
  * the children check must be dated on or before it (ERR_PRECONDITION_DATE).
@@ -150,6 +168,7 @@ export function assertReferralPreconditions(
     );
   }
   assertInCatalogue(agreement, body.requestedServices);
+  assertOffered(agreement, receivingMunicipality, body.requestedServices);
   assertPolice(agreement, body, [homeMunicipality, receivingMunicipality], day);
   assertTargetGroup(agreement, body.targetGroup, day);
   if (body.childrenCheck.responsibleForChildren) {

@@ -13,6 +13,7 @@ import {
   ID_PATTERN,
   KID_PATTERN,
   loadIdentity,
+  offeredServices,
   publishHpkeKey,
   RelayClient,
   readKeyFile,
@@ -185,6 +186,7 @@ export const ADMIN_COMMANDS: Command[] = [
         signed: !missing.has(p.unit),
       }));
       const t = agreement.terms;
+      const offers = t.municipalities.map((m) => ({ municipality: m.id, offers: offeredServices(t, m.id) }));
       report(
         io,
         {
@@ -195,6 +197,7 @@ export const ADMIN_COMMANDS: Command[] = [
           digest: agreement.digest,
           complete,
           parties,
+          offers,
         },
         () => [
           `${t.title}`,
@@ -202,6 +205,8 @@ export const ADMIN_COMMANDS: Command[] = [
           ...parties.map(
             (p) => `  ${p.unit.padEnd(20)} ${p.safetyNumber}  ${p.signed ? 'signed' : 'NOT SIGNED'}`,
           ),
+          'Services each municipality offers when it receives a case:',
+          ...offers.map((o) => `  ${o.municipality.padEnd(20)} ${o.offers.join(', ')}`),
           complete
             ? 'Every party has signed, and every signature verifies.'
             : 'Not in force: signatures are missing or invalid.',

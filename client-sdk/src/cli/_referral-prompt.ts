@@ -13,6 +13,7 @@ import {
   EMAIL_PATTERN,
   HASH_PATTERN,
   isCalendarDate,
+  offeredServices,
   PERSONAL_IDENTITY_NUMBER_PATTERN,
   PHONE_PATTERN,
   preconditionTerms,
@@ -86,13 +87,18 @@ const must =
     yesNo(a) === expected ? expected : refuse(rule);
 
 const services =
-  (catalogue: readonly string[]): Parse =>
+  (catalogue: readonly string[], offered: readonly string[], receiving: string): Parse =>
   (a) => {
     const codes = a.split(/[\s,]+/).filter(Boolean);
     if (codes.length === 0) refuse('name at least one service');
     const unknown = codes.filter((c) => !catalogue.includes(c));
     if (unknown.length)
-      refuse(`not in the agreement's catalogue: ${unknown.join(', ')} (choose from ${catalogue.join(', ')})`);
+      refuse(`not in the agreement's catalogue: ${unknown.join(', ')} (choose from ${offered.join(', ')})`);
+    const notOffered = codes.filter((c) => !offered.includes(c));
+    if (notOffered.length)
+      refuse(
+        `${receiving} does not offer ${notOffered.join(', ')}, and need not procure it under the agreement (choose from ${offered.join(', ')})`,
+      );
     if (new Set(codes).size !== codes.length) refuse('a service is named twice');
     return codes;
   };
@@ -155,13 +161,22 @@ function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<
     ask: 'Date of birth, YYYY-MM-DD (empty if not known)',
     parse: optional(date),
   };
+  const receiving = agreement.municipalityOf(d.to as string)?.id;
+  const offered = receiving ? offeredServices(agreement.terms, receiving) : catalogue.map((c) => c.code);
   yield {
     path: 'requestedServices',
     label: 'services',
-    ask: `Requested services, separated by commas (${catalogue.map((c) => `${c.code}: ${c.name}`).join('; ')})`,
-    parse: services(catalogue.map((c) => c.code)),
+    ask: `Requested services, separated by commas (${catalogue
+      .filter((c) => offered.includes(c.code))
+      .map((c) => `${c.code}: ${c.name}`)
+      .join('; ')})`,
+    parse: services(
+      catalogue.map((c) => c.code),
+      offered,
+      receiving ?? '',
+    ),
   };
-  const municipalities = [homeMunicipality, agreement.municipalityOf(d.to as string)?.id];
+  const municipalities = [homeMunicipality, receiving];
   const terms = preconditionTerms(agreement.terms);
   yield { path: 'policeConsultations', value: [] };
   if (terms.policeConsultation) {

@@ -60,6 +60,8 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
     "a unit's signed figures are not those of its agreement period: ask that unit to send them again with `brygga report figures --send`",
   ERR_RECONCILIATION_MISMATCH:
     "the two units' records differ: run `brygga inbox` at both ends so each holds every cost report, then reconcile again",
+  ERR_SERVICE_NOT_OFFERED:
+    'choose services the receiving municipality offers: see its `offers` in `brygga agreement show`',
 };
 
 /** What to do about a relay refusal, by problem code (PROTOCOL.md §9); others get the hint of ERR_RELAY. */

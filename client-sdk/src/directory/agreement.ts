@@ -21,13 +21,17 @@ import {
   validateDeviationTerms,
   validatePreconditionTerms,
 } from './precondition-terms.js';
+import { RECEIVING_MEMBERS, type ReceivingTerms, validateReceivingTerms } from './receiving-terms.js';
 import { arr, DATE_PATTERN, fail, ID_PATTERN, int, obj, only, str } from './validate.js';
 
 /** The JWS `typ` of an agreement signature. */
 export const AGREEMENT_TYP = 'brygga-agreement+jws';
 
-/** A municipality (kommun) and its quota of cases under the agreement. */
-export interface Municipality {
+/**
+ * A municipality (kommun), its quota of cases under the agreement, and what it does as a receiving
+ * municipality (the optional members of {@link ReceivingTerms}, PROTOCOL.md §5.5).
+ */
+export interface Municipality extends ReceivingTerms {
   id: string;
   name: string;
   /** At most `outgoing` cases handed over and `incoming` received during the period. */
@@ -203,7 +207,7 @@ function validateTerms(value: unknown): AgreementTerms {
   if (from > to) fail('the period ends before it starts');
   const municipalities = arr(t.municipalities, 'municipalities', 50).map((m, i) => {
     const o = obj(m, `municipalities[${i}]`);
-    only(o, ['id', 'name', 'quota'], `municipalities[${i}]`);
+    only(o, ['id', 'name', 'quota', ...RECEIVING_MEMBERS], `municipalities[${i}]`);
     str(o.id, `municipalities[${i}].id`, ID_PATTERN);
     checkDisplayText(o.name, `municipalities[${i}].name`, 1000);
     const q = obj(o.quota, `municipalities[${i}].quota`);
@@ -237,6 +241,9 @@ function validateTerms(value: unknown): AgreementTerms {
     return str(o.code, `catalogue[${i}].code`, ID_PATTERN);
   });
   if (new Set(codes).size !== codes.length) fail('a catalogue code is listed twice');
+  (t.municipalities as Record<string, unknown>[]).forEach((m, i) => {
+    validateReceivingTerms(m, i, codes);
+  });
   const admits = obj(t.admits, 'admits');
   only(admits, ['categories', 'threatLevels'], 'admits');
   for (const c of arr(admits.categories, 'admits.categories', 2)) {

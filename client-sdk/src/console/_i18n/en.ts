@@ -458,6 +458,8 @@ export const en: Dictionary = {
     dob: 'Date of birth',
     services: 'Services',
     servicesHint: "Choose one or more from the agreement's catalogue.",
+    servicesOffered: (m) =>
+      `Choose one or more of the services ${m} itself offers. The agreement puts no duty on the receiving municipality to procure others.`,
     policeIn: (m) => `Police consultation in ${m}`,
     policeDate: 'Date of the consultation',
     policeReference: "The police's reference (diarienummer)",
@@ -902,6 +904,8 @@ export const en: Dictionary = {
     ERR_THREAT_LEVEL_NOT_ADMITTED: 'The agreement does not cover that threat level.',
     ERR_SERVICE_NOT_IN_CATALOGUE: "The service is not in the agreement's catalogue.",
     ERR_SERVICE_NOT_IN_PLAN: 'Costs and follow-ups may only concern services of the implementation plan.',
+    ERR_SERVICE_NOT_OFFERED:
+      'The receiving municipality does not offer the service. Under the cooperation agreement it need not procure or obtain services it does not already offer.',
     ERR_OUTSIDE_PERIOD: "The date is outside the agreement's period.",
     ERR_QUOTA_EXCEEDED: "The agreement's quota is full for the period: there is no free slot.",
     ERR_INVALID_TRANSITION: "The step is not allowed in the case's current state. Reload the case and look.",

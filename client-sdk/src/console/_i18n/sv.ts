@@ -460,6 +460,8 @@ export const sv = {
     dob: 'Födelsedatum',
     services: 'Insatser',
     servicesHint: 'Välj en eller flera ur avtalets insatskatalog.',
+    servicesOffered: (m: string) =>
+      `Välj en eller flera av de insatser ${m} själv erbjuder. Avtalet ålägger inte den mottagande kommunen att köpa in andra.`,
     policeIn: (m: string) => `Samråd med polisen i ${m}`,
     policeDate: 'Datum för samrådet',
     policeReference: 'Polisens diarienummer',
@@ -907,6 +909,8 @@ export const sv = {
     ERR_THREAT_LEVEL_NOT_ADMITTED: 'Avtalet omfattar inte den hotbilden.',
     ERR_SERVICE_NOT_IN_CATALOGUE: 'Insatsen finns inte i avtalets insatskatalog.',
     ERR_SERVICE_NOT_IN_PLAN: 'Kostnader och uppföljning får bara gälla insatser i genomförandeplanen.',
+    ERR_SERVICE_NOT_OFFERED:
+      'Den mottagande kommunen erbjuder inte insatsen. Enligt samverkansavtalet behöver den inte upphandla eller skaffa insatser den inte redan erbjuder.',
     ERR_OUTSIDE_PERIOD: 'Datumet ligger utanför avtalsperioden.',
     ERR_QUOTA_EXCEEDED: 'Kvoten i avtalet är fylld för perioden: det finns ingen ledig plats.',
     ERR_INVALID_TRANSITION:

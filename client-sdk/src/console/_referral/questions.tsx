@@ -6,7 +6,7 @@
  * with the SDK's error codes, PROTOCOL.md §14), and the referral the answers make.
  */
 import type { Child } from 'hono/jsx';
-import { type Agreement, preconditionTerms, type ReferInput } from '../../index.js';
+import { type Agreement, offeredServices, preconditionTerms, type ReferInput } from '../../index.js';
 import { unitName } from '../_cases.js';
 import type { ConsoleDeps, ReferralDraft } from '../_context.js';
 import { type FormReader, MAX_TEXT } from '../_form-reader.js';
@@ -198,18 +198,23 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
           />
         </>
       );
-    case 'insatser':
+    case 'insatser': {
+      const m = receivingMunicipality(e);
+      const offered = m ? offeredServices(e.agreement.terms, m) : null;
       return (
         <Choices
           kind="checkbox"
           name="svc"
           label={t.refer.services}
-          hint={t.refer.servicesHint}
-          choices={e.agreement.terms.catalogue.map((c) => ({ value: c.code, label: c.name }))}
+          hint={m ? t.refer.servicesOffered(municipalityName(e, m)) : t.refer.servicesHint}
+          choices={e.agreement.terms.catalogue
+            .filter((c) => offered === null || offered.includes(c.code))
+            .map((c) => ({ value: c.code, label: c.name }))}
           selected={fieldValues(values, 'svc')}
           {...common}
         />
       );
+    }
     case 'samrad': {
       const consult = preconditionTerms(e.agreement.terms).policeConsultation;
       const approve = approvalRequired(e);
@@ -497,6 +502,9 @@ export function check(id: StepId, e: Env, f: FormReader): void {
       if (f.checked('svc', codes).length === 0) f.fail('svc', t.field.atLeastOne);
       if (fieldValues(f.values, 'svc').some((c) => !codes.includes(c)))
         rule('svc', 'ERR_SERVICE_NOT_IN_CATALOGUE');
+      const m = receivingMunicipality(e);
+      if (m && fieldValues(f.values, 'svc').some((c) => !offeredServices(e.agreement.terms, m).includes(c)))
+        rule('svc', 'ERR_SERVICE_NOT_OFFERED');
       return;
     }
     case 'samrad': {

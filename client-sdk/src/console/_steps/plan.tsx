@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 /** The implementation plan (genomförandeplan; PROTOCOL.md §12.4.3): services from the agreement's catalogue, with their dates. */
-import { validateImplementationPlan } from '../../index.js';
+import { offeredServices, validateImplementationPlan } from '../../index.js';
 import { serviceName } from '../_cases.js';
 import { MAX_TEXT } from '../_form-reader.js';
 import { LegalBasisFields, readLegalBasis } from '../_pages/fieldsets.js';
@@ -31,7 +31,9 @@ export const PLAN_STEP: Step = {
   },
   fields: (s) => {
     const { t } = s.texts;
-    const catalogue = s.client.directory.agreement.terms.catalogue;
+    const terms = s.client.directory.agreement.terms;
+    const offered = offeredServices(terms, s.data.view.state.receivingMunicipality);
+    const catalogue = terms.catalogue.filter((c) => offered.includes(c.code));
     const checked = fieldValues(s.values, 'svc');
     return (
       <>
@@ -95,7 +97,10 @@ export const PLAN_STEP: Step = {
   },
   read: (f, s) => {
     const { t } = s.texts;
-    const codes = s.client.directory.agreement.terms.catalogue.map((c) => c.code);
+    const codes = offeredServices(
+      s.client.directory.agreement.terms,
+      s.data.view.state.receivingMunicipality,
+    );
     const decidedOn = f.date('decidedOn', t.forms.plan.decidedOn);
     const chosen = f.checked('svc', codes);
     if (chosen.length === 0) f.fail('svc', t.field.atLeastOne);

@@ -1,0 +1,53 @@
+/**
+ * The receiving municipality's own terms in the agreement (PROTOCOL.md §5.5): members of
+ * `municipalities[]` that say what each municipality does when it receives a case. Every member is
+ * optional, so terms written before them stay valid, and each has a documented default.
+ *
+ * - `offers`: the catalogue services the municipality itself offers. The cooperation agreement puts
+ *   no duty on a receiving municipality to procure services it does not already offer; a referral
+ *   requests, and a plan holds, only these. Default: the whole catalogue.
+ */
+import { arr, fail, ID_PATTERN, str } from './validate.js';
+
+/** The members of a municipality (§5.5) this module reads. */
+export const RECEIVING_MEMBERS = ['offers'] as const;
+
+/** What a municipality's entry in the terms may say about receiving cases (PROTOCOL.md §5.5). */
+export interface ReceivingTerms {
+  /** Catalogue codes of the services the municipality offers (default: the whole catalogue). */
+  offers?: string[];
+}
+
+/**
+ * Validate the receiving members of `municipalities[i]` (`o`) against the catalogue `codes`;
+ * ERR_MALFORMED naming the member.
+ */
+export function validateReceivingTerms(
+  o: Record<string, unknown>,
+  i: number,
+  codes: readonly string[],
+): void {
+  if (o.offers !== undefined) {
+    const offers = arr(o.offers, `municipalities[${i}].offers`, 500).map((c, j) =>
+      str(c, `municipalities[${i}].offers[${j}]`, ID_PATTERN),
+    );
+    if (new Set(offers).size !== offers.length) fail(`municipalities[${i}].offers lists a service twice`);
+    const unknown = offers.filter((c) => !codes.includes(c));
+    if (unknown.length > 0) fail(`municipalities[${i}].offers names a service not in the catalogue`);
+  }
+}
+
+/**
+ * The catalogue codes `municipality` offers as a receiving municipality: its `offers`, or the whole
+ * catalogue when the terms leave it out.
+ */
+export function offeredServices(
+  terms: {
+    catalogue: readonly { code: string }[];
+    municipalities: readonly ({ id: string } & ReceivingTerms)[];
+  },
+  municipality: string,
+): string[] {
+  const m = terms.municipalities.find((x) => x.id === municipality);
+  return m?.offers ? [...m.offers] : terms.catalogue.map((c) => c.code);
+}

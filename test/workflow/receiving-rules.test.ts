@@ -1,0 +1,145 @@
+/**
+ * The receiving city's rules (PROTOCOL.md §5.4, §14.5), at both ends, on both engines: the sender's
+ * SDK refuses a packet that breaks one, with a typed error naming the rule and its source, and stores
+ * nothing; a modified sender that skips the check (a packet sealed and submitted directly) is refused
+ * by the other end with the same code and a signed receipt saying so, and both ends' case logs agree.
+ */
+import type { PacketBodies } from '@brygga/client-sdk';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectLogsAgree } from '../support/case-invariant.js';
+import { ENGINES } from '../support/databases.js';
+import { submitUnchecked, uncheckedReferral } from '../support/hostile-sender.js';
+import {
+  CATALOGUE,
+  makeWorkflowWorld,
+  referInput,
+  startWorkflow,
+  type Workflow,
+  type WorkflowUnit,
+} from '../support/workflow-world.js';
+
+/** Malmö offers every service of the catalogue but contact with psychiatry and work-oriented support. */
+const MALMO_OFFERS = CATALOGUE.map((c) => c.code).filter(
+  (c) => c !== 'psykiatri' && c !== 'arbetsinriktade-insatser',
+);
+
+/** The 2025 world with Malmö's own offer in its terms. */
+function offersWorld() {
+  return makeWorkflowWorld(undefined, {
+    terms: {
+      municipalities: ['stockholm', 'goteborg', 'malmo'].map((id) => ({
+        id,
+        name: `${id} stad`,
+        quota: { outgoing: 2, incoming: 2 },
+        ...(id === 'malmo' ? { offers: MALMO_OFFERS } : {}),
+      })),
+    },
+  });
+}
+
+const contact = (unit: string) => ({
+  unit,
+  name: 'Samordnare',
+  role: 'samordnare',
+  phone: null,
+  email: null,
+});
+
+const plan = (codes: string[]): PacketBodies['implementation-plan'] => ({
+  decidedOn: '2025-03-03',
+  services: codes.map((code) => ({ code, description: null, from: '2025-03-10', to: null })),
+  note: null,
+  legalBasis: null,
+});
+
+/** Refer from `home` to `to` and accept it there; the case id. */
+async function acceptedCase(w: Workflow, home: WorkflowUnit, to: WorkflowUnit): Promise<string> {
+  const { caseId } = await w.clients[home].refer(referInput(home, to));
+  await w.syncAll([home, to]);
+  await w.clients[to].decideUptake(caseId, { decision: 'accept', contacts: [contact(to)] });
+  await w.syncAll([home, to]);
+  return caseId;
+}
+
+/** The receiver's report of `pid`: what it did with the packet, and the code when it refused. */
+async function receivedBy(w: Workflow, unit: WorkflowUnit, pid: string) {
+  const report = await w.clients[unit].sync();
+  return report.received.find((r) => r.pid === pid);
+}
+
+describe.each(ENGINES)("each city's own offer at both ends on %s", (engine) => {
+  let w: Workflow;
+  afterEach(async () => {
+    await w?.close();
+  });
+
+  it('the sender refuses a referral asking for a service Malmö does not offer, naming the source; Göteborg offers it', async () => {
+    w = await startWorkflow(engine, { world: offersWorld() });
+    await w.syncAll();
+    const jarva = w.clients['stockholm-jarva'];
+    const services = ['krisstod', 'psykiatri'];
+    const refused = jarva.refer(referInput('stockholm-jarva', 'malmo', { services }));
+    await expect(refused).rejects.toMatchObject({ code: 'ERR_SERVICE_NOT_OFFERED' });
+    await expect(refused).rejects.toThrow(
+      /malmo does not offer psykiatri: the cooperation agreement \(Avtal om samverkan för insatser till avhoppare\)/,
+    );
+    expect(await jarva.listCases()).toEqual([]);
+    expect(await w.stores['stockholm-jarva'].store.listOutbox()).toEqual([]);
+    const { caseId } = await jarva.refer(referInput('stockholm-jarva', 'goteborg-nordost', { services }));
+    await w.syncAll(['stockholm-jarva', 'goteborg-nordost']);
+    expect((await w.clients['goteborg-nordost'].getCase(caseId)).status).toBe('delivered');
+  });
+
+  it('the receiver refuses a referral a modified sender made for a service it does not offer', async () => {
+    w = await startWorkflow(engine, { world: offersWorld() });
+    await w.syncAll();
+    const caseId = 'AAAAAAAAAAAAAAAAAAAABA';
+    const body = uncheckedReferral(w, 'stockholm-jarva', 'malmo', caseId, (b) => ({
+      ...b,
+      requestedServices: ['krisstod', 'arbetsinriktade-insatser'],
+    }));
+    const { pid } = await submitUnchecked(w, 'stockholm-jarva', 'malmo', {
+      type: 'referral',
+      caseId,
+      prev: null,
+      body,
+    });
+    expect(await receivedBy(w, 'malmo', pid)).toEqual({
+      pid,
+      outcome: 'rejected',
+      code: 'ERR_SERVICE_NOT_OFFERED',
+    });
+    await expect(w.clients.malmo.getCase(caseId)).rejects.toMatchObject({ code: 'ERR_UNKNOWN_CASE' });
+  });
+
+  it('a plan holds only what Malmö offers: refused at the sender, and at Malmö when a modified sender skips it', async () => {
+    w = await startWorkflow(engine, { world: offersWorld() });
+    await w.syncAll();
+    const jarva = w.clients['stockholm-jarva'];
+    const caseId = await acceptedCase(w, 'stockholm-jarva', 'malmo');
+    await expect(jarva.sendPlan(caseId, plan(['krisstod', 'psykiatri']))).rejects.toMatchObject({
+      code: 'ERR_SERVICE_NOT_OFFERED',
+    });
+    expect((await jarva.getCase(caseId)).status).toBe('accepted');
+    const head = (await jarva.getCase(caseId)).state.head;
+    const { pid } = await submitUnchecked(w, 'stockholm-jarva', 'malmo', {
+      type: 'implementation-plan',
+      caseId,
+      prev: head,
+      body: plan(['krisstod', 'psykiatri']),
+    });
+    expect(await receivedBy(w, 'malmo', pid)).toEqual({
+      pid,
+      outcome: 'rejected',
+      code: 'ERR_SERVICE_NOT_OFFERED',
+    });
+    expect((await w.clients.malmo.getCase(caseId)).status).toBe('accepted');
+    await jarva.sendPlan(caseId, plan(['krisstod', 'kontaktperson']));
+    await w.syncAll(['stockholm-jarva', 'malmo']);
+    expect((await w.clients.malmo.getCase(caseId)).state.plan?.services).toEqual([
+      'krisstod',
+      'kontaktperson',
+    ]);
+    await expectLogsAgree([jarva, w.clients.malmo], caseId, { equal: true });
+  });
+});
