@@ -57,9 +57,13 @@ export { checkDisplayText, displayTextProblem, normalizeDisplayText } from './di
 export {
   DEVICE_TYP,
   type DeviceClaims,
+  designateIntake,
   enrolDevice,
   HPKE_KEY_TYP,
   type HpkeKeyClaims,
+  INTAKE_TYP,
+  type IntakeClaims,
+  MAX_INTAKE_DEVICES,
   parseStatement,
   publishHpkeKey,
   REVOCATION_TYP,
