@@ -89,6 +89,7 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
   ['ERR_RECONCILIATION_MISMATCH', 'reconciliation-mismatch', 422, 'Reconciliation differs from the records'],
   ['ERR_EVIDENCE_INVALID', 'evidence-invalid', 422, 'Invalid evidence'],
   ['ERR_FIGURES_INVALID', 'figures-invalid', 422, 'Unit figures do not match'],
+  ['ERR_OUTSIDE_CIRCLE', 'outside-circle', 403, "Outside the case's circle"],
   ['ERR_STORE', 'store-failed', 500, 'Local store failed'],
   ['ERR_LOG_BAD_SIGNATURE', 'log-bad-signature', 502, 'Log checkpoint not signed'],
   ['ERR_LOG_ROLLBACK', 'log-rollback', 502, 'Log rolled back'],

@@ -172,6 +172,11 @@ export type ErrorCode =
    * period and threshold they name (signatures failing are ERR_CRYPTO).
    */
   | 'ERR_FIGURES_INVALID'
+  /**
+   * A case packet sealed to a device outside the case's circle, a packet for a case this device is not
+   * in the circle of, or an assignment by a device outside its unit's circle (PROTOCOL.md §13.6).
+   */
+  | 'ERR_OUTSIDE_CIRCLE'
   /** The local store failed (a migration, or a database that refused a write). */
   | 'ERR_STORE'
   // Key transparency (PROTOCOL.md §18–19). Each comes with evidence kept in the store.
@@ -340,6 +345,7 @@ const TABLE = {
   },
   ERR_EVIDENCE_INVALID: { problem: 'evidence-invalid', status: 422, title: 'Invalid evidence' },
   ERR_FIGURES_INVALID: { problem: 'figures-invalid', status: 422, title: 'Unit figures do not match' },
+  ERR_OUTSIDE_CIRCLE: { problem: 'outside-circle', status: 403, title: "Outside the case's circle" },
   ERR_STORE: { problem: 'store-failed', status: 500, title: 'Local store failed' },
   // Key transparency (PROTOCOL.md §18–19): the relay's log failed a check.
   ERR_LOG_BAD_SIGNATURE: { problem: 'log-bad-signature', status: 502, title: 'Log checkpoint not signed' },

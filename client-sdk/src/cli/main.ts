@@ -56,6 +56,8 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
     "a unit's signed figures are not those of its agreement period: ask that unit to send them again with `brygga report figures --send`",
   ERR_RECONCILIATION_MISMATCH:
     "the two units' records differ: run `brygga inbox` at both ends so each holds every cost report, then reconcile again",
+  ERR_OUTSIDE_CIRCLE:
+    "this device is not among the case's officers: ask an officer of the case to assign it with `brygga case assign`",
 };
 
 /** What to do about a relay refusal, by problem code (PROTOCOL.md §9); others get the hint of ERR_RELAY. */
