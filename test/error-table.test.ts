@@ -96,6 +96,7 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
     422,
     'Service not offered by the receiving municipality',
   ],
+  ['ERR_OUTSIDE_CIRCLE', 'outside-circle', 403, "Outside the case's circle"],
   ['ERR_STORE', 'store-failed', 500, 'Local store failed'],
   ['ERR_POLICE_APPROVAL_MISSING', 'police-approval-missing', 422, 'Police approval missing'],
   ['ERR_TARGET_GROUP_NOT_MET', 'target-group-not-met', 422, 'Not in the target group'],

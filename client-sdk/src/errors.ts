@@ -179,9 +179,14 @@ export type ErrorCode =
   | 'ERR_FIGURES_INVALID'
   /**
    * A service the receiving municipality does not itself offer (its `offers` in the agreement,
-   * PROTOCOL.md §5.4): the cooperation agreement puts no duty on it to procure others.
+   * PROTOCOL.md §5.5): the cooperation agreement puts no duty on it to procure others.
    */
   | 'ERR_SERVICE_NOT_OFFERED'
+  /**
+   * A case packet sealed to a device outside the case's circle, a packet for a case this device is not
+   * in the circle of, or an assignment by a device outside its unit's circle (PROTOCOL.md §13.6).
+   */
+  | 'ERR_OUTSIDE_CIRCLE'
   /** The local store failed (a migration, or a database that refused a write). */
   | 'ERR_STORE'
   /**
@@ -363,6 +368,7 @@ const TABLE = {
     status: 422,
     title: 'Service not offered by the receiving municipality',
   },
+  ERR_OUTSIDE_CIRCLE: { problem: 'outside-circle', status: 403, title: "Outside the case's circle" },
   ERR_STORE: { problem: 'store-failed', status: 500, title: 'Local store failed' },
   ERR_POLICE_APPROVAL_MISSING: {
     problem: 'police-approval-missing',

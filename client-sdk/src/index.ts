@@ -75,9 +75,13 @@ export { offeredServices, type ReceivingTerms } from './directory/receiving-term
 export {
   DEVICE_TYP,
   type DeviceClaims,
+  designateIntake,
   enrolDevice,
   HPKE_KEY_TYP,
   type HpkeKeyClaims,
+  INTAKE_TYP,
+  type IntakeClaims,
+  MAX_INTAKE_DEVICES,
   parseStatement,
   publishHpkeKey,
   REVOCATION_TYP,

@@ -672,6 +672,19 @@ describeBrowser(
       expect(csv.split('\r\n')[0]).toContain('"Tid";"Användare"');
       expect(csv).toMatch(new RegExp(`"mona";"Mona Malmberg";"samordnare";"Öppnade ärendet";"${caseId}"`));
 
+      // The case's circle at each end (PROTOCOL.md §13.6); the lead assigns it to Malmö's device.
+      await leo.goto(`${malmo.url}/arenden/${caseId}`);
+      const circle = leo.locator('section[aria-labelledby="handlaggare"]');
+      await hasText(circle, 'Handläggare i ärendet');
+      await hasText(circle, 'Alla enheter (inget mottagande är utsett)');
+      await leo
+        .getByLabel('Handläggarens enhet')
+        .selectOption({ label: 'Konsultationsteamet, samordnarnas dator' });
+      await leo.getByRole('button', { name: 'Tilldela ärendet' }).click();
+      await hasText(leo.locator('main'), 'Tilldelning av ärendet');
+      await hasText(circle, 'Konsultationsteamet, samordnarnas dator');
+      await checkPage(leo, 'handlaggare');
+
       const coordinator = await mona.goto(`${malmo.url}/atkomstlogg`);
       expect(coordinator?.status()).toBe(403);
       await checkPage(mona, 'ingen-behorighet');
@@ -734,6 +747,7 @@ describeBrowser(
         'message',
         'closure',
         'consent-withdrawal',
+        'assignment',
       ]);
       expect(shown.log[0]?.body).toMatchObject({
         person: { name: HOSTILE_NAME, personalIdentityNumber: '19990101-1234' },

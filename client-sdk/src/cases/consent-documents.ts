@@ -25,6 +25,7 @@ const CARRIED: PerType<CaseLogType, [], CarriedConsent[]> = {
   'child-notice': none,
   closure: none,
   message: none,
+  assignment: none,
 };
 
 /** The consent documents `packet` carries, in body order (none for most types). */

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import {
   Agreement,
   decryptSigningKey,
+  designateIntake,
   encryptKey,
   enrolDevice,
   HpkeKeyPair,
@@ -405,6 +406,37 @@ export const ADMIN_COMMANDS: Command[] = [
         audience: relay.audience,
       }).submitStatement(statement);
       report(io, { unit, device: kid, created }, () => [`Device ${kid} of ${unit} is revoked.`]);
+      return 0;
+    },
+  },
+  {
+    words: ['device', 'intake'],
+    summary:
+      "Designate the unit's intake, the devices that receive its new referrals (signed with the unit's root key).",
+    positionals: ['<device kid>...'],
+    options: {
+      'unit-key': { type: 'string', description: "the unit's root key file", required: true },
+      unit: { type: 'string', description: 'the unit id', required: true },
+      ...RELAY_OPTIONS,
+    },
+    async run(args, io) {
+      const devices = args.positionals;
+      if (devices.length === 0)
+        throw usage('name at least one device', 'e.g. brygga device intake <coordinator device kid>');
+      for (const kid of devices)
+        if (!KID_PATTERN.test(kid))
+          throw usage(`${kid} is not a device key id`, 'copy it from `brygga device enrol` output');
+      const relay = relayOf(args);
+      const root = await unlockRoot(io, need(args, 'unit-key'));
+      const unit = need(args, 'unit');
+      const statement = designateIntake(root, { unit, devices });
+      const { created } = await new RelayClient({
+        baseUrl: relay.url,
+        audience: relay.audience,
+      }).submitStatement(statement);
+      report(io, { unit, intake: [...new Set(devices)].sort(), created }, () => [
+        `New referrals to ${unit} now go to ${devices.length === 1 ? 'device' : 'devices'} ${devices.join(', ')}.`,
+      ]);
       return 0;
     },
   },

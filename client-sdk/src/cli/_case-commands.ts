@@ -20,6 +20,7 @@ import {
   DECLINE_REASONS,
   type DeclineReason,
   isCalendarDate,
+  KID_PATTERN,
   type ReferInput,
   validatePacketBody,
   type WithdrawConsentInput,
@@ -407,6 +408,32 @@ export const CASE_COMMANDS: Command[] = [
     (c, id, b) => c.attestConsent(id, b as ConsentDetails),
     { parse: consentInput },
   ),
+  {
+    words: ['case', 'assign'],
+    summary:
+      "Assign the case to officers' devices of this unit (handläggare i ärendet): only they receive it from now on.",
+    positionals: ['<case>', '<device kid>...'],
+    options: { ...DEVICE_OPTION },
+    async run(args, io) {
+      const caseId = caseArg(args);
+      const devices = args.positionals.slice(1);
+      if (devices.length === 0)
+        throw usage('name at least one device', 'e.g. brygga case assign <case> <officer device kid>');
+      for (const kid of devices)
+        if (!KID_PATTERN.test(kid))
+          throw usage(`${kid} is not a device key id`, 'copy it from `brygga unit` or `brygga case show`');
+      const view = await withClient(io, str(args, 'device'), async (client) => {
+        await client.sync();
+        await client.assignCase(caseId, devices);
+        await client.sync();
+        return client.getCase(caseId);
+      });
+      report(io, { caseId, status: view.status, circle: view.state.circle }, () => [
+        `Case ${caseId} is assigned to ${devices.join(', ')}; only they receive it at this unit from now on.`,
+      ]);
+      return 0;
+    },
+  },
   step(
     ['consent', 'withdraw'],
     'Record that the person withdrew consent: the file gives {withdrawnOn, form, note}.',

@@ -24,6 +24,7 @@ import {
   fromBase64url,
   HPKE_KEY_TYP,
   ID_PATTERN,
+  INTAKE_TYP,
   isBryggaError,
   isLogError,
   type LeafKind,
@@ -613,6 +614,8 @@ export const LOG_COMMANDS: Command[] = [
               validUntil: date(k.exp),
             });
             published.add(k.device);
+          } else if (st.typ === INTAKE_TYP) {
+            history.push({ index, event: 'intake', devices: st.claims.devices, date: date(c.iat) });
           } else {
             history.push({
               index,

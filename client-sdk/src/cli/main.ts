@@ -62,6 +62,8 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
     "the two units' records differ: run `brygga inbox` at both ends so each holds every cost report, then reconcile again",
   ERR_SERVICE_NOT_OFFERED:
     'choose services the receiving municipality offers: see its `offers` in `brygga agreement show`',
+  ERR_OUTSIDE_CIRCLE:
+    "this device is not among the case's officers: ask an officer of the case to assign it with `brygga case assign`",
 };
 
 /** What to do about a relay refusal, by problem code (PROTOCOL.md §9); others get the hint of ERR_RELAY. */
