@@ -11,7 +11,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('npm run demo', () => {
   it('walks a referral to closure, exits 0 and deletes its temporary directory', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'demo', 'demo.ts')], {
+    const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', join(ROOT, 'test', 'demo', 'demo.ts')], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 120_000,

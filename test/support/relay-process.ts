@@ -36,7 +36,7 @@ export function spawnListening(
 ): Promise<RelayProcess> {
   // RELAY_NODE_ARGS: extra Node flags for the child, e.g. `--cpu-prof` when profiling a benchmark.
   const extra = process.env.RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...extra, '--conditions=source', '--import', 'tsx', script], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
