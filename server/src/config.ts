@@ -32,6 +32,7 @@
  * | BRYGGA_MAX_QUEUED_BYTES_PER_DEVICE | --max-queued-bytes-per-device | 268435456 (256 MiB) |
  * | BRYGGA_MAX_QUEUED_BYTES_PER_UNIT | --max-queued-bytes-per-unit | 1073741824 (1 GiB) |
  * | BRYGGA_MAX_CONNECTIONS | --max-connections | 1024 |
+ * | BRYGGA_CORS_ORIGINS | --cors-origins | none: no browser page of another origin may call the relay |
  *
  * The `BRYGGA_LOG_*` settings but the level are the transparency log's (PROTOCOL.md §18): its origin
  * (the name in its checkpoints and of its key), where its signing key is
@@ -99,6 +100,8 @@ export interface RelayConfig {
   maxQueuedBytesPerUnit: number;
   /** Open connections the relay's server accepts at once (Node's `server.maxConnections`). */
   maxConnections: number;
+  /** Exact origins whose browser pages may call the relay (cors.ts); empty: none. */
+  corsOrigins: readonly string[];
 }
 
 /** A configuration error (`ERR_CONFIG`), with a message for the administrator. */
@@ -139,6 +142,7 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   maxQueuedBytesPerDevice: 256 * 1024 ** 2,
   maxQueuedBytesPerUnit: 1024 ** 3,
   maxConnections: 1024,
+  corsOrigins: Object.freeze([]),
 });
 
 type NumericKey =
@@ -238,6 +242,7 @@ const FLAGS = {
   'log-level': { type: 'string' },
   'log-origin': { type: 'string' },
   'log-key-file': { type: 'string' },
+  'cors-origins': { type: 'string' },
   ...Object.fromEntries(Object.values(NUMBERS).map((n) => [n.flag, { type: 'string' }])),
 } as const;
 
@@ -250,6 +255,30 @@ function integer(text: string, what: string, min: number, max: number): number {
 
 /** Environment variables as `process.env` has them. */
 export type Environment = Record<string, string | undefined>;
+
+/** `BRYGGA_CORS_ORIGINS`: comma-separated exact origins (`https://host[:port]`, no path, no wildcard). */
+function corsOrigins(text: string | undefined): readonly string[] {
+  if (text === undefined) return [];
+  return text.split(',').map((entry) => {
+    const origin = entry.trim();
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (
+      url === undefined ||
+      (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+      url.origin !== origin
+    ) {
+      throw new ConfigError(
+        `BRYGGA_CORS_ORIGINS must list exact origins such as https://arende.example.se, separated by commas (not ${JSON.stringify(origin)})`,
+      );
+    }
+    return origin;
+  });
+}
 
 /**
  * Read the configuration from `argv` (flags, without the program name) and `env`. Throws
@@ -323,6 +352,7 @@ export function loadConfig(
   }
   config.logOrigin = origin;
   config.logKeyFile = pick('log-key-file', 'BRYGGA_LOG_KEY_FILE');
+  config.corsOrigins = corsOrigins(pick('cors-origins', 'BRYGGA_CORS_ORIGINS'));
   if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) {
     throw new ConfigError('BRYGGA_HEADERS_TIMEOUT_SECONDS must not exceed BRYGGA_REQUEST_TIMEOUT_SECONDS');
   }
