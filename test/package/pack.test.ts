@@ -3,11 +3,11 @@
  * project outside the repository, runs a referral end to end with plain node against a real relay, and a
  * strict TypeScript file type-checks against its declarations.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agreementTerms, party, periodFromThisYear } from '../support/agreement-terms.js';
 import { npm, type PackedSdk, packSdk, ROOT, withSqliteAddon } from '../support/packed-sdk.js';
@@ -161,6 +161,20 @@ describe('the SDK as an installed package', { timeout: 600_000 }, () => {
       from: 'stockholm-jarva',
       receipts: 1,
     });
+  });
+
+  it('installs the brygga binary on a workstation: npm install -g, then brygga from the prefix', () => {
+    const prefix = join(dir, 'workstation');
+    npm(dir, ['install', '-g', '--prefix', prefix, '--prefer-offline', '--ignore-scripts', packed.tarball]);
+    const help = spawnSync(join(prefix, 'bin', 'brygga'), ['--help'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin` },
+    });
+    expect(help.stderr).toBe('');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/agreement show/);
+    expect(help.stdout).toMatch(/device enrol/);
   });
 
   it('type-checks a strict TypeScript file against the installed declarations', () => {
