@@ -10,6 +10,7 @@ import { BryggaError } from '@brygga/client-sdk';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { DeviceKeyCache, RateLimiter } from './auth/index.js';
+import { corsFor } from './cors.js';
 import { errorHandler } from './error-handler.js';
 import { requestLog } from './logging/index.js';
 import { problemResponse } from './problem.js';
@@ -60,6 +61,9 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
   const app = new Hono<RelayEnv>();
 
   app.use(requestLog(deps.logger));
+  // Before everything else, so a listed origin's preflight is answered without a token.
+  const corsMiddleware = corsFor(deps.config.corsOrigins ?? []);
+  if (corsMiddleware) app.use(corsMiddleware);
   app.use(async (c, next) => {
     await next();
     // The relay's own time on every answer (RFC 9110 §6.6.1), from its clock: a device whose token was

@@ -64,6 +64,27 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the CORS origins: exact origins only, none by default', () => {
+    expect(DEFAULT_CONFIG.corsOrigins).toEqual([]);
+    expect(
+      loadConfig([], { BRYGGA_CORS_ORIGINS: 'https://arende.malmo.example, http://127.0.0.1:5173' })
+        .corsOrigins,
+    ).toEqual(['https://arende.malmo.example', 'http://127.0.0.1:5173']);
+    expect(loadConfig(['--cors-origins', 'https://a.example'], {}).corsOrigins).toEqual([
+      'https://a.example',
+    ]);
+    for (const bad of [
+      '*',
+      'https://a.example/',
+      'https://a.example/page',
+      'ftp://a.example',
+      'a.example',
+      'https://a.example,',
+    ]) {
+      expect(() => loadConfig([], { BRYGGA_CORS_ORIGINS: bad })).toThrow(/BRYGGA_CORS_ORIGINS/);
+    }
+  });
+
   it('reads the admin token from a file, never from a flag', () => {
     const files: Record<string, string> = { '/run/secrets/admin': `${TOKEN}\n` };
     const read = (p: string) => {

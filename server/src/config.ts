@@ -77,6 +77,8 @@ export interface RelayConfig {
   maxQueuedBytesPerUnit: number;
   /** Open connections the relay's server accepts at once (Node's `server.maxConnections`). */
   maxConnections: number;
+  /** Exact origins whose browser pages may call the relay (cors.ts); empty: none. */
+  corsOrigins: readonly string[];
 }
 
 /** A configuration error (`ERR_CONFIG`), with a message for the administrator. */
@@ -117,6 +119,7 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   maxQueuedBytesPerDevice: 256 * 1024 ** 2,
   maxQueuedBytesPerUnit: 1024 ** 3,
   maxConnections: 1024,
+  corsOrigins: Object.freeze([]),
 });
 
 /** One setting: its environment variable, its flag (none for a secret), its default and what it does. */
@@ -230,6 +233,12 @@ export const SETTINGS: readonly Setting[] = [
     flag: 'log-key-file',
     default: 'none: the key in the database',
     help: "a file holding the transparency log's signing key seed",
+  },
+  {
+    env: 'BRYGGA_CORS_ORIGINS',
+    flag: 'cors-origins',
+    default: 'none: no browser page of another origin may call the relay',
+    help: 'comma-separated exact origins (https://host[:port]) whose browser pages may call the relay',
   },
   {
     env: 'BRYGGA_LOG_MERGE_DELAY',
@@ -413,6 +422,30 @@ function hasPassword(location: string): boolean {
 /** Environment variables as `process.env` has them. */
 export type Environment = Record<string, string | undefined>;
 
+/** `BRYGGA_CORS_ORIGINS`: comma-separated exact origins (`https://host[:port]`, no path, no wildcard). */
+function corsOrigins(text: string | undefined): readonly string[] {
+  if (text === undefined) return [];
+  return text.split(',').map((entry) => {
+    const origin = entry.trim();
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (
+      url === undefined ||
+      (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+      url.origin !== origin
+    ) {
+      throw new ConfigError(
+        `BRYGGA_CORS_ORIGINS must list exact origins such as https://arende.example.se, separated by commas (not ${JSON.stringify(origin)})`,
+      );
+    }
+    return origin;
+  });
+}
+
 /**
  * Read the configuration from `argv` (flags, without the program name) and `env`. Throws
  * {@link ConfigError} naming the setting that is wrong.
@@ -501,6 +534,7 @@ export function loadConfig(
   }
   config.logOrigin = origin;
   config.logKeyFile = pick('log-key-file', 'BRYGGA_LOG_KEY_FILE');
+  config.corsOrigins = corsOrigins(pick('cors-origins', 'BRYGGA_CORS_ORIGINS'));
   if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) {
     throw new ConfigError('BRYGGA_HEADERS_TIMEOUT_SECONDS must not exceed BRYGGA_REQUEST_TIMEOUT_SECONDS');
   }

@@ -85,6 +85,50 @@ const RELAY_OPTIONS = {
   audience: { type: 'string', description: "the relay's public URL, when it differs from --relay" },
 } as const;
 
+/** Labels for the terms' members in `agreement show`; a member without one is shown under its own name. */
+const TERM_LABELS: Record<string, string> = {
+  supersedes: 'Supersedes',
+  municipalities: 'Municipalities (quota: referrals outgoing and incoming)',
+  catalogue: 'Service catalogue',
+  admits: 'Admitted cases',
+  reporting: 'Reporting terms',
+};
+
+/** Members `agreement show` prints in its header lines. */
+const HEADER_MEMBERS = new Set(['v', 'kind', 'id', 'sequence', 'title', 'period', 'parties']);
+
+/** A value as one line of text: objects as `key: value` pairs, lists joined. */
+function inline(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (Array.isArray(value)) return value.map(inline).join(', ');
+  if (typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k} ${typeof v === 'object' && v !== null ? `(${inline(v)})` : inline(v)}`)
+      .join(', ');
+  }
+  return String(value);
+}
+
+/** Every member of the terms but the header's, each under its label: lists one item a line. */
+function termLines(terms: object): string[] {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(terms)) {
+    if (HEADER_MEMBERS.has(key)) continue;
+    const label = TERM_LABELS[key] ?? key;
+    if (Array.isArray(value)) {
+      lines.push(`${label}:`, ...value.map((item) => `  ${inline(item)}`));
+    } else if (value !== null && typeof value === 'object') {
+      lines.push(
+        `${label}:`,
+        ...Object.entries(value as Record<string, unknown>).map(([k, v]) => `  ${k}: ${inline(v)}`),
+      );
+    } else {
+      lines.push(`${label}: ${inline(value)}`);
+    }
+  }
+  return lines;
+}
+
 export const ADMIN_COMMANDS: Command[] = [
   {
     words: ['unit', 'init'],
@@ -180,39 +224,24 @@ export const ADMIN_COMMANDS: Command[] = [
       }
       const missing = new Set(agreement.missingSignatures().map((p) => p.unit));
       const parties = agreement.terms.parties.map((p) => ({
-        unit: p.unit,
-        municipality: p.municipality,
-        name: p.name,
+        ...p,
         safetyNumber: SigningPublicKey.deserialize(p.rootKey).safetyNumber(p.unit),
         signed: !missing.has(p.unit),
       }));
       const t = agreement.terms;
-      const offers = t.municipalities.map((m) => ({ municipality: m.id, offers: offeredServices(t, m.id) }));
-      report(
-        io,
-        {
-          id: t.id,
-          sequence: t.sequence,
-          title: t.title,
-          period: t.period,
-          digest: agreement.digest,
-          complete,
-          parties,
-          offers,
-        },
-        () => [
-          `${t.title}`,
-          `Agreement ${t.id}, sequence ${t.sequence}, ${t.period.from} – ${t.period.to}, digest ${agreement.digest}`,
-          ...parties.map(
-            (p) => `  ${p.unit.padEnd(20)} ${p.safetyNumber}  ${p.signed ? 'signed' : 'NOT SIGNED'}`,
-          ),
-          'Services each municipality offers when it receives a case:',
-          ...offers.map((o) => `  ${o.municipality.padEnd(20)} ${o.offers.join(', ')}`),
-          complete
-            ? 'Every party has signed, and every signature verifies.'
-            : 'Not in force: signatures are missing or invalid.',
-        ],
-      );
+      report(io, { ...t, parties, digest: agreement.digest, complete }, () => [
+        `${t.title}`,
+        `Agreement ${t.id}, sequence ${t.sequence}, ${t.period.from} – ${t.period.to}, digest ${agreement.digest}`,
+        'Parties (root keys: compare each safety number with its unit before signing):',
+        ...parties.map(
+          (p) =>
+            `  ${p.unit.padEnd(20)} ${p.safetyNumber}  ${p.signed ? 'signed' : 'NOT SIGNED'}  ${p.name} (${p.municipality})`,
+        ),
+        ...termLines(t),
+        complete
+          ? 'Every party has signed, and every signature verifies.'
+          : 'Not in force: signatures are missing or invalid.',
+      ]);
       return 0;
     },
   },

@@ -6,12 +6,14 @@
  * shown before anything is signed or sent.
  */
 
+import { readFileSync, statSync } from 'node:fs';
 import {
   type Agreement,
   agreementAt,
   type BryggaClient,
   EMAIL_PATTERN,
   HASH_PATTERN,
+  hashConsentForm,
   isCalendarDate,
   offeredServices,
   PERSONAL_IDENTITY_NUMBER_PATTERN,
@@ -70,6 +72,25 @@ const optional =
   (parse: Parse): Parse =>
   (a, d) =>
     a === '' ? null : parse(a, d);
+
+/**
+ * A signed consent form's SHA-256: the checksum itself (as `brygga consent hash` prints it), or the path of
+ * the scanned form, hashed here. The file stays where it is.
+ */
+const consentFormHash: Parse = (a) => {
+  if (HASH_PATTERN.test(a)) return a;
+  let isFile = false;
+  try {
+    isFile = statSync(a).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (!isFile)
+    return refuse(
+      'must be the path of the signed form, or its checksum: 43 characters of A-Z, a-z, 0-9, - and _',
+    );
+  return hashConsentForm(new Uint8Array(readFileSync(a)));
+};
 
 const date: Parse = (a) => (isCalendarDate(a) ? a : refuse('must be a calendar date, YYYY-MM-DD'));
 
@@ -341,8 +362,8 @@ function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<
     yield {
       path: 'consent.written.documentSha256',
       label: 'signed form SHA-256',
-      ask: 'SHA-256 of the signed consent form (base64url)',
-      parse: matching(HASH_PATTERN, 'must be 43 characters of A-Z, a-z, 0-9, - and _'),
+      ask: 'The signed consent form: its file, or its SHA-256 from `brygga consent hash`',
+      parse: consentFormHash,
     };
     yield { path: 'consent.written.signedOn', label: 'signed on', ask: 'Signed on', parse: date };
   } else {

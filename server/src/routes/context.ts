@@ -42,7 +42,8 @@ export interface AppDeps {
     | 'heartbeatSeconds'
     | 'maxQueuedBytesPerDevice'
     | 'maxQueuedBytesPerUnit'
-  >;
+  > &
+    Partial<Pick<RelayConfig, 'corsOrigins'>>;
   /** The clock, in milliseconds since the epoch. */
   now: () => number;
   /** Aborted when the relay shuts down: long-polls answer, event streams close. */
