@@ -36,7 +36,7 @@ const TERMS = agreementTerms([party('stockholm-jarva', 'x'), party('malmo', 'x')
 const REFERRAL = {
   to: 'malmo',
   category: 'avhoppare',
-  threatLevel: 'high',
+  threatLevel: 'low',
   person: {
     name: 'Webbläsarens Avhoppare',
     personalIdentityNumber: '19990101-1234',
@@ -44,10 +44,31 @@ const REFERRAL = {
   },
   requestedServices: ['krisstod'],
   policeConsultations: [
-    { municipality: 'stockholm', date: day(-6), reference: 'P-1', approved: true },
-    { municipality: 'malmo', date: day(-4), reference: 'P-2', approved: true },
+    {
+      municipality: 'stockholm',
+      date: day(-6),
+      officer: { name: 'Kommissarie Ek', role: 'kommissarie' },
+      reference: 'P-1',
+      outcome: 'Inga hinder.',
+    },
+    {
+      municipality: 'malmo',
+      date: day(-4),
+      officer: { name: 'Kommissarie Al', role: 'kommissarie' },
+      reference: 'P-2',
+      outcome: 'Inga hinder.',
+    },
   ],
-  motivation: { assessed: true, assessedOn: day(-7), assessment: 'Motiverad.' },
+  policeApprovals: [],
+  targetGroup: {
+    criminalEnvironment: true,
+    threat: 'concrete',
+    motivated: true,
+    notSuspectedOfSeriousCrime: true,
+    assessedOn: day(-7),
+    assessedBy: { name: 'Handläggare', role: 'socialsekreterare' },
+    assessment: 'Motiverad.',
+  },
   childrenCheck: { responsibleForChildren: false, checkedOn: day(-7) },
   temporaryHousing: { arrangedByHome: true, from: day(3), address: 'Skyddad adress' },
   contacts: [

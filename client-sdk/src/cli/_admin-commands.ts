@@ -14,7 +14,6 @@ import {
   ID_PATTERN,
   KID_PATTERN,
   loadIdentity,
-  offeredServices,
   publishHpkeKey,
   RelayClient,
   readKeyFile,
