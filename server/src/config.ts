@@ -291,6 +291,8 @@ export function helpText(): string {
     '       brygga-relay log-origin show [options]             the transparency log origin in use',
     '       brygga-relay log-origin set <origin> --confirm [options]',
     '                                                          change it (devices must then re-pin)',
+    '       brygga-relay backup <file> [--force] [options]     an online copy of the SQLite database',
+    '                                                          (PostgreSQL: pg_dump -Fc, see the README)',
     '       brygga-relay --help                                this text',
     '',
     'Every option is a flag or an environment variable; a flag wins. Secrets are never flags (they would',
