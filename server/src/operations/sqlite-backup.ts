@@ -93,8 +93,8 @@ export async function backupSqliteDatabase(
     syncDirectory(dirname(target));
     return { file: target, bytes: statSync(target).size, pages, logSize };
   } finally {
-    rmSync(partial, { force: true });
-    rmSync(`${partial}-journal`, { force: true });
+    // The copy is a WAL database too: checking it left an empty write-ahead log and index beside it.
+    for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${partial}${suffix}`, { force: true });
   }
 }
 
