@@ -14,7 +14,7 @@
  * Each prints one JSON line on stdout saying what it did, like the relay's own log.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, type Environment, loadConfig } from './config.js';
+import { ConfigError, type Environment, loadConfig, SETTINGS } from './config.js';
 import { Logger } from './logging/index.js';
 import { BackupRefused, backupSqliteDatabase } from './operations/index.js';
 import { openDatabase, setLogOrigin, storedLogOrigin, TransparencyLogKey } from './storage/index.js';
@@ -78,16 +78,27 @@ export async function runOperatorCommand(
   return 0;
 }
 
+/** Every flag of the relay's settings, as `parseArgs` options. */
+const SETTING_FLAGS = Object.fromEntries(
+  SETTINGS.flatMap((s) => (s.flag === undefined ? [] : [[s.flag, { type: 'string' as const }]])),
+);
+
 /** `backup <file> [--force] [options]`: exit 0 with the copy written, 1 when refused at run time. */
 async function backup(rest: readonly string[], env: Environment): Promise<number> {
-  const { values, positionals } = parseArgs({
+  // The relay's settings are parsed as the flags they are, so `--database x` is not taken for the file.
+  const { values, positionals, tokens } = parseArgs({
     args: [...rest],
-    options: { force: { type: 'boolean' } },
+    options: { ...SETTING_FLAGS, force: { type: 'boolean' } },
     strict: false,
     allowPositionals: true,
+    tokens: true,
   });
   const [file, ...extra] = positionals;
-  const settings = rest.filter((a) => a !== '--force' && !positionals.includes(a));
+  const settings = tokens.flatMap((t) =>
+    t.kind === 'option' && t.name !== 'force'
+      ? [t.value === undefined ? t.rawName : `${t.rawName}=${t.value}`]
+      : [],
+  );
   const config = loadConfig(settings, env);
   if (file === undefined) throw new ConfigError('usage: brygga-relay backup <file> [--force] [options]');
   if (extra.length > 0) throw new ConfigError(`unexpected ${extra.join(' ')}`);

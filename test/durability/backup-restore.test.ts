@@ -162,9 +162,10 @@ describe('an online backup of the SQLite database, restored', () => {
     expect(refused?.stdout).toMatch(/exists.*--force/);
     const forced = join(dir, 'forced.sqlite');
     writeFileSync(forced, 'not a database');
-    await run(process.execPath, [MAIN, 'backup', forced, '--force'], {
+    // The database named by the relay's flag this time: `--database <file>` is not the backup's name.
+    await run(process.execPath, [MAIN, 'backup', '--database', env.BRYGGA_DATABASE, forced, '--force'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '' },
     });
     expect(readFileSync(forced).subarray(0, 15).toString()).toBe('SQLite format 3');
 

@@ -67,6 +67,8 @@ describe.each(ENGINES)('GET /v1/metrics on %s', (engine) => {
       headers: relay.auth(devices.malmo),
     });
     expect(ack.status).toBe(204);
+    // A path no route matches is counted under the catch-all pattern, not under its own path.
+    expect((await relay.request('/v1/no-such-thing/abc123')).status).toBe(404);
     const size = await relay.transparency.flush();
     relay.clock.advance(15_000);
 
@@ -74,7 +76,10 @@ describe.each(ENGINES)('GET /v1/metrics on %s', (engine) => {
     expect(m.get('brygga_http_requests_total{route="/v1/packets",status="201"}')).toBe(4);
     expect(m.get('brygga_http_requests_total{route="/v1/packets",status="200"}')).toBe(1);
     expect(m.get('brygga_http_requests_total{route="/v1/inbox/packets/:id",status="204"}')).toBe(1);
-    expect([...m.keys()].some((k) => k.includes(envelopes[1]!.id))).toBe(false);
+    expect([...m.keys()].some((k) => k.includes(envelopes[1]!.id) || k.includes('abc123'))).toBe(false);
+    expect([...m.entries()].filter(([k]) => k.endsWith('status="404"}'))).toEqual([
+      ['brygga_http_requests_total{route="/*",status="404"}', 1],
+    ]);
     expect(m.get('brygga_submissions_total')).toBe(4);
     // Four packets to one device, one acknowledged; the oldest waiting was stored at `start`.
     expect(m.get('brygga_deliveries_waiting')).toBe(3);
