@@ -97,6 +97,18 @@ describe('loadConfig', () => {
     expect(codeOf(() => loadConfig(['--admin-token', TOKEN], {}))).toBe('ERR_CONFIG');
   });
 
+  it('reads the metrics token from the environment or a file, never from a flag', () => {
+    const read = (p: string) => {
+      if (p !== '/run/secrets/metrics') throw new Error('ENOENT');
+      return `${TOKEN}\n`;
+    };
+    expect(loadConfig([], {}).metricsToken).toBeUndefined();
+    expect(loadConfig([], { BRYGGA_METRICS_TOKEN: TOKEN }).metricsToken).toBe(TOKEN);
+    expect(loadConfig(['--metrics-token-file', '/run/secrets/metrics'], {}, read).metricsToken).toBe(TOKEN);
+    expect(() => loadConfig([], { BRYGGA_METRICS_TOKEN: 'short' })).toThrow(/metrics token must be at least/);
+    expect(() => loadConfig(['--metrics-token', TOKEN], {})).toThrow(/BRYGGA_METRICS_TOKEN/);
+  });
+
   it('refuses a secret given as a flag, saying how to pass it, without repeating it', () => {
     const message = (argv: string[]) => {
       try {

@@ -40,6 +40,11 @@ export interface RelayConfig {
    */
   publicUrl: string | undefined;
   adminToken: string | undefined;
+  /**
+   * The bearer token that opens `GET /v1/metrics` to peers other than loopback (metrics/metrics-access.ts);
+   * undefined: loopback peers only.
+   */
+  metricsToken: string | undefined;
   /** An agreement document to install at start, if not installed yet. */
   agreementFile: string | undefined;
   maxEnvelopeBytes: number;
@@ -97,6 +102,7 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   database: './data/brygga.sqlite',
   publicUrl: undefined,
   adminToken: undefined,
+  metricsToken: undefined,
   agreementFile: undefined,
   maxEnvelopeBytes: 16 * 1024 * 1024,
   maxRecipients: 64,
@@ -158,6 +164,18 @@ export const SETTINGS: readonly Setting[] = [
     flag: 'admin-token-file',
     default: 'none',
     help: 'a file holding the administrator token',
+  },
+  {
+    env: 'BRYGGA_METRICS_TOKEN',
+    flag: undefined,
+    default: 'none: /v1/metrics answers loopback peers only',
+    help: 'a bearer token that opens /v1/metrics to other peers (a secret: environment only, or a file)',
+  },
+  {
+    env: 'BRYGGA_METRICS_TOKEN_FILE',
+    flag: 'metrics-token-file',
+    default: 'none',
+    help: 'a file holding the metrics token',
   },
   {
     env: 'BRYGGA_AGREEMENT',
@@ -287,6 +305,7 @@ export const SETTINGS: readonly Setting[] = [
 /** Flags that would carry a secret, and where the secret goes instead. */
 const SECRET_FLAGS: Record<string, string> = {
   'admin-token': 'set BRYGGA_ADMIN_TOKEN in the environment, or name a file with --admin-token-file',
+  'metrics-token': 'set BRYGGA_METRICS_TOKEN in the environment, or name a file with --metrics-token-file',
 };
 
 /** The relay's `--help`: its commands, then every row of {@link SETTINGS}. */
@@ -300,6 +319,8 @@ export function helpText(): string {
     '       brygga-relay log-origin show [options]             the transparency log origin in use',
     '       brygga-relay log-origin set <origin> --confirm [options]',
     '                                                          change it (devices must then re-pin)',
+    '       brygga-relay backup <file> [--force] [options]     an online copy of the SQLite database',
+    '                                                          (PostgreSQL: pg_dump -Fc, see the README)',
     '       brygga-relay --help                                this text',
     '',
     'Every option is a flag or an environment variable; a flag wins. Secrets are never flags (they would',
@@ -419,6 +440,35 @@ function hasPassword(location: string): boolean {
   }
 }
 
+/**
+ * A secret token from its file (which wins) or its environment variable: at least
+ * {@link MIN_ADMIN_TOKEN_LENGTH} characters without spaces.
+ */
+function readSecret(
+  readFile: (path: string) => string,
+  file: string | undefined,
+  value: string | undefined,
+  what: string,
+): string | undefined {
+  let token = value || undefined;
+  if (file !== undefined) {
+    try {
+      token = readFile(file).trim();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      throw new ConfigError(
+        `the ${what} token file ${file} cannot be read${typeof code === 'string' ? ` (${code})` : ''}`,
+      );
+    }
+  }
+  if (token !== undefined && (token.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(token))) {
+    throw new ConfigError(
+      `the ${what} token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces (openssl rand -base64 32)`,
+    );
+  }
+  return token;
+}
+
 /** Environment variables as `process.env` has them. */
 export type Environment = Record<string, string | undefined>;
 
@@ -472,6 +522,8 @@ export function loadConfig(
     }
     throw new ConfigError((err as Error).message);
   }
+  const secret = (file: string | undefined, value: string | undefined, what: string) =>
+    readSecret(readFile, file, value, what);
   const pick = (flag: string, name: string): string | undefined => {
     const value = flags[flag] ?? env[name];
     return value === undefined || value === '' ? undefined : value;
@@ -508,23 +560,16 @@ export function loadConfig(
     }
     config.logLevel = level as LogLevel;
   }
-  const tokenFile = pick('admin-token-file', 'BRYGGA_ADMIN_TOKEN_FILE');
-  let adminToken = env.BRYGGA_ADMIN_TOKEN || undefined;
-  if (tokenFile !== undefined) {
-    try {
-      adminToken = readFile(tokenFile).trim();
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      throw new ConfigError(
-        `the admin token file ${tokenFile} cannot be read${typeof code === 'string' ? ` (${code})` : ''}`,
-      );
-    }
-  }
-  if (adminToken !== undefined && (adminToken.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(adminToken))) {
-    throw new ConfigError(
-      `the admin token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces (openssl rand -base64 32)`,
-    );
-  }
+  const adminToken = secret(
+    pick('admin-token-file', 'BRYGGA_ADMIN_TOKEN_FILE'),
+    env.BRYGGA_ADMIN_TOKEN,
+    'admin',
+  );
+  config.metricsToken = secret(
+    pick('metrics-token-file', 'BRYGGA_METRICS_TOKEN_FILE'),
+    env.BRYGGA_METRICS_TOKEN,
+    'metrics',
+  );
   config.adminToken = adminToken;
   config.agreementFile = pick('agreement', 'BRYGGA_AGREEMENT');
   const origin = pick('log-origin', 'BRYGGA_LOG_ORIGIN');

@@ -13,7 +13,7 @@ import { ConfigError, helpText, loadConfig } from './config.js';
 import { errorFields, Logger } from './logging/index.js';
 
 /** The operator commands (operator-commands.ts), named here so that `--help` loads nothing else. */
-const OPERATOR_COMMANDS = ['log-origin'];
+const OPERATOR_COMMANDS = ['log-origin', 'backup'];
 
 function configurationError(err: ConfigError): never {
   new Logger({ level: 'error' }).error('configuration error', { detail: err.message });

@@ -7,11 +7,16 @@
  *   new name (those issued so far are signed again), so every device must re-pin the log's key (`brygga log repin`, PROTOCOL.md §19) after the
  *   change is announced; relays running on the database use the new origin once restarted.
  *
+ * - `backup <file> [--force]`: an online copy of the relay's SQLite database (operations/sqlite-backup.ts)
+ *   while relays keep serving on it; refused for PostgreSQL, whose backup is `pg_dump -Fc` (README,
+ *   "Backup and restore").
+ *
  * Each prints one JSON line on stdout saying what it did, like the relay's own log.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, type Environment, loadConfig } from './config.js';
+import { ConfigError, type Environment, loadConfig, SETTINGS } from './config.js';
 import { Logger } from './logging/index.js';
+import { BackupRefused, backupSqliteDatabase } from './operations/index.js';
 import { openDatabase, setLogOrigin, storedLogOrigin, TransparencyLogKey } from './storage/index.js';
 
 /** The origin's syntax (a signed-note key name): printable ASCII without spaces or '+'. */
@@ -27,6 +32,7 @@ export async function runOperatorCommand(
   now = Date.now,
 ): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'backup') return backup(rest, env);
   if (name !== 'log-origin') throw new ConfigError(`unknown command ${name}`);
   const { values, positionals } = parseArgs({
     args: rest,
@@ -70,4 +76,46 @@ export async function runOperatorCommand(
     await database.close();
   }
   return 0;
+}
+
+/** Every flag of the relay's settings, as `parseArgs` options. */
+const SETTING_FLAGS = Object.fromEntries(
+  SETTINGS.flatMap((s) => (s.flag === undefined ? [] : [[s.flag, { type: 'string' as const }]])),
+);
+
+/** `backup <file> [--force] [options]`: exit 0 with the copy written, 1 when refused at run time. */
+async function backup(rest: readonly string[], env: Environment): Promise<number> {
+  // The relay's settings are parsed as the flags they are, so `--database x` is not taken for the file.
+  const { values, positionals, tokens } = parseArgs({
+    args: [...rest],
+    options: { ...SETTING_FLAGS, force: { type: 'boolean' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const [file, ...extra] = positionals;
+  const settings = tokens.flatMap((t) =>
+    t.kind === 'option' && t.name !== 'force'
+      ? [t.value === undefined ? t.rawName : `${t.rawName}=${t.value}`]
+      : [],
+  );
+  const config = loadConfig(settings, env);
+  if (file === undefined) throw new ConfigError('usage: brygga-relay backup <file> [--force] [options]');
+  if (extra.length > 0) throw new ConfigError(`unexpected ${extra.join(' ')}`);
+  if (/^postgres(ql)?:\/\//i.test(config.database)) {
+    throw new ConfigError(
+      'the database is PostgreSQL: back it up with pg_dump -Fc and restore with pg_restore (README, "Backup and restore")',
+    );
+  }
+  if (config.database === ':memory:') throw new ConfigError('an in-memory database has nothing to back up');
+  const logger = new Logger({ level: 'info' });
+  try {
+    const result = await backupSqliteDatabase(config.database, file, { force: values.force === true });
+    logger.info('backup written', { ...result });
+    return 0;
+  } catch (err) {
+    if (!(err instanceof BackupRefused)) throw err;
+    logger.error('backup refused', { detail: err.message });
+    return 1;
+  }
 }

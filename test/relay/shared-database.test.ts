@@ -112,7 +112,9 @@ describe.each(ENGINES)('two relays on one %s database', (engine) => {
     // PostgreSQL finds the id's row. A SQLite relay keeps ids in memory and finds the other relay's token
     // ceiling above the token (PROTOCOL.md §8): it cannot tell whether the token was used, so refuses it.
     expect(await problemOf(replay)).toMatchObject(
-      engine === 'postgres' ? { status: 401, type: 'token-replayed' } : { status: 503, type: 'token-uncertain' },
+      engine === 'postgres'
+        ? { status: 401, type: 'token-replayed' }
+        : { status: 503, type: 'token-uncertain' },
     );
     expect(await relay.rows()).toEqual(before);
     // And the packet itself, submitted again through the other relay, is the same packet.

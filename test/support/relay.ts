@@ -100,6 +100,8 @@ export interface TestRelayOptions {
   log?: { mergeDelayMs?: number; roundSize?: number };
   /** The log's signing key (default: the database's own); two relays given one key can show a split view. */
   logKey?: TransparencyLogKey;
+  /** The client's address as the relay sees it (default: `local`, not a loopback address). */
+  clientAddress?: AppDeps['clientAddress'];
 }
 
 /** A relay under test. */
@@ -177,6 +179,7 @@ export async function startTestRelay(
     logger,
     now,
     shutdown: shutdown.signal,
+    clientAddress: options.clientAddress,
     config: {
       publicUrl: AUDIENCE,
       adminToken: ADMIN_TOKEN,

@@ -141,7 +141,10 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
       throw new BryggaError('ERR_CONFLICT', 'a different packet was already submitted under this id');
     }
     const { receipt } = outcome;
-    if (outcome.status === 'created') deps.transparency?.notify();
+    if (outcome.status === 'created') {
+      deps.transparency?.notify();
+      deps.metrics.countSubmission();
+    }
     return c.json(
       {
         id: receipt.id,

@@ -4,7 +4,7 @@
  * picks one by location.
  */
 export { createInboxNotifier } from './create-inbox-notifier.js';
-export type { Database, Engine } from './database.js';
+export type { Database, Engine, OperationalFigures } from './database.js';
 export {
   type DatabaseFailure,
   type DatabaseFailureKind,
