@@ -423,9 +423,22 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     );
     expect(toFile.status).toBe(0);
     expect(statSync(join(dir, 'bundle-file.json')).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(join(dir, 'bundle-file.json'), 'utf8'))).toEqual(
-      JSON.parse(exported.stdout),
-    );
+    // The same bundle but for its manifest, which is signed at each export (its `iat`), and as valid.
+    const { manifest: fileManifest, ...fromFile } = JSON.parse(
+      readFileSync(join(dir, 'bundle-file.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    const { manifest: _, ...fromStdout } = JSON.parse(exported.stdout) as Record<string, unknown>;
+    expect(fromFile).toEqual(fromStdout);
+    expect(fileManifest).toEqual(expect.any(String));
+    const fileVerified = brygga(dir, [
+      'evidence',
+      'verify',
+      'bundle-file.json',
+      '--agreement',
+      'agreement.json',
+    ]);
+    expect(fileVerified.stderr).toBe('');
+    expect(fileVerified.status).toBe(0);
     expect(toFile.stderr).toBe(
       'bundle-file.json holds personal data and is readable by you only (mode 600). Keep it on an encrypted disk, and delete it once it is no longer needed.\n',
     );
@@ -700,6 +713,9 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     const path = join(dir, 'samtycke.txt');
     const bytes = readFileSync(path);
     expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(written.stderr).toBe(
+      'samtycke.txt holds personal data and is readable by you only (mode 600). Keep it on an encrypted disk, and delete it once it is no longer needed.\n',
+    );
     expect(bytes.toString('utf8')).toMatch(/^SAMTYCKE\n/);
     expect(bytes.toString('utf8')).toContain('Jag, Anonym Avhoppare, samtycker');
     expect(written.json()).toEqual({

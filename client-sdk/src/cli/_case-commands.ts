@@ -487,7 +487,7 @@ export const CASE_COMMANDS: Command[] = [
         return { person, home: party(client.unit), receiving: party(to), validFrom, validUntil };
       });
       refuseExisting(out);
-      writeFileAtomic(out, consentFormText(form), { mode: 0o600 });
+      writePersonalFile(io, out, consentFormText(form));
       const documentSha256 = consentFormSha256(form);
       report(io, { path: out, documentSha256, personalData: true }, () => [
         `Wrote the consent form to ${out}. It holds personal data: keep it with the case, readable by the case's officers only.`,
