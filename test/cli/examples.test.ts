@@ -91,6 +91,13 @@ describe('docs/examples', () => {
     expect(text).toMatch(/categories: avhoppare, skyddsarende/);
     expect(text).toMatch(/threatLevels: low, high/);
     expect(text).toContain(`${terms.period.from} – ${terms.period.to}`);
+    // Without `offers` in the terms, each municipality offers the whole catalogue (PROTOCOL.md §5.5).
+    const catalogue = terms.catalogue.map((s) => s.code);
+    expect(json.offers).toEqual(terms.municipalities.map((m) => ({ municipality: m.id, offers: catalogue })));
+    expect(text).toContain('Services each municipality offers when it receives a case:');
+    for (const m of terms.municipalities) {
+      expect(text).toMatch(new RegExp(`^ {2}${m.id} +${catalogue.join(', ')}$`, 'm'));
+    }
     expect(text).toContain('Not in force');
   });
 });

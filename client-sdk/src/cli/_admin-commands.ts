@@ -14,6 +14,7 @@ import {
   ID_PATTERN,
   KID_PATTERN,
   loadIdentity,
+  offeredServices,
   publishHpkeKey,
   RelayClient,
   readKeyFile,
@@ -228,7 +229,9 @@ export const ADMIN_COMMANDS: Command[] = [
         signed: !missing.has(p.unit),
       }));
       const t = agreement.terms;
-      report(io, { ...t, parties, digest: agreement.digest, complete }, () => [
+      // What each municipality takes in, its `offers` or by default the whole catalogue (PROTOCOL.md §5.5).
+      const offers = t.municipalities.map((m) => ({ municipality: m.id, offers: offeredServices(t, m.id) }));
+      report(io, { ...t, parties, offers, digest: agreement.digest, complete }, () => [
         `${t.title}`,
         `Agreement ${t.id}, sequence ${t.sequence}, ${t.period.from} – ${t.period.to}, digest ${agreement.digest}`,
         'Parties (root keys: compare each safety number with its unit before signing):',
@@ -237,6 +240,8 @@ export const ADMIN_COMMANDS: Command[] = [
             `  ${p.unit.padEnd(20)} ${p.safetyNumber}  ${p.signed ? 'signed' : 'NOT SIGNED'}  ${p.name} (${p.municipality})`,
         ),
         ...termLines(t),
+        'Services each municipality offers when it receives a case:',
+        ...offers.map((o) => `  ${o.municipality.padEnd(20)} ${o.offers.join(', ')}`),
         complete
           ? 'Every party has signed, and every signature verifies.'
           : 'Not in force: signatures are missing or invalid.',

@@ -38,7 +38,7 @@ import {
   refuseExisting,
   report,
   usage,
-  writeFileAtomic,
+  writePersonalFile,
 } from './_io.js';
 import { askReferral } from './_referral-prompt.js';
 
@@ -255,7 +255,7 @@ export const CASE_COMMANDS: Command[] = [
           return await client.refer(input);
         } catch (err) {
           // Answered by hand and confirmed: never lost. The file stays until a send succeeds.
-          if (fromFile === undefined) throw new AnswersKept(err, keepAnswers(answers, input));
+          if (fromFile === undefined) throw new AnswersKept(err, keepAnswers(io, answers, input));
           throw err;
         }
       });
@@ -487,7 +487,7 @@ export const CASE_COMMANDS: Command[] = [
         return { person, home: party(client.unit), receiving: party(to), validFrom, validUntil };
       });
       refuseExisting(out);
-      writeFileAtomic(out, consentFormText(form), { mode: 0o600 });
+      writePersonalFile(io, out, consentFormText(form));
       const documentSha256 = consentFormSha256(form);
       report(io, { path: out, documentSha256, personalData: true }, () => [
         `Wrote the consent form to ${out}. It holds personal data: keep it with the case, readable by the case's officers only.`,
@@ -499,13 +499,26 @@ export const CASE_COMMANDS: Command[] = [
   },
   {
     words: ['evidence', 'export'],
-    summary: 'Export a case as a signed evidence bundle (PROTOCOL.md §17) on standard output.',
+    summary: 'Export a case as a signed evidence bundle (PROTOCOL.md §17), on standard output or to --out.',
     positionals: ['<case>'],
-    options: { ...DEVICE_OPTION },
+    options: {
+      ...DEVICE_OPTION,
+      out: { type: 'string', description: 'write the bundle to this new file, readable by you only' },
+    },
+    details: ['The bundle holds the case in full, personal data included: keep it on an encrypted disk.'],
     async run(args, io) {
       const caseId = caseArg(args);
+      const out = str(args, 'out');
+      if (out !== undefined) refuseExisting(out);
       const bundle = await withClient(io, str(args, 'device'), (client) => client.exportEvidence(caseId));
-      io.out(`${JSON.stringify(bundle, null, 2)}\n`);
+      const text = `${JSON.stringify(bundle, null, 2)}\n`;
+      if (out === undefined) {
+        io.out(text);
+        if (io.tty) io.err(`The bundle holds personal data: keep a copy only on an encrypted disk.\n`);
+      } else {
+        writePersonalFile(io, out, text);
+        report(io, { out, caseId }, () => [`Wrote the evidence bundle of case ${caseId} to ${out}.`]);
+      }
       return 0;
     },
   },
@@ -534,11 +547,12 @@ function answersPath(io: Io, device: string | undefined): string {
 }
 
 /** Keep confirmed answers, readable by their owner only, and give the path. */
-function keepAnswers(path: string, input: ReferInput): string {
-  writeFileAtomic(
+function keepAnswers(io: Io, path: string, input: ReferInput): string {
+  writePersonalFile(
+    io,
     path,
     `${JSON.stringify({ v: 1, kind: 'brygga.referral-answers', savedAt: new Date().toISOString(), referral: input }, null, 2)}\n`,
-    { mode: 0o600, overwrite: true },
+    { overwrite: true },
   );
   return path;
 }
