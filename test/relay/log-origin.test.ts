@@ -106,6 +106,9 @@ describe('the relay without a public URL, restarted with one', () => {
       });
     await verifierOn(device).refresh();
     const pinned = state.key;
+    // The size of a checkpoint the first relay issued (rounds may merge several leaves into one).
+    const issuedSize = Number((await device.checkpoint()).split('\n')[1]);
+    expect(issuedSize).toBeGreaterThan(0);
     expect(pinned).toMatch(new RegExp(`^${origin.replace(/\./g, '\\.')}\\+`));
     expect(await first.stop()).toBe(0);
 
@@ -161,7 +164,7 @@ describe('the relay without a public URL, restarted with one', () => {
       );
     expect(isBryggaError(refused) && refused.code).toBe('ERR_LOG_BAD_SIGNATURE');
     // Every checkpoint was signed again: the old ones too, same sizes and roots.
-    const renamed = await moved.checkpointAt(1);
-    expect(renamed.startsWith('relay.example.test/brygga-log\n1\n')).toBe(true);
+    const renamed = await moved.checkpointAt(issuedSize);
+    expect(renamed.startsWith(`relay.example.test/brygga-log\n${issuedSize}\n`)).toBe(true);
   });
 });
