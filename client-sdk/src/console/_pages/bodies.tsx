@@ -138,6 +138,58 @@ export function ConsentDetails(props: { consent: ConsentShown; texts: Texts; cli
 }
 
 /** The referral in full: the person, target group and threat, police, target-group assessment, children, housing, services, contacts. */
+/**
+ * The police's records of a referral (PROTOCOL.md §12.4): consultations or approvals, one row per
+ * municipality; they differ only in their last column (the outcome, or whether the police approved).
+ */
+function PoliceRecords<
+  R extends ReferralBody['policeConsultations'][number] | ReferralBody['policeApprovals'][number],
+>(props: {
+  title: string;
+  records: readonly R[];
+  last: [string, (record: R) => Child];
+  municipality: (id: string) => string;
+  texts: Texts;
+}) {
+  const { texts, municipality } = props;
+  const { t } = texts;
+  const [lastHeading, lastCell] = props.last;
+  return (
+    <>
+      <h2 class="heading-m">{props.title}</h2>
+      {props.records.length === 0 ? (
+        <p class="body">{t.none}</p>
+      ) : (
+        <table class="table">
+          <caption class="visually-hidden">{props.title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.case.municipality}</th>
+              <th scope="col">{t.case.date}</th>
+              <th scope="col">{t.case.officer}</th>
+              <th scope="col">{t.case.reference}</th>
+              <th scope="col">{lastHeading}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.records.map((p) => (
+              <tr>
+                <td>{w(texts, municipality(p.municipality))}</td>
+                <td>{texts.date(p.date)}</td>
+                <td>
+                  {w(texts, p.officer.name)}, {w(texts, p.officer.role)}
+                </td>
+                <td>{w(texts, p.reference)}</td>
+                <td>{lastCell(p)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
 export function ReferralDetails(props: {
   referral: ReferralBody;
   consents: ConsentShown[];
@@ -171,66 +223,20 @@ export function ReferralDetails(props: {
       {props.consents.map((c) => (
         <ConsentDetails consent={c} texts={texts} client={client} />
       ))}
-      <h2 class="heading-m">{t.case.policeConsultations}</h2>
-      {r.policeConsultations.length === 0 ? (
-        <p class="body">{t.none}</p>
-      ) : (
-        <table class="table">
-          <caption class="visually-hidden">{t.case.policeConsultations}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t.case.municipality}</th>
-              <th scope="col">{t.case.date}</th>
-              <th scope="col">{t.case.officer}</th>
-              <th scope="col">{t.case.reference}</th>
-              <th scope="col">{t.case.outcome}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.policeConsultations.map((p) => (
-              <tr>
-                <td>{w(texts, municipality(p.municipality))}</td>
-                <td>{texts.date(p.date)}</td>
-                <td>
-                  {w(texts, p.officer.name)}, {w(texts, p.officer.role)}
-                </td>
-                <td>{w(texts, p.reference)}</td>
-                <td>{multiline(p.outcome, texts)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <h2 class="heading-m">{t.case.policeApprovals}</h2>
-      {r.policeApprovals.length === 0 ? (
-        <p class="body">{t.none}</p>
-      ) : (
-        <table class="table">
-          <caption class="visually-hidden">{t.case.policeApprovals}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t.case.municipality}</th>
-              <th scope="col">{t.case.date}</th>
-              <th scope="col">{t.case.officer}</th>
-              <th scope="col">{t.case.reference}</th>
-              <th scope="col">{t.case.approved}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.policeApprovals.map((p) => (
-              <tr>
-                <td>{w(texts, municipality(p.municipality))}</td>
-                <td>{texts.date(p.date)}</td>
-                <td>
-                  {w(texts, p.officer.name)}, {w(texts, p.officer.role)}
-                </td>
-                <td>{w(texts, p.reference)}</td>
-                <td>{yesNo(texts, p.approved)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <PoliceRecords
+        title={t.case.policeConsultations}
+        records={r.policeConsultations}
+        last={[t.case.outcome, (p) => multiline(p.outcome, texts)]}
+        municipality={municipality}
+        texts={texts}
+      />
+      <PoliceRecords
+        title={t.case.policeApprovals}
+        records={r.policeApprovals}
+        last={[t.case.approved, (p) => yesNo(texts, p.approved)]}
+        municipality={municipality}
+        texts={texts}
+      />
       <h2 class="heading-m">{t.case.targetGroupAssessment}</h2>
       <SummaryList
         rows={[
