@@ -5,14 +5,11 @@
  */
 
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RelayClient, sealPacket } from '@brygga/client-sdk';
 import { afterAll, describe, expect, it } from 'vitest';
-import { databaseUrl, ENGINES } from '../support/databases.js';
+import { ENGINES } from '../support/databases.js';
 import { makeDevice, makeWorld } from '../support/fixtures.js';
-import { freshPostgresSchema, type RelayProcess, spawnRelay } from '../support/relay-process.js';
+import { freshRelayDatabase, type RelayProcess, spawnRelay } from '../support/relay-process.js';
 
 const AUDIENCE = 'https://brygga.test';
 const ADMIN = 'crash-test-admin-token-0123456789abcdefghij';
@@ -25,16 +22,7 @@ describe.each(ENGINES)('SIGKILL during a burst of submissions (%s)', (engine) =>
   });
 
   it('every packet acknowledged with 201 survives exactly once', async () => {
-    let database: string;
-    if (engine === 'sqlite') {
-      const dir = mkdtempSync(join(tmpdir(), 'brygga-crash-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      database = join(dir, 'relay.sqlite');
-    } else {
-      const pgSchema = await freshPostgresSchema(databaseUrl());
-      cleanups.push(() => pgSchema.drop());
-      database = pgSchema.url;
-    }
+    const database = await freshRelayDatabase(engine, cleanups);
     const env = {
       BRYGGA_DATABASE: database,
       BRYGGA_PUBLIC_URL: AUDIENCE,

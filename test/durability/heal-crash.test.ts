@@ -7,18 +7,15 @@
  * the same bytes again. Nothing is lost and nothing doubles: Malmö applies each message once, at the
  * same place as Järva holds it, and both ends' case logs are equal.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BryggaClient, RelayClient, revokeDevice } from '@brygga/client-sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
 import { periodFromThisYear } from '../support/agreement-terms.js';
 import { expectLogsAgree } from '../support/case-invariant.js';
-import { databaseUrl, ENGINES } from '../support/databases.js';
+import { ENGINES } from '../support/databases.js';
 import type { TestDevice } from '../support/fixtures.js';
-import { freshPostgresSchema, type RelayProcess, spawnRelay } from '../support/relay-process.js';
+import { freshRelayDatabase, type RelayProcess, spawnRelay } from '../support/relay-process.js';
 import { openTestStore, type TestStore } from '../support/store-databases.js';
 import { makeWorkflowWorld, referInput, workflowDevice } from '../support/workflow-world.js';
 
@@ -43,16 +40,7 @@ describe.each(ENGINES)('a relay killed during a heal (%s)', (engine) => {
   });
 
   it('loses and duplicates nothing', { timeout: 180_000 }, async () => {
-    let database: string;
-    if (engine === 'sqlite') {
-      const dir = mkdtempSync(join(tmpdir(), 'brygga-heal-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      database = join(dir, 'relay.sqlite');
-    } else {
-      const schema = await freshPostgresSchema(databaseUrl());
-      cleanups.push(() => schema.drop());
-      database = schema.url;
-    }
+    const database = await freshRelayDatabase(engine, cleanups);
     const env = {
       BRYGGA_DATABASE: database,
       BRYGGA_PUBLIC_URL: AUDIENCE,

@@ -6,14 +6,11 @@
  * a fresh token, goes on as if nothing happened;
  * PostgreSQL finds the id's row (401 `token-replayed`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createRelayToken, RelayClient } from '@brygga/client-sdk';
 import { afterAll, describe, expect, it } from 'vitest';
-import { databaseUrl, ENGINES } from '../support/databases.js';
+import { ENGINES } from '../support/databases.js';
 import { makeWorld } from '../support/fixtures.js';
-import { freshPostgresSchema, type RelayProcess, spawnRelay } from '../support/relay-process.js';
+import { freshRelayDatabase, type RelayProcess, spawnRelay } from '../support/relay-process.js';
 
 const AUDIENCE = 'https://brygga.test';
 const ADMIN = 'replay-test-admin-token-0123456789abcdefghij';
@@ -25,16 +22,7 @@ describe.each(ENGINES)('a token used before SIGKILL, after the restart (%s)', (e
   });
 
   it('is refused; a token issued after the ceiling is accepted', async () => {
-    let database: string;
-    if (engine === 'sqlite') {
-      const dir = mkdtempSync(join(tmpdir(), 'brygga-replay-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      database = join(dir, 'relay.sqlite');
-    } else {
-      const pgSchema = await freshPostgresSchema(databaseUrl());
-      cleanups.push(() => pgSchema.drop());
-      database = pgSchema.url;
-    }
+    const database = await freshRelayDatabase(engine, cleanups);
     const env = { BRYGGA_DATABASE: database, BRYGGA_PUBLIC_URL: AUDIENCE, BRYGGA_ADMIN_TOKEN: ADMIN };
     let relay: RelayProcess = await spawnRelay(env);
     cleanups.push(() => void relay.stop('SIGKILL'));

@@ -4,9 +4,13 @@
  * loopback port and is ready when it prints its `listening` line.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Engine } from '@brygga/server';
 import pg from 'pg';
 import { buildIfStale } from '../../server/bin/build-if-stale.js';
+import { databaseUrl } from './databases.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -126,4 +130,19 @@ export async function freshPostgresSchema(
       }
     },
   };
+}
+
+/**
+ * A fresh, empty database for a relay process on `engine`: a SQLite file in its own temporary directory,
+ * or a fresh PostgreSQL schema. `cleanups` gets what removes it.
+ */
+export async function freshRelayDatabase(engine: Engine, cleanups: (() => unknown)[]): Promise<string> {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'brygga-relay-db-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    return join(dir, 'relay.sqlite');
+  }
+  const schema = await freshPostgresSchema(databaseUrl());
+  cleanups.push(() => schema.drop());
+  return schema.url;
 }

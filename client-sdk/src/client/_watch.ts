@@ -7,7 +7,7 @@
  * while a sync runs are folded into one more sync.
  */
 import { BryggaError, isBryggaError } from '../errors.js';
-import { type RelayClient, RelayError } from '../transport/relay-client.js';
+import { type RelayClient, RelayError, pause as wait } from '../transport/relay-client.js';
 import type { ClientEvent, ClientEventListener } from './client-events.js';
 import type { WatchConnection, WatchOptions } from './client-types.js';
 
@@ -119,23 +119,11 @@ export async function* watchRelay(client: Watched, options: WatchOptions = {}): 
         ? broken
         : new BryggaError('ERR_RELAY', 'the connection to the relay broke', { cause: broken });
       tell({ connected: false, retryInMs: pause, error });
-      await sleep(pause, outer);
+      await wait(pause, outer);
       pause = Math.min(pause * 2, maxPause);
     }
   } finally {
     unsubscribe();
     outer?.removeEventListener('abort', onAbort);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

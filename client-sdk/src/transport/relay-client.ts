@@ -750,7 +750,7 @@ async function tokenUncertainWait(res: Response): Promise<number | undefined> {
 }
 
 /** Wait `ms`, or less if `signal` aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {
