@@ -10,6 +10,8 @@ import {
   assembleProof,
   BryggaError,
   consistencyPlan,
+  encodeLogEntries,
+  encodeLogEntryHeader,
   type GeneralJws,
   inclusionPlan,
   nodeKey,
@@ -25,6 +27,9 @@ import { asBytes, entryKind, type LogEntryKind, loadNodes, rootAt } from './tree
 
 /** Most entries one listing returns. */
 export const MAX_ENTRIES_PAGE = 1000;
+
+/** Leaves read per query while an entry stream is sent: about 140 KiB of envelope records. */
+const STREAM_ROWS = 4096;
 
 /** One listed entry (`GET /v1/log/entries`). */
 export interface LogEntry {
@@ -187,6 +192,44 @@ export class TransparencyLogStore {
       return entry;
     });
     return { entries, size };
+  }
+
+  /**
+   * The entry stream (PROTOCOL.md §18.5) of up to `limit` leaves from `start`, within the tree of the
+   * latest checkpoint: its header, then the records, read {@link STREAM_ROWS} leaves at a time as the
+   * consumer asks for the next chunk, so no answer is ever held whole. The count in the header is fixed
+   * before the first record: leaves below a checkpoint's size never change, so the reads need no
+   * transaction. A read that fails throws from the generator; the answer must then break off, not end.
+   */
+  async entryStream(start: number, limit: number): Promise<AsyncGenerator<Uint8Array>> {
+    const size = await this.size();
+    const count = Math.max(0, Math.min(limit, size - start));
+    const db = this.#database.db;
+    const encoder = new TextEncoder();
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      yield encodeLogEntryHeader({ start, count, size });
+      const end = start + count;
+      for (let from = start; from < end; from += STREAM_ROWS) {
+        const to = Math.min(end, from + STREAM_ROWS);
+        const rows = await db
+          .selectFrom('log_leaves')
+          .select(['kind', 'hash', 'ref'])
+          .where('idx', '>=', from)
+          .where('idx', '<', to)
+          .orderBy('idx')
+          .execute();
+        if (rows.length !== to - from)
+          throw new Error(`the transparency log lacks leaves of ${from} to ${to}`);
+        yield encodeLogEntries(
+          rows.map((r) => ({
+            kind: Number(r.kind),
+            hash: asBytes(r.hash),
+            data: r.ref === null ? undefined : encoder.encode(r.ref),
+          })),
+        );
+      }
+    }
+    return chunks();
   }
 
   /** The leaf index of a logged submission (by packet id), while its idempotency record is kept. */
