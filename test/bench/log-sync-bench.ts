@@ -7,8 +7,9 @@
  * real integrator path (unlogged submission rows taken in by rounds of BENCH_LOG_ROUND rows, each with
  * its signed checkpoint, as in log-bench.ts). At each size a fresh relay process serves the database on
  * 127.0.0.1 and a brand-new device of Stockholm (an empty store, nothing pinned) runs `sync()`, the
- * SDK's real code path. Printed: the sync's time, the bytes it received and sent, its requests, and the
- * peak memory growth (RSS) of the device's process and of the relay's.
+ * SDK's real code path. Printed: the sync's time, the CPU time the device's process and the relay's
+ * used for it (what a busy machine does not inflate), the bytes it received and sent, its requests,
+ * and the peak memory growth (RSS) of the device's process and of the relay's.
  *
  * BENCH_LOG_SYNC_MAX caps the largest size (default 10^6; growing it takes a minute or two).
  */
@@ -44,6 +45,16 @@ function memory(pid: number | 'self'): { rss: number; peak: number } {
     return { rss: kib('VmRSS'), peak: kib('VmHWM') };
   } catch {
     return { rss: Number.NaN, peak: Number.NaN };
+  }
+}
+
+/** CPU time (user + system, seconds) a process has used, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
   }
 }
 
@@ -162,14 +173,21 @@ async function firstSync(location: string, world: World): Promise<string[]> {
     globalThis.gc?.();
     const base = resetPeak('self');
     const relayBase = resetPeak(relay.child.pid!);
+    const relayCpu = cpuSeconds(relay.child.pid!);
+    const cpu = process.cpuUsage();
     const started = performance.now();
     await client.sync();
     const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const deviceCpu = (used.user + used.system) / 1e6;
+    const relayUsed = cpuSeconds(relay.child.pid!) - relayCpu;
     const status = await client.logStatus();
     if (status.monitored !== status.latest?.size) throw new Error('the device did not replay the whole log');
     const mib = (n: number) => (n / 2 ** 20).toFixed(1);
     return [
       seconds.toFixed(2),
+      deviceCpu.toFixed(2),
+      relayUsed.toFixed(2),
       mib(meter.counts.received),
       (meter.counts.sent / 1024).toFixed(0),
       String(meter.counts.requests),
@@ -191,7 +209,17 @@ export async function runLogSyncBench(): Promise<void> {
     console.log(
       `\nA new device's first sync (SQLite relay process on 127.0.0.1; log grown in rounds of ${ROUND})`,
     );
-    row('leaves', 'sync s', 'received MiB', 'sent KiB', 'requests', 'device +MiB', 'relay +MiB');
+    row(
+      'leaves',
+      'sync s',
+      'device CPU s',
+      'relay CPU s',
+      'received MiB',
+      'sent KiB',
+      'requests',
+      'device +MiB',
+      'relay +MiB',
+    );
     let envelopes = 0;
     for (const target of SIZES) {
       if (target > MAX) break;
