@@ -171,6 +171,11 @@ const ENTRY_PAGE = 1000;
 const STREAM_PAGE = MAX_STREAM_ENTRIES;
 /** Roots remembered per tree size, for checking other devices' checkpoints without asking the relay. */
 const ROOT_CACHE = 8192;
+/**
+ * Of a replay, the roots of its last sizes remembered: the checkpoints other devices carry are recent
+ * ones. Any other size is checked by a consistency proof (§19.6).
+ */
+const ROOTS_REPLAYED = 1024;
 
 /**
  * A device's verifier of one relay's log.
@@ -369,8 +374,8 @@ export class LogVerifier {
     if (at.size <= start) return [];
     const saved = (this.#state.frontier?.hashes ?? []).map((h) => fromBase64url(h, HASH_SIZE));
     const tree = new MerkleFrontier(start, saved);
-    // Roots are remembered for the last sizes only, as many as the cache keeps.
-    const rootsFrom = at.size - ROOT_CACHE;
+    // Roots are remembered for the last sizes of a replay only: each costs a fold of the edge.
+    const rootsFrom = at.size - ROOTS_REPLAYED;
     const roots = new Map<number, Uint8Array>();
     const out: MonitoredEntry[] = [];
     const wanted = options.envelopes;

@@ -275,7 +275,8 @@ export class MerkleFrontier {
     let leaf: Uint8Array;
     if (data.length < this.#leafInput.length) {
       this.#leafInput.set(data, 1);
-      leaf = sha256(this.#leafInput.subarray(0, 1 + data.length));
+      const whole = data.length === this.#leafInput.length - 1;
+      leaf = sha256(whole ? this.#leafInput : this.#leafInput.subarray(0, 1 + data.length));
     } else {
       leaf = leafHash(data);
     }
