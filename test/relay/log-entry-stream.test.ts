@@ -2,7 +2,7 @@
  * The log's entry stream (PROTOCOL.md §18.5), the bulk form of `GET /v1/log/entries`, on both engines:
  * it carries the same entries as the JSON pages (kind, hash, statement, agreement document) from any
  * start, with the header the spec describes; past the end it carries none; bad ranges are 400 problems
- * in either form.
+ * in either form; a stream the relay cannot finish breaks off instead of ending.
  */
 import {
   fromBase64url,
@@ -148,5 +148,34 @@ describe.each(ENGINES)('the log entry stream on %s', (engine) => {
     expect(await problemOf(json)).toMatchObject({ status: 400, type: 'malformed' });
     const anonymous = await relay.request('/v1/log/entries', { headers: { accept: LOG_ENTRIES_MEDIA_TYPE } });
     expect(await problemOf(anonymous)).toMatchObject({ status: 401 });
+  });
+});
+
+describe('an entry stream the relay cannot finish', () => {
+  it('breaks off rather than end, so it never looks like a shorter answer', async () => {
+    const logs: string[] = [];
+    const relay = await startTestRelay('sqlite', { log: { mergeDelayMs: 60_000 }, logs });
+    const { malmo } = relay.world.devices;
+    try {
+      await relay.transparency.flush();
+      const res = await relay.request('/v1/log/entries', {
+        headers: relay.auth(malmo, { accept: LOG_ENTRIES_MEDIA_TYPE }),
+      });
+      expect(res.status).toBe(200);
+      // The database goes away after the count is fixed, before the first record is read (the header
+      // is all the stream holds until it is read).
+      await relay.db.database.close();
+      const reader = res.body!.getReader();
+      const header = await reader.read();
+      expect(header.value?.[0]).toBe(1);
+      await expect(
+        (async () => {
+          for (;;) if ((await reader.read()).done) return 'ended';
+        })(),
+      ).rejects.toThrow();
+      expect(logs.some((l) => l.includes('log entry stream failed'))).toBe(true);
+    } finally {
+      await relay.close().catch(() => {});
+    }
   });
 });

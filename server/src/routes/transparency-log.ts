@@ -132,7 +132,7 @@ export function transparencyLogRoutes(deps: RouteDeps, log: TransparencyLogInteg
             if (next.done) controller.close();
             else controller.enqueue(next.value);
           } catch (err) {
-            deps.logger.error('log entry stream failed', errorFields(err));
+            deps.logger.warn('log entry stream failed', errorFields(err));
             controller.error(err);
           }
         },
