@@ -151,6 +151,7 @@ export {
   type InboxPacket,
   type InboxPage,
   type InclusionProofAnswer,
+  LOG_ENTRIES_MEDIA_TYPE,
   type LogEntriesPage,
   type LogEntryAnswer,
   type LogKeyInfo,

@@ -4,6 +4,7 @@
  */
 import { runEnvelopeBench } from './envelope-bench.js';
 import { runLogBench } from './log-bench.js';
+import { runLogSyncBench } from './log-sync-bench.js';
 import { runRelayBench } from './relay-bench.js';
 import { runWriteAccounting } from './write-accounting.js';
 
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<void>> = {
   envelope: runEnvelopeBench,
   relay: runRelayBench,
   log: runLogBench,
+  'log-sync': runLogSyncBench,
   accounting: runWriteAccounting,
 };
 

@@ -92,7 +92,10 @@ export class TransparencyMonitor {
   #verifier: LogVerifier | undefined;
   /** The checkpoint of the current round. */
   #round: VerifiedCheckpoint | undefined;
-  /** Leaves replayed in this process, by leaf hash: their index. */
+  /**
+   * Leaves replayed in this process, by leaf hash: their index. Agreements and statements, and of the
+   * envelopes this device's own submissions (those awaiting the log when the replay began).
+   */
   readonly #seen = new Map<string, number>();
   /** The cosignature being posted. */
   #cosigning: Promise<void> = Promise.resolve();
@@ -172,7 +175,12 @@ export class TransparencyMonitor {
     const v = await this.verifier();
     await this.#cosigning;
     const monitor = this.#options.monitor !== false;
-    const { checkpoint, entries } = await this.#guard(() => v.refresh(monitor));
+    // Of the envelopes replayed, only this device's own submissions awaiting the log are kept: a first
+    // replay of a large log holds no more in memory than its statements.
+    const envelopes = monitor
+      ? new Set((await this.#d.store.listLogPending()).map((p) => p.leaf))
+      : undefined;
+    const { checkpoint, entries } = await this.#guard(() => v.refresh(monitor, { envelopes }));
     this.#round = checkpoint;
     if (monitor) {
       for (const e of entries) this.#seen.set(e.leaf, e.index);

@@ -17,6 +17,7 @@ export type TransparencyRelay = Pick<
   | 'inclusionProof'
   | 'consistencyProof'
   | 'logEntries'
+  | 'logEntryStream'
   | 'submitCosignature'
 >;
 
@@ -52,6 +53,7 @@ export function transparencySource(relay: TransparencyRelay): LogSource {
       }
     },
     logEntries: (start, limit) => relay.logEntries(start, limit),
+    logEntryStream: (start, limit) => relay.logEntryStream(start, limit),
     async submitCosignature(size, line) {
       await relay.submitCosignature(size, line);
     },

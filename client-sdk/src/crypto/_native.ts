@@ -42,6 +42,8 @@ interface Digest {
   update(data: Uint8Array): { digest(): Uint8Array };
 }
 interface NodeCrypto {
+  /** One-shot digest (Node 20.12+, 21.7+): half the cost of createHash on the small inputs of a Merkle tree. */
+  hash?(algorithm: string, data: Uint8Array, outputEncoding: 'buffer'): Uint8Array;
   createHash(algorithm: string): Digest;
   createHmac(algorithm: string, key: Uint8Array): Digest;
   createPrivateKey(options: { key: Jwk; format: 'jwk' }): KeyObject;
@@ -222,9 +224,12 @@ function makeProvider(crypto: NodeCrypto): CryptoProvider {
     };
   };
 
+  const oneShot = crypto.hash?.bind(crypto);
   return Object.freeze({
     name: 'native',
-    sha256: (data: Uint8Array) => plain(crypto.createHash('sha256').update(data).digest()),
+    sha256: oneShot
+      ? (data: Uint8Array) => plain(oneShot('sha256', data, 'buffer'))
+      : (data: Uint8Array) => plain(crypto.createHash('sha256').update(data).digest()),
     sha512: (data: Uint8Array) => plain(crypto.createHash('sha512').update(data).digest()),
     hmacSha256: (key: Uint8Array, data: Uint8Array) =>
       plain(crypto.createHmac('sha256', key).update(data).digest()),

@@ -14,6 +14,19 @@ export {
   verifyCosignature,
 } from './checkpoint.js';
 export {
+  encodeLogEntries,
+  encodeLogEntryHeader,
+  LOG_ENTRY_HEADER_SIZE,
+  LOG_ENTRY_STREAM_VERSION,
+  LogEntryReader,
+  type LogEntryRecord,
+  LogEntryStreamError,
+  type LogEntryStreamHeader,
+  type LogEntryVisitor,
+  MAX_ENTRY_DATA,
+  MAX_STREAM_ENTRIES,
+} from './log-entry-stream.js';
+export {
   isLogError,
   LOG_ERROR_CODES,
   LogError,
@@ -36,6 +49,7 @@ export {
   leafOf,
   logLeafHash,
   type MonitoredEntry,
+  type MonitorOptions,
   parseWitnessName,
   statementLogHash,
   type VerifiedCheckpoint,
@@ -51,6 +65,7 @@ export {
   inclusionPlan,
   leafHash,
   MerkleError,
+  MerkleFrontier,
   type NodeId,
   type NodeLookup,
   nodeHash,

@@ -4,11 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toBase64url, utf8 } from '../crypto/bytes.js';
+import { sha256 } from '../crypto/hash.js';
 import { SigningKeyPair } from '../crypto/keys.js';
 import { formatCheckpoint } from './checkpoint.js';
+import { encodeLogEntries, encodeLogEntryHeader, type LogEntryRecord } from './log-entry-stream.js';
 import { LogError } from './log-evidence.js';
 import {
   cosignerUnits,
+  LEAF_KINDS,
   type LogEntry,
   type LogSource,
   type LogState,
@@ -207,5 +210,55 @@ describe('LogVerifier', () => {
     // The claim carries the log's signature only.
     expect(parseNote(v.claim()!).signatures.map((s) => s.name)).toEqual([ORIGIN]);
     expect(utf8(v.claim()!).length).toBeLessThan(300);
+  });
+});
+
+describe('LogVerifier replaying the entry stream (PROTOCOL.md §18.5)', () => {
+  /** The memory log's source with an entry stream of its entries, `change` applied to each record. */
+  function streaming(
+    log: ReturnType<typeof memoryLog>,
+    change: (r: LogEntryRecord, index: number) => LogEntryRecord = (r) => r,
+  ): LogSource {
+    const all = log.source.logEntries;
+    return {
+      ...log.source,
+      async logEntryStream(start, limit) {
+        const { entries, size } = await all(start, limit);
+        const records = entries.map((e, i) =>
+          change({ kind: LEAF_KINDS[e.kind], hash: e.hash, data: utf8(e.jws as string) }, start + i),
+        );
+        const chunks = [
+          encodeLogEntryHeader({ start, count: records.length, size }),
+          encodeLogEntries(records),
+        ];
+        return (async function* () {
+          // In small pieces, records split across them.
+          for (const c of chunks) for (let at = 0; at < c.length; at += 50) yield c.subarray(at, at + 50);
+        })();
+      },
+    };
+  }
+
+  it('makes the same tree and entries as the JSON pages', async () => {
+    const log = memoryLog(seed(1));
+    for (let i = 0; i < 9; i++) log.add(`statement-${i}`);
+    const json = verifier(log);
+    const fromJson = await json.v.refresh(true);
+    const stream = new LogVerifier({ source: streaming(log), state: {}, save: async () => {} });
+    const fromStream = await stream.refresh(true);
+    expect(fromStream.entries).toEqual(fromJson.entries);
+    expect(stream.monitoredSize).toBe(9);
+  });
+
+  it('refuses a statement record that hashes right but is not text, as ERR_LOG_INCONSISTENT', async () => {
+    const log = memoryLog(seed(1));
+    for (let i = 0; i < 3; i++) log.add(`statement-${i}`);
+    const bad = Uint8Array.of(0xff, 0xfe, 0x2e);
+    const source = streaming(log, (r, i) => (i === 1 ? { ...r, hash: sha256(bad), data: bad } : r));
+    const v = new LogVerifier({ source, state: {}, save: async () => {} });
+    const err = await failure(v.refresh(true));
+    expect(err.code).toBe('ERR_LOG_INCONSISTENT');
+    expect(err.evidence.detail).toBe('a statement entry does not carry its statement');
+    expect(v.monitoredSize).toBe(0);
   });
 });

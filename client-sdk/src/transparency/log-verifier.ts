@@ -13,14 +13,16 @@
 import { concatBytes, equalBytes, fromBase64url, toBase64url, utf8, wipe } from '../crypto/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import type { SigningKeyPair } from '../crypto/keys.js';
+import { parseJson } from '../crypto/strict-json.js';
 import { BryggaError, isBryggaError } from '../errors.js';
 import { cosignCheckpoint, openCheckpoint, verifyCosignature } from './checkpoint.js';
+import { LogEntryReader, LogEntryStreamError, MAX_STREAM_ENTRIES } from './log-entry-stream.js';
 import { LogError, type LogErrorCode, type LogEvidence } from './log-evidence.js';
 import {
-  appendLeaves,
   emptyRoot,
   HASH_SIZE,
   leafHash,
+  MerkleFrontier,
   verifyConsistency,
   verifyInclusion,
 } from './merkle.js';
@@ -104,7 +106,23 @@ export interface LogSource {
   inclusionProof(leafHash: Uint8Array, size: number): Promise<InclusionAnswer | undefined>;
   consistencyProof(from: number, to: number): Promise<ConsistencyAnswer | undefined>;
   logEntries(start: number, limit: number): Promise<{ entries: LogEntry[]; size: number }>;
+  /**
+   * The entry stream (PROTOCOL.md §18.5, log-entry-stream.ts) of up to `limit` leaves from `start`, as
+   * the chunks of the answer's body. Optional: without it the verifier replays through
+   * {@link logEntries}. A transport failure while reading rejects with the transport's error.
+   */
+  logEntryStream?(start: number, limit: number): Promise<AsyncIterable<Uint8Array>>;
   submitCosignature(size: number, line: string): Promise<void>;
+}
+
+/** What {@link LogVerifier.monitor} returns of the entries it replays. */
+export interface MonitorOptions {
+  /**
+   * Of the envelope entries, return only those whose leaf hash (base64url) is in this set (a device's
+   * own submissions awaiting the log); all of them when absent. Agreement and statement entries are
+   * always returned. A replay of a large log keeps in memory only what it returns.
+   */
+  envelopes?: ReadonlySet<string> | undefined;
 }
 
 /** What the verifier remembers between runs (the caller persists it, as JSON). */
@@ -148,10 +166,16 @@ export interface LogVerifierOptions {
   isFinal?: ((checkpoint: VerifiedCheckpoint) => boolean) | undefined;
 }
 
-/** Entries asked for per request when replaying the log. */
+/** Entries asked for per request when replaying the log: the JSON form's most, the entry stream's most. */
 const ENTRY_PAGE = 1000;
+const STREAM_PAGE = MAX_STREAM_ENTRIES;
 /** Roots remembered per tree size, for checking other devices' checkpoints without asking the relay. */
 const ROOT_CACHE = 8192;
+/**
+ * Of a replay, the roots of its last sizes remembered: the checkpoints other devices carry are recent
+ * ones. Any other size is checked by a consistency proof (§19.6).
+ */
+const ROOTS_REPLAYED = 1024;
 
 /**
  * A device's verifier of one relay's log.
@@ -253,7 +277,10 @@ export class LogVerifier {
    * new root is made of the old tree's leaves and the new ones) and none is asked for. Then updates the
    * final checkpoint.
    */
-  async refresh(replay = false): Promise<{ checkpoint: VerifiedCheckpoint; entries: MonitoredEntry[] }> {
+  async refresh(
+    replay = false,
+    options: MonitorOptions = {},
+  ): Promise<{ checkpoint: VerifiedCheckpoint; entries: MonitoredEntry[] }> {
     await this.pin();
     const next = this.open(await this.#source.checkpoint());
     const prev = this.#latest;
@@ -265,12 +292,12 @@ export class LogVerifier {
         });
       }
       if (replay && this.monitoredSize === prev.size && next.size > prev.size) {
-        entries = await this.monitor(next, prev);
+        entries = await this.monitor(next, prev, options);
       } else {
         await this.#joined(prev, next);
       }
     }
-    if (replay) entries = [...entries, ...(await this.monitor(next))];
+    if (replay) entries = [...entries, ...(await this.monitor(next, undefined, options))];
     this.#latest = next;
     this.#state.latest = next.note;
     this.#remember(next.size, next.root);
@@ -334,49 +361,125 @@ export class LogVerifier {
   /**
    * Replay the log's new entries up to `at` (the newest verified checkpoint): append each leaf to the
    * stored right edge and check that the tree it makes has `at`'s root, so the whole log is verified
-   * incrementally without being stored. Statement entries must carry the statement they name. Returns
-   * the new entries, only once their root matched; ERR_LOG_INCONSISTENT otherwise.
+   * incrementally without being stored. Statement entries must carry the statement they name. Reads the
+   * entry stream where the source has it, else the JSON pages. Returns the new entries (see
+   * {@link MonitorOptions}), only once their root matched; ERR_LOG_INCONSISTENT otherwise.
    */
-  async monitor(at: VerifiedCheckpoint, prev?: VerifiedCheckpoint): Promise<MonitoredEntry[]> {
+  async monitor(
+    at: VerifiedCheckpoint,
+    prev?: VerifiedCheckpoint,
+    options: MonitorOptions = {},
+  ): Promise<MonitoredEntry[]> {
     const start = this.#state.frontier?.size ?? 0;
     if (at.size <= start) return [];
-    let size = start;
-    let hashes = (this.#state.frontier?.hashes ?? []).map((h) => fromBase64url(h, HASH_SIZE));
+    const saved = (this.#state.frontier?.hashes ?? []).map((h) => fromBase64url(h, HASH_SIZE));
+    const tree = new MerkleFrontier(start, saved);
+    // Roots are remembered for the last sizes of a replay only: each costs a fold of the edge.
+    const rootsFrom = at.size - ROOTS_REPLAYED;
     const roots = new Map<number, Uint8Array>();
     const out: MonitoredEntry[] = [];
+    const wanted = options.envelopes;
+    // The first four bytes of each wanted leaf: most leaves are ruled out without encoding them.
+    const prefixes = wanted && new Set([...wanted].map((l) => prefixOf(fromBase64url(l, HASH_SIZE))));
     const broken = (detail: string, root?: Uint8Array) =>
       this.#fail('ERR_LOG_INCONSISTENT', detail, {
         checkpoints: prev ? [prev.note, at.note] : [at.note],
         proof: { type: 'entries', start, end: at.size, root: root ? toBase64url(root) : '' },
       });
-    while (size < at.size) {
-      const page = await this.#source.logEntries(size, Math.min(ENTRY_PAGE, at.size - size));
-      const entries = page.entries.slice(0, at.size - size);
-      if (entries.length === 0) throw broken('the relay does not serve the entries its checkpoint holds');
-      for (const e of entries) {
-        if (e.index !== size) throw broken('the relay served entries out of order');
-        const hash = e.hash;
-        if (!(hash instanceof Uint8Array) || hash.length !== HASH_SIZE || !(e.kind in LEAF_KINDS))
-          throw broken('the relay served a malformed entry');
-        if (
-          e.kind === 'statement' &&
-          (typeof e.jws !== 'string' || !equalBytes(statementLogHash(e.jws), hash))
-        )
-          throw broken('a statement entry does not carry its statement');
-        const leaf = logLeafHash(e.kind, hash);
-        const next = appendLeaves(size, hashes, [leaf]);
-        size = next.size;
-        hashes = next.frontier;
-        roots.set(size, next.root);
-        out.push({ ...e, leaf: toBase64url(leaf) });
+    /** Append one checked entry: `leafData` is `kind ‖ hash`. */
+    const append = (kind: LeafKind, leafData: Uint8Array, jws: unknown) => {
+      const index = tree.size;
+      const leaf = tree.appendLeafData(leafData);
+      if (tree.size > rootsFrom) roots.set(tree.size, tree.root());
+      if (
+        kind === 'envelope' &&
+        prefixes &&
+        !(prefixes.has(prefixOf(leaf)) && wanted!.has(toBase64url(leaf)))
+      )
+        return;
+      const hash = leafData.slice(1);
+      out.push({ index, kind, hash, ...(jws === undefined ? {} : { jws }), leaf: toBase64url(leaf) });
+    };
+    if (this.#source.logEntryStream) {
+      await this.#replayStream(at.size, tree, append, broken);
+    } else {
+      while (tree.size < at.size) {
+        const size = tree.size;
+        const page = await this.#source.logEntries(size, Math.min(ENTRY_PAGE, at.size - size));
+        const entries = page.entries.slice(0, at.size - size);
+        if (entries.length === 0) throw broken('the relay does not serve the entries its checkpoint holds');
+        for (const e of entries) {
+          if (e.index !== tree.size) throw broken('the relay served entries out of order');
+          const hash = e.hash;
+          if (!(hash instanceof Uint8Array) || hash.length !== HASH_SIZE || !(e.kind in LEAF_KINDS))
+            throw broken('the relay served a malformed entry');
+          if (
+            e.kind === 'statement' &&
+            (typeof e.jws !== 'string' || !equalBytes(statementLogHash(e.jws), hash))
+          )
+            throw broken('a statement entry does not carry its statement');
+          append(e.kind, concatBytes(Uint8Array.of(LEAF_KINDS[e.kind]), hash), e.jws);
+        }
       }
     }
-    const root = roots.get(at.size) ?? emptyRoot();
+    const root = tree.root();
     if (!equalBytes(root, at.root)) throw broken("the log's entries do not make its signed root", root);
     for (const [s, r] of roots) this.#remember(s, r);
-    this.#state.frontier = { size, hashes: hashes.map(toBase64url) };
+    this.#state.frontier = { size: tree.size, hashes: tree.hashes().map(toBase64url) };
     await this.#save(this.#state);
     return out;
+  }
+
+  /** Replay leaves up to `end` from the source's entry stream, in requests of up to {@link STREAM_PAGE}. */
+  async #replayStream(
+    end: number,
+    tree: MerkleFrontier,
+    append: (kind: LeafKind, leafData: Uint8Array, jws: unknown) => void,
+    broken: (detail: string) => LogError,
+  ): Promise<void> {
+    const stream = this.#source.logEntryStream!.bind(this.#source);
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    while (tree.size < end) {
+      const from = tree.size;
+      const limit = Math.min(STREAM_PAGE, end - from);
+      const reader = new LogEntryReader(
+        (leafData, data) => {
+          const kind = KIND_NAMES[leafData[0]!]!;
+          if (kind === 'envelope') return append(kind, leafData, undefined);
+          let jws: unknown;
+          if (kind === 'statement') {
+            try {
+              if (!equalBytes(sha256(data!), leafData.subarray(1))) throw new Error('another hash');
+              jws = decoder.decode(data);
+            } catch {
+              // A logged statement is ASCII: bytes that hash right but are not text are no statement.
+              throw broken('a statement entry does not carry its statement');
+            }
+          } else {
+            try {
+              jws = parseJson(data!);
+            } catch {
+              throw broken('an agreement entry does not carry an agreement document');
+            }
+          }
+          append(kind, leafData, jws);
+        },
+        (header) => {
+          if (header.start !== from) throw broken('the relay served entries out of order');
+          if (header.count > limit) throw broken('the relay served more entries than were asked for');
+        },
+      );
+      // Entries beyond `end` (a relay whose log has grown) are not asked for, so none can come.
+      try {
+        for await (const chunk of await stream(from, limit)) reader.push(chunk);
+        reader.end();
+      } catch (err) {
+        if (err instanceof LogEntryStreamError)
+          throw broken(`the relay served a malformed entry stream: ${err.message}`);
+        throw err;
+      }
+      if (tree.size === from) throw broken('the relay does not serve the entries its checkpoint holds');
+    }
   }
 
   /**
@@ -507,6 +610,14 @@ export class LogVerifier {
       cause === undefined ? undefined : { cause },
     );
   }
+}
+
+/** The entry kinds by kind byte. */
+const KIND_NAMES: Record<number, LeafKind> = { 1: 'agreement', 2: 'statement', 3: 'envelope' };
+
+/** The first four bytes of a hash, as a number. */
+function prefixOf(hash: Uint8Array): number {
+  return ((hash[0]! << 24) | (hash[1]! << 16) | (hash[2]! << 8) | hash[3]!) >>> 0;
 }
 
 function checkProof(proof: unknown): Uint8Array[] | undefined {

@@ -231,6 +231,79 @@ export function appendLeaves(
   return { nodes, size: n, frontier: stack, root: foldRange(stack) };
 }
 
+/**
+ * A tree held as its right edge only, for replaying a log (PROTOCOL.md §19.5): the roots of the
+ * perfect subtrees that make up its leaves, largest first. {@link appendLeafData} appends one leaf
+ * (RFC 9162 incremental append) with one leaf hash and, amortised, one node hash, and allocates nothing
+ * but the hashes themselves; {@link root} folds the edge when a root is wanted.
+ *
+ * @example
+ * const tree = new MerkleFrontier();
+ * for (const data of leaves) tree.appendLeafData(data);
+ * equalBytes(tree.root(), checkpoint.root);
+ */
+export class MerkleFrontier {
+  #size: number;
+  readonly #stack: Uint8Array[];
+  /** `0x00 ‖ leaf data` for leaf data of up to 33 bytes (a log leaf, PROTOCOL.md §18.1). */
+  readonly #leafInput = new Uint8Array(34);
+  /** `0x01 ‖ left ‖ right`. */
+  readonly #nodeInput = new Uint8Array(1 + 2 * HASH_SIZE);
+
+  /** The tree of `size` leaves whose right edge is `hashes` (largest subtree first); empty by default. */
+  constructor(size = 0, hashes: readonly Uint8Array[] = []) {
+    checkSize(size, 'the tree size');
+    if (hashes.length !== rootPlan(size).length || hashes.some((h) => h.length !== HASH_SIZE))
+      throw new MerkleError('the frontier does not match the size');
+    this.#size = size;
+    this.#stack = [...hashes];
+    this.#nodeInput[0] = 0x01;
+  }
+
+  /** The number of leaves. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The right edge: the roots of the perfect subtrees, largest first. */
+  hashes(): Uint8Array[] {
+    return [...this.#stack];
+  }
+
+  /** Append the leaf with data `data` (hashed as `H(0x00 ‖ data)`); returns its leaf hash. */
+  appendLeafData(data: Uint8Array): Uint8Array {
+    let leaf: Uint8Array;
+    if (data.length < this.#leafInput.length) {
+      this.#leafInput.set(data, 1);
+      const whole = data.length === this.#leafInput.length - 1;
+      leaf = sha256(whole ? this.#leafInput : this.#leafInput.subarray(0, 1 + data.length));
+    } else {
+      leaf = leafHash(data);
+    }
+    this.appendLeafHash(leaf);
+    return leaf;
+  }
+
+  /** Append a leaf by its leaf hash. */
+  appendLeafHash(leaf: Uint8Array): void {
+    if (leaf.length !== HASH_SIZE) throw new MerkleError('a leaf hash is not 32 bytes');
+    let h = leaf;
+    // Each trailing one bit of the size is a perfect subtree the new leaf completes a pair with.
+    for (let n = this.#size; n % 2 === 1; n = (n - 1) / 2) {
+      this.#nodeInput.set(this.#stack.pop()!, 1);
+      this.#nodeInput.set(h, 1 + HASH_SIZE);
+      h = sha256(this.#nodeInput);
+    }
+    this.#stack.push(h);
+    this.#size++;
+  }
+
+  /** The root hash of the tree (the empty tree's hash when it has no leaves). */
+  root(): Uint8Array {
+    return foldRange(this.#stack);
+  }
+}
+
 /** A proof of the wrong length, or arguments no proof can have (`ERR_PROOF_INVALID`). */
 export class MerkleError extends BryggaError<'ERR_PROOF_INVALID'> {
   override readonly name = 'MerkleError';

@@ -31,6 +31,9 @@ import { createRelayToken } from './relay-token.js';
 /** Media type of envelope bodies. */
 export const ENVELOPE_MEDIA_TYPE = 'application/vnd.brygga.envelope';
 
+/** Media type of the log's entry stream, the bulk form of `GET /v1/log/entries` (PROTOCOL.md §18.5). */
+export const LOG_ENTRIES_MEDIA_TYPE = 'application/vnd.brygga.log-entries';
+
 /** An RFC 9457 problem document as the relay sends it. */
 export interface Problem {
   type: string;
@@ -262,6 +265,25 @@ function proofOf(value: unknown): Uint8Array[] {
 
 function isSize(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+/** The chunks of a body; a failure while reading is the relay unreachable, and leaving early cancels it. */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (cause) {
+        throw new RelayError(0, problemType('ERR_RELAY_UNREACHABLE'), 'the answer broke off', { cause });
+      }
+      if (chunk.done) return;
+      yield chunk.value;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
 }
 
 function malformedAnswer(what: string): never {
@@ -536,6 +558,29 @@ export class RelayClient {
       };
     });
     return { entries, size: body.size };
+  }
+
+  /**
+   * `GET /v1/log/entries` in its bulk form (`Accept: application/vnd.brygga.log-entries`): the entry
+   * stream of up to `limit` (at most 65536) leaves from `start`, as the chunks of the body as they
+   * arrive. Nothing is parsed or checked here: `LogEntryReader` reads the chunks, and `LogVerifier`
+   * checks what they say. A connection that breaks while the chunks are read rejects with a RelayError
+   * of status 0 (`relay-unreachable`), as a request that could not be sent.
+   */
+  async logEntryStream(start: number, limit?: number): Promise<AsyncIterable<Uint8Array>> {
+    const params = new URLSearchParams({ start: String(start) });
+    if (limit !== undefined) params.set('limit', String(limit));
+    const res = await this.#send('GET', `/v1/log/entries?${params}`, {
+      auth: true,
+      headers: { accept: LOG_ENTRIES_MEDIA_TYPE },
+    });
+    if (!res.ok) await this.#refusal(res);
+    const type = res.headers.get('content-type') ?? '';
+    if (type.split(';')[0]!.trim() !== LOG_ENTRIES_MEDIA_TYPE || !res.body) {
+      await res.body?.cancel().catch(() => {});
+      malformedAnswer(`log entry stream as ${type || 'no media type'}`);
+    }
+    return chunksOf(res.body);
   }
 
   /**

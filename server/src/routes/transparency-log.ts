@@ -7,11 +7,19 @@
  *   every stored cosignature appended.
  * - `GET /v1/log/proof/inclusion?leaf=&size=`, `GET /v1/log/proof/consistency?from=&to=`: proofs, each
  *   element base64url.
- * - `GET /v1/log/entries?start=&limit=`: the leaves, with the statement or agreement they name.
+ * - `GET /v1/log/entries?start=&limit=`: the leaves, with the statement or agreement they name: a JSON
+ *   page, or with `Accept: application/vnd.brygga.log-entries` the entry stream, sent as it is read.
  * - `POST /v1/log/cosignatures`: `{size, signature}`, a witness device's cosignature of a checkpoint.
  */
-import { BryggaError, fromBase64url, toBase64url } from '@brygga/client-sdk';
+import {
+  BryggaError,
+  fromBase64url,
+  LOG_ENTRIES_MEDIA_TYPE,
+  MAX_STREAM_ENTRIES,
+  toBase64url,
+} from '@brygga/client-sdk';
 import { Hono } from 'hono';
+import { errorFields } from '../logging/index.js';
 import { MAX_ENTRIES_PAGE, type TransparencyLogIntegrator } from '../storage/index.js';
 import { authenticate } from './authenticate.js';
 import type { RelayEnv, RouteDeps } from './context.js';
@@ -42,6 +50,15 @@ function leafParameter(value: string | undefined): Uint8Array {
   } catch {
     throw new BryggaError('ERR_MALFORMED', 'leaf must be a leaf hash: 32 bytes in base64url');
   }
+}
+
+/** Whether an Accept header asks for the entry stream (PROTOCOL.md §18.5). */
+function wantsEntryStream(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return accept.split(',').some((range) => {
+    const [type, ...params] = range.split(';').map((p) => p.trim().toLowerCase());
+    return type === LOG_ENTRIES_MEDIA_TYPE && !params.some((p) => /^q=0(\.0*)?$/.test(p));
+  });
 }
 
 const NOTE_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
@@ -99,6 +116,32 @@ export function transparencyLogRoutes(deps: RouteDeps, log: TransparencyLogInteg
 
   app.get('/log/entries', auth, async (c) => {
     const start = integer(c.req.query('start'), 'start', 0);
+    c.header('vary', 'accept');
+    if (wantsEntryStream(c.req.header('accept'))) {
+      const limit = integer(c.req.query('limit'), 'limit', MAX_STREAM_ENTRIES);
+      if (limit < 1 || limit > MAX_STREAM_ENTRIES) {
+        throw new BryggaError('ERR_MALFORMED', `limit must be an integer from 1 to ${MAX_STREAM_ENTRIES}`);
+      }
+      const chunks = await store.entryStream(start, limit);
+      // Not Hono's stream(): it ends a failed stream as if it were complete, and an answer cut short
+      // must look cut short (the connection breaks), not like a relay that served fewer entries.
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            const next = await chunks.next();
+            if (next.done) controller.close();
+            else controller.enqueue(next.value);
+          } catch (err) {
+            deps.logger.warn('log entry stream failed', errorFields(err));
+            controller.error(err);
+          }
+        },
+        async cancel() {
+          await chunks.return(undefined);
+        },
+      });
+      return c.body(body, 200, { 'content-type': LOG_ENTRIES_MEDIA_TYPE });
+    }
     const limit = integer(c.req.query('limit'), 'limit', DEFAULT_ENTRIES);
     if (limit < 1 || limit > MAX_ENTRIES_PAGE) {
       throw new BryggaError('ERR_MALFORMED', `limit must be an integer from 1 to ${MAX_ENTRIES_PAGE}`);
