@@ -95,6 +95,7 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
     422,
     'Service not offered by the receiving municipality',
   ],
+  ['ERR_PLAN_NOT_AGREED', 'plan-not-agreed', 422, 'Plan not agreed'],
   ['ERR_STORE', 'store-failed', 500, 'Local store failed'],
   ['ERR_LOG_BAD_SIGNATURE', 'log-bad-signature', 502, 'Log checkpoint not signed'],
   ['ERR_LOG_ROLLBACK', 'log-rollback', 502, 'Log rolled back'],

@@ -177,6 +177,11 @@ export type ErrorCode =
    * PROTOCOL.md §5.4): the cooperation agreement puts no duty on it to procure others.
    */
   | 'ERR_SERVICE_NOT_OFFERED'
+  /**
+   * A follow-up or cost report without an implementation plan the receiving unit agreed to, or for a
+   * service only in a plan it has not agreed to (PROTOCOL.md §14.6): the plan is agreed, not imposed.
+   */
+  | 'ERR_PLAN_NOT_AGREED'
   /** The local store failed (a migration, or a database that refused a write). */
   | 'ERR_STORE'
   // Key transparency (PROTOCOL.md §18–19). Each comes with evidence kept in the store.
@@ -350,6 +355,7 @@ const TABLE = {
     status: 422,
     title: 'Service not offered by the receiving municipality',
   },
+  ERR_PLAN_NOT_AGREED: { problem: 'plan-not-agreed', status: 422, title: 'Plan not agreed' },
   ERR_STORE: { problem: 'store-failed', status: 500, title: 'Local store failed' },
   // Key transparency (PROTOCOL.md §18–19): the relay's log failed a check.
   ERR_LOG_BAD_SIGNATURE: { problem: 'log-bad-signature', status: 502, title: 'Log checkpoint not signed' },

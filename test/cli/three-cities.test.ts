@@ -322,6 +322,14 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     });
     expect(brygga(dir, ['plan', caseId, '--file', plan, '--json'], as('stockholm-jarva')).json()).toEqual({
       caseId,
+      status: 'accepted',
+    });
+    const answer = writeJson(dir, 'answer.json', {
+      decision: 'agree',
+      decidedBy: { name: 'Samordnare Malmö', role: 'avhopparsamordnare' },
+    });
+    expect(brygga(dir, ['plan-response', caseId, '--file', answer, '--json'], as('malmo')).json()).toEqual({
+      caseId,
       status: 'active',
     });
     const followUp = writeJson(dir, 'follow-up.json', {
@@ -355,6 +363,7 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       'referral',
       'uptake-decision',
       'implementation-plan',
+      'plan-response',
       'follow-up',
       'cost-report',
       'closure',

@@ -427,7 +427,16 @@ describeBrowser(
       await checkPage(anna, 'genomforandeplan');
       await anna.locator('#desc-krisstod').fill('Samtal två gånger i veckan');
       await anna.getByRole('button', { name: 'Signera och skicka genomförandeplanen' }).click();
-      await hasText(anna.locator('#case-summary'), 'Pågående');
+      await hasText(anna.locator('#case-receiving'), 'Inte besvarad');
+
+      // Malmö answers the plan: it takes effect only when the receiving unit agrees (PROTOCOL.md §14.6).
+      await mona.goto(`${malmo.url}/arenden/${caseId}`);
+      await mona.getByRole('link', { name: 'Svara på genomförandeplanen' }).click({ timeout: 60_000 });
+      await checkPage(mona, 'svar-pa-plan');
+      await mona.getByLabel('Ja, vi godkänner planen').check();
+      await mona.getByRole('button', { name: 'Signera och skicka svaret' }).click();
+      await hasText(mona.locator('#case-receiving'), 'Godkänd');
+      await hasText(anna.locator('#case-summary'), 'Pågående', 60_000);
 
       await anna.getByRole('link', { name: 'Skicka uppföljning' }).click();
       await anna.getByRole('button', { name: 'Signera och skicka uppföljningen' }).click();
@@ -705,6 +714,7 @@ describeBrowser(
         'referral',
         'uptake-decision',
         'implementation-plan',
+        'plan-response',
         'follow-up',
         'child-notice',
         'deviation',

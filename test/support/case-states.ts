@@ -34,6 +34,7 @@ export function kase(over: Partial<CaseState> & { referredOn: string }): CaseSta
     activeSince: null,
     plan: null,
     plannedEver: [],
+    planLog: [],
     costs: [],
     followUps: 0,
     lastFollowUpOn: null,

@@ -143,3 +143,74 @@ describe.each(ENGINES)("each city's own offer at both ends on %s", (engine) => {
     await expectLogsAgree([jarva, w.clients.malmo], caseId, { equal: true });
   });
 });
+
+describe.each(ENGINES)('the plan is agreed, not imposed, at both ends on %s', (engine) => {
+  let w: Workflow;
+  afterEach(async () => {
+    await w?.close();
+  });
+
+  it('Malmö asks for changes, Järva answers with a new version, Malmö agrees; costs count only then', async () => {
+    w = await startWorkflow(engine);
+    await w.syncAll();
+    const jarva = w.clients['stockholm-jarva'];
+    const malmo = w.clients.malmo;
+    const caseId = await acceptedCase(w, 'stockholm-jarva', 'malmo');
+    const costs = [{ service: 'krisstod', month: '2025-03', amountSek: 9_000 }];
+    await jarva.sendPlan(caseId, plan(['krisstod']));
+    await malmo.sync();
+    // Before Malmö agrees, its own SDK refuses a cost report, naming the source.
+    const early = malmo.reportCosts(caseId, costs);
+    await expect(early).rejects.toMatchObject({ code: 'ERR_PLAN_NOT_AGREED' });
+    await expect(early).rejects.toThrow(
+      /the home municipality decides services after consulting the receiving municipality/,
+    );
+    await malmo.respondToPlan(caseId, {
+      decision: 'changes',
+      changes: [{ service: 'krisstod', what: 'Även kontaktperson', why: 'Personen saknar nätverk på orten' }],
+      decidedBy: { name: 'Leo Lindqvist', role: 'enhetschef' },
+    });
+    await jarva.sync();
+    await expectLogsAgree([jarva, malmo], caseId, { equal: true });
+    expect((await jarva.getCase(caseId)).state.planLog.map((v) => v.response?.decision)).toEqual(['changes']);
+    await jarva.sendPlan(caseId, plan(['krisstod', 'kontaktperson']));
+    await malmo.sync();
+    await malmo.respondToPlan(caseId, {
+      decision: 'agree',
+      decidedBy: { name: 'Leo Lindqvist', role: 'enhetschef' },
+    });
+    await malmo.reportCosts(caseId, costs);
+    await jarva.sync();
+    await expectLogsAgree([jarva, malmo], caseId, { equal: true });
+    const atJarva = (await jarva.getCase(caseId)).state;
+    expect([atJarva.status, atJarva.planLog.map((v) => [v.version, v.response?.decision])]).toEqual([
+      'active',
+      [
+        [1, 'changes'],
+        [2, 'agree'],
+      ],
+    ]);
+  });
+
+  it('Järva refuses a cost report a modified Malmö sent before any plan was agreed', async () => {
+    w = await startWorkflow(engine);
+    await w.syncAll();
+    const jarva = w.clients['stockholm-jarva'];
+    const caseId = await acceptedCase(w, 'stockholm-jarva', 'malmo');
+    await jarva.sendPlan(caseId, plan(['krisstod']));
+    await w.clients.malmo.sync();
+    const head = (await w.clients.malmo.getCase(caseId)).state.head;
+    const { pid } = await submitUnchecked(w, 'malmo', 'stockholm-jarva', {
+      type: 'cost-report',
+      caseId,
+      prev: head,
+      body: { lines: [{ service: 'krisstod', month: '2025-03', amountSek: 9_000 }] },
+    });
+    expect(await receivedBy(w, 'stockholm-jarva', pid)).toEqual({
+      pid,
+      outcome: 'rejected',
+      code: 'ERR_PLAN_NOT_AGREED',
+    });
+    expect((await jarva.getCase(caseId)).state.costs).toEqual([]);
+  });
+});

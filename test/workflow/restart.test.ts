@@ -9,6 +9,7 @@ import type { BryggaClient, BryggaStore, PacketBodies } from '@brygga/client-sdk
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
 import { ENGINES } from '../support/databases.js';
+import { agreePlan } from '../support/plan-agreement.js';
 import { openTestStore, snapshot } from '../support/store-databases.js';
 import { makeWorkflowWorld, referInput, startWorkflow, type Workflow } from '../support/workflow-world.js';
 
@@ -92,6 +93,7 @@ describe.each(ENGINES)('a device restarted mid-sync on %s', (engine) => {
     });
     await c['stockholm-jarva'].sync();
     await c['stockholm-jarva'].sendPlan(caseId, plan);
+    await agreePlan(c.malmo, caseId);
     await c['stockholm-jarva'].sendMessage(caseId, {
       text: 'Bifogar beslutet.',
       attachments: [

@@ -20,6 +20,7 @@ import { verifyQuotaProof } from './quota-claim.js';
 import type { Category, ThreatLevel } from './referral.js';
 import {
   assertConsentFits,
+  assertDatedBy,
   assertInCatalogue,
   assertOffered,
   assertPersonalDataCovered,
@@ -61,6 +62,30 @@ export interface ChildNoticeRecord {
   answeredAt: number | null;
 }
 
+/**
+ * One version of the implementation plan and the receiving unit's answer to it (PROTOCOL.md §14.6):
+ * a plan takes effect when the receiving unit agrees to it.
+ */
+export interface PlanRecord {
+  /** 1 for the first plan of the case, +1 for each new version. */
+  version: number;
+  services: string[];
+  decidedOn: string;
+  /** When it was signed (NumericDate), and the hash of its packet. */
+  at: number;
+  in: string;
+  /** The receiving unit's answer, or null while it has not answered. */
+  response: {
+    decision: 'agree' | 'changes';
+    /** How many changes it asked for (their text stays in the packet). */
+    changes: number;
+    date: string;
+    decidedBy: { name: string; role: string };
+    at: number;
+    in: string;
+  } | null;
+}
+
 /** The state of a case. JSON-serialisable. */
 export interface CaseState {
   caseId: string;
@@ -82,11 +107,14 @@ export interface CaseState {
   quota: { outgoing: string; incoming: string | null };
   /** The uptake decision, with when it was signed (NumericDate). */
   decision: { decision: 'accept' | 'decline'; reason: DeclineReason | null; in: string; at: number } | null;
-  /** When the first implementation plan made the case active (NumericDate), or null. */
+  /** When the receiving unit first agreed to a plan, making the case active (NumericDate), or null. */
   activeSince: number | null;
-  /** Services of the current plan, and every service ever planned (costs may trail a changed plan). */
+  /** Services of the current plan (agreed or not; see `planLog`). */
   plan: { services: string[]; decidedOn: string; in: string } | null;
+  /** Every service of a plan the receiving unit agreed to (costs may trail a changed plan). */
   plannedEver: string[];
+  /** Every version of the plan, in log order, each with the receiving unit's answer (PROTOCOL.md §14.6). */
+  planLog: PlanRecord[];
   /** The latest amount per service and month (a later report corrects an earlier one). */
   costs: CostLine[];
   followUps: number;
@@ -168,6 +196,7 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
     activeSince: null,
     plan: null,
     plannedEver: [],
+    planLog: [],
     costs: [],
     followUps: 0,
     lastFollowUpOn: null,
@@ -273,19 +302,52 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
     const codes = p.body.services.map((x) => x.code);
     assertInCatalogue(agreement, codes);
     assertOffered(agreement, s.receivingMunicipality, codes);
+    const record: PlanRecord = {
+      version: s.planLog.length + 1,
+      services: codes,
+      decidedOn: p.body.decidedOn,
+      at: p.iat,
+      in: p.hash,
+      response: null,
+    };
     return {
       plan: { services: codes, decidedOn: p.body.decidedOn, in: p.hash },
-      plannedEver: [...new Set([...s.plannedEver, ...codes])].sort(),
+      planLog: [...s.planLog, record],
+    };
+  },
+  'plan-response'(p, s, _ctx, day) {
+    const r = p.body;
+    const current = s.planLog.at(-1);
+    if (!current || r.plan !== current.in) {
+      throw new BryggaError('ERR_INVALID_TRANSITION', "a plan response answers the case's current plan");
+    }
+    if (current.response !== null) {
+      throw new BryggaError('ERR_INVALID_TRANSITION', 'the current plan was already answered');
+    }
+    assertDatedBy(day, [{ field: 'plan-response.date', date: r.date }]);
+    const response = {
+      decision: r.decision,
+      changes: r.changes.length,
+      date: r.date,
+      decidedBy: { name: r.decidedBy.name, role: r.decidedBy.role },
+      at: p.iat,
+      in: p.hash,
+    };
+    const planLog = [...s.planLog.slice(0, -1), { ...current, response }];
+    if (r.decision === 'changes') return { planLog };
+    return {
+      planLog,
+      status: s.status === 'accepted' ? 'active' : s.status,
+      plannedEver: [...new Set([...s.plannedEver, ...current.services])].sort(),
       activeSince: s.activeSince ?? p.iat,
     };
   },
   'follow-up'(p, s) {
-    if (p.body.services.some((x) => !s.plannedEver.includes(x.code))) {
-      throw new BryggaError(
-        'ERR_SERVICE_NOT_IN_PLAN',
-        'the follow-up names a service that was never planned',
-      );
-    }
+    assertPlanAgreed(
+      s,
+      p.body.services.map((x) => x.code),
+      'the follow-up',
+    );
     const on = p.body.date;
     return {
       followUps: s.followUps + 1,
@@ -293,9 +355,11 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
     };
   },
   'cost-report'(p, s) {
-    if (p.body.lines.some((l) => !s.plannedEver.includes(l.service))) {
-      throw new BryggaError('ERR_SERVICE_NOT_IN_PLAN', 'costs can only be reported for planned services');
-    }
+    assertPlanAgreed(
+      s,
+      p.body.lines.map((l) => l.service),
+      'the cost report',
+    );
     const key = (l: CostLine) => `${l.service}|${l.month}`;
     const merged = new Map(s.costs.map((l) => [key(l), l]));
     for (const l of p.body.lines) merged.set(key(l), l);
@@ -329,6 +393,31 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
   }),
   message: (_p, s) => ({ messages: s.messages + 1 }),
 };
+
+/**
+ * Follow-ups and cost reports count only against a plan the receiving unit agreed to (PROTOCOL.md
+ * §14.6): ERR_PLAN_NOT_AGREED when none was agreed, or a service is only in a plan not agreed yet;
+ * ERR_SERVICE_NOT_IN_PLAN for a service never planned.
+ */
+function assertPlanAgreed(s: CaseState, codes: readonly string[], what: string): void {
+  const source =
+    'the cooperation agreement (Avtal om samverkan för insatser till avhoppare): the home municipality decides services after consulting the receiving municipality';
+  if (s.plannedEver.length === 0) {
+    throw new BryggaError(
+      'ERR_PLAN_NOT_AGREED',
+      `${what} needs an implementation plan the receiving unit agreed to: ${source}`,
+    );
+  }
+  const missing = codes.filter((c) => !s.plannedEver.includes(c));
+  if (missing.length === 0) return;
+  if (missing.every((c) => s.planLog.some((v) => v.services.includes(c)))) {
+    throw new BryggaError(
+      'ERR_PLAN_NOT_AGREED',
+      `${what} names ${missing.join(', ')}, in no plan the receiving unit agreed to: ${source}`,
+    );
+  }
+  throw new BryggaError('ERR_SERVICE_NOT_IN_PLAN', `${what} names a service that was never planned`);
+}
 
 /** Run the step of `p`'s type. */
 function step<T extends FollowingType>(p: CasePacket<T>, s: CaseState, ctx: CaseContext, day: string) {

@@ -118,6 +118,7 @@ export {
   typedBody,
   validatePacketBody,
 } from './packet-body.js';
+export { type PlanChange, type PlanResponseBody, validatePlanResponse } from './plan-response.js';
 export {
   makeQuotaClaim,
   QUOTA_CLAIM_TYP,

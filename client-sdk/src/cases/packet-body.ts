@@ -15,6 +15,7 @@ import { type DeviationBody, validateDeviation } from './deviation.js';
 import { type FollowUpBody, validateFollowUp } from './follow-up.js';
 import { type ImplementationPlanBody, validateImplementationPlan } from './implementation-plan.js';
 import { type MessageBody, validateMessage } from './message.js';
+import { type PlanResponseBody, validatePlanResponse } from './plan-response.js';
 import {
   type QuotaClaimBody,
   type QuotaReleaseBody,
@@ -36,6 +37,7 @@ export interface PacketBodies {
   receipt: ReceiptBody;
   'uptake-decision': UptakeDecisionBody;
   'implementation-plan': ImplementationPlanBody;
+  'plan-response': PlanResponseBody;
   'follow-up': FollowUpBody;
   'cost-report': CostReportBody;
   reconciliation: ReconciliationBody;
@@ -59,6 +61,7 @@ const VALIDATORS: { [T in PacketType]: (body: unknown) => PacketBodies[T] } = {
   receipt: validateReceiptBody,
   'uptake-decision': validateUptakeDecision,
   'implementation-plan': validateImplementationPlan,
+  'plan-response': validatePlanResponse,
   'follow-up': validateFollowUp,
   'cost-report': validateCostReport,
   reconciliation: validateReconciliationBody,
@@ -81,6 +84,7 @@ export type CaseLogType =
   | 'consent-withdrawal'
   | 'uptake-decision'
   | 'implementation-plan'
+  | 'plan-response'
   | 'follow-up'
   | 'cost-report'
   | 'deviation'
@@ -134,6 +138,7 @@ const IN_CASE_LOG: { [T in PacketType]: T extends CaseLogType ? true : false } =
   receipt: false,
   'uptake-decision': true,
   'implementation-plan': true,
+  'plan-response': true,
   'follow-up': true,
   'cost-report': true,
   reconciliation: false,
@@ -199,6 +204,7 @@ const PERSONAL_DATA: PerType<PacketType, [], boolean> = {
   receipt: () => false,
   'uptake-decision': (d) => d.note !== null,
   'implementation-plan': () => true,
+  'plan-response': (r) => r.changes.length > 0 || r.note !== null,
   'follow-up': () => true,
   'cost-report': () => false,
   reconciliation: () => false,

@@ -17,6 +17,7 @@ import {
   type ContactPerson,
   DECLINE_REASONS,
   type DeclineReason,
+  type PlanResponseInput,
   type ReferInput,
   validatePacketBody,
   type WithdrawConsentInput,
@@ -378,6 +379,12 @@ export const CASE_COMMANDS: Command[] = [
   ),
   step(['plan'], 'Send the implementation plan (genomförandeplan).', 'the plan', (c, id, b) =>
     c.sendPlan(id, validatePacketBody('implementation-plan', b)),
+  ),
+  step(
+    ['plan-response'],
+    'Answer the implementation plan as the receiving unit: the file gives {decision: "agree" | "changes", changes: [{service, what, why}], decidedBy: {name, role}, date, note}.',
+    'the answer',
+    (c, id, b) => c.respondToPlan(id, b as PlanResponseInput),
   ),
   step(['follow-up'], 'Send a follow-up (uppföljning).', 'the follow-up', (c, id, b) =>
     c.sendFollowUp(id, validatePacketBody('follow-up', b)),

@@ -58,6 +58,8 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
     "the two units' records differ: run `brygga inbox` at both ends so each holds every cost report, then reconcile again",
   ERR_SERVICE_NOT_OFFERED:
     'choose services the receiving municipality offers: see its `offers` in `brygga agreement show`',
+  ERR_PLAN_NOT_AGREED:
+    'the receiving unit must agree to the implementation plan first: it answers with `brygga plan-response`',
 };
 
 /** What to do about a relay refusal, by problem code (PROTOCOL.md §9); others get the hint of ERR_RELAY. */

@@ -106,6 +106,7 @@ const AFTER_APPLIED: { [T in CaseLogType]: AfterApplied<T> } = {
   consent: nothing,
   'consent-withdrawal': nothing,
   'implementation-plan': nothing,
+  'plan-response': nothing,
   'follow-up': nothing,
   'cost-report': nothing,
   deviation: nothing,

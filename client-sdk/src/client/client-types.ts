@@ -135,6 +135,20 @@ export type DecideUptakeInput =
       contacts?: ContactPerson[];
     };
 
+/**
+ * What `BryggaClient.respondToPlan` takes: the answer to the case's current implementation plan
+ * (PROTOCOL.md §14.6), which the client names itself. `date` defaults to today.
+ */
+export interface PlanResponseInput {
+  decision: 'agree' | 'changes';
+  /** Empty (or left out) when agreeing; what should change and why when asking for changes. */
+  changes?: PacketBodies['plan-response']['changes'];
+  date?: string;
+  decidedBy: { name: string; role: string };
+  note?: string | null;
+  legalBasis?: PacketBodies['plan-response']['legalBasis'];
+}
+
 /** What `BryggaClient.close` takes; the costs per service come from the case's cost reports. */
 export interface CloseInput {
   closedOn: string;
