@@ -639,6 +639,8 @@ describeBrowser(
       const device = mona.locator('td.device-name bdi', { hasText: 'evil-dator' });
       await hasCount(device, 1);
       expect(await device.textContent()).toBe(HOSTILE_DEVICE);
+      // No unit designated an intake: new referrals go to every device, and the page says so (§6.5).
+      await hasText(mona.locator('section[aria-labelledby="enheter"]'), 'Inget mottagande är utsett');
       await hasCount(mona.locator('main img'), 0);
       expect(await pwned(mona)).toBeUndefined();
       await checkPage(mona, 'enhet');

@@ -747,6 +747,9 @@ export const en: Dictionary = {
     earlier: 'Earlier',
   },
   unit: {
+    intake: (devices: string) => `New referrals are received by: ${devices}.`,
+    noIntake:
+      "No intake designated: new referrals go to every device of the unit. The unit's administrator designates it with brygga device intake.",
     title: 'Device and units',
     thisDevice: 'This computer',
     unitLabel: 'Unit',

@@ -751,6 +751,9 @@ export const sv = {
     earlier: 'Tidigare',
   },
   unit: {
+    intake: (devices: string) => `Nya uppdrag tas emot av: ${devices}.`,
+    noIntake:
+      'Inget mottagande är utsett: nya uppdrag går till alla enhetens datorer. Enhetens administratör utser mottagandet med brygga device intake.',
     title: 'Enhet och enheter',
     thisDevice: 'Den här datorn',
     unitLabel: 'Enhet',
