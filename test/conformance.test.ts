@@ -12,11 +12,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agreement, Directory, HpkeKeyPair, openPacket, parseJson, SigningKeyPair } from '@brygga/client-sdk';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { xchachaOpen } from '../client-sdk/src/crypto/aead.js';
 import { deriveKeyPair, setupBaseR } from '../client-sdk/src/crypto/hpke.js';
 import { paddedLength } from '../client-sdk/src/envelope/padding.js';
 import { CONTENT_KEY_INFO } from '../client-sdk/src/envelope/seal.js';
+import { describeEachProvider } from './support/crypto-providers.js';
 import { envelopeMutationsJson, envelopeVectorJson } from './support/envelope-vector.js';
 import { codeOfAsync } from './support/error-code.js';
 
@@ -47,7 +48,7 @@ function deviceOf(unit: string) {
   };
 }
 
-describe('envelope-v1.json', () => {
+describeEachProvider('envelope-v1.json', () => {
   it('the SDK produces exactly the recorded vector, intermediate values included, from the recorded inputs', async () => {
     expect(await envelopeVectorJson()).toEqual(vector);
   });
@@ -103,7 +104,7 @@ describe('envelope-v1.json', () => {
   });
 });
 
-describe('envelope-v1-mutations.json', () => {
+describeEachProvider('envelope-v1-mutations.json', () => {
   it('the generator still writes exactly the recorded file', async () => {
     expect(await envelopeMutationsJson()).toEqual(mutations);
   });
@@ -131,7 +132,7 @@ describe('envelope-v1-mutations.json', () => {
   });
 });
 
-describe('brygga-json.json', () => {
+describeEachProvider('brygga-json.json', () => {
   it('parseJson accepts exactly the valid texts, with their values', () => {
     expect(jsonVectors.cases.length).toBe(jsonVectors.numberOfCases);
     for (const c of jsonVectors.cases) {

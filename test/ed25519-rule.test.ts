@@ -12,12 +12,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { toBase64url } from '../client-sdk/src/crypto/bytes.js';
 import { ed25519Sign, ed25519Verify, isAcceptablePublicKey } from '../client-sdk/src/crypto/ed25519.js';
 import { signCompact } from '../client-sdk/src/crypto/jws.js';
 import { keyId, SigningKeyPair, SigningPublicKey } from '../client-sdk/src/crypto/keys.js';
 import { Agreement } from '../client-sdk/src/directory/agreement.js';
+import { describeEachProvider } from './support/crypto-providers.js';
 import { opensslVerify, SMALL_ORDER_POINTS } from './support/ed25519-vectors.js';
 import { codeOf } from './support/error-code.js';
 import { agreementTerms, makeWorld } from './support/fixtures.js';
@@ -73,7 +74,7 @@ function signWith(a: bigint, A: Uint8Array, msg: Uint8Array, R: InstanceType<typ
   return Uint8Array.from([...rBytes, ...toLE((r + k * a) % L)]);
 }
 
-describe('Ed25519 verification vectors (ed25519-verification.json)', () => {
+describeEachProvider('Ed25519 verification vectors (ed25519-verification.json)', () => {
   it('the SDK gives every vector its `valid`, and OpenSSL still its recorded `openssl`', () => {
     expect(file.vectors.length).toBe(file.numberOfVectors);
     const counts: Record<string, { n: number; sdk: number; openssl: number }> = {};
@@ -109,7 +110,7 @@ describe('Ed25519 verification vectors (ed25519-verification.json)', () => {
   });
 });
 
-describe('the SDK against OpenSSL (node:crypto)', () => {
+describeEachProvider('the SDK against OpenSSL (node:crypto)', () => {
   it('agrees on every Wycheproof ed25519 test', () => {
     let n = 0;
     for (const g of wycheproof.testGroups) {
@@ -177,7 +178,7 @@ describe('the SDK against OpenSSL (node:crypto)', () => {
   });
 });
 
-describe('keys the rule refuses are refused at the edges of the protocol', () => {
+describeEachProvider('keys the rule refuses are refused at the edges of the protocol', () => {
   const T = Point.fromHex(SMALL_ORDER_POINTS[4]!);
   const mixed = Point.BASE.multiply(12345678901234567890n).add(T).toBytes();
 

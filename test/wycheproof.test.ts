@@ -33,10 +33,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { chachaOpen, chachaSeal, xchachaOpen, xchachaSeal } from '../client-sdk/src/crypto/aead.js';
 import { ed25519Verify } from '../client-sdk/src/crypto/ed25519.js';
 import { x25519SharedSecret } from '../client-sdk/src/crypto/x25519.js';
+import { describeEachProvider } from './support/crypto-providers.js';
 import { codeOf } from './support/error-code.js';
 
 type Result = 'valid' | 'invalid' | 'acceptable';
@@ -107,7 +108,7 @@ class Tally {
   }
 }
 
-describe('Wycheproof X25519 (x25519_test.json) through x25519SharedSecret', () => {
+describeEachProvider('Wycheproof X25519 (x25519_test.json) through x25519SharedSecret', () => {
   const file = load<{ curve: string; tests: XdhTest[] }>('x25519_test.json');
 
   it('matches every valid and non-zero acceptable secret and refuses every all-zero one', () => {
@@ -138,7 +139,7 @@ describe('Wycheproof X25519 (x25519_test.json) through x25519SharedSecret', () =
   });
 });
 
-describe('Wycheproof Ed25519 (ed25519_test.json) through ed25519Verify', () => {
+describeEachProvider('Wycheproof Ed25519 (ed25519_test.json) through ed25519Verify', () => {
   const file = load<{ publicKey: { curve: string; pk: string }; tests: EddsaTest[] }>('ed25519_test.json');
 
   it('accepts every valid signature and rejects every invalid one', () => {
@@ -216,22 +217,28 @@ function checkAeadFile(
   expect(badNonce).toBe(expected.badNonce);
 }
 
-describe('Wycheproof ChaCha20-Poly1305 (chacha20_poly1305_test.json) through chachaSeal/chachaOpen', () => {
-  it('seals and opens every valid test and refuses every invalid one', () => {
-    checkAeadFile(
-      'chacha20_poly1305_test.json',
-      { nonceLength: 12, seal: chachaSeal, open: chachaOpen },
-      { counts: { valid: 256, invalid: 69, acceptable: 0 }, badNonce: 9 },
-    );
-  });
-});
+describeEachProvider(
+  'Wycheproof ChaCha20-Poly1305 (chacha20_poly1305_test.json) through chachaSeal/chachaOpen',
+  () => {
+    it('seals and opens every valid test and refuses every invalid one', () => {
+      checkAeadFile(
+        'chacha20_poly1305_test.json',
+        { nonceLength: 12, seal: chachaSeal, open: chachaOpen },
+        { counts: { valid: 256, invalid: 69, acceptable: 0 }, badNonce: 9 },
+      );
+    });
+  },
+);
 
-describe('Wycheproof XChaCha20-Poly1305 (xchacha20_poly1305_test.json) through xchachaSeal/xchachaOpen', () => {
-  it('seals and opens every valid test and refuses every invalid one', () => {
-    checkAeadFile(
-      'xchacha20_poly1305_test.json',
-      { nonceLength: 24, seal: xchachaSeal, open: xchachaOpen },
-      { counts: { valid: 246, invalid: 69, acceptable: 0 }, badNonce: 9 },
-    );
-  });
-});
+describeEachProvider(
+  'Wycheproof XChaCha20-Poly1305 (xchacha20_poly1305_test.json) through xchachaSeal/xchachaOpen',
+  () => {
+    it('seals and opens every valid test and refuses every invalid one', () => {
+      checkAeadFile(
+        'xchacha20_poly1305_test.json',
+        { nonceLength: 24, seal: xchachaSeal, open: xchachaOpen },
+        { counts: { valid: 246, invalid: 69, acceptable: 0 }, badNonce: 9 },
+      );
+    });
+  },
+);

@@ -62,6 +62,11 @@ export type ErrorCode =
   /** A device token whose id was used before. */
   | 'ERR_TOKEN_REPLAYED'
   /**
+   * A device token the relay cannot yet tell from one it accepted before it restarted (PROTOCOL.md §8):
+   * its `iat` is at or below the device's token ceiling. A fresh token passes after `Retry-After`.
+   */
+  | 'ERR_TOKEN_UNCERTAIN'
+  /**
    * A device token whose time is outside the relay's window (PROTOCOL.md §8): the device's clock is ahead
    * of the relay's or behind it by more than the tolerance. The relay's `Date` header gives its time.
    */
@@ -114,11 +119,11 @@ export type ErrorCode =
   | 'ERR_CONSENT_EXPIRED'
   /**
    * A referral precondition dated after the referral (PROTOCOL.md §14.3): a police consultation, the
-   * motivation assessment, the children check or the consent given later than the referral's day. The
+   * target-group assessment, the children check or the consent given later than the referral's day. The
    * message names the field.
    */
   | 'ERR_PRECONDITION_DATE'
-  /** A referral without approved police consultation (samråd) in both municipalities. */
+  /** A referral without the police consultation (samråd) in both municipalities that the terms require. */
   | 'ERR_POLICE_CONSULTATION_MISSING'
   /** A referral without an assessment that the person is motivated to change. */
   | 'ERR_MOTIVATION_MISSING'
@@ -174,9 +179,14 @@ export type ErrorCode =
   | 'ERR_FIGURES_INVALID'
   /**
    * A service the receiving municipality does not itself offer (its `offers` in the agreement,
-   * PROTOCOL.md §5.4): the cooperation agreement puts no duty on it to procure others.
+   * PROTOCOL.md §5.5): the cooperation agreement puts no duty on it to procure others.
    */
   | 'ERR_SERVICE_NOT_OFFERED'
+  /**
+   * A case packet sealed to a device outside the case's circle, a packet for a case this device is not
+   * in the circle of, or an assignment by a device outside its unit's circle (PROTOCOL.md §13.6).
+   */
+  | 'ERR_OUTSIDE_CIRCLE'
   /**
    * A follow-up or cost report without an implementation plan the receiving unit agreed to, or for a
    * service only in a plan it has not agreed to (PROTOCOL.md §14.6): the plan is agreed, not imposed.
@@ -184,6 +194,13 @@ export type ErrorCode =
   | 'ERR_PLAN_NOT_AGREED'
   /** The local store failed (a migration, or a database that refused a write). */
   | 'ERR_STORE'
+  /**
+   * A referral without the police approval (godkännande) the agreement's terms require for its category
+   * or threat level, in both municipalities (PROTOCOL.md §5.4, §14.3).
+   */
+  | 'ERR_POLICE_APPROVAL_MISSING'
+  /** A referral of a person who does not meet a target-group criterion (målgrupp); the message names it. */
+  | 'ERR_TARGET_GROUP_NOT_MET'
   // Key transparency (PROTOCOL.md §18–19). Each comes with evidence kept in the store.
   /** A checkpoint not signed by the pinned log key, or a log key other than the pinned one. */
   | 'ERR_LOG_BAD_SIGNATURE'
@@ -268,6 +285,7 @@ const TABLE = {
   ERR_REQUEST_TIMEOUT: { problem: 'request-timeout', status: 408, title: 'Request timeout' },
   ERR_UNAUTHORIZED: { problem: 'unauthorized', status: 401, title: 'Unauthorized' },
   ERR_TOKEN_REPLAYED: { problem: 'token-replayed', status: 401, title: 'Token already used' },
+  ERR_TOKEN_UNCERTAIN: { problem: 'token-uncertain', status: 503, title: 'Token cannot be checked yet' },
   ERR_CLOCK_SKEW: { problem: 'clock-skew', status: 401, title: "Device's clock is off" },
   ERR_UNKNOWN_DEVICE: { problem: 'unknown-device', status: 401, title: 'Unknown device' },
   ERR_DEVICE_REVOKED: { problem: 'device-revoked', status: 403, title: 'Device revoked' },
@@ -355,8 +373,19 @@ const TABLE = {
     status: 422,
     title: 'Service not offered by the receiving municipality',
   },
+  ERR_OUTSIDE_CIRCLE: { problem: 'outside-circle', status: 403, title: "Outside the case's circle" },
   ERR_PLAN_NOT_AGREED: { problem: 'plan-not-agreed', status: 422, title: 'Plan not agreed' },
   ERR_STORE: { problem: 'store-failed', status: 500, title: 'Local store failed' },
+  ERR_POLICE_APPROVAL_MISSING: {
+    problem: 'police-approval-missing',
+    status: 422,
+    title: 'Police approval missing',
+  },
+  ERR_TARGET_GROUP_NOT_MET: {
+    problem: 'target-group-not-met',
+    status: 422,
+    title: 'Not in the target group',
+  },
   // Key transparency (PROTOCOL.md §18–19): the relay's log failed a check.
   ERR_LOG_BAD_SIGNATURE: { problem: 'log-bad-signature', status: 502, title: 'Log checkpoint not signed' },
   ERR_LOG_ROLLBACK: { problem: 'log-rollback', status: 502, title: 'Log rolled back' },

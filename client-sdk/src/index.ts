@@ -31,6 +31,12 @@ export {
   SigningPublicKey,
   safetyNumber,
 } from './crypto/keys.js';
+export {
+  availableCryptoProviders,
+  type CryptoProviderName,
+  cryptoProviderName,
+  useCryptoProvider,
+} from './crypto/provider.js';
 export { type JsonValue, MAX_JSON_DEPTH, parseJson } from './crypto/strict-json.js';
 export {
   type AdmittedCases,
@@ -54,13 +60,28 @@ export {
   type RecipientDevice,
 } from './directory/directory.js';
 export { checkDisplayText, displayTextProblem, normalizeDisplayText } from './directory/display-text.js';
+export {
+  type DeviationTerms,
+  deviableRules,
+  type PreconditionTerms,
+  preconditionTerms,
+  RULE_IDS,
+  RULE_SOURCES,
+  type RuleId,
+  TARGET_CRITERIA,
+  type TargetCriterion,
+} from './directory/precondition-terms.js';
 export { offeredServices, type ReceivingTerms } from './directory/receiving-terms.js';
 export {
   DEVICE_TYP,
   type DeviceClaims,
+  designateIntake,
   enrolDevice,
   HPKE_KEY_TYP,
   type HpkeKeyClaims,
+  INTAKE_TYP,
+  type IntakeClaims,
+  MAX_INTAKE_DEVICES,
   parseStatement,
   publishHpkeKey,
   REVOCATION_TYP,

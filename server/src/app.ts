@@ -10,8 +10,10 @@ import { BryggaError } from '@brygga/client-sdk';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { DeviceKeyCache, RateLimiter } from './auth/index.js';
+import { corsFor } from './cors.js';
 import { errorHandler } from './error-handler.js';
 import { requestLog } from './logging/index.js';
+import { RelayMetrics } from './metrics/index.js';
 import { problemResponse } from './problem.js';
 import {
   type AppDeps,
@@ -19,6 +21,7 @@ import {
   eventRoutes,
   healthRoutes,
   inboxRoutes,
+  metricsRoutes,
   openApiRoutes,
   packetRoutes,
   type RelayEnv,
@@ -56,10 +59,22 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
     deviceLimiter: new RateLimiter(deps.config.ratePerMinute),
     addressLimiter: new RateLimiter(deps.config.statementRatePerMinute),
     waiters: new WaiterLimit(MAX_WAITERS_PER_DEVICE),
+    metrics: deps.metrics ?? new RelayMetrics(),
   };
   const app = new Hono<RelayEnv>();
 
   app.use(requestLog(deps.logger));
+  // Before everything else, so a listed origin's preflight is answered without a token.
+  const corsMiddleware = corsFor(deps.config.corsOrigins ?? []);
+  if (corsMiddleware) app.use(corsMiddleware);
+  app.use(async (c, next) => {
+    try {
+      await next();
+    } finally {
+      // The route pattern, never the concrete path: ids in paths would make a series per packet.
+      routeDeps.metrics.countRequest(c.req.routePath, c.res.status);
+    }
+  });
   app.use(async (c, next) => {
     await next();
     // The relay's own time on every answer (RFC 9110 §6.6.1), from its clock: a device whose token was
@@ -72,6 +87,7 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
 
   app.route('/v1', healthRoutes(routeDeps));
   app.route('/v1', openApiRoutes());
+  app.route('/v1', metricsRoutes(routeDeps));
   app.route('/v1', directoryRoutes(routeDeps));
   app.route('/v1', packetRoutes(routeDeps));
   app.route('/v1', eventRoutes(routeDeps));

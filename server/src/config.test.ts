@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../test/support/error-code.js';
-import { ConfigError, DEFAULT_CONFIG, loadConfig } from './config.js';
+import { ConfigError, DEFAULT_CONFIG, helpText, loadConfig, SETTINGS } from './config.js';
 
 const TOKEN = 'x'.repeat(40);
 
@@ -11,7 +12,8 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 8787,
       database: './data/brygga.sqlite',
-      publicUrl: 'http://127.0.0.1:8787',
+      // None: the address actually listened on (relay.ts).
+      publicUrl: undefined,
       maxEnvelopeBytes: 16 * 1024 * 1024,
       ratePerMinute: 600,
       packetTtlSeconds: 14 * 86400,
@@ -62,6 +64,27 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the CORS origins: exact origins only, none by default', () => {
+    expect(DEFAULT_CONFIG.corsOrigins).toEqual([]);
+    expect(
+      loadConfig([], { BRYGGA_CORS_ORIGINS: 'https://arende.malmo.example, http://127.0.0.1:5173' })
+        .corsOrigins,
+    ).toEqual(['https://arende.malmo.example', 'http://127.0.0.1:5173']);
+    expect(loadConfig(['--cors-origins', 'https://a.example'], {}).corsOrigins).toEqual([
+      'https://a.example',
+    ]);
+    for (const bad of [
+      '*',
+      'https://a.example/',
+      'https://a.example/page',
+      'ftp://a.example',
+      'a.example',
+      'https://a.example,',
+    ]) {
+      expect(() => loadConfig([], { BRYGGA_CORS_ORIGINS: bad })).toThrow(/BRYGGA_CORS_ORIGINS/);
+    }
+  });
+
   it('reads the admin token from a file, never from a flag', () => {
     const files: Record<string, string> = { '/run/secrets/admin': `${TOKEN}\n` };
     const read = (p: string) => {
@@ -72,6 +95,73 @@ describe('loadConfig', () => {
     expect(loadConfig([], { BRYGGA_ADMIN_TOKEN_FILE: '/run/secrets/admin' }, read).adminToken).toBe(TOKEN);
     expect(() => loadConfig(['--admin-token-file', '/nope'], {}, read)).toThrow(ConfigError);
     expect(codeOf(() => loadConfig(['--admin-token', TOKEN], {}))).toBe('ERR_CONFIG');
+  });
+
+  it('reads the metrics token from the environment or a file, never from a flag', () => {
+    const read = (p: string) => {
+      if (p !== '/run/secrets/metrics') throw new Error('ENOENT');
+      return `${TOKEN}\n`;
+    };
+    expect(loadConfig([], {}).metricsToken).toBeUndefined();
+    expect(loadConfig([], { BRYGGA_METRICS_TOKEN: TOKEN }).metricsToken).toBe(TOKEN);
+    expect(loadConfig(['--metrics-token-file', '/run/secrets/metrics'], {}, read).metricsToken).toBe(TOKEN);
+    expect(() => loadConfig([], { BRYGGA_METRICS_TOKEN: 'short' })).toThrow(/metrics token must be at least/);
+    expect(() => loadConfig(['--metrics-token', TOKEN], {})).toThrow(/BRYGGA_METRICS_TOKEN/);
+  });
+
+  it('refuses a secret given as a flag, saying how to pass it, without repeating it', () => {
+    const message = (argv: string[]) => {
+      try {
+        loadConfig(argv, {});
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    for (const argv of [['--admin-token', TOKEN], [`--admin-token=${TOKEN}`]]) {
+      const text = message(argv);
+      expect(text).toMatch(/BRYGGA_ADMIN_TOKEN/);
+      expect(text).toMatch(/--admin-token-file/);
+      expect(text).not.toContain(TOKEN);
+    }
+    const withPassword = message(['--database', 'postgres://relay:hemligt-lösen@db/brygga']);
+    expect(withPassword).toMatch(/BRYGGA_DATABASE/);
+    expect(withPassword).toMatch(/PGPASSWORD/);
+    expect(withPassword).not.toContain('hemligt');
+    // In the environment, or without a password, the same URL is taken.
+    expect(loadConfig([], { BRYGGA_DATABASE: 'postgres://relay:pw@db/brygga' }).database).toBe(
+      'postgres://relay:pw@db/brygga',
+    );
+    expect(loadConfig(['--database', 'postgres://relay@db/brygga'], {}).database).toBe(
+      'postgres://relay@db/brygga',
+    );
+  });
+
+  it('names the admin token file it cannot read', () => {
+    const read = () => {
+      throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    };
+    expect(() => loadConfig(['--admin-token-file', '/etc/brygga/admin-token'], {}, read)).toThrow(
+      /the admin token file \/etc\/brygga\/admin-token cannot be read \(EACCES\)/,
+    );
+  });
+
+  it('lists in --help every setting it reads, each with its flag and default', () => {
+    const help = helpText();
+    // Every environment variable config.ts names is a row of SETTINGS, and every row is in the help.
+    const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
+    const named = new Set(source.match(/BRYGGA_[A-Z_]*[A-Z]\b(?!_)/g));
+    expect(new Set(SETTINGS.map((s) => s.env))).toEqual(named);
+    for (const s of SETTINGS) {
+      expect(help).toContain(s.env);
+      if (s.flag !== undefined) expect(help).toContain(`--${s.flag} `);
+      expect(help).toContain(s.default);
+    }
+    // Every flag in the help is taken (a secret has none).
+    for (const s of SETTINGS.filter((x) => x.flag !== undefined && x.flag !== 'admin-token-file')) {
+      expect(() => loadConfig([`--${s.flag}`, 'x'], {})).not.toThrow(/Unknown option/);
+    }
   });
 
   it('refuses bad values with a message naming the setting', () => {

@@ -6,7 +6,15 @@
  * on services passed in (tests, and a host that serves it itself).
  */
 export { createApp, MAX_WAITERS_PER_DEVICE } from './app.js';
-export { ConfigError, DEFAULT_CONFIG, loadConfig, type RelayConfig } from './config.js';
+export {
+  ConfigError,
+  DEFAULT_CONFIG,
+  helpText,
+  loadConfig,
+  type RelayConfig,
+  SETTINGS,
+  type Setting,
+} from './config.js';
 export { Logger } from './logging/index.js';
 export { type RunningRelay, type StartOptions, startRelay } from './relay.js';
 export type { AppDeps } from './routes/index.js';
@@ -16,10 +24,13 @@ export {
   DirectoryStore,
   defaultLogOrigin,
   type Engine,
+  fixLogOrigin,
   logLeafHash,
   openDatabase,
   RelayStore,
   Sweeper,
+  setLogOrigin,
+  storedLogOrigin,
   TransparencyLogIntegrator,
   TransparencyLogKey,
   TransparencyLogStore,

@@ -10,12 +10,12 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseJson } from '@brygga/client-sdk';
+import { isBryggaError, parseJson } from '@brygga/client-sdk';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
 import { answerClientErrors, createCheckedServer } from './client-error.js';
-import type { RelayConfig } from './config.js';
+import { ConfigError, type RelayConfig } from './config.js';
 import { errorFields, Logger, type OutageLog } from './logging/index.js';
 import type { RelayEnv } from './routes/index.js';
 import {
@@ -24,6 +24,7 @@ import {
   DirectoryStore,
   databaseOutageLog,
   defaultLogOrigin,
+  fixLogOrigin,
   openDatabase,
   RelayStore,
   Sweeper,
@@ -36,6 +37,10 @@ import {
 export interface RunningRelay {
   /** Where it listens, e.g. `http://127.0.0.1:8787`. */
   url: string;
+  /** The public URL every token must name: the configured one, else {@link url}. */
+  publicUrl: string;
+  /** The transparency log's origin (stored at the first start, PROTOCOL.md §18.3). */
+  logOrigin: string;
   host: string;
   port: number;
   app: Hono<RelayEnv>;
@@ -56,20 +61,35 @@ export interface StartOptions {
   now?: () => number;
 }
 
-/** Install the agreement in `path` unless it is installed already. */
+/**
+ * Install the agreement in `path` unless it is installed already. A file that cannot be read, or that
+ * the directory refuses (not Brygga JSON, unsigned, a signature that does not verify), is the
+ * operator's to fix: a {@link ConfigError} naming the file and the reason.
+ */
 async function installAgreementFile(directory: DirectoryStore, path: string, logger: Logger): Promise<void> {
   let document: unknown;
   try {
     // Brygga JSON (PROTOCOL.md §1.1): a duplicate member anywhere in the file refuses it.
     document = parseJson(readFileSync(path));
   } catch (err) {
-    throw new Error(`the agreement file cannot be read as Brygga JSON: ${(err as Error).message}`);
+    throw new ConfigError(
+      `the agreement file ${path} cannot be read as Brygga JSON: ${(err as Error).message}`,
+    );
   }
-  const { created, digest, sequence } = await directory.installAgreement(document);
+  let installed: Awaited<ReturnType<DirectoryStore['installAgreement']>>;
+  try {
+    installed = await directory.installAgreement(document);
+  } catch (err) {
+    if (!isBryggaError(err)) throw err;
+    throw new ConfigError(`the agreement file ${path} is refused (${err.code}): ${err.message}`);
+  }
+  const { created, digest, sequence } = installed;
   logger.info(created ? 'agreement installed' : 'agreement already installed', { digest, sequence });
 }
 
-function listen(app: Hono<RelayEnv>, config: RelayConfig): Promise<Server> {
+type FetchHandler = Hono<RelayEnv>['fetch'];
+
+function listen(fetch: FetchHandler, config: RelayConfig): Promise<Server> {
   return new Promise((resolve, reject) => {
     // How long a request may take to arrive (config.ts), checked every second rather than Node's 30 s,
     // so a client dribbling its headers is cut close to the limit; Node's own refusals as problems.
@@ -79,7 +99,7 @@ function listen(app: Hono<RelayEnv>, config: RelayConfig): Promise<Server> {
       connectionsCheckingInterval: 1000,
     };
     const server = serve({
-      fetch: app.fetch,
+      fetch,
       hostname: config.host,
       port: config.port,
       serverOptions,
@@ -128,46 +148,77 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
     });
     outages = databaseOutageLog(logger, database, store);
     if (config.agreementFile) await installAgreementFile(directory, config.agreementFile, logger);
-    const logKey = await TransparencyLogKey.load(database, {
-      origin: config.logOrigin ?? defaultLogOrigin(config.publicUrl),
-      file: config.logKeyFile,
-      now: now(),
+    // The socket first: without a configured public URL, the default is the address actually listened
+    // on (with port 0, the port the system picked). Requests that arrive before the app is built wait
+    // for it.
+    let built: ((app: Hono<RelayEnv>) => void) | undefined;
+    let failed: ((err: Error) => void) | undefined;
+    const ready = new Promise<Hono<RelayEnv>>((resolve, reject) => {
+      built = resolve;
+      failed = reject;
     });
-    const transparency = new TransparencyLogIntegrator(
-      new TransparencyLogStore(database, { key: logKey, now }),
-      {
-        logger,
-        outages,
-        mergeDelayMs: config.logMergeDelayMs,
-      },
-    );
-    // The first round before serving: a fresh log has its empty checkpoint before anyone asks for it.
-    await transparency.flush();
-    const shutdown = new AbortController();
-    // Every waiting long-poll and open event stream listens for the shutdown (and stops listening when it
-    // ends): many at once is normal, not a leak.
-    setMaxListeners(0, shutdown.signal);
-    const app = createApp({
-      database,
-      store,
-      directory,
-      notifier,
-      transparency,
-      logger,
-      outages,
-      config,
-      now,
-      shutdown: shutdown.signal,
-    });
-    server = await listen(app, config);
+    ready.catch(() => {});
+    server = await listen((request, env) => ready.then((app) => app.fetch(request, env)), config);
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    const publicUrl = config.publicUrl ?? url;
+    const { transparency, shutdown } = await (async () => {
+      try {
+        const fixed = await fixLogOrigin(database, config.logOrigin ?? defaultLogOrigin(publicUrl), now());
+        if (fixed.ignored !== undefined) {
+          // PROTOCOL.md §18.3: the origin names the log's key, which devices have pinned.
+          logger.warn('transparency log origin kept', {
+            origin: fixed.origin,
+            configured: fixed.ignored,
+            detail:
+              'the log keeps the origin stored at its first start; to change it: brygga-relay log-origin set <origin> --confirm, then every device runs brygga log repin',
+          });
+        }
+        const logKey = await TransparencyLogKey.load(database, {
+          origin: fixed.origin,
+          file: config.logKeyFile,
+          now: now(),
+        });
+        const integrator = new TransparencyLogIntegrator(
+          new TransparencyLogStore(database, { key: logKey, now }),
+          { logger, outages, mergeDelayMs: config.logMergeDelayMs },
+        );
+        // The first round before serving: a fresh log has its empty checkpoint before anyone asks for it.
+        await integrator.flush();
+        const stopping = new AbortController();
+        // Every waiting long-poll and open event stream listens for the shutdown (and stops listening
+        // when it ends): many at once is normal, not a leak.
+        setMaxListeners(0, stopping.signal);
+        built!(
+          createApp({
+            database,
+            store,
+            directory,
+            notifier,
+            transparency: integrator,
+            logger,
+            outages,
+            config: { ...config, publicUrl },
+            now,
+            shutdown: stopping.signal,
+          }),
+        );
+        return { transparency: integrator, shutdown: stopping };
+      } catch (err) {
+        failed!(err as Error);
+        throw err;
+      }
+    })();
+    const app = await ready;
     transparency.start();
     const sweeper = new Sweeper(store, { now, logger, intervalMs: config.sweepSeconds * 1000 });
     sweeper.start();
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     let closing: Promise<void> | undefined;
     const running: RunningRelay = {
-      url: `http://${host}:${address.port}`,
+      url,
+      publicUrl,
+      logOrigin: transparency.store.key.origin,
       host: address.address,
       port: address.port,
       app,

@@ -5,11 +5,13 @@
 import { runEnvelopeBench } from './envelope-bench.js';
 import { runLogBench } from './log-bench.js';
 import { runRelayBench } from './relay-bench.js';
+import { runWriteAccounting } from './write-accounting.js';
 
 const benches: Record<string, () => Promise<void>> = {
   envelope: runEnvelopeBench,
   relay: runRelayBench,
   log: runLogBench,
+  accounting: runWriteAccounting,
 };
 
 const wanted = process.argv.slice(2);

@@ -17,7 +17,7 @@
  * nothing.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,10 +56,46 @@ function referralBody(home: Unit, to: Unit) {
     },
     requestedServices: ['krisstod', 'kontaktperson'],
     policeConsultations: [
-      { municipality: MUNICIPALITY[home], date: day(-6), reference: 'POL-1', approved: true },
-      { municipality: MUNICIPALITY[to], date: day(-4), reference: 'POL-2', approved: true },
+      {
+        municipality: MUNICIPALITY[home],
+        date: day(-6),
+        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+        reference: 'POL-1',
+        outcome: 'Inga invändningar.',
+      },
+      {
+        municipality: MUNICIPALITY[to],
+        date: day(-4),
+        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+        reference: 'POL-2',
+        outcome: 'Inga invändningar.',
+      },
     ],
-    motivation: { assessed: true, assessedOn: day(-7), assessment: 'Motiverad.' },
+    policeApprovals: [
+      {
+        municipality: MUNICIPALITY[home],
+        date: day(-6),
+        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+        reference: 'POL-1',
+        approved: true,
+      },
+      {
+        municipality: MUNICIPALITY[to],
+        date: day(-4),
+        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+        reference: 'POL-2',
+        approved: true,
+      },
+    ],
+    targetGroup: {
+      criminalEnvironment: true,
+      threat: 'concrete',
+      motivated: true,
+      notSuspectedOfSeriousCrime: true,
+      assessedOn: day(-7),
+      assessedBy: { name: 'Handläggare Hem', role: 'socialsekreterare' },
+      assessment: 'Motiverad.',
+    },
     childrenCheck: { responsibleForChildren: false, checkedOn: day(-7) },
     temporaryHousing: { arrangedByHome: true, from: day(3), address: 'Skyddad adress' },
     contacts: [{ unit: home, name: 'Handläggare', role: 'socialsekreterare', phone: null, email: null }],
@@ -388,6 +424,40 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     const exported = brygga(dir, ['evidence', 'export', caseId], as('stockholm-jarva'));
     expect(exported.status).toBe(0);
     writeFileSync(join(dir, 'bundle.json'), exported.stdout);
+    // To a file: readable by its owner only, and the CLI says it holds personal data.
+    const toFile = brygga(
+      dir,
+      ['evidence', 'export', caseId, '--out', 'bundle-file.json'],
+      as('stockholm-jarva'),
+    );
+    expect(toFile.status).toBe(0);
+    expect(statSync(join(dir, 'bundle-file.json')).mode & 0o777).toBe(0o600);
+    // The same bundle but for its manifest, which is signed at each export (its `iat`), and as valid.
+    const { manifest: fileManifest, ...fromFile } = JSON.parse(
+      readFileSync(join(dir, 'bundle-file.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    const { manifest: _, ...fromStdout } = JSON.parse(exported.stdout) as Record<string, unknown>;
+    expect(fromFile).toEqual(fromStdout);
+    expect(fileManifest).toEqual(expect.any(String));
+    const fileVerified = brygga(dir, [
+      'evidence',
+      'verify',
+      'bundle-file.json',
+      '--agreement',
+      'agreement.json',
+    ]);
+    expect(fileVerified.stderr).toBe('');
+    expect(fileVerified.status).toBe(0);
+    expect(toFile.stderr).toBe(
+      'bundle-file.json holds personal data and is readable by you only (mode 600). Keep it on an encrypted disk, and delete it once it is no longer needed.\n',
+    );
+    const again = brygga(
+      dir,
+      ['evidence', 'export', caseId, '--out', 'bundle-file.json'],
+      as('stockholm-jarva'),
+    );
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/bundle-file\.json already exists/);
     const verified = brygga(dir, [
       'evidence',
       'verify',
@@ -539,13 +609,32 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       '1999-02-28',
       'krisstod',
       day(-5),
+      'Polis Ett',
+      'avhopparsamordnare',
+      'POL-3',
+      'Inga invändningar.',
+      day(-4),
+      'Polis Två',
+      'avhopparsamordnare',
+      'POL-4',
+      'Inga invändningar.',
+      day(-5),
+      'Polis Ett',
+      'avhopparsamordnare',
       'POL-3',
       'y',
       day(-4),
+      'Polis Två',
+      'avhopparsamordnare',
       'POL-4',
       'y',
       'y',
+      'concrete',
+      'y',
+      'n',
       day(-6),
+      'Handläggare Hem',
+      'socialsekreterare',
       'Motiverad att lämna gruppen.',
       'n',
       day(-6),
@@ -586,6 +675,18 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     expect(declined.status).toBe(1);
     expect(declined.stdout).toMatch(/"ERR_NOT_CONFIRMED"/);
     expect(declined.stderr).toMatch(/the referral was not sent \[ERR_NOT_CONFIRMED\]/);
+    // A written consent's form is answered by its file: the hash of the file is what the summary shows.
+    writeFileSync(join(dir, 'consent-form.pdf'), 'undertecknat samtycke');
+    const formHash = brygga(dir, ['consent', 'hash', 'consent-form.pdf']).stdout.trim();
+    const oral = referralAnswers('n').split('\n');
+    const at = oral.indexOf('oral');
+    oral.splice(at, 5, 'written', 'no-such-form.pdf', 'consent-form.pdf', day(-1));
+    const written = refer(oral.join('\n'));
+    expect(written.stderr).toMatch(
+      /Not accepted \(signed form SHA-256\): must be the path of the signed form/,
+    );
+    expect(written.stderr).toContain(formHash);
+    expect(written.stdout).toMatch(/"ERR_NOT_CONFIRMED"/);
     const cut = refer(referralAnswers('y').split('\n').slice(0, 5).join('\n'));
     expect(cut.status).toBe(1);
     expect(cut.stderr).toMatch(/standard input ended after 5 answers, .*\[ERR_NO_ANSWER\]/);
@@ -597,6 +698,47 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       expect.arrayContaining([caseId, askedCase]),
     );
     expect(inbox.json<{ cases: unknown[] }>().cases).toHaveLength(2);
+  });
+
+  it('writes the printable consent form, readable by its owner only, and gives its SHA-256', () => {
+    const written = brygga(
+      dir,
+      [
+        'consent',
+        'form',
+        '--to',
+        'malmo',
+        '--name',
+        'Anonym Avhoppare',
+        '--valid-from',
+        day(0),
+        '--out',
+        'samtycke.txt',
+        '--json',
+      ],
+      as('stockholm-jarva'),
+    );
+    expect(written.status).toBe(0);
+    const path = join(dir, 'samtycke.txt');
+    const bytes = readFileSync(path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(written.stderr).toBe(
+      'samtycke.txt holds personal data and is readable by you only (mode 600). Keep it on an encrypted disk, and delete it once it is no longer needed.\n',
+    );
+    expect(bytes.toString('utf8')).toMatch(/^SAMTYCKE\n/);
+    expect(bytes.toString('utf8')).toContain('Jag, Anonym Avhoppare, samtycker');
+    expect(written.json()).toEqual({
+      path: 'samtycke.txt',
+      documentSha256: createHash('sha256').update(bytes).digest('base64url'),
+      personalData: true,
+    });
+    const text = brygga(
+      dir,
+      ['consent', 'form', '--to', 'malmo', '--name', 'X', '--valid-from', day(0), '--out', 'samtycke.txt'],
+      as('stockholm-jarva'),
+    );
+    expect(text.status).toBe(1);
+    expect(text.stderr).toMatch(/already exists/);
   });
 
   it('attests a consent again after a withdrawal; a malformed consent file is refused', () => {

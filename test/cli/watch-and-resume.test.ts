@@ -49,13 +49,32 @@ function answers(confirm: string): string {
     '',
     'krisstod',
     day(-5),
+    'Polis Ett',
+    'avhopparsamordnare',
+    'POL-1',
+    'Inga invändningar.',
+    day(-4),
+    'Polis Två',
+    'avhopparsamordnare',
+    'POL-2',
+    'Inga invändningar.',
+    day(-5),
+    'Polis Ett',
+    'avhopparsamordnare',
     'POL-1',
     'y',
     day(-4),
+    'Polis Två',
+    'avhopparsamordnare',
     'POL-2',
     'y',
     'y',
+    'concrete',
+    'y',
+    'n',
     day(-6),
+    'Handläggare Hem',
+    'socialsekreterare',
     'Motiverad.',
     'n',
     day(-6),
@@ -263,6 +282,10 @@ describe('the brygga CLI keeps work and attention', { timeout: 300_000 }, () => 
     expect(failed.stderr).toContain('run `brygga refer --resume` to send them');
     expect(existsSync(kept)).toBe(true);
     expect(statSync(kept).mode & 0o777).toBe(0o600);
+    expect(failed.stderr).toContain(`${kept} holds personal data and is readable by you only (mode 600).`);
+    expect(failed.stderr).toContain(
+      'Keep it on an encrypted disk, and delete it once it is no longer needed.',
+    );
     expect(JSON.parse(readFileSync(kept, 'utf8'))).toMatchObject({
       kind: 'brygga.referral-answers',
       referral: { to: 'malmo', person: { name: 'Anonym Avhoppare' } },

@@ -300,24 +300,45 @@ describeBrowser(
       await anna.getByLabel('Kontaktperson').check();
       await anna.getByRole('button', { name: 'Fortsätt' }).click();
 
-      await isText(anna.getByRole('heading', { level: 1 }), 'Samråd med polisen');
+      await isText(anna.getByRole('heading', { level: 1 }), 'Samråd och godkännande från polisen');
       await checkPage(anna, 'uppdrag-4-samrad');
-      await anna.locator('#p1-date').fill(day(-6));
-      await anna.locator('#p1-reference').fill('POL-STH-2026-17');
-      await anna.locator('#p1-approved').check();
-      await anna.locator('#p2-date').fill(day(-4));
-      await anna.locator('#p2-reference').fill('POL-MAL-2026-4');
-      await anna.locator('#p2-approved-2').check();
+      for (const [p, date, name, reference] of [
+        ['p1', day(-6), 'Polis Stockholm', 'POL-STH-2026-17'],
+        ['p2', day(-4), 'Polis Malmö', 'POL-MAL-2026-4'],
+      ] as const) {
+        await anna.locator(`#${p}-date`).fill(date);
+        await anna.locator(`#${p}-officer`).fill(name);
+        await anna.locator(`#${p}-role`).fill('avhopparsamordnare');
+        await anna.locator(`#${p}-reference`).fill(reference);
+        await anna.locator(`#${p}-outcome`).fill('Inga invändningar mot flytten.');
+      }
+      // A high threat: the terms require the police's approval in both municipalities too.
+      for (const [a, date, name, reference] of [
+        ['a1', day(-5), 'Polis Stockholm', 'POL-STH-2026-18'],
+        ['a2', day(-3), 'Polis Malmö', 'POL-MAL-2026-5'],
+      ] as const) {
+        await anna.locator(`#${a}-date`).fill(date);
+        await anna.locator(`#${a}-officer`).fill(name);
+        await anna.locator(`#${a}-role`).fill('gruppchef');
+        await anna.locator(`#${a}-reference`).fill(reference);
+      }
+      await anna.locator('#a1-approved').check();
+      await anna.locator('#a2-approved-2').check();
       await anna.getByRole('button', { name: 'Fortsätt' }).click();
       // The agreement's rule, named in Swedish beside the answer it refuses.
-      await hasText(anna.locator('#p2-approved-error'), 'samråd med polisen, godkänt av polisen');
+      await hasText(anna.locator('#a2-approved-error'), 'polisens godkännande i både hemkommunen');
       await checkPage(anna, 'uppdrag-4-regel');
-      await anna.locator('#p2-approved').check();
+      await anna.locator('#a2-approved').check();
       await anna.getByRole('button', { name: 'Fortsätt' }).click();
 
       await checkPage(anna, 'uppdrag-5-bedomning');
+      await anna.locator('#environment').check();
+      await anna.locator('#threat-2').check();
       await anna.locator('#motivation').check();
+      await anna.locator('#suspected-2').check();
       await anna.locator('#assessedOn').fill(day(-7));
+      await anna.locator('#assessedBy').fill('Anna Andersson');
+      await anna.locator('#assessedByRole').fill('socialsekreterare');
       await anna.locator('#assessment').fill('Motiverad att lämna nätverket; deltar i samtal varje vecka.');
       await anna.locator('#responsible-2').check();
       await anna.locator('#checkedOn').fill(day(-7));
@@ -627,6 +648,8 @@ describeBrowser(
       const device = mona.locator('td.device-name bdi', { hasText: 'evil-dator' });
       await hasCount(device, 1);
       expect(await device.textContent()).toBe(HOSTILE_DEVICE);
+      // No unit designated an intake: new referrals go to every device, and the page says so (§6.5).
+      await hasText(mona.locator('section[aria-labelledby="enheter"]'), 'Inget mottagande är utsett');
       await hasCount(mona.locator('main img'), 0);
       expect(await pwned(mona)).toBeUndefined();
       await checkPage(mona, 'enhet');
@@ -659,6 +682,19 @@ describeBrowser(
       const csv = readFileSync((await download.path())!, 'utf8');
       expect(csv.split('\r\n')[0]).toContain('"Tid";"Användare"');
       expect(csv).toMatch(new RegExp(`"mona";"Mona Malmberg";"samordnare";"Öppnade ärendet";"${caseId}"`));
+
+      // The case's circle at each end (PROTOCOL.md §13.6); the lead assigns it to Malmö's device.
+      await leo.goto(`${malmo.url}/arenden/${caseId}`);
+      const circle = leo.locator('section[aria-labelledby="handlaggare"]');
+      await hasText(circle, 'Handläggare i ärendet');
+      await hasText(circle, 'Alla enheter (inget mottagande är utsett)');
+      await leo
+        .getByLabel('Handläggarens enhet')
+        .selectOption({ label: 'Konsultationsteamet, samordnarnas dator' });
+      await leo.getByRole('button', { name: 'Tilldela ärendet' }).click();
+      await hasText(leo.locator('main'), 'Tilldelning av ärendet');
+      await hasText(circle, 'Konsultationsteamet, samordnarnas dator');
+      await checkPage(leo, 'handlaggare');
 
       const coordinator = await mona.goto(`${malmo.url}/atkomstlogg`);
       expect(coordinator?.status()).toBe(403);
@@ -723,6 +759,7 @@ describeBrowser(
         'message',
         'closure',
         'consent-withdrawal',
+        'assignment',
       ]);
       expect(shown.log[0]?.body).toMatchObject({
         person: { name: HOSTILE_NAME, personalIdentityNumber: '19990101-1234' },

@@ -83,6 +83,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the console’s reports in a real browser', { t
       });
     }
     for (const id of cases) await agreePlan(c[M], id);
+    await c[J].sync();
     await c[J].recordDeviation(cases[0]!, {
       date: '2025-03-06',
       reason: 'acute-time-pressure',

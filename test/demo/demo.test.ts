@@ -11,11 +11,15 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('npm run demo', () => {
   it('walks a referral to closure, exits 0 and deletes its temporary directory', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'demo', 'demo.ts')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(ROOT, 'test', 'demo', 'demo.ts')],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/Case state: at Stockholm "closed", at Malmö "closed"/);

@@ -2,7 +2,7 @@
  * `npm run demo`: one referral from Stockholm (Järva) to Malmö, end to end, over a real
  * relay, narrated in plain words.
  *
- * It starts the relay (server/src/main.ts, a child process) on a temporary SQLite database on a free
+ * It starts the relay (server/dist/main.js, compiled as `npm start` runs it, a child process) on a temporary SQLite database on a free
  * loopback port, sets up three units with root keys, an agreement signed by all three and one device
  * each, walks the referral through consent, receipt, acceptance, plan, follow-up and closure with
  * BryggaClient instances on SQLite stores in the same temporary directory, then stops the relay and
@@ -143,12 +143,44 @@ async function run(dir: string): Promise<void> {
       },
       requestedServices: ['krisstod', 'kontaktperson'],
       policeConsultations: [
-        { municipality: 'stockholm', date: day(-6), reference: 'BOPS-DEMO-1', approved: true },
-        { municipality: 'malmo', date: day(-4), reference: 'PO-SYD-DEMO-1', approved: true },
+        {
+          municipality: 'stockholm',
+          date: day(-6),
+          officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+          reference: 'BOPS-DEMO-1',
+          outcome: 'Inga invändningar.',
+        },
+        {
+          municipality: 'malmo',
+          date: day(-4),
+          officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+          reference: 'PO-SYD-DEMO-1',
+          outcome: 'Inga invändningar.',
+        },
       ],
-      motivation: {
-        assessed: true,
+      policeApprovals: [
+        {
+          municipality: 'stockholm',
+          date: day(-6),
+          officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+          reference: 'BOPS-DEMO-1',
+          approved: true,
+        },
+        {
+          municipality: 'malmo',
+          date: day(-4),
+          officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+          reference: 'PO-SYD-DEMO-1',
+          approved: true,
+        },
+      ],
+      targetGroup: {
+        criminalEnvironment: true,
+        threat: 'concrete',
+        motivated: true,
+        notSuspectedOfSeriousCrime: true,
         assessedOn: day(-7),
+        assessedBy: { name: 'Handläggare Hem', role: 'socialsekreterare' },
         assessment: 'Tydligt motiverad att lämna nätverket.',
       },
       childrenCheck: { responsibleForChildren: false, checkedOn: day(-7) },

@@ -8,6 +8,7 @@ import {
   DEVICE_TYP,
   Directory,
   decodeCompact,
+  designateIntake,
   enrolDevice,
   HPKE_KEY_TYP,
   HpkeKeyPair,
@@ -205,6 +206,35 @@ describe.each(ENGINES)('directory on %s', (engine) => {
       422,
       'key-revoked',
     );
+  });
+
+  it("accepts a unit's intake from its root, refuses one another root signed or naming a stranger", async () => {
+    relay = await startTestRelay(engine);
+    const { roots } = relay.world;
+    const coordinator = makeDevice('malmo', roots.malmo, relay.clock.date, 'Malmö samordnare');
+    for (const jws of [coordinator.enrolment, ...coordinator.publications])
+      expect((await postStatement(jws)).status).toBe(201);
+    const intake = designateIntake(roots.malmo, {
+      unit: 'malmo',
+      devices: [coordinator.key.kid],
+      now: relay.clock.date,
+    });
+    expect((await postStatement(intake)).status).toBe(201);
+    expect((await postStatement(intake)).status).toBe(200);
+    const pinned = new Directory(relay.world.agreement);
+    await relay.client().syncDirectory(pinned);
+    expect(pinned.intakeOf('malmo')).toEqual([coordinator.key.kid]);
+
+    const forged = designateIntake(roots['goteborg-nordost'], {
+      unit: 'malmo',
+      devices: [coordinator.key.kid],
+    });
+    await refused(postStatement(forged), 422, 'not-in-agreement');
+    const stranger = designateIntake(roots.malmo, {
+      unit: 'malmo',
+      devices: [SigningKeyPair.generate().kid],
+    });
+    await refused(postStatement(stranger), 422, 'unknown-key');
   });
 
   it('refuses forged and re-signed statements, storing nothing', async () => {

@@ -1,22 +1,24 @@
 /**
- * The relay as an administrator runs it: `server/src/main.ts` as a child process,
+ * The relay as an administrator runs it: the compiled relay (server/dist/main.js, which `npm start` runs
+ * with plain node; the global setup builds it when stale) as a child process,
  * configured by environment and flags, on port 0; it creates and migrates its database, installs a
  * pre-seeded agreement, prints one JSON line with its port when ready, and on SIGTERM finishes, closes
  * event streams and exits 0. Runs on both engines.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RelayClient } from '@brygga/client-sdk';
+import { SETTINGS } from '@brygga/server';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databaseUrl, ENGINES } from '../support/databases.js';
 import { makeRelayWorld } from '../support/relay.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const MAIN = join(ROOT, 'server', 'src', 'main.ts');
+const MAIN = join(ROOT, 'server', 'dist', 'main.js');
 
 interface Child {
   process: ChildProcess;
@@ -27,7 +29,7 @@ interface Child {
 }
 
 function start(args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  const child = spawn(process.execPath, [MAIN, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -176,5 +178,109 @@ describe.each(ENGINES)('the relay process on %s', (engine) => {
     const weak = start([], { BRYGGA_ADMIN_TOKEN: 'short', BRYGGA_DATABASE: ':memory:' });
     expect(await weak.exited).toBe(2);
     expect(JSON.stringify(weak.lines)).not.toContain('"short"');
+  });
+});
+
+describe('the relay command', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0).reverse()) c();
+  });
+
+  function tempDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'brygga-command-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  }
+
+  it('runs compiled under `npm start`, and SIGTERM to npm stops it gracefully with exit 0', async () => {
+    const dir = tempDir();
+    const npm = spawn('npm', ['start', '--silent', '--', '--port', '0', '--log-level', 'info'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, BRYGGA_DATABASE: join(dir, 'relay.sqlite') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => {
+      if (npm.exitCode === null) npm.kill('SIGKILL');
+    });
+    let output = '';
+    npm.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    npm.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const m = /"msg":"listening".*?"port":(\d+)/.exec(output);
+        if (m) {
+          clearInterval(timer);
+          resolve(Number(m[1]));
+        }
+        if (npm.exitCode !== null) {
+          clearInterval(timer);
+          reject(new Error(output));
+        }
+      }, 50);
+    });
+    const url = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${url}/v1/health`)).status).toBe(200);
+    // The relay is node itself, on compiled files: npm's shell execs it, and no tsx is loaded.
+    const children = execFileSync('ps', ['-o', 'args=', '--ppid', String(npm.pid)], { encoding: 'utf8' });
+    expect(children).toMatch(/^node server\/bin\/brygga-relay\.js/m);
+    expect(children).not.toMatch(/tsx|sh -c/);
+
+    npm.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).not.toMatch(/Terminated/);
+    expect(output).toMatch(/"msg":"stopped"/);
+    await expect(fetch(`${url}/v1/health`)).rejects.toThrow();
+  });
+
+  it('lists every setting with --help and exits 0', () => {
+    const run = spawnSync(process.execPath, [MAIN, '--help'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    for (const s of SETTINGS) {
+      expect(run.stdout).toContain(s.env);
+      if (s.flag) expect(run.stdout).toContain(`--${s.flag}`);
+    }
+  });
+
+  it('refuses secrets as flags, names an unreadable token file, and refuses an unsigned agreement file', () => {
+    const dir = tempDir();
+    const refusal = (args: string[], env: Record<string, string> = {}) => {
+      const run = spawnSync(process.execPath, [MAIN, '--port', '0', ...args], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', BRYGGA_DATABASE: join(dir, 'relay.sqlite'), ...env },
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(2);
+      const lines = run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ level: 'error', msg: 'configuration error' });
+      expect(lines[0]).not.toHaveProperty('stack');
+      expect(run.stderr).toBe('');
+      return String(lines[0]!.detail);
+    };
+    const token = 'relay-admin-secret-0123456789abcdefghij';
+    const tokenFlag = refusal(['--admin-token', token]);
+    expect(tokenFlag).toMatch(/BRYGGA_ADMIN_TOKEN.*--admin-token-file/);
+    expect(tokenFlag).not.toContain(token);
+    const password = refusal(['--database', 'postgres://relay:hemligt@127.0.0.1:1/brygga']);
+    expect(password).toMatch(/PGPASSWORD/);
+    expect(password).not.toContain('hemligt');
+
+    const missing = join(dir, 'secrets', 'admin-token');
+    expect(refusal(['--admin-token-file', missing])).toContain(
+      `the admin token file ${missing} cannot be read`,
+    );
+
+    const world = makeRelayWorld();
+    const unsigned = join(dir, 'agreement.json');
+    const document = JSON.parse(world.agreement.serialize()) as Record<string, unknown>;
+    writeFileSync(unsigned, JSON.stringify({ ...document, signatures: [] }));
+    expect(refusal(['--agreement', unsigned])).toMatch(
+      new RegExp(`the agreement file ${unsigned} is refused`),
+    );
   });
 });

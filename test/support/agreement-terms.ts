@@ -1,7 +1,7 @@
 /**
  * The agreement terms (PROTOCOL.md §5) every test world starts from: Stockholm, Göteborg and Malmö, two
- * cases each way, both categories and both threat levels, a catalogue of services, the 2025–2026
- * period. A world names its parties (each unit with its root key) and overrides only what it is about:
+ * cases each way, both categories and both threat levels (police approval for high threat and
+ * protection cases, as in 2025), a catalogue of services, the 2025–2026 period. A world names its parties (each unit with its root key) and overrides only what it is about:
  * its period, its catalogue, a second agreement's sequence.
  */
 import type { AgreementTerms, SigningPublicKey } from '@brygga/client-sdk';
@@ -51,6 +51,10 @@ export function agreementTerms(
       { code: 'boendestod', name: 'Boendestöd' },
     ],
     admits: { categories: ['avhoppare', 'skyddsarende'], threatLevels: ['low', 'high'] },
+    preconditions: {
+      policeConsultation: true,
+      policeApproval: { categories: ['skyddsarende'], threatLevels: ['high'] },
+    },
     ...overrides,
   };
 }

@@ -133,5 +133,7 @@ export function exampleBodies(world: World): { [T in keyof PacketBodies]: Packet
     'quota-claim': { claim: quotaProof(world, 'malmo', caseId, 'incoming').proof.claim },
     'quota-release': { release: fakeJws },
     'unit-figures': { figures: fakeJws },
+    assignment: { unit: 'malmo', devices: ['A'.repeat(43)] },
+    'case-history': { packets: [fakeJws] },
   };
 }

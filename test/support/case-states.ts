@@ -45,6 +45,7 @@ export function kase(over: Partial<CaseState> & { referredOn: string }): CaseSta
     messages: 0,
     closure: null,
     lastActivity: at(referredOn),
+    circle: { home: [], receiving: [], assigned: [] },
     ...rest,
   };
 }

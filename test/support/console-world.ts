@@ -135,6 +135,10 @@ export async function consoleWorld(
       })),
       catalogue: CATALOGUE,
       admits: { categories: ['avhoppare', 'skyddsarende'], threatLevels: ['low', 'high'] },
+      preconditions: {
+        policeConsultation: true,
+        policeApproval: { categories: ['skyddsarende'], threatLevels: ['high'] },
+      },
     });
     check(
       await bryggaAsync(dir, ['agreement', 'create', '--terms', 'terms.json', '--out', 'agreement.json']),

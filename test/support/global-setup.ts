@@ -1,5 +1,6 @@
 /**
- * Vitest global setup: when `DATABASE_URL` is not set and PostgreSQL's binaries are installed
+ * Vitest global setup: first, the compiled SDK and relay (client-sdk/dist, server/dist) are built when a
+ * source is newer than them, since tests run the relay as `npm start` does, compiled. Then, when `DATABASE_URL` is not set and PostgreSQL's binaries are installed
  * (/usr/lib/postgresql/<version>/bin), start a throwaway PostgreSQL on a free loopback port for this
  * run, point `DATABASE_URL` at it and stop it afterwards. As root, the server runs as the `postgres`
  * user (PostgreSQL refuses to run as root). With `DATABASE_URL` set (CI, or a developer's own server),
@@ -11,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { buildIfStale } from '../../server/bin/build-if-stale.js';
 
 function postgresBin(): string | undefined {
   const root = '/usr/lib/postgresql';
@@ -42,6 +44,7 @@ function uidOf(user: string): number | undefined {
 
 /** Start PostgreSQL if needed; returns the teardown. */
 export default async function setup(project: TestProject): Promise<(() => void) | undefined> {
+  buildIfStale((line) => process.stderr.write(`global setup: ${line}\n`));
   if (process.env.DATABASE_URL) {
     project.provide('databaseUrl', process.env.DATABASE_URL);
     return undefined;

@@ -64,7 +64,7 @@ export function uncheckedReferral(
     unit: home,
     form: 'written',
     written: input.consent.written!,
-    scope: { units: [home, to], police: true },
+    scope: { units: [home, to], police: true, processing: true },
     validFrom: input.consent.validFrom,
     validUntil: null,
     now,

@@ -1,11 +1,12 @@
 /**
- * The relay as a real child process (`server/src/main.ts`, exactly what `npm start` runs), for tests and
+ * The relay as a real child process (server/dist/main.js, exactly what `npm start` runs), for tests and
  * benchmarks that kill it, restart it, or run several of it on one database. It listens on a free
  * loopback port and is ready when it prints its `listening` line.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
+import { buildIfStale } from '../../server/bin/build-if-stale.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -20,13 +21,17 @@ export interface RelayProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Start `server/src/main.ts` with `env` (on top of a minimal environment) on a free loopback port. */
+/**
+ * Start the compiled relay (server/dist/main.js, built first if stale, as `npm start` does) with `env`
+ * (on top of a minimal environment) on a free loopback port.
+ */
 export function spawnRelay(env: Record<string, string>, timeoutMs = 30_000): Promise<RelayProcess> {
-  return spawnListening(join(ROOT, 'server', 'src', 'main.ts'), env, timeoutMs);
+  buildIfStale((line) => process.stderr.write(`${line}\n`));
+  return spawnListening(join(ROOT, 'server', 'dist', 'main.js'), env, timeoutMs);
 }
 
 /**
- * Start a TypeScript entry point that prints `{"msg":"listening","port":…}` when it is ready (the relay,
+ * Start an entry point (compiled JavaScript, or TypeScript through tsx on the SDK's sources) that prints `{"msg":"listening","port":…}` when it is ready (the relay,
  * or a benchmark's reference server), on a free loopback port.
  */
 export function spawnListening(
@@ -36,7 +41,8 @@ export function spawnListening(
 ): Promise<RelayProcess> {
   // RELAY_NODE_ARGS: extra Node flags for the child, e.g. `--cpu-prof` when profiling a benchmark.
   const extra = process.env.RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', script], {
+  const loader = script.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...extra, ...loader, script], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -100,6 +100,8 @@ export interface TestRelayOptions {
   log?: { mergeDelayMs?: number; roundSize?: number };
   /** The log's signing key (default: the database's own); two relays given one key can show a split view. */
   logKey?: TransparencyLogKey;
+  /** The client's address as the relay sees it (default: `local`, not a loopback address). */
+  clientAddress?: AppDeps['clientAddress'];
 }
 
 /** A relay under test. */
@@ -124,7 +126,7 @@ export interface TestRelay {
   auth(device: TestDevice, extra?: Record<string, string>): Record<string, string>;
   /** The SDK client of `device`, talking to this relay. */
   client(device?: TestDevice): RelayClient;
-  /** Row counts of every table. */
+  /** Row counts of every table; `tokens` counts the token ids held, rows or (SQLite) memory. */
   rows(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
@@ -153,6 +155,7 @@ export async function startTestRelay(
   });
   const store = new RelayStore(db.database, notifier, {
     noticeTtlMs: DEFAULT_CONFIG.noticeTtlSeconds * 1000,
+    now,
   });
   const shutdown = new AbortController();
   // As in the relay (server/src/relay.ts): every waiting request listens for the shutdown.
@@ -176,6 +179,7 @@ export async function startTestRelay(
     logger,
     now,
     shutdown: shutdown.signal,
+    clientAddress: options.clientAddress,
     config: {
       publicUrl: AUDIENCE,
       adminToken: ADMIN_TOKEN,
@@ -216,7 +220,11 @@ export async function startTestRelay(
         now: () => clock.date,
         fetch: async (input, init) => app.request(input, init),
       }),
-    rows: () => countRows(db.database),
+    rows: async () => {
+      // Token ids held: rows on PostgreSQL, memory on SQLite (PROTOCOL.md §8), counted alike.
+      const rows = await countRows(db.database);
+      return { ...rows, tokens: rows.tokens + store.tokenIdsInMemory };
+    },
     async close() {
       shutdown.abort();
       await transparency.stop();

@@ -8,13 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import initSqlJs from 'sql.js';
 import { openSqliteStore } from '../../client-sdk/src/node/open-sqlite-store.js';
 import { KyselyStore } from '../../client-sdk/src/store/kysely-store.js';
 import type { StoreDatabase } from '../../client-sdk/src/store/schema.js';
+import { openSqlJsStore } from '../../client-sdk/src/store/sql-js-store.js';
 import { databaseUrl } from './databases.js';
 
-export type StoreEngine = 'sqlite' | 'postgres';
+export type StoreEngine = 'sqlite' | 'postgres' | 'sql.js';
 export const STORE_ENGINES: readonly StoreEngine[] = ['sqlite', 'postgres'];
+/** The browser's store too (sql.js, SQLite in WebAssembly, here run by node): for the store's own tests. */
+export const BROWSER_STORE_ENGINE: StoreEngine = 'sql.js';
 
 /** A store under test. */
 export interface TestStore {
@@ -46,6 +50,18 @@ export async function openTestStore(
         await opened.close();
         if (dir) rmSync(dir, { recursive: true, force: true });
       },
+    };
+  }
+  if (engine === 'sql.js') {
+    const SQL = await initSqlJs();
+    const database = new SQL.Database();
+    const opened = await openSqlJsStore(database);
+    return {
+      engine,
+      store: opened.store,
+      db: opened.db,
+      reopen: async () => KyselyStore.open(opened.db),
+      drop: () => opened.close(),
     };
   }
   const url = databaseUrl();

@@ -285,12 +285,44 @@ function referInputOn2025(
     person: { name: 'Anonym Avhoppare', personalIdentityNumber: '19990101-1234', dateOfBirth: '1999-01-01' },
     requestedServices: options.services ?? ['krisstod', 'kontaktperson', 'kriminalitet-som-livsstil'],
     policeConsultations: [
-      { municipality: MUNICIPALITY_OF[home], date: '2025-02-25', reference: 'BOPS-2025-17', approved: true },
-      { municipality: MUNICIPALITY_OF[to], date: '2025-02-27', reference: 'PO-Syd-2025-4', approved: true },
+      {
+        municipality: MUNICIPALITY_OF[home],
+        date: '2025-02-25',
+        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+        reference: 'BOPS-2025-17',
+        outcome: 'Inga invändningar.',
+      },
+      {
+        municipality: MUNICIPALITY_OF[to],
+        date: '2025-02-27',
+        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+        reference: 'PO-Syd-2025-4',
+        outcome: 'Inga invändningar.',
+      },
     ],
-    motivation: {
-      assessed: true,
+    policeApprovals: [
+      {
+        municipality: MUNICIPALITY_OF[home],
+        date: '2025-02-25',
+        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
+        reference: 'BOPS-2025-17',
+        approved: true,
+      },
+      {
+        municipality: MUNICIPALITY_OF[to],
+        date: '2025-02-27',
+        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
+        reference: 'PO-Syd-2025-4',
+        approved: true,
+      },
+    ],
+    targetGroup: {
+      criminalEnvironment: true,
+      threat: 'concrete',
+      motivated: true,
+      notSuspectedOfSeriousCrime: true,
       assessedOn: '2025-02-24',
+      assessedBy: { name: 'Handläggare Hem', role: 'socialsekreterare' },
       assessment: 'Tydligt motiverad att lämna nätverket.',
     },
     childrenCheck: { responsibleForChildren: false, checkedOn: '2025-02-24' },

@@ -177,7 +177,7 @@ describe.each(ENGINES)('adversarial packets on %s', (engine) => {
       unit: 'stockholm-jarva',
       form: 'written',
       written: { documentSha256: 'A'.repeat(43), signedOn: '2025-03-01' },
-      scope: { units: ['stockholm-jarva', 'goteborg-nordost'], police: true },
+      scope: { units: ['stockholm-jarva', 'goteborg-nordost'], police: true, processing: true },
       validFrom: '2025-03-01',
       validUntil: null,
       now: w.relay.clock.date,

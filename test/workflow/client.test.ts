@@ -297,6 +297,7 @@ describe.each(ENGINES)('the client on %s', (engine) => {
       'referral',
       'uptake-decision',
       'implementation-plan',
+      'plan-response',
       'follow-up',
     ]);
     // The last event handed out is not yet consumed: a restarted case system sees it again.

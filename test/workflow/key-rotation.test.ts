@@ -148,7 +148,7 @@ describe.each(ENGINES)('HPKE key rotation on %s', (engine) => {
       );
     }
     const log = await expectLogsAgree([jarva, malmo], caseId, { equal: true });
-    expect(log).toHaveLength(3 + 20);
+    expect(log).toHaveLength(4 + 20);
 
     // Malmö's device is replaced: its store moves to a new signing key, enrolled by Malmö's root, and
     // the old device is revoked. Järva has not read the directory since.

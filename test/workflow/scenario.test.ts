@@ -284,7 +284,7 @@ describe.each(ENGINES)('the three-city scenario on %s', (engine) => {
       unit: 'stockholm-jarva',
       form: 'written',
       written: input.consent.written!,
-      scope: { units: ['stockholm-jarva', 'malmo'], police: true },
+      scope: { units: ['stockholm-jarva', 'malmo'], police: true, processing: true },
       validFrom: '2025-03-01',
       validUntil: '2026-02-28',
       now,

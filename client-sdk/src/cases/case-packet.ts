@@ -18,6 +18,8 @@ interface CasePacketFields extends ChainLink {
   device: string;
   /** Recipient units (`aud`). */
   aud: readonly string[];
+  /** Recipient devices (`rcp`), which the case's circle bounds (PROTOCOL.md §13.6). */
+  rcp: readonly string[];
   /** Signing time (NumericDate). */
   iat: number;
 }
@@ -40,6 +42,7 @@ export function toCasePacket(claims: PacketClaims, hash: string): CasePacket {
     pid: claims.pid,
     device: claims.dev,
     aud: claims.aud,
+    rcp: claims.rcp,
     iat: claims.iat,
     ...typedBody(claims.type, claims.body),
   };

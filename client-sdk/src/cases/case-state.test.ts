@@ -204,14 +204,22 @@ describe('workflow transitions (ERR_INVALID_TRANSITION) and parties (ERR_WRONG_P
 });
 
 describe('referral preconditions', () => {
-  it('police consultation approved in both municipalities (ERR_POLICE_CONSULTATION_MISSING)', () => {
+  it('police consultation in both municipalities (ERR_POLICE_CONSULTATION_MISSING)', () => {
     const s = new Script();
     const [home, receiving] = referralBody(world, s.caseId).policeConsultations;
     expect(s.referralCode({ policeConsultations: [home!] })).toBe('ERR_POLICE_CONSULTATION_MISSING');
     expect(s.referralCode({ policeConsultations: [receiving!] })).toBe('ERR_POLICE_CONSULTATION_MISSING');
-    expect(s.referralCode({ policeConsultations: [home!, { ...receiving!, approved: false }] })).toBe(
-      'ERR_POLICE_CONSULTATION_MISSING',
+  });
+
+  it('police approval in both municipalities for a high threat (ERR_POLICE_APPROVAL_MISSING)', () => {
+    const s = new Script();
+    const [home, receiving] = referralBody(world, s.caseId).policeApprovals;
+    expect(s.referralCode({ policeApprovals: [home!] })).toBe('ERR_POLICE_APPROVAL_MISSING');
+    expect(s.referralCode({ policeApprovals: [home!, { ...receiving!, approved: false }] })).toBe(
+      'ERR_POLICE_APPROVAL_MISSING',
     );
+    // A low threat of the category avhoppare needs none under these terms.
+    expect(s.referralCode({ threatLevel: 'low', policeApprovals: [] })).toBe('ok');
   });
 
   it('every dated precondition lies on or before the referral, never after it (ERR_PRECONDITION_DATE)', () => {
@@ -233,9 +241,15 @@ describe('referral preconditions', () => {
       'ERR_PRECONDITION_DATE',
       "referral.policeConsultations[1].date lies after the packet's day, 2025-03-03",
     ]);
-    expect(refusal({ motivation: { ...base.motivation, assessedOn: '2027-01-10' } })).toEqual([
+    expect(
+      refusal({ policeApprovals: [base.policeApprovals[0]!, { ...base.policeApprovals[1]!, date: later }] }),
+    ).toEqual([
       'ERR_PRECONDITION_DATE',
-      "referral.motivation.assessedOn lies after the packet's day, 2025-03-03",
+      "referral.policeApprovals[1].date lies after the packet's day, 2025-03-03",
+    ]);
+    expect(refusal({ targetGroup: { ...base.targetGroup, assessedOn: '2027-01-10' } })).toEqual([
+      'ERR_PRECONDITION_DATE',
+      "referral.targetGroup.assessedOn lies after the packet's day, 2025-03-03",
     ]);
     expect(refusal({ childrenCheck: { ...base.childrenCheck, checkedOn: later } })[0]).toBe(
       'ERR_PRECONDITION_DATE',
@@ -254,7 +268,7 @@ describe('referral preconditions', () => {
     });
     expect(refusal({ consent: oral })[0]).toBe('ERR_PRECONDITION_DATE');
     // The same day is fine.
-    expect(refusal({ motivation: { ...base.motivation, assessedOn: '2025-03-03' } })[0]).toBe('applied');
+    expect(refusal({ targetGroup: { ...base.targetGroup, assessedOn: '2025-03-03' } })[0]).toBe('applied');
   });
 
   it('a renewed consent is given on or before the packet that carries it', () => {
@@ -265,11 +279,18 @@ describe('referral preconditions', () => {
     expect(s.refuse('stockholm-jarva', 'consent', { attestation })).toBe('ERR_PRECONDITION_DATE');
   });
 
-  it('motivation assessed (ERR_MOTIVATION_MISSING)', () => {
+  it('the target group: every criterion met (ERR_MOTIVATION_MISSING, ERR_TARGET_GROUP_NOT_MET)', () => {
     const s = new Script();
-    expect(
-      s.referralCode({ motivation: { assessed: false, assessedOn: '2025-02-24', assessment: 'Oklart.' } }),
-    ).toBe('ERR_MOTIVATION_MISSING');
+    const g = referralBody(world, s.caseId).targetGroup;
+    expect(s.referralCode({ targetGroup: { ...g, motivated: false } })).toBe('ERR_MOTIVATION_MISSING');
+    expect(s.referralCode({ targetGroup: { ...g, criminalEnvironment: false } })).toBe(
+      'ERR_TARGET_GROUP_NOT_MET',
+    );
+    expect(s.referralCode({ targetGroup: { ...g, threat: 'none' } })).toBe('ERR_TARGET_GROUP_NOT_MET');
+    expect(s.referralCode({ targetGroup: { ...g, notSuspectedOfSeriousCrime: false } })).toBe(
+      'ERR_TARGET_GROUP_NOT_MET',
+    );
+    expect(s.referralCode({ targetGroup: { ...g, threat: 'latent' } })).toBe('ok');
   });
 
   it('no responsibility for children (ERR_CHILDREN_RESPONSIBILITY)', () => {
@@ -429,17 +450,27 @@ describe('consent', () => {
     expect(
       s.referralCode({
         consent: consentFor(world, s.caseId, {
-          scope: { units: ['stockholm-jarva', 'goteborg-nordost'], police: true },
+          scope: { units: ['stockholm-jarva', 'goteborg-nordost'], police: true, processing: true },
         }),
       }),
     ).toBe('ERR_CONSENT_SCOPE');
     expect(
       s.referralCode({
         consent: consentFor(world, s.caseId, {
-          scope: { units: ['stockholm-jarva', 'malmo'], police: false },
+          scope: { units: ['stockholm-jarva', 'malmo'], police: false, processing: true },
         }),
       }),
     ).toBe('ERR_CONSENT_SCOPE');
+    // The consent must also cover the processing of the data (Göteborg's guideline).
+    const p = s.packet(s.home, 'referral', {
+      ...referralBody(world, s.caseId),
+      consent: consentFor(world, s.caseId, {
+        scope: { units: ['stockholm-jarva', 'malmo'], police: true, processing: false },
+      }),
+    });
+    expect(() => caseReducer(ctx)(undefined, p)).toThrow(
+      /^a referral's consent must also cover the processing of the personal data \(Göteborgs Stads riktlinje/,
+    );
     const byMalmo = consentFor(world, s.caseId, { home: 'malmo', to: 'stockholm-jarva' });
     expect(s.referralCode({ consent: byMalmo })).toBe('ERR_CONSENT_SCOPE');
   });
@@ -543,7 +574,7 @@ describe('consent', () => {
   it('a further consent must fit the case (ERR_CONSENT_SCOPE)', () => {
     const s = new Script().active();
     const wrongParties = consentFor(world, s.caseId, {
-      scope: { units: ['stockholm-jarva', 'goteborg-nordost'], police: false },
+      scope: { units: ['stockholm-jarva', 'goteborg-nordost'], police: false, processing: true },
     });
     expect(s.refuse('stockholm-jarva', 'consent', { attestation: wrongParties })).toBe('ERR_CONSENT_SCOPE');
   });
@@ -552,7 +583,7 @@ describe('consent', () => {
     const base = {
       id: 'x',
       form: 'written' as const,
-      scope: { units: ['a', 'b'], police: true },
+      scope: { units: ['a', 'b'], police: true, processing: true },
       validFrom: '2025-01-01',
       validUntil: '2025-12-31',
       attestedIn: 'h',

@@ -9,6 +9,7 @@ import { BryggaError } from '../errors.js';
 import { dayOf } from './_fields.js';
 import type { CaseReducer } from './case-log.js';
 import type { CasePacket } from './case-packet.js';
+import { assertSealedToCircle, assign, type CaseCircle, referralCircle } from './circle.js';
 import type { ClosureBody } from './closure.js';
 import type { OutcomeMeasures } from './common-fields.js';
 import { type ConsentClaims, verifyConsent } from './consent.js';
@@ -136,6 +137,8 @@ export interface CaseState {
     at: number;
   } | null;
   lastActivity: number;
+  /** Each unit's devices that hold the case (PROTOCOL.md §13.6). */
+  circle: CaseCircle;
 }
 
 /** What the rules need besides the log: every accepted agreement, and who holds which device key. */
@@ -176,6 +179,7 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
   if (claim.payload.agreement !== agreement.digest) {
     throw new BryggaError('ERR_QUOTA_CLAIM', 'the quota claim is not on the agreement in force');
   }
+  const circle = referralCircle(p, body.to, ctx.resolve);
   return {
     caseId: p.case,
     agreement: agreement.digest,
@@ -207,6 +211,7 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
     messages: 0,
     closure: null,
     lastActivity: p.iat,
+    circle,
   };
 }
 
@@ -392,6 +397,7 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
     childNoticeLog: [...s.childNoticeLog, { at: p.iat, unit: p.unit, in: p.hash, answeredAt: null }],
   }),
   message: (_p, s) => ({ messages: s.messages + 1 }),
+  assignment: (p, s, ctx) => ({ circle: assign(p, s.circle, s.home, ctx.resolve) }),
 };
 
 /**
@@ -449,6 +455,7 @@ function next(ctx: CaseContext, s: CaseState, p: CasePacket): CaseState {
     ...(transition.to ? { status: transition.to } : {}),
     ...step(p, s, ctx, day),
   };
+  assertSealedToCircle(p, after.circle, s.home, s.receiving, ctx.resolve);
   return answerChildNotices(after, p);
 }
 

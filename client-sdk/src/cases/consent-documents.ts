@@ -26,6 +26,7 @@ const CARRIED: PerType<CaseLogType, [], CarriedConsent[]> = {
   'child-notice': none,
   closure: none,
   message: none,
+  assignment: none,
 };
 
 /** The consent documents `packet` carries, in body order (none for most types). */

@@ -54,11 +54,16 @@ export interface OralConsent {
   documentation: string;
 }
 
-/** What the consent covers: the units between which secrecy is lifted, and the police. */
+/**
+ * What the consent covers: the units between which secrecy is lifted, the police, and the processing of
+ * the personal data (PROTOCOL.md §12.3.1). A referral's consent covers all three.
+ */
 export interface ConsentScope {
   units: string[];
   /** Consent to lifting secrecy between social services and the police (a referral precondition). */
   police: boolean;
+  /** Consent to the processing of the personal data (behandling av uppgifterna; a referral precondition). */
+  processing: boolean;
 }
 
 /** The signed payload of a consent attestation. */
@@ -141,7 +146,7 @@ export function validateConsentClaims(value: unknown): ConsentClaims {
       documentation: text(m.documentation, 'consent.oral.documentation'),
     };
   }
-  const s = members(o.scope, 'consent.scope', ['units', 'police']);
+  const s = members(o.scope, 'consent.scope', ['units', 'police', 'processing']);
   const units = list(s.units, 'consent.scope.units', 2, 50, id);
   distinct(units, 'consent.scope.units');
   const validFrom = date(o.validFrom, 'consent.validFrom');
@@ -158,7 +163,11 @@ export function validateConsentClaims(value: unknown): ConsentClaims {
     form,
     written,
     oral,
-    scope: { units, police: bool(s.police, 'consent.scope.police') },
+    scope: {
+      units,
+      police: bool(s.police, 'consent.scope.police'),
+      processing: bool(s.processing, 'consent.scope.processing'),
+    },
     validFrom,
     validUntil,
     iat: integer(o.iat, 'consent.iat', 0, Number.MAX_SAFE_INTEGER),
@@ -171,7 +180,7 @@ export function validateConsentClaims(value: unknown): ConsentClaims {
  * @example
  * const consent = attestConsent(device, { caseId, unit: 'stockholm-jarva', form: 'written',
  *   written: { documentSha256: hashConsentForm(scan), signedOn: '2025-03-01' },
- *   scope: { units: ['stockholm-jarva', 'malmo'], police: true }, validFrom: '2025-03-01', validUntil: '2026-02-28' });
+ *   scope: { units: ['stockholm-jarva', 'malmo'], police: true, processing: true }, validFrom: '2025-03-01', validUntil: '2026-02-28' });
  */
 export function attestConsent(device: SigningKeyPair, input: ConsentInput): string {
   const claims = validateConsentClaims({

@@ -50,6 +50,13 @@ export {
   type WrittenConsent,
 } from './consent.js';
 export {
+  type ConsentFormInput,
+  type ConsentFormParty,
+  consentFormBytes,
+  consentFormSha256,
+  consentFormText,
+} from './consent-form.js';
+export {
   CONSENT_WITHDRAWAL_TYP,
   type ConsentWithdrawalBody,
   type ConsentWithdrawalClaims,
@@ -177,11 +184,14 @@ export {
 export {
   type Category,
   type ChildrenCheck,
-  type MotivationAssessment,
+  type PoliceApproval,
   type PoliceConsultation,
+  type PoliceOfficer,
   type ReferralBody,
   type ReferredPerson,
+  type TargetGroupAssessment,
   type TemporaryHousing,
+  type ThreatKind,
   type ThreatLevel,
   validateReferral,
 } from './referral.js';
@@ -213,7 +223,9 @@ export {
   assertDatedBy,
   assertInCatalogue,
   assertPersonalDataCovered,
+  assertPolice,
   assertReferralPreconditions,
+  assertTargetGroup,
   type ConsentRecord,
   requireAgreementAt,
 } from './rules.js';

@@ -5,6 +5,8 @@
  */
 import { BryggaError } from '../errors.js';
 import { type AgreementBody, validateAgreementBody } from './agreement-packet.js';
+import { type AssignmentBody, validateAssignment } from './assignment.js';
+import { type CaseHistoryBody, validateCaseHistory } from './case-history.js';
 import { type ChildNoticeBody, validateChildNotice } from './child-notice.js';
 import { type ClosureBody, validateClosure } from './closure.js';
 import type { LegalBasis } from './common-fields.js';
@@ -48,6 +50,8 @@ export interface PacketBodies {
   'quota-claim': QuotaClaimBody;
   'quota-release': QuotaReleaseBody;
   'unit-figures': UnitFiguresBody;
+  assignment: AssignmentBody;
+  'case-history': CaseHistoryBody;
 }
 
 /** A packet type of the workflow. */
@@ -72,6 +76,8 @@ const VALIDATORS: { [T in PacketType]: (body: unknown) => PacketBodies[T] } = {
   'quota-claim': validateQuotaClaimBody,
   'quota-release': validateQuotaReleaseBody,
   'unit-figures': validateUnitFiguresBody,
+  assignment: validateAssignment,
+  'case-history': validateCaseHistory,
 };
 
 /** Every packet type, in the order of PROTOCOL.md §12.1. */
@@ -90,7 +96,8 @@ export type CaseLogType =
   | 'deviation'
   | 'child-notice'
   | 'closure'
-  | 'message';
+  | 'message'
+  | 'assignment';
 
 /**
  * A packet type outside the case logs (PROTOCOL.md §12.1): each carries a signed document (a receipt,
@@ -149,6 +156,8 @@ const IN_CASE_LOG: { [T in PacketType]: T extends CaseLogType ? true : false } =
   'quota-claim': false,
   'quota-release': false,
   'unit-figures': false,
+  assignment: true,
+  'case-history': false,
 };
 
 /** The types that belong to a case's hash-chained log (PROTOCOL.md §13). */
@@ -215,6 +224,8 @@ const PERSONAL_DATA: PerType<PacketType, [], boolean> = {
   'quota-claim': () => false,
   'quota-release': () => false,
   'unit-figures': () => false,
+  assignment: () => false,
+  'case-history': () => true,
 };
 
 /** Whether a body of `type` carries personal data about the person (PROTOCOL.md §14.1). */

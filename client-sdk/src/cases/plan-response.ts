@@ -1,6 +1,6 @@
 /**
  * The receiving unit's answer to an implementation plan (svar på genomförandeplan; PROTOCOL.md
- * §12.4.12, §14.6): the home municipality decides services after consulting the receiving
+ * §12.4.14, §14.6): the home municipality decides services after consulting the receiving
  * municipality, so a plan takes effect only when the receiving unit agrees to it. It may instead ask
  * for changes, saying what and why; the home unit answers with a new version of the plan.
  */

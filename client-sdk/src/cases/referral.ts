@@ -2,7 +2,7 @@
  * The referral (uppdrag; PROTOCOL.md §12.4.1): the home municipality hands a case to a receiving
  * municipality. The first packet of every case (`prev` = null). It carries what the agreement requires
  * before a referral: the category and threat level, the services requested from the catalogue, police
- * consultation (samråd) in both municipalities, the motivation assessment, the check that the person
+ * consultation (samråd) and approval (godkännande) per municipality, the target-group assessment (with motivation), the check that the person
  * has no responsibility for children, temporary housing arranged by the home municipality, contact
  * persons, the consent attestation and the outgoing quota claim's proof.
  */
@@ -37,20 +37,66 @@ export interface ReferredPerson {
   dateOfBirth: string | null;
 }
 
-/** Prior consultation with the police (samråd med Polismyndigheten) in one municipality. */
+/** Who at the police (Polismyndigheten) was consulted or decided: name and role. */
+export interface PoliceOfficer {
+  name: string;
+  role: string;
+}
+
+/**
+ * Prior consultation with the police (samråd med Polismyndigheten) in one municipality: required in
+ * both municipalities where the terms say so (PROTOCOL.md §5.4).
+ */
 export interface PoliceConsultation {
   municipality: string;
+  /** The day of the consultation, on or before the referral's. */
   date: string;
-  /** The police's reference (diarienummer) or the officer consulted. */
+  officer: PoliceOfficer;
+  /** The police's reference (diarienummer). */
   reference: string;
-  /** The police approved the case as eligible (required from 2025). */
+  /** What the police said (the consultation's outcome). */
+  outcome: string;
+}
+
+/**
+ * The police's approval (godkännande från Polismyndigheten) in one municipality: required in both
+ * municipalities for the categories and threat levels the terms name (PROTOCOL.md §5.4).
+ */
+export interface PoliceApproval {
+  municipality: string;
+  /** The day of the decision, on or before the referral's. */
+  date: string;
+  officer: PoliceOfficer;
+  /** The police's reference (diarienummer). */
+  reference: string;
+  /** The police approved the case (false: refused). */
   approved: boolean;
 }
 
-/** The assessment that the person is motivated to change (motivationsbedömning). */
-export interface MotivationAssessment {
-  assessed: boolean;
+/** The threat against the person (hotbild) as the target group describes it: latent, concrete, or none. */
+export type ThreatKind = 'latent' | 'concrete' | 'none';
+
+/**
+ * The assessment that the person belongs to the agreement's target group (målgruppsbedömning;
+ * PROTOCOL.md §5.4): each criterion met or not, who assessed it and when. The terms say which criteria a
+ * referral must meet.
+ */
+export interface TargetGroupAssessment {
+  /** In a criminal group or a destructive criminal environment (criterion `criminal-environment`). */
+  criminalEnvironment: boolean;
+  /** The threat against the person: latent or concrete meets the criterion `threat`. */
+  threat: ThreatKind;
+  /** Motivated to change (motivationsbedömning; criterion `motivated`). */
+  motivated: boolean;
+  /**
+   * Not suspected of serious crime that may lead to a longer deprivation of liberty (criterion
+   * `not-suspected-of-serious-crime`).
+   */
+  notSuspectedOfSeriousCrime: boolean;
   assessedOn: string;
+  /** Who assessed it: name and role. */
+  assessedBy: { name: string; role: string };
+  /** The assessment in words. */
   assessment: string;
 }
 
@@ -78,7 +124,8 @@ export interface ReferralBody {
   /** Catalogue codes of the services asked for. */
   requestedServices: string[];
   policeConsultations: PoliceConsultation[];
-  motivation: MotivationAssessment;
+  policeApprovals: PoliceApproval[];
+  targetGroup: TargetGroupAssessment;
   childrenCheck: ChildrenCheck;
   temporaryHousing: TemporaryHousing;
   contacts: ContactPerson[];
@@ -96,7 +143,8 @@ const KEYS = [
   'person',
   'requestedServices',
   'policeConsultations',
-  'motivation',
+  'policeApprovals',
+  'targetGroup',
   'childrenCheck',
   'temporaryHousing',
   'contacts',
@@ -104,6 +152,11 @@ const KEYS = [
   'quota',
   'note',
 ];
+
+function officer(value: unknown, path: string): PoliceOfficer {
+  const o = members(value, path, ['name', 'role']);
+  return { name: text(o.name, `${path}.name`, MAX_SHORT), role: text(o.role, `${path}.role`, MAX_SHORT) };
+}
 
 /** Validate a `referral` body; ERR_MALFORMED naming the field. The rules come later (see `rules.ts`). */
 export function validateReferral(value: unknown): ReferralBody {
@@ -121,15 +174,34 @@ export function validateReferral(value: unknown): ReferralBody {
   const services = list(o.requestedServices, 'referral.requestedServices', 1, 32, id);
   distinct(services, 'referral.requestedServices');
   const consultations = list(o.policeConsultations, 'referral.policeConsultations', 0, 8, (v, path) => {
-    const c = members(v, path, ['municipality', 'date', 'reference', 'approved']);
+    const c = members(v, path, ['municipality', 'date', 'officer', 'reference', 'outcome']);
     return {
       municipality: id(c.municipality, `${path}.municipality`),
       date: date(c.date, `${path}.date`),
+      officer: officer(c.officer, `${path}.officer`),
+      reference: text(c.reference, `${path}.reference`, MAX_SHORT),
+      outcome: text(c.outcome, `${path}.outcome`),
+    };
+  });
+  const approvals = list(o.policeApprovals, 'referral.policeApprovals', 0, 8, (v, path) => {
+    const c = members(v, path, ['municipality', 'date', 'officer', 'reference', 'approved']);
+    return {
+      municipality: id(c.municipality, `${path}.municipality`),
+      date: date(c.date, `${path}.date`),
+      officer: officer(c.officer, `${path}.officer`),
       reference: text(c.reference, `${path}.reference`, MAX_SHORT),
       approved: bool(c.approved, `${path}.approved`),
     };
   });
-  const m = members(o.motivation, 'referral.motivation', ['assessed', 'assessedOn', 'assessment']);
+  const g = members(o.targetGroup, 'referral.targetGroup', [
+    'criminalEnvironment',
+    'threat',
+    'motivated',
+    'notSuspectedOfSeriousCrime',
+    'assessedOn',
+    'assessedBy',
+    'assessment',
+  ]);
   const ch = members(o.childrenCheck, 'referral.childrenCheck', ['responsibleForChildren', 'checkedOn']);
   const h = members(o.temporaryHousing, 'referral.temporaryHousing', ['arrangedByHome', 'from', 'address']);
   return {
@@ -143,10 +215,18 @@ export function validateReferral(value: unknown): ReferralBody {
     },
     requestedServices: services,
     policeConsultations: consultations,
-    motivation: {
-      assessed: bool(m.assessed, 'referral.motivation.assessed'),
-      assessedOn: date(m.assessedOn, 'referral.motivation.assessedOn'),
-      assessment: text(m.assessment, 'referral.motivation.assessment'),
+    policeApprovals: approvals,
+    targetGroup: {
+      criminalEnvironment: bool(g.criminalEnvironment, 'referral.targetGroup.criminalEnvironment'),
+      threat: oneOf(g.threat, 'referral.targetGroup.threat', ['latent', 'concrete', 'none'] as const),
+      motivated: bool(g.motivated, 'referral.targetGroup.motivated'),
+      notSuspectedOfSeriousCrime: bool(
+        g.notSuspectedOfSeriousCrime,
+        'referral.targetGroup.notSuspectedOfSeriousCrime',
+      ),
+      assessedOn: date(g.assessedOn, 'referral.targetGroup.assessedOn'),
+      assessedBy: officer(g.assessedBy, 'referral.targetGroup.assessedBy'),
+      assessment: text(g.assessment, 'referral.targetGroup.assessment'),
     },
     childrenCheck: {
       responsibleForChildren: bool(

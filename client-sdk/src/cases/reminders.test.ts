@@ -84,7 +84,7 @@ describe('reminders', () => {
     const consent = {
       id: 'k'.repeat(22),
       form: 'written' as const,
-      scope: { units: ['stockholm-jarva', 'malmo'], police: true },
+      scope: { units: ['stockholm-jarva', 'malmo'], police: true, processing: true },
       validFrom: '2025-03-01',
       validUntil: '2025-06-30',
       attestedIn: 'r'.repeat(43),

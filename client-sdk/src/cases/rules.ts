@@ -4,7 +4,8 @@
  *
  * - personal data only with a consent that covers every recipient and is valid that day, or a recorded
  *   legal basis; never on a withdrawn consent (ERR_CONSENT_MISSING, _WITHDRAWN, _EXPIRED, _SCOPE);
- * - referral preconditions: police consultation approved in both municipalities, motivation assessed, no
+ * - referral preconditions: police consultation and approval in both municipalities where the terms
+ *   require them, the target group's criteria met, no
  *   responsibility for children, temporary housing arranged by the home municipality, category and threat
  *   level admitted, services from the catalogue, within the agreement's period;
  * - implementation plans only with catalogue services the receiving municipality offers, within the
@@ -13,11 +14,17 @@
  * Quotas are checked where the ledger is (the client), because they depend on claims outside the case.
  */
 import type { Agreement } from '../directory/agreement.js';
+import {
+  preconditionTerms,
+  RULE_SOURCES,
+  TARGET_CRITERIA,
+  type TargetCriterion,
+} from '../directory/precondition-terms.js';
 import { offeredServices } from '../directory/receiving-terms.js';
 import { BryggaError } from '../errors.js';
 import type { LegalBasis } from './common-fields.js';
 import type { ConsentClaims } from './consent.js';
-import type { ReferralBody } from './referral.js';
+import type { ReferralBody, TargetGroupAssessment } from './referral.js';
 
 /** A consent as the case state keeps it. */
 export interface ConsentRecord {
@@ -96,7 +103,7 @@ export function assertInCatalogue(agreement: Agreement, codes: readonly string[]
 
 /**
  * Services must be ones the receiving `municipality` itself offers (its `offers` in the terms,
- * PROTOCOL.md §5.4, §14.5): the cooperation agreement puts no duty on it to procure others.
+ * PROTOCOL.md §5.5, §14.5): the cooperation agreement puts no duty on it to procure others.
  * ERR_SERVICE_NOT_OFFERED naming the services and the source.
  */
 export function assertOffered(agreement: Agreement, municipality: string, codes: readonly string[]): void {
@@ -127,9 +134,9 @@ export function assertDatedBy(day: string, dates: readonly { field: string; date
 /**
  * The preconditions of a referral that its body alone decides (the consent and the quota claim are
  * checked against their signatures separately): the receiving unit is a party of another municipality;
- * category and threat level admitted; catalogue services the receiving municipality offers; police consultation approved in both
- * municipalities; motivation assessed; no responsibility for children; housing arranged by the home
- * municipality. With `day` (the referral's), the police consultations, the motivation assessment and
+ * category and threat level admitted; catalogue services the receiving municipality offers; the police as the terms require
+ * ({@link assertPolice}); the target group ({@link assertTargetGroup}); no responsibility for children; housing arranged by the home
+ * municipality. With `day` (the referral's), the police's records, the target-group assessment and
  * the children check must be dated on or before it (ERR_PRECONDITION_DATE).
  */
 export function assertReferralPreconditions(
@@ -162,32 +169,8 @@ export function assertReferralPreconditions(
   }
   assertInCatalogue(agreement, body.requestedServices);
   assertOffered(agreement, receivingMunicipality, body.requestedServices);
-  for (const m of [homeMunicipality, receivingMunicipality]) {
-    if (!body.policeConsultations.some((c) => c.municipality === m && c.approved)) {
-      throw new BryggaError(
-        'ERR_POLICE_CONSULTATION_MISSING',
-        `no approved police consultation (samråd) is recorded for ${m}`,
-      );
-    }
-  }
-  if (day !== undefined) {
-    assertDatedBy(
-      day,
-      body.policeConsultations.map((c, i) => ({
-        field: `referral.policeConsultations[${i}].date`,
-        date: c.date,
-      })),
-    );
-  }
-  if (!body.motivation.assessed) {
-    throw new BryggaError(
-      'ERR_MOTIVATION_MISSING',
-      "the person's motivation to change has not been assessed",
-    );
-  }
-  if (day !== undefined) {
-    assertDatedBy(day, [{ field: 'referral.motivation.assessedOn', date: body.motivation.assessedOn }]);
-  }
+  assertPolice(agreement, body, [homeMunicipality, receivingMunicipality], day);
+  assertTargetGroup(agreement, body.targetGroup, day);
   if (body.childrenCheck.responsibleForChildren) {
     throw new BryggaError(
       'ERR_CHILDREN_RESPONSIBILITY',
@@ -205,9 +188,97 @@ export function assertReferralPreconditions(
   }
 }
 
+/** Whether an assessment meets each target-group criterion (PROTOCOL.md §5.4). */
+const CRITERION_MET: Readonly<Record<TargetCriterion, (g: TargetGroupAssessment) => boolean>> = {
+  'criminal-environment': (g) => g.criminalEnvironment,
+  threat: (g) => g.threat !== 'none',
+  motivated: (g) => g.motivated,
+  'not-suspected-of-serious-crime': (g) => g.notSuspectedOfSeriousCrime,
+};
+
+/** What each unmet criterion means, as a refusal says it. */
+const CRITERION_UNMET: Readonly<Record<TargetCriterion, string>> = {
+  'criminal-environment': 'the person is not in a criminal group or a destructive criminal environment',
+  threat: 'no latent or concrete threat against the person is assessed',
+  motivated: "the person's motivation to change is not assessed as present",
+  'not-suspected-of-serious-crime':
+    'the person is suspected of serious crime that may lead to a longer deprivation of liberty',
+};
+
+/**
+ * The target group (målgrupp; PROTOCOL.md §5.4, §14.3): the assessment meets every criterion the terms
+ * require, checked in the order of {@link TARGET_CRITERIA}. An unmet `motivated` is
+ * ERR_MOTIVATION_MISSING, any other ERR_TARGET_GROUP_NOT_MET; the message names the criterion and its
+ * source. With `day`, the assessment is dated on or before it (ERR_PRECONDITION_DATE).
+ */
+export function assertTargetGroup(agreement: Agreement, g: TargetGroupAssessment, day?: string): void {
+  const required = preconditionTerms(agreement.terms).targetGroup;
+  for (const criterion of TARGET_CRITERIA) {
+    if (!required.includes(criterion) || CRITERION_MET[criterion](g)) continue;
+    throw new BryggaError(
+      criterion === 'motivated' ? 'ERR_MOTIVATION_MISSING' : 'ERR_TARGET_GROUP_NOT_MET',
+      `the target-group criterion ${criterion} is not met: ${CRITERION_UNMET[criterion]} (${RULE_SOURCES['target-group']})`,
+    );
+  }
+  if (day !== undefined) {
+    assertDatedBy(day, [{ field: 'referral.targetGroup.assessedOn', date: g.assessedOn }]);
+  }
+}
+
+/**
+ * The police before a referral (PROTOCOL.md §5.4, §14.3): where the terms require consultation (samråd),
+ * one is recorded for each of `municipalities` (ERR_POLICE_CONSULTATION_MISSING); where they require
+ * approval (godkännande) for the referral's category or threat level, an approval is recorded for each
+ * (ERR_POLICE_APPROVAL_MISSING). Each refusal names the municipality, the rule and its source. With
+ * `day`, every consultation and approval is dated on or before it (ERR_PRECONDITION_DATE).
+ */
+export function assertPolice(
+  agreement: Agreement,
+  body: Pick<ReferralBody, 'category' | 'threatLevel' | 'policeConsultations' | 'policeApprovals'>,
+  municipalities: readonly string[],
+  day?: string,
+): void {
+  const terms = preconditionTerms(agreement.terms);
+  if (terms.policeConsultation) {
+    for (const m of municipalities) {
+      if (!body.policeConsultations.some((c) => c.municipality === m)) {
+        throw new BryggaError(
+          'ERR_POLICE_CONSULTATION_MISSING',
+          `no police consultation (samråd) is recorded for ${m}: the terms require it in both municipalities (${RULE_SOURCES['police-consultation']})`,
+        );
+      }
+    }
+  }
+  const approval = terms.policeApproval;
+  const why = approval.categories.includes(body.category)
+    ? `the category ${body.category}`
+    : approval.threatLevels.includes(body.threatLevel)
+      ? `the threat level ${body.threatLevel}`
+      : null;
+  if (why !== null) {
+    for (const m of municipalities) {
+      if (!body.policeApprovals.some((a) => a.municipality === m && a.approved)) {
+        throw new BryggaError(
+          'ERR_POLICE_APPROVAL_MISSING',
+          `no police approval (godkännande) is recorded for ${m}: the terms require it for ${why} (${RULE_SOURCES['police-approval']})`,
+        );
+      }
+    }
+  }
+  if (day !== undefined) {
+    assertDatedBy(day, [
+      ...body.policeConsultations.map((c, i) => ({
+        field: `referral.policeConsultations[${i}].date`,
+        date: c.date,
+      })),
+      ...body.policeApprovals.map((a, i) => ({ field: `referral.policeApprovals[${i}].date`, date: a.date })),
+    ]);
+  }
+}
+
 /**
  * A consent attestation fits the case: attested by the home unit for this case, naming both units; for
- * a referral it must also cover the police. ERR_CONSENT_SCOPE otherwise. With `day` (the day of the
+ * a referral it must also cover the police and the processing of the data (PROTOCOL.md §5.4). ERR_CONSENT_SCOPE otherwise. With `day` (the day of the
  * packet carrying it), the consent must have been given on or before it (ERR_PRECONDITION_DATE).
  */
 export function assertConsentFits(
@@ -221,11 +292,17 @@ export function assertConsentFits(
   if (!consent.scope.units.includes(c.home) || !consent.scope.units.includes(c.receiving)) {
     throw new BryggaError('ERR_CONSENT_SCOPE', 'the consent does not name both units of the case');
   }
-  if (c.forReferral && !consent.scope.police) {
-    throw new BryggaError(
-      'ERR_CONSENT_SCOPE',
-      'a referral needs consent to lifting secrecy towards the police',
-    );
+  if (c.forReferral) {
+    const missing = [
+      ...(consent.scope.police ? [] : ['lifting secrecy towards the police']),
+      ...(consent.scope.processing ? [] : ['the processing of the personal data']),
+    ];
+    if (missing.length > 0) {
+      throw new BryggaError(
+        'ERR_CONSENT_SCOPE',
+        `a referral's consent must also cover ${missing.join(' and ')} (${RULE_SOURCES['consent-scope']})`,
+      );
+    }
   }
   if (c.day !== undefined) {
     const given = consent.written

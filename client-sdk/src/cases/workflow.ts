@@ -45,6 +45,7 @@ export const WORKFLOW: Readonly<Record<Exclude<PacketType, 'referral'>, Transiti
   'child-notice': { role: 'either', from: OPEN },
   closure: { role: 'home', from: OPEN, to: 'closed' },
   message: { role: 'either', from: OPEN },
+  assignment: { role: 'either', from: ['referred', 'accepted', 'declined', 'active', 'closed'] },
   // Not case-log types.
   agreement: undefined,
   receipt: undefined,
@@ -52,6 +53,7 @@ export const WORKFLOW: Readonly<Record<Exclude<PacketType, 'referral'>, Transiti
   'quota-claim': undefined,
   'quota-release': undefined,
   'unit-figures': undefined,
+  'case-history': undefined,
 };
 
 /**

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import {
   Agreement,
   decryptSigningKey,
+  designateIntake,
   encryptKey,
   enrolDevice,
   HpkeKeyPair,
@@ -83,6 +84,50 @@ const RELAY_OPTIONS = {
   relay: { type: 'string', description: "the relay's base URL", required: true },
   audience: { type: 'string', description: "the relay's public URL, when it differs from --relay" },
 } as const;
+
+/** Labels for the terms' members in `agreement show`; a member without one is shown under its own name. */
+const TERM_LABELS: Record<string, string> = {
+  supersedes: 'Supersedes',
+  municipalities: 'Municipalities (quota: referrals outgoing and incoming)',
+  catalogue: 'Service catalogue',
+  admits: 'Admitted cases',
+  reporting: 'Reporting terms',
+};
+
+/** Members `agreement show` prints in its header lines. */
+const HEADER_MEMBERS = new Set(['v', 'kind', 'id', 'sequence', 'title', 'period', 'parties']);
+
+/** A value as one line of text: objects as `key: value` pairs, lists joined. */
+function inline(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (Array.isArray(value)) return value.map(inline).join(', ');
+  if (typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k} ${typeof v === 'object' && v !== null ? `(${inline(v)})` : inline(v)}`)
+      .join(', ');
+  }
+  return String(value);
+}
+
+/** Every member of the terms but the header's, each under its label: lists one item a line. */
+function termLines(terms: object): string[] {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(terms)) {
+    if (HEADER_MEMBERS.has(key)) continue;
+    const label = TERM_LABELS[key] ?? key;
+    if (Array.isArray(value)) {
+      lines.push(`${label}:`, ...value.map((item) => `  ${inline(item)}`));
+    } else if (value !== null && typeof value === 'object') {
+      lines.push(
+        `${label}:`,
+        ...Object.entries(value as Record<string, unknown>).map(([k, v]) => `  ${k}: ${inline(v)}`),
+      );
+    } else {
+      lines.push(`${label}: ${inline(value)}`);
+    }
+  }
+  return lines;
+}
 
 export const ADMIN_COMMANDS: Command[] = [
   {
@@ -179,39 +224,28 @@ export const ADMIN_COMMANDS: Command[] = [
       }
       const missing = new Set(agreement.missingSignatures().map((p) => p.unit));
       const parties = agreement.terms.parties.map((p) => ({
-        unit: p.unit,
-        municipality: p.municipality,
-        name: p.name,
+        ...p,
         safetyNumber: SigningPublicKey.deserialize(p.rootKey).safetyNumber(p.unit),
         signed: !missing.has(p.unit),
       }));
       const t = agreement.terms;
+      // What each municipality takes in, its `offers` or by default the whole catalogue (PROTOCOL.md §5.5).
       const offers = t.municipalities.map((m) => ({ municipality: m.id, offers: offeredServices(t, m.id) }));
-      report(
-        io,
-        {
-          id: t.id,
-          sequence: t.sequence,
-          title: t.title,
-          period: t.period,
-          digest: agreement.digest,
-          complete,
-          parties,
-          offers,
-        },
-        () => [
-          `${t.title}`,
-          `Agreement ${t.id}, sequence ${t.sequence}, ${t.period.from} – ${t.period.to}, digest ${agreement.digest}`,
-          ...parties.map(
-            (p) => `  ${p.unit.padEnd(20)} ${p.safetyNumber}  ${p.signed ? 'signed' : 'NOT SIGNED'}`,
-          ),
-          'Services each municipality offers when it receives a case:',
-          ...offers.map((o) => `  ${o.municipality.padEnd(20)} ${o.offers.join(', ')}`),
-          complete
-            ? 'Every party has signed, and every signature verifies.'
-            : 'Not in force: signatures are missing or invalid.',
-        ],
-      );
+      report(io, { ...t, parties, offers, digest: agreement.digest, complete }, () => [
+        `${t.title}`,
+        `Agreement ${t.id}, sequence ${t.sequence}, ${t.period.from} – ${t.period.to}, digest ${agreement.digest}`,
+        'Parties (root keys: compare each safety number with its unit before signing):',
+        ...parties.map(
+          (p) =>
+            `  ${p.unit.padEnd(20)} ${p.safetyNumber}  ${p.signed ? 'signed' : 'NOT SIGNED'}  ${p.name} (${p.municipality})`,
+        ),
+        ...termLines(t),
+        'Services each municipality offers when it receives a case:',
+        ...offers.map((o) => `  ${o.municipality.padEnd(20)} ${o.offers.join(', ')}`),
+        complete
+          ? 'Every party has signed, and every signature verifies.'
+          : 'Not in force: signatures are missing or invalid.',
+      ]);
       return 0;
     },
   },
@@ -405,6 +439,37 @@ export const ADMIN_COMMANDS: Command[] = [
         audience: relay.audience,
       }).submitStatement(statement);
       report(io, { unit, device: kid, created }, () => [`Device ${kid} of ${unit} is revoked.`]);
+      return 0;
+    },
+  },
+  {
+    words: ['device', 'intake'],
+    summary:
+      "Designate the unit's intake, the devices that receive its new referrals (signed with the unit's root key).",
+    positionals: ['<device kid>...'],
+    options: {
+      'unit-key': { type: 'string', description: "the unit's root key file", required: true },
+      unit: { type: 'string', description: 'the unit id', required: true },
+      ...RELAY_OPTIONS,
+    },
+    async run(args, io) {
+      const devices = args.positionals;
+      if (devices.length === 0)
+        throw usage('name at least one device', 'e.g. brygga device intake <coordinator device kid>');
+      for (const kid of devices)
+        if (!KID_PATTERN.test(kid))
+          throw usage(`${kid} is not a device key id`, 'copy it from `brygga device enrol` output');
+      const relay = relayOf(args);
+      const root = await unlockRoot(io, need(args, 'unit-key'));
+      const unit = need(args, 'unit');
+      const statement = designateIntake(root, { unit, devices });
+      const { created } = await new RelayClient({
+        baseUrl: relay.url,
+        audience: relay.audience,
+      }).submitStatement(statement);
+      report(io, { unit, intake: [...new Set(devices)].sort(), created }, () => [
+        `New referrals to ${unit} now go to ${devices.length === 1 ? 'device' : 'devices'} ${devices.join(', ')}.`,
+      ]);
       return 0;
     },
   },

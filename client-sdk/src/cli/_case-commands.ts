@@ -15,8 +15,12 @@ import {
   type CloseInput,
   type ConsentDetails,
   type ContactPerson,
+  consentFormSha256,
+  consentFormText,
   DECLINE_REASONS,
   type DeclineReason,
+  isCalendarDate,
+  KID_PATTERN,
   type PlanResponseInput,
   type ReferInput,
   validatePacketBody,
@@ -32,9 +36,10 @@ import {
   type Io,
   readJsonFile,
   readText,
+  refuseExisting,
   report,
   usage,
-  writeFileAtomic,
+  writePersonalFile,
 } from './_io.js';
 import { askReferral } from './_referral-prompt.js';
 
@@ -74,7 +79,8 @@ const REFERRAL_FIELDS: Shape = {
   person: 'object',
   requestedServices: 'array',
   policeConsultations: 'array',
-  motivation: 'object',
+  policeApprovals: 'array',
+  targetGroup: 'object',
   childrenCheck: 'object',
   temporaryHousing: 'object',
   contacts: 'array',
@@ -90,6 +96,7 @@ const CONSENT_FIELDS: Shape = {
   validFrom: 'string',
   validUntil: 'string?',
   police: 'boolean?',
+  processing: 'boolean?',
 };
 const WRITTEN_FIELDS: Shape = { documentSha256: 'string', signedOn: 'string' };
 const ORAL_FIELDS: Shape = { givenOn: 'string', witness: 'object', documentation: 'string' };
@@ -249,7 +256,7 @@ export const CASE_COMMANDS: Command[] = [
           return await client.refer(input);
         } catch (err) {
           // Answered by hand and confirmed: never lost. The file stays until a send succeeds.
-          if (fromFile === undefined) throw new AnswersKept(err, keepAnswers(answers, input));
+          if (fromFile === undefined) throw new AnswersKept(err, keepAnswers(io, answers, input));
           throw err;
         }
       });
@@ -408,6 +415,32 @@ export const CASE_COMMANDS: Command[] = [
     (c, id, b) => c.attestConsent(id, b as ConsentDetails),
     { parse: consentInput },
   ),
+  {
+    words: ['case', 'assign'],
+    summary:
+      "Assign the case to officers' devices of this unit (handläggare i ärendet): only they receive it from now on.",
+    positionals: ['<case>', '<device kid>...'],
+    options: { ...DEVICE_OPTION },
+    async run(args, io) {
+      const caseId = caseArg(args);
+      const devices = args.positionals.slice(1);
+      if (devices.length === 0)
+        throw usage('name at least one device', 'e.g. brygga case assign <case> <officer device kid>');
+      for (const kid of devices)
+        if (!KID_PATTERN.test(kid))
+          throw usage(`${kid} is not a device key id`, 'copy it from `brygga unit` or `brygga case show`');
+      const view = await withClient(io, str(args, 'device'), async (client) => {
+        await client.sync();
+        await client.assignCase(caseId, devices);
+        await client.sync();
+        return client.getCase(caseId);
+      });
+      report(io, { caseId, status: view.status, circle: view.state.circle }, () => [
+        `Case ${caseId} is assigned to ${devices.join(', ')}; only they receive it at this unit from now on.`,
+      ]);
+      return 0;
+    },
+  },
   step(
     ['consent', 'withdraw'],
     'Record that the person withdrew consent: the file gives {withdrawnOn, form, note}.',
@@ -415,14 +448,84 @@ export const CASE_COMMANDS: Command[] = [
     (c, id, b) => c.withdrawConsent(id, b as WithdrawConsentInput),
   ),
   {
+    words: ['consent', 'form'],
+    summary:
+      'Write the printable Swedish consent form (samtyckesblankett) for a referral to --to, and give its SHA-256 for the attestation.',
+    options: {
+      ...DEVICE_OPTION,
+      to: { type: 'string', description: 'the receiving unit', required: true },
+      name: { type: 'string', description: "the person's name", required: true },
+      'valid-from': { type: 'string', description: 'first day of the consent, YYYY-MM-DD', required: true },
+      'valid-until': { type: 'string', description: 'last day of the consent (default: until withdrawn)' },
+      out: { type: 'string', description: 'the file to write (it holds personal data)', required: true },
+    },
+    details: [
+      'The form names the person, both units and municipalities, the police, the processing of the data,',
+      'the validity, the right to withdraw, and has a place to sign and date (PROTOCOL.md §12.3.1).',
+      'Print it, have it signed, keep the paper; give the SHA-256 printed here as written.documentSha256.',
+      'The file holds personal data: it is created readable by its owner only (mode 0600).',
+    ],
+    async run(args, io) {
+      const required = (name: string) => {
+        const v = str(args, name);
+        if (v === undefined || v === '') throw usage(`--${name} is required`);
+        return v;
+      };
+      const to = required('to');
+      const person = required('name');
+      const validFrom = required('valid-from');
+      const validUntil = str(args, 'valid-until') ?? null;
+      const out = required('out');
+      for (const [flag, day] of [
+        ['valid-from', validFrom],
+        ['valid-until', validUntil],
+      ] as const) {
+        if (day !== null && !isCalendarDate(day))
+          throw usage(`--${flag} must be a calendar date, YYYY-MM-DD`);
+      }
+      const form = await withClient(io, str(args, 'device'), async (client) => {
+        const agreement = client.directory.agreement;
+        const party = (unit: string) => {
+          const p = agreement.terms.parties.find((x) => x.unit === unit);
+          const m = agreement.municipalityOf(unit);
+          if (!p || !m) throw usage(`${unit} is not a party to the agreement`);
+          return { unit, name: p.name, municipality: m.name };
+        };
+        return { person, home: party(client.unit), receiving: party(to), validFrom, validUntil };
+      });
+      refuseExisting(out);
+      writePersonalFile(io, out, consentFormText(form));
+      const documentSha256 = consentFormSha256(form);
+      report(io, { path: out, documentSha256, personalData: true }, () => [
+        `Wrote the consent form to ${out}. It holds personal data: keep it with the case, readable by the case's officers only.`,
+        `SHA-256 of the form: ${documentSha256}`,
+        'Print it and have it signed; give that SHA-256 as written.documentSha256 when the consent is attested.',
+      ]);
+      return 0;
+    },
+  },
+  {
     words: ['evidence', 'export'],
-    summary: 'Export a case as a signed evidence bundle (PROTOCOL.md §17) on standard output.',
+    summary: 'Export a case as a signed evidence bundle (PROTOCOL.md §17), on standard output or to --out.',
     positionals: ['<case>'],
-    options: { ...DEVICE_OPTION },
+    options: {
+      ...DEVICE_OPTION,
+      out: { type: 'string', description: 'write the bundle to this new file, readable by you only' },
+    },
+    details: ['The bundle holds the case in full, personal data included: keep it on an encrypted disk.'],
     async run(args, io) {
       const caseId = caseArg(args);
+      const out = str(args, 'out');
+      if (out !== undefined) refuseExisting(out);
       const bundle = await withClient(io, str(args, 'device'), (client) => client.exportEvidence(caseId));
-      io.out(`${JSON.stringify(bundle, null, 2)}\n`);
+      const text = `${JSON.stringify(bundle, null, 2)}\n`;
+      if (out === undefined) {
+        io.out(text);
+        if (io.tty) io.err(`The bundle holds personal data: keep a copy only on an encrypted disk.\n`);
+      } else {
+        writePersonalFile(io, out, text);
+        report(io, { out, caseId }, () => [`Wrote the evidence bundle of case ${caseId} to ${out}.`]);
+      }
       return 0;
     },
   },
@@ -451,11 +554,12 @@ function answersPath(io: Io, device: string | undefined): string {
 }
 
 /** Keep confirmed answers, readable by their owner only, and give the path. */
-function keepAnswers(path: string, input: ReferInput): string {
-  writeFileAtomic(
+function keepAnswers(io: Io, path: string, input: ReferInput): string {
+  writePersonalFile(
+    io,
     path,
     `${JSON.stringify({ v: 1, kind: 'brygga.referral-answers', savedAt: new Date().toISOString(), referral: input }, null, 2)}\n`,
-    { mode: 0o600, overwrite: true },
+    { overwrite: true },
   );
   return path;
 }

@@ -3,7 +3,7 @@
  * hidden prompt or BRYGGA_PASSPHRASE, never a flag), files written atomically and never overwritten by
  * accident, and output as plain text or `--json`.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
@@ -242,6 +242,23 @@ export function writeFileAtomic(
 ) {
   if (!options.overwrite) refuseExisting(path);
   const tmp = join(dirname(path), `.${Date.now().toString(36)}-${process.pid}.tmp`);
-  writeFileSync(tmp, text, { mode: options.mode ?? 0o644 });
+  const mode = options.mode ?? 0o644;
+  writeFileSync(tmp, text, { mode });
+  // The mode of a file created now; a leftover temporary file of the same name gets it too.
+  chmodSync(tmp, mode);
   renameSync(tmp, path);
+}
+
+/** What `brygga` says on stderr of every file it writes with personal data in it. */
+export function personalDataNotice(path: string): string {
+  return `${path} holds personal data and is readable by you only (mode 600). Keep it on an encrypted disk, and delete it once it is no longer needed.\n`;
+}
+
+/**
+ * Write a file that holds personal data (case content, a person's details): readable by its owner only
+ * (0600, also when it replaces a file), and said so on stderr (THREAT-MODEL.md: data at the ends).
+ */
+export function writePersonalFile(io: Io, path: string, text: string, options: { overwrite?: boolean } = {}) {
+  writeFileAtomic(path, text, { mode: 0o600, overwrite: options.overwrite ?? false });
+  io.err(personalDataNotice(path));
 }

@@ -8,7 +8,10 @@
  *
  * The log key is the one given with `--log-key`, else the one this device pinned (the device's own log
  * state, so the CLI and the device's syncs trust the same key), else the relay's, pinned now: its
- * safety number is printed to compare with the relay's operator out of band.
+ * safety number is printed to compare with the relay's operator out of band. `log repin` replaces the
+ * pinned key after the relay's operator announced a change of the log's origin or key (PROTOCOL.md
+ * §19.1): it shows both safety numbers, asks, checks that the log under its new key extends the one
+ * this device saw, and records the change in the device's store.
  */
 
 import {
@@ -21,6 +24,7 @@ import {
   fromBase64url,
   HPKE_KEY_TYP,
   ID_PATTERN,
+  INTAKE_TYP,
   isBryggaError,
   isLogError,
   type LeafKind,
@@ -39,14 +43,17 @@ import {
   statementLogHash,
   toBase64,
   type VerifiedCheckpoint,
+  verifyConsistency,
   verifyCosignature,
 } from '../index.js';
 import { type Args, type Command, str } from './_command.js';
 import { DEVICE_OPTION, type OpenDevice, withClient } from './_device-dir.js';
-import { CliError, type Io, progress, report, usage } from './_io.js';
+import { AnswerReader, CliError, type Io, progress, report, usage } from './_io.js';
 
 /** Where the device keeps its view of the log (the SDK's LogVerifier state, PROTOCOL.md §19). */
 const LOG_STATE = 'log.state';
+/** Where the device records each re-pinning of the log key (`log repin`): a JSON list, oldest first. */
+const LOG_REPINS = 'log.repins';
 /** Entries asked for per request: the relay's largest page. */
 const PAGE = 1000;
 
@@ -322,11 +329,163 @@ function keyLines(log: LogContext): string[] {
   return [`Log key ${k.verifierKey} (${how})`, `  safety number ${k.safetyNumber}`];
 }
 
+/** A verifier key with its origin and safety number. */
+function describeKey(vkey: string): { verifierKey: string; origin: string; safetyNumber: string } {
+  const { name, publicKey } = parseVerifierKey(vkey);
+  return {
+    verifierKey: vkey,
+    origin: name,
+    safetyNumber: new SigningPublicKey(publicKey).safetyNumber(name),
+  };
+}
+
+/** One re-pinning, as recorded in the device's store. */
+interface Repin {
+  at: string;
+  from: string | null;
+  to: string;
+  /** The size of the checkpoint under the new key that the old view was checked against. */
+  size: number;
+}
+
+/**
+ * The relay's checkpoint under `key`, checked to extend `state`'s newest checkpoint under the key pinned
+ * before: the same log under a new name, not another log (PROTOCOL.md §19.1).
+ */
+async function continuedCheckpoint(
+  relay: RelayClient,
+  state: LogState,
+  key: string,
+): Promise<VerifiedCheckpoint> {
+  const noSave = async () => {};
+  const fresh = new LogVerifier({ source: sourceOf(relay), state: { key }, save: noSave });
+  const { checkpoint } = await fresh.refresh();
+  if (state.key === undefined || state.latest === undefined) return checkpoint;
+  const before = new LogVerifier({ source: sourceOf(relay), state, save: noSave });
+  await before.pin();
+  const seen = before.open(state.latest);
+  if (checkpoint.size < seen.size) {
+    throw new CliError(
+      'ERR_LOG_ROLLBACK',
+      `the log under the new key has ${checkpoint.size} entries, fewer than the ${seen.size} this device saw`,
+      { hint: 'the key was not re-pinned: tell the relay operator' },
+    );
+  }
+  const proof =
+    checkpoint.size === seen.size ? [] : (await relay.consistencyProof(seen.size, checkpoint.size)).proof;
+  if (!verifyConsistency(seen.size, checkpoint.size, proof, seen.root, checkpoint.root)) {
+    throw new CliError(
+      'ERR_LOG_INCONSISTENT',
+      'the log under the new key does not extend the log this device saw',
+      {
+        hint: 'the key was not re-pinned: tell the relay operator',
+      },
+    );
+  }
+  return checkpoint;
+}
+
 function date(numericDate: number): string {
   return new Date(numericDate * 1000).toISOString();
 }
 
 export const LOG_COMMANDS: Command[] = [
+  {
+    words: ['log', 'repin'],
+    summary:
+      "Pin the relay's log key again, after its operator announced a change of the log's origin or key.",
+    details: [
+      "Shows the pinned key and the relay's new one with their safety numbers: compare the new one with",
+      'the relay operator before you answer. The log under the new key must extend the log this device',
+      'saw; the change is recorded in the device. With --yes it does not ask (scripts).',
+    ],
+    options: {
+      ...DEVICE_OPTION,
+      yes: { type: 'boolean', description: 'pin the new key without asking' },
+      relay: LOG_OPTIONS.relay,
+    },
+    async run(args, io) {
+      const result = await withClient(io, str(args, 'device'), async (_client, device) => {
+        const relay = new RelayClient({
+          baseUrl: str(args, 'relay') ?? device.config.relayUrl,
+          audience: device.config.audience,
+          key: device.identity.key,
+        });
+        const store = device.store.store;
+        const saved = await store.getMeta(LOG_STATE);
+        const state = saved ? (JSON.parse(saved) as LogState) : {};
+        const offered = await relay.logKey();
+        const after = describeKey(offered.verifierKey);
+        if (after.origin !== offered.origin) {
+          throw new CliError('ERR_MALFORMED', "the relay's log key is not named by its origin");
+        }
+        const before = state.key === undefined ? undefined : describeKey(state.key);
+        if (before?.verifierKey === after.verifierKey)
+          return { changed: false, before, after, size: undefined };
+        io.err(
+          [
+            before
+              ? `Pinned log key   ${before.verifierKey}\n  safety number  ${before.safetyNumber}`
+              : 'No log key pinned yet.',
+            `Relay's log key  ${after.verifierKey}\n  safety number  ${after.safetyNumber}`,
+            '',
+          ].join('\n'),
+        );
+        if (args.values.yes !== true) {
+          const reader = new AnswerReader();
+          let answer: string | undefined;
+          try {
+            answer = await reader.ask(
+              'Is this the safety number the relay operator announced? Pin it? (y/N) ',
+            );
+          } finally {
+            reader.close();
+          }
+          if (answer === undefined || !['y', 'yes', 'j', 'ja'].includes(answer.toLowerCase())) {
+            throw new CliError('ERR_NOT_CONFIRMED', 'the log key was not re-pinned', {
+              hint: 'nothing was changed',
+            });
+          }
+        }
+        const checkpoint = await continuedCheckpoint(relay, state, after.verifierKey);
+        // The old key's checkpoints say nothing under the new one; the replayed tree is the same log's.
+        const next: LogState = {
+          key: after.verifierKey,
+          latest: checkpoint.note,
+          ...(state.frontier ? { frontier: state.frontier } : {}),
+          ...(state.cosigned === undefined ? {} : { cosigned: state.cosigned }),
+        };
+        await store.setMeta(LOG_STATE, JSON.stringify(next));
+        const repins = JSON.parse((await store.getMeta(LOG_REPINS)) ?? '[]') as Repin[];
+        const record: Repin = {
+          at: new Date().toISOString(),
+          from: before?.verifierKey ?? null,
+          to: after.verifierKey,
+          size: checkpoint.size,
+        };
+        await store.setMeta(LOG_REPINS, JSON.stringify([...repins, record]));
+        return { changed: true, before, after, record };
+      });
+      report(
+        io,
+        {
+          changed: result.changed,
+          logKey: result.after.verifierKey,
+          safetyNumber: result.after.safetyNumber,
+          previous: result.before?.verifierKey ?? null,
+          recorded: result.record ?? null,
+        },
+        () =>
+          result.changed
+            ? [
+                `Log key re-pinned: ${result.after.verifierKey}`,
+                `  safety number ${result.after.safetyNumber}`,
+              ]
+            : [`The relay's log key is the one pinned already: ${result.after.verifierKey}`],
+      );
+      return 0;
+    },
+  },
   {
     words: ['log', 'evidence'],
     summary:
@@ -455,6 +614,8 @@ export const LOG_COMMANDS: Command[] = [
               validUntil: date(k.exp),
             });
             published.add(k.device);
+          } else if (st.typ === INTAKE_TYP) {
+            history.push({ index, event: 'intake', devices: st.claims.devices, date: date(c.iat) });
           } else {
             history.push({
               index,

@@ -6,17 +6,22 @@
  * shown before anything is signed or sent.
  */
 
+import { readFileSync, statSync } from 'node:fs';
 import {
   type Agreement,
   agreementAt,
   type BryggaClient,
   EMAIL_PATTERN,
   HASH_PATTERN,
+  hashConsentForm,
   isCalendarDate,
   offeredServices,
   PERSONAL_IDENTITY_NUMBER_PATTERN,
   PHONE_PATTERN,
+  preconditionTerms,
   type ReferInput,
+  RULE_SOURCES,
+  type TargetCriterion,
 } from '../index.js';
 import { AnswerReader, CliError, type Io, usage } from './_io.js';
 
@@ -68,6 +73,25 @@ const optional =
   (a, d) =>
     a === '' ? null : parse(a, d);
 
+/**
+ * A signed consent form's SHA-256: the checksum itself (as `brygga consent hash` prints it), or the path of
+ * the scanned form, hashed here. The file stays where it is.
+ */
+const consentFormHash: Parse = (a) => {
+  if (HASH_PATTERN.test(a)) return a;
+  let isFile = false;
+  try {
+    isFile = statSync(a).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (!isFile)
+    return refuse(
+      'must be the path of the signed form, or its checksum: 43 characters of A-Z, a-z, 0-9, - and _',
+    );
+  return hashConsentForm(new Uint8Array(readFileSync(a)));
+};
+
 const date: Parse = (a) => (isCalendarDate(a) ? a : refuse('must be a calendar date, YYYY-MM-DD'));
 
 function yesNo(a: string): boolean {
@@ -101,6 +125,28 @@ const services =
   };
 
 const MAX_CONTACTS = 10;
+
+/** Who at the police, and their reference, for the consultation or approval at `at`. */
+function* officer(at: string, m: string | undefined): Generator<Row, void, unknown> {
+  yield {
+    path: `${at}.officer.name`,
+    label: `police ${m}: officer`,
+    ask: `Who at the police in ${m}: name`,
+    parse: text(200),
+  };
+  yield {
+    path: `${at}.officer.role`,
+    label: `police ${m}: role`,
+    ask: 'Their role, e.g. avhopparsamordnare',
+    parse: text(200),
+  };
+  yield {
+    path: `${at}.reference`,
+    label: `police ${m}: reference`,
+    ask: `The police's reference (diarienummer) in ${m}`,
+    parse: text(200),
+  };
+}
 
 /** The questions, in order; an answer steers what follows (the receiving unit, the consent's form). */
 function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<Row, void, unknown> {
@@ -152,36 +198,109 @@ function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<
     ),
   };
   const municipalities = [homeMunicipality, receiving];
-  for (const [i, m] of municipalities.entries()) {
-    const at = `policeConsultations.${i}`;
-    yield { path: `${at}.municipality`, value: m };
-    yield {
-      path: `${at}.date`,
-      label: `police ${m}: date`,
-      ask: `Date of the police consultation (samråd) in ${m}`,
-      parse: date,
-    };
-    yield {
-      path: `${at}.reference`,
-      label: `police ${m}: reference`,
-      ask: `The police's reference (diarienummer) in ${m}`,
-      parse: text(200),
-    };
-    yield {
-      path: `${at}.approved`,
-      label: `police ${m}: approved`,
-      ask: `Did the police in ${m} approve the case? (y/n)`,
-      parse: must(true, `a referral needs an approved police consultation in ${m}`),
-    };
+  const terms = preconditionTerms(agreement.terms);
+  yield { path: 'policeConsultations', value: [] };
+  if (terms.policeConsultation) {
+    for (const [i, m] of municipalities.entries()) {
+      const at = `policeConsultations.${i}`;
+      yield { path: `${at}.municipality`, value: m };
+      yield {
+        path: `${at}.date`,
+        label: `police ${m}: consulted on`,
+        ask: `Date of the police consultation (samråd) in ${m}`,
+        parse: date,
+      };
+      yield* officer(at, m);
+      yield {
+        path: `${at}.outcome`,
+        label: `police ${m}: outcome`,
+        ask: `What the police in ${m} said (the consultation's outcome)`,
+        parse: text(20_000),
+      };
+    }
   }
+  yield { path: 'policeApprovals', value: [] };
+  const approval = terms.policeApproval;
+  if (
+    approval.categories.includes(d.category as never) ||
+    approval.threatLevels.includes(d.threatLevel as never)
+  ) {
+    for (const [i, m] of municipalities.entries()) {
+      const at = `policeApprovals.${i}`;
+      yield { path: `${at}.municipality`, value: m };
+      yield {
+        path: `${at}.date`,
+        label: `police ${m}: decided on`,
+        ask: `Date of the police's approval (godkännande) in ${m}`,
+        parse: date,
+      };
+      yield* officer(at, m);
+      yield {
+        path: `${at}.approved`,
+        label: `police ${m}: approved`,
+        ask: `Did the police in ${m} approve the case? (y/n)`,
+        parse: must(
+          true,
+          `the terms require police approval in ${m} for this case (${RULE_SOURCES['police-approval']})`,
+        ),
+      };
+    }
+  }
+  const required = terms.targetGroup;
+  const criterion = (c: TargetCriterion, rule: string, expected: boolean): Parse =>
+    required.includes(c) ? must(expected, `${rule} (${RULE_SOURCES['target-group']})`) : yesNo;
   yield {
-    path: 'motivation.assessed',
-    label: 'motivation assessed',
-    ask: "Has the person's motivation to change been assessed? (y/n)",
-    parse: must(true, 'a referral needs a motivation assessment'),
+    path: 'targetGroup.criminalEnvironment',
+    label: 'criminal environment',
+    ask: 'Is the person in a criminal group or a destructive criminal environment? (y/n)',
+    parse: criterion(
+      'criminal-environment',
+      'the target group is people in a criminal group or a destructive criminal environment',
+      true,
+    ),
   };
-  yield { path: 'motivation.assessedOn', label: 'assessed on', ask: 'Assessed on', parse: date };
-  yield { path: 'motivation.assessment', label: 'assessment', ask: 'The assessment', parse: text(20_000) };
+  yield {
+    path: 'targetGroup.threat',
+    label: 'threat',
+    ask: 'The threat against the person (latent, concrete, none)',
+    parse: (a, draft) => {
+      const kind = oneOf(['latent', 'concrete', 'none'])(a, draft);
+      return kind === 'none' && required.includes('threat')
+        ? refuse(`the target group has a latent or concrete threat (${RULE_SOURCES['target-group']})`)
+        : kind;
+    },
+  };
+  yield {
+    path: 'targetGroup.motivated',
+    label: 'motivated',
+    ask: 'Is the person motivated to change their life? (y/n)',
+    parse: criterion('motivated', 'a referral needs a person motivated to change', true),
+  };
+  yield {
+    path: 'targetGroup.notSuspectedOfSeriousCrime',
+    label: 'not suspected of serious crime',
+    ask: 'Is the person suspected of serious crime that may lead to a longer deprivation of liberty? (y/n)',
+    parse: (a, draft) =>
+      !(criterion(
+        'not-suspected-of-serious-crime',
+        'a person suspected of serious crime that may lead to a longer deprivation of liberty cannot be referred',
+        false,
+      )(a, draft) as boolean),
+  };
+  yield { path: 'targetGroup.assessedOn', label: 'assessed on', ask: 'Assessed on', parse: date };
+  yield {
+    path: 'targetGroup.assessedBy.name',
+    label: 'assessed by',
+    ask: 'Who made the assessment: name',
+    parse: text(200),
+  };
+  yield {
+    path: 'targetGroup.assessedBy.role',
+    label: 'assessed by: role',
+    ask: 'Their role, e.g. socialsekreterare',
+    parse: text(200),
+  };
+  yield { path: 'targetGroup.assessment', label: 'assessment', ask: 'The assessment', parse: text(20_000) };
   yield {
     path: 'childrenCheck.responsibleForChildren',
     label: 'responsible for children',
@@ -243,8 +362,8 @@ function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<
     yield {
       path: 'consent.written.documentSha256',
       label: 'signed form SHA-256',
-      ask: 'SHA-256 of the signed consent form (base64url)',
-      parse: matching(HASH_PATTERN, 'must be 43 characters of A-Z, a-z, 0-9, - and _'),
+      ask: 'The signed consent form: its file, or its SHA-256 from `brygga consent hash`',
+      parse: consentFormHash,
     };
     yield { path: 'consent.written.signedOn', label: 'signed on', ask: 'Signed on', parse: date };
   } else {

@@ -44,6 +44,10 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
   ERR_QUOTA_EXCEEDED: 'the agreement quota is used up for this period',
   ERR_RELAY: 'check --relay and that the relay is running',
   ERR_PRECONDITION_DATE: 'a precondition cannot be dated after the referral: correct the date named above',
+  ERR_POLICE_CONSULTATION_MISSING:
+    "record the police consultation (samråd) in both municipalities: who, the police's reference, when and what they said",
+  ERR_POLICE_APPROVAL_MISSING:
+    'the terms require police approval (godkännande) in both municipalities for this case: record it, or the referral must wait',
   ERR_PACKET_STALE: 'the packet waited too long to be sent and was undone: send it again',
   ERR_LOG_BAD_SIGNATURE:
     'the relay answered with a log it did not sign: see `brygga alerts` and tell its operator',
@@ -58,6 +62,8 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
     "the two units' records differ: run `brygga inbox` at both ends so each holds every cost report, then reconcile again",
   ERR_SERVICE_NOT_OFFERED:
     'choose services the receiving municipality offers: see its `offers` in `brygga agreement show`',
+  ERR_OUTSIDE_CIRCLE:
+    "this device is not among the case's officers: ask an officer of the case to assign it with `brygga case assign`",
   ERR_PLAN_NOT_AGREED:
     'the receiving unit must agree to the implementation plan first: it answers with `brygga plan-response`',
 };
@@ -75,6 +81,7 @@ export const RELAY_HINTS: Readonly<Partial<Record<ProblemCode, string>>> = {
   'rate-limited': 'wait a minute and try again',
   'insufficient-storage':
     "the relay's disk is full: nothing was sent; tell its operator, and try again later (its recipients can still collect what waits)",
+  'token-uncertain': 'the relay has just restarted: try again in a few seconds',
   'clock-skew':
     "this device's clock differs from the relay's: set it right (turn on automatic time, NTP) and try again",
   'sender-quota-exceeded':

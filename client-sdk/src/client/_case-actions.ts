@@ -59,7 +59,11 @@ function newCaseId(rng: Rng | undefined): string {
 
 /** What `attestConsent` needs of a {@link ConsentDetails}, for `units` (deduplicated). */
 function consentInput(details: ConsentDetails, units: readonly string[], police: boolean) {
-  const scope: ConsentScope = { units: [...new Set(units)], police };
+  const scope: ConsentScope = {
+    units: [...new Set(units)],
+    police,
+    processing: details.processing ?? true,
+  };
   return {
     form: details.form,
     ...(details.written ? { written: details.written } : {}),

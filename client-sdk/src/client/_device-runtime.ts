@@ -2,7 +2,7 @@
  * Internal: one device's runtime for the client (PROTOCOL.md §13.3): its keys, store, verified
  * directory, relay, clock and randomness, its change recorder (one transaction per change, with its
  * events), its transparency monitor and key rotation, and what every use case and every received packet
- * ask of them: the devices a packet goes to (with keys valid through the relay's delivery window,
+ * ask of them: the devices a document goes to (with keys valid through the relay's delivery window,
  * §6.2), whether a queued packet is too old to send (§13.5), and the context the rules run in. The
  * modules that send, receive and query take it as their first argument; it imports none of them.
  */
@@ -179,14 +179,6 @@ export class DeviceRuntime {
       }
     }
     return out.filter((d) => d.device !== this.device);
-  }
-
-  /** Recipients of a case packet: every device of the other unit (required), and this unit's other devices. */
-  caseRecipients(counterpart: string): RecipientDevice[] {
-    const others = this.directory.recipientsFor([counterpart], this.now(), {
-      validThrough: this.deliveryWindowEnd(),
-    });
-    return [...others, ...this.devicesOf([this.unit])];
   }
 
   /** What the case reducer needs: every accepted agreement, and the verified directory's devices. */

@@ -5,8 +5,9 @@
  * claim is released when its referral is declined.
  */
 
-import { toCasePacket } from '../cases/case-packet.js';
+import { type CasePacket, toCasePacket } from '../cases/case-packet.js';
 import type { CaseState } from '../cases/case-state.js';
+import { fallen, partOf } from '../cases/circle.js';
 import type { CaseLogType, PacketBodies } from '../cases/packet-body.js';
 import { releaseQuotaClaim, verifyQuotaClaim } from '../cases/quota-claim.js';
 import type { ReceiptOutcome } from '../cases/receipt.js';
@@ -16,6 +17,7 @@ import { decodeCompact } from '../crypto/jws.js';
 import { BryggaError, isBryggaError } from '../errors.js';
 import type { PacketRecord } from '../store/brygga-store.js';
 import { claimsOf, type LoadedCaseLog, loadCaseLog, packetRecord, recordOffer } from './_case-book.js';
+import { circleRecipients } from './_circle.js';
 import { broadcastQuota } from './_outbound.js';
 import { assertReferralWithinQuota, outgoingClaim, quotaRecord, storedClaim } from './_quota-book.js';
 import type { Received } from './_received.js';
@@ -38,6 +40,7 @@ export async function applyCasePacket(
     }
   }
   const loaded = await loadCaseLog(tx, d.context(), packet.case);
+  assertSealedToOwnPart(r, packet, loaded.caseLog.state);
   const offer = loaded.caseLog.offer(packet);
   const record = packetRecord(
     opened.claims,
@@ -71,6 +74,40 @@ export async function applyCasePacket(
   }
   for (const a of changes.applied) await afterApplied(r, loaded, a);
   return { outcome: 'applied', code: null };
+}
+
+/**
+ * What this device checks of its own unit's recipients when it receives a case packet (PROTOCOL.md
+ * §13.6), for a unit with an intake designated (§6.5; without one, every device of the unit holds its
+ * cases): a referral to this unit goes to its intake alone; a packet of a case this device does not
+ * hold reaches only an intake device (which holds it until its referral arrives); while the unit has
+ * not assigned the case, its packets go to the unit's part of the circle (or, when that part fell,
+ * anywhere in the unit). A closed part is the rules' to check (case-state.ts). ERR_OUTSIDE_CIRCLE.
+ */
+function assertSealedToOwnPart({ d }: Received, packet: CasePacket, state: CaseState | undefined): void {
+  const dir = d.directory;
+  const intake = dir.intakeOf(d.unit);
+  if (intake.length === 0) return;
+  const ours = packet.rcp.filter((kid) => dir.device(kid)?.unit === d.unit);
+  let allowed: readonly string[];
+  if (packet.type === 'referral') {
+    if (packet.body.to !== d.unit) return;
+    allowed = intake;
+  } else if (packet.type === 'assignment' && packet.body.unit === d.unit && state) {
+    return; // it closes this unit's part: the rules check its recipients against the part it names
+  } else if (!state) {
+    allowed = intake;
+  } else {
+    if (state.circle.assigned.includes(d.unit)) return;
+    const part = partOf(state.circle, d.unit, state.home);
+    if (fallen(part, packet.iat, directoryResolver(dir))) return;
+    allowed = part;
+  }
+  if (ours.some((kid) => !allowed.includes(kid)))
+    throw new BryggaError(
+      'ERR_OUTSIDE_CIRCLE',
+      "a case packet is sealed to devices outside this unit's circle",
+    );
 }
 
 /** What a newly applied packet of each type sets off here, given the case's state after the offer. */
@@ -113,6 +150,7 @@ const AFTER_APPLIED: { [T in CaseLogType]: AfterApplied<T> } = {
   'child-notice': nothing,
   closure: nothing,
   message: nothing,
+  assignment: nothing,
 };
 
 /** Run what the stored case packet `applied` sets off (see {@link AFTER_APPLIED}). */
@@ -159,7 +197,7 @@ async function autoDecline(r: Received, loaded: LoadedCaseLog, state: CaseState)
     quota: null,
   };
   const sealed = await sealFromDevice(d, now, {
-    recipients: d.caseRecipients(state.home),
+    recipients: circleRecipients(r.d, state.circle, state.home, state.receiving),
     type: 'uptake-decision',
     caseId: state.caseId,
     prev: loaded.caseLog.head,

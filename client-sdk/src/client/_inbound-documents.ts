@@ -155,7 +155,11 @@ function outsideCases<B>(handle: (body: B, r: Received) => Promise<Applied>) {
 }
 
 /** The handler of each type outside the case logs. */
-export const DOCUMENT_HANDLERS: PerType<DocumentPacketType, [Received], Promise<Applied>> = {
+export const DOCUMENT_HANDLERS: PerType<
+  Exclude<DocumentPacketType, 'case-history'>,
+  [Received],
+  Promise<Applied>
+> = {
   agreement: outsideCases(agreement),
   receipt,
   reconciliation: outsideCases(reconciliation),

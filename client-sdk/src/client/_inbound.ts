@@ -5,15 +5,24 @@
  * receipt to send back.
  */
 
-import { byType, isPacketType, type PacketType, type PerType, typedBody } from '../cases/packet-body.js';
+import {
+  byType,
+  isCaseLogType,
+  isPacketType,
+  type PacketType,
+  type PerType,
+  typedBody,
+} from '../cases/packet-body.js';
 import { type ReceiptOutcome, signReceipt } from '../cases/receipt.js';
 import { documentHash } from '../cases/signed-document.js';
+import type { RecipientDevice } from '../directory/directory.js';
 import { Envelope } from '../envelope/envelope.js';
 import type { PacketClaims } from '../envelope/packet.js';
 import { type OpenedPacket, openPacket } from '../envelope/seal.js';
 import { BryggaError, type ErrorCode, isBryggaError } from '../errors.js';
 import type { BryggaStore } from '../store/brygga-store.js';
 import { isLogError } from '../transparency/log-evidence.js';
+import { receiveCaseHistory } from './_case-history.js';
 import type { DeviceRuntime } from './_device-runtime.js';
 import { applyCasePacket } from './_inbound-case-packet.js';
 import { DOCUMENT_HANDLERS } from './_inbound-documents.js';
@@ -39,6 +48,8 @@ const APPLY: PerType<PacketType, [Received], Promise<Applied>> = {
   'child-notice': toCaseLog,
   closure: toCaseLog,
   message: toCaseLog,
+  assignment: toCaseLog,
+  'case-history': receiveCaseHistory,
 };
 
 /**
@@ -194,7 +205,7 @@ async function queueReceipt(
     code,
     jws: receipt,
   });
-  const recipients = d.devicesOf([claims.iss, d.unit]);
+  const recipients = receiptRecipients(d, claims);
   if (recipients.length === 0) return;
   const sealed = await sealFromDevice(d, now, {
     recipients,
@@ -204,6 +215,27 @@ async function queueReceipt(
     body: { receipt },
   });
   await queueSealed(tx, sealed, now);
+}
+
+/**
+ * Where a receipt goes (PROTOCOL.md §12.3.3): for a case packet, to its sender and its other recipients
+ * (the case's circle, §13.6); for any other packet, to every device of the sender's unit and this one's.
+ */
+function receiptRecipients(d: DeviceRuntime, claims: PacketClaims): RecipientDevice[] {
+  if (claims.case === null || !isCaseLogType(claims.type)) return d.devicesOf([claims.iss, d.unit]);
+  const kids = [claims.dev, ...claims.rcp].filter((kid) => kid !== d.device);
+  const out: RecipientDevice[] = [];
+  for (const unit of new Set([claims.iss, d.unit])) {
+    const ofUnit = kids.filter((kid) => d.directory.device(kid)?.unit === unit);
+    try {
+      out.push(
+        ...d.directory.recipientsAmong(unit, ofUnit, d.now(), { validThrough: d.deliveryWindowEnd() }),
+      );
+    } catch {
+      // None of them can receive now.
+    }
+  }
+  return out;
 }
 
 /** The code a refusal names: a BryggaError's own, ERR_MALFORMED for anything else. */

@@ -16,11 +16,14 @@ import {
   typedBody,
 } from '../cases/packet-body.js';
 import { fromBase64url } from '../crypto/bytes.js';
+import type { RecipientDevice } from '../directory/directory.js';
 import type { Attachment } from '../envelope/seal.js';
 import { BryggaError } from '../errors.js';
 import type { BryggaStore } from '../store/brygga-store.js';
 import { loadCaseLog, packetRecord, recordOffer } from './_case-book.js';
+import { assigned, queueHistory } from './_case-history.js';
 import type { Pending } from './_change-recorder.js';
+import { circleRecipients, referralRecipients } from './_circle.js';
 import type { DeviceRuntime } from './_device-runtime.js';
 import { classifyRefusal, queuedClaims, refusalError, repairRefused, voidQueued } from './_outbox-repair.js';
 import { type QuotaFields, quotaRecord } from './_quota-book.js';
@@ -51,12 +54,13 @@ export async function sendCasePacket<T extends CaseLogType>(
     const loaded = await loadCaseLog(tx, ctx, caseId);
     const { caseLog } = loaded;
     const state = caseLog.state;
-    const counterpart =
-      packet.type === 'referral'
-        ? packet.body.to
-        : state && (state.home === d.unit ? state.receiving : state.home);
-    if (!counterpart) throw new BryggaError('ERR_UNKNOWN_CASE', 'this device does not know the case');
-    const recipients = d.caseRecipients(counterpart);
+    let recipients: RecipientDevice[];
+    if (packet.type === 'referral') recipients = referralRecipients(d, packet.body.to);
+    else if (!state) throw new BryggaError('ERR_UNKNOWN_CASE', 'this device does not know the case');
+    else {
+      const circle = packet.type === 'assignment' ? assigned(state, packet.body) : state.circle;
+      recipients = circleRecipients(d, circle, state.home, state.receiving);
+    }
     const aud = [...new Set(recipients.map((r) => r.unit))];
     caseLog.preview({
       case: caseId,
@@ -65,8 +69,10 @@ export async function sendCasePacket<T extends CaseLogType>(
       ...packet,
       device: d.device,
       aud,
+      rcp: recipients.map((r) => r.device),
       iat: Math.floor(now.getTime() / 1000),
     });
+    await queueHistory(d, tx, loaded, recipients, now);
     const sealed = await sealFromDevice(d, now, {
       recipients,
       ...packet,

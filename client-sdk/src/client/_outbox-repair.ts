@@ -31,6 +31,7 @@ import type { BryggaStore, OutboxRecord, PacketRecord } from '../store/brygga-st
 import { RelayError } from '../transport/relay-client.js';
 import { claimsOf, packetRecord, rewriteCaseLog } from './_case-book.js';
 import type { Pending } from './_change-recorder.js';
+import { circleBefore } from './_circle.js';
 import type { DeviceRuntime } from './_device-runtime.js';
 import { syncDirectory } from './_directory-sync.js';
 import { attachmentsOf, resealPacket, type UndoStep } from './_sealing.js';
@@ -147,7 +148,19 @@ async function recipientsNow(
     const counterpart = record.home === d.unit ? record.receiving : record.home;
     if (!agreement.rootKeyOf(counterpart)) return { code: 'ERR_NOT_IN_AGREEMENT' };
     try {
-      return { recipients: d.caseRecipients(counterpart) };
+      return { recipients: (await circleBefore(d, d.store, claims)).recipientsFor(claims) };
+    } catch (err) {
+      return { code: isBryggaError(err) ? err.code : 'ERR_KEY_EXPIRED' };
+    }
+  }
+  // A case's history goes to the devices it was sealed to that can still receive (PROTOCOL.md §13.6).
+  if (claims.type === 'case-history') {
+    try {
+      return {
+        recipients: d.directory.recipientsAmong(d.unit, claims.rcp, d.now(), {
+          validThrough: d.deliveryWindowEnd(),
+        }),
+      };
     } catch (err) {
       return { code: isBryggaError(err) ? err.code : 'ERR_KEY_EXPIRED' };
     }
@@ -224,10 +237,14 @@ async function heal(
     const replace = new Map<string, PacketRecord>();
     const resealed: { sealed: SealedPacket; previous: string }[] = [];
     let prev: string | null | undefined;
+    // Each packet goes to the circle as the packets before it leave it (PROTOCOL.md §13.6).
+    const walk = await circleBefore(d, tx, claims);
     for (const r of chain) {
       const c = claimsOf(r);
       const attachments = attachmentsOf(c, r);
-      const sealed = await resealPacket(d, c, prev === undefined ? c.prev : prev, recipients, attachments);
+      const to = r === chain[0] ? recipients : walk.recipientsFor(c);
+      const sealed = await resealPacket(d, c, prev === undefined ? c.prev : prev, to, attachments);
+      walk.advance(sealed.claims, sealed.hash);
       replace.set(r.hash, {
         ...packetRecord(
           sealed.claims,

@@ -367,6 +367,22 @@ export class BryggaClient {
     return this.#send(() => sendCasePacket(this.#d, caseIdArg(caseId), 'child-notice', notice));
   }
 
+  /**
+   * Assign the case to `devices` of this unit (PROTOCOL.md §13.6): its officers' devices that hold the
+   * case from now on, replacing this unit's part of the circle. Only a device in the circle may assign
+   * (ERR_OUTSIDE_CIRCLE). Devices it adds receive the case's history first; devices it drops receive
+   * nothing further of the case.
+   *
+   * @example await client.assignCase(caseId, [officerDevice.kid]);
+   */
+  assignCase(caseId: string, devices: readonly string[]): Promise<SendResult> {
+    return this.#send(() => {
+      const kids = arrayArg(devices, 'the devices', 16).map((k) => stringArg(k, 'a device', 43));
+      const body = { unit: this.#d.unit, devices: [...new Set(kids)].sort() } as PacketBodies['assignment'];
+      return sendCasePacket(this.#d, caseIdArg(caseId), 'assignment', body);
+    });
+  }
+
   /** Send a message, with attachments, within a case. */
   sendMessage(
     caseId: string,

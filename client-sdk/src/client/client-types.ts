@@ -109,6 +109,8 @@ export interface ConsentDetails {
   validUntil?: string | null;
   /** Consent to lifting secrecy towards the police (required for a referral; default true). */
   police?: boolean;
+  /** Consent to the processing of the personal data (required for a referral; default true). */
+  processing?: boolean;
 }
 
 /** What `BryggaClient.refer` needs: the referral without what the SDK adds (consent, quota). */

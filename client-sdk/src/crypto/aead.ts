@@ -1,16 +1,23 @@
 /**
- * The two AEADs Brygga uses, on @noble/ciphers: ChaCha20-Poly1305 (RFC 8439, 12-byte nonce; HPKE's
- * AEAD) and XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha, 24-byte nonce; payloads and keys at rest).
- * Lengths are checked on entry; every open failure is the generic crypto error.
+ * The two AEADs Brygga uses, on the crypto provider (provider.ts): ChaCha20-Poly1305 (RFC 8439,
+ * 12-byte nonce; HPKE's AEAD) and XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha, 24-byte nonce; payloads
+ * and keys at rest). Lengths are checked on entry; every open failure is the generic crypto error.
  */
-import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { cryptoError } from '../errors.js';
+import { BryggaError, cryptoError } from '../errors.js';
 import { assertLength } from './bytes.js';
+import { provider } from './provider.js';
 
 export const AEAD_KEY_LENGTH = 32;
 const AEAD_TAG_LENGTH = 16;
 export const CHACHA_NONCE_LENGTH = 12;
 const XCHACHA_NONCE_LENGTH = 24;
+
+/** Associated data and plaintext are bytes (a platform cipher would take a string as well). */
+function assertData(aad: unknown, plaintext: unknown): void {
+  if (!(aad instanceof Uint8Array) || !(plaintext instanceof Uint8Array)) {
+    throw new BryggaError('ERR_MALFORMED', 'associated data and plaintext must be Uint8Arrays');
+  }
+}
 
 /** ChaCha20-Poly1305 encryption; returns ciphertext with the 16-byte tag appended. */
 export function chachaSeal(
@@ -21,7 +28,8 @@ export function chachaSeal(
 ): Uint8Array {
   assertLength(key, AEAD_KEY_LENGTH, 'ChaCha20-Poly1305 key');
   assertLength(nonce, CHACHA_NONCE_LENGTH, 'ChaCha20-Poly1305 nonce');
-  return chacha20poly1305(key, nonce, aad).encrypt(plaintext);
+  assertData(aad, plaintext);
+  return provider().chachaSeal(key, nonce, aad, plaintext);
 }
 
 /** ChaCha20-Poly1305 decryption; throws the generic crypto error on any failure. */
@@ -33,8 +41,9 @@ export function chachaOpen(
 ): Uint8Array {
   if (key?.length !== AEAD_KEY_LENGTH || nonce?.length !== CHACHA_NONCE_LENGTH) throw cryptoError();
   if (!(ciphertext instanceof Uint8Array) || ciphertext.length < AEAD_TAG_LENGTH) throw cryptoError();
+  if (!(aad instanceof Uint8Array)) throw cryptoError();
   try {
-    return chacha20poly1305(key, nonce, aad).decrypt(ciphertext);
+    return provider().chachaOpen(key, nonce, aad, ciphertext);
   } catch {
     throw cryptoError();
   }
@@ -49,7 +58,8 @@ export function xchachaSeal(
 ): Uint8Array {
   assertLength(key, AEAD_KEY_LENGTH, 'XChaCha20-Poly1305 key');
   assertLength(nonce, XCHACHA_NONCE_LENGTH, 'XChaCha20-Poly1305 nonce');
-  return xchacha20poly1305(key, nonce, aad).encrypt(plaintext);
+  assertData(aad, plaintext);
+  return provider().xchachaSeal(key, nonce, aad, plaintext);
 }
 
 /** XChaCha20-Poly1305 decryption; throws the generic crypto error on any failure. */
@@ -61,8 +71,9 @@ export function xchachaOpen(
 ): Uint8Array {
   if (key?.length !== AEAD_KEY_LENGTH || nonce?.length !== XCHACHA_NONCE_LENGTH) throw cryptoError();
   if (!(ciphertext instanceof Uint8Array) || ciphertext.length < AEAD_TAG_LENGTH) throw cryptoError();
+  if (!(aad instanceof Uint8Array)) throw cryptoError();
   try {
-    return xchacha20poly1305(key, nonce, aad).decrypt(ciphertext);
+    return provider().xchachaOpen(key, nonce, aad, ciphertext);
   } catch {
     throw cryptoError();
   }

@@ -13,66 +13,83 @@
  * cofactorless equations agree and providers of either kind give the same answers once (1)–(3) are
  * checked. On every key that passes (1) this accepts what OpenSSL accepts, except R = the identity,
  * which no honest signer produces (r ≡ 0 mod L).
+ *
+ * The rule is this code for every crypto provider (provider.ts): (1) runs once per key, on @noble's
+ * point arithmetic, and its verdict is kept; (2) and R ≠ the identity are checked here on the bytes;
+ * the provider then answers (3) and (4). @noble decodes R and refuses it when of small order before its
+ * cofactorless equation; OpenSSL compares the canonical encoding of [S]B − [k]A with R, which no
+ * non-canonical R can equal and, A being in the prime-order subgroup, no small-order R but the identity.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { BryggaError } from '../errors.js';
-import { assertLength, concatBytes, toBase64url } from './bytes.js';
-import { sha512 } from './hash.js';
+import { decodeCanonicalPoint } from './_noble.js';
+import { assertLength, toBase64url } from './bytes.js';
+import { type Ed25519Secret, provider } from './provider.js';
 
 /** Ed25519 secret (seed), public key and signature lengths in bytes. */
 export const ED25519_SECRET_LENGTH = 32;
 export const ED25519_PUBLIC_LENGTH = 32;
 export const ED25519_SIGNATURE_LENGTH = 64;
 
-type Point = InstanceType<typeof ed25519.Point>;
-const Point = ed25519.Point;
-/** The order L of the prime-order subgroup. */
-const L = Point.Fn.ORDER;
+/** The order L of the prime-order subgroup, 2^252 + 27742317777372353535851937790883648493, little-endian. */
+const L_BYTES = Uint8Array.from([
+  0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+]);
 
-function littleEndian(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
-  return n;
-}
-
-/**
- * The point a canonical encoding names, or undefined: y ≥ p, x = 0 with the sign bit set, and
- * y-coordinates with no point are refused (RFC 8032 §5.1.3 with its canonicity checks).
- */
-function decodeCanonical(bytes: Uint8Array): Point | undefined {
-  // zip215 = false: noble refuses y ≥ p and x = 0 with the sign bit set (tested against both forms).
-  try {
-    return Point.fromBytes(bytes, false);
-  } catch {
-    return undefined;
+/** Whether the little-endian 32-byte scalar `s` is below L. */
+function isCanonicalScalar(s: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    if (s[i]! !== L_BYTES[i]!) return s[i]! < L_BYTES[i]!;
   }
+  return false;
 }
 
-/** Public keys already judged, by encoding: decoding and [L]A cost as much as a verification. */
-const judgedKeys = new Map<string, Point | null>();
+/** Whether R is 01 00 … 00, the canonical encoding of the identity. */
+function isIdentity(r: Uint8Array): boolean {
+  if (r[0] !== 1) return false;
+  for (let i = 1; i < 32; i++) if (r[i] !== 0) return false;
+  return true;
+}
+
+/** Public keys already judged by (1), by encoding: decoding and [L]A cost as much as a verification. */
+const judgedKeys = new Map<string, boolean>();
 const JUDGED_KEYS_KEPT = 1024;
 
-function publicPoint(publicKey: Uint8Array): Point | undefined {
+function isJudgedValid(publicKey: Uint8Array): boolean {
   const id = toBase64url(publicKey);
   const known = judgedKeys.get(id);
-  if (known !== undefined) return known ?? undefined;
-  const point = decodeCanonical(publicKey);
-  const valid = point !== undefined && !point.isSmallOrder() && point.isTorsionFree() ? point : null;
+  if (known !== undefined) return known;
+  const point = decodeCanonicalPoint(publicKey);
+  const valid = point !== undefined && !point.isSmallOrder() && point.isTorsionFree();
   if (judgedKeys.size >= JUDGED_KEYS_KEPT) judgedKeys.delete(judgedKeys.keys().next().value!);
   judgedKeys.set(id, valid);
-  return valid ?? undefined;
+  return valid;
+}
+
+/** An Ed25519 private key as the crypto provider holds it (an OpenSSL key under `native`). */
+export function ed25519Secret(secret: Uint8Array): Ed25519Secret {
+  assertLength(secret, ED25519_SECRET_LENGTH, 'Ed25519 secret key');
+  return provider().ed25519Secret(secret);
 }
 
 /** The public key of a 32-byte Ed25519 seed. */
 export function ed25519PublicKey(secret: Uint8Array): Uint8Array {
-  assertLength(secret, ED25519_SECRET_LENGTH, 'Ed25519 secret key');
-  return ed25519.getPublicKey(secret);
+  const key = ed25519Secret(secret);
+  key.destroy();
+  return key.publicKey;
 }
 
-/** Sign `message` with a 32-byte Ed25519 seed (deterministic, RFC 8032 §5.1.6). */
+/**
+ * Sign `message` with a 32-byte Ed25519 seed (deterministic, RFC 8032 §5.1.6). A key that signs
+ * often is better made once ({@link ed25519Secret}, as SigningKeyPair does).
+ */
 export function ed25519Sign(secret: Uint8Array, message: Uint8Array): Uint8Array {
-  assertLength(secret, ED25519_SECRET_LENGTH, 'Ed25519 secret key');
-  return ed25519.sign(message, secret);
+  const key = ed25519Secret(secret);
+  try {
+    return key.sign(message);
+  } finally {
+    key.destroy();
+  }
 }
 
 /**
@@ -84,15 +101,14 @@ export function ed25519Verify(signature: Uint8Array, message: Uint8Array, public
   if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_LENGTH) return false;
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_LENGTH) return false;
   if (!(message instanceof Uint8Array)) return false;
-  const A = publicPoint(publicKey);
-  if (!A) return false;
-  const s = littleEndian(signature.subarray(32, 64));
-  if (s >= L) return false;
-  const rBytes = signature.subarray(0, 32);
-  const R = decodeCanonical(rBytes);
-  if (!R || R.isSmallOrder()) return false;
-  const k = littleEndian(sha512(concatBytes(rBytes, publicKey, message))) % L;
-  return Point.BASE.multiplyUnsafe(s).equals(R.add(A.multiplyUnsafe(k)));
+  if (!isJudgedValid(publicKey)) return false;
+  if (!isCanonicalScalar(signature.subarray(32, 64))) return false;
+  if (isIdentity(signature.subarray(0, 32))) return false;
+  try {
+    return provider().ed25519Verify(signature, message, publicKey) === true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -103,7 +119,7 @@ export function ed25519Verify(signature: Uint8Array, message: Uint8Array, public
  */
 export function isAcceptablePublicKey(publicKey: Uint8Array): boolean {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_LENGTH) return false;
-  return publicPoint(publicKey) !== undefined;
+  return isJudgedValid(publicKey);
 }
 
 /** Throw ERR_MALFORMED unless `publicKey` is an acceptable Ed25519 public key. */

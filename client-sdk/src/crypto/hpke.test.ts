@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeEachProvider } from '../../../test/support/crypto-providers.js';
 import { isBryggaError } from '../errors.js';
 import {
   _internals,
@@ -127,103 +128,106 @@ function setupPair(
   }
 }
 
-describe('RFC 9180 test vectors, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305', () => {
-  it('the vector file holds exactly the expected entries', () => {
-    expect(vectors.map((v) => v.mode).sort()).toEqual([0, 1, 2, 3]);
-    for (const v of vectors) {
-      expect([v.kem_id, v.kdf_id, v.aead_id]).toEqual([
-        HPKE_SUITE.kemId,
-        HPKE_SUITE.kdfId,
-        HPKE_SUITE.aeadId,
-      ]);
-      expect(v.encryptions).toHaveLength(257);
-      expect(v.exports).toHaveLength(3);
-    }
-  });
-
-  for (const v of vectors) {
-    it(`mode_${MODE_NAMES[v.mode]}: keys, encapsulation, key schedule, ${v.encryptions.length} encryptions, ${v.exports.length} exports`, () => {
-      const mode = v.mode as HpkeMode;
-      const info = hex(v.info);
-      const psk = hex(v.psk ?? '');
-      const pskId = hex(v.psk_id ?? '');
-      const authenticated = mode === HPKE_MODE.auth || mode === HPKE_MODE.authPsk;
-
-      // §7.1.3 DeriveKeyPair for the ephemeral, recipient and (in the auth modes) sender keys.
-      const ephemeral = deriveKeyPair(hex(v.ikmE));
-      expect(toHex(ephemeral.privateKey)).toBe(v.skEm);
-      expect(toHex(ephemeral.publicKey)).toBe(v.pkEm);
-      const recipientKeys = deriveKeyPair(hex(v.ikmR));
-      expect(toHex(recipientKeys.privateKey)).toBe(v.skRm);
-      expect(toHex(recipientKeys.publicKey)).toBe(v.pkRm);
-      let skS: Uint8Array | undefined;
-      let pkS: Uint8Array | undefined;
-      if (authenticated) {
-        const senderKeys = deriveKeyPair(hex(v.ikmS ?? ''));
-        expect(toHex(senderKeys.privateKey)).toBe(v.skSm);
-        expect(toHex(senderKeys.publicKey)).toBe(v.pkSm);
-        skS = hex(v.skSm ?? '');
-        pkS = hex(v.pkSm ?? '');
-      } else {
-        expect(v.ikmS).toBeUndefined();
+describeEachProvider(
+  'RFC 9180 test vectors, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305',
+  () => {
+    it('the vector file holds exactly the expected entries', () => {
+      expect(vectors.map((v) => v.mode).sort()).toEqual([0, 1, 2, 3]);
+      for (const v of vectors) {
+        expect([v.kem_id, v.kdf_id, v.aead_id]).toEqual([
+          HPKE_SUITE.kemId,
+          HPKE_SUITE.kdfId,
+          HPKE_SUITE.aeadId,
+        ]);
+        expect(v.encryptions).toHaveLength(257);
+        expect(v.exports).toHaveLength(3);
       }
-
-      // §4.1 Encap / AuthEncap and Decap / AuthDecap.
-      const pkR = hex(v.pkRm);
-      const skR = hex(v.skRm);
-      const encapsulation = _internals.encap(pkR, hex(v.ikmE), skS);
-      expect(toHex(encapsulation.enc)).toBe(v.enc);
-      expect(toHex(encapsulation.sharedSecret)).toBe(v.shared_secret);
-      expect(toHex(_internals.decap(hex(v.enc), skR, pkS))).toBe(v.shared_secret);
-
-      // §5.1 KeySchedule.
-      const schedule = _internals.keySchedule(mode, hex(v.shared_secret), info, psk, pskId);
-      expect(toHex(schedule.keyScheduleContext)).toBe(v.key_schedule_context);
-      expect(toHex(schedule.secret)).toBe(v.secret);
-      expect(toHex(schedule.key)).toBe(v.key);
-      expect(toHex(schedule.baseNonce)).toBe(v.base_nonce);
-      expect(toHex(schedule.exporterSecret)).toBe(v.exporter_secret);
-
-      // The public setup functions, then every encryption in order, sealed and opened.
-      const { sender, recipient } = setupPair(mode, { pkR, skR, skS, pkS }, info, psk, pskId, hex(v.ikmE));
-      expect(toHex(sender.enc)).toBe(v.enc);
-      const context = recipient(hex(v.enc));
-      const baseNonce = hex(v.base_nonce);
-      v.encryptions.forEach((e, seq) => {
-        // §5.2 ComputeNonce: the vector's nonce is base_nonce XOR I2OSP(seq, Nn).
-        const seqBytes = hex(e.nonce).map((b, i) => b ^ baseNonce[i]!);
-        expect(seqBytes.subarray(0, 8).every((b) => b === 0)).toBe(true);
-        expect(new DataView(seqBytes.buffer).getUint32(8)).toBe(seq);
-        expect(toHex(sender.context.seal(hex(e.aad), hex(e.pt)))).toBe(e.ct);
-        expect(toHex(context.open(hex(e.aad), hex(e.ct)))).toBe(e.pt);
-      });
-
-      // §5.3 Export, from both ends.
-      for (const x of v.exports) {
-        const exporterContext = hex(x.exporter_context);
-        expect(toHex(sender.context.export(exporterContext, x.L))).toBe(x.exported_value);
-        expect(toHex(context.export(exporterContext, x.L))).toBe(x.exported_value);
-      }
-
-      // The single-shot API agrees with the first encryption.
-      const first = v.encryptions[0]!;
-      const single = seal(pkR, info, hex(first.aad), hex(first.pt), {
-        ikmE: hex(v.ikmE),
-        ...(skS ? { skS } : {}),
-        ...(psk.length > 0 ? { psk: { psk, pskId } } : {}),
-      });
-      expect(toHex(single.enc)).toBe(v.enc);
-      expect(toHex(single.ct)).toBe(first.ct);
-      const opened = open(single.enc, skR, info, hex(first.aad), single.ct, {
-        ...(pkS ? { pkS } : {}),
-        ...(psk.length > 0 ? { psk: { psk, pskId } } : {}),
-      });
-      expect(toHex(opened)).toBe(first.pt);
     });
-  }
-});
 
-describe('HPKE rejections', () => {
+    for (const v of vectors) {
+      it(`mode_${MODE_NAMES[v.mode]}: keys, encapsulation, key schedule, ${v.encryptions.length} encryptions, ${v.exports.length} exports`, () => {
+        const mode = v.mode as HpkeMode;
+        const info = hex(v.info);
+        const psk = hex(v.psk ?? '');
+        const pskId = hex(v.psk_id ?? '');
+        const authenticated = mode === HPKE_MODE.auth || mode === HPKE_MODE.authPsk;
+
+        // §7.1.3 DeriveKeyPair for the ephemeral, recipient and (in the auth modes) sender keys.
+        const ephemeral = deriveKeyPair(hex(v.ikmE));
+        expect(toHex(ephemeral.privateKey)).toBe(v.skEm);
+        expect(toHex(ephemeral.publicKey)).toBe(v.pkEm);
+        const recipientKeys = deriveKeyPair(hex(v.ikmR));
+        expect(toHex(recipientKeys.privateKey)).toBe(v.skRm);
+        expect(toHex(recipientKeys.publicKey)).toBe(v.pkRm);
+        let skS: Uint8Array | undefined;
+        let pkS: Uint8Array | undefined;
+        if (authenticated) {
+          const senderKeys = deriveKeyPair(hex(v.ikmS ?? ''));
+          expect(toHex(senderKeys.privateKey)).toBe(v.skSm);
+          expect(toHex(senderKeys.publicKey)).toBe(v.pkSm);
+          skS = hex(v.skSm ?? '');
+          pkS = hex(v.pkSm ?? '');
+        } else {
+          expect(v.ikmS).toBeUndefined();
+        }
+
+        // §4.1 Encap / AuthEncap and Decap / AuthDecap.
+        const pkR = hex(v.pkRm);
+        const skR = hex(v.skRm);
+        const encapsulation = _internals.encap(pkR, hex(v.ikmE), skS);
+        expect(toHex(encapsulation.enc)).toBe(v.enc);
+        expect(toHex(encapsulation.sharedSecret)).toBe(v.shared_secret);
+        expect(toHex(_internals.decap(hex(v.enc), skR, pkS))).toBe(v.shared_secret);
+
+        // §5.1 KeySchedule.
+        const schedule = _internals.keySchedule(mode, hex(v.shared_secret), info, psk, pskId);
+        expect(toHex(schedule.keyScheduleContext)).toBe(v.key_schedule_context);
+        expect(toHex(schedule.secret)).toBe(v.secret);
+        expect(toHex(schedule.key)).toBe(v.key);
+        expect(toHex(schedule.baseNonce)).toBe(v.base_nonce);
+        expect(toHex(schedule.exporterSecret)).toBe(v.exporter_secret);
+
+        // The public setup functions, then every encryption in order, sealed and opened.
+        const { sender, recipient } = setupPair(mode, { pkR, skR, skS, pkS }, info, psk, pskId, hex(v.ikmE));
+        expect(toHex(sender.enc)).toBe(v.enc);
+        const context = recipient(hex(v.enc));
+        const baseNonce = hex(v.base_nonce);
+        v.encryptions.forEach((e, seq) => {
+          // §5.2 ComputeNonce: the vector's nonce is base_nonce XOR I2OSP(seq, Nn).
+          const seqBytes = hex(e.nonce).map((b, i) => b ^ baseNonce[i]!);
+          expect(seqBytes.subarray(0, 8).every((b) => b === 0)).toBe(true);
+          expect(new DataView(seqBytes.buffer).getUint32(8)).toBe(seq);
+          expect(toHex(sender.context.seal(hex(e.aad), hex(e.pt)))).toBe(e.ct);
+          expect(toHex(context.open(hex(e.aad), hex(e.ct)))).toBe(e.pt);
+        });
+
+        // §5.3 Export, from both ends.
+        for (const x of v.exports) {
+          const exporterContext = hex(x.exporter_context);
+          expect(toHex(sender.context.export(exporterContext, x.L))).toBe(x.exported_value);
+          expect(toHex(context.export(exporterContext, x.L))).toBe(x.exported_value);
+        }
+
+        // The single-shot API agrees with the first encryption.
+        const first = v.encryptions[0]!;
+        const single = seal(pkR, info, hex(first.aad), hex(first.pt), {
+          ikmE: hex(v.ikmE),
+          ...(skS ? { skS } : {}),
+          ...(psk.length > 0 ? { psk: { psk, pskId } } : {}),
+        });
+        expect(toHex(single.enc)).toBe(v.enc);
+        expect(toHex(single.ct)).toBe(first.ct);
+        const opened = open(single.enc, skR, info, hex(first.aad), single.ct, {
+          ...(pkS ? { pkS } : {}),
+          ...(psk.length > 0 ? { psk: { psk, pskId } } : {}),
+        });
+        expect(toHex(opened)).toBe(first.pt);
+      });
+    }
+  },
+);
+
+describeEachProvider('HPKE rejections', () => {
   const base = vectors.find((v) => v.mode === HPKE_MODE.base)!;
   const auth = vectors.find((v) => v.mode === HPKE_MODE.auth)!;
   const info = hex(base.info);
@@ -385,7 +389,7 @@ describe('HPKE rejections', () => {
   });
 });
 
-describe('HPKE properties', () => {
+describeEachProvider('HPKE properties', () => {
   const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
   const modeArb = fc.constantFrom(...Object.values(HPKE_MODE));
 
@@ -441,6 +445,19 @@ describe('HPKE properties', () => {
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  it('keeps the key schedule context of a short info, and a caller altering the one it got alters nothing', () => {
+    const info = new TextEncoder().encode('brygga/v1/content-key');
+    const shared = new Uint8Array(32).fill(9);
+    const first = _internals.keySchedule(HPKE_MODE.base, shared, info);
+    const expected = Uint8Array.from(first.keyScheduleContext);
+    first.keyScheduleContext.fill(0);
+    const second = _internals.keySchedule(HPKE_MODE.base, shared, info);
+    expect(second.keyScheduleContext).toEqual(expected);
+    expect(second.key).toEqual(
+      _internals.labeledExpand(_internals.suiteIds.hpke, second.secret, 'key', expected, 32),
     );
   });
 

@@ -23,13 +23,17 @@
  * - `GenerateKeyPair` is `DeriveKeyPair(random(Nsk))`, so `rng` can be passed in and tests are
  *   repeatable; `DeriveKeyPair` refuses an ikm shorter than Nsk, the length §7.1.3 asks for.
  * - Shared secrets, DH outputs, PRKs, the ephemeral secret key and the key-schedule secret are wiped
- *   as soon as they have been used. A context keeps its key, base nonce and exporter secret.
+ *   (or, for keys the crypto provider holds, destroyed) as soon as they have been used. A context keeps
+ *   its key, base nonce and exporter secret.
+ * - A recipient's private key may be given as bytes or as an {@link X25519PrivateKey} made once (a
+ *   device's HpkeKeyPair.privateKey): under the `native` provider importing a key costs more than the
+ *   exchange, and the key's bytes then never pass through here.
  */
 import { BryggaError, cryptoError } from '../errors.js';
 import { AEAD_KEY_LENGTH, CHACHA_NONCE_LENGTH, chachaOpen, chachaSeal } from './aead.js';
-import { concatBytes, i2osp, type Rng, randomBytes, utf8, wipe } from './bytes.js';
+import { concatBytes, i2osp, type Rng, randomBytes, toBase64url, utf8, wipe } from './bytes.js';
 import { hkdfExpand, hkdfExtract } from './hash.js';
-import { X25519_LENGTH, x25519PublicKey, x25519SharedSecret } from './x25519.js';
+import { X25519_LENGTH, X25519PrivateKey } from './x25519.js';
 
 /** The algorithm identifiers of the one suite this module implements (RFC 9180 §7). */
 export const HPKE_SUITE = Object.freeze({ kemId: 0x0020, kdfId: 0x0001, aeadId: 0x0003 });
@@ -97,6 +101,11 @@ function assertKey(value: unknown): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array) || value.length !== HPKE_KEY_LENGTH) throw cryptoError();
 }
 
+/** A private key: 32 bytes, or a key the crypto provider holds. */
+function assertPrivateKey(value: unknown): asserts value is Uint8Array | X25519PrivateKey {
+  if (!(value instanceof X25519PrivateKey)) assertKey(value);
+}
+
 /** RFC 9180 §4: LabeledExtract(salt, label, ikm) under `suiteId`. */
 function labeledExtract(suiteId: Uint8Array, salt: Uint8Array, label: string, ikm: Uint8Array): Uint8Array {
   const labeledIkm = concatBytes(HPKE_V1, suiteId, utf8(label), ikm);
@@ -124,24 +133,45 @@ function labeledExpand(
  * (Nsk); it is not wiped, as it belongs to the caller.
  */
 export function deriveKeyPair(ikm: Uint8Array): KemKeyPair {
+  const key = derivePrivateKey(ikm);
+  try {
+    return { privateKey: key.exportSecret(), publicKey: key.publicKey };
+  } finally {
+    key.destroy();
+  }
+}
+
+/** DeriveKeyPair(ikm) as a key the crypto provider holds; the derived bytes are wiped. */
+function derivePrivateKey(ikm: Uint8Array): X25519PrivateKey {
   assertBytes(ikm, 'ikm');
   if (ikm.length < N_SK) throw new BryggaError('ERR_MALFORMED', `ikm must be at least ${N_SK} bytes`);
   const dkpPrk = labeledExtract(KEM_SUITE_ID, EMPTY, 'dkp_prk', ikm);
+  let sk: Uint8Array | undefined;
   try {
-    const privateKey = labeledExpand(KEM_SUITE_ID, dkpPrk, 'sk', EMPTY, N_SK);
-    return { privateKey, publicKey: x25519PublicKey(privateKey) };
+    sk = labeledExpand(KEM_SUITE_ID, dkpPrk, 'sk', EMPTY, N_SK);
+    return X25519PrivateKey.fromBytes(sk);
   } finally {
-    wipe(dkpPrk);
+    wipe(dkpPrk, sk);
+  }
+}
+
+/** GenerateKeyPair() as a key the crypto provider holds. */
+function generatePrivateKey(rng?: Rng): X25519PrivateKey {
+  const ikm = randomBytes(N_SK, rng);
+  try {
+    return derivePrivateKey(ikm);
+  } finally {
+    wipe(ikm);
   }
 }
 
 /** RFC 9180 §4 GenerateKeyPair(), implemented as DeriveKeyPair(random(Nsk)). */
 export function generateKeyPair(rng?: Rng): KemKeyPair {
-  const ikm = randomBytes(N_SK, rng);
+  const key = generatePrivateKey(rng);
   try {
-    return deriveKeyPair(ikm);
+    return { privateKey: key.exportSecret(), publicKey: key.publicKey };
   } finally {
-    wipe(ikm);
+    key.destroy();
   }
 }
 
@@ -156,8 +186,13 @@ function extractAndExpand(dh: Uint8Array, kemContext: Uint8Array): Uint8Array {
 }
 
 /** The ephemeral key pair of an encapsulation: derived from `ikmE`, or fresh. */
-function ephemeralKeyPair(opts: SetupSenderOptions | undefined): KemKeyPair {
-  return opts?.ikmE === undefined ? generateKeyPair(opts?.rng) : deriveKeyPair(opts.ikmE);
+function ephemeralKey(opts: SetupSenderOptions | undefined): X25519PrivateKey {
+  return opts?.ikmE === undefined ? generatePrivateKey(opts?.rng) : derivePrivateKey(opts.ikmE);
+}
+
+/** A private key given as bytes or as a key made before, as a key (made here when bytes). */
+function privateKeyOf(key: Uint8Array | X25519PrivateKey): X25519PrivateKey {
+  return key instanceof X25519PrivateKey ? key : X25519PrivateKey.fromBytes(key);
 }
 
 /** The result of an encapsulation: the KEM shared secret and the encapsulated key. */
@@ -172,27 +207,30 @@ interface Encapsulation {
  */
 function encap(
   pkR: Uint8Array,
-  skS: Uint8Array | undefined,
+  skS: Uint8Array | X25519PrivateKey | undefined,
   opts: SetupSenderOptions | undefined,
 ): Encapsulation {
   assertKey(pkR);
-  if (skS !== undefined) assertKey(skS);
-  const ephemeral = ephemeralKeyPair(opts);
+  if (skS !== undefined) assertPrivateKey(skS);
+  const ephemeral = ephemeralKey(opts);
+  const sender = skS === undefined ? undefined : privateKeyOf(skS);
   let dhE: Uint8Array | undefined;
   let dhS: Uint8Array | undefined;
   let dh: Uint8Array | undefined;
   try {
-    dhE = x25519SharedSecret(ephemeral.privateKey, pkR);
+    dhE = ephemeral.sharedSecret(pkR);
     const enc = ephemeral.publicKey;
-    if (skS === undefined) {
+    if (sender === undefined) {
       return { sharedSecret: extractAndExpand(dhE, concatBytes(enc, pkR)), enc };
     }
-    dhS = x25519SharedSecret(skS, pkR);
+    dhS = sender.sharedSecret(pkR);
     dh = concatBytes(dhE, dhS);
-    const kemContext = concatBytes(enc, pkR, x25519PublicKey(skS));
+    const kemContext = concatBytes(enc, pkR, sender.publicKey);
     return { sharedSecret: extractAndExpand(dh, kemContext), enc };
   } finally {
-    wipe(ephemeral.privateKey, dhE, dhS, dh);
+    ephemeral.destroy();
+    if (sender !== undefined && sender !== skS) sender.destroy();
+    wipe(dhE, dhS, dh);
   }
 }
 
@@ -200,27 +238,35 @@ function encap(
  * RFC 9180 §4.1 Decap(enc, skR), or AuthDecap(enc, skR, pkS) when `pkS` is given. Every failure is the
  * generic error.
  */
-function decap(enc: Uint8Array, skR: Uint8Array, pkS: Uint8Array | undefined, pkR?: Uint8Array): Uint8Array {
+function decap(
+  enc: Uint8Array,
+  skR: Uint8Array | X25519PrivateKey,
+  pkS: Uint8Array | undefined,
+  pkR?: Uint8Array,
+): Uint8Array {
   assertKey(enc);
-  assertKey(skR);
+  assertPrivateKey(skR);
   if (pkS !== undefined) assertKey(pkS);
   if (pkR !== undefined) assertKey(pkR);
+  let recipient: X25519PrivateKey | undefined;
   let dhE: Uint8Array | undefined;
   let dhS: Uint8Array | undefined;
   let dh: Uint8Array | undefined;
   try {
-    dhE = x25519SharedSecret(skR, enc);
-    // pk(skR) costs a scalar multiplication; a caller holding the key pair may pass it instead. A wrong
-    // pkR only yields a different shared secret, so the open fails: it cannot weaken anything.
-    const pkRm = pkR ?? x25519PublicKey(skR);
+    recipient = privateKeyOf(skR);
+    dhE = recipient.sharedSecret(enc, { ephemeral: true });
+    // A caller holding the key pair may pass pkR; a key made before knows its own. A wrong pkR only
+    // yields a different shared secret, so the open fails: it cannot weaken anything.
+    const pkRm = pkR ?? recipient.publicKey;
     if (pkS === undefined) return extractAndExpand(dhE, concatBytes(enc, pkRm));
-    dhS = x25519SharedSecret(skR, pkS);
+    dhS = recipient.sharedSecret(pkS);
     dh = concatBytes(dhE, dhS);
     return extractAndExpand(dh, concatBytes(enc, pkRm, pkS));
   } catch (err) {
     if (err instanceof BryggaError && err.code === 'ERR_CRYPTO') throw err;
     throw cryptoError();
   } finally {
+    if (recipient !== undefined && recipient !== skR) recipient.destroy();
     wipe(dhE, dhS, dh);
   }
 }
@@ -249,6 +295,29 @@ function verifyPskInputs(mode: HpkeMode, psk: Uint8Array, pskId: Uint8Array): vo
   }
 }
 
+/**
+ * key_schedule_context = mode ‖ LabeledExtract("", "psk_id_hash", psk_id) ‖ LabeledExtract("",
+ * "info_hash", info) (§5.1). It depends on public values only, and a sender uses one `info` for every
+ * recipient of every packet, so short ones are kept rather than hashed twice per setup.
+ */
+function scheduleContext(mode: HpkeMode, info: Uint8Array, pskId: Uint8Array): Uint8Array {
+  const id =
+    info.length + pskId.length <= 256 ? `${mode}.${toBase64url(pskId)}.${toBase64url(info)}` : undefined;
+  const known = id === undefined ? undefined : scheduleContexts.get(id);
+  if (known) return Uint8Array.from(known);
+  const pskIdHash = labeledExtract(HPKE_SUITE_ID, EMPTY, 'psk_id_hash', pskId);
+  const infoHash = labeledExtract(HPKE_SUITE_ID, EMPTY, 'info_hash', info);
+  const context = concatBytes(i2osp(mode, 1), pskIdHash, infoHash);
+  if (id !== undefined) {
+    if (scheduleContexts.size >= SCHEDULE_CONTEXTS_KEPT)
+      scheduleContexts.delete(scheduleContexts.keys().next().value!);
+    scheduleContexts.set(id, context);
+  }
+  return Uint8Array.from(context);
+}
+const scheduleContexts = new Map<string, Uint8Array>();
+const SCHEDULE_CONTEXTS_KEPT = 64;
+
 /** RFC 9180 §5.1 KeySchedule, returning every intermediate value; the caller wipes `secret`. */
 function keySchedule(
   mode: HpkeMode,
@@ -258,9 +327,7 @@ function keySchedule(
   pskId: Uint8Array,
 ): KeyScheduleResult {
   verifyPskInputs(mode, psk, pskId);
-  const pskIdHash = labeledExtract(HPKE_SUITE_ID, EMPTY, 'psk_id_hash', pskId);
-  const infoHash = labeledExtract(HPKE_SUITE_ID, EMPTY, 'info_hash', info);
-  const keyScheduleContext = concatBytes(i2osp(mode, 1), pskIdHash, infoHash);
+  const keyScheduleContext = scheduleContext(mode, info, pskId);
   const secret = labeledExtract(HPKE_SUITE_ID, sharedSecret, 'secret', psk);
   return {
     keyScheduleContext,
@@ -396,7 +463,7 @@ function setupSender(
   info: Uint8Array,
   psk: Uint8Array,
   pskId: Uint8Array,
-  skS: Uint8Array | undefined,
+  skS: Uint8Array | X25519PrivateKey | undefined,
   opts: SetupSenderOptions | undefined,
 ): SenderSetup {
   assertBytes(info, 'info');
@@ -408,7 +475,7 @@ function setupSender(
 function setupRecipient(
   mode: HpkeMode,
   enc: Uint8Array,
-  skR: Uint8Array,
+  skR: Uint8Array | X25519PrivateKey,
   info: Uint8Array,
   psk: Uint8Array,
   pskId: Uint8Array,
@@ -434,11 +501,12 @@ export function setupBaseS(pkR: Uint8Array, info: Uint8Array, opts?: SetupSender
 
 /**
  * RFC 9180 §5.1.1 SetupBaseR(enc, skR, info). Throws the generic ERR_CRYPTO error on any failure.
- * `opts.pkR`, the recipient's own public key, saves recomputing pk(skR) in Decap.
+ * `skR` is the recipient's private key as bytes or as a key made before (HpkeKeyPair.privateKey), which
+ * is faster. `opts.pkR`, the recipient's own public key, saves recomputing pk(skR) from bytes.
  */
 export function setupBaseR(
   enc: Uint8Array,
-  skR: Uint8Array,
+  skR: Uint8Array | X25519PrivateKey,
   info: Uint8Array,
   opts?: { pkR?: Uint8Array },
 ): RecipientContext {
@@ -595,7 +663,8 @@ export function open(
  */
 export const _internals = Object.freeze({
   encap: (pkR: Uint8Array, ikmE: Uint8Array, skS?: Uint8Array): Encapsulation => encap(pkR, skS, { ikmE }),
-  decap: (enc: Uint8Array, skR: Uint8Array, pkS?: Uint8Array): Uint8Array => decap(enc, skR, pkS),
+  decap: (enc: Uint8Array, skR: Uint8Array | X25519PrivateKey, pkS?: Uint8Array): Uint8Array =>
+    decap(enc, skR, pkS),
   keySchedule: (
     mode: HpkeMode,
     sharedSecret: Uint8Array,

@@ -4,6 +4,7 @@
  *
  * Keys are small classes with `serialize()` / `static deserialize()`, never bare byte arrays.
  */
+
 import {
   assertLength,
   concatBytes,
@@ -18,12 +19,12 @@ import {
   assertEd25519PublicKey,
   ED25519_PUBLIC_LENGTH,
   ED25519_SECRET_LENGTH,
-  ed25519PublicKey,
-  ed25519Sign,
+  ed25519Secret,
   ed25519Verify,
 } from './ed25519.js';
 import { sha256, sha512 } from './hash.js';
-import { assertX25519PublicKey, X25519_LENGTH, x25519PublicKey } from './x25519.js';
+import type { Ed25519Secret } from './provider.js';
+import { assertX25519PublicKey, X25519_LENGTH, X25519PrivateKey } from './x25519.js';
 
 /** The algorithms a Brygga key can be for. */
 export type KeyAlgorithm = 'Ed25519' | 'X25519';
@@ -96,15 +97,19 @@ export class SigningPublicKey {
   }
 }
 
-/** An Ed25519 key pair. The secret is a 32-byte RFC 8032 seed. */
+/**
+ * An Ed25519 key pair. The secret is a 32-byte RFC 8032 seed, held by the crypto provider that was in
+ * use when the pair was made (an OpenSSL key under `native`, made once here; the seed's bytes under
+ * `noble`).
+ */
 export class SigningKeyPair {
   readonly publicKey: SigningPublicKey;
-  readonly #secret: Uint8Array;
+  readonly #secret: Ed25519Secret;
 
   private constructor(secret: Uint8Array) {
     assertLength(secret, ED25519_SECRET_LENGTH, 'Ed25519 secret key');
-    this.#secret = Uint8Array.from(secret);
-    this.publicKey = new SigningPublicKey(ed25519PublicKey(this.#secret));
+    this.#secret = ed25519Secret(secret);
+    this.publicKey = new SigningPublicKey(this.#secret.publicKey);
   }
 
   static generate(rng?: Rng): SigningKeyPair {
@@ -125,17 +130,17 @@ export class SigningKeyPair {
   }
 
   sign(message: Uint8Array): Uint8Array {
-    return ed25519Sign(this.#secret, message);
+    return this.#secret.sign(message);
   }
 
   /** A copy of the secret seed, for encrypting at rest. Wipe it after use. */
   exportSecret(): Uint8Array {
-    return Uint8Array.from(this.#secret);
+    return this.#secret.seed();
   }
 
-  /** Overwrite the secret; the key pair is unusable afterwards. */
+  /** Forget the secret (overwritten where it is bytes); the key pair is unusable afterwards. */
   destroy(): void {
-    wipe(this.#secret);
+    this.#secret.destroy();
   }
 }
 
@@ -160,15 +165,17 @@ export class HpkePublicKey {
   }
 }
 
-/** An X25519 key pair for HPKE (a device's rotating encryption key). */
+/**
+ * An X25519 key pair for HPKE (a device's rotating encryption key), its secret held by the crypto
+ * provider as {@link SigningKeyPair}'s is.
+ */
 export class HpkeKeyPair {
   readonly publicKey: HpkePublicKey;
-  readonly #secret: Uint8Array;
+  readonly #secret: X25519PrivateKey;
 
   private constructor(secret: Uint8Array) {
-    assertLength(secret, X25519_LENGTH, 'X25519 secret key');
-    this.#secret = Uint8Array.from(secret);
-    this.publicKey = new HpkePublicKey(x25519PublicKey(this.#secret));
+    this.#secret = X25519PrivateKey.fromBytes(secret);
+    this.publicKey = new HpkePublicKey(this.#secret.publicKey);
   }
 
   /** A fresh key pair; X25519 clamps any 32 random bytes into a valid secret (RFC 7748 §5). */
@@ -189,12 +196,18 @@ export class HpkeKeyPair {
     return this.publicKey.kid;
   }
 
-  /** The raw secret, for HPKE decapsulation and for encrypting at rest. Do not keep copies. */
-  exportSecret(): Uint8Array {
-    return Uint8Array.from(this.#secret);
+  /** The private key for HPKE decapsulation (`setupBaseR`), as the provider holds it: not its bytes. */
+  get privateKey(): X25519PrivateKey {
+    return this.#secret;
   }
 
+  /** The raw secret, for encrypting at rest. Wipe it after use; do not keep copies. */
+  exportSecret(): Uint8Array {
+    return this.#secret.exportSecret();
+  }
+
+  /** Forget the secret (overwritten where it is bytes); the key pair is unusable afterwards. */
   destroy(): void {
-    wipe(this.#secret);
+    this.#secret.destroy();
   }
 }

@@ -7,6 +7,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { describeEachProvider } from '../../../test/support/crypto-providers.js';
 import { codeOf } from '../../../test/support/error-code.js';
 import { BryggaError } from '../errors.js';
 import { chachaOpen, chachaSeal, xchachaOpen, xchachaSeal } from './aead.js';
@@ -52,7 +53,7 @@ const RFC8032 = [
   },
 ];
 
-describe('Ed25519 against RFC 8032 §7.1', () => {
+describeEachProvider('Ed25519 against RFC 8032 §7.1', () => {
   for (const v of RFC8032) {
     it(`${v.name}: derives the public key, reproduces the signature and verifies it`, () => {
       const secret = fromHex(v.secret);
@@ -121,7 +122,7 @@ const SMALL_ORDER_KEYS = [
   'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', // y = p + 1, i.e. the identity
 ];
 
-describe('Ed25519 small-order public keys', () => {
+describeEachProvider('Ed25519 small-order public keys', () => {
   it('are refused by isAcceptablePublicKey and ed25519Verify, though a lenient verifier accepts a forgery', () => {
     // R = identity, S = 0: the cofactored (ZIP-215) equation [8][S]B = [8]R + [8][k]A holds for every
     // message when A has small order, so this "signature" is a universal forgery for such keys.
@@ -154,7 +155,7 @@ describe('Ed25519 small-order public keys', () => {
   });
 });
 
-describe('X25519 against RFC 7748', () => {
+describeEachProvider('X25519 against RFC 7748', () => {
   it('§5.2: both single-call vectors, including a u-coordinate with the top bit set', () => {
     const vectors = [
       {

@@ -1,36 +1,87 @@
 /**
- * X25519 (RFC 7748) on @noble/curves. An all-zero shared secret (from a low-order peer key) is refused
+ * X25519 (RFC 7748) on the crypto provider (provider.ts). An all-zero shared secret (from a low-order peer key) is refused
  * with the generic crypto error, as RFC 9180 §7.1.4 requires of DHKEM(X25519). A public key is admitted
  * only when it is canonical and not of low order (PROTOCOL.md §3.1), so no statement can publish, and no
  * envelope be sealed to, a key whose shared secret is known to everyone.
  */
-import { x25519 } from '@noble/curves/ed25519.js';
 import { BryggaError, cryptoError } from '../errors.js';
 import { assertLength, toBase64url } from './bytes.js';
+import { provider, type X25519Secret } from './provider.js';
 
 /** X25519 key and shared-secret length in bytes. */
 export const X25519_LENGTH = 32;
 
-/** The public key of a 32-byte X25519 secret key. */
-export function x25519PublicKey(secret: Uint8Array): Uint8Array {
-  assertLength(secret, X25519_LENGTH, 'X25519 secret key');
-  return x25519.getPublicKey(secret);
+/**
+ * An X25519 private key as the crypto provider holds it (an OpenSSL key under `native`), made once and
+ * used for many exchanges: importing a key costs more than an exchange does.
+ */
+export class X25519PrivateKey {
+  readonly #secret: X25519Secret;
+  /** The 32-byte public key. */
+  readonly publicKey: Uint8Array;
+
+  private constructor(secret: X25519Secret) {
+    this.#secret = secret;
+    this.publicKey = secret.publicKey;
+  }
+
+  /** The key whose secret is these 32 bytes (any 32 bytes: X25519 clamps, RFC 7748 §5). */
+  static fromBytes(secret: Uint8Array): X25519PrivateKey {
+    assertLength(secret, X25519_LENGTH, 'X25519 secret key');
+    return new X25519PrivateKey(provider().x25519Secret(secret));
+  }
+
+  /**
+   * X25519(this, peer). Throws the generic crypto error for an all-zero result or bad input. `ephemeral`
+   * marks a peer key used once (an HPKE `enc`), which the provider then does not keep.
+   */
+  sharedSecret(peerPublic: Uint8Array, opts?: { ephemeral?: boolean }): Uint8Array {
+    if (!(peerPublic instanceof Uint8Array) || peerPublic.length !== X25519_LENGTH) throw cryptoError();
+    let shared: Uint8Array;
+    try {
+      shared = this.#secret.dh(peerPublic, opts?.ephemeral !== true);
+    } catch {
+      throw cryptoError();
+    }
+    let acc = 0;
+    for (const b of shared) acc |= b;
+    if (acc === 0 || shared.length !== X25519_LENGTH) throw cryptoError();
+    return shared;
+  }
+
+  /** A copy of the 32 secret bytes. Wipe it after use. */
+  exportSecret(): Uint8Array {
+    return this.#secret.bytes();
+  }
+
+  /** Forget the secret; the key is unusable afterwards. */
+  destroy(): void {
+    this.#secret.destroy();
+  }
 }
 
-/** X25519(secret, peer). Throws the generic crypto error for an all-zero result or bad input. */
-export function x25519SharedSecret(secret: Uint8Array, peerPublic: Uint8Array): Uint8Array {
-  assertLength(secret, X25519_LENGTH, 'X25519 secret key');
-  if (!(peerPublic instanceof Uint8Array) || peerPublic.length !== X25519_LENGTH) throw cryptoError();
-  let shared: Uint8Array;
+/** The public key of a 32-byte X25519 secret key. */
+export function x25519PublicKey(secret: Uint8Array): Uint8Array {
+  const key = X25519PrivateKey.fromBytes(secret);
+  key.destroy();
+  return key.publicKey;
+}
+
+/**
+ * X25519(secret, peer), the secret as bytes or as a key made before. Throws the generic crypto error
+ * for an all-zero result or bad input.
+ */
+export function x25519SharedSecret(
+  secret: Uint8Array | X25519PrivateKey,
+  peerPublic: Uint8Array,
+): Uint8Array {
+  if (secret instanceof X25519PrivateKey) return secret.sharedSecret(peerPublic);
+  const key = X25519PrivateKey.fromBytes(secret);
   try {
-    shared = x25519.getSharedSecret(secret, peerPublic);
-  } catch {
-    throw cryptoError();
+    return key.sharedSecret(peerPublic);
+  } finally {
+    key.destroy();
   }
-  let acc = 0;
-  for (const b of shared) acc |= b;
-  if (acc === 0) throw cryptoError();
-  return shared;
 }
 
 /** 2^255 − 19, the field prime of Curve25519. */

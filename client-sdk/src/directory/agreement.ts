@@ -15,6 +15,12 @@ import { type SigningKeyPair, SigningPublicKey } from '../crypto/keys.js';
 import { parseJson } from '../crypto/strict-json.js';
 import { BryggaError } from '../errors.js';
 import { checkDisplayText, normalizeDisplayText } from './display-text.js';
+import {
+  type DeviationTerms,
+  type PreconditionTerms,
+  validateDeviationTerms,
+  validatePreconditionTerms,
+} from './precondition-terms.js';
 import { RECEIVING_MEMBERS, type ReceivingTerms, validateReceivingTerms } from './receiving-terms.js';
 import { arr, DATE_PATTERN, fail, ID_PATTERN, int, obj, only, str } from './validate.js';
 
@@ -23,7 +29,7 @@ export const AGREEMENT_TYP = 'brygga-agreement+jws';
 
 /**
  * A municipality (kommun), its quota of cases under the agreement, and what it does as a receiving
- * municipality (the optional members of {@link ReceivingTerms}, PROTOCOL.md §5.4).
+ * municipality (the optional members of {@link ReceivingTerms}, PROTOCOL.md §5.5).
  */
 export interface Municipality extends ReceivingTerms {
   id: string;
@@ -127,6 +133,10 @@ export interface AgreementTerms {
   admits: AdmittedCases;
   /** Follow-up, reporting, reconciliation and retention (optional; PROTOCOL.md §5.3). */
   reporting?: ReportingTerms;
+  /** What must come before a referral: police, target group (optional; PROTOCOL.md §5.4). */
+  preconditions?: PreconditionTerms;
+  /** Which referral rules a documented deviation may set aside (optional; PROTOCOL.md §5.4). */
+  deviations?: DeviationTerms;
 }
 
 const TERMS_KEYS = [
@@ -142,6 +152,8 @@ const TERMS_KEYS = [
   'catalogue',
   'admits',
   'reporting',
+  'preconditions',
+  'deviations',
 ] as const;
 
 /** `terms` with its display text in NFC (§3.5), before it is signed; anything else is left to validation. */
@@ -241,6 +253,8 @@ function validateTerms(value: unknown): AgreementTerms {
     if (l !== 'low' && l !== 'high') fail('admits.threatLevels has an unknown level');
   }
   if (t.reporting !== undefined) validateReporting(t.reporting);
+  if (t.preconditions !== undefined) validatePreconditionTerms(t.preconditions);
+  if (t.deviations !== undefined) validateDeviationTerms(t.deviations);
   return t as unknown as AgreementTerms;
 }
 

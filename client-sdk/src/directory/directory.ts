@@ -16,6 +16,7 @@ import type { Agreement } from './agreement.js';
 import {
   DEVICE_TYP,
   HPKE_KEY_TYP,
+  INTAKE_TYP,
   isStatementTyp,
   REVOCATION_TYP,
   type Statement,
@@ -78,6 +79,8 @@ export interface DirectorySnapshot {
     revocationReason: string | null;
   }[];
   hpkeKeys: { kid: string; unit: string; device: string; iat: number; nbf: number; exp: number }[];
+  /** Each unit's intake designation in force (PROTOCOL.md §6.5), by unit. */
+  intake: { unit: string; devices: string[]; iat: number }[];
   statements: string[];
 }
 
@@ -90,6 +93,8 @@ export class Directory {
   readonly #alerts: RootKeyAlert[] = [];
   readonly #devices = new Map<string, DeviceRecord>();
   readonly #hpkeKeys = new Map<string, HpkeKeyRecord>();
+  /** Each unit's intake designation in force (PROTOCOL.md §6.5). */
+  readonly #intake = new Map<string, { devices: string[]; iat: number }>();
   #statements: string[] = [];
   #applied = new Set<string>();
 
@@ -189,6 +194,7 @@ export class Directory {
     this.#applied = new Set();
     this.#devices.clear();
     this.#hpkeKeys.clear();
+    this.#intake.clear();
     for (const jws of statements) {
       try {
         this.apply(jws);
@@ -281,6 +287,19 @@ export class Directory {
           device.revokedAt = c.iat;
           device.revocationReason = c.reason;
         }
+      } else if (st.typ === INTAKE_TYP) {
+        const c = st.claims;
+        for (const kid of c.devices) {
+          const device = this.#devices.get(kid);
+          if (!device || device.unit !== c.unit)
+            throw new BryggaError('ERR_UNKNOWN_KEY', 'intake names a device the unit has not enrolled');
+          if (device.revokedAt !== undefined)
+            throw new BryggaError('ERR_KEY_REVOKED', 'intake names a revoked device');
+        }
+        const current = this.#intake.get(c.unit);
+        if (current && c.iat < current.iat)
+          throw new BryggaError('ERR_MALFORMED', 'intake signed before the designation in force');
+        this.#intake.set(c.unit, { devices: [...c.devices], iat: c.iat });
       }
     }
     this.#statements.push(jws);
@@ -369,6 +388,49 @@ export class Directory {
   }
 
   /**
+   * The devices `unit` designated as its intake (PROTOCOL.md §6.5) that are not revoked, sorted. Empty
+   * when the unit designated none, or every one it designated was revoked since: then every device of
+   * the unit receives its new referrals.
+   */
+  intakeOf(unit: string): string[] {
+    const intake = this.#intake.get(unit);
+    if (!intake) return [];
+    return intake.devices.filter((kid) => this.#devices.get(kid)?.revokedAt === undefined);
+  }
+
+  /** Whether `unit` designated an intake at all (PROTOCOL.md §6.5), whatever became of its devices since. */
+  hasIntake(unit: string): boolean {
+    return this.#intake.has(unit);
+  }
+
+  /**
+   * The devices among `devices` that are active devices of `unit` with a valid HPKE key (as in
+   * {@link recipientsFor}), in the order of `devices`; the others are left out. ERR_KEY_EXPIRED when
+   * none is left.
+   */
+  recipientsAmong(
+    unit: string,
+    devices: readonly string[],
+    now: Date = new Date(),
+    options: { validThrough?: Date } = {},
+  ): RecipientDevice[] {
+    this.rootKeyOf(unit);
+    const out: RecipientDevice[] = [];
+    for (const kid of new Set(devices)) {
+      const d = this.#devices.get(kid);
+      if (!d || d.unit !== unit || d.revokedAt !== undefined) continue;
+      try {
+        out.push({ unit, device: kid, hpkeKey: this.currentHpkeKey(kid, now, options.validThrough).key });
+      } catch {
+        // Without a valid key the device cannot receive; the others still can.
+      }
+    }
+    if (out.length === 0)
+      throw new BryggaError('ERR_KEY_EXPIRED', `none of the devices of ${unit} has a valid encryption key`);
+    return out;
+  }
+
+  /**
    * Every active device of `units` that has a valid HPKE key at `now` (and, with `validThrough`, until
    * then: see {@link currentHpkeKey}), in a stable order. Devices without one are left out; a unit with
    * none at all is ERR_KEY_EXPIRED.
@@ -429,6 +491,9 @@ export class Directory {
       hpkeKeys: [...this.#hpkeKeys.values()]
         .sort((a, b) => byString(a.key.kid, b.key.kid))
         .map((k) => ({ kid: k.key.kid, unit: k.unit, device: k.device, iat: k.iat, nbf: k.nbf, exp: k.exp })),
+      intake: [...this.#intake.entries()]
+        .sort(([a], [b]) => byString(a, b))
+        .map(([unit, i]) => ({ unit, devices: [...i.devices], iat: i.iat })),
       statements: [...this.#statements],
     };
   }

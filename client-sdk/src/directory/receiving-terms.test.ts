@@ -1,5 +1,5 @@
 /**
- * The receiving terms of the agreement (PROTOCOL.md §5.4): optional members of `municipalities[]`,
+ * The receiving terms of the agreement (PROTOCOL.md §5.5): optional members of `municipalities[]`,
  * validated against the catalogue, with their defaults.
  */
 import { describe, expect, it } from 'vitest';

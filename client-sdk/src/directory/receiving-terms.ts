@@ -1,5 +1,5 @@
 /**
- * The receiving municipality's own terms in the agreement (PROTOCOL.md §5.4): members of
+ * The receiving municipality's own terms in the agreement (PROTOCOL.md §5.5): members of
  * `municipalities[]` that say what each municipality does when it receives a case. Every member is
  * optional, so terms written before them stay valid, and each has a documented default.
  *
@@ -9,10 +9,10 @@
  */
 import { arr, fail, ID_PATTERN, str } from './validate.js';
 
-/** The members of a municipality (§5.4) this module reads. */
+/** The members of a municipality (§5.5) this module reads. */
 export const RECEIVING_MEMBERS = ['offers'] as const;
 
-/** What a municipality's entry in the terms may say about receiving cases (PROTOCOL.md §5.4). */
+/** What a municipality's entry in the terms may say about receiving cases (PROTOCOL.md §5.5). */
 export interface ReceivingTerms {
   /** Catalogue codes of the services the municipality offers (default: the whole catalogue). */
   offers?: string[];

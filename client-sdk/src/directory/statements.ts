@@ -4,7 +4,9 @@
  * - `brygga-device+jws`, signed by the unit root: a device's signing key is the unit's (enrolment);
  * - `brygga-hpke-key+jws`, signed by the device: an HPKE encryption key of that device, with an expiry
  *   (publication, and rotation by publishing the next one);
- * - `brygga-revocation+jws`, signed by the unit root: the device is revoked from then on.
+ * - `brygga-revocation+jws`, signed by the unit root: the device is revoked from then on;
+ * - `brygga-intake+jws`, signed by the unit root: the devices that receive the unit's new referrals
+ *   (its intake, §6.5), replacing the unit's earlier designation.
  */
 
 import { decodeCompact, decodeJsonPayload, signCompact } from '../crypto/jws.js';
@@ -16,6 +18,10 @@ import { fail, ID_PATTERN, int, KID_PATTERN, numericDate, obj, only, str } from 
 export const DEVICE_TYP = 'brygga-device+jws';
 export const HPKE_KEY_TYP = 'brygga-hpke-key+jws';
 export const REVOCATION_TYP = 'brygga-revocation+jws';
+export const INTAKE_TYP = 'brygga-intake+jws';
+
+/** Most devices one intake designation names (PROTOCOL.md §6.5). */
+export const MAX_INTAKE_DEVICES = 16;
 
 /** Longest validity of one HPKE key publication: 400 days. Rotation is expected well before. */
 const MAX_HPKE_KEY_LIFETIME_SECONDS = 400 * 24 * 3600;
@@ -54,11 +60,21 @@ export interface RevocationClaims {
   reason: string;
 }
 
+/** The unit's intake devices (PROTOCOL.md §6.5), signed by the unit root; `devices` sorted, distinct. */
+export interface IntakeClaims {
+  v: 1;
+  kind: 'brygga.intake';
+  unit: string;
+  devices: string[];
+  iat: number;
+}
+
 /** A statement and its parsed (not yet chain-verified) claims. */
 export type Statement =
   | { typ: typeof DEVICE_TYP; jws: string; signer: string; claims: DeviceClaims }
   | { typ: typeof HPKE_KEY_TYP; jws: string; signer: string; claims: HpkeKeyClaims }
-  | { typ: typeof REVOCATION_TYP; jws: string; signer: string; claims: RevocationClaims };
+  | { typ: typeof REVOCATION_TYP; jws: string; signer: string; claims: RevocationClaims }
+  | { typ: typeof INTAKE_TYP; jws: string; signer: string; claims: IntakeClaims };
 
 function checkVersion(c: Record<string, unknown>): void {
   if (c.v !== 1) throw new BryggaError('ERR_UNSUPPORTED_VERSION', 'unsupported statement version');
@@ -106,9 +122,25 @@ function validateRevocation(value: unknown): RevocationClaims {
   return c as unknown as RevocationClaims;
 }
 
+function validateIntake(value: unknown): IntakeClaims {
+  const c = obj(value, 'intake statement');
+  only(c, ['v', 'kind', 'unit', 'devices', 'iat'], 'intake statement');
+  checkVersion(c);
+  if (c.kind !== 'brygga.intake') fail('not an intake statement');
+  str(c.unit, 'unit', ID_PATTERN);
+  if (!Array.isArray(c.devices) || c.devices.length < 1 || c.devices.length > MAX_INTAKE_DEVICES)
+    fail(`devices must list 1 to ${MAX_INTAKE_DEVICES} devices`);
+  const devices = c.devices as unknown[];
+  for (const [i, d] of devices.entries()) str(d, `devices[${i}]`, KID_PATTERN);
+  for (let i = 1; i < devices.length; i++)
+    if ((devices[i - 1] as string) >= (devices[i] as string)) fail('devices must be sorted and distinct');
+  int(c.iat, 'iat');
+  return c as unknown as IntakeClaims;
+}
+
 /** The statement types, for a check before anything else is read. */
 export function isStatementTyp(typ: string): typ is Statement['typ'] {
-  return typ === DEVICE_TYP || typ === HPKE_KEY_TYP || typ === REVOCATION_TYP;
+  return typ === DEVICE_TYP || typ === HPKE_KEY_TYP || typ === REVOCATION_TYP || typ === INTAKE_TYP;
 }
 
 /** A statement of type `typ` from its (already verified) JWS and payload bytes. */
@@ -126,6 +158,8 @@ export function statementOf(
       return { typ, jws, signer, claims: validateHpkeKey(payload) };
     case REVOCATION_TYP:
       return { typ, jws, signer, claims: validateRevocation(payload) };
+    case INTAKE_TYP:
+      return { typ, jws, signer, claims: validateIntake(payload) };
   }
 }
 
@@ -199,4 +233,25 @@ export function revokeDevice(
   };
   validateRevocation(claims);
   return signCompact(REVOCATION_TYP, claims, root);
+}
+
+/**
+ * Designate the unit's intake (PROTOCOL.md §6.5): the devices that receive its new referrals. The unit
+ * root signs it; it replaces the unit's earlier designation.
+ *
+ * @example const intake = designateIntake(unitRoot, { unit: 'malmo', devices: [coordinator.kid] });
+ */
+export function designateIntake(
+  root: SigningKeyPair,
+  input: { unit: string; devices: readonly string[]; now?: Date },
+): string {
+  const claims: IntakeClaims = {
+    v: 1,
+    kind: 'brygga.intake',
+    unit: input.unit,
+    devices: [...new Set(input.devices)].sort(),
+    iat: numericDate(input.now ?? new Date()),
+  };
+  validateIntake(claims);
+  return signCompact(INTAKE_TYP, claims, root);
 }

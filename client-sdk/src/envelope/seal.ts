@@ -122,8 +122,9 @@ export async function sealPacket(input: SealInput): Promise<SealedPacket> {
   };
   const headerBytes = Envelope.encodeHeader(header);
 
-  // Attachment hashes run on the platform's digest (off the main thread where it has threads) while the
-  // content key is sealed to every recipient, so large attachments cost little more than their encryption.
+  // Attachment hashes run on the platform's digest (sha256Large; under WebCrypto off the main thread,
+  // while the content key is sealed to every recipient), so large attachments cost little more than
+  // their encryption.
   const attachments = input.attachments ?? [];
   const hashes = attachments.map((a) => sha256Large(a.data));
   const contentKey = randomBytes(32, rng);
@@ -162,7 +163,8 @@ export async function sealPacket(input: SealInput): Promise<SealedPacket> {
     const plaintext = pad([length, jwsBytes, ...attachments.map((a) => a.data)]);
     const ciphertext = xchachaSeal(contentKey, nonce, headerBytes, plaintext);
     wipe(plaintext);
-    return { envelope: new Envelope(headerBytes, entries, ciphertext), claims, jws, hash: packetHash(jws) };
+    const hash = toBase64url(sha256(jwsBytes)); // packetHash(jws), without encoding the JWS again
+    return { envelope: new Envelope(headerBytes, entries, ciphertext), claims, jws, hash };
   } finally {
     wipe(contentKey);
   }
@@ -236,19 +238,13 @@ export async function openPacket(input: OpenInput): Promise<OpenedPacket> {
   const entry = envelope.keyEntries[index]!;
   if (entry.length !== KEY_ENTRY_LENGTH) throw cryptoError();
   let jws: string;
+  let jwsBytes: Uint8Array;
   let payloadBytes: Uint8Array;
   let rest: Uint8Array;
   let contentKey: Uint8Array | undefined;
   try {
-    const secret = hpkeKey.exportSecret();
-    try {
-      const context = setupBaseR(entry.subarray(0, 32), secret, CONTENT_KEY_INFO, {
-        pkR: hpkeKey.publicKey.bytes,
-      });
-      contentKey = context.open(envelope.headerBytes, entry.subarray(32));
-    } finally {
-      wipe(secret);
-    }
+    const context = setupBaseR(entry.subarray(0, 32), hpkeKey.privateKey, CONTENT_KEY_INFO);
+    contentKey = context.open(envelope.headerBytes, entry.subarray(32));
     const plaintext = xchachaOpen(
       contentKey,
       fromBase64url(header.nonce, 24),
@@ -262,7 +258,8 @@ export async function openPacket(input: OpenInput): Promise<OpenedPacket> {
       false,
     );
     if (4 + jwsLength > content.length) throw cryptoError();
-    jws = fromUtf8(content.subarray(4, 4 + jwsLength));
+    jwsBytes = content.subarray(4, 4 + jwsLength);
+    jws = fromUtf8(jwsBytes);
     payloadBytes = verifyCompactSignature(jws, PACKET_TYP, senderDevice.key).payloadBytes;
     rest = content.subarray(4 + jwsLength);
   } catch {
@@ -306,5 +303,6 @@ export async function openPacket(input: OpenInput): Promise<OpenedPacket> {
   attachments.forEach((a, i) => {
     if (!equalBytes(computed[i]!, fromBase64url(a.meta.sha256, 32))) throw cryptoError();
   });
-  return { envelope, claims, jws, hash: packetHash(jws), attachments };
+  // packetHash(jws): the bytes it was decoded from are its UTF-8 (the decoding is strict and keeps a BOM).
+  return { envelope, claims, jws, hash: toBase64url(sha256(jwsBytes)), attachments };
 }

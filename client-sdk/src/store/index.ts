@@ -25,3 +25,10 @@ export type {
 export { KyselyStore } from './kysely-store.js';
 export { migrateStore, STORE_MIGRATIONS } from './migrations.js';
 export type { StoreDatabase } from './schema.js';
+export {
+  openSqlJsStore,
+  type SqlJsDatabase,
+  type SqlJsStatement,
+  type SqlJsStore,
+  type SqlJsValue,
+} from './sql-js-store.js';

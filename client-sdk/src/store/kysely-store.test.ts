@@ -1,7 +1,11 @@
-/** The SDK store on SQLite and PostgreSQL (PROTOCOL.md §13.3): migrations, transactions, every record. */
+/**
+ * The SDK store on SQLite, PostgreSQL and sql.js (the browser's, PROTOCOL.md §13.3): migrations,
+ * transactions, every record.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import { codeOfAsync } from '../../../test/support/error-code.js';
 import {
+  BROWSER_STORE_ENGINE,
   openTestStore,
   STORE_ENGINES,
   snapshot,
@@ -29,7 +33,7 @@ const packet = (n: number, status: PacketRecord['status'], position: number | nu
   position,
 });
 
-describe.each(STORE_ENGINES)('the store on %s', (engine) => {
+describe.each([...STORE_ENGINES, BROWSER_STORE_ENGINE])('the store on %s', (engine) => {
   let t: TestStore;
   afterEach(async () => {
     await t?.drop();

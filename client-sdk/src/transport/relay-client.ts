@@ -19,6 +19,7 @@ import { Envelope } from '../envelope/envelope.js';
 import {
   BryggaError,
   bindErrorClass,
+  ERROR_TABLE,
   type ErrorCode,
   errorCodeOf,
   type ProblemCode,
@@ -658,8 +659,9 @@ export class RelayClient {
       const init: RequestInit = { method, headers };
       if (opts.body !== undefined) init.body = opts.body as BodyInit;
       if (opts.signal) init.signal = opts.signal;
+      let res: Response;
       try {
-        return await this.#fetch(`${this.baseUrl}${path}`, init);
+        res = await this.#fetch(`${this.baseUrl}${path}`, init);
       } catch (cause) {
         if (opts.signal?.aborted) throw cause;
         if (idempotent && attempt === 0 && isClosedConnection(cause)) continue;
@@ -667,6 +669,11 @@ export class RelayClient {
           cause,
         });
       }
+      // A relay that restarted moments ago cannot yet tell this token from one it accepted before
+      // (PROTOCOL.md §8): it acted on nothing, and a fresh token passes after Retry-After.
+      const wait = opts.auth && attempt < 2 ? await tokenUncertainWait(res) : undefined;
+      if (wait === undefined) return res;
+      await pause(wait, opts.signal);
     }
   }
 
@@ -719,6 +726,40 @@ export class RelayClient {
     if (!Number.isFinite(relayTime)) return undefined;
     return Math.round((this.#now().getTime() - relayTime) / 1000);
   }
+}
+
+/** The longest `Retry-After` a client waits out for `token-uncertain` before giving the refusal to its caller. */
+const TOKEN_UNCERTAIN_MAX_WAIT_SECONDS = 10;
+
+/**
+ * The milliseconds to wait when `res` is the refusal `token-uncertain` (PROTOCOL.md §8, §9.1) with a
+ * `Retry-After` of at most {@link TOKEN_UNCERTAIN_MAX_WAIT_SECONDS}; otherwise undefined. Reads a copy of
+ * the body, so `res` stays readable.
+ */
+async function tokenUncertainWait(res: Response): Promise<number | undefined> {
+  if (res.status !== ERROR_TABLE.ERR_TOKEN_UNCERTAIN.status) return undefined;
+  const seconds = Number(res.headers.get('retry-after'));
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > TOKEN_UNCERTAIN_MAX_WAIT_SECONDS)
+    return undefined;
+  try {
+    const problem = (await res.clone().json()) as { type?: unknown };
+    return problem.type === problemType('ERR_TOKEN_UNCERTAIN') ? seconds * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wait `ms`, or less if `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

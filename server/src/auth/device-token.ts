@@ -19,9 +19,10 @@
  *    30 seconds of clock tolerance (`ERR_UNAUTHORIZED`). Also `exp - iat` at most 300 seconds and a `jti`
  *    of at least 128 bits. A token outside its time window, issued in the future or expired, is
  *    `ERR_CLOCK_SKEW`, whose detail says how far the token's time is from the relay's.
- * 5. The `jti` has never been used by this device: it is recorded under a unique key in the database,
- *    so the refusal holds across processes and restarts (`ERR_TOKEN_REPLAYED`). The record is kept until
- *    the token could not be accepted anyway, then swept.
+ * 5. The `jti` has never been used by this device (`ERR_TOKEN_REPLAYED`), across processes and restarts:
+ *    PROTOCOL.md §8 "Replay protection" (storage/token-ids.ts on SQLite, a row per id on PostgreSQL).
+ *    A token a restarted SQLite relay cannot tell from one used before the restart is
+ *    `ERR_UNAVAILABLE` (503, `Retry-After`): a fresh token a few seconds later passes.
  */
 import {
   BryggaError,
@@ -58,7 +59,18 @@ export interface TokenUse {
   device: string;
   jti: string;
   expiresAt: number;
+  /** The token's `iat`, in seconds. */
+  issuedAt: number;
 }
+
+/** What recording a token id found (storage/token-ids.ts). */
+export type TokenVerdict = 'fresh' | 'replayed' | 'before-restart';
+
+/**
+ * Seconds a client waits before retrying after `before-restart`: the ceiling step of PROTOCOL.md §8 (a
+ * ceiling is at most `iat + 5`) and one more, so that the fresh token's `iat` is past it.
+ */
+const RESTART_RETRY_SECONDS = 6;
 
 /** What {@link verifyDeviceToken} needs. */
 export interface TokenCheck {
@@ -68,10 +80,10 @@ export interface TokenCheck {
   /** Now, in milliseconds. */
   now: number;
   /**
-   * Record a token id; resolves false if the device used it before. Absent: the caller records the id
-   * itself, in the same transaction as the request's own write (one durable commit per request).
+   * Record a token id (see {@link TokenVerdict}). Absent: the caller records the id itself, with the
+   * request's own write.
    */
-  useToken?: (device: string, jti: string, expiresAt: number) => Promise<boolean>;
+  useToken?: (token: TokenUse) => Promise<TokenVerdict>;
   /** Cache of imported device keys, by kid. */
   keys: DeviceKeyCache;
 }
@@ -262,8 +274,24 @@ export async function verifyDeviceToken(token: string, check: TokenCheck): Promi
   }
   // Keep the id until the token is refused on age or expiry alone.
   const keepUntil = (Math.max(exp, iat + MAX_TOKEN_LIFETIME_SECONDS) + CLOCK_TOLERANCE_SECONDS + 1) * 1000;
-  if (check.useToken && !(await check.useToken(kid, jti, keepUntil))) throw tokenReplayed();
-  return { kid, unit: device.unit, token: { device: kid, jti, expiresAt: keepUntil } };
+  const use = { device: kid, jti, expiresAt: keepUntil, issuedAt: iat };
+  if (check.useToken) refuseUnlessFresh(await check.useToken(use));
+  return { kid, unit: device.unit, token: use };
+}
+
+/** Throw the refusal a token's {@link TokenVerdict} calls for, if any. */
+export function refuseUnlessFresh(verdict: TokenVerdict): void {
+  if (verdict !== 'fresh') throw tokenRefusal(verdict);
+}
+
+/** The refusal of a token id that is not fresh. */
+export function tokenRefusal(verdict: Exclude<TokenVerdict, 'fresh'>): Problem {
+  if (verdict === 'replayed') return tokenReplayed();
+  return new Problem(
+    'ERR_TOKEN_UNCERTAIN',
+    'the relay restarted moments ago and cannot tell whether this token was used before; retry with a fresh token',
+    { headers: { 'retry-after': String(RESTART_RETRY_SECONDS) } },
+  );
 }
 
 /** The refusal of a token id seen before. */

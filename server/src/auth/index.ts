@@ -5,6 +5,10 @@ export {
   bearerToken,
   CLOCK_TOLERANCE_SECONDS,
   DeviceKeyCache,
+  refuseUnlessFresh,
+  type TokenUse,
+  type TokenVerdict,
+  tokenRefusal,
   tokenReplayed,
   verifyDeviceToken,
 } from './device-token.js';

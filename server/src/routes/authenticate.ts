@@ -4,7 +4,7 @@
  */
 import { ERROR_TABLE, isBryggaError } from '@brygga/client-sdk';
 import { createMiddleware } from 'hono/factory';
-import { type AuthenticatedDevice, bearerToken, verifyDeviceToken } from '../auth/index.js';
+import { type AuthenticatedDevice, bearerToken, type TokenUse, verifyDeviceToken } from '../auth/index.js';
 import { Problem } from '../problem.js';
 import type { RelayEnv, RouteDeps } from './context.js';
 
@@ -32,8 +32,7 @@ export function authenticate(deps: RouteDeps, options: { recordToken?: boolean }
         now: deps.now(),
         ...(record
           ? {
-              useToken: (kid: string, jti: string, expiresAt: number) =>
-                deps.store.useToken(kid, jti, expiresAt),
+              useToken: (token: TokenUse) => deps.store.useToken(token),
             }
           : {}),
         keys: deps.keys,

@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import type { AuthenticatedDevice, DeviceKeyCache, RateLimiter } from '../auth/index.js';
 import type { RelayConfig } from '../config.js';
 import type { Logger, OutageLog } from '../logging/index.js';
+import type { RelayMetrics } from '../metrics/index.js';
 import type {
   Database,
   DirectoryStore,
@@ -30,9 +31,9 @@ export interface AppDeps {
   logger: Logger;
   /** Where database failures are summarised (default: one made on `database` and `store`). */
   outages?: OutageLog;
-  config: Pick<
+  /** The relay's settings; `publicUrl` resolved (the address listened on when none is configured). */
+  config: { publicUrl: string } & Pick<
     RelayConfig,
-    | 'publicUrl'
     | 'adminToken'
     | 'maxEnvelopeBytes'
     | 'maxRecipients'
@@ -42,13 +43,19 @@ export interface AppDeps {
     | 'heartbeatSeconds'
     | 'maxQueuedBytesPerDevice'
     | 'maxQueuedBytesPerUnit'
-  >;
+  > &
+    Partial<Pick<RelayConfig, 'corsOrigins' | 'metricsToken'>>;
   /** The clock, in milliseconds since the epoch. */
   now: () => number;
   /** Aborted when the relay shuts down: long-polls answer, event streams close. */
   shutdown: AbortSignal;
-  /** The client's network address, for per-address limits (default: the socket's remote address). */
+  /**
+   * The client's network address, for per-address limits and who may read metrics (default: the
+   * socket's remote address).
+   */
   clientAddress?: (c: Context) => string;
+  /** The process's counters (default: fresh ones). */
+  metrics?: RelayMetrics;
 }
 
 /** Services built once per app on top of {@link AppDeps}. */
@@ -59,6 +66,8 @@ export interface RouteDeps extends AppDeps {
   addressLimiter: RateLimiter;
   /** Open event streams and long-polls per device. */
   waiters: WaiterLimit;
+  metrics: RelayMetrics;
+  clientAddress: (c: Context) => string;
 }
 
 /** Per-request variables. */

@@ -112,11 +112,13 @@ export function eventRoutes(deps: RouteDeps): Hono<RelayEnv> {
     }
 
     const response = streamSSE(c, async (stream) => {
+      const closed = deps.metrics.openEventStream();
       try {
         await announce(stream);
       } catch (err) {
         deps.logger.warn('event stream failed', { device, ...errorFields(err) });
       } finally {
+        closed();
         release();
       }
     });

@@ -4,6 +4,7 @@ export { directoryRoutes } from './directory.js';
 export { eventRoutes } from './events.js';
 export { healthRoutes } from './health.js';
 export { inboxRoutes } from './inbox.js';
+export { metricsRoutes } from './metrics.js';
 export { openApiRoutes } from './openapi.js';
 export { packetRoutes } from './packets.js';
 export { transparencyLogRoutes } from './transparency-log.js';

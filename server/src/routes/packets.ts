@@ -24,7 +24,7 @@ import {
   isBryggaError,
 } from '@brygga/client-sdk';
 import { type Context, Hono } from 'hono';
-import { type AuthenticatedDevice, CLOCK_TOLERANCE_SECONDS, tokenReplayed } from '../auth/index.js';
+import { type AuthenticatedDevice, CLOCK_TOLERANCE_SECONDS, tokenRefusal } from '../auth/index.js';
 import { Problem } from '../problem.js';
 import { authenticate, enforceRate } from './authenticate.js';
 import { readRequestBody, requireMediaType } from './body.js';
@@ -90,9 +90,7 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
       return await submit(c, sender);
     } catch (err) {
       // A refused request still uses up its token, so the same token cannot be tried again.
-      await deps.store
-        .useToken(sender.token.device, sender.token.jti, sender.token.expiresAt)
-        .catch(() => false);
+      await deps.store.useToken(sender.token).catch(() => 'replayed');
       throw err;
     }
   });
@@ -137,12 +135,16 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
       expiresAt: now + deps.config.packetTtlSeconds * 1000,
       token: sender.token,
     });
-    if (outcome.status === 'replayed') throw tokenReplayed();
+    if (outcome.status === 'replayed' || outcome.status === 'before-restart')
+      throw tokenRefusal(outcome.status);
     if (outcome.status === 'conflict') {
       throw new BryggaError('ERR_CONFLICT', 'a different packet was already submitted under this id');
     }
     const { receipt } = outcome;
-    if (outcome.status === 'created') deps.transparency?.notify();
+    if (outcome.status === 'created') {
+      deps.transparency?.notify();
+      deps.metrics.countSubmission();
+    }
     return c.json(
       {
         id: receipt.id,

@@ -66,6 +66,21 @@ export interface StorageReserveHandle {
   retake(now: number): boolean;
 }
 
+/**
+ * What `GET /v1/metrics` reports from the database (metrics/relay-metrics.ts): each figure read by an
+ * index, not a scan of the tables.
+ */
+export interface OperationalFigures {
+  /** Deliveries of packets not yet acknowledged by their recipient device (inbox rows of kind packet). */
+  deliveriesWaiting: number;
+  /** When the oldest waiting delivery was created (milliseconds), undefined when none waits. */
+  oldestDeliveryAt: number | undefined;
+  /** The transparency log's size: its newest checkpoint's (PROTOCOL.md §18.2). */
+  logSize: number;
+  /** When the newest checkpoint was issued (milliseconds), undefined before the first. */
+  lastCheckpointAt: number | undefined;
+}
+
 /** An open, migrated relay database. */
 export interface Database {
   readonly engine: Engine;
@@ -84,6 +99,8 @@ export interface Database {
    * query is prepared once instead of built per request.
    */
   directoryHead(): Promise<DirectoryHead>;
+  /** The figures `GET /v1/metrics` reports, as committed now. */
+  operationalFigures(): Promise<OperationalFigures>;
   /**
    * A SQLite file only: run a transparency-log integration round on the writer thread, in turn with the
    * other writes, so that neither its SQL nor its commit's fsync blocks the event loop
@@ -115,5 +132,36 @@ export function toDirectoryHead(
     agreements: Number(row?.agreements ?? 0),
     statements: Number(row?.statements ?? 0),
     rootChanges: Number(row?.root_changes ?? 0),
+  };
+}
+
+/**
+ * The query both engines answer {@link Database.operationalFigures} with. The count reads the
+ * `inbox_expiry` index (kind first); the oldest delivery is the first packet row in `seq` order (the
+ * primary key: rows are numbered as they are inserted); the log's figures are its newest checkpoint,
+ * by primary key.
+ */
+export const OPERATIONAL_FIGURES_SQL =
+  "select (select count(*) from inbox where kind = 'packet') as deliveries_waiting, " +
+  "(select created_at from inbox where kind = 'packet' order by seq limit 1) as oldest_delivery_at, " +
+  '(select size from log_checkpoints order by size desc limit 1) as log_size, ' +
+  '(select created_at from log_checkpoints order by size desc limit 1) as last_checkpoint_at';
+
+/** A row of {@link OPERATIONAL_FIGURES_SQL}, as either engine returns it. */
+export interface OperationalFiguresRow {
+  deliveries_waiting: unknown;
+  oldest_delivery_at: unknown;
+  log_size: unknown;
+  last_checkpoint_at: unknown;
+}
+
+/** The {@link OperationalFigures} of a row of {@link OPERATIONAL_FIGURES_SQL} (either engine's number types). */
+export function toOperationalFigures(row: OperationalFiguresRow | undefined): OperationalFigures {
+  const optional = (v: unknown) => (v === null || v === undefined ? undefined : Number(v));
+  return {
+    deliveriesWaiting: Number(row?.deliveries_waiting ?? 0),
+    oldestDeliveryAt: optional(row?.oldest_delivery_at),
+    logSize: Number(row?.log_size ?? 0),
+    lastCheckpointAt: optional(row?.last_checkpoint_at),
   };
 }

@@ -42,7 +42,7 @@ async function deletePacketsWithoutDeliveries(trx: WriteTransaction, ids: readon
         exists(
           selectFrom('inbox as i')
             .select('i.seq')
-            .whereRef('i.packet_id', '=', 'packets.id')
+            .whereRef('i.item_id', '=', 'packets.id')
             .where('i.kind', '=', 'packet'),
         ),
       ),
@@ -83,7 +83,7 @@ export async function sweepExpired(ctx: ExpiryContext, now: number): Promise<Swe
           exists(
             selectFrom('inbox as i')
               .select('i.seq')
-              .whereRef('i.packet_id', '=', 'packets.id')
+              .whereRef('i.item_id', '=', 'packets.id')
               .where('i.kind', '=', 'packet'),
           ),
         ),
@@ -131,7 +131,7 @@ async function expireDeliveries(
     const expired = await trx
       .deleteFrom('inbox')
       .where('kind', '=', 'packet')
-      .where('packet_id', 'in', ids)
+      .where('item_id', 'in', ids)
       .where('expires_at', '<=', now)
       .returning(['device', 'unit', 'packet_id', 'expires_at'])
       .execute();

@@ -4,7 +4,7 @@
  * picks one by location.
  */
 export { createInboxNotifier } from './create-inbox-notifier.js';
-export type { Database, Engine } from './database.js';
+export type { Database, Engine, OperationalFigures } from './database.js';
 export {
   type DatabaseFailure,
   type DatabaseFailureKind,
@@ -20,8 +20,12 @@ export { type InboxEntry, RelayStore } from './relay-store.js';
 export { Sweeper } from './sweeper.js';
 export {
   defaultLogOrigin,
+  fixLogOrigin,
+  type LogOriginDecision,
   logLeafHash,
   MAX_ENTRIES_PAGE,
+  setLogOrigin,
+  storedLogOrigin,
   TransparencyLogIntegrator,
   TransparencyLogKey,
   TransparencyLogStore,

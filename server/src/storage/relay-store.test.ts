@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countRows, ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
 import { MemoryInboxNotifier } from './inbox-notifier.js';
 import { type NewPacket, RelayStore } from './relay-store.js';
+import { CEILING_STEP_SECONDS } from './token-ids.js';
 import { TransparencyLogKey } from './transparency/transparency-log-key.js';
 import { TransparencyLogStore } from './transparency/transparency-log-store.js';
 
@@ -37,12 +38,14 @@ describe.each(SETUPS)('RelayStore on $name', ({ engine, file }) => {
   let t: TestDatabase;
   let store: RelayStore;
   let woken: string[];
+  let clock = 1_000;
   beforeEach(async () => {
+    clock = 1_000;
     t = await openTestDatabase(engine, { file });
     const notifier = new MemoryInboxNotifier();
     woken = [];
     for (const d of [A, B, C]) notifier.subscribe(d, () => woken.push(d));
-    store = new RelayStore(t.database, notifier, { noticeTtlMs: 5_000, newId: () => id() });
+    store = new RelayStore(t.database, notifier, { noticeTtlMs: 5_000, newId: () => id(), now: () => clock });
   });
   afterEach(async () => {
     await t.drop();
@@ -62,25 +65,27 @@ describe.each(SETUPS)('RelayStore on $name', ({ engine, file }) => {
     expect(await store.receipt('nope')).toBeUndefined();
   });
 
-  it('records the token id in the same transaction, and stores nothing under a used one', async () => {
+  it('uses the token id with the submission, and stores nothing under a used one', async () => {
     const rows = async () => {
       const { tokens, submissions, packets, inbox } = await countRows(t.database);
       return { tokens, submissions, packets, inbox };
     };
-    const token = { device: A, jti: 'jti-with-packet', expiresAt: 5_000 };
+    // PostgreSQL records a token id as a row (its processes share no memory); SQLite keeps it in memory.
+    const tokenRows = (n: number) => (engine === 'postgres' ? n : 0);
+    const token = { device: A, jti: 'jti-with-packet', expiresAt: 5_000, issuedAt: 1 };
     const p = packet({ token });
     expect((await store.submit(p)).status).toBe('created');
-    expect(await rows()).toEqual({ tokens: 1, submissions: 1, packets: 1, inbox: 2 });
+    expect(await rows()).toEqual({ tokens: tokenRows(1), submissions: 1, packets: 1, inbox: 2 });
     woken = [];
     // Another packet under the same token id: refused as a replay, nothing of it stored or woken.
     expect(await store.submit(packet({ token }))).toEqual({ status: 'replayed' });
-    expect(await rows()).toEqual({ tokens: 1, submissions: 1, packets: 1, inbox: 2 });
+    expect(await rows()).toEqual({ tokens: tokenRows(1), submissions: 1, packets: 1, inbox: 2 });
     expect(woken).toEqual([]);
     // The same packet under a fresh token: a duplicate; the new token id is used up all the same.
     const again = await store.submit({ ...p, token: { ...token, jti: 'jti-retry' } });
     expect(again.status).toBe('duplicate');
-    expect(await rows()).toEqual({ tokens: 2, submissions: 1, packets: 1, inbox: 2 });
-    expect(await store.useToken(A, 'jti-retry', 5_000)).toBe(false);
+    expect(await rows()).toEqual({ tokens: tokenRows(2), submissions: 1, packets: 1, inbox: 2 });
+    expect(await store.useToken({ ...token, jti: 'jti-retry' })).toBe('replayed');
   });
 
   it('lists, hands out and acknowledges per device only', async () => {
@@ -105,13 +110,115 @@ describe.each(SETUPS)('RelayStore on $name', ({ engine, file }) => {
     expect(await t.database.db.selectFrom('packets').select('id').execute()).toEqual([{ id: p2.id }]);
   });
 
-  it('records token ids once', async () => {
-    expect(await store.useToken(A, 'jti-1', 5_000)).toBe(true);
-    expect(await store.useToken(A, 'jti-1', 5_000)).toBe(false);
-    expect(await store.useToken(B, 'jti-1', 5_000)).toBe(true);
-    expect((await store.sweep(5_000)).tokens).toBe(2);
-    expect(await store.useToken(A, 'jti-1', 9_000)).toBe(true);
+  it('records token ids once, until they could not be accepted anyway', async () => {
+    const use = (device: string, jti: string, expiresAt: number) =>
+      store.useToken({ device, jti, expiresAt, issuedAt: 1 });
+    expect(await use(A, 'jti-1', 5_000)).toBe('fresh');
+    expect(await use(A, 'jti-1', 5_000)).toBe('replayed');
+    expect(await use(B, 'jti-1', 5_000)).toBe('fresh');
+    clock = 5_000;
+    expect((await store.sweep(5_000)).tokens).toBe(engine === 'postgres' ? 2 : 0);
+    expect(await use(A, 'jti-1', 9_000)).toBe('fresh');
   });
+
+  it('refuses, after a restart, every token that may have been used before it', async () => {
+    const token = { device: A, jti: 'jti-before', expiresAt: 5_000, issuedAt: 100 };
+    expect(await store.useToken(token)).toBe('fresh');
+    // A new store on the same database: a restarted relay, its memory empty.
+    const restarted = new RelayStore(t.database, new MemoryInboxNotifier(), {
+      noticeTtlMs: 5_000,
+      now: () => clock,
+    });
+    const verdict = (issuedAt: number, jti: string, device = A) =>
+      restarted.useToken({ device, jti, expiresAt: 5_000, issuedAt });
+    if (engine === 'sqlite') {
+      expect(await verdict(100, 'jti-before')).toBe('before-restart');
+      // Tokens up to the ceiling (a step past the last iat) may have been used: refused too.
+      expect(await verdict(100 + CEILING_STEP_SECONDS, 'jti-other')).toBe('before-restart');
+    } else {
+      expect(await verdict(100, 'jti-before')).toBe('replayed');
+    }
+    expect(await verdict(101 + CEILING_STEP_SECONDS, 'jti-after')).toBe('fresh');
+    expect(await verdict(101 + CEILING_STEP_SECONDS, 'jti-after')).toBe('replayed');
+    // Another device's ceiling is its own.
+    expect(await verdict(100, 'jti-before', B)).toBe('fresh');
+  });
+
+  it('never accepts one token id at two relays on one database', async () => {
+    const second = new RelayStore(t.database, new MemoryInboxNotifier(), {
+      noticeTtlMs: 5_000,
+      now: () => clock,
+    });
+    const use = (at: RelayStore, issuedAt: number, jti: string) =>
+      at.useToken({ device: A, jti, expiresAt: 5_000, issuedAt });
+    // Both running, neither having seen a token of A yet.
+    expect(await store.useToken({ device: B, jti: 'warm', expiresAt: 5_000, issuedAt: 1 })).toBe('fresh');
+    expect(await second.useToken({ device: C, jti: 'warm', expiresAt: 5_000, issuedAt: 1 })).toBe('fresh');
+    expect(await use(store, 200, 'first')).toBe('fresh');
+    const step = CEILING_STEP_SECONDS;
+    if (engine === 'sqlite') {
+      // The second relay finds the first one's ceiling above the token: it may have been used there.
+      expect(await use(second, 201, 'first')).toBe('before-restart');
+      expect(await use(second, 201 + step, 'shared')).toBe('fresh');
+      // And the first finds the second one's ceiling above its own in turn.
+      expect(await use(store, 201 + step, 'shared')).toBe('before-restart');
+    } else {
+      expect(await use(second, 200, 'first')).toBe('replayed');
+      expect(await use(second, 201 + step, 'shared')).toBe('fresh');
+      expect(await use(store, 201 + step, 'shared')).toBe('replayed');
+    }
+  });
+
+  it.runIf(engine === 'sqlite')(
+    'keeps token ids without a durable write, but for a ceiling raise',
+    async () => {
+      let writes = 0;
+      const counting = new Proxy(t.database, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (prop === 'write') {
+            return (job: Parameters<typeof target.write>[0]) => {
+              writes++;
+              return target.write(job);
+            };
+          }
+          if (prop === 'writes') {
+            return new Proxy(value as object, {
+              get(w, name, r) {
+                const f = Reflect.get(w, name, r);
+                return typeof f === 'function'
+                  ? (...args: unknown[]) => {
+                      writes++;
+                      return f.apply(w, args);
+                    }
+                  : f;
+              },
+            });
+          }
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const counted = new RelayStore(counting, new MemoryInboxNotifier(), {
+        noticeTtlMs: 5_000,
+        now: () => clock,
+      });
+      for (let i = 0; i <= CEILING_STEP_SECONDS; i++) {
+        expect(
+          await counted.useToken({ device: A, jti: `jti-${i}`, expiresAt: 5_000, issuedAt: 100 + i }),
+        ).toBe('fresh');
+      }
+      // One raise (to 105) covered them all; the next second needs another.
+      expect(writes).toBe(1);
+      expect(await counted.useToken({ device: A, jti: 'jti-next', expiresAt: 5_000, issuedAt: 106 })).toBe(
+        'fresh',
+      );
+      expect(writes).toBe(2);
+      expect(await t.database.db.selectFrom('token_ceilings').selectAll().execute()).toEqual([
+        { device: A, iat: 106 + CEILING_STEP_SECONDS, raised_from: 100 + CEILING_STEP_SECONDS },
+      ]);
+      expect(counted.tokenIdsInMemory).toBe(CEILING_STEP_SECONDS + 2);
+    },
+  );
 
   it('sweeps expired deliveries into notices for the sender device', async () => {
     // A real digest (32 bytes): the transparency log takes it in below.

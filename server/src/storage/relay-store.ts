@@ -18,12 +18,18 @@
  *
  * On a full disk (README "What faults look like") submissions fail (`ERR_STORAGE_FULL`, 507) but reads
  * and acknowledgements must not, or recipients could not collect the packets whose deletion frees the
- * space. Every authenticated call records its token id first, a write; when that write finds the disk
- * full, the id is kept in this process's memory instead, until the token could not be accepted anyway,
- * and checked on every later call, so replay protection holds for the token's lifetime. The SQLite relay
- * is one process, so its memory is the whole relay's; several PostgreSQL processes would not share it,
- * so there a full disk refuses the call instead. {@link RelayStore.storageFull} says whether the disk was found
- * full and no packet has been stored since (health reports it).
+ * space. {@link RelayStore.storageFull} says whether the disk was found full and no packet has been
+ * stored since (health reports it).
+ *
+ * Token ids (PROTOCOL.md §8): a SQLite relay, one process, keeps them in memory with a durable ceiling
+ * per device (token-ids.ts), so a read, an acknowledgement and a submission write no token row; a ceiling
+ * raise that finds the disk full gives up the storage reserve, and if the disk is still full the ceiling
+ * is held in memory only, as THREAT-MODEL.md says. Several PostgreSQL processes share no memory, so there
+ * every token id is a row, recorded in the submission's own statement or on its own, and a full disk
+ * refuses the call.
+ *
+ * What one submission writes, by engine (README "What one submission writes"): the packet row, its
+ * idempotency record, one inbox row per recipient device, and on PostgreSQL the token id's row.
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
@@ -32,6 +38,8 @@ import type { Database } from './database.js';
 import { isStorageFull } from './database-failure.js';
 import { type SweepResult, sweepExpired } from './expiry.js';
 import type { InboxNotifier } from './inbox-notifier.js';
+import type { TokenRecord } from './prepared-writes.js';
+import { TokenIds, type TokenVerdict } from './token-ids.js';
 
 export type { SweepResult };
 
@@ -44,9 +52,16 @@ export interface NewPacket {
   envelope: Uint8Array;
   receivedAt: number;
   expiresAt: number;
-  /** The submitting request's token id, recorded in the same transaction (a replay stores nothing). */
-  token?: { device: string; jti: string; expiresAt: number };
+  /** The submitting request's token id, used before anything is stored (a replay stores nothing). */
+  token?: TokenUse;
 }
+
+/** A token id to use: refused until `expiresAt` (ms); `issuedAt` is the token's `iat` (seconds). */
+export interface TokenUse extends TokenRecord {
+  issuedAt: number;
+}
+
+export type { TokenVerdict };
 
 /** What the relay says about a stored packet. */
 export interface PacketReceipt {
@@ -60,7 +75,9 @@ export interface PacketReceipt {
 export type SubmitOutcome =
   | { status: 'created' | 'duplicate'; receipt: PacketReceipt }
   | { status: 'conflict' }
-  | { status: 'replayed' };
+  | { status: 'replayed' }
+  /** The token may have been used before the relay restarted (token-ids.ts). */
+  | { status: 'before-restart' };
 
 /** An inbox row as listed. */
 export type InboxEntry =
@@ -91,7 +108,7 @@ export interface RelayStoreOptions {
   newId?: () => string;
   /** Rows handled per sweep transaction. */
   sweepBatch?: number;
-  /** The clock, in milliseconds (for token ids kept in memory on a full disk). */
+  /** The clock, in milliseconds (for token ids kept in memory). */
   now?: () => number;
   /** Where a full disk's handling is logged. */
   logger?: Logger;
@@ -108,8 +125,8 @@ export class RelayStore {
   readonly #noticeTtlMs: number;
   readonly #newId: () => string;
   readonly #sweepBatch: number;
-  /** Token ids kept in memory while the disk was full: `device jti` → until when (ms). */
-  readonly #tokensInMemory = new Map<string, number>();
+  /** SQLite: token ids in memory with a durable ceiling per device (token-ids.ts). */
+  readonly #tokenIds: TokenIds | undefined;
   #storageFull = false;
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
@@ -122,6 +139,12 @@ export class RelayStore {
     this.#sweepBatch = options.sweepBatch ?? 500;
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
+    if (database.engine === 'sqlite') {
+      this.#tokenIds = new TokenIds(
+        { load: () => this.#loadCeilings(), raise: (device, iat) => this.#raiseCeiling(device, iat) },
+        this.#now,
+      );
+    }
   }
 
   /**
@@ -147,8 +170,12 @@ export class RelayStore {
   /** Store a packet and its deliveries in one transaction (see the module header). */
   async submit(packet: NewPacket): Promise<SubmitOutcome> {
     const recipientDevices = packet.recipients.map((r) => r.device);
-    if (packet.token && this.#seenInMemory(packet.token.device, packet.token.jti))
-      return { status: 'replayed' };
+    let token: TokenRecord | undefined = packet.token;
+    if (packet.token && this.#tokenIds) {
+      const verdict = await this.#tokenIds.use(packet.token);
+      if (verdict !== 'fresh') return { status: verdict };
+      token = undefined;
+    }
     const result = await this.#write(
       () =>
         this.#database.writes.submit({
@@ -161,7 +188,7 @@ export class RelayStore {
           envelope: packet.envelope,
           receivedAt: packet.receivedAt,
           expiresAt: packet.expiresAt,
-          token: packet.token,
+          token: token && { device: token.device, jti: token.jti, expiresAt: token.expiresAt },
           notify: this.#notifier.notifiesInTransaction,
         }),
       true,
@@ -215,7 +242,7 @@ export class RelayStore {
           eb
             .selectFrom('inbox as i')
             .select('i.seq')
-            .whereRef('i.packet_id', '=', 'p.id')
+            .whereRef('i.item_id', '=', 'p.id')
             .where('i.kind', '=', 'packet'),
         ),
       )
@@ -240,7 +267,7 @@ export class RelayStore {
   async list(device: string, options: { after: number; limit: number; now: number }): Promise<InboxEntry[]> {
     const rows = await this.#database.db
       .selectFrom('inbox as i')
-      .leftJoin('packets as p', (join) => join.onRef('p.id', '=', 'i.packet_id').on('i.kind', '=', 'packet'))
+      .leftJoin('packets as p', (join) => join.onRef('p.id', '=', 'i.item_id').on('i.kind', '=', 'packet'))
       .select([
         'i.seq',
         'i.kind',
@@ -293,7 +320,7 @@ export class RelayStore {
   async envelope(device: string, id: string, now: number): Promise<Uint8Array | undefined> {
     const row = await this.#database.db
       .selectFrom('inbox as i')
-      .innerJoin('packets as p', 'p.id', 'i.packet_id')
+      .innerJoin('packets as p', 'p.id', 'i.item_id')
       .select('p.envelope')
       .where('i.device', '=', device)
       .where('i.kind', '=', 'packet')
@@ -329,38 +356,54 @@ export class RelayStore {
   }
 
   /**
-   * Record token id `jti` of `device`; false if it was already recorded (a replay). On a full SQLite disk
-   * the id is kept in memory until `expiresAt` instead (see the module header).
+   * Use a token id: `fresh` if it was not used before (now it is), `replayed` if it was, `before-restart`
+   * if it may have been used before this SQLite relay restarted (token-ids.ts).
    */
-  async useToken(device: string, jti: string, expiresAt: number): Promise<boolean> {
-    if (this.#seenInMemory(device, jti)) return false;
-    try {
-      return await this.#write(() => this.#database.writes.useToken({ device, jti, expiresAt }));
-    } catch (err) {
-      if (!isStorageFull(err) || this.#database.engine !== 'sqlite') throw err;
-      // The write failed whole, so whether the id was recorded before is read, not written.
-      const recorded = await this.#database.db
-        .selectFrom('tokens')
-        .select('jti')
-        .where('device', '=', device)
-        .where('jti', '=', jti)
-        .executeTakeFirst();
-      if (recorded) return false;
-      this.#tokensInMemory.set(`${device} ${jti}`, expiresAt);
-      return true;
-    }
+  async useToken(token: TokenUse): Promise<TokenVerdict> {
+    if (this.#tokenIds) return this.#tokenIds.use(token);
+    const record = { device: token.device, jti: token.jti, expiresAt: token.expiresAt };
+    return (await this.#write(() => this.#database.writes.useToken(record))) ? 'fresh' : 'replayed';
   }
 
-  /** Whether a token id kept in memory is `device`'s `jti`; drops the ids whose time has passed. */
-  #seenInMemory(device: string, jti: string): boolean {
-    if (this.#tokensInMemory.size === 0) return false;
-    const now = this.#now();
-    // Kept in the order they were used, which is nearly the order they run out: drop from the front.
-    for (const [key, until] of this.#tokensInMemory) {
-      if (until > now) break;
-      this.#tokensInMemory.delete(key);
+  /** Token ids held in memory (SQLite; 0 on PostgreSQL). */
+  get tokenIdsInMemory(): number {
+    return this.#tokenIds?.size ?? 0;
+  }
+
+  async #loadCeilings(): Promise<Map<string, number>> {
+    const rows = await this.#database.db.selectFrom('token_ceilings').select(['device', 'iat']).execute();
+    return new Map(rows.map((r) => [r.device, Number(r.iat)]));
+  }
+
+  /**
+   * Raise `device`'s token ceiling to `iat`, durably. On a full disk the storage reserve is given up for
+   * it (reads and acknowledgements free space); when even that finds no room, the ceiling is held in
+   * memory only (THREAT-MODEL.md, "Token replay on a full disk").
+   */
+  async #raiseCeiling(device: string, iat: number): Promise<number | undefined> {
+    try {
+      const row = await this.#freeing(() =>
+        this.#database.write((trx) =>
+          trx
+            .insertInto('token_ceilings')
+            .values({ device, iat, raised_from: null })
+            .onConflict((oc) =>
+              // In SET, a column names the row as it was: `raised_from` keeps the ceiling found.
+              oc.column('device').doUpdateSet({
+                raised_from: sql<number>`token_ceilings.iat`,
+                iat: sql<number>`max(token_ceilings.iat, ${iat})`,
+              }),
+            )
+            .returning('raised_from')
+            .executeTakeFirstOrThrow(),
+        ),
+      );
+      return row.raised_from === null ? undefined : Number(row.raised_from);
+    } catch (err) {
+      if (!isStorageFull(err)) throw err;
+      this.#logger?.warn('storage full: token ceiling held in memory', {});
+      return undefined;
     }
-    return this.#tokensInMemory.has(`${device} ${jti}`);
   }
 
   /**

@@ -11,7 +11,9 @@
  *   so that a retried submission is recognised even after every recipient has acknowledged.
  * - `packets`: envelope bytes, until every recipient device has acknowledged or the packet expired.
  * - `inbox`: one row per item waiting for a device: a packet delivery or an expiry notice.
- * - `tokens`: relay token ids already used, until they could no longer be accepted anyway.
+ * - `tokens`: relay token ids already used, until they could no longer be accepted anyway (PostgreSQL;
+ *   a SQLite relay keeps them in memory, token-ids.ts).
+ * - `token_ceilings`: per device, the highest `iat` its accepted tokens may carry (token-ids.ts).
  * - `log_*`: the transparency log (PROTOCOL.md §18; transparency/). `log_index` in `agreements`,
  *   `statements` and `submissions` is the row's leaf index once logged, null before.
  */
@@ -98,6 +100,14 @@ export interface TokensTable {
   expires_at: number;
 }
 
+export interface TokenCeilingsTable {
+  device: string;
+  /** Seconds since the epoch. */
+  iat: number;
+  /** `iat` before the last raise (null for the first). */
+  raised_from: number | null;
+}
+
 /** The kinds of log leaf: the first byte of the leaf data (PROTOCOL.md §18). */
 export type LogLeafKind = 1 | 2 | 3;
 
@@ -137,6 +147,14 @@ export interface LogCosignaturesTable {
   created_at: number;
 }
 
+/** The transparency log's origin, fixed at the first start (migrations/log-origin.ts). */
+export interface LogOriginTable {
+  /** Always 1: there is one origin. */
+  id: number;
+  origin: string;
+  set_at: number;
+}
+
 export interface LogKeyTable {
   /** Always 1: there is one key. */
   id: number;
@@ -155,9 +173,11 @@ export interface RelaySchema {
   packets: PacketsTable;
   inbox: InboxTable;
   tokens: TokensTable;
+  token_ceilings: TokenCeilingsTable;
   log_leaves: LogLeavesTable;
   log_nodes: LogNodesTable;
   log_checkpoints: LogCheckpointsTable;
   log_cosignatures: LogCosignaturesTable;
   log_key: LogKeyTable;
+  log_origin: LogOriginTable;
 }

@@ -118,6 +118,7 @@ export function ConsentDetails(props: { consent: ConsentShown; texts: Texts; cli
         <li>{w(texts, unitName(client, u))}</li>
       ))}
       <li>{c.scope.police ? t.case.police : t.case.policeNo}</li>
+      <li>{c.scope.processing ? t.case.processing : t.case.processingNo}</li>
     </ul>,
   ]);
   rows.push([t.case.validFrom, texts.date(c.validFrom)]);
@@ -136,7 +137,59 @@ export function ConsentDetails(props: { consent: ConsentShown; texts: Texts; cli
   return <SummaryList rows={rows} />;
 }
 
-/** The referral in full: the person, target group and threat, police, motivation, children, housing, services, contacts. */
+/** The referral in full: the person, target group and threat, police, target-group assessment, children, housing, services, contacts. */
+/**
+ * The police's records of a referral (PROTOCOL.md §12.4): consultations or approvals, one row per
+ * municipality; they differ only in their last column (the outcome, or whether the police approved).
+ */
+function PoliceRecords<
+  R extends ReferralBody['policeConsultations'][number] | ReferralBody['policeApprovals'][number],
+>(props: {
+  title: string;
+  records: readonly R[];
+  last: [string, (record: R) => Child];
+  municipality: (id: string) => string;
+  texts: Texts;
+}) {
+  const { texts, municipality } = props;
+  const { t } = texts;
+  const [lastHeading, lastCell] = props.last;
+  return (
+    <>
+      <h2 class="heading-m">{props.title}</h2>
+      {props.records.length === 0 ? (
+        <p class="body">{t.none}</p>
+      ) : (
+        <table class="table">
+          <caption class="visually-hidden">{props.title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.case.municipality}</th>
+              <th scope="col">{t.case.date}</th>
+              <th scope="col">{t.case.officer}</th>
+              <th scope="col">{t.case.reference}</th>
+              <th scope="col">{lastHeading}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.records.map((p) => (
+              <tr>
+                <td>{w(texts, municipality(p.municipality))}</td>
+                <td>{texts.date(p.date)}</td>
+                <td>
+                  {w(texts, p.officer.name)}, {w(texts, p.officer.role)}
+                </td>
+                <td>{w(texts, p.reference)}</td>
+                <td>{lastCell(p)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
 export function ReferralDetails(props: {
   referral: ReferralBody;
   consents: ConsentShown[];
@@ -145,6 +198,8 @@ export function ReferralDetails(props: {
 }) {
   const { referral: r, texts, client } = props;
   const { t } = texts;
+  const municipality = (id: string) =>
+    client.directory.agreement.terms.municipalities.find((m) => m.id === id)?.name ?? id;
   return (
     <>
       <h2 class="heading-m" id="personen">
@@ -168,40 +223,35 @@ export function ReferralDetails(props: {
       {props.consents.map((c) => (
         <ConsentDetails consent={c} texts={texts} client={client} />
       ))}
-      <h2 class="heading-m">{t.case.policeConsultations}</h2>
-      <table class="table">
-        <caption class="visually-hidden">{t.case.policeConsultations}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.case.municipality}</th>
-            <th scope="col">{t.case.date}</th>
-            <th scope="col">{t.case.reference}</th>
-            <th scope="col">{t.case.approved}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {r.policeConsultations.map((p) => (
-            <tr>
-              <td>
-                {w(
-                  texts,
-                  client.directory.agreement.terms.municipalities.find((m) => m.id === p.municipality)
-                    ?.name ?? p.municipality,
-                )}
-              </td>
-              <td>{texts.date(p.date)}</td>
-              <td>{w(texts, p.reference)}</td>
-              <td>{yesNo(texts, p.approved)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <h2 class="heading-m">{t.case.motivation}</h2>
+      <PoliceRecords
+        title={t.case.policeConsultations}
+        records={r.policeConsultations}
+        last={[t.case.outcome, (p) => multiline(p.outcome, texts)]}
+        municipality={municipality}
+        texts={texts}
+      />
+      <PoliceRecords
+        title={t.case.policeApprovals}
+        records={r.policeApprovals}
+        last={[t.case.approved, (p) => yesNo(texts, p.approved)]}
+        municipality={municipality}
+        texts={texts}
+      />
+      <h2 class="heading-m">{t.case.targetGroupAssessment}</h2>
       <SummaryList
         rows={[
-          [t.case.assessed, yesNo(texts, r.motivation.assessed)],
-          [t.case.assessedOn, texts.date(r.motivation.assessedOn)],
-          [t.case.assessment, multiline(r.motivation.assessment, texts)],
+          [t.refer.criminalEnvironment, yesNo(texts, r.targetGroup.criminalEnvironment)],
+          [t.refer.threat, t.threatKinds[r.targetGroup.threat]],
+          [t.refer.motivated, yesNo(texts, r.targetGroup.motivated)],
+          [t.refer.suspected, yesNo(texts, !r.targetGroup.notSuspectedOfSeriousCrime)],
+          [
+            t.case.assessedBy,
+            <>
+              {w(texts, r.targetGroup.assessedBy.name)}, {w(texts, r.targetGroup.assessedBy.role)}
+            </>,
+          ],
+          [t.case.assessedOn, texts.date(r.targetGroup.assessedOn)],
+          [t.case.assessment, multiline(r.targetGroup.assessment, texts)],
         ]}
       />
       <h2 class="heading-m">{t.case.children}</h2>

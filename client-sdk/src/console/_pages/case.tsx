@@ -8,7 +8,7 @@
  */
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import { type CaseLogEntry, costTotals, decodeCompact } from '../../index.js';
+import { type CaseLogEntry, type CaseState, costTotals, decodeCompact } from '../../index.js';
 import {
   allowedSteps,
   type CaseData,
@@ -138,6 +138,52 @@ function Steps(props: { data: CaseData; deps: ConsoleDeps; texts: Texts; caseId:
   );
 }
 
+/**
+ * The case's circle (PROTOCOL.md §13.6): the devices that hold the case at each end, by name (display
+ * text, §3.5), and for the unit's lead the form that assigns the case to one of the unit's devices.
+ */
+function Circle(props: { c: Ctx; deps: ConsoleDeps; state: CaseState; user: ConsoleUser; texts: Texts }) {
+  const { c, deps, state, user, texts } = props;
+  const { t } = texts;
+  const dir = deps.client.directory;
+  const me = deps.client.unit;
+  const nameOf = (kid: string) => dir.device(kid)?.name ?? kid.slice(0, 8);
+  const ends = [state.home, state.receiving].map((unit) => {
+    const part = unit === state.home ? state.circle.home : state.circle.receiving;
+    const open = !state.circle.assigned.includes(unit) && !dir.hasIntake(unit);
+    return { unit, names: open ? [t.case.circleEveryDevice] : part.map(nameOf) };
+  });
+  const candidates = dir
+    .devices(me)
+    .filter((d) => d.revokedAt === undefined)
+    .map((d) => ({ value: d.kid, label: d.name }));
+  return (
+    <section aria-labelledby="handlaggare">
+      <h2 class="heading-m" id="handlaggare">
+        {t.case.circle}
+      </h2>
+      <p class="body">{t.case.circleIntro}</p>
+      <SummaryList
+        rows={ends.map((e): [string, Child] => [
+          t.case.circleAt(unitName(deps.client, e.unit)),
+          <W>{e.names.join(', ')}</W>,
+        ])}
+      />
+      {user.role === 'lead' && candidates.length ? (
+        <PostForm action={`/arenden/${state.caseId}/handlaggare`} csrf={c.get('csrf')}>
+          <Select
+            name="enhet"
+            label={t.case.assignCaseLabel}
+            hint={t.case.assignCaseHint}
+            choices={candidates}
+            errorPrefix={t.errorPrefix}
+          />
+          <Button secondary>{t.case.assignCase}</Button>
+        </PostForm>
+      ) : null}
+    </section>
+  );
+}
 async function Access(props: { c: Ctx; deps: ConsoleDeps; caseId: string; user: ConsoleUser; texts: Texts }) {
   const { deps, caseId, user, texts } = props;
   const { t } = texts;
@@ -313,6 +359,7 @@ async function CasePage(props: { c: Ctx; deps: ConsoleDeps; data: CaseData; user
           <a href="/bevis">{t.case.verifyLink}</a>
         </p>
       </section>
+      <Circle c={c} deps={deps} state={data.view.state} user={user} texts={texts} />
       {await Access({ c, deps, caseId, user, texts })}
     </>
   );
@@ -358,6 +405,19 @@ export function caseRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       'content-type': 'application/json; charset=utf-8',
       'content-disposition': `attachment; filename="bevis-${shortId(caseId)}.json"`,
     });
+  });
+
+  app.post('/arenden/:id/handlaggare', async (c) => {
+    const found = await caseFor(c, deps);
+    if (found instanceof Response) return found;
+    const { user, data } = found;
+    const caseId = data.view.caseId;
+    const kid = c.get('form').enhet;
+    const device = typeof kid === 'string' ? deps.client.directory.device(kid) : undefined;
+    if (user.role !== 'lead' || !device || device.unit !== deps.client.unit) return forbidden(c, deps);
+    await deps.client.assignCase(caseId, [device.kid]);
+    await logAccess(c, deps, 'case.assign-device', caseId);
+    return c.redirect(`/arenden/${caseId}#handlaggare`, 303);
   });
 
   app.post('/arenden/:id/behorighet', async (c) => {

@@ -3,8 +3,8 @@
 /**
  * A new referral (uppdrag; PROTOCOL.md §12.4.1), one question page at a time as `brygga refer` asks at
  * the terminal, then a page to check every answer before the referral is signed and sent. Each page's
- * answers are checked as they are given: an answer the agreement's rules refuse (no approved police
- * consultation, motivation not assessed, responsibility for children, housing not arranged by the home
+ * answers are checked as they are given: an answer the agreement's rules refuse (no police
+ * consultation or approval, the target group not met, responsibility for children, housing not arranged by the home
  * municipality) is refused on its own page with the rule's message, keyed by the SDK's error code. On
  * sending, the SDK checks everything again and has the last word.
  *
@@ -167,8 +167,10 @@ export function referRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       }
     } catch (err) {
       const codeFields: Record<string, string> = {
-        ERR_POLICE_CONSULTATION_MISSING: 'p1-approved',
+        ERR_POLICE_CONSULTATION_MISSING: 'p1-date',
+        ERR_POLICE_APPROVAL_MISSING: 'a1-approved',
         ERR_MOTIVATION_MISSING: 'motivation',
+        ERR_TARGET_GROUP_NOT_MET: 'environment',
         ERR_CHILDREN_RESPONSIBILITY: 'responsible',
         ERR_HOUSING_NOT_ARRANGED: 'housing',
         ERR_CATEGORY_NOT_ADMITTED: 'category',
@@ -189,7 +191,9 @@ export function referRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
             ['referral.requestedServices', 'svc'],
             ['referral.policeConsultations[0]', 'p1-date'],
             ['referral.policeConsultations[1]', 'p2-date'],
-            ['referral.motivation', 'assessment'],
+            ['referral.policeApprovals[0]', 'a1-date'],
+            ['referral.policeApprovals[1]', 'a2-date'],
+            ['referral.targetGroup', 'assessedOn'],
             ['referral.childrenCheck', 'checkedOn'],
             ['referral.temporaryHousing', 'address'],
             ['referral.contacts[0]', 'c1-name'],

@@ -78,6 +78,20 @@ export function unitRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
                 <h3 class="heading-m">
                   <W>{unitName(client, u)}</W>
                 </h3>
+                <p class="body">
+                  {client.directory.hasIntake(u) ? (
+                    <W>
+                      {t.unit.intake(
+                        client.directory
+                          .intakeOf(u)
+                          .map((kid) => client.directory.device(kid)?.name ?? kid)
+                          .join(', '),
+                      )}
+                    </W>
+                  ) : (
+                    t.unit.noIntake
+                  )}
+                </p>
                 <table class="table">
                   <caption class="visually-hidden">
                     <W>{unitName(client, u)}</W>

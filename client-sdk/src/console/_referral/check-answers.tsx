@@ -2,9 +2,17 @@
 /** @jsxImportSource hono/jsx */
 /** The page that shows every answer of a new referral, each with a link to change it, before it is sent. */
 import type { Child } from 'hono/jsx';
+import { preconditionTerms } from '../../index.js';
 import { serviceName, unitName } from '../_cases.js';
 import { fieldValue, fieldValues, SummaryList, W } from '../_views/components.js';
-import { type Env, municipalityName, receivingMunicipality, type StepId, stepTitle } from './questions.js';
+import {
+  approvalRequired,
+  type Env,
+  municipalityName,
+  policeMunicipalities,
+  type StepId,
+  stepTitle,
+} from './questions.js';
 
 /** The check page's rows: every answer, with a link to change it. */
 export function CheckAnswers(props: { e: Env }) {
@@ -46,26 +54,40 @@ export function CheckAnswers(props: { e: Env }) {
     ],
     [
       'samrad',
-      [e.homeMunicipality, receivingMunicipality(e)].flatMap(
-        (m, i) =>
-          [
+      [
+        ...(preconditionTerms(e.agreement.terms).policeConsultation ? policeMunicipalities(e) : []).map(
+          (m, i) =>
             [
               t.refer.policeIn(municipalityName(e, m)),
               <>
-                {texts.date(v(`p${i + 1}-date`))}, {w(v(`p${i + 1}-reference`))}
+                {texts.date(v(`p${i + 1}-date`))}, {w(v(`p${i + 1}-officer`))} ({w(v(`p${i + 1}-role`))}),{' '}
+                {w(v(`p${i + 1}-reference`))}: {w(v(`p${i + 1}-outcome`))}
               </>,
-            ],
-            [t.case.approved, yn(v(`p${i + 1}-approved`))],
-          ] as [string, Child][],
-      ),
+            ] as [string, Child],
+        ),
+        ...(approvalRequired(e) ? policeMunicipalities(e) : []).map(
+          (m, i) =>
+            [
+              t.refer.approvalIn(municipalityName(e, m)),
+              <>
+                {yn(v(`a${i + 1}-approved`))}, {texts.date(v(`a${i + 1}-date`))}, {w(v(`a${i + 1}-officer`))}{' '}
+                ({w(v(`a${i + 1}-role`))}), {w(v(`a${i + 1}-reference`))}
+              </>,
+            ] as [string, Child],
+        ),
+      ],
     ],
     [
       'bedomning',
       [
+        [t.refer.criminalEnvironment, yn(v('environment'))],
+        [t.refer.threat, t.threatKinds[v('threat') as 'latent'] ?? t.none],
+        [t.refer.motivated, yn(v('motivation'))],
+        [t.refer.suspected, yn(v('suspected'))],
         [
-          t.case.assessed,
+          t.case.assessedBy,
           <>
-            {yn(v('motivation'))}, {texts.date(v('assessedOn'))}
+            {w(v('assessedBy'))} ({w(v('assessedByRole'))}), {texts.date(v('assessedOn'))}
           </>,
         ],
         [

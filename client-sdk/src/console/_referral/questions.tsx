@@ -6,7 +6,7 @@
  * with the SDK's error codes, PROTOCOL.md §14), and the referral the answers make.
  */
 import type { Child } from 'hono/jsx';
-import { type Agreement, offeredServices, type ReferInput } from '../../index.js';
+import { type Agreement, offeredServices, preconditionTerms, type ReferInput } from '../../index.js';
 import { unitName } from '../_cases.js';
 import type { ConsoleDeps, ReferralDraft } from '../_context.js';
 import { type FormReader, MAX_TEXT } from '../_form-reader.js';
@@ -45,8 +45,11 @@ export const FIELD_STEP: [RegExp, StepId][] = [
   [/^(to|category|threatLevel)$/, 'mottagare'],
   [/^(name|pin|dob)$/, 'person'],
   [/^svc$/, 'insatser'],
-  [/^p[12]-/, 'samrad'],
-  [/^(motivation|assessedOn|assessment|responsible|checkedOn|housing|housingFrom|address)$/, 'bedomning'],
+  [/^[pa][12]-/, 'samrad'],
+  [
+    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
+    'bedomning',
+  ],
   [/^c[12]-/, 'kontakter'],
   [
     /^(consent-form|documentSha256|signedOn|givenOn|witnessName|witnessRole|documentation|validFrom|validUntil|note)$/,
@@ -59,8 +62,9 @@ export const STEP_FIELDS: Record<StepId, RegExp> = {
   mottagare: /^(to|category|threatLevel)$/,
   person: /^(name|pin|dob)$/,
   insatser: /^svc$/,
-  samrad: /^p[12]-(date|reference|approved)$/,
-  bedomning: /^(motivation|assessedOn|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
+  samrad: /^[pa][12]-(date|officer|role|reference|outcome|approved)$/,
+  bedomning:
+    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
   kontakter: /^c[12]-(name|role|phone|email)$/,
   samtycke:
     /^(consent-form|documentSha256|signedOn|givenOn|witnessName|witnessRole|documentation|validFrom|validUntil|note)$/,
@@ -92,6 +96,23 @@ export function municipalityName(e: Env, id: string | undefined): string {
 export function receivingMunicipality(e: Env): string | undefined {
   const to = fieldValue(e.draft.values, 'to');
   return e.agreement.terms.parties.find((p) => p.unit === to)?.municipality;
+}
+
+/** The home and the receiving municipality, whose police the referral records. */
+export function policeMunicipalities(e: Env): (string | undefined)[] {
+  return [e.homeMunicipality, receivingMunicipality(e)];
+}
+
+/**
+ * Whether the terms require the police's approval for the category and threat level chosen so far
+ * (PROTOCOL.md §5.4).
+ */
+export function approvalRequired(e: Env): boolean {
+  const { categories, threatLevels } = preconditionTerms(e.agreement.terms).policeApproval;
+  return (
+    categories.includes(fieldValue(e.draft.values, 'category') as never) ||
+    threatLevels.includes(fieldValue(e.draft.values, 'threatLevel') as never)
+  );
 }
 
 /** A page's heading. */
@@ -194,56 +215,141 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
         />
       );
     }
-    case 'samrad':
-      return (
+    case 'samrad': {
+      const consult = preconditionTerms(e.agreement.terms).policeConsultation;
+      const approve = approvalRequired(e);
+      const officer = (p: string) => (
         <>
-          {[e.homeMunicipality, receivingMunicipality(e)].map((m, i) => {
-            const p = `p${i + 1}`;
-            const name = municipalityName(e, m);
-            return (
-              <Fieldset legend={t.refer.policeIn(name)} id={`${p}-legend`}>
-                <Input
-                  name={`${p}-date`}
-                  type="date"
-                  label={t.refer.policeDate}
-                  hint={t.forms.dateHint}
-                  value={v(`${p}-date`)}
-                  width="short"
-                  {...common}
-                />
-                <Input
-                  name={`${p}-reference`}
-                  label={t.refer.policeReference}
-                  value={v(`${p}-reference`)}
-                  width="medium"
-                  dirAuto
-                  {...common}
-                />
-                <Choices
-                  kind="radio"
-                  inline
-                  name={`${p}-approved`}
-                  label={t.refer.policeApproved(name)}
-                  choices={yesNoChoices(t)}
-                  selected={[v(`${p}-approved`)]}
-                  {...common}
-                />
-              </Fieldset>
-            );
-          })}
+          <Input
+            name={`${p}-officer`}
+            label={t.refer.policeOfficer}
+            value={v(`${p}-officer`)}
+            width="medium"
+            dirAuto
+            {...common}
+          />
+          <Input
+            name={`${p}-role`}
+            label={t.refer.policeRole}
+            hint={t.refer.policeRoleHint}
+            value={v(`${p}-role`)}
+            width="medium"
+            dirAuto
+            {...common}
+          />
+          <Input
+            name={`${p}-reference`}
+            label={t.refer.policeReference}
+            value={v(`${p}-reference`)}
+            width="medium"
+            dirAuto
+            {...common}
+          />
         </>
       );
+      return (
+        <>
+          {!consult && !approve ? <p class="body">{t.refer.policeNone}</p> : null}
+          {consult
+            ? policeMunicipalities(e).map((m, i) => {
+                const p = `p${i + 1}`;
+                return (
+                  <Fieldset legend={t.refer.policeIn(municipalityName(e, m))} id={`${p}-legend`}>
+                    <Input
+                      name={`${p}-date`}
+                      type="date"
+                      label={t.refer.policeDate}
+                      hint={t.forms.dateHint}
+                      value={v(`${p}-date`)}
+                      width="short"
+                      {...common}
+                    />
+                    {officer(p)}
+                    <Textarea
+                      name={`${p}-outcome`}
+                      label={t.refer.policeOutcome}
+                      value={v(`${p}-outcome`)}
+                      rows={2}
+                      {...common}
+                    />
+                  </Fieldset>
+                );
+              })
+            : null}
+          {approve
+            ? policeMunicipalities(e).map((m, i) => {
+                const a = `a${i + 1}`;
+                const name = municipalityName(e, m);
+                return (
+                  <Fieldset legend={t.refer.approvalIn(name)} id={`${a}-legend`}>
+                    <p class="hint">{t.refer.approvalHint}</p>
+                    <Input
+                      name={`${a}-date`}
+                      type="date"
+                      label={t.refer.approvalDate}
+                      hint={t.forms.dateHint}
+                      value={v(`${a}-date`)}
+                      width="short"
+                      {...common}
+                    />
+                    {officer(a)}
+                    <Choices
+                      kind="radio"
+                      inline
+                      name={`${a}-approved`}
+                      label={t.refer.policeApproved(name)}
+                      choices={yesNoChoices(t)}
+                      selected={[v(`${a}-approved`)]}
+                      {...common}
+                    />
+                  </Fieldset>
+                );
+              })
+            : null}
+        </>
+      );
+    }
     case 'bedomning':
       return (
         <>
-          <Fieldset legend={t.case.motivation}>
+          <Fieldset legend={t.case.targetGroupAssessment}>
+            <p class="hint">{t.refer.targetGroupHint}</p>
+            <Choices
+              kind="radio"
+              inline
+              name="environment"
+              label={t.refer.criminalEnvironment}
+              choices={yesNoChoices(t)}
+              selected={[v('environment')]}
+              {...common}
+            />
+            <Choices
+              kind="radio"
+              name="threat"
+              label={t.refer.threat}
+              choices={(['latent', 'concrete', 'none'] as const).map((k) => ({
+                value: k,
+                label: t.threatKinds[k],
+              }))}
+              selected={[v('threat')]}
+              {...common}
+            />
             <Choices
               kind="radio"
               inline
               name="motivation"
-              label={t.refer.motivationAssessed}
+              label={t.refer.motivated}
               choices={yesNoChoices(t)}
               selected={[v('motivation')]}
+              {...common}
+            />
+            <Choices
+              kind="radio"
+              inline
+              name="suspected"
+              label={t.refer.suspected}
+              choices={yesNoChoices(t)}
+              selected={[v('suspected')]}
               {...common}
             />
             <Input
@@ -253,6 +359,22 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
               hint={t.forms.dateHint}
               value={v('assessedOn')}
               width="short"
+              {...common}
+            />
+            <Input
+              name="assessedBy"
+              label={t.refer.assessedBy}
+              value={v('assessedBy')}
+              width="medium"
+              dirAuto
+              {...common}
+            />
+            <Input
+              name="assessedByRole"
+              label={t.refer.assessedByRole}
+              value={v('assessedByRole')}
+              width="medium"
+              dirAuto
               {...common}
             />
             <Textarea
@@ -385,18 +507,51 @@ export function check(id: StepId, e: Env, f: FormReader): void {
         rule('svc', 'ERR_SERVICE_NOT_OFFERED');
       return;
     }
-    case 'samrad':
-      for (const p of ['p1', 'p2']) {
-        f.date(`${p}-date`, t.refer.policeDate);
+    case 'samrad': {
+      const officer = (p: string) => {
+        f.text(`${p}-officer`, t.refer.policeOfficer);
+        f.text(`${p}-role`, t.refer.policeRole);
         f.text(`${p}-reference`, t.refer.policeReference);
-        const approved = f.yesNo(`${p}-approved`, t.case.approved);
-        if (approved === false) rule(`${p}-approved`, 'ERR_POLICE_CONSULTATION_MISSING');
+      };
+      if (preconditionTerms(e.agreement.terms).policeConsultation) {
+        for (const p of ['p1', 'p2']) {
+          f.date(`${p}-date`, t.refer.policeDate);
+          officer(p);
+          f.text(`${p}-outcome`, t.refer.policeOutcome, { max: MAX_TEXT });
+        }
+      }
+      if (approvalRequired(e)) {
+        for (const a of ['a1', 'a2']) {
+          f.date(`${a}-date`, t.refer.approvalDate);
+          officer(a);
+          if (f.yesNo(`${a}-approved`, t.case.approved) === false)
+            rule(`${a}-approved`, 'ERR_POLICE_APPROVAL_MISSING');
+        }
       }
       return;
+    }
     case 'bedomning': {
-      if (f.yesNo('motivation', t.refer.motivationAssessed) === false)
+      const required = preconditionTerms(e.agreement.terms).targetGroup;
+      if (
+        f.yesNo('environment', t.refer.criminalEnvironment) === false &&
+        required.includes('criminal-environment')
+      )
+        rule('environment', 'ERR_TARGET_GROUP_NOT_MET');
+      if (
+        f.choice('threat', t.refer.threat, ['latent', 'concrete', 'none']) === 'none' &&
+        required.includes('threat')
+      )
+        rule('threat', 'ERR_TARGET_GROUP_NOT_MET');
+      if (f.yesNo('motivation', t.refer.motivated) === false && required.includes('motivated'))
         rule('motivation', 'ERR_MOTIVATION_MISSING');
+      if (
+        f.yesNo('suspected', t.refer.suspected) === true &&
+        required.includes('not-suspected-of-serious-crime')
+      )
+        rule('suspected', 'ERR_TARGET_GROUP_NOT_MET');
       f.date('assessedOn', t.refer.assessedOn);
+      f.text('assessedBy', t.refer.assessedBy);
+      f.text('assessedByRole', t.refer.assessedByRole);
       f.text('assessment', t.refer.assessment, { max: MAX_TEXT });
       if (f.yesNo('responsible', t.refer.responsible) === true)
         rule('responsible', 'ERR_CHILDREN_RESPONSIBILITY');
@@ -431,15 +586,31 @@ export function referInput(e: Env, f: FormReader): ReferInput | null {
     threatLevel: v('threatLevel') as ReferInput['threatLevel'],
     person: { name: v('name'), personalIdentityNumber: v('pin') || null, dateOfBirth: v('dob') || null },
     requestedServices: fieldValues(f.values, 'svc'),
-    policeConsultations: [e.homeMunicipality, receiving].map((m, i) => ({
-      municipality: m,
-      date: v(`p${i + 1}-date`),
-      reference: v(`p${i + 1}-reference`),
-      approved: v(`p${i + 1}-approved`) === 'yes',
-    })),
-    motivation: {
-      assessed: v('motivation') === 'yes',
+    policeConsultations: preconditionTerms(e.agreement.terms).policeConsultation
+      ? [e.homeMunicipality, receiving].map((m, i) => ({
+          municipality: m,
+          date: v(`p${i + 1}-date`),
+          officer: { name: v(`p${i + 1}-officer`), role: v(`p${i + 1}-role`) },
+          reference: v(`p${i + 1}-reference`),
+          outcome: v(`p${i + 1}-outcome`),
+        }))
+      : [],
+    policeApprovals: approvalRequired(e)
+      ? [e.homeMunicipality, receiving].map((m, i) => ({
+          municipality: m,
+          date: v(`a${i + 1}-date`),
+          officer: { name: v(`a${i + 1}-officer`), role: v(`a${i + 1}-role`) },
+          reference: v(`a${i + 1}-reference`),
+          approved: v(`a${i + 1}-approved`) === 'yes',
+        }))
+      : [],
+    targetGroup: {
+      criminalEnvironment: v('environment') === 'yes',
+      threat: v('threat') as ReferInput['targetGroup']['threat'],
+      motivated: v('motivation') === 'yes',
+      notSuspectedOfSeriousCrime: v('suspected') === 'no',
       assessedOn: v('assessedOn'),
+      assessedBy: { name: v('assessedBy'), role: v('assessedByRole') },
       assessment: v('assessment'),
     },
     childrenCheck: { responsibleForChildren: v('responsible') === 'yes', checkedOn: v('checkedOn') },

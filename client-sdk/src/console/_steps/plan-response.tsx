@@ -2,7 +2,7 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The receiving unit's answer to the implementation plan (svar på genomförandeplan; PROTOCOL.md
- * §12.4.12, §14.6): agree, and the plan takes effect, or ask for changes, each with what and why.
+ * §12.4.14, §14.6): agree, and the plan takes effect, or ask for changes, each with what and why.
  */
 import { validatePlanResponse } from '../../index.js';
 import { serviceName } from '../_cases.js';

@@ -4,9 +4,12 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Engine } from '../database.js';
+import { inboxItemKey } from './inbox-item-key.js';
 import { initialSchema } from './initial-schema.js';
+import { logOrigin } from './log-origin.js';
 import { rootChanges } from './root-changes.js';
 import { senderQuota } from './sender-quota.js';
+import { tokenCeilings } from './token-ceilings.js';
 import { transparencyLog } from './transparency-log.js';
 
 /** Every migration, by name; names sort in the order they must run. */
@@ -16,6 +19,9 @@ function migrations(engine: Engine): Record<string, Migration> {
     '0002-transparency-log': transparencyLog(engine),
     '0003-root-changes': rootChanges(engine),
     '0004-sender-quota': senderQuota(),
+    '0005-log-origin': logOrigin(engine),
+    '0006-token-ceilings': tokenCeilings(engine),
+    '0007-inbox-item-key': inboxItemKey(engine),
   };
 }
 

@@ -5,7 +5,15 @@
  */
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { type Database, DIRECTORY_HEAD_SQL, toDirectoryHead, type WriteTransaction } from '../database.js';
+import {
+  type Database,
+  DIRECTORY_HEAD_SQL,
+  OPERATIONAL_FIGURES_SQL,
+  type OperationalFiguresRow,
+  toDirectoryHead,
+  toOperationalFigures,
+  type WriteTransaction,
+} from '../database.js';
 import type { RelaySchema } from '../schema.js';
 import { PostgresWrites } from './postgres-writes.js';
 
@@ -60,6 +68,12 @@ export function openPostgresDatabase(url: string, options: PostgresDatabaseOptio
         root_changes: unknown;
       }>(CompiledQuery.raw(DIRECTORY_HEAD_SQL));
       return toDirectoryHead(rows[0]);
+    },
+    async operationalFigures() {
+      const { rows } = await db.executeQuery<OperationalFiguresRow>(
+        CompiledQuery.raw(OPERATIONAL_FIGURES_SQL),
+      );
+      return toOperationalFigures(rows[0]);
     },
     async close() {
       await db.destroy();

@@ -62,7 +62,7 @@ const USE_TOKEN =
 const LOCK_PACKET = 'select id from packets where id = $1 for update';
 const ACK_PACKET = "delete from inbox where device = $1 and kind = 'packet' and item_id = $2";
 const PACKET_GONE =
-  "delete from packets where id = $1 and not exists (select from inbox i where i.packet_id = packets.id and i.kind = 'packet')";
+  "delete from packets where id = $1 and not exists (select from inbox i where i.item_id = packets.id and i.kind = 'packet')";
 const ACK_NOTICE = "delete from inbox where device = $1 and kind = 'notice' and item_id = $2";
 
 /** Both drivers bind a Buffer as a blob; a view shares the bytes instead of copying them. */

@@ -8,7 +8,14 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { type Database, DIRECTORY_HEAD_SQL, toDirectoryHead } from '../database.js';
+import {
+  type Database,
+  DIRECTORY_HEAD_SQL,
+  OPERATIONAL_FIGURES_SQL,
+  type OperationalFiguresRow,
+  toDirectoryHead,
+  toOperationalFigures,
+} from '../database.js';
 import type { RelaySchema } from '../schema.js';
 import { openSqliteConnection, withStatementCache } from './sqlite-connection.js';
 import { inlineExecutor, SqliteWriter, ThreadExecutor } from './sqlite-writer.js';
@@ -47,6 +54,7 @@ export function openSqliteDatabase(location: string, options: SqliteDatabaseOpti
   let head:
     | BetterSqlite3.Statement<[], { agreements: unknown; statements: unknown; root_changes: unknown }>
     | undefined;
+  let figures: BetterSqlite3.Statement<[], OperationalFiguresRow> | undefined;
   return {
     engine: 'sqlite',
     db,
@@ -59,6 +67,11 @@ export function openSqliteDatabase(location: string, options: SqliteDatabaseOpti
       reader ??= memory ? sqlite : openSqliteConnection(location, { readonly: true });
       head ??= reader.prepare(DIRECTORY_HEAD_SQL);
       return toDirectoryHead(head.get());
+    },
+    async operationalFigures() {
+      reader ??= memory ? sqlite : openSqliteConnection(location, { readonly: true });
+      figures ??= reader.prepare(OPERATIONAL_FIGURES_SQL);
+      return toOperationalFigures(figures.get());
     },
     async close() {
       await writer.close();

@@ -20,9 +20,6 @@
  * commit fails rejects every write in it, having stored none of them.
  */
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import type { TransparencyRoundRequest, TransparencyRoundResult } from '../database.js';
@@ -49,29 +46,22 @@ export function inlineExecutor(writes: SqliteWrites): WriteExecutor {
   };
 }
 
-/** The writer thread's module: a .ts file when the relay runs from source (through tsx), .js if compiled. */
-const WORKER_FILE = fileURLToPath(
-  new URL(`./sqlite-write-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
-);
-
 /**
- * How the writer thread starts. On Node 20 a thread does not get the module hooks that tsx installs
- * with `--import` (`module.register` does not reach workers), whether inherited or passed in
- * `execArgv`; tsx's CommonJS hooks do work inside a thread, so from source the thread registers those
- * and requires the TypeScript module. Compiled, it simply imports the .js module.
+ * Where the writer thread starts. Compiled (server/dist), the thread's module is the .js file beside this
+ * one. From the sources (tests through vitest, scripts through tsx) it is the .ts file, which plain Node
+ * 20 cannot load in a thread: `module.register` hooks do not reach workers, so the thread starts from
+ * sqlite-write-worker-from-source.cjs, which registers tsx's CommonJS hooks (they do work inside a
+ * thread) and then loads the .ts module, resolving `@brygga/client-sdk` to its sources as the caller
+ * does.
  */
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-if (workerData.tsx) {
-  require(workerData.tsx).register();
-  require(workerData.file);
-} else {
-  import(require('node:url').pathToFileURL(workerData.file).href);
-}`;
-
-function bootstrapData(location: string): WriterThreadData & { file: string; tsx: string | undefined } {
-  const tsx = WORKER_FILE.endsWith('.ts') ? createRequire(import.meta.url).resolve('tsx/cjs/api') : undefined;
-  return { location, file: WORKER_FILE, tsx };
+function workerStart(): { url: URL; execArgv: string[] | undefined } {
+  if (import.meta.url.endsWith('.js')) {
+    return { url: new URL('./sqlite-write-worker.js', import.meta.url), execArgv: undefined };
+  }
+  return {
+    url: new URL('./sqlite-write-worker-from-source.cjs', import.meta.url),
+    execArgv: [...process.execArgv, '--conditions=source'],
+  };
 }
 
 function fromThread(e: ThreadError): Error {
@@ -122,7 +112,9 @@ export class ThreadExecutor implements WriteExecutor {
   }
 
   #start(): Worker {
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: bootstrapData(this.#location) });
+    const { url, execArgv } = workerStart();
+    const workerData: WriterThreadData = { location: this.#location };
+    const worker = new Worker(url, execArgv ? { workerData, execArgv } : { workerData });
     worker.unref();
     worker.on('message', (response: WriterResponse) => {
       const pending = this.#pending.get(response.id);

@@ -60,7 +60,7 @@ function prepareAll(db: BetterSqlite3.Database) {
     ackPacket: s("delete from inbox where device = ? and kind = 'packet' and item_id = ?"),
     packetGone: s(
       'delete from packets where id = ? and not exists ' +
-        "(select 1 from inbox where packet_id = packets.id and kind = 'packet')",
+        "(select 1 from inbox where item_id = packets.id and kind = 'packet')",
     ),
     ackNotice: s("delete from inbox where device = ? and kind = 'notice' and item_id = ?"),
   };

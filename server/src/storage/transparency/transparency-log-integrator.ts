@@ -55,6 +55,11 @@ export class TransparencyLogIntegrator {
     this.#roundSize = options.roundSize ?? DEFAULT_ROUND_SIZE;
   }
 
+  /** Whether rounds run on their interval: started and not stopped (the relay's readiness, §9). */
+  get running(): boolean {
+    return this.#interval !== undefined && !this.#stopped;
+  }
+
   /** Run rounds on the merge-delay interval, and one now. */
   start(): void {
     if (this.#interval || this.#stopped) return;
