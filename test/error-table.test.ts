@@ -101,6 +101,8 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
   ['ERR_STORE', 'store-failed', 500, 'Local store failed'],
   ['ERR_POLICE_APPROVAL_MISSING', 'police-approval-missing', 422, 'Police approval missing'],
   ['ERR_TARGET_GROUP_NOT_MET', 'target-group-not-met', 422, 'Not in the target group'],
+  ['ERR_RELOCATION_NOT_NOTIFIED', 'relocation-not-notified', 422, 'Relocation area not notified'],
+  ['ERR_RELOCATION_NOT_CLEARED', 'relocation-not-cleared', 422, 'Relocation area not cleared'],
   ['ERR_LOG_BAD_SIGNATURE', 'log-bad-signature', 502, 'Log checkpoint not signed'],
   ['ERR_LOG_ROLLBACK', 'log-rollback', 502, 'Log rolled back'],
   ['ERR_LOG_INCONSISTENT', 'log-inconsistent', 502, 'Log inconsistent'],

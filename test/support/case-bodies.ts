@@ -27,6 +27,7 @@ export function acceptBody(
     note: null,
     contacts: [{ ...malmoContact, unit }],
     quota: quotaProof(world, unit, caseId, 'incoming').proof,
+    relocation: null,
   };
 }
 
@@ -36,6 +37,7 @@ export const declineBody: PacketBodies['uptake-decision'] = {
   note: null,
   contacts: [],
   quota: null,
+  relocation: null,
 };
 
 export const planBody: PacketBodies['implementation-plan'] = {

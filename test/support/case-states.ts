@@ -31,6 +31,7 @@ export function kase(over: Partial<CaseState> & { referredOn: string }): CaseSta
     consents: [],
     quota: { outgoing: 'c'.repeat(43), incoming: null },
     decision: null,
+    relocation: null,
     activeSince: null,
     plan: null,
     plannedEver: [],

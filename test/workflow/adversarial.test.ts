@@ -195,6 +195,7 @@ describe.each(ENGINES)('adversarial packets on %s', (engine) => {
       note: null,
       contacts: [],
       quota: null,
+      relocation: null,
     };
     // Signed by the home unit instead of the receiving one.
     const byHome = await forge('stockholm-jarva', 'malmo', 'uptake-decision', otherCase, other.head, decline);

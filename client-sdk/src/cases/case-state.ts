@@ -19,6 +19,7 @@ import type { DeviationReason } from './deviation.js';
 import { type CaseLogType, carriesPersonalData, legalBasisOf } from './packet-body.js';
 import { verifyQuotaProof } from './quota-claim.js';
 import type { Category, ThreatLevel } from './referral.js';
+import type { RelocationCheck, RelocationNotice } from './relocation.js';
 import {
   assertConsentFits,
   assertDatedBy,
@@ -26,6 +27,8 @@ import {
   assertOffered,
   assertPersonalDataCovered,
   assertReferralPreconditions,
+  assertRelocationDated,
+  assertRelocationPreCheck,
   type ConsentRecord,
   requireAgreementAt,
 } from './rules.js';
@@ -87,6 +90,18 @@ export interface PlanRecord {
   } | null;
 }
 
+/**
+ * The relocation pre-check an uptake decision carried (PROTOCOL.md §14.6 (3)): the advance notice and
+ * the receiving unit's own check, with who and when. The area and the reason stay in the packet.
+ */
+export interface RelocationRecord {
+  notice: RelocationNotice | null;
+  check: Omit<RelocationCheck, 'reason'>;
+  /** Hash of the uptake decision, and when it was signed (NumericDate). */
+  in: string;
+  at: number;
+}
+
 /** The state of a case. JSON-serialisable. */
 export interface CaseState {
   caseId: string;
@@ -108,6 +123,8 @@ export interface CaseState {
   quota: { outgoing: string; incoming: string | null };
   /** The uptake decision, with when it was signed (NumericDate). */
   decision: { decision: 'accept' | 'decline'; reason: DeclineReason | null; in: string; at: number } | null;
+  /** The relocation pre-check of the uptake decision, or null (PROTOCOL.md §14.6 (3)). */
+  relocation: RelocationRecord | null;
   /** When the receiving unit first agreed to a plan, making the case active (NumericDate), or null. */
   activeSince: number | null;
   /** Services of the current plan (agreed or not; see `planLog`). */
@@ -197,6 +214,7 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
     consents: [record],
     quota: { outgoing: claim.payload.commitment, incoming: null },
     decision: null,
+    relocation: null,
     activeSince: null,
     plan: null,
     plannedEver: [],
@@ -289,8 +307,19 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
   'uptake-decision'(p, s, ctx, day) {
     const d = p.body;
     const decision = { decision: d.decision, reason: d.reason, in: p.hash, at: p.iat };
-    if (d.decision === 'decline') return { status: 'declined', decision };
+    const r = d.relocation;
+    const relocation: RelocationRecord | null = r && {
+      notice: r.notice,
+      check: { result: r.check.result, checkedBy: r.check.checkedBy, checkedOn: r.check.checkedOn },
+      in: p.hash,
+      at: p.iat,
+    };
+    if (d.decision === 'decline') {
+      assertRelocationDated(r, day);
+      return { status: 'declined', decision, relocation };
+    }
     const agreement = requireAgreementAt(ctx.agreements, day, 'the acceptance');
+    assertRelocationPreCheck(agreement, s.receivingMunicipality, r, day);
     const claim = verifyQuotaProof(
       d.quota!,
       { caseId: s.caseId, unit: s.receiving, direction: 'incoming' },
@@ -300,7 +329,12 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
     if (claim.payload.agreement !== agreement.digest) {
       throw new BryggaError('ERR_QUOTA_CLAIM', 'the quota claim is not on the agreement in force');
     }
-    return { status: 'accepted', decision, quota: { ...s.quota, incoming: claim.payload.commitment } };
+    return {
+      status: 'accepted',
+      decision,
+      relocation,
+      quota: { ...s.quota, incoming: claim.payload.commitment },
+    };
   },
   'implementation-plan'(p, s, ctx, day) {
     const agreement = requireAgreementAt(ctx.agreements, day, 'the implementation plan');

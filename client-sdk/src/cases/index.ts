@@ -196,6 +196,14 @@ export {
   validateReferral,
 } from './referral.js';
 export {
+  type Officer,
+  RELOCATION_RESULTS,
+  type RelocationCheck,
+  type RelocationNotice,
+  type RelocationPreCheck,
+  validateRelocation,
+} from './relocation.js';
+export {
   computeReminders,
   type ReconciliationState,
   type Reminder,

@@ -24,6 +24,7 @@ import {
   type PlanResponseInput,
   type ReferInput,
   validatePacketBody,
+  validateRelocation,
   type WithdrawConsentInput,
 } from '../index.js';
 import { caseText } from './_case-text.js';
@@ -350,14 +351,15 @@ export const CASE_COMMANDS: Command[] = [
   },
   step(
     ['accept'],
-    'Accept a referred case (beslut om mottagande); the file gives {"contacts": [...], "note": ...}.',
+    'Accept a referred case (beslut om mottagande); the file gives {"contacts": [...], "note": ..., "relocation": {area, notice, check}}, the relocation pre-check where the terms name a body to notify.',
     'the acceptance',
     (c, id, body) => {
-      const b = body as { contacts?: unknown; note?: string | null };
+      const b = body as { contacts?: unknown; note?: string | null; relocation?: unknown };
       if (!Array.isArray(b.contacts))
         throw new CliError('ERR_MALFORMED', 'the acceptance must list "contacts"');
       const contacts: ContactPerson[] = b.contacts;
-      return c.decideUptake(id, { decision: 'accept', contacts, note: b.note ?? null });
+      const relocation = validateRelocation(b.relocation ?? null, 'uptake-decision.relocation');
+      return c.decideUptake(id, { decision: 'accept', contacts, note: b.note ?? null, relocation });
     },
   ),
   step(

@@ -195,6 +195,7 @@ async function autoDecline(r: Received, loaded: LoadedCaseLog, state: CaseState)
     note: null,
     contacts: [],
     quota: null,
+    relocation: null,
   };
   const sealed = await sealFromDevice(d, now, {
     recipients: circleRecipients(r.d, state.circle, state.home, state.receiving),

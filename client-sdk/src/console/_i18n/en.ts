@@ -361,6 +361,14 @@ export const en: Dictionary = {
       `The receiving unit must agree to the implementation plan (version ${v}) or ask for changes. Follow-ups and costs count only against an agreed plan.`,
     planAwaitsVersion: (v) =>
       `The home municipality must answer the changes asked for with a new version of the implementation plan (version ${v}).`,
+    relocation: 'Check of the planned relocation place',
+    noRelocation: 'No check of the relocation place is recorded.',
+    relocationNotice: 'Notified in advance to',
+    relocationCheck: "The receiving unit's assessment",
+    relocationResults: { cleared: 'Cleared', concerns: 'Concerns' },
+    reference: (ref) => `reference ${ref}`,
+    relocationNeeded: (body) =>
+      `Before accepting, the receiving unit must notify ${body} of the planned relocation place and assess the area against the person's threat.`,
   },
   forms: {
     planResponse: {
@@ -404,6 +412,25 @@ export const en: Dictionary = {
       contactLegend: 'Your contact person for the case',
       contactHint: 'Required when you accept.',
       submit: 'Sign and send the decision',
+      relocation: {
+        legend: 'Planned relocation place (omlokaliseringsplats)',
+        hintOptional:
+          'Fill in if you have assessed the planned place. An area or district, never an address.',
+        hintRequired: (body) =>
+          `Your terms require notifying ${body} of the planned place in advance and assessing it against the person's threat before you accept.`,
+        area: 'Planned area or district',
+        areaHint: 'Never an address: no street numbers or postcodes.',
+        notifiedBy: (body) => `Who notified ${body} of the place?`,
+        notifiedRole: "The notifier's role",
+        notifiedOn: (body) => `Date of the notice to ${body}`,
+        reference: (body) => `${body}'s reference (diarienummer)`,
+        result: "Your assessment of the area against the person's threat",
+        results: { cleared: 'Cleared', concerns: 'Concerns' },
+        reason: 'Which concerns?',
+        checkedBy: 'Who made the assessment?',
+        checkedRole: "The assessor's role",
+        checkedOn: 'Date of the assessment',
+      },
     },
     plan: {
       title: 'Implementation plan',

@@ -364,6 +364,14 @@ export const sv = {
       `Den mottagande enheten ska godkänna genomförandeplanen (version ${v}) eller begära ändringar. Uppföljning och kostnader räknas först mot en godkänd plan.`,
     planAwaitsVersion: (v: number) =>
       `Hemkommunen ska svara på de begärda ändringarna med en ny version av genomförandeplanen (version ${v}).`,
+    relocation: 'Kontroll av planerad omlokaliseringsplats',
+    noRelocation: 'Ingen kontroll av omlokaliseringsplatsen är registrerad.',
+    relocationNotice: 'Anmäld i förväg till',
+    relocationCheck: 'Den mottagande enhetens bedömning',
+    relocationResults: { cleared: 'Utan anmärkning', concerns: 'Betänkligheter' },
+    reference: (ref: string) => `diarienummer ${ref}`,
+    relocationNeeded: (body: string) =>
+      `Innan uppdraget antas ska den mottagande enheten anmäla planerad omlokaliseringsplats till ${body} och bedöma området mot personens hotbild.`,
   },
   forms: {
     planResponse: {
@@ -407,6 +415,25 @@ export const sv = {
       contactLegend: 'Er kontaktperson för ärendet',
       contactHint: 'Krävs när ni antar uppdraget.',
       submit: 'Signera och skicka beslutet',
+      relocation: {
+        legend: 'Planerad omlokaliseringsplats',
+        hintOptional:
+          'Fyll i om ni har bedömt den planerade platsen. Ett område eller en stadsdel, aldrig en adress.',
+        hintRequired: (body: string) =>
+          `Era villkor kräver att ni i förväg anmäler den planerade platsen till ${body} och bedömer den mot personens hotbild innan ni antar uppdraget.`,
+        area: 'Planerat område eller stadsdel',
+        areaHint: 'Aldrig en adress: inga gatunummer eller postnummer.',
+        notifiedBy: (body: string) => `Vem anmälde platsen till ${body}?`,
+        notifiedRole: 'Den anmälandes roll',
+        notifiedOn: (body: string) => `Datum för anmälan till ${body}`,
+        reference: (body: string) => `${body}s diarienummer`,
+        result: 'Er bedömning av området mot personens hotbild',
+        results: { cleared: 'Utan anmärkning', concerns: 'Betänkligheter' },
+        reason: 'Vilka betänkligheter?',
+        checkedBy: 'Vem gjorde bedömningen?',
+        checkedRole: 'Bedömarens roll',
+        checkedOn: 'Datum för bedömningen',
+      },
     },
     plan: {
       title: 'Genomförandeplan',

@@ -2,18 +2,24 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The receiving city's records of a case (PROTOCOL.md §14.6), each with who and when, and what is
- * still needed before the next step: every version of the implementation plan with the receiving
- * unit's answer.
+ * still needed before the next step: the relocation pre-check of the acceptance, and every version of
+ * the implementation plan with the receiving unit's answer.
  */
-import type { BryggaClient, CaseState } from '../../index.js';
+
+import type { Child } from 'hono/jsx';
+import { type BryggaClient, type CaseState, relocationNoticeOf } from '../../index.js';
 import { serviceName } from '../_cases.js';
 import type { Texts } from '../_i18n/index.js';
 import { SummaryList, Tag, W } from '../_views/components.js';
 
-/** What the case still needs from either unit under the receiving city's rules, in plain words. */
-export function stillNeeded(s: CaseState, texts: Texts): string[] {
+/**
+ * What the case still needs from either unit under the receiving city's rules, in plain words;
+ * `noticeBody` is the body the receiving municipality's terms name for the relocation notice, or null.
+ */
+export function stillNeeded(s: CaseState, texts: Texts, noticeBody: string | null): string[] {
   const { t } = texts;
   const needed: string[] = [];
+  if (s.status === 'referred' && noticeBody !== null) needed.push(t.receiving.relocationNeeded(noticeBody));
   const current = s.planLog.at(-1);
   if (current && current.response === null) needed.push(t.receiving.planAwaitsAnswer(current.version));
   if (current?.response?.decision === 'changes')
@@ -25,7 +31,9 @@ export function stillNeeded(s: CaseState, texts: Texts): string[] {
 export function ReceivingRecords(props: { state: CaseState; texts: Texts; client: BryggaClient }) {
   const { state: s, texts, client } = props;
   const { t } = texts;
-  const needed = stillNeeded(s, texts);
+  const body = relocationNoticeOf(client.directory.agreement.terms, s.receivingMunicipality);
+  const needed = stillNeeded(s, texts, body);
+  const r = s.relocation;
   return (
     <section aria-labelledby="mottagande" data-live id="case-receiving">
       <h2 class="heading-l" id="mottagande">
@@ -41,6 +49,46 @@ export function ReceivingRecords(props: { state: CaseState; texts: Texts; client
               </li>
             ))}
           </ul>
+        </>
+      ) : null}
+      {r !== null || body !== null ? (
+        <>
+          <h3 class="heading-s">{t.receiving.relocation}</h3>
+          {r === null ? (
+            <p class="body">{t.receiving.noRelocation}</p>
+          ) : (
+            <SummaryList
+              rows={[
+                ...(r.notice
+                  ? [
+                      [
+                        t.receiving.relocationNotice,
+                        <W>
+                          {`${r.notice.body}, ${t.receiving.reference(r.notice.reference)}, ${t.receiving.by(
+                            `${r.notice.notifiedBy.name} (${r.notice.notifiedBy.role})`,
+                            r.notice.notifiedOn,
+                          )}`}
+                        </W>,
+                      ] as [string, Child],
+                    ]
+                  : []),
+                [
+                  t.receiving.relocationCheck,
+                  <>
+                    <Tag tone={r.check.result === 'cleared' ? 'green' : 'red'}>
+                      {t.receiving.relocationResults[r.check.result]}
+                    </Tag>{' '}
+                    <W>
+                      {t.receiving.by(
+                        `${r.check.checkedBy.name} (${r.check.checkedBy.role})`,
+                        r.check.checkedOn,
+                      )}
+                    </W>
+                  </>,
+                ],
+              ]}
+            />
+          )}
         </>
       ) : null}
       <h3 class="heading-s">{t.receiving.plans}</h3>
