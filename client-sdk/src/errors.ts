@@ -187,6 +187,11 @@ export type ErrorCode =
    * in the circle of, or an assignment by a device outside its unit's circle (PROTOCOL.md §13.6).
    */
   | 'ERR_OUTSIDE_CIRCLE'
+  /**
+   * A follow-up or cost report without an implementation plan the receiving unit agreed to, or for a
+   * service only in a plan it has not agreed to (PROTOCOL.md §14.6): the plan is agreed, not imposed.
+   */
+  | 'ERR_PLAN_NOT_AGREED'
   /** The local store failed (a migration, or a database that refused a write). */
   | 'ERR_STORE'
   /**
@@ -196,6 +201,13 @@ export type ErrorCode =
   | 'ERR_POLICE_APPROVAL_MISSING'
   /** A referral of a person who does not meet a target-group criterion (målgrupp); the message names it. */
   | 'ERR_TARGET_GROUP_NOT_MET'
+  /**
+   * An acceptance without the advance notice of the planned relocation area to the body the receiving
+   * municipality's terms name (`relocationNotice`; PROTOCOL.md §5.5, §14.6).
+   */
+  | 'ERR_RELOCATION_NOT_NOTIFIED'
+  /** An acceptance whose check of the planned relocation area is not cleared (PROTOCOL.md §14.6). */
+  | 'ERR_RELOCATION_NOT_CLEARED'
   // Key transparency (PROTOCOL.md §18–19). Each comes with evidence kept in the store.
   /** A checkpoint not signed by the pinned log key, or a log key other than the pinned one. */
   | 'ERR_LOG_BAD_SIGNATURE'
@@ -369,6 +381,7 @@ const TABLE = {
     title: 'Service not offered by the receiving municipality',
   },
   ERR_OUTSIDE_CIRCLE: { problem: 'outside-circle', status: 403, title: "Outside the case's circle" },
+  ERR_PLAN_NOT_AGREED: { problem: 'plan-not-agreed', status: 422, title: 'Plan not agreed' },
   ERR_STORE: { problem: 'store-failed', status: 500, title: 'Local store failed' },
   ERR_POLICE_APPROVAL_MISSING: {
     problem: 'police-approval-missing',
@@ -379,6 +392,16 @@ const TABLE = {
     problem: 'target-group-not-met',
     status: 422,
     title: 'Not in the target group',
+  },
+  ERR_RELOCATION_NOT_NOTIFIED: {
+    problem: 'relocation-not-notified',
+    status: 422,
+    title: 'Relocation area not notified',
+  },
+  ERR_RELOCATION_NOT_CLEARED: {
+    problem: 'relocation-not-cleared',
+    status: 422,
+    title: 'Relocation area not cleared',
   },
   // Key transparency (PROTOCOL.md §18–19): the relay's log failed a check.
   ERR_LOG_BAD_SIGNATURE: { problem: 'log-bad-signature', status: 502, title: 'Log checkpoint not signed' },

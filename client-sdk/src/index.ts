@@ -71,7 +71,12 @@ export {
   TARGET_CRITERIA,
   type TargetCriterion,
 } from './directory/precondition-terms.js';
-export { offeredServices, type ReceivingTerms } from './directory/receiving-terms.js';
+export {
+  offeredServices,
+  RECEIVING_SOURCES,
+  type ReceivingTerms,
+  relocationNoticeOf,
+} from './directory/receiving-terms.js';
 export {
   DEVICE_TYP,
   type DeviceClaims,

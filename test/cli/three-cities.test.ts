@@ -21,7 +21,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { combineFigures, type StatisticsReport, type UnitFigures } from '../../client-sdk/src/cases/index.js';
+import {
+  type CaseState,
+  combineFigures,
+  type StatisticsReport,
+  type UnitFigures,
+} from '../../client-sdk/src/cases/index.js';
 import { textsFor } from '../../client-sdk/src/console/_i18n/index.js';
 import { figureText, namesOf, rowLabel } from '../../client-sdk/src/console/_reports/figures.js';
 import { SigningKeyPair } from '../../client-sdk/src/crypto/keys.js';
@@ -340,12 +345,41 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       { caseId, status: 'delivered', home: 'stockholm-jarva', receiving: 'malmo' },
     ]);
 
-    const contacts = writeJson(dir, 'accept.json', {
-      contacts: [{ unit: 'malmo', name: 'Samordnare', role: 'avhopparsamordnare', phone: null, email: null }],
+    // The relocation pre-check (PROTOCOL.md §14.6 (3)): an area or district, never an address.
+    const relocation = (area: string) => ({
+      area,
+      notice: null,
+      check: {
+        result: 'cleared',
+        reason: null,
+        checkedBy: { name: 'Samordnare', role: 'avhopparsamordnare' },
+        checkedOn: day(0),
+      },
     });
-    expect(brygga(dir, ['accept', caseId, '--file', contacts, '--json'], as('malmo')).json()).toEqual({
+    const contacts = [
+      { unit: 'malmo', name: 'Samordnare', role: 'avhopparsamordnare', phone: null, email: null },
+    ];
+    const address = writeJson(dir, 'accept-address.json', {
+      contacts,
+      relocation: relocation('Storgatan 12'),
+    });
+    const refused = brygga(dir, ['accept', caseId, '--file', address], as('malmo'));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      'uptake-decision.relocation.area must be an area or district, never an address',
+    );
+    const accept = writeJson(dir, 'accept.json', { contacts, relocation: relocation('Rosengård') });
+    expect(brygga(dir, ['accept', caseId, '--file', accept, '--json'], as('malmo')).json()).toEqual({
       caseId,
       status: 'accepted',
+    });
+    const accepted = brygga(dir, ['case', 'show', caseId, '--json'], as('malmo')).json<{
+      state: CaseState;
+    }>();
+    expect(accepted.state.relocation?.check).toEqual({
+      result: 'cleared',
+      checkedBy: { name: 'Samordnare', role: 'avhopparsamordnare' },
+      checkedOn: day(0),
     });
     const plan = writeJson(dir, 'plan.json', {
       decidedOn: day(0),
@@ -357,6 +391,14 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       legalBasis: null,
     });
     expect(brygga(dir, ['plan', caseId, '--file', plan, '--json'], as('stockholm-jarva')).json()).toEqual({
+      caseId,
+      status: 'accepted',
+    });
+    const answer = writeJson(dir, 'answer.json', {
+      decision: 'agree',
+      decidedBy: { name: 'Samordnare Malmö', role: 'avhopparsamordnare' },
+    });
+    expect(brygga(dir, ['plan-response', caseId, '--file', answer, '--json'], as('malmo')).json()).toEqual({
       caseId,
       status: 'active',
     });
@@ -391,6 +433,7 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       'referral',
       'uptake-decision',
       'implementation-plan',
+      'plan-response',
       'follow-up',
       'cost-report',
       'closure',

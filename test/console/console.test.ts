@@ -431,9 +431,18 @@ describeBrowser(
       await checkPage(mona, 'beslut-fel');
       await mona.getByLabel('Ja, vi antar uppdraget').check();
       await hasValue(mona.getByLabel('Namn'), 'Mona Malmberg');
+      // The relocation pre-check (PROTOCOL.md §14.6 (3)): Malmö's terms name no body to notify, so it is
+      // optional; once an area is given, the assessment is required.
+      await mona.getByLabel('Planerat område eller stadsdel').fill('Rosengård');
+      await mona.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
+      await hasText(mona.locator('.error-summary'), 'Välj er bedömning av området mot personens hotbild');
+      await mona.getByLabel('Utan anmärkning').check();
+      await hasValue(mona.getByLabel('Vem gjorde bedömningen?'), 'Mona Malmberg');
       await mona.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
       await hasText(mona.locator('.banner'), 'Signerat och skickat: Beslut om mottagande');
       await hasText(mona.locator('#case-summary'), 'Antaget');
+      await hasText(mona.locator('#case-receiving'), 'Kontroll av planerad omlokaliseringsplats');
+      await hasText(mona.locator('#case-receiving'), 'Utan anmärkning');
 
       // Stockholm had the case open: the uptake and Malmö's receipt appear without a reload.
       await hasText(anna.locator('#case-summary'), 'Antaget', 60_000);
@@ -448,7 +457,16 @@ describeBrowser(
       await checkPage(anna, 'genomforandeplan');
       await anna.locator('#desc-krisstod').fill('Samtal två gånger i veckan');
       await anna.getByRole('button', { name: 'Signera och skicka genomförandeplanen' }).click();
-      await hasText(anna.locator('#case-summary'), 'Pågående');
+      await hasText(anna.locator('#case-receiving'), 'Inte besvarad');
+
+      // Malmö answers the plan: it takes effect only when the receiving unit agrees (PROTOCOL.md §14.6).
+      await mona.goto(`${malmo.url}/arenden/${caseId}`);
+      await mona.getByRole('link', { name: 'Svara på genomförandeplanen' }).click({ timeout: 60_000 });
+      await checkPage(mona, 'svar-pa-plan');
+      await mona.getByLabel('Ja, vi godkänner planen').check();
+      await mona.getByRole('button', { name: 'Signera och skicka svaret' }).click();
+      await hasText(mona.locator('#case-receiving'), 'Godkänd');
+      await hasText(anna.locator('#case-summary'), 'Pågående', 60_000);
 
       await anna.getByRole('link', { name: 'Skicka uppföljning' }).click();
       await anna.getByRole('button', { name: 'Signera och skicka uppföljningen' }).click();
@@ -741,6 +759,7 @@ describeBrowser(
         'referral',
         'uptake-decision',
         'implementation-plan',
+        'plan-response',
         'follow-up',
         'child-notice',
         'deviation',

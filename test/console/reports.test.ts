@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassphrase, type RunningConsole, startConsole } from '../../client-sdk/src/console/index.js';
 import { G, J, M, setDay, syncYear, yearWorld } from '../reports/year-world.js';
 import { HAVE_PDF, printedText, squeeze } from '../support/pdf.js';
+import { agreePlan } from '../support/plan-agreement.js';
 import { AUDIENCE } from '../support/relay.js';
 import { referInput, startWorkflow, type Workflow } from '../support/workflow-world.js';
 import { checkPage, expectProtected, HAVE_CHROMIUM, hasText, launchChromium } from './browser.js';
@@ -81,6 +82,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the console’s reports in a real browser', { t
         legalBasis: null,
       });
     }
+    for (const id of cases) await agreePlan(c[M], id);
+    await c[J].sync();
     await c[J].recordDeviation(cases[0]!, {
       date: '2025-03-06',
       reason: 'acute-time-pressure',

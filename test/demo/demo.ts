@@ -240,6 +240,15 @@ async function run(dir: string): Promise<void> {
     await show(caseId);
 
     say();
+    say('7b. Malmö agrees to the plan (svar på genomförandeplan): it takes effect, and the case is active.');
+    await malmo.respondToPlan(caseId, {
+      decision: 'agree',
+      decidedBy: { name: 'Samordnare Malmö', role: 'avhopparsamordnare' },
+    });
+    await jarva.sync();
+    await show(caseId);
+
+    say();
     say('8. Malmö reports a follow-up (uppföljning) on how it is going.');
     await malmo.sendFollowUp(caseId, {
       date: day(0),

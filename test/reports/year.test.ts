@@ -21,6 +21,7 @@ import { figureText, namesOf, rowLabel } from '../../client-sdk/src/console/_rep
 import { renderEvaluationReport } from '../../client-sdk/src/console/index.js';
 import { ENGINES } from '../support/databases.js';
 import { HAVE_PDF, printHtml, squeeze } from '../support/pdf.js';
+import { agreePlan } from '../support/plan-agreement.js';
 import { snapshot } from '../support/store-databases.js';
 import { referInput, startWorkflow, type Workflow } from '../support/workflow-world.js';
 import {
@@ -142,6 +143,8 @@ describe.each(ENGINES)('a year of the cooperation, reported, on %s', (engine) =>
 
     setDay(w, '2025-03-06');
     for (const id of jm) await c(J).sendPlan(id, plan('2025-03-06'));
+    for (const id of jm) await agreePlan(c(M), id);
+    await c(J).sync();
     await c(J).recordDeviation(jm[0]!, deviation('2025-03-06', 'acute-time-pressure'));
     ledger.get(jm[0]!).deviations.push({ unit: J, on: '2025-03-06', reason: 'acute-time-pressure' });
     await syncYear(w);
@@ -222,6 +225,8 @@ describe.each(ENGINES)('a year of the cooperation, reported, on %s', (engine) =>
     setDay(w, '2025-04-21');
     await c(M).sendPlan(mj[0]!, plan('2025-04-21'));
     for (const id of gm) await c(G).sendPlan(id, plan('2025-04-21'));
+    await agreePlan(c(J), mj[0]!);
+    for (const id of gm) await agreePlan(c(M), id);
     await syncYear(w);
     for (const id of gm.slice(0, 2)) {
       await c(M).recordDeviation(id, deviation('2025-04-21', 'safety'));

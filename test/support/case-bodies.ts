@@ -27,6 +27,7 @@ export function acceptBody(
     note: null,
     contacts: [{ ...malmoContact, unit }],
     quota: quotaProof(world, unit, caseId, 'incoming').proof,
+    relocation: null,
   };
 }
 
@@ -36,6 +37,7 @@ export const declineBody: PacketBodies['uptake-decision'] = {
   note: null,
   contacts: [],
   quota: null,
+  relocation: null,
 };
 
 export const planBody: PacketBodies['implementation-plan'] = {
@@ -47,6 +49,19 @@ export const planBody: PacketBodies['implementation-plan'] = {
   note: null,
   legalBasis: null,
 };
+
+/** The receiving unit's agreement to the plan of hash `plan` (PROTOCOL.md §12.4.12). */
+export function agreeBody(plan: string): PacketBodies['plan-response'] {
+  return {
+    plan,
+    decision: 'agree',
+    changes: [],
+    date: '2025-03-03',
+    decidedBy: { name: 'Samordnare Malmö', role: 'avhopparsamordnare' },
+    note: null,
+    legalBasis: null,
+  };
+}
 
 export const followUpBody: PacketBodies['follow-up'] = {
   date: '2025-04-01',
@@ -109,6 +124,7 @@ export function exampleBodies(world: World): { [T in keyof PacketBodies]: Packet
     receipt: { receipt: fakeJws },
     'uptake-decision': acceptBody(world, caseId),
     'implementation-plan': planBody,
+    'plan-response': agreeBody(toBase64url(new Uint8Array(32))),
     'follow-up': followUpBody,
     'cost-report': costBody,
     reconciliation: { document: { payload: 'e30', signatures: [{ protected: 'e30', signature: 'AAAA' }] } },

@@ -24,6 +24,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../../client-sdk/src/crypto/hash.js';
 import { ENGINES } from '../support/databases.js';
 import { jsonOf, jsonResponse, type LogProxy, startLogProxy } from '../support/log-proxy.js';
+import { agreePlan } from '../support/plan-agreement.js';
 import { AUDIENCE, listen, makeEnvelope, startTestRelay, submit, type TestRelay } from '../support/relay.js';
 import { openTestStore } from '../support/store-databases.js';
 import {
@@ -317,7 +318,7 @@ describe.each(ENGINES)('a misbehaving relay on %s', (engine) => {
       legalBasis: null,
     };
     await jarva.sendPlan(caseId, plan);
-    await c.malmo.sync();
+    await agreePlan(c.malmo, caseId);
     await c.malmo.reportCosts(caseId, [{ service: 'krisstod', month: '2025-03', amountSek: 12000 }]);
     await w.syncAll(undefined, 2);
     await jarva.close(caseId, {

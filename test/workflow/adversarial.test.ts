@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
 import { ENGINES } from '../support/databases.js';
 import { forgeEnvelope } from '../support/forge.js';
+import { agreePlan } from '../support/plan-agreement.js';
 import { snapshot } from '../support/store-databases.js';
 import { referInput, startWorkflow, type Workflow, type WorkflowUnit } from '../support/workflow-world.js';
 
@@ -65,6 +66,8 @@ describe.each(ENGINES)('adversarial packets on %s', (engine) => {
     });
     await jarva.sync();
     await jarva.sendPlan(mainCase, plan);
+    await agreePlan(c.malmo, mainCase);
+    await jarva.sync();
     otherCase = (await jarva.refer(referInput('stockholm-jarva', 'malmo'))).caseId;
     await w.syncAll(['malmo', 'stockholm-jarva']);
   });
@@ -192,6 +195,7 @@ describe.each(ENGINES)('adversarial packets on %s', (engine) => {
       note: null,
       contacts: [],
       quota: null,
+      relocation: null,
     };
     // Signed by the home unit instead of the receiving one.
     const byHome = await forge('stockholm-jarva', 'malmo', 'uptake-decision', otherCase, other.head, decline);

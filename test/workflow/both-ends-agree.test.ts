@@ -24,6 +24,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
 import { expectLogsAgree } from '../support/case-invariant.js';
 import { ENGINES } from '../support/databases.js';
+import { agreePlan } from '../support/plan-agreement.js';
 import { ADMIN_TOKEN } from '../support/relay.js';
 import { openTestStore, type TestStore } from '../support/store-databases.js';
 import {
@@ -89,7 +90,7 @@ async function activeCase(w: Workflow, home: BryggaClient, to: BryggaClient): Pr
   await to.decideUptake(caseId, { decision: 'accept', contacts: [contact(to.unit)] });
   await home.sync();
   await home.sendPlan(caseId, plan);
-  await to.sync();
+  await agreePlan(to, caseId);
   await home.sync();
   await expectLogsAgree([home, to], caseId, { equal: true });
   void w;

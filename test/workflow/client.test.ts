@@ -20,6 +20,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
 import { ENGINES } from '../support/databases.js';
+import { agreePlan } from '../support/plan-agreement.js';
 import { ADMIN_TOKEN, AUDIENCE } from '../support/relay.js';
 import { openTestStore } from '../support/store-databases.js';
 import {
@@ -64,7 +65,7 @@ async function activeCase(w: Workflow): Promise<string> {
   await c.malmo.decideUptake(caseId, { decision: 'accept', contacts: [contact('malmo')] });
   await c['stockholm-jarva'].sync();
   await c['stockholm-jarva'].sendPlan(caseId, plan);
-  await c.malmo.sync();
+  await agreePlan(c.malmo, caseId);
   await c['stockholm-jarva'].sync();
   return caseId;
 }
@@ -296,6 +297,7 @@ describe.each(ENGINES)('the client on %s', (engine) => {
       'referral',
       'uptake-decision',
       'implementation-plan',
+      'plan-response',
       'follow-up',
     ]);
     // The last event handed out is not yet consumed: a restarted case system sees it again.

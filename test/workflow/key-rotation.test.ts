@@ -22,6 +22,7 @@ import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.
 import { expectLogsAgree } from '../support/case-invariant.js';
 import { ENGINES } from '../support/databases.js';
 import type { TestDevice } from '../support/fixtures.js';
+import { agreePlan } from '../support/plan-agreement.js';
 import { AUDIENCE } from '../support/relay.js';
 import { makeWorkflowWorld, referInput, startWorkflow, type Workflow } from '../support/workflow-world.js';
 
@@ -116,7 +117,8 @@ describe.each(ENGINES)('HPKE key rotation on %s', (engine) => {
       note: null,
       legalBasis: null,
     });
-    await malmo.sync();
+    await agreePlan(malmo, caseId);
+    await jarva.sync();
     await expectLogsAgree([jarva, malmo], caseId, { equal: true });
 
     // Every three weeks, for thirty weeks: both sync, Malmö follows up, Järva answers.
@@ -146,7 +148,7 @@ describe.each(ENGINES)('HPKE key rotation on %s', (engine) => {
       );
     }
     const log = await expectLogsAgree([jarva, malmo], caseId, { equal: true });
-    expect(log).toHaveLength(3 + 20);
+    expect(log).toHaveLength(4 + 20);
 
     // Malmö's device is replaced: its store moves to a new signing key, enrolled by Malmö's root, and
     // the old device is revoked. Järva has not read the directory since.

@@ -9,6 +9,7 @@ import type { BryggaClient, BryggaStore, PacketBodies } from '@brygga/client-sdk
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
 import { ENGINES } from '../support/databases.js';
+import { agreePlan } from '../support/plan-agreement.js';
 import { openTestStore, snapshot } from '../support/store-databases.js';
 import { makeWorkflowWorld, referInput, startWorkflow, type Workflow } from '../support/workflow-world.js';
 
@@ -92,6 +93,8 @@ describe.each(ENGINES)('a device restarted mid-sync on %s', (engine) => {
     });
     await c['stockholm-jarva'].sync();
     await c['stockholm-jarva'].sendPlan(caseId, plan);
+    await agreePlan(c.malmo, caseId);
+    await c['stockholm-jarva'].sync();
     await c['stockholm-jarva'].sendMessage(caseId, {
       text: 'Bifogar beslutet.',
       attachments: [
@@ -137,6 +140,7 @@ describe.each(ENGINES)('a device restarted mid-sync on %s', (engine) => {
       'referral',
       'uptake-decision',
       'implementation-plan',
+      'plan-response',
       'message',
       'follow-up',
     ]);
@@ -145,7 +149,7 @@ describe.each(ENGINES)('a device restarted mid-sync on %s', (engine) => {
       .filter((e) => e.type === 'packet.applied')
       .map((e) => e.data.hash);
     expect([...applied].sort()).toEqual([...new Set(applied)].sort());
-    expect(applied).toHaveLength(5);
+    expect(applied).toHaveLength(6);
     expect(await store2.store.listOutbox()).toEqual([]);
     // One receipt per packet from the restarted device reached Järva.
     const fromDevice2 = (await c['stockholm-jarva'].receipts(caseId)).filter((r) => r.device === m2.key.kid);

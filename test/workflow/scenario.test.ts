@@ -21,6 +21,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/databases.js';
 import { codeOfAsync as codeOf } from '../support/error-code.js';
+import { agreePlan } from '../support/plan-agreement.js';
 import { referInput, startWorkflow, type Workflow } from '../support/workflow-world.js';
 
 const malmoContact = {
@@ -124,6 +125,8 @@ describe.each(ENGINES)('the three-city scenario on %s', (engine) => {
     w.advance(7);
     await c['stockholm-jarva'].sendPlan(mainCase, plan);
     await c.malmo.sync();
+    expect((await c.malmo.getCase(mainCase)).status).toBe('accepted');
+    await agreePlan(c.malmo, mainCase);
     expect((await c.malmo.getCase(mainCase)).status).toBe('active');
     // Receipts wait at most the relay's packet lifetime (14 days): both ends sync before time moves on.
     await c['stockholm-jarva'].sync();
@@ -151,6 +154,7 @@ describe.each(ENGINES)('the three-city scenario on %s', (engine) => {
       'referral',
       'uptake-decision',
       'implementation-plan',
+      'plan-response',
       'follow-up',
       'follow-up',
       'cost-report',
@@ -169,7 +173,7 @@ describe.each(ENGINES)('the three-city scenario on %s', (engine) => {
     await c['goteborg-nordost'].sync();
     expect((await c['goteborg-nordost'].getCase(gbgCase)).state.consents[0]!.form).toBe('oral');
     await c['goteborg-nordost'].sendPlan(gbgCase, { ...plan, services: [plan.services[1]!] });
-    await c['stockholm-jarva'].sync();
+    await agreePlan(c['stockholm-jarva'], gbgCase);
     await c['stockholm-jarva'].sendFollowUp(gbgCase, { ...followUp('2025-05', '2025-05-20'), services: [] });
     await c['stockholm-jarva'].reportCosts(gbgCase, [
       { service: 'kontaktperson', month: '2025-05', amountSek: 4_000 },
@@ -361,6 +365,7 @@ describe.each(ENGINES)('the three-city scenario on %s', (engine) => {
       'referral',
       'uptake-decision',
       'implementation-plan',
+      'plan-response',
       'follow-up',
       'follow-up',
       'cost-report',

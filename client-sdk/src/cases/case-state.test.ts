@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   acceptBody,
+  agreeBody,
   childNoticeBody,
   closureBody,
   costBody,
@@ -98,10 +99,17 @@ class Script {
     );
   }
 
+  /** The home unit sends `body` and the receiving unit agrees to it. */
+  plan(body: PacketBodies['implementation-plan'] = planBody): CaseState {
+    const planned = this.send(this.home, 'implementation-plan', body);
+    this.send(this.to, 'plan-response', agreeBody(planned.head));
+    return this.state!;
+  }
+
   active(): this {
     this.refer();
     this.send(this.to, 'uptake-decision', acceptBody(world, this.caseId, this.to as 'malmo'));
-    this.send(this.home, 'implementation-plan', planBody);
+    this.plan();
     return this;
   }
 }
@@ -111,7 +119,8 @@ describe('a case through the whole workflow', () => {
     const s = new Script();
     expect(s.refer().status).toBe('referred');
     expect(s.send('malmo', 'uptake-decision', acceptBody(world, s.caseId)).status).toBe('accepted');
-    expect(s.send('stockholm-jarva', 'implementation-plan', planBody).status).toBe('active');
+    expect(s.send('stockholm-jarva', 'implementation-plan', planBody).status).toBe('accepted');
+    expect(s.send('malmo', 'plan-response', agreeBody(s.head!)).status).toBe('active');
     s.send('stockholm-jarva', 'follow-up', followUpBody);
     s.send('malmo', 'follow-up', followUpBody);
     s.send('malmo', 'cost-report', costBody);
@@ -156,7 +165,7 @@ describe('workflow transitions (ERR_INVALID_TRANSITION) and parties (ERR_WRONG_P
     expect(s.refuse('malmo', 'cost-report', costBody)).toBe('ERR_INVALID_TRANSITION');
     s.send('malmo', 'uptake-decision', acceptBody(world, s.caseId));
     expect(s.refuse('malmo', 'uptake-decision', declineBody)).toBe('ERR_INVALID_TRANSITION');
-    s.send('stockholm-jarva', 'implementation-plan', planBody);
+    s.plan();
     s.send('stockholm-jarva', 'closure', closureBody());
     expect(s.refuse('stockholm-jarva', 'follow-up', followUpBody)).toBe('ERR_INVALID_TRANSITION');
     expect(s.refuse('stockholm-jarva', 'closure', closureBody())).toBe('ERR_INVALID_TRANSITION');
@@ -171,6 +180,8 @@ describe('workflow transitions (ERR_INVALID_TRANSITION) and parties (ERR_WRONG_P
     s.send('malmo', 'uptake-decision', acceptBody(world, s.caseId));
     expect(s.refuse('malmo', 'implementation-plan', planBody)).toBe('ERR_WRONG_PARTY');
     s.send('stockholm-jarva', 'implementation-plan', planBody);
+    expect(s.refuse('stockholm-jarva', 'plan-response', agreeBody(s.head!))).toBe('ERR_WRONG_PARTY');
+    s.send('malmo', 'plan-response', agreeBody(s.head!));
     expect(s.refuse('stockholm-jarva', 'cost-report', costBody)).toBe('ERR_WRONG_PARTY');
     expect(s.refuse('malmo', 'closure', closureBody())).toBe('ERR_WRONG_PARTY');
   });
@@ -668,10 +679,10 @@ describe('services and costs', () => {
     const accepted = s.send('malmo', 'uptake-decision', acceptBody(world, s.caseId));
     expect(accepted.decision).toMatchObject({ decision: 'accept', reason: null, at: s.iat });
     expect(accepted.decision!.at - accepted.referredAt).toBe(3 * DAY + 60);
-    const planned = s.send('stockholm-jarva', 'implementation-plan', planBody);
+    const planned = s.plan();
     expect(planned.activeSince).toBe(s.iat);
-    // A later plan does not move the day the case became active.
-    expect(s.send('stockholm-jarva', 'implementation-plan', planBody).activeSince).toBe(planned.activeSince);
+    // A later plan, agreed too, does not move the day the case became active.
+    expect(s.plan().activeSince).toBe(planned.activeSince);
     s.send('malmo', 'follow-up', { ...followUpBody, date: '2025-05-02', month: '2025-04' });
     // A follow-up about an earlier month, sent later, does not move the latest date back.
     const followed = s.send('stockholm-jarva', 'follow-up', { ...followUpBody, date: '2025-04-01' });
@@ -712,5 +723,96 @@ describe('services and costs', () => {
       'ERR_CONSENT_EXPIRED',
     );
     expect(s.send('malmo', 'uptake-decision', declineBody).status).toBe('declined');
+  });
+});
+
+describe('the plan is agreed, not imposed (PROTOCOL.md §14.6)', () => {
+  const changes = (plan: string): PacketBodies['plan-response'] => ({
+    ...agreeBody(plan),
+    decision: 'changes',
+    changes: [
+      {
+        service: 'krisstod',
+        what: 'Tre samtal i veckan i stället för två',
+        why: 'Hotbilden kräver tätare kontakt',
+      },
+    ],
+  });
+
+  it('follow-ups and costs count only against a plan the receiving unit agreed to', () => {
+    const s = new Script();
+    s.refer();
+    s.send('malmo', 'uptake-decision', acceptBody(world, s.caseId));
+    const first = s.send('stockholm-jarva', 'implementation-plan', planBody);
+    expect(first.status).toBe('accepted');
+    expect(s.refuse('malmo', 'cost-report', costBody)).toBe('ERR_PLAN_NOT_AGREED');
+    expect(s.refuse('stockholm-jarva', 'follow-up', followUpBody)).toBe('ERR_PLAN_NOT_AGREED');
+    // Malmö asks for changes, saying what and why: still nothing counts.
+    const asked = s.send('malmo', 'plan-response', changes(first.head));
+    expect(asked.status).toBe('accepted');
+    expect(asked.planLog).toEqual([
+      expect.objectContaining({
+        version: 1,
+        response: expect.objectContaining({
+          decision: 'changes',
+          changes: 1,
+          decidedBy: { name: 'Samordnare Malmö', role: 'avhopparsamordnare' },
+          at: s.iat,
+        }),
+      }),
+    ]);
+    expect(s.refuse('malmo', 'cost-report', costBody)).toBe('ERR_PLAN_NOT_AGREED');
+    // An answer once per plan.
+    expect(s.refuse('malmo', 'plan-response', agreeBody(first.head))).toBe('ERR_INVALID_TRANSITION');
+    // A new version answers; an answer to the old one is refused, one to the new one is kept.
+    const second = s.send('stockholm-jarva', 'implementation-plan', {
+      ...planBody,
+      note: 'Tre samtal i veckan.',
+    });
+    expect(second.planLog.map((v) => [v.version, v.response?.decision ?? null])).toEqual([
+      [1, 'changes'],
+      [2, null],
+    ]);
+    expect(s.refuse('malmo', 'plan-response', agreeBody(first.head))).toBe('ERR_INVALID_TRANSITION');
+    const agreed = s.send('malmo', 'plan-response', agreeBody(second.head));
+    expect([agreed.status, agreed.activeSince, agreed.plannedEver]).toEqual([
+      'active',
+      s.iat,
+      ['kontaktperson', 'krisstod'],
+    ]);
+    expect(s.send('malmo', 'cost-report', costBody).costs).toHaveLength(2);
+  });
+
+  it('a service only in a plan not yet agreed is ERR_PLAN_NOT_AGREED; one never planned ERR_SERVICE_NOT_IN_PLAN', () => {
+    const s = new Script().active();
+    const withMore = {
+      ...planBody,
+      services: [
+        ...planBody.services,
+        { code: 'boendestod', description: null, from: '2025-04-01', to: null },
+      ],
+    };
+    const next = s.send('stockholm-jarva', 'implementation-plan', withMore).head;
+    const boendestod = { lines: [{ service: 'boendestod', month: '2025-04', amountSek: 10 }] };
+    expect(s.refuse('malmo', 'cost-report', boendestod)).toBe('ERR_PLAN_NOT_AGREED');
+    // Costs of the plan agreed before still count while the new version waits.
+    s.send('malmo', 'cost-report', costBody);
+    expect(
+      s.refuse('malmo', 'cost-report', {
+        lines: [{ service: 'motivationssamtal', month: '2025-04', amountSek: 10 }],
+      }),
+    ).toBe('ERR_SERVICE_NOT_IN_PLAN');
+    s.send('malmo', 'plan-response', agreeBody(next));
+    expect(s.send('malmo', 'cost-report', boendestod).costs).toHaveLength(3);
+  });
+
+  it('the answer is dated on or before its packet (ERR_PRECONDITION_DATE)', () => {
+    const s = new Script();
+    s.refer();
+    s.send('malmo', 'uptake-decision', acceptBody(world, s.caseId));
+    const planned = s.send('stockholm-jarva', 'implementation-plan', planBody);
+    expect(s.refuse('malmo', 'plan-response', { ...agreeBody(planned.head), date: '2027-01-01' })).toBe(
+      'ERR_PRECONDITION_DATE',
+    );
   });
 });

@@ -19,12 +19,16 @@ import type { DeviationReason } from './deviation.js';
 import { type CaseLogType, carriesPersonalData, legalBasisOf } from './packet-body.js';
 import { verifyQuotaProof } from './quota-claim.js';
 import type { Category, ThreatLevel } from './referral.js';
+import type { RelocationCheck, RelocationNotice } from './relocation.js';
 import {
   assertConsentFits,
+  assertDatedBy,
   assertInCatalogue,
   assertOffered,
   assertPersonalDataCovered,
   assertReferralPreconditions,
+  assertRelocationDated,
+  assertRelocationPreCheck,
   type ConsentRecord,
   requireAgreementAt,
 } from './rules.js';
@@ -62,6 +66,42 @@ export interface ChildNoticeRecord {
   answeredAt: number | null;
 }
 
+/**
+ * One version of the implementation plan and the receiving unit's answer to it (PROTOCOL.md §14.6):
+ * a plan takes effect when the receiving unit agrees to it.
+ */
+export interface PlanRecord {
+  /** 1 for the first plan of the case, +1 for each new version. */
+  version: number;
+  services: string[];
+  decidedOn: string;
+  /** When it was signed (NumericDate), and the hash of its packet. */
+  at: number;
+  in: string;
+  /** The receiving unit's answer, or null while it has not answered. */
+  response: {
+    decision: 'agree' | 'changes';
+    /** How many changes it asked for (their text stays in the packet). */
+    changes: number;
+    date: string;
+    decidedBy: { name: string; role: string };
+    at: number;
+    in: string;
+  } | null;
+}
+
+/**
+ * The relocation pre-check an uptake decision carried (PROTOCOL.md §14.6 (3)): the advance notice and
+ * the receiving unit's own check, with who and when. The area and the reason stay in the packet.
+ */
+export interface RelocationRecord {
+  notice: RelocationNotice | null;
+  check: Omit<RelocationCheck, 'reason'>;
+  /** Hash of the uptake decision, and when it was signed (NumericDate). */
+  in: string;
+  at: number;
+}
+
 /** The state of a case. JSON-serialisable. */
 export interface CaseState {
   caseId: string;
@@ -83,11 +123,16 @@ export interface CaseState {
   quota: { outgoing: string; incoming: string | null };
   /** The uptake decision, with when it was signed (NumericDate). */
   decision: { decision: 'accept' | 'decline'; reason: DeclineReason | null; in: string; at: number } | null;
-  /** When the first implementation plan made the case active (NumericDate), or null. */
+  /** The relocation pre-check of the uptake decision, or null (PROTOCOL.md §14.6 (3)). */
+  relocation: RelocationRecord | null;
+  /** When the receiving unit first agreed to a plan, making the case active (NumericDate), or null. */
   activeSince: number | null;
-  /** Services of the current plan, and every service ever planned (costs may trail a changed plan). */
+  /** Services of the current plan (agreed or not; see `planLog`). */
   plan: { services: string[]; decidedOn: string; in: string } | null;
+  /** Every service of a plan the receiving unit agreed to (costs may trail a changed plan). */
   plannedEver: string[];
+  /** Every version of the plan, in log order, each with the receiving unit's answer (PROTOCOL.md §14.6). */
+  planLog: PlanRecord[];
   /** The latest amount per service and month (a later report corrects an earlier one). */
   costs: CostLine[];
   followUps: number;
@@ -169,9 +214,11 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
     consents: [record],
     quota: { outgoing: claim.payload.commitment, incoming: null },
     decision: null,
+    relocation: null,
     activeSince: null,
     plan: null,
     plannedEver: [],
+    planLog: [],
     costs: [],
     followUps: 0,
     lastFollowUpOn: null,
@@ -260,8 +307,19 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
   'uptake-decision'(p, s, ctx, day) {
     const d = p.body;
     const decision = { decision: d.decision, reason: d.reason, in: p.hash, at: p.iat };
-    if (d.decision === 'decline') return { status: 'declined', decision };
+    const r = d.relocation;
+    const relocation: RelocationRecord | null = r && {
+      notice: r.notice,
+      check: { result: r.check.result, checkedBy: r.check.checkedBy, checkedOn: r.check.checkedOn },
+      in: p.hash,
+      at: p.iat,
+    };
+    if (d.decision === 'decline') {
+      assertRelocationDated(r, day);
+      return { status: 'declined', decision, relocation };
+    }
     const agreement = requireAgreementAt(ctx.agreements, day, 'the acceptance');
+    assertRelocationPreCheck(agreement, s.receivingMunicipality, r, day);
     const claim = verifyQuotaProof(
       d.quota!,
       { caseId: s.caseId, unit: s.receiving, direction: 'incoming' },
@@ -271,26 +329,64 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
     if (claim.payload.agreement !== agreement.digest) {
       throw new BryggaError('ERR_QUOTA_CLAIM', 'the quota claim is not on the agreement in force');
     }
-    return { status: 'accepted', decision, quota: { ...s.quota, incoming: claim.payload.commitment } };
+    return {
+      status: 'accepted',
+      decision,
+      relocation,
+      quota: { ...s.quota, incoming: claim.payload.commitment },
+    };
   },
   'implementation-plan'(p, s, ctx, day) {
     const agreement = requireAgreementAt(ctx.agreements, day, 'the implementation plan');
     const codes = p.body.services.map((x) => x.code);
     assertInCatalogue(agreement, codes);
     assertOffered(agreement, s.receivingMunicipality, codes);
+    const record: PlanRecord = {
+      version: s.planLog.length + 1,
+      services: codes,
+      decidedOn: p.body.decidedOn,
+      at: p.iat,
+      in: p.hash,
+      response: null,
+    };
     return {
       plan: { services: codes, decidedOn: p.body.decidedOn, in: p.hash },
-      plannedEver: [...new Set([...s.plannedEver, ...codes])].sort(),
+      planLog: [...s.planLog, record],
+    };
+  },
+  'plan-response'(p, s, _ctx, day) {
+    const r = p.body;
+    const current = s.planLog.at(-1);
+    if (!current || r.plan !== current.in) {
+      throw new BryggaError('ERR_INVALID_TRANSITION', "a plan response answers the case's current plan");
+    }
+    if (current.response !== null) {
+      throw new BryggaError('ERR_INVALID_TRANSITION', 'the current plan was already answered');
+    }
+    assertDatedBy(day, [{ field: 'plan-response.date', date: r.date }]);
+    const response = {
+      decision: r.decision,
+      changes: r.changes.length,
+      date: r.date,
+      decidedBy: { name: r.decidedBy.name, role: r.decidedBy.role },
+      at: p.iat,
+      in: p.hash,
+    };
+    const planLog = [...s.planLog.slice(0, -1), { ...current, response }];
+    if (r.decision === 'changes') return { planLog };
+    return {
+      planLog,
+      status: s.status === 'accepted' ? 'active' : s.status,
+      plannedEver: [...new Set([...s.plannedEver, ...current.services])].sort(),
       activeSince: s.activeSince ?? p.iat,
     };
   },
   'follow-up'(p, s) {
-    if (p.body.services.some((x) => !s.plannedEver.includes(x.code))) {
-      throw new BryggaError(
-        'ERR_SERVICE_NOT_IN_PLAN',
-        'the follow-up names a service that was never planned',
-      );
-    }
+    assertPlanAgreed(
+      s,
+      p.body.services.map((x) => x.code),
+      'the follow-up',
+    );
     const on = p.body.date;
     return {
       followUps: s.followUps + 1,
@@ -298,9 +394,11 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
     };
   },
   'cost-report'(p, s) {
-    if (p.body.lines.some((l) => !s.plannedEver.includes(l.service))) {
-      throw new BryggaError('ERR_SERVICE_NOT_IN_PLAN', 'costs can only be reported for planned services');
-    }
+    assertPlanAgreed(
+      s,
+      p.body.lines.map((l) => l.service),
+      'the cost report',
+    );
     const key = (l: CostLine) => `${l.service}|${l.month}`;
     const merged = new Map(s.costs.map((l) => [key(l), l]));
     for (const l of p.body.lines) merged.set(key(l), l);
@@ -335,6 +433,31 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
   message: (_p, s) => ({ messages: s.messages + 1 }),
   assignment: (p, s, ctx) => ({ circle: assign(p, s.circle, s.home, ctx.resolve) }),
 };
+
+/**
+ * Follow-ups and cost reports count only against a plan the receiving unit agreed to (PROTOCOL.md
+ * §14.6): ERR_PLAN_NOT_AGREED when none was agreed, or a service is only in a plan not agreed yet;
+ * ERR_SERVICE_NOT_IN_PLAN for a service never planned.
+ */
+function assertPlanAgreed(s: CaseState, codes: readonly string[], what: string): void {
+  const source =
+    'the cooperation agreement (Avtal om samverkan för insatser till avhoppare): the home municipality decides services after consulting the receiving municipality';
+  if (s.plannedEver.length === 0) {
+    throw new BryggaError(
+      'ERR_PLAN_NOT_AGREED',
+      `${what} needs an implementation plan the receiving unit agreed to: ${source}`,
+    );
+  }
+  const missing = codes.filter((c) => !s.plannedEver.includes(c));
+  if (missing.length === 0) return;
+  if (missing.every((c) => s.planLog.some((v) => v.services.includes(c)))) {
+    throw new BryggaError(
+      'ERR_PLAN_NOT_AGREED',
+      `${what} names ${missing.join(', ')}, in no plan the receiving unit agreed to: ${source}`,
+    );
+  }
+  throw new BryggaError('ERR_SERVICE_NOT_IN_PLAN', `${what} names a service that was never planned`);
+}
 
 /** Run the step of `p`'s type. */
 function step<T extends FollowingType>(p: CasePacket<T>, s: CaseState, ctx: CaseContext, day: string) {

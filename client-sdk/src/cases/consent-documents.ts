@@ -19,6 +19,7 @@ const CARRIED: PerType<CaseLogType, [], CarriedConsent[]> = {
   'consent-withdrawal': (b) => [{ jws: b.withdrawal, kind: 'withdrawal' }],
   'uptake-decision': none,
   'implementation-plan': none,
+  'plan-response': none,
   'follow-up': none,
   'cost-report': none,
   deviation: none,

@@ -1,6 +1,6 @@
 /** Evidence bundles (PROTOCOL.md §17): a bundle verifies offline; any tampering is caught and named. */
 import { describe, expect, it } from 'vitest';
-import { acceptBody, followUpBody, planBody } from '../../../test/support/case-bodies.js';
+import { acceptBody, agreeBody, followUpBody, planBody } from '../../../test/support/case-bodies.js';
 import { isValid, loadCaseSchemas } from '../../../test/support/case-schemas.js';
 import {
   caseWorld,
@@ -37,6 +37,7 @@ function add<T extends PacketType>(from: UnitId, type: T, body: PacketBodies[T])
 add('stockholm-jarva', 'referral', referralBody(world, caseId));
 add('malmo', 'uptake-decision', acceptBody(world, caseId));
 add('stockholm-jarva', 'implementation-plan', planBody);
+add('malmo', 'plan-response', agreeBody(packets.at(-1)!.hash));
 add('malmo', 'follow-up', followUpBody);
 
 const receipts = packets.map((p, i) =>
@@ -78,6 +79,7 @@ describe('evidence bundles', () => {
       'referral',
       'uptake-decision',
       'implementation-plan',
+      'plan-response',
       'follow-up',
     ]);
     const consentId = report.state.consents[0]!.id;

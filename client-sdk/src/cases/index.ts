@@ -125,6 +125,7 @@ export {
   typedBody,
   validatePacketBody,
 } from './packet-body.js';
+export { type PlanChange, type PlanResponseBody, validatePlanResponse } from './plan-response.js';
 export {
   makeQuotaClaim,
   QUOTA_CLAIM_TYP,
@@ -194,6 +195,14 @@ export {
   type ThreatLevel,
   validateReferral,
 } from './referral.js';
+export {
+  type Officer,
+  RELOCATION_RESULTS,
+  type RelocationCheck,
+  type RelocationNotice,
+  type RelocationPreCheck,
+  validateRelocation,
+} from './relocation.js';
 export {
   computeReminders,
   type ReconciliationState,

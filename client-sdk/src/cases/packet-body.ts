@@ -17,6 +17,7 @@ import { type DeviationBody, validateDeviation } from './deviation.js';
 import { type FollowUpBody, validateFollowUp } from './follow-up.js';
 import { type ImplementationPlanBody, validateImplementationPlan } from './implementation-plan.js';
 import { type MessageBody, validateMessage } from './message.js';
+import { type PlanResponseBody, validatePlanResponse } from './plan-response.js';
 import {
   type QuotaClaimBody,
   type QuotaReleaseBody,
@@ -38,6 +39,7 @@ export interface PacketBodies {
   receipt: ReceiptBody;
   'uptake-decision': UptakeDecisionBody;
   'implementation-plan': ImplementationPlanBody;
+  'plan-response': PlanResponseBody;
   'follow-up': FollowUpBody;
   'cost-report': CostReportBody;
   reconciliation: ReconciliationBody;
@@ -63,6 +65,7 @@ const VALIDATORS: { [T in PacketType]: (body: unknown) => PacketBodies[T] } = {
   receipt: validateReceiptBody,
   'uptake-decision': validateUptakeDecision,
   'implementation-plan': validateImplementationPlan,
+  'plan-response': validatePlanResponse,
   'follow-up': validateFollowUp,
   'cost-report': validateCostReport,
   reconciliation: validateReconciliationBody,
@@ -87,6 +90,7 @@ export type CaseLogType =
   | 'consent-withdrawal'
   | 'uptake-decision'
   | 'implementation-plan'
+  | 'plan-response'
   | 'follow-up'
   | 'cost-report'
   | 'deviation'
@@ -141,6 +145,7 @@ const IN_CASE_LOG: { [T in PacketType]: T extends CaseLogType ? true : false } =
   receipt: false,
   'uptake-decision': true,
   'implementation-plan': true,
+  'plan-response': true,
   'follow-up': true,
   'cost-report': true,
   reconciliation: false,
@@ -206,8 +211,9 @@ const PERSONAL_DATA: PerType<PacketType, [], boolean> = {
   consent: () => false,
   'consent-withdrawal': () => false,
   receipt: () => false,
-  'uptake-decision': (d) => d.note !== null,
+  'uptake-decision': (d) => d.note !== null || d.relocation !== null,
   'implementation-plan': () => true,
+  'plan-response': (r) => r.changes.length > 0 || r.note !== null,
   'follow-up': () => true,
   'cost-report': () => false,
   reconciliation: () => false,

@@ -7,7 +7,9 @@ import { MUNICIPALITIES } from '../../../test/support/agreement-terms.js';
 import { codeOf } from '../../../test/support/error-code.js';
 import { agreementTerms, makeWorld } from '../../../test/support/fixtures.js';
 import { Agreement } from '../directory/agreement.js';
-import { assertOffered } from './rules.js';
+import type { RelocationPreCheck } from './relocation.js';
+import { validateRelocation } from './relocation.js';
+import { assertOffered, assertRelocationPreCheck } from './rules.js';
 
 const world = makeWorld();
 
@@ -26,5 +28,82 @@ describe("each city's own offer", () => {
     expect(() => assertOffered(a, 'malmo', ['boendestod'])).toThrow(
       /^malmo does not offer boendestod: the cooperation agreement \(Avtal om samverkan för insatser till avhoppare\) puts no duty/,
     );
+  });
+});
+
+describe('the relocation pre-check', () => {
+  const a = Agreement.create(
+    agreementTerms(world.roots, {
+      municipalities: MUNICIPALITIES.map((m) =>
+        m.id === 'goteborg' ? { ...m, relocationNotice: 'Social resursnämnd' } : m,
+      ),
+    }),
+  );
+  const by = { name: 'Greta Gren', role: 'samordnare' };
+  const cleared: RelocationPreCheck = {
+    area: 'Hisingen',
+    notice: {
+      body: 'Social resursnämnd',
+      notifiedBy: by,
+      notifiedOn: '2025-03-01',
+      reference: 'SRN-2025-17',
+    },
+    check: { result: 'cleared', reason: null, checkedBy: by, checkedOn: '2025-03-02' },
+  };
+
+  it('where the terms name a body, an acceptance needs the notice to exactly that body and a cleared check', () => {
+    expect(() => assertRelocationPreCheck(a, 'goteborg', cleared, '2025-03-03')).not.toThrow();
+    expect(codeOf(() => assertRelocationPreCheck(a, 'goteborg', null, '2025-03-03'))).toBe(
+      'ERR_RELOCATION_NOT_NOTIFIED',
+    );
+    expect(() => assertRelocationPreCheck(a, 'goteborg', { ...cleared, notice: null }, '2025-03-03')).toThrow(
+      /^goteborg's terms require notifying Social resursnämnd in advance of the planned relocation area before accepting: Riktlinje för Göteborgs Stads arbete med avhoppare/,
+    );
+    const elsewhere = { ...cleared, notice: { ...cleared.notice!, body: 'Stadsledningskontoret' } };
+    expect(codeOf(() => assertRelocationPreCheck(a, 'goteborg', elsewhere, '2025-03-03'))).toBe(
+      'ERR_RELOCATION_NOT_NOTIFIED',
+    );
+    const concerns: RelocationPreCheck = {
+      ...cleared,
+      check: { ...cleared.check, result: 'concerns', reason: 'Rivaliserande nätverk i området' },
+    };
+    expect(codeOf(() => assertRelocationPreCheck(a, 'goteborg', concerns, '2025-03-03'))).toBe(
+      'ERR_RELOCATION_NOT_CLEARED',
+    );
+    // Dated after the decision's day.
+    expect(codeOf(() => assertRelocationPreCheck(a, 'goteborg', cleared, '2025-03-01'))).toBe(
+      'ERR_PRECONDITION_DATE',
+    );
+  });
+
+  it('where the terms name none, the pre-check is optional, but one an acceptance carries must be cleared', () => {
+    expect(() => assertRelocationPreCheck(a, 'malmo', null, '2025-03-03')).not.toThrow();
+    expect(() =>
+      assertRelocationPreCheck(a, 'malmo', { ...cleared, notice: null }, '2025-03-03'),
+    ).not.toThrow();
+    const concerns: RelocationPreCheck = {
+      ...cleared,
+      check: { ...cleared.check, result: 'concerns', reason: 'Hotbilden når området' },
+    };
+    expect(codeOf(() => assertRelocationPreCheck(a, 'malmo', concerns, '2025-03-03'))).toBe(
+      'ERR_RELOCATION_NOT_CLEARED',
+    );
+  });
+
+  it('the area is an area or district, never an address; concerns say why', () => {
+    expect(validateRelocation(cleared, 'r')).toEqual(cleared);
+    expect(codeOf(() => validateRelocation({ ...cleared, area: 'Storgatan 12' }, 'r'))).toBe('ERR_MALFORMED');
+    expect(codeOf(() => validateRelocation({ ...cleared, area: '417 05 Göteborg' }, 'r'))).toBe(
+      'ERR_MALFORMED',
+    );
+    const noReason = { ...cleared, check: { ...cleared.check, result: 'concerns' } };
+    expect(() => validateRelocation(noReason, 'r')).toThrow(/r\.check\.reason must say why/);
+  });
+
+  it('a relocationNotice that is blank makes the terms malformed', () => {
+    const terms = agreementTerms(world.roots, {
+      municipalities: MUNICIPALITIES.map((m) => (m.id === 'goteborg' ? { ...m, relocationNotice: ' ' } : m)),
+    });
+    expect(codeOf(() => Agreement.create(terms))).toBe('ERR_MALFORMED');
   });
 });

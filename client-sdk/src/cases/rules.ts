@@ -20,11 +20,12 @@ import {
   TARGET_CRITERIA,
   type TargetCriterion,
 } from '../directory/precondition-terms.js';
-import { offeredServices } from '../directory/receiving-terms.js';
+import { offeredServices, RECEIVING_SOURCES, relocationNoticeOf } from '../directory/receiving-terms.js';
 import { BryggaError } from '../errors.js';
 import type { LegalBasis } from './common-fields.js';
 import type { ConsentClaims } from './consent.js';
 import type { ReferralBody, TargetGroupAssessment } from './referral.js';
+import type { RelocationPreCheck } from './relocation.js';
 
 /** A consent as the case state keeps it. */
 export interface ConsentRecord {
@@ -113,6 +114,55 @@ export function assertOffered(agreement: Agreement, municipality: string, codes:
     throw new BryggaError(
       'ERR_SERVICE_NOT_OFFERED',
       `${municipality} does not offer ${missing.join(', ')}: the cooperation agreement (Avtal om samverkan för insatser till avhoppare) puts no duty on the receiving municipality to procure services it does not already offer`,
+    );
+  }
+}
+
+/** The relocation pre-check's dates lie on or before `day`, the uptake decision's (ERR_PRECONDITION_DATE). */
+export function assertRelocationDated(r: RelocationPreCheck | null, day: string): void {
+  if (r === null) return;
+  assertDatedBy(day, [
+    ...(r.notice
+      ? [{ field: 'uptake-decision.relocation.notice.notifiedOn', date: r.notice.notifiedOn }]
+      : []),
+    { field: 'uptake-decision.relocation.check.checkedOn', date: r.check.checkedOn },
+  ]);
+}
+
+/**
+ * The relocation pre-check of an acceptance (PROTOCOL.md §5.5, §14.6 (3)): where the receiving
+ * `municipality`'s terms name a body to notify (`relocationNotice`), the acceptance carries the
+ * planned area's advance notice to that body (ERR_RELOCATION_NOT_NOTIFIED) and the receiving unit's
+ * own check of the area; a check the acceptance carries must be cleared (ERR_RELOCATION_NOT_CLEARED).
+ * Each refusal names the rule and its source; the dates are checked by {@link assertRelocationDated}.
+ */
+export function assertRelocationPreCheck(
+  agreement: Agreement,
+  municipality: string,
+  r: RelocationPreCheck | null,
+  day: string,
+): void {
+  assertRelocationDated(r, day);
+  const body = relocationNoticeOf(agreement.terms, municipality);
+  const source = RECEIVING_SOURCES.relocation;
+  if (body !== null) {
+    if (r === null || r.notice === null) {
+      throw new BryggaError(
+        'ERR_RELOCATION_NOT_NOTIFIED',
+        `${municipality}'s terms require notifying ${body} in advance of the planned relocation area before accepting: ${source}`,
+      );
+    }
+    if (r.notice.body !== body) {
+      throw new BryggaError(
+        'ERR_RELOCATION_NOT_NOTIFIED',
+        `the relocation notice went to ${r.notice.body}, but ${municipality}'s terms require notifying ${body}: ${source}`,
+      );
+    }
+  }
+  if (r !== null && r.check.result !== 'cleared') {
+    throw new BryggaError(
+      'ERR_RELOCATION_NOT_CLEARED',
+      `the receiving unit's check of the planned relocation area found concerns: an acceptance needs it cleared against the person's threat (${source})`,
     );
   }
 }

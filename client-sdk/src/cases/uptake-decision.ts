@@ -6,6 +6,7 @@
 import { list, malformed, members, oneOf, optionalText } from './_fields.js';
 import { type ContactPerson, validateContact } from './common-fields.js';
 import { type QuotaProof, validateQuotaProof } from './quota-claim.js';
+import { type RelocationPreCheck, validateRelocation } from './relocation.js';
 
 /** Why a referral is declined (skäl). */
 export type DeclineReason = 'quota-exceeded' | 'no-capacity' | 'not-suitable' | 'safety' | 'other';
@@ -21,6 +22,11 @@ export interface UptakeDecisionBody {
   contacts: ContactPerson[];
   /** Proof of the receiving municipality's incoming quota claim; required when accepting, else null. */
   quota: QuotaProof | null;
+  /**
+   * The relocation pre-check (PROTOCOL.md §14.6 (3)): the planned area, its advance notice to the body
+   * the terms name, and the receiving unit's own check; null where the terms require none.
+   */
+  relocation: RelocationPreCheck | null;
 }
 
 /** The decline reasons. */
@@ -28,7 +34,15 @@ export const DECLINE_REASONS = ['quota-exceeded', 'no-capacity', 'not-suitable',
 
 /** Validate an `uptake-decision` body; ERR_MALFORMED naming the field. */
 export function validateUptakeDecision(value: unknown): UptakeDecisionBody {
-  const o = members(value, 'uptake-decision', ['decision', 'reason', 'note', 'contacts', 'quota']);
+  const o = members(value, 'uptake-decision', [
+    'decision',
+    'reason',
+    'note',
+    'contacts',
+    'quota',
+    'relocation',
+  ]);
+  const relocation = validateRelocation(o.relocation, 'uptake-decision.relocation');
   const decision = oneOf(o.decision, 'uptake-decision.decision', ['accept', 'decline'] as const);
   const contacts = list(o.contacts, 'uptake-decision.contacts', 0, 10, validateContact);
   if (decision === 'accept') {
@@ -41,6 +55,7 @@ export function validateUptakeDecision(value: unknown): UptakeDecisionBody {
       note: optionalText(o.note, 'uptake-decision.note'),
       contacts,
       quota: validateQuotaProof(o.quota, 'uptake-decision.quota'),
+      relocation,
     };
   }
   if (o.quota !== null) malformed('uptake-decision.quota', 'must be null when declining');
@@ -50,5 +65,6 @@ export function validateUptakeDecision(value: unknown): UptakeDecisionBody {
     note: optionalText(o.note, 'uptake-decision.note'),
     contacts,
     quota: null,
+    relocation,
   };
 }

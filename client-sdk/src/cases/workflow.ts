@@ -1,7 +1,7 @@
 /**
  * The case workflow (PROTOCOL.md §14.2): which packet may follow in which state, and which of the case's
  * two units may send it. The states of the log are referred → accepted | declined, accepted → active
- * (with the implementation plan), and → closed. `delivered` is `referred` plus a receipt from the
+ * (when the receiving unit agrees to an implementation plan, PROTOCOL.md §14.6), and → closed. `delivered` is `referred` plus a receipt from the
  * receiving unit (receipts are not part of the chain; see {@link caseStatus}).
  */
 import { BryggaError } from '../errors.js';
@@ -36,9 +36,11 @@ export const WORKFLOW: Readonly<Record<Exclude<PacketType, 'referral'>, Transiti
   consent: { role: 'home', from: OPEN },
   'consent-withdrawal': { role: 'home', from: ['referred', 'accepted', 'declined', 'active', 'closed'] },
   'uptake-decision': { role: 'receiving', from: ['referred'] },
-  'implementation-plan': { role: 'home', from: ['accepted', 'active'], to: 'active' },
-  'follow-up': { role: 'either', from: ['active'] },
-  'cost-report': { role: 'receiving', from: ['active', 'closed'] },
+  'implementation-plan': { role: 'home', from: ['accepted', 'active'] },
+  'plan-response': { role: 'receiving', from: ['accepted', 'active'] },
+  // With an agreed plan (PROTOCOL.md §14.6), checked by the case state: ERR_PLAN_NOT_AGREED.
+  'follow-up': { role: 'either', from: ['accepted', 'active'] },
+  'cost-report': { role: 'receiving', from: ['accepted', 'active', 'closed'] },
   deviation: { role: 'either', from: OPEN },
   'child-notice': { role: 'either', from: OPEN },
   closure: { role: 'home', from: OPEN, to: 'closed' },

@@ -21,8 +21,10 @@ import {
   type DeclineReason,
   isCalendarDate,
   KID_PATTERN,
+  type PlanResponseInput,
   type ReferInput,
   validatePacketBody,
+  validateRelocation,
   type WithdrawConsentInput,
 } from '../index.js';
 import { caseText } from './_case-text.js';
@@ -349,14 +351,15 @@ export const CASE_COMMANDS: Command[] = [
   },
   step(
     ['accept'],
-    'Accept a referred case (beslut om mottagande); the file gives {"contacts": [...], "note": ...}.',
+    'Accept a referred case (beslut om mottagande); the file gives {"contacts": [...], "note": ..., "relocation": {area, notice, check}}, the relocation pre-check where the terms name a body to notify.',
     'the acceptance',
     (c, id, body) => {
-      const b = body as { contacts?: unknown; note?: string | null };
+      const b = body as { contacts?: unknown; note?: string | null; relocation?: unknown };
       if (!Array.isArray(b.contacts))
         throw new CliError('ERR_MALFORMED', 'the acceptance must list "contacts"');
       const contacts: ContactPerson[] = b.contacts;
-      return c.decideUptake(id, { decision: 'accept', contacts, note: b.note ?? null });
+      const relocation = validateRelocation(b.relocation ?? null, 'uptake-decision.relocation');
+      return c.decideUptake(id, { decision: 'accept', contacts, note: b.note ?? null, relocation });
     },
   ),
   step(
@@ -385,6 +388,12 @@ export const CASE_COMMANDS: Command[] = [
   ),
   step(['plan'], 'Send the implementation plan (genomförandeplan).', 'the plan', (c, id, b) =>
     c.sendPlan(id, validatePacketBody('implementation-plan', b)),
+  ),
+  step(
+    ['plan-response'],
+    'Answer the implementation plan as the receiving unit: the file gives {decision: "agree" | "changes", changes: [{service, what, why}], decidedBy: {name, role}, date, note}.',
+    'the answer',
+    (c, id, b) => c.respondToPlan(id, b as PlanResponseInput),
   ),
   step(['follow-up'], 'Send a follow-up (uppföljning).', 'the follow-up', (c, id, b) =>
     c.sendFollowUp(id, validatePacketBody('follow-up', b)),

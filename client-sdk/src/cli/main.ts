@@ -64,6 +64,12 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
     'choose services the receiving municipality offers: see its `offers` in `brygga agreement show`',
   ERR_OUTSIDE_CIRCLE:
     "this device is not among the case's officers: ask an officer of the case to assign it with `brygga case assign`",
+  ERR_PLAN_NOT_AGREED:
+    'the receiving unit must agree to the implementation plan first: it answers with `brygga plan-response`',
+  ERR_RELOCATION_NOT_NOTIFIED:
+    'notify the body your terms name (`relocationNotice` in `brygga agreement show`) of the planned area first, and give its reference in "relocation.notice" of `brygga accept`',
+  ERR_RELOCATION_NOT_CLEARED:
+    'accept only once your check of the planned relocation area is cleared; with concerns, choose another area or decline',
 };
 
 /** What to do about a relay refusal, by problem code (PROTOCOL.md §9); others get the hint of ERR_RELAY. */

@@ -188,6 +188,7 @@ export async function decideCaseUptake(
       note: input.note ?? null,
       contacts: input.contacts ?? [],
       quota: null,
+      relocation: input.relocation ?? null,
     });
   }
   const now = d.now();
@@ -205,7 +206,14 @@ export async function decideCaseUptake(
     d,
     caseId,
     'uptake-decision',
-    { decision: 'accept', reason: null, note: input.note ?? null, contacts: input.contacts, quota: proof },
+    {
+      decision: 'accept',
+      reason: null,
+      note: input.note ?? null,
+      contacts: input.contacts,
+      quota: proof,
+      relocation: input.relocation ?? null,
+    },
     [],
     (tx, p, group) =>
       broadcastQuota(d, tx, p, { type: 'quota-claim', body: { claim: proof.claim } }, claims, group),

@@ -143,6 +143,7 @@ const AFTER_APPLIED: { [T in CaseLogType]: AfterApplied<T> } = {
   consent: nothing,
   'consent-withdrawal': nothing,
   'implementation-plan': nothing,
+  'plan-response': nothing,
   'follow-up': nothing,
   'cost-report': nothing,
   deviation: nothing,
@@ -194,6 +195,7 @@ async function autoDecline(r: Received, loaded: LoadedCaseLog, state: CaseState)
     note: null,
     contacts: [],
     quota: null,
+    relocation: null,
   };
   const sealed = await sealFromDevice(d, now, {
     recipients: circleRecipients(r.d, state.circle, state.home, state.receiving),

@@ -41,6 +41,7 @@ const APPLY: PerType<PacketType, [Received], Promise<Applied>> = {
   'consent-withdrawal': toCaseLog,
   'uptake-decision': toCaseLog,
   'implementation-plan': toCaseLog,
+  'plan-response': toCaseLog,
   'follow-up': toCaseLog,
   'cost-report': toCaseLog,
   deviation: toCaseLog,

@@ -92,6 +92,7 @@ import type {
   CloseInput,
   ConsentDetails,
   DecideUptakeInput,
+  PlanResponseInput,
   PurgeResult,
   ReceiveResult,
   ReconciliationView,
@@ -319,6 +320,31 @@ export class BryggaClient {
   /** Send the implementation plan (genomförandeplan): catalogue services only. */
   sendPlan(caseId: string, plan: PacketBodies['implementation-plan']): Promise<SendResult> {
     return this.#send(() => sendCasePacket(this.#d, caseIdArg(caseId), 'implementation-plan', plan));
+  }
+
+  /**
+   * The receiving unit's answer to the case's current implementation plan (PROTOCOL.md §14.6): agree,
+   * and the plan takes effect, or ask for changes, each with what and why. Follow-ups and cost reports
+   * count only against a plan the receiving unit agreed to.
+   */
+  respondToPlan(caseId: string, input: PlanResponseInput): Promise<SendResult> {
+    return this.#send(async () => {
+      const id = caseIdArg(caseId);
+      const o = objectArg(input, 'the answer') as unknown as PlanResponseInput;
+      const { state } = await requireCase(this.#d, id);
+      if (!state.plan) {
+        throw new BryggaError('ERR_INVALID_TRANSITION', 'the case has no implementation plan to answer');
+      }
+      return sendCasePacket(this.#d, id, 'plan-response', {
+        plan: state.plan.in,
+        decision: o.decision,
+        changes: o.changes ?? [],
+        date: o.date ?? this.#d.now().toISOString().slice(0, 10),
+        decidedBy: o.decidedBy,
+        note: o.note ?? null,
+        legalBasis: o.legalBasis ?? null,
+      });
+    });
   }
 
   /** Send a follow-up (uppföljning). */

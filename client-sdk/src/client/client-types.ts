@@ -11,6 +11,7 @@ import type { ContactPerson, LegalBasis, OutcomeMeasures } from '../cases/common
 import type { OralConsent, WrittenConsent } from '../cases/consent.js';
 import type { CaseLogType, PacketBodies, PacketType, TypedBody } from '../cases/packet-body.js';
 import type { ReferralBody } from '../cases/referral.js';
+import type { RelocationPreCheck } from '../cases/relocation.js';
 import type { CaseStatus } from '../cases/workflow.js';
 import type { Rng } from '../crypto/bytes.js';
 import type { GeneralJws } from '../crypto/jws.js';
@@ -129,13 +130,34 @@ export interface WithdrawConsentInput {
 
 /** The receiving unit's decision, for `BryggaClient.decideUptake`: an acceptance, or a decline with its reason. */
 export type DecideUptakeInput =
-  | { decision: 'accept'; contacts: ContactPerson[]; note?: string | null }
+  | {
+      decision: 'accept';
+      contacts: ContactPerson[];
+      note?: string | null;
+      /** The relocation pre-check (PROTOCOL.md §14.6 (3)): required where the terms name a body to notify. */
+      relocation?: RelocationPreCheck | null;
+    }
   | {
       decision: 'decline';
       reason: PacketBodies['uptake-decision']['reason'] & string;
       note?: string | null;
       contacts?: ContactPerson[];
+      relocation?: RelocationPreCheck | null;
     };
+
+/**
+ * What `BryggaClient.respondToPlan` takes: the answer to the case's current implementation plan
+ * (PROTOCOL.md §14.6), which the client names itself. `date` defaults to today.
+ */
+export interface PlanResponseInput {
+  decision: 'agree' | 'changes';
+  /** Empty (or left out) when agreeing; what should change and why when asking for changes. */
+  changes?: PacketBodies['plan-response']['changes'];
+  date?: string;
+  decidedBy: { name: string; role: string };
+  note?: string | null;
+  legalBasis?: PacketBodies['plan-response']['legalBasis'];
+}
 
 /** What `BryggaClient.close` takes; the costs per service come from the case's cost reports. */
 export interface CloseInput {

@@ -13,6 +13,7 @@ export type {
   CloseInput,
   ConsentDetails,
   DecideUptakeInput,
+  PlanResponseInput,
   PurgeResult,
   ReceiveResult,
   ReconciliationView,

@@ -44,6 +44,7 @@ export async function visibleCases(deps: ConsoleDeps, user: ConsoleUser): Promis
 export type StepKey =
   | 'decide'
   | 'plan'
+  | 'planResponse'
   | 'followUp'
   | 'costs'
   | 'deviation'
@@ -57,6 +58,7 @@ export type StepKey =
 export const STEPS: Record<StepKey, { slug: string; type: PacketType; action: string }> = {
   decide: { slug: 'beslut', type: 'uptake-decision', action: 'case.accept' },
   plan: { slug: 'genomforandeplan', type: 'implementation-plan', action: 'case.plan' },
+  planResponse: { slug: 'svar-pa-plan', type: 'plan-response', action: 'case.plan-agree' },
   followUp: { slug: 'uppfoljning', type: 'follow-up', action: 'case.follow-up' },
   costs: { slug: 'kostnader', type: 'cost-report', action: 'case.costs' },
   deviation: { slug: 'avsteg', type: 'deviation', action: 'case.deviation' },
@@ -78,7 +80,8 @@ export function allowedSteps(view: CaseView, unit: string): StepKey[] {
     const t = WORKFLOW[type];
     if (!t || (t.role !== 'either' && t.role !== role) || !t.from.includes(s.status)) return false;
     if (key === 'withdraw') return s.consents.some((x) => x.withdrawnIn === null);
-    if (key === 'costs') return s.plannedEver.length > 0;
+    if (key === 'costs' || key === 'followUp') return s.plannedEver.length > 0;
+    if (key === 'planResponse') return s.planLog.at(-1)?.response === null;
     return true;
   });
 }

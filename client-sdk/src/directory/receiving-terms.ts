@@ -6,16 +6,27 @@
  * - `offers`: the catalogue services the municipality itself offers. The cooperation agreement puts
  *   no duty on a receiving municipality to procure services it does not already offer; a referral
  *   requests, and a plan holds, only these. Default: the whole catalogue.
+ * - `relocationNotice`: the body a receiving unit of the municipality notifies in advance of the
+ *   planned relocation area (in Göteborg, Social resursnämnd); an acceptance by its units then carries
+ *   the relocation pre-check (PROTOCOL.md §14.6 (3)). Default: none, and the pre-check is optional.
  */
 import { arr, fail, ID_PATTERN, str } from './validate.js';
 
 /** The members of a municipality (§5.5) this module reads. */
-export const RECEIVING_MEMBERS = ['offers'] as const;
+export const RECEIVING_MEMBERS = ['offers', 'relocationNotice'] as const;
+
+/** The source document of each receiving rule, as a refusal names it (PROTOCOL.md §14.6). */
+export const RECEIVING_SOURCES = Object.freeze({
+  relocation:
+    'Riktlinje för Göteborgs Stads arbete med avhoppare (stadsledningskontoret, dnr 0952/18): "Socialnämnderna ska även i förväg anmäla planerad omlokaliseringsplats till Social resursnämnd"',
+});
 
 /** What a municipality's entry in the terms may say about receiving cases (PROTOCOL.md §5.5). */
 export interface ReceivingTerms {
   /** Catalogue codes of the services the municipality offers (default: the whole catalogue). */
   offers?: string[];
+  /** The body its receiving units notify in advance of a planned relocation area (default: none). */
+  relocationNotice?: string;
 }
 
 /**
@@ -35,6 +46,21 @@ export function validateReceivingTerms(
     const unknown = offers.filter((c) => !codes.includes(c));
     if (unknown.length > 0) fail(`municipalities[${i}].offers names a service not in the catalogue`);
   }
+  if (o.relocationNotice !== undefined) {
+    const body = str(o.relocationNotice, `municipalities[${i}].relocationNotice`, undefined, 200);
+    if (body.trim() === '') fail(`municipalities[${i}].relocationNotice must name a body`);
+  }
+}
+
+/**
+ * The body a receiving unit of `municipality` notifies in advance of a planned relocation area (its
+ * `relocationNotice`), or null when the terms name none.
+ */
+export function relocationNoticeOf(
+  terms: { municipalities: readonly ({ id: string } & ReceivingTerms)[] },
+  municipality: string,
+): string | null {
+  return terms.municipalities.find((x) => x.id === municipality)?.relocationNotice ?? null;
 }
 
 /**

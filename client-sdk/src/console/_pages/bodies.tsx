@@ -440,6 +440,30 @@ export function PacketBody(props: { entry: CaseLogEntry; texts: Texts; client: B
         />
       );
     }
+    case 'plan-response': {
+      const b = entry.body as PacketBodies['plan-response'];
+      return (
+        <SummaryList
+          rows={[
+            [t.body.decision, t.receiving.decisions[b.decision]],
+            ...b.changes.map(
+              (c, i) =>
+                [
+                  t.forms.planResponse.change(i + 1),
+                  <>
+                    {c.service ? svc(c.service) : t.forms.planResponse.wholePlan}: {w(texts, c.what)} (
+                    {w(texts, c.why)})
+                  </>,
+                ] as [string, Child],
+            ),
+            [t.case.date, texts.date(b.date)],
+            [t.forms.planResponse.decidedByName, w(texts, `${b.decidedBy.name} (${b.decidedBy.role})`)],
+            [t.case.note, multiline(b.note, texts)],
+            ...legalBasisRows(texts, b.legalBasis),
+          ]}
+        />
+      );
+    }
     case 'message': {
       const b = entry.body as PacketBodies['message'];
       return (

@@ -27,6 +27,7 @@ import { forbidden, logAccess, notFound, page } from '../_page.js';
 import { Button, PostForm, Select, SummaryList, Tag, W } from '../_views/components.js';
 import type { ConsoleUser } from '../console-database.js';
 import { ConsentDetails, PacketBody, ReferralDetails } from './bodies.js';
+import { ReceivingRecords } from './receiving-records.js';
 
 /** A case status's colour. */
 export function statusTone(status: string): 'blue' | 'green' | 'grey' | 'red' | 'yellow' {
@@ -283,6 +284,7 @@ async function CasePage(props: { c: Ctx; deps: ConsoleDeps; data: CaseData; user
           <ReferralDetails referral={data.referral} consents={data.consents} texts={texts} client={client} />
         ) : null}
       </section>
+      <ReceivingRecords state={s} texts={texts} client={client} />
       <section aria-labelledby="handelser" data-live id="case-timeline">
         <h2 class="heading-l" id="handelser">
           {t.case.timeline}

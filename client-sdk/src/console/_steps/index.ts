@@ -10,6 +10,7 @@ import { DEVIATION_STEP } from './deviation.js';
 import { FOLLOW_UP_STEP } from './follow-up.js';
 import { MESSAGE_STEP } from './message.js';
 import { PLAN_STEP } from './plan.js';
+import { PLAN_RESPONSE_STEP } from './plan-response.js';
 import type { Step } from './step.js';
 import { UPTAKE_STEP } from './uptake.js';
 import { WITHDRAW_STEP } from './withdraw.js';
@@ -20,6 +21,7 @@ export type { Step, StepContext } from './step.js';
 export const STEP_FORMS: Record<StepKey, Step> = {
   decide: UPTAKE_STEP,
   plan: PLAN_STEP,
+  planResponse: PLAN_RESPONSE_STEP,
   followUp: FOLLOW_UP_STEP,
   costs: COSTS_STEP,
   deviation: DEVIATION_STEP,

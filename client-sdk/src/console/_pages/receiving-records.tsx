@@ -1,0 +1,127 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+/**
+ * The receiving city's records of a case (PROTOCOL.md §14.6), each with who and when, and what is
+ * still needed before the next step: the relocation pre-check of the acceptance, and every version of
+ * the implementation plan with the receiving unit's answer.
+ */
+
+import type { Child } from 'hono/jsx';
+import { type BryggaClient, type CaseState, relocationNoticeOf } from '../../index.js';
+import { serviceName } from '../_cases.js';
+import type { Texts } from '../_i18n/index.js';
+import { SummaryList, Tag, W } from '../_views/components.js';
+
+/**
+ * What the case still needs from either unit under the receiving city's rules, in plain words;
+ * `noticeBody` is the body the receiving municipality's terms name for the relocation notice, or null.
+ */
+export function stillNeeded(s: CaseState, texts: Texts, noticeBody: string | null): string[] {
+  const { t } = texts;
+  const needed: string[] = [];
+  if (s.status === 'referred' && noticeBody !== null) needed.push(t.receiving.relocationNeeded(noticeBody));
+  const current = s.planLog.at(-1);
+  if (current && current.response === null) needed.push(t.receiving.planAwaitsAnswer(current.version));
+  if (current?.response?.decision === 'changes')
+    needed.push(t.receiving.planAwaitsVersion(current.version + 1));
+  return needed;
+}
+
+/** The section of the case page. */
+export function ReceivingRecords(props: { state: CaseState; texts: Texts; client: BryggaClient }) {
+  const { state: s, texts, client } = props;
+  const { t } = texts;
+  const body = relocationNoticeOf(client.directory.agreement.terms, s.receivingMunicipality);
+  const needed = stillNeeded(s, texts, body);
+  const r = s.relocation;
+  return (
+    <section aria-labelledby="mottagande" data-live id="case-receiving">
+      <h2 class="heading-l" id="mottagande">
+        {t.receiving.title}
+      </h2>
+      {needed.length ? (
+        <>
+          <h3 class="heading-s">{t.receiving.stillNeeded}</h3>
+          <ul class="list">
+            {needed.map((n) => (
+              <li>
+                <W>{n}</W>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {r !== null || body !== null ? (
+        <>
+          <h3 class="heading-s">{t.receiving.relocation}</h3>
+          {r === null ? (
+            <p class="body">{t.receiving.noRelocation}</p>
+          ) : (
+            <SummaryList
+              rows={[
+                ...(r.notice
+                  ? [
+                      [
+                        t.receiving.relocationNotice,
+                        <W>
+                          {`${r.notice.body}, ${t.receiving.reference(r.notice.reference)}, ${t.receiving.by(
+                            `${r.notice.notifiedBy.name} (${r.notice.notifiedBy.role})`,
+                            r.notice.notifiedOn,
+                          )}`}
+                        </W>,
+                      ] as [string, Child],
+                    ]
+                  : []),
+                [
+                  t.receiving.relocationCheck,
+                  <>
+                    <Tag tone={r.check.result === 'cleared' ? 'green' : 'red'}>
+                      {t.receiving.relocationResults[r.check.result]}
+                    </Tag>{' '}
+                    <W>
+                      {t.receiving.by(
+                        `${r.check.checkedBy.name} (${r.check.checkedBy.role})`,
+                        r.check.checkedOn,
+                      )}
+                    </W>
+                  </>,
+                ],
+              ]}
+            />
+          )}
+        </>
+      ) : null}
+      <h3 class="heading-s">{t.receiving.plans}</h3>
+      {s.planLog.length === 0 ? (
+        <p class="body">{t.receiving.noPlan}</p>
+      ) : (
+        s.planLog.map((v) => (
+          <SummaryList
+            rows={[
+              [t.receiving.planVersion, `${v.version} (${texts.dateTime(v.at)})`],
+              [t.receiving.planServices, <W>{v.services.map((c) => serviceName(client, c)).join(', ')}</W>],
+              [
+                t.receiving.planAnswer,
+                v.response === null ? (
+                  <Tag tone="yellow">{t.receiving.notAnswered}</Tag>
+                ) : (
+                  <>
+                    <Tag tone={v.response.decision === 'agree' ? 'green' : 'red'}>
+                      {t.receiving.decisions[v.response.decision]}
+                    </Tag>{' '}
+                    <W>
+                      {t.receiving.by(
+                        `${v.response.decidedBy.name} (${v.response.decidedBy.role})`,
+                        v.response.date,
+                      )}
+                    </W>
+                  </>
+                ),
+              ],
+            ]}
+          />
+        ))
+      )}
+    </section>
+  );
+}
