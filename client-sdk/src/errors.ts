@@ -196,6 +196,15 @@ export type ErrorCode =
   | 'ERR_POLICE_APPROVAL_MISSING'
   /** A referral of a person who does not meet a target-group criterion (målgrupp); the message names it. */
   | 'ERR_TARGET_GROUP_NOT_MET'
+  /**
+   * An answer to an urgent child notice that does not settle the responsibility: which municipality of the
+   * case takes which responsibility, who and from when (PROTOCOL.md §14.7).
+   */
+  | 'ERR_CHILD_NOTICE_UNSETTLED'
+  /** An answer to a child notice that names no unanswered notice of the other unit (PROTOCOL.md §14.7). */
+  | 'ERR_CHILD_NOTICE_UNKNOWN'
+  /** An implementation plan while an urgent child notice of the case is unanswered (PROTOCOL.md §14.7). */
+  | 'ERR_CHILD_NOTICE_OPEN'
   // Key transparency (PROTOCOL.md §18–19). Each comes with evidence kept in the store.
   /** A checkpoint not signed by the pinned log key, or a log key other than the pinned one. */
   | 'ERR_LOG_BAD_SIGNATURE'
@@ -380,6 +389,17 @@ const TABLE = {
     status: 422,
     title: 'Not in the target group',
   },
+  ERR_CHILD_NOTICE_UNSETTLED: {
+    problem: 'child-notice-unsettled',
+    status: 422,
+    title: 'Responsibility for the child not settled',
+  },
+  ERR_CHILD_NOTICE_UNKNOWN: {
+    problem: 'child-notice-unknown',
+    status: 422,
+    title: 'No open child notice to answer',
+  },
+  ERR_CHILD_NOTICE_OPEN: { problem: 'child-notice-open', status: 409, title: 'Child notice unanswered' },
   // Key transparency (PROTOCOL.md §18–19): the relay's log failed a check.
   ERR_LOG_BAD_SIGNATURE: { problem: 'log-bad-signature', status: 502, title: 'Log checkpoint not signed' },
   ERR_LOG_ROLLBACK: { problem: 'log-rollback', status: 502, title: 'Log rolled back' },

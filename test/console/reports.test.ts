@@ -96,6 +96,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the console’s reports in a real browser', { t
       description: 'Ett barn har framkommit i ärendet.',
       proposedResponsibility: 'home',
       measuresTaken: null,
+      answers: null,
+      settlement: null,
       legalBasis: null,
     });
     // Malmö refers one to Göteborg, which has not decided a month later.
