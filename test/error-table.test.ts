@@ -103,6 +103,7 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
   ['ERR_CHILD_NOTICE_UNSETTLED', 'child-notice-unsettled', 422, 'Responsibility for the child not settled'],
   ['ERR_CHILD_NOTICE_UNKNOWN', 'child-notice-unknown', 422, 'No open child notice to answer'],
   ['ERR_CHILD_NOTICE_OPEN', 'child-notice-open', 409, 'Child notice unanswered'],
+  ['ERR_DEVIATION_NOT_ALLOWED', 'deviation-not-allowed', 422, 'Deviation not allowed'],
   ['ERR_LOG_BAD_SIGNATURE', 'log-bad-signature', 502, 'Log checkpoint not signed'],
   ['ERR_LOG_ROLLBACK', 'log-rollback', 502, 'Log rolled back'],
   ['ERR_LOG_INCONSISTENT', 'log-inconsistent', 502, 'Log inconsistent'],

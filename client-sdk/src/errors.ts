@@ -205,6 +205,11 @@ export type ErrorCode =
   | 'ERR_CHILD_NOTICE_UNKNOWN'
   /** An implementation plan while an urgent child notice of the case is unanswered (PROTOCOL.md §14.7). */
   | 'ERR_CHILD_NOTICE_OPEN'
+  /**
+   * A referral relying on a deviation (avsteg) from a rule the agreement's terms do not list as deviable
+   * (`deviations.deviable`, PROTOCOL.md §5.4, §14.8).
+   */
+  | 'ERR_DEVIATION_NOT_ALLOWED'
   // Key transparency (PROTOCOL.md §18–19). Each comes with evidence kept in the store.
   /** A checkpoint not signed by the pinned log key, or a log key other than the pinned one. */
   | 'ERR_LOG_BAD_SIGNATURE'
@@ -400,6 +405,11 @@ const TABLE = {
     title: 'No open child notice to answer',
   },
   ERR_CHILD_NOTICE_OPEN: { problem: 'child-notice-open', status: 409, title: 'Child notice unanswered' },
+  ERR_DEVIATION_NOT_ALLOWED: {
+    problem: 'deviation-not-allowed',
+    status: 422,
+    title: 'Deviation not allowed',
+  },
   // Key transparency (PROTOCOL.md §18–19): the relay's log failed a check.
   ERR_LOG_BAD_SIGNATURE: { problem: 'log-bad-signature', status: 502, title: 'Log checkpoint not signed' },
   ERR_LOG_ROLLBACK: { problem: 'log-rollback', status: 502, title: 'Log rolled back' },

@@ -738,6 +738,7 @@ describe('services and costs', () => {
         on: deviationBody.date,
         at: s.iat,
         unit: 'malmo',
+        inReferral: false,
         reason: deviationBody.reason,
         guideline: deviationBody.guideline,
         decidedBy: deviationBody.decidedBy,

@@ -49,6 +49,11 @@ export interface DeviationRecord {
   at: number;
   /** The unit that recorded it. */
   unit: string;
+  /**
+   * Carried by the referral (PROTOCOL.md §14.8): the receiving unit accepted the referral relying on it,
+   * so it is in both units' registers.
+   */
+  inReferral: boolean;
   reason: DeviationReason;
   /** The rule departed from. */
   guideline: string;
@@ -191,8 +196,17 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
     costs: [],
     followUps: 0,
     lastFollowUpOn: null,
-    deviations: 0,
-    deviationLog: [],
+    deviations: body.deviations.length,
+    deviationLog: body.deviations.map((d) => ({
+      on: d.date,
+      at: p.iat,
+      unit: p.unit,
+      inReferral: true,
+      reason: d.reason,
+      guideline: d.rule,
+      decidedBy: { name: d.decidedBy.name, role: d.decidedBy.role },
+      in: p.hash,
+    })),
     childNotices: 0,
     childNoticeLog: [],
     messages: 0,
@@ -338,6 +352,7 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
       on: d.date,
       at: p.iat,
       unit: p.unit,
+      inReferral: false,
       reason: d.reason,
       guideline: d.guideline,
       decidedBy: { name: d.decidedBy.name, role: d.decidedBy.role },

@@ -244,6 +244,7 @@ describe('the deviation register', () => {
     on,
     at: at(on),
     unit,
+    inReferral: false,
     reason: 'acute-time-pressure' as const,
     guideline: 'Riktlinje 4.2: samråd före flytt',
     decidedBy: { name: 'Chef C', role: 'enhetschef' },

@@ -70,6 +70,8 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
     'say in the settlement which municipality of the case takes which responsibility, who and from when, including the one named in proposedResponsibility',
   ERR_CHILD_NOTICE_UNKNOWN:
     'answer an unanswered child notice of the other unit: give its hash (`brygga case show`) with --notice',
+  ERR_DEVIATION_NOT_ALLOWED:
+    'the agreement lists the rules a documented deviation may set aside (`brygga agreement show`): meet this rule instead',
   ERR_CHILD_NOTICE_OPEN:
     'answer the urgent child notice first (`brygga child-notice answer`), or ask the other unit to: no plan until the responsibility for the children is settled',
 };

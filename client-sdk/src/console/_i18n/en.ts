@@ -147,6 +147,13 @@ export const en: Dictionary = {
     safety: 'Safety reasons',
     other: 'Another special reason',
   },
+  ruleNames: {
+    'police-consultation': 'Consultation with the police in both municipalities',
+    'police-approval': "The police's approval",
+    'target-group': 'The target group',
+    children: 'No responsibility for children',
+    housing: 'Temporary housing arranged by the home municipality',
+  },
   responsibility: {
     home: 'The home municipality',
     receiving: 'The receiving municipality',
@@ -214,6 +221,10 @@ export const en: Dictionary = {
     nextSteps: 'Next steps',
     noSteps: "There are no steps for your unit in the case's current state.",
     childNotices: 'Children in the case',
+    referralDeviations: 'Deviations in the referral',
+    referralDeviationsIntro:
+      "The referral was sent with a documented deviation, for a special reason, from a rule the agreement allows deviations from. The deviation is in both units' deviation registers.",
+    deviationRule: 'Rule departed from',
     childrenIntro:
       'The person must have no responsibility for children. If children have come up anyway, the municipalities must at once settle who is responsible (the 2023 agreement, the child-rights perspective).',
     childNoticeBy: (unit, when) => `Child notice from ${unit}, ${when}`,
@@ -980,6 +991,8 @@ export const en: Dictionary = {
     ERR_CHILD_NOTICE_UNSETTLED:
       'The answer does not settle the responsibility: say which municipality takes the main responsibility and, for it, which responsibility it takes, who is responsible and from when.',
     ERR_CHILD_NOTICE_UNKNOWN: 'There is no unanswered child notice of the other unit to answer.',
+    ERR_DEVIATION_NOT_ALLOWED:
+      'The agreement does not allow a deviation from that rule. It lists the rules a documented deviation may set aside; meet the rule instead.',
     ERR_CHILD_NOTICE_OPEN:
       'A child notice in the case is unanswered. The responsibility for the child must be settled before an implementation plan is sent.',
   } as Partial<Record<ErrorCode, string>>,

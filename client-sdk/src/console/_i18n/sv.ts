@@ -147,6 +147,13 @@ export const sv = {
     safety: 'Säkerhetsskäl',
     other: 'Annat särskilt skäl',
   },
+  ruleNames: {
+    'police-consultation': 'Samråd med polisen i båda kommunerna',
+    'police-approval': 'Polisens godkännande',
+    'target-group': 'Målgruppen',
+    children: 'Inget ansvar för barn',
+    housing: 'Tillfälligt boende ordnat av hemkommunen',
+  },
   responsibility: {
     home: 'Hemkommunen',
     receiving: 'Mottagande kommun',
@@ -216,6 +223,10 @@ export const sv = {
     nextSteps: 'Nästa steg',
     noSteps: 'Det finns inga steg för er enhet i ärendets nuvarande läge.',
     childNotices: 'Barn i ärendet',
+    referralDeviations: 'Avsteg i uppdraget',
+    referralDeviationsIntro:
+      'Uppdraget skickades med ett dokumenterat avsteg av särskilda skäl från en regel som avtalet tillåter avsteg från. Avsteget finns i båda enheternas avstegsregister.',
+    deviationRule: 'Regel som avsteget gäller',
     childrenIntro:
       'Personen ska inte ha ansvar för barn. Har barn ändå kommit fram ska kommunerna omedelbart klargöra vem som ansvarar (avtalet 2023, barnrättsperspektiv).',
     childNoticeBy: (unit: string, when: string) => `Barnanmälan från ${unit}, ${when}`,
@@ -987,6 +998,8 @@ export const sv = {
     ERR_CHILD_NOTICE_UNSETTLED:
       'Svaret klargör inte ansvaret: ange vilken kommun som tar huvudansvaret, och för den kommunen vilket ansvar den tar, vem som är ansvarig och från när.',
     ERR_CHILD_NOTICE_UNKNOWN: 'Det finns ingen obesvarad barnanmälan från den andra enheten att besvara.',
+    ERR_DEVIATION_NOT_ALLOWED:
+      'Avtalet tillåter inte avsteg från den regeln. Avtalet anger vilka regler ett dokumenterat avsteg får gälla; uppfyll regeln i stället.',
     ERR_CHILD_NOTICE_OPEN:
       'En barnanmälan i ärendet är obesvarad. Ansvaret för barnet ska klargöras innan en genomförandeplan skickas.',
   } as Partial<Record<ErrorCode, string>>,

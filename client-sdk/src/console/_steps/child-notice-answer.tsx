@@ -132,7 +132,9 @@ export const CHILD_NOTICE_ANSWER_STEP: Step = {
         settlement.push({ municipality: p.municipality, responsibility, responsible: { name, role }, from });
       }
     }
-    if (f.ok && settlement.length === 0) f.fail('hem-ansvar', t.noneGiven);
+    if (settlement.length === 0 && !f.raw('hem-ansvar') && !f.raw('mot-ansvar')) {
+      f.fail('hem-ansvar', t.noneGiven);
+    }
     const legalBasis = readLegalBasis(f, s.texts);
     if (!f.ok || !notice || !date || !description || !main) return null;
     const body = validateChildNotice({
