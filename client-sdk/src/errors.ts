@@ -208,6 +208,20 @@ export type ErrorCode =
   | 'ERR_RELOCATION_NOT_NOTIFIED'
   /** An acceptance whose check of the planned relocation area is not cleared (PROTOCOL.md §14.6). */
   | 'ERR_RELOCATION_NOT_CLEARED'
+  /**
+   * An answer to an urgent child notice that does not settle the responsibility: which municipality of the
+   * case takes which responsibility, who and from when (PROTOCOL.md §14.7).
+   */
+  | 'ERR_CHILD_NOTICE_UNSETTLED'
+  /** An answer to a child notice that names no unanswered notice of the other unit (PROTOCOL.md §14.7). */
+  | 'ERR_CHILD_NOTICE_UNKNOWN'
+  /** An implementation plan while an urgent child notice of the case is unanswered (PROTOCOL.md §14.7). */
+  | 'ERR_CHILD_NOTICE_OPEN'
+  /**
+   * A referral relying on a deviation (avsteg) from a rule the agreement's terms do not list as deviable
+   * (`deviations.deviable`, PROTOCOL.md §5.4, §14.8).
+   */
+  | 'ERR_DEVIATION_NOT_ALLOWED'
   // Key transparency (PROTOCOL.md §18–19). Each comes with evidence kept in the store.
   /** A checkpoint not signed by the pinned log key, or a log key other than the pinned one. */
   | 'ERR_LOG_BAD_SIGNATURE'
@@ -402,6 +416,22 @@ const TABLE = {
     problem: 'relocation-not-cleared',
     status: 422,
     title: 'Relocation area not cleared',
+  },
+  ERR_CHILD_NOTICE_UNSETTLED: {
+    problem: 'child-notice-unsettled',
+    status: 422,
+    title: 'Responsibility for the child not settled',
+  },
+  ERR_CHILD_NOTICE_UNKNOWN: {
+    problem: 'child-notice-unknown',
+    status: 422,
+    title: 'No open child notice to answer',
+  },
+  ERR_CHILD_NOTICE_OPEN: { problem: 'child-notice-open', status: 409, title: 'Child notice unanswered' },
+  ERR_DEVIATION_NOT_ALLOWED: {
+    problem: 'deviation-not-allowed',
+    status: 422,
+    title: 'Deviation not allowed',
   },
   // Key transparency (PROTOCOL.md §18–19): the relay's log failed a check.
   ERR_LOG_BAD_SIGNATURE: { problem: 'log-bad-signature', status: 502, title: 'Log checkpoint not signed' },

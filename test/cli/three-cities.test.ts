@@ -1142,6 +1142,63 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     expect(lines).toContain(`stockholm-jarva,${month},deviations,safety,<5`);
   });
 
+  it('Malmö sends an urgent child notice; Stockholm is reminded, and answers it settling the responsibility', () => {
+    writeJson(dir, 'child-notice.json', {
+      date: day(0),
+      description: 'Personen har ett barn som bor hos personen under vistelsen.',
+      proposedResponsibility: 'home',
+    });
+    const sent = brygga(
+      dir,
+      ['child-notice', askedCase, '--file', 'child-notice.json', '--json'],
+      as('malmo'),
+    );
+    expect(sent.stderr).toBe('');
+    const { notice } = sent.json<{ notice: string }>();
+    expect(sent.json()).toEqual({ caseId: askedCase, status: 'delivered', notice });
+    brygga(dir, ['inbox'], as('stockholm-jarva'));
+    const due = brygga(dir, ['due', '--json'], as('stockholm-jarva'));
+    expect(due.json<{ due: unknown[] }>().due).toContainEqual(
+      expect.objectContaining({ kind: 'child-notice', caseId: askedCase, counterpart: 'malmo', actor: 'us' }),
+    );
+    // An answer that leaves the responsibility to be decided settles nothing: refused, with what to do.
+    const answer = {
+      date: day(0),
+      description: 'Hemkommunen utreder barnets situation enligt SoL.',
+      proposedResponsibility: 'home',
+      settlement: [
+        {
+          municipality: 'stockholm',
+          responsibility: 'Utredning och insatser för barnet enligt SoL',
+          responsible: { name: 'Eva Enhetschef', role: 'enhetschef' },
+          from: day(0),
+        },
+      ],
+    };
+    writeJson(dir, 'unsettled.json', { ...answer, proposedResponsibility: 'to-be-decided' });
+    const unsettled = brygga(
+      dir,
+      ['child-notice', 'answer', askedCase, '--notice', notice, '--file', 'unsettled.json'],
+      as('stockholm-jarva'),
+    );
+    expect(unsettled.status).toBe(1);
+    expect(unsettled.stderr).toMatch(/ERR_CHILD_NOTICE_UNSETTLED|leaves the responsibility to be decided/);
+    expect(unsettled.stderr).toContain('which municipality of the case takes which responsibility');
+    writeJson(dir, 'answer.json', answer);
+    const answered = brygga(
+      dir,
+      ['child-notice', 'answer', askedCase, '--notice', notice, '--file', 'answer.json', '--json'],
+      as('stockholm-jarva'),
+    );
+    expect(answered.stderr).toBe('');
+    expect(answered.json()).toEqual({ caseId: askedCase, status: 'delivered', answered: notice });
+    for (const unit of ['stockholm-jarva', 'malmo'] as const) {
+      brygga(dir, ['inbox'], as(unit));
+      const after = brygga(dir, ['due', '--json'], as(unit)).json<{ due: { kind: string }[] }>().due;
+      expect(after.filter((r) => r.kind === 'child-notice')).toEqual([]);
+    }
+  });
+
   it('every unit sends its figures; the joint evaluation report holds them all; nothing to purge yet', () => {
     const unsigned = brygga(dir, ['report', 'figures'], as('malmo'));
     expect(unsigned.stderr).toBe('');

@@ -499,6 +499,30 @@ describeBrowser(
       await mona.goto(`${malmo.url}/`);
       await hasText(mona.locator('#overview-todo'), 'Brådskande barnanmälningar');
       await mona.goto(`${malmo.url}/arenden/${caseId}`);
+      // Malmö must answer: the case page says so, and the answer settles who takes which responsibility.
+      await hasText(mona.locator('#case-summary'), 'Återstår: er enhet ska besvara anmälan');
+      await mona.getByRole('link', { name: 'Besvara barnanmälan och klargör ansvaret' }).click();
+      await mona.getByRole('button', { name: 'Signera och skicka svaret' }).click();
+      await hasText(mona.locator('.error-summary'), 'Ange vilket ansvar minst en av kommunerna tar');
+      await checkPage(mona, 'barnanmalan-svar-fel');
+      await mona
+        .getByLabel('Vad har kommunerna kommit överens om?')
+        .fill('Hemkommunen utreder barnets situation.');
+      await mona.locator('input[name=responsibility][value=home]').check();
+      await mona.locator('#hem-ansvar').fill('Utredning och insatser för barnet enligt SoL');
+      await mona.locator('#hem-namn').fill('Anna Andersson');
+      await mona.locator('#hem-roll').fill('socialsekreterare');
+      await checkPage(mona, 'barnanmalan-svar');
+      await mona.getByRole('button', { name: 'Signera och skicka svaret' }).click();
+      await hasText(mona.locator('#case-summary'), 'Ansvaret klarlagt');
+      await hasText(mona.locator('#case-summary'), 'Anna Andersson, socialsekreterare');
+      await anna.goto(`${sthlm.url}/arenden/${caseId}`);
+      await eventually(
+        anna,
+        async () =>
+          (await anna.locator('#case-summary').textContent())?.includes('Ansvaret klarlagt') ?? false,
+      );
+      await mona.goto(`${malmo.url}/arenden/${caseId}`);
       await mona.getByRole('link', { name: 'Dokumentera avsteg' }).click();
       await checkPage(mona, 'avsteg');
       await mona.getByLabel('Akut tidsbrist').check();
@@ -761,6 +785,7 @@ describeBrowser(
         'implementation-plan',
         'plan-response',
         'follow-up',
+        'child-notice',
         'child-notice',
         'deviation',
         'message',

@@ -99,6 +99,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the console’s reports in a real browser', { t
       description: 'Ett barn har framkommit i ärendet.',
       proposedResponsibility: 'home',
       measuresTaken: null,
+      answers: null,
+      settlement: null,
       legalBasis: null,
     });
     // Malmö refers one to Göteborg, which has not decided a month later.
@@ -149,7 +151,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the console’s reports in a real browser', { t
     await hasText(todo, 'Uppföljningar att göra');
     await hasText(todo, 'uppföljning senast 6 april 2025; hemkommunen leder uppföljningen');
     await hasText(todo, 'Brådskande barnanmälningar');
-    await hasText(todo, 'besvara senast 21 april 2025');
+    // A month past the answer limit: overdue, and the responsibility is to be settled at once (§14.7).
+    await hasText(todo, 'försenad: skulle ha besvarats 21 april 2025');
     expect(await sara.locator('#uppfoljningar + ul > li').count()).toBe(6);
     await checkPage(sara, 'rapporter-oversikt-paminnelser');
   });

@@ -285,13 +285,15 @@ describe.each(ENGINES)('a year of the cooperation, reported, on %s', (engine) =>
     expect(await remindersOf(c(J), jm[0]!)).toEqual([]);
   });
 
-  it('a child notice from Malmö: Järva is reminded at once, Malmö after a day unanswered; an answer ends both', async () => {
+  it('a child notice from Malmö: Järva is reminded at once, Malmö after a day unanswered; a message does not end it, a settling answer ends both', async () => {
     setDay(w, '2025-06-10');
-    await c(M).sendChildNotice(jm[1]!, {
+    const { hash: notice } = await c(M).sendChildNotice(jm[1]!, {
       date: '2025-06-10',
       description: 'Ett barn har framkommit i ärendet.',
       proposedResponsibility: 'home',
       measuresTaken: null,
+      answers: null,
+      settlement: null,
       legalBasis: null,
     });
     await syncYear(w);
@@ -301,6 +303,24 @@ describe.each(ENGINES)('a year of the cooperation, reported, on %s', (engine) =>
     await syncYear(w);
     expect(await remindersOf(c(M), jm[1]!)).toContain('child-notice them 2025-06-11');
     await c(J).sendMessage(jm[1]!, { text: 'Hemkommunen tar ansvaret för barnet; kontakt tas i dag.' });
+    await syncYear(w);
+    expect(await remindersOf(c(J), jm[1]!)).toContain('child-notice us 2025-06-11');
+    await c(J).sendChildNotice(jm[1]!, {
+      date: '2025-06-12',
+      description: 'Hemkommunen utreder barnets situation enligt SoL.',
+      proposedResponsibility: 'home',
+      measuresTaken: null,
+      answers: notice,
+      settlement: [
+        {
+          municipality: 'stockholm',
+          responsibility: 'Utredning och insatser för barnet enligt SoL',
+          responsible: { name: 'Sara Svensson', role: 'enhetschef' },
+          from: '2025-06-12',
+        },
+      ],
+      legalBasis: null,
+    });
     await syncYear(w);
     for (const u of [J, M] as const) {
       expect((await remindersOf(c(u), jm[1]!)).filter((r) => r.startsWith('child-notice'))).toEqual([]);

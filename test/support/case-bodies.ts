@@ -96,6 +96,8 @@ export const childNoticeBody: PacketBodies['child-notice'] = {
   description: 'Ett barn har framkommit i ärendet.',
   proposedResponsibility: 'home',
   measuresTaken: null,
+  answers: null,
+  settlement: null,
   legalBasis: null,
 };
 

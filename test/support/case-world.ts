@@ -132,6 +132,7 @@ export function referralBody(
     contacts: [
       { unit: home, name: 'Handläggare A', role: 'socialsekreterare', phone: '+46 8 123 45', email: null },
     ],
+    deviations: [],
     consent: consentFor(world, caseId, { home, to }),
     quota: quotaProof(world, home, caseId, 'outgoing').proof,
     note: null,

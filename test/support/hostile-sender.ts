@@ -70,5 +70,5 @@ export function uncheckedReferral(
     now,
   });
   const { consent: _details, note: _note, ...rest } = input;
-  return change({ ...rest, consent, quota: proof, note: null });
+  return change({ ...rest, deviations: rest.deviations ?? [], consent, quota: proof, note: null });
 }

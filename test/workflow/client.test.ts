@@ -241,6 +241,8 @@ describe.each(ENGINES)('the client on %s', (engine) => {
       description: 'Ett barn bor tillfälligt hos personen.',
       proposedResponsibility: 'to-be-decided',
       measuresTaken: 'Orosanmälan gjord.',
+      answers: null,
+      settlement: null,
       legalBasis: null,
     };
     expect(await c.malmo.sendChildNotice(caseId, notice).catch((e) => e.code)).toBe('ERR_CONSENT_WITHDRAWN');

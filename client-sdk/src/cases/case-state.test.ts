@@ -41,6 +41,26 @@ const ctx = contextOf(world);
 const T0 = Math.floor(world.now.getTime() / 1000);
 const DAY = 86_400;
 
+/** Järva's answer to the child notice `notice`: Stockholm, the home municipality, takes responsibility. */
+function childAnswer(notice: string): PacketBodies['child-notice'] {
+  return {
+    date: '2025-04-03',
+    description: 'Hemkommunen utreder barnets situation enligt SoL.',
+    proposedResponsibility: 'home',
+    measuresTaken: null,
+    answers: notice,
+    settlement: [
+      {
+        municipality: 'stockholm',
+        responsibility: 'Utredning och insatser för barnet enligt SoL',
+        responsible: { name: 'Sara Svensson', role: 'enhetschef' },
+        from: '2025-04-03',
+      },
+    ],
+    legalBasis: null,
+  };
+}
+
 /** A case being built: its id, state and head. */
 class Script {
   readonly caseId = newCaseId();
@@ -663,6 +683,41 @@ describe('services and costs', () => {
     );
   });
 
+  it('a child notice is answered by the other unit, settling who takes which responsibility (§14.7)', () => {
+    const s = new Script().active();
+    const noticed = s.send('malmo', 'child-notice', childNoticeBody);
+    const notice = noticed.head;
+    // While it is unanswered, no plan; costs, follow-ups and messages still go.
+    expect(s.refuse('stockholm-jarva', 'implementation-plan', planBody)).toBe('ERR_CHILD_NOTICE_OPEN');
+    s.send('malmo', 'cost-report', costBody);
+    s.send('stockholm-jarva', 'follow-up', followUpBody);
+    // An answer naming no notice, its own unit's notice, or settling nothing is refused.
+    expect(s.refuse('stockholm-jarva', 'child-notice', childAnswer('x'.repeat(43)))).toBe(
+      'ERR_CHILD_NOTICE_UNKNOWN',
+    );
+    expect(s.refuse('malmo', 'child-notice', childAnswer(notice))).toBe('ERR_CHILD_NOTICE_UNKNOWN');
+    expect(s.refuse('stockholm-jarva', 'child-notice', { ...childAnswer(notice), answers: null })).toBe(
+      'ERR_CHILD_NOTICE_UNKNOWN',
+    );
+    for (const unsettled of [
+      { ...childAnswer(notice), settlement: null },
+      { ...childAnswer(notice), settlement: [] },
+      { ...childAnswer(notice), proposedResponsibility: 'to-be-decided' as const },
+      { ...childAnswer(notice), proposedResponsibility: 'receiving' as const },
+      {
+        ...childAnswer(notice),
+        settlement: [{ ...childAnswer(notice).settlement![0]!, municipality: 'goteborg' }],
+      },
+    ]) {
+      expect(s.refuse('stockholm-jarva', 'child-notice', unsettled)).toBe('ERR_CHILD_NOTICE_UNSETTLED');
+    }
+    const answered = s.send('stockholm-jarva', 'child-notice', childAnswer(notice));
+    expect(answered.childNoticeLog[0]).toMatchObject({ answeredIn: answered.head });
+    // Answered once: a second answer names no open notice; and the plan goes again.
+    expect(s.refuse('stockholm-jarva', 'child-notice', childAnswer(notice))).toBe('ERR_CHILD_NOTICE_UNKNOWN');
+    expect(s.send('stockholm-jarva', 'implementation-plan', planBody).plan).not.toBeNull();
+  });
+
   it('deviations, child notices and messages are counted while open', () => {
     const s = new Script().active();
     s.send('stockholm-jarva', 'deviation', deviationBody);
@@ -694,6 +749,7 @@ describe('services and costs', () => {
         on: deviationBody.date,
         at: s.iat,
         unit: 'malmo',
+        inReferral: false,
         reason: deviationBody.reason,
         guideline: deviationBody.guideline,
         decidedBy: deviationBody.decidedBy,
@@ -704,13 +760,25 @@ describe('services and costs', () => {
     expect(JSON.stringify(deviated.deviationLog)).not.toContain(deviationBody.description);
 
     const noticed = s.send('malmo', 'child-notice', childNoticeBody);
-    const notice = { at: s.iat, unit: 'malmo', in: s.head, answeredAt: null };
+    const notice = {
+      at: s.iat,
+      unit: 'malmo',
+      in: s.head,
+      proposed: 'home',
+      answeredAt: null,
+      answeredIn: null,
+      settlement: null,
+    };
     expect(noticed.childNoticeLog).toEqual([notice]);
-    // Malmö's own message, or a follow-up of either unit, does not answer Malmö's notice.
+    // A message or a follow-up of either unit does not answer Malmö's notice: only a settling answer does.
     s.send('malmo', 'message', messageBody);
     expect(s.send('stockholm-jarva', 'follow-up', followUpBody).childNoticeLog).toEqual([notice]);
-    const answered = s.send('stockholm-jarva', 'message', messageBody);
-    expect(answered.childNoticeLog).toEqual([{ ...notice, answeredAt: s.iat }]);
+    expect(s.send('stockholm-jarva', 'message', messageBody).childNoticeLog).toEqual([notice]);
+    const answered = s.send('stockholm-jarva', 'child-notice', childAnswer(notice.in!));
+    expect(answered.childNoticeLog).toEqual([
+      { ...notice, answeredAt: s.iat, answeredIn: s.head, settlement: childAnswer(notice.in!).settlement },
+    ]);
+    expect(answered.childNotices).toBe(1);
     const closed = s.send('stockholm-jarva', 'closure', closureBody(costTotals(s.state!.costs)));
     expect(closed.closure).toMatchObject({ closedOn: '2025-06-30', reason: 'completed', at: s.iat });
   });

@@ -9,6 +9,12 @@ import { BryggaError } from '../errors.js';
 import { dayOf } from './_fields.js';
 import type { CaseReducer } from './case-log.js';
 import type { CasePacket } from './case-packet.js';
+import {
+  assertChildNoticeAnswer,
+  CHILD_NOTICE_SOURCE,
+  type ChildNoticeBody,
+  type ChildResponsibility,
+} from './child-notice.js';
 import { assertSealedToCircle, assign, type CaseCircle, referralCircle } from './circle.js';
 import type { ClosureBody } from './closure.js';
 import type { OutcomeMeasures } from './common-fields.js';
@@ -47,6 +53,11 @@ export interface DeviationRecord {
   at: number;
   /** The unit that recorded it. */
   unit: string;
+  /**
+   * Carried by the referral (PROTOCOL.md §14.8): the receiving unit accepted the referral relying on it,
+   * so it is in both units' registers.
+   */
+  inReferral: boolean;
   reason: DeviationReason;
   /** The rule departed from. */
   guideline: string;
@@ -56,14 +67,24 @@ export interface DeviationRecord {
 }
 
 /**
- * An urgent child notice, and when the other unit answered it: with a `child-notice` or a `message` of
- * its own, signed after it (PROTOCOL.md §22).
+ * An urgent child notice, and the other unit's answer that settled the responsibility for the children
+ * (PROTOCOL.md §14.7, §22). Its free-text description stays in the packet.
  */
 export interface ChildNoticeRecord {
+  /** When the notice was signed (NumericDate). */
   at: number;
+  /** The unit that sent it. */
   unit: string;
+  /** Hash of the notice. */
   in: string;
+  /** The municipality the notice proposed should take responsibility. */
+  proposed: ChildNoticeBody['proposedResponsibility'];
+  /** When the answer was signed (NumericDate), or null while unanswered. */
   answeredAt: number | null;
+  /** Hash of the answer, or null. */
+  answeredIn: string | null;
+  /** The answer's settlement: which municipality takes which responsibility, who and from when. */
+  settlement: ChildResponsibility[] | null;
 }
 
 /**
@@ -222,8 +243,17 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
     costs: [],
     followUps: 0,
     lastFollowUpOn: null,
-    deviations: 0,
-    deviationLog: [],
+    deviations: body.deviations.length,
+    deviationLog: body.deviations.map((d) => ({
+      on: d.date,
+      at: p.iat,
+      unit: p.unit,
+      inReferral: true,
+      reason: d.reason,
+      guideline: d.rule,
+      decidedBy: { name: d.decidedBy.name, role: d.decidedBy.role },
+      in: p.hash,
+    })),
     childNotices: 0,
     childNoticeLog: [],
     messages: 0,
@@ -337,6 +367,7 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
     };
   },
   'implementation-plan'(p, s, ctx, day) {
+    assertNoOpenChildNotice(s);
     const agreement = requireAgreementAt(ctx.agreements, day, 'the implementation plan');
     const codes = p.body.services.map((x) => x.code);
     assertInCatalogue(agreement, codes);
@@ -419,6 +450,7 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
       on: d.date,
       at: p.iat,
       unit: p.unit,
+      inReferral: false,
       reason: d.reason,
       guideline: d.guideline,
       decidedBy: { name: d.decidedBy.name, role: d.decidedBy.role },
@@ -426,10 +458,31 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
     };
     return { deviations: s.deviations + 1, deviationLog: [...s.deviationLog, record] };
   },
-  'child-notice': (p, s) => ({
-    childNotices: s.childNotices + 1,
-    childNoticeLog: [...s.childNoticeLog, { at: p.iat, unit: p.unit, in: p.hash, answeredAt: null }],
-  }),
+  'child-notice'(p, s) {
+    const answered = assertChildNoticeAnswer(p.body, p.unit, s.childNoticeLog, {
+      home: s.homeMunicipality,
+      receiving: s.receivingMunicipality,
+    });
+    if (answered) {
+      return {
+        childNoticeLog: s.childNoticeLog.map((n) =>
+          n.in === answered.in
+            ? { ...n, answeredAt: p.iat, answeredIn: p.hash, settlement: p.body.settlement }
+            : n,
+        ),
+      };
+    }
+    const notice: ChildNoticeRecord = {
+      at: p.iat,
+      unit: p.unit,
+      in: p.hash,
+      proposed: p.body.proposedResponsibility,
+      answeredAt: null,
+      answeredIn: null,
+      settlement: null,
+    };
+    return { childNotices: s.childNotices + 1, childNoticeLog: [...s.childNoticeLog, notice] };
+  },
   message: (_p, s) => ({ messages: s.messages + 1 }),
   assignment: (p, s, ctx) => ({ circle: assign(p, s.circle, s.home, ctx.resolve) }),
 };
@@ -490,19 +543,23 @@ function next(ctx: CaseContext, s: CaseState, p: CasePacket): CaseState {
     ...step(p, s, ctx, day),
   };
   assertSealedToCircle(p, after.circle, s.home, s.receiving, ctx.resolve);
-  return answerChildNotices(after, p);
+  return after;
 }
 
-/** A `child-notice` or `message` answers every open child notice of the other unit (PROTOCOL.md §22). */
-function answerChildNotices(s: CaseState, p: CasePacket): CaseState {
-  if (p.type !== 'child-notice' && p.type !== 'message') return s;
-  if (!s.childNoticeLog.some((n) => n.unit !== p.unit && n.answeredAt === null)) return s;
-  return {
-    ...s,
-    childNoticeLog: s.childNoticeLog.map((n) =>
-      n.unit !== p.unit && n.answeredAt === null ? { ...n, answeredAt: p.iat } : n,
-    ),
-  };
+/**
+ * No implementation plan while an urgent child notice of the case is unanswered (PROTOCOL.md §14.7):
+ * a plan decides the services and the stay of a person of whose children no municipality has yet
+ * settled the responsibility. Cost reports, follow-ups, messages and the closure still go, so costs
+ * already incurred are reported and the case can always end.
+ */
+function assertNoOpenChildNotice(s: CaseState): void {
+  const open = s.childNoticeLog.find((n) => n.answeredIn === null);
+  if (open) {
+    throw new BryggaError(
+      'ERR_CHILD_NOTICE_OPEN',
+      `the urgent child notice ${open.in} of ${open.unit} is unanswered: settle the responsibility for the children before the plan (${CHILD_NOTICE_SOURCE})`,
+    );
+  }
 }
 
 /**

@@ -47,7 +47,8 @@ export interface DeviationRegisterExport {
 }
 
 /**
- * Every deviation `unit` recorded in `cases`, oldest first (by day, then by when it was signed), numbered
+ * Every deviation `unit` recorded in `cases`, and every deviation a referral it received relied on
+ * (PROTOCOL.md §14.8: it accepted the referral on that ground, so the deviation is in its register too), oldest first (by day, then by when it was signed), numbered
  * from 1; with `from` and `to`, only those of those days (numbers stay those of the whole register).
  */
 export function deviationRegister(
@@ -56,7 +57,11 @@ export function deviationRegister(
   range: { from?: string; to?: string } = {},
 ): DeviationEntry[] {
   const all = cases
-    .flatMap((c) => c.deviationLog.filter((d) => d.unit === unit).map((d) => ({ d, c })))
+    .flatMap((c) =>
+      c.deviationLog
+        .filter((d) => d.unit === unit || (d.inReferral && c.receiving === unit))
+        .map((d) => ({ d, c })),
+    )
     .sort((a, b) =>
       a.d.on < b.d.on ? -1 : a.d.on > b.d.on ? 1 : a.d.at - b.d.at || (a.d.in < b.d.in ? -1 : 1),
     );

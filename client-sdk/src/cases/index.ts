@@ -23,7 +23,11 @@ export {
   costTotals,
   type DeviationRecord,
 } from './case-state.js';
-export { type ChildNoticeBody, validateChildNotice } from './child-notice.js';
+export {
+  type ChildNoticeBody,
+  type ChildResponsibility,
+  validateChildNotice,
+} from './child-notice.js';
 export { type ClosureBody, type ClosureReason, validateClosure } from './closure.js';
 export {
   type ContactPerson,

@@ -6,6 +6,8 @@
  * has no responsibility for children, temporary housing arranged by the home municipality, contact
  * persons, the consent attestation and the outgoing quota claim's proof.
  */
+
+import { DEVIABLE_RULES, type DeviableRule } from '../directory/precondition-terms.js';
 import {
   bool,
   date,
@@ -21,6 +23,7 @@ import {
   text,
 } from './_fields.js';
 import { type ContactPerson, validateContact } from './common-fields.js';
+import type { DeviationReason } from './deviation.js';
 import { PERSONAL_IDENTITY_NUMBER_PATTERN } from './field-patterns.js';
 import { type QuotaProof, validateQuotaProof } from './quota-claim.js';
 
@@ -106,6 +109,23 @@ export interface ChildrenCheck {
   checkedOn: string;
 }
 
+/**
+ * A documented deviation (avsteg) the referral relies on (PROTOCOL.md §12.4, §14.8): it sets aside the
+ * rule it names if the terms list that rule as deviable, and enters both units' deviation registers.
+ */
+export interface ReferralDeviation {
+  /** The rule departed from (a stable rule id, as its refusal names it). */
+  rule: DeviableRule;
+  /** The day of the decision, on or before the referral's. */
+  date: string;
+  /** The special reason (särskilda skäl). */
+  reason: DeviationReason;
+  /** What was departed from and why (personal data: stays in the case). */
+  description: string;
+  /** Who decided it: name and role (e.g. enhetschef). */
+  decidedBy: { name: string; role: string };
+}
+
 /** Temporary housing (tillfälligt boende), arranged and paid for by the home municipality. */
 export interface TemporaryHousing {
   arrangedByHome: boolean;
@@ -129,6 +149,8 @@ export interface ReferralBody {
   childrenCheck: ChildrenCheck;
   temporaryHousing: TemporaryHousing;
   contacts: ContactPerson[];
+  /** Documented deviations the referral relies on (usually none), at most one per rule. */
+  deviations: ReferralDeviation[];
   /** The consent attestation (`brygga-consent+jws`) the disclosure relies on. */
   consent: string;
   /** Proof of the outgoing quota claim. */
@@ -148,6 +170,7 @@ const KEYS = [
   'childrenCheck',
   'temporaryHousing',
   'contacts',
+  'deviations',
   'consent',
   'quota',
   'note',
@@ -183,6 +206,20 @@ export function validateReferral(value: unknown): ReferralBody {
       outcome: text(c.outcome, `${path}.outcome`),
     };
   });
+  const deviations = list(o.deviations, 'referral.deviations', 0, 8, (v, path) => {
+    const d = members(v, path, ['rule', 'date', 'reason', 'description', 'decidedBy']);
+    return {
+      rule: oneOf(d.rule, `${path}.rule`, DEVIABLE_RULES),
+      date: date(d.date, `${path}.date`),
+      reason: oneOf(d.reason, `${path}.reason`, ['acute-time-pressure', 'safety', 'other'] as const),
+      description: text(d.description, `${path}.description`),
+      decidedBy: officer(d.decidedBy, `${path}.decidedBy`),
+    };
+  });
+  distinct(
+    deviations.map((d) => d.rule),
+    'referral.deviations',
+  );
   const approvals = list(o.policeApprovals, 'referral.policeApprovals', 0, 8, (v, path) => {
     const c = members(v, path, ['municipality', 'date', 'officer', 'reference', 'approved']);
     return {
@@ -241,6 +278,7 @@ export function validateReferral(value: unknown): ReferralBody {
       address: optionalText(h.address, 'referral.temporaryHousing.address', 500),
     },
     contacts: list(o.contacts, 'referral.contacts', 1, 10, validateContact),
+    deviations,
     consent: jws(o.consent, 'referral.consent'),
     quota: validateQuotaProof(o.quota, 'referral.quota'),
     note: optionalText(o.note, 'referral.note'),

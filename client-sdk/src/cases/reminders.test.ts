@@ -110,7 +110,15 @@ describe('reminders', () => {
   });
 
   it('an urgent child notice: at once for the unit that must answer, and for its sender after the limit', () => {
-    const notice = { at: at('2025-04-02'), unit: 'malmo', in: 'n'.repeat(43), answeredAt: null };
+    const notice = {
+      at: at('2025-04-02'),
+      unit: 'malmo',
+      in: 'n'.repeat(43),
+      proposed: 'home' as const,
+      answeredAt: null,
+      answeredIn: null,
+      settlement: null,
+    };
     const c = accepted('2025-03-01', '2025-03-05', {
       childNoticeLog: [notice],
       lastFollowUpOn: '2025-04-01',
@@ -122,7 +130,16 @@ describe('reminders', () => {
     expect(kinds('stockholm-jarva', '2025-04-02')).toEqual(['us 2025-04-03']);
     expect(kinds('malmo', '2025-04-03')).toEqual([]);
     expect(kinds('malmo', '2025-04-04')).toEqual(['them 2025-04-03']);
-    const answered = { ...c, childNoticeLog: [{ ...notice, answeredAt: at('2025-04-02') + 600 }] };
+    // Past the limit it is overdue at both units: both must act (PROTOCOL.md §14.7).
+    for (const unit of ['stockholm-jarva', 'malmo']) {
+      expect(due(unit, [c], '2025-04-04').filter((r) => r.kind === 'child-notice')).toMatchObject([
+        { overdue: true, dueOn: '2025-04-03' },
+      ]);
+    }
+    const answered = {
+      ...c,
+      childNoticeLog: [{ ...notice, answeredAt: at('2025-04-02') + 600, answeredIn: 'a'.repeat(43) }],
+    };
     expect(due('stockholm-jarva', [answered], '2025-04-02').filter((r) => r.kind === 'child-notice')).toEqual(
       [],
     );
@@ -227,6 +244,7 @@ describe('the deviation register', () => {
     on,
     at: at(on),
     unit,
+    inReferral: false,
     reason: 'acute-time-pressure' as const,
     guideline: 'Riktlinje 4.2: samråd före flytt',
     decidedBy: { name: 'Chef C', role: 'enhetschef' },

@@ -15,6 +15,9 @@
  */
 import type { Agreement } from '../directory/agreement.js';
 import {
+  DEVIATION_SOURCE,
+  type DeviableRule,
+  deviableRules,
   preconditionTerms,
   RULE_SOURCES,
   TARGET_CRITERIA,
@@ -24,7 +27,7 @@ import { offeredServices, RECEIVING_SOURCES, relocationNoticeOf } from '../direc
 import { BryggaError } from '../errors.js';
 import type { LegalBasis } from './common-fields.js';
 import type { ConsentClaims } from './consent.js';
-import type { ReferralBody, TargetGroupAssessment } from './referral.js';
+import type { ReferralBody, ReferralDeviation, TargetGroupAssessment } from './referral.js';
 import type { RelocationPreCheck } from './relocation.js';
 
 /** A consent as the case state keeps it. */
@@ -219,9 +222,10 @@ export function assertReferralPreconditions(
   }
   assertInCatalogue(agreement, body.requestedServices);
   assertOffered(agreement, receivingMunicipality, body.requestedServices);
-  assertPolice(agreement, body, [homeMunicipality, receivingMunicipality], day);
-  assertTargetGroup(agreement, body.targetGroup, day);
-  if (body.childrenCheck.responsibleForChildren) {
+  const deviated = assertDeviations(agreement, body.deviations, day);
+  assertPolice(agreement, body, [homeMunicipality, receivingMunicipality], day, deviated);
+  if (!deviated.has('target-group')) assertTargetGroup(agreement, body.targetGroup, day);
+  if (body.childrenCheck.responsibleForChildren && !deviated.has('children')) {
     throw new BryggaError(
       'ERR_CHILDREN_RESPONSIBILITY',
       'a person responsible for children cannot be referred',
@@ -230,7 +234,7 @@ export function assertReferralPreconditions(
   if (day !== undefined) {
     assertDatedBy(day, [{ field: 'referral.childrenCheck.checkedOn', date: body.childrenCheck.checkedOn }]);
   }
-  if (!body.temporaryHousing.arrangedByHome) {
+  if (!body.temporaryHousing.arrangedByHome && !deviated.has('housing')) {
     throw new BryggaError(
       'ERR_HOUSING_NOT_ARRANGED',
       'the home municipality must arrange the temporary housing',
@@ -276,20 +280,51 @@ export function assertTargetGroup(agreement: Agreement, g: TargetGroupAssessment
 }
 
 /**
+ * The documented deviations (avsteg) a referral relies on (PROTOCOL.md §5.4, §14.8): each names a rule
+ * the terms in force list as deviable (ERR_DEVIATION_NOT_ALLOWED otherwise, naming the rule and the
+ * source) and, with `day`, was decided on or before it (ERR_PRECONDITION_DATE). Returns the rules set
+ * aside.
+ */
+export function assertDeviations(
+  agreement: Agreement,
+  deviations: readonly ReferralDeviation[],
+  day?: string,
+): Set<DeviableRule> {
+  const deviable = deviableRules(agreement.terms);
+  for (const d of deviations) {
+    if (!deviable.includes(d.rule)) {
+      throw new BryggaError(
+        'ERR_DEVIATION_NOT_ALLOWED',
+        `the terms do not allow a deviation from the rule ${d.rule} (${RULE_SOURCES[d.rule]}): only from ${deviable.length ? deviable.join(', ') : 'no rule'} (${DEVIATION_SOURCE})`,
+      );
+    }
+  }
+  if (day !== undefined) {
+    assertDatedBy(
+      day,
+      deviations.map((d, i) => ({ field: `referral.deviations[${i}].date`, date: d.date })),
+    );
+  }
+  return new Set(deviations.map((d) => d.rule));
+}
+
+/**
  * The police before a referral (PROTOCOL.md §5.4, §14.3): where the terms require consultation (samråd),
  * one is recorded for each of `municipalities` (ERR_POLICE_CONSULTATION_MISSING); where they require
  * approval (godkännande) for the referral's category or threat level, an approval is recorded for each
  * (ERR_POLICE_APPROVAL_MISSING). Each refusal names the municipality, the rule and its source. With
- * `day`, every consultation and approval is dated on or before it (ERR_PRECONDITION_DATE).
+ * `day`, every consultation and approval is dated on or before it (ERR_PRECONDITION_DATE). A rule in
+ * `deviated` (a documented deviation the terms allow, {@link assertDeviations}) is not required.
  */
 export function assertPolice(
   agreement: Agreement,
   body: Pick<ReferralBody, 'category' | 'threatLevel' | 'policeConsultations' | 'policeApprovals'>,
   municipalities: readonly string[],
   day?: string,
+  deviated: ReadonlySet<DeviableRule> = new Set(),
 ): void {
   const terms = preconditionTerms(agreement.terms);
-  if (terms.policeConsultation) {
+  if (terms.policeConsultation && !deviated.has('police-consultation')) {
     for (const m of municipalities) {
       if (!body.policeConsultations.some((c) => c.municipality === m)) {
         throw new BryggaError(
@@ -305,7 +340,7 @@ export function assertPolice(
     : approval.threatLevels.includes(body.threatLevel)
       ? `the threat level ${body.threatLevel}`
       : null;
-  if (why !== null) {
+  if (why !== null && !deviated.has('police-approval')) {
     for (const m of municipalities) {
       if (!body.policeApprovals.some((a) => a.municipality === m && a.approved)) {
         throw new BryggaError(

@@ -87,6 +87,7 @@ const REFERRAL_FIELDS: Shape = {
   contacts: 'array',
   consent: 'object',
   note: 'string?',
+  deviations: 'array?',
 };
 
 /** The fields of a consent (ConsentDetails); the SDK checks their content (PROTOCOL.md §12.3.1). */

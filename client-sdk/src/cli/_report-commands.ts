@@ -116,7 +116,9 @@ function reminderText(r: Reminder): string {
     'follow-up': r.actor === 'us' ? 'follow up the case' : `follow-up (led by ${r.counterpart})`,
     'consent-expiry': "the case's consent runs out",
     'child-notice':
-      r.actor === 'us' ? 'answer the urgent child notice' : `${r.counterpart} to answer the child notice`,
+      r.actor === 'us'
+        ? 'answer the urgent child notice, settling the responsibility for the children: `brygga child-notice answer`'
+        : `${r.counterpart} to answer the child notice${r.overdue ? ': contact them, the responsibility must be settled at once' : ''}`,
     reconciliation:
       r.actor === 'us'
         ? `reconcile ${r.period} with ${r.counterpart}`

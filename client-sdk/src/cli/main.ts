@@ -12,6 +12,7 @@ import { type ErrorCode, isBryggaError, type ProblemCode, RelayError } from '../
 import { ADMIN_COMMANDS } from './_admin-commands.js';
 import { ALERT_COMMANDS } from './_alert-commands.js';
 import { CASE_COMMANDS } from './_case-commands.js';
+import { CHILD_NOTICE_COMMANDS } from './_child-notice-commands.js';
 import { clockHint } from './_clock-hint.js';
 import { COMMON_OPTIONS, type Command, commandHelp } from './_command.js';
 import { CONSOLE_COMMANDS } from './_console-commands.js';
@@ -24,6 +25,7 @@ import { REPORT_COMMANDS } from './_report-commands.js';
 export const COMMANDS: Command[] = [
   ...ADMIN_COMMANDS,
   ...CASE_COMMANDS,
+  ...CHILD_NOTICE_COMMANDS,
   ...RECONCILE_COMMANDS,
   ...REPORT_COMMANDS,
   ...LOG_COMMANDS,
@@ -70,6 +72,14 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
     'notify the body your terms name (`relocationNotice` in `brygga agreement show`) of the planned area first, and give its reference in "relocation.notice" of `brygga accept`',
   ERR_RELOCATION_NOT_CLEARED:
     'accept only once your check of the planned relocation area is cleared; with concerns, choose another area or decline',
+  ERR_CHILD_NOTICE_UNSETTLED:
+    'say in the settlement which municipality of the case takes which responsibility, who and from when, including the one named in proposedResponsibility',
+  ERR_CHILD_NOTICE_UNKNOWN:
+    'answer an unanswered child notice of the other unit: give its hash (`brygga case show`) with --notice',
+  ERR_DEVIATION_NOT_ALLOWED:
+    'the agreement lists the rules a documented deviation may set aside (`brygga agreement show`): meet this rule instead',
+  ERR_CHILD_NOTICE_OPEN:
+    'answer the urgent child notice first (`brygga child-notice answer`), or ask the other unit to: no plan until the responsibility for the children is settled',
 };
 
 /** What to do about a relay refusal, by problem code (PROTOCOL.md §9); others get the hint of ERR_RELAY. */

@@ -118,8 +118,14 @@ export async function referCase(
     now,
     rng: d.rng,
   });
-  const { consent: _c, note, ...rest } = input;
-  const body: ReferralBody = { ...rest, note: note ?? null, consent, quota: proof };
+  const { consent: _c, note, deviations, ...rest } = input;
+  const body: ReferralBody = {
+    ...rest,
+    deviations: deviations ?? [],
+    note: note ?? null,
+    consent,
+    quota: proof,
+  };
   const result = await sendCasePacket(d, caseId, 'referral', body, [], (tx, p, group) =>
     broadcastQuota(d, tx, p, { type: 'quota-claim', body: { claim: proof.claim } }, claims, group),
   );

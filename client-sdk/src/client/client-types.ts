@@ -115,9 +115,11 @@ export interface ConsentDetails {
 }
 
 /** What `BryggaClient.refer` needs: the referral without what the SDK adds (consent, quota). */
-export interface ReferInput extends Omit<ReferralBody, 'consent' | 'quota' | 'note'> {
+export interface ReferInput extends Omit<ReferralBody, 'consent' | 'quota' | 'note' | 'deviations'> {
   consent: ConsentDetails;
   note?: string | null;
+  /** Documented deviations the referral relies on (PROTOCOL.md §14.8); none by default. */
+  deviations?: ReferralBody['deviations'];
 }
 
 /** How the person withdrew consent, for `BryggaClient.withdrawConsent` (by default every consent standing). */

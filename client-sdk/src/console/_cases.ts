@@ -49,6 +49,7 @@ export type StepKey =
   | 'costs'
   | 'deviation'
   | 'childNotice'
+  | 'childNoticeAnswer'
   | 'message'
   | 'consent'
   | 'withdraw'
@@ -63,6 +64,11 @@ export const STEPS: Record<StepKey, { slug: string; type: PacketType; action: st
   costs: { slug: 'kostnader', type: 'cost-report', action: 'case.costs' },
   deviation: { slug: 'avsteg', type: 'deviation', action: 'case.deviation' },
   childNotice: { slug: 'barnanmalan', type: 'child-notice', action: 'case.child-notice' },
+  childNoticeAnswer: {
+    slug: 'barnanmalan-svar',
+    type: 'child-notice',
+    action: 'case.child-notice-answer',
+  },
   message: { slug: 'meddelande', type: 'message', action: 'case.message' },
   consent: { slug: 'samtycke', type: 'consent', action: 'case.consent' },
   withdraw: { slug: 'aterkalla-samtycke', type: 'consent-withdrawal', action: 'case.withdraw' },
@@ -82,6 +88,10 @@ export function allowedSteps(view: CaseView, unit: string): StepKey[] {
     if (key === 'withdraw') return s.consents.some((x) => x.withdrawnIn === null);
     if (key === 'costs' || key === 'followUp') return s.plannedEver.length > 0;
     if (key === 'planResponse') return s.planLog.at(-1)?.response === null;
+    // No plan until every child notice is answered; an answer only to the other unit's (§14.7).
+    if (key === 'plan') return s.childNoticeLog.every((n) => n.answeredIn !== null);
+    if (key === 'childNoticeAnswer')
+      return s.childNoticeLog.some((n) => n.unit !== unit && n.answeredIn === null);
     return true;
   });
 }

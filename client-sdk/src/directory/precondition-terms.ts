@@ -44,6 +44,25 @@ export const RULE_SOURCES: Readonly<Record<RuleId, string>> = Object.freeze({
   guideline: "the unit's own guideline",
 });
 
+/** Where deviations come from, as a refusal names it. */
+export const DEVIATION_SOURCE =
+  'Göteborgs Stads riktlinje för avhopparverksamheten: avsteg från riktlinjen får endast göras av särskilda skäl, t.ex. akut tidsbrist, och ska dokumenteras och rapporteras till stadsledningskontoret';
+
+/**
+ * The rules a documented deviation (avsteg) in a referral may set aside, where the terms list them
+ * (PROTOCOL.md §5.4, §14.8): never the consent (§14.1), nor a unit's guideline in words.
+ */
+export const DEVIABLE_RULES = [
+  'police-consultation',
+  'police-approval',
+  'target-group',
+  'children',
+  'housing',
+] as const satisfies readonly RuleId[];
+
+/** A rule a referral's deviation may name. */
+export type DeviableRule = (typeof DEVIABLE_RULES)[number];
+
 /** A target-group criterion (PROTOCOL.md §5.4). */
 export const TARGET_CRITERIA = [
   'criminal-environment',
@@ -71,7 +90,7 @@ export interface PreconditionTerms {
 /** Which rules a documented deviation (avsteg) may set aside for a referral (PROTOCOL.md §5.4). */
 export interface DeviationTerms {
   /** The rules that may be deviated from (default: none). */
-  deviable: RuleId[];
+  deviable: DeviableRule[];
 }
 
 /** The precondition terms with every default filled in. */
@@ -85,7 +104,7 @@ export function preconditionTerms(terms: { preconditions?: PreconditionTerms }):
 }
 
 /** The rules a deviation may set aside under `terms` (none by default). */
-export function deviableRules(terms: { deviations?: DeviationTerms }): readonly RuleId[] {
+export function deviableRules(terms: { deviations?: DeviationTerms }): readonly DeviableRule[] {
   return terms.deviations?.deviable ?? [];
 }
 
@@ -115,5 +134,5 @@ export function validatePreconditionTerms(value: unknown): void {
 export function validateDeviationTerms(value: unknown): void {
   const d = obj(value, 'deviations');
   only(d, ['deviable'], 'deviations');
-  enumList(d.deviable, 'deviations.deviable', RULE_IDS);
+  enumList(d.deviable, 'deviations.deviable', DEVIABLE_RULES);
 }

@@ -148,6 +148,13 @@ export const en: Dictionary = {
     safety: 'Safety reasons',
     other: 'Another special reason',
   },
+  ruleNames: {
+    'police-consultation': 'Consultation with the police in both municipalities',
+    'police-approval': "The police's approval",
+    'target-group': 'The target group',
+    children: 'No responsibility for children',
+    housing: 'Temporary housing arranged by the home municipality',
+  },
   responsibility: {
     home: 'The home municipality',
     receiving: 'The receiving municipality',
@@ -179,7 +186,10 @@ export const en: Dictionary = {
     consentExpires: (day) => `the consent is valid until ${day}`,
     consentExpired: (day) => `the consent ran out on ${day}`,
     childNoticeAnswer: (day) => `answer by ${day}`,
-    childNoticeUnanswered: (unit, day) => `${unit} has not answered; the answer was due ${day}`,
+    childNoticeAnswerOverdue: (day) =>
+      `overdue: the answer was due ${day}; settle the responsibility at once`,
+    childNoticeUnanswered: (unit, day) =>
+      `${unit} has not answered; the answer was due ${day}. Contact them: the responsibility must be settled at once`,
     retention: 'Cases to purge',
     retentionText: (n) =>
       n === 1
@@ -211,6 +221,25 @@ export const en: Dictionary = {
     referredAt: 'Referred',
     nextSteps: 'Next steps',
     noSteps: "There are no steps for your unit in the case's current state.",
+    childNotices: 'Children in the case',
+    referralDeviations: 'Deviations in the referral',
+    referralDeviationsIntro:
+      "The referral was sent with a documented deviation, for a special reason, from a rule the agreement allows deviations from. The deviation is in both units' deviation registers.",
+    deviationRule: 'Rule departed from',
+    childrenIntro:
+      'The person must have no responsibility for children. If children have come up anyway, the municipalities must at once settle who is responsible (the 2023 agreement, the child-rights perspective).',
+    childNoticeBy: (unit, when) => `Child notice from ${unit}, ${when}`,
+    childNoticeProposed: 'Proposed responsibility',
+    childNoticeAnswered: (unit, when) => `Answered by ${unit}, ${when}`,
+    childNoticeSettled: (what, name, role, from) => `${what}. Responsible: ${name}, ${role}, from ${from}`,
+    childNoticeDueUs: (day) =>
+      `Still needed: your unit answers the notice and settles the responsibility by ${day}.`,
+    childNoticeDueThem: (unit, day) =>
+      `Still needed: ${unit} answers the notice and settles the responsibility by ${day}.`,
+    childNoticeOverdue: 'Overdue',
+    childNoticeUnanswered: 'Unanswered',
+    childNoticeDone: 'Responsibility settled',
+    childNoticePlanWaits: 'No implementation plan can be sent until the notice is answered.',
     actions: {
       decide: 'Decide on uptake',
       plan: 'Send the implementation plan',
@@ -218,6 +247,7 @@ export const en: Dictionary = {
       costs: 'Report costs',
       deviation: 'Record a deviation',
       childNotice: 'Send an urgent child notice',
+      childNoticeAnswer: 'Answer the child notice, settling the responsibility',
       withdraw: 'Record a withdrawn consent',
       consent: 'Record a new consent',
       close: 'Close the case',
@@ -478,6 +508,24 @@ export const en: Dictionary = {
       responsibility: 'Which municipality do you propose takes responsibility?',
       measures: 'Measures already taken',
       submit: 'Sign and send the child notice',
+    },
+    childNoticeAnswer: {
+      title: 'Answer to the child notice',
+      lead: 'The municipalities must at once, under the Social Services Act (SoL), settle who is responsible for the child. Say which municipality takes which responsibility, who is responsible and from when. No implementation plan can be sent until the notice is answered.',
+      notice: 'Which notice are you answering?',
+      noticeOf: (when) => `Child notice of ${when}`,
+      date: 'Date',
+      description: 'What have the municipalities agreed?',
+      main: 'Which municipality takes the main responsibility for the child?',
+      part: (municipality) => `${municipality}'s responsibility`,
+      partHint:
+        'Fill in if the municipality takes a responsibility. At least one, and the one taking the main responsibility.',
+      what: 'Which responsibility does the municipality take?',
+      who: 'Who is responsible?',
+      role: "The responsible person's role",
+      from: 'From',
+      noneGiven: 'Say which responsibility at least one of the municipalities takes',
+      submit: 'Sign and send the answer',
     },
     withdraw: {
       title: 'Withdrawn consent',
@@ -881,6 +929,7 @@ export const en: Dictionary = {
       'case.costs': 'Sent a cost report',
       'case.deviation': 'Recorded a deviation',
       'case.child-notice': 'Sent a child notice',
+      'case.child-notice-answer': 'Answered a child notice',
       'case.withdraw': 'Recorded a withdrawn consent',
       'case.consent': 'Recorded a new consent',
       'case.close': 'Closed the case',
@@ -1008,6 +1057,13 @@ export const en: Dictionary = {
       "The agreement requires the police's approval in both the home and the receiving municipality for this target group or threat level (the 2025 extension).",
     ERR_TARGET_GROUP_NOT_MET:
       "The person is not in the agreement's target group: a criminal group or environment, a latent or concrete threat, not suspected of serious crime that may lead to a longer deprivation of liberty.",
+    ERR_CHILD_NOTICE_UNSETTLED:
+      'The answer does not settle the responsibility: say which municipality takes the main responsibility and, for it, which responsibility it takes, who is responsible and from when.',
+    ERR_CHILD_NOTICE_UNKNOWN: 'There is no unanswered child notice of the other unit to answer.',
+    ERR_DEVIATION_NOT_ALLOWED:
+      'The agreement does not allow a deviation from that rule. It lists the rules a documented deviation may set aside; meet the rule instead.',
+    ERR_CHILD_NOTICE_OPEN:
+      'A child notice in the case is unanswered. The responsibility for the child must be settled before an implementation plan is sent.',
   } as Partial<Record<ErrorCode, string>>,
   errorFallback: (code) =>
     `It could not be done (${code}). Nothing was sent. Try again, or contact the administrator.`,

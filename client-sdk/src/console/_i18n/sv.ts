@@ -148,6 +148,13 @@ export const sv = {
     safety: 'Säkerhetsskäl',
     other: 'Annat särskilt skäl',
   },
+  ruleNames: {
+    'police-consultation': 'Samråd med polisen i båda kommunerna',
+    'police-approval': 'Polisens godkännande',
+    'target-group': 'Målgruppen',
+    children: 'Inget ansvar för barn',
+    housing: 'Tillfälligt boende ordnat av hemkommunen',
+  },
   responsibility: {
     home: 'Hemkommunen',
     receiving: 'Mottagande kommun',
@@ -181,7 +188,10 @@ export const sv = {
     consentExpires: (day: string) => `samtycket gäller till ${day}`,
     consentExpired: (day: string) => `samtycket upphörde ${day}`,
     childNoticeAnswer: (day: string) => `besvara senast ${day}`,
-    childNoticeUnanswered: (unit: string, day: string) => `${unit} har inte svarat; skulle ha svarat ${day}`,
+    childNoticeAnswerOverdue: (day: string) =>
+      `försenad: skulle ha besvarats ${day}; klargör ansvaret för barnet omedelbart`,
+    childNoticeUnanswered: (unit: string, day: string) =>
+      `${unit} har inte svarat; skulle ha svarat ${day}. Kontakta dem: ansvaret ska klargöras omedelbart`,
     retention: 'Ärenden att gallra',
     retentionText: (n: number) =>
       n === 1
@@ -213,6 +223,26 @@ export const sv = {
     referredAt: 'Uppdraget skickades',
     nextSteps: 'Nästa steg',
     noSteps: 'Det finns inga steg för er enhet i ärendets nuvarande läge.',
+    childNotices: 'Barn i ärendet',
+    referralDeviations: 'Avsteg i uppdraget',
+    referralDeviationsIntro:
+      'Uppdraget skickades med ett dokumenterat avsteg av särskilda skäl från en regel som avtalet tillåter avsteg från. Avsteget finns i båda enheternas avstegsregister.',
+    deviationRule: 'Regel som avsteget gäller',
+    childrenIntro:
+      'Personen ska inte ha ansvar för barn. Har barn ändå kommit fram ska kommunerna omedelbart klargöra vem som ansvarar (avtalet 2023, barnrättsperspektiv).',
+    childNoticeBy: (unit: string, when: string) => `Barnanmälan från ${unit}, ${when}`,
+    childNoticeProposed: 'Föreslaget ansvar',
+    childNoticeAnswered: (unit: string, when: string) => `Besvarad av ${unit}, ${when}`,
+    childNoticeSettled: (what: string, name: string, role: string, from: string) =>
+      `${what}. Ansvarig: ${name}, ${role}, från ${from}`,
+    childNoticeDueUs: (day: string) =>
+      `Återstår: er enhet ska besvara anmälan och klargöra ansvaret senast ${day}.`,
+    childNoticeDueThem: (unit: string, day: string) =>
+      `Återstår: ${unit} ska besvara anmälan och klargöra ansvaret senast ${day}.`,
+    childNoticeOverdue: 'Försenad',
+    childNoticeUnanswered: 'Obesvarad',
+    childNoticeDone: 'Ansvaret klarlagt',
+    childNoticePlanWaits: 'Ingen genomförandeplan kan skickas förrän anmälan är besvarad.',
     actions: {
       decide: 'Besluta om mottagande',
       plan: 'Skicka genomförandeplan',
@@ -220,6 +250,7 @@ export const sv = {
       costs: 'Rapportera kostnader',
       deviation: 'Dokumentera avsteg',
       childNotice: 'Skicka brådskande barnanmälan',
+      childNoticeAnswer: 'Besvara barnanmälan och klargör ansvaret',
       withdraw: 'Registrera återkallat samtycke',
       consent: 'Registrera nytt samtycke',
       close: 'Avsluta ärendet',
@@ -481,6 +512,23 @@ export const sv = {
       responsibility: 'Vilken kommun föreslår ni ska ta ansvaret?',
       measures: 'Åtgärder som redan vidtagits',
       submit: 'Signera och skicka barnanmälan',
+    },
+    childNoticeAnswer: {
+      title: 'Svar på barnanmälan',
+      lead: 'Kommunerna ska omedelbart, med tillämpning av SoL, klargöra ansvarsfördelningen för barnet. Ange vilken kommun som tar vilket ansvar, vem som är ansvarig och från när. Ingen genomförandeplan kan skickas innan anmälan är besvarad.',
+      notice: 'Vilken anmälan besvarar ni?',
+      noticeOf: (when: string) => `Barnanmälan ${when}`,
+      date: 'Datum',
+      description: 'Vad har kommunerna kommit överens om?',
+      main: 'Vilken kommun tar huvudansvaret för barnet?',
+      part: (municipality: string) => `Ansvar som ${municipality} tar`,
+      partHint: 'Fyll i om kommunen tar ett ansvar. Minst en kommun, och den som tar huvudansvaret.',
+      what: 'Vilket ansvar tar kommunen?',
+      who: 'Vem är ansvarig?',
+      role: 'Den ansvariges roll',
+      from: 'Från och med',
+      noneGiven: 'Ange vilket ansvar minst en av kommunerna tar',
+      submit: 'Signera och skicka svaret',
     },
     withdraw: {
       title: 'Återkallat samtycke',
@@ -884,6 +932,7 @@ export const sv = {
       'case.costs': 'Skickade kostnadsrapport',
       'case.deviation': 'Dokumenterade avsteg',
       'case.child-notice': 'Skickade barnanmälan',
+      'case.child-notice-answer': 'Besvarade barnanmälan',
       'case.withdraw': 'Registrerade återkallat samtycke',
       'case.consent': 'Registrerade nytt samtycke',
       'case.close': 'Avslutade ärendet',
@@ -1015,6 +1064,13 @@ export const sv = {
       'Avtalet kräver polisens godkännande i både hemkommunen och den mottagande kommunen för den här målgruppen eller hotbilden (förlängningen 2025).',
     ERR_TARGET_GROUP_NOT_MET:
       'Personen hör inte till avtalets målgrupp: kriminell grupp eller miljö, latent eller konkret hotbild, inte misstänkt för allvarlig brottslighet som kan leda till ett längre frihetsberövande.',
+    ERR_CHILD_NOTICE_UNSETTLED:
+      'Svaret klargör inte ansvaret: ange vilken kommun som tar huvudansvaret, och för den kommunen vilket ansvar den tar, vem som är ansvarig och från när.',
+    ERR_CHILD_NOTICE_UNKNOWN: 'Det finns ingen obesvarad barnanmälan från den andra enheten att besvara.',
+    ERR_DEVIATION_NOT_ALLOWED:
+      'Avtalet tillåter inte avsteg från den regeln. Avtalet anger vilka regler ett dokumenterat avsteg får gälla; uppfyll regeln i stället.',
+    ERR_CHILD_NOTICE_OPEN:
+      'En barnanmälan i ärendet är obesvarad. Ansvaret för barnet ska klargöras innan en genomförandeplan skickas.',
   } as Partial<Record<ErrorCode, string>>,
   errorFallback: (code: string) =>
     `Det gick inte att genomföra (${code}). Inget skickades. Försök igen, eller kontakta administratören.`,

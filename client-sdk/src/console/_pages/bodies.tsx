@@ -237,6 +237,28 @@ export function ReferralDetails(props: {
         municipality={municipality}
         texts={texts}
       />
+      {r.deviations.length > 0 ? (
+        <>
+          <h2 class="heading-m">{t.case.referralDeviations}</h2>
+          <p class="body">{t.case.referralDeviationsIntro}</p>
+          {r.deviations.map((d) => (
+            <SummaryList
+              rows={[
+                [t.case.deviationRule, t.ruleNames[d.rule]],
+                [t.case.date, texts.date(d.date)],
+                [t.body.reason, t.deviationReasons[d.reason]],
+                [t.body.description, multiline(d.description, texts)],
+                [
+                  t.body.decidedBy,
+                  <>
+                    {w(texts, d.decidedBy.name)}, {w(texts, d.decidedBy.role)}
+                  </>,
+                ],
+              ]}
+            />
+          ))}
+        </>
+      ) : null}
       <h2 class="heading-m">{t.case.targetGroupAssessment}</h2>
       <SummaryList
         rows={[

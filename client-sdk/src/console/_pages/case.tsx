@@ -8,7 +8,7 @@
  */
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import { type CaseLogEntry, type CaseState, costTotals, decodeCompact } from '../../index.js';
+import { type CaseLogEntry, type CaseState, costTotals, decodeCompact, reportingTerms } from '../../index.js';
 import {
   allowedSteps,
   type CaseData,
@@ -118,6 +118,80 @@ function TimelineEntry(props: { entry: CaseLogEntry; data: CaseData; deps: Conso
       ) : null}
       {body}
     </li>
+  );
+}
+
+/**
+ * The case's urgent child notices (PROTOCOL.md §14.7): each notice with who sent it and when, and either
+ * the answer's settlement (which municipality takes which responsibility, who, from when) or what is
+ * still needed, by whom and by which day (the agreement's `childNoticeAnswerDays`, §22), overdue or not.
+ */
+function ChildNotices(props: { deps: ConsoleDeps; state: CaseState; texts: Texts }) {
+  const { deps, state, texts } = props;
+  const { t } = texts;
+  const { client } = deps;
+  if (state.childNoticeLog.length === 0) return null;
+  const days = reportingTerms(client.directory.agreement).childNoticeAnswerDays;
+  const today = deps.now().toISOString().slice(0, 10);
+  const dueOn = (at: number) => new Date((at + days * 86_400) * 1000).toISOString().slice(0, 10);
+  const open = state.childNoticeLog.some((n) => n.answeredIn === null);
+  return (
+    <section aria-labelledby="barn">
+      <h2 class="heading-m" id="barn">
+        {t.case.childNotices}
+      </h2>
+      <p class="body">{t.case.childrenIntro}</p>
+      <ul class="list">
+        {state.childNoticeLog.map((n) => {
+          const other = n.unit === state.home ? state.receiving : state.home;
+          const due = dueOn(n.at);
+          const overdue = n.answeredIn === null && today > due;
+          return (
+            <li>
+              <p class="body">
+                <W>{t.case.childNoticeBy(unitName(client, n.unit), texts.dateTime(n.at))}</W>{' '}
+                {n.answeredIn !== null ? (
+                  <Tag tone="green">{t.case.childNoticeDone}</Tag>
+                ) : overdue ? (
+                  <Tag tone="red">{t.case.childNoticeOverdue}</Tag>
+                ) : (
+                  <Tag tone="yellow">{t.case.childNoticeUnanswered}</Tag>
+                )}
+              </p>
+              {n.answeredIn !== null && n.answeredAt !== null ? (
+                <>
+                  <p class="body">
+                    <W>{t.case.childNoticeAnswered(unitName(client, other), texts.dateTime(n.answeredAt))}</W>
+                  </p>
+                  <SummaryList
+                    rows={(n.settlement ?? []).map((r): [string, Child] => [
+                      municipalityName(client, r.municipality),
+                      <W>
+                        {t.case.childNoticeSettled(
+                          r.responsibility,
+                          r.responsible.name,
+                          r.responsible.role,
+                          texts.date(r.from),
+                        )}
+                      </W>,
+                    ])}
+                  />
+                </>
+              ) : (
+                <p class="body">
+                  <W>
+                    {other === client.unit
+                      ? t.case.childNoticeDueUs(texts.date(due))
+                      : t.case.childNoticeDueThem(unitName(client, other), texts.date(due))}
+                  </W>
+                </p>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {open ? <p class="body">{t.case.childNoticePlanWaits}</p> : null}
+    </section>
   );
 }
 
@@ -275,6 +349,7 @@ async function CasePage(props: { c: Ctx; deps: ConsoleDeps; data: CaseData; user
         />
         <h2 class="heading-m">{t.case.nextSteps}</h2>
         <Steps data={data} deps={deps} texts={texts} caseId={caseId} />
+        <ChildNotices deps={deps} state={s} texts={texts} />
       </div>
       <section aria-labelledby="uppdraget">
         <h2 class="heading-l" id="uppdraget">

@@ -112,7 +112,11 @@ async function todo(deps: ConsoleDeps, texts: Texts, cases: CaseView[]): Promise
     } else if (r.kind === 'child-notice') {
       out.childNotices.push(
         item(
-          r.actor === 'us' ? t.overview.childNoticeAnswer(due) : t.overview.childNoticeUnanswered(other, due),
+          r.actor === 'them'
+            ? t.overview.childNoticeUnanswered(other, due)
+            : r.overdue
+              ? t.overview.childNoticeAnswerOverdue(due)
+              : t.overview.childNoticeAnswer(due),
         ),
       );
     } else if (r.kind === 'consent-expiry') {

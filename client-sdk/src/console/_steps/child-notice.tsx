@@ -73,6 +73,8 @@ export const CHILD_NOTICE_STEP: Step = {
       description,
       proposedResponsibility,
       measuresTaken,
+      answers: null,
+      settlement: null,
       legalBasis,
     });
     return (client, caseId) => client.sendChildNotice(caseId, body);

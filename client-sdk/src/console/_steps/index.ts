@@ -3,6 +3,7 @@
  */
 import type { StepKey } from '../_cases.js';
 import { CHILD_NOTICE_STEP } from './child-notice.js';
+import { CHILD_NOTICE_ANSWER_STEP } from './child-notice-answer.js';
 import { CLOSE_STEP } from './close.js';
 import { CONSENT_STEP } from './consent.js';
 import { COSTS_STEP } from './costs.js';
@@ -26,6 +27,7 @@ export const STEP_FORMS: Record<StepKey, Step> = {
   costs: COSTS_STEP,
   deviation: DEVIATION_STEP,
   childNotice: CHILD_NOTICE_STEP,
+  childNoticeAnswer: CHILD_NOTICE_ANSWER_STEP,
   message: MESSAGE_STEP,
   consent: CONSENT_STEP,
   withdraw: WITHDRAW_STEP,
