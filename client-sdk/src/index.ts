@@ -52,6 +52,15 @@ export {
   reportingTerms,
 } from './directory/agreement.js';
 export {
+  AGREEMENT_TEMPLATES,
+  type AgreementTemplate,
+  agreementTemplate,
+  isAgreementTemplate,
+  rootKeyPlaceholder,
+  TEMPLATE_CATALOGUE,
+  templateUnits,
+} from './directory/agreement-templates.js';
+export {
   type DeviceRecord,
   Directory,
   type DirectoryOptions,

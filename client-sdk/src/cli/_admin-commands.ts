@@ -5,13 +5,16 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import {
+  AGREEMENT_TEMPLATES,
   Agreement,
+  agreementTemplate,
   decryptSigningKey,
   designateIntake,
   encryptKey,
   enrolDevice,
   HpkeKeyPair,
   ID_PATTERN,
+  isAgreementTemplate,
   KID_PATTERN,
   loadIdentity,
   offeredServices,
@@ -23,6 +26,7 @@ import {
   SigningPublicKey,
   saveIdentity,
   serializeKeyFile,
+  templateUnits,
 } from '../index.js';
 import { openSqliteStore } from '../node/index.js';
 import type { Args, Command } from './_command.js';
@@ -129,6 +133,41 @@ function termLines(terms: object): string[] {
   return lines;
 }
 
+/**
+ * The root keys of `--root unit=<key or key file>,…`: each a unit of the template, each value a root
+ * public key (base64url) or a key file of `brygga unit init` (its public part; no passphrase needed).
+ */
+function templateRoots(value: string | undefined, units: readonly string[]): Record<string, string> {
+  const roots: Record<string, string> = {};
+  if (value === undefined) return roots;
+  for (const item of value.split(',').filter((x) => x.trim() !== '')) {
+    const at = item.indexOf('=');
+    const unit = item.slice(0, at).trim();
+    const given = item.slice(at + 1).trim();
+    if (at < 1 || given === '')
+      throw usage(`--root ${item} is not <unit>=<key or key file>`, 'e.g. --root malmo=malmo-root.key');
+    if (!units.includes(unit))
+      throw usage(`--root names ${unit}, not a party of the template`, `the parties: ${units.join(', ')}`);
+    let key: string;
+    if (existsSync(given)) {
+      const file = readKeyFile(readText(given, 'the root key file'));
+      if (file.alg !== 'Ed25519') throw new CliError('ERR_MALFORMED', `${given} does not hold a signing key`);
+      key = file.public;
+    } else {
+      key = given;
+    }
+    try {
+      roots[unit] = SigningPublicKey.deserialize(key).serialize();
+    } catch {
+      throw usage(
+        `--root ${unit}: ${given} is neither a key file nor a root public key`,
+        'give the key file of `brygga unit init`, or the public key it printed',
+      );
+    }
+  }
+  return roots;
+}
+
 export const ADMIN_COMMANDS: Command[] = [
   {
     words: ['unit', 'init'],
@@ -162,6 +201,61 @@ export const ADMIN_COMMANDS: Command[] = [
         `Root key of ${unit} written to ${out} (encrypted under your passphrase).`,
         `Public key (rootKey for the agreement): ${result.rootKey}`,
         `Safety number: ${result.safetyNumber}`,
+      ]);
+      return 0;
+    },
+  },
+  {
+    words: ['agreement', 'init'],
+    summary:
+      "Write the agreement's terms (JSON) as the 2023 agreement or the 2025 extension set them, to edit.",
+    details: [
+      'The terms name the three municipalities and the units of the decision, the period, the quota, the',
+      "catalogue of services and each city's offer, the admitted cases, police consultation and approval,",
+      'the target group, the deadlines and the deviable rules (README: "Ready-made terms"). Edit them to',
+      'what your decision says, then make the agreement: brygga agreement create --terms <file> --out <file>.',
+      'Each party\'s rootKey is left to fill in ("FILL IN: …") unless --root gives it: a comma-separated',
+      'list of <unit>=<root key file or public key>, e.g. --root malmo=malmo-root.key,goteborg-nordost=<key>.',
+      'An extension also sets sequence (+1) and supersedes (the digest of the agreement it extends).',
+    ],
+    options: {
+      template: {
+        type: 'string',
+        description: `the decision to start from: ${AGREEMENT_TEMPLATES.join(' or ')}`,
+        required: true,
+      },
+      out: { type: 'string', description: 'where to write the terms (default: standard output)' },
+      force: { type: 'boolean', description: 'overwrite --out if it exists' },
+      root: { type: 'string', description: "parties' root keys: <unit>=<key file or public key>,…" },
+    },
+    async run(args, io) {
+      const template = need(args, 'template');
+      if (!isAgreementTemplate(template))
+        throw usage(`there is no template ${template}`, `choose ${AGREEMENT_TEMPLATES.join(' or ')}`);
+      const units = templateUnits(template).map((p) => p.unit);
+      const roots = templateRoots(str(args, 'root'), units);
+      const terms = agreementTemplate(template, roots);
+      const missingRoots = units.filter((u) => roots[u] === undefined);
+      const text = `${JSON.stringify(terms, null, 2)}\n`;
+      const out = str(args, 'out');
+      const toFill = missingRoots.length
+        ? `Still to fill in: the rootKey of ${missingRoots.join(', ')} (from \`brygga unit init\`; compare safety numbers by phone).`
+        : 'Every root key is filled in.';
+      if (out === undefined) {
+        io.out(text);
+        io.err(`${toFill}\n`);
+        return 0;
+      }
+      if (existsSync(out) && args.values.force !== true) {
+        throw new CliError('ERR_EXISTS', `${out} already exists`, {
+          hint: 'choose another --out, or add --force to overwrite it',
+        });
+      }
+      writeFileAtomic(out, text, { overwrite: args.values.force === true });
+      report(io, { template, file: out, parties: units, missingRoots }, () => [
+        `Terms of the ${template} ${template === '2023' ? 'agreement' : 'extension'} written to ${out}: edit them to what your decision says.`,
+        toFill,
+        `Then: brygga agreement create --terms ${out} --out <agreement.json>`,
       ]);
       return 0;
     },
