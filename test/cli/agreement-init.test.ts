@@ -56,6 +56,11 @@ describe('agreement templates', () => {
       ]);
       for (const m of agreement.terms.municipalities)
         expect(m.offers).toEqual(agreement.terms.catalogue.map((c) => c.code));
+      expect(agreement.terms.municipalities.map((m) => m.relocationNotice ?? null)).toEqual([
+        null,
+        'Social resursnämnd',
+        null,
+      ]);
       expect(agreement.terms.reporting?.childNoticeAnswerDays).toBe(1);
       expect(agreement.terms.deviations).toEqual({ deviable: ['police-consultation'] });
       expect(agreement.missingSignatures()).toHaveLength(templateUnits(year).length);

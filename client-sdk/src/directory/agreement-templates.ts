@@ -16,8 +16,9 @@
  * (the agreement brings no duty to procure a service a municipality does not already offer: an
  * administrator narrows `offers` to what the city has), the target group's four criteria, an urgent
  * child notice answered at once (within a day), costs reconciled every six months, monthly follow-up,
- * records kept five years, and deviations (avsteg) only from the police consultation: done after the fact
- * for special reasons such as acute lack of time (Göteborgs Stads riktlinje för avhopparverksamheten).
+ * records kept five years, deviations (avsteg) only from the police consultation: done after the fact
+ * for special reasons such as acute lack of time (Göteborgs Stads riktlinje för avhopparverksamheten), and
+ * Göteborg's planned relocation places notified in advance to Social resursnämnd (the same guideline).
  *
  * The root keys are the units' own: a party without one in `roots` gets {@link rootKeyPlaceholder},
  * which no terms parser accepts, so an agreement cannot be made until every key is filled in.
@@ -128,6 +129,8 @@ export function agreementTemplate(
       ...m,
       quota: { outgoing: quota, incoming: quota },
       offers: [...codes],
+      // Göteborg's guideline: the planned relocation place is notified in advance to Social resursnämnd.
+      ...(m.id === 'goteborg' ? { relocationNotice: 'Social resursnämnd' } : {}),
     })),
     parties: templateUnits(year).map((p) => ({ ...p, rootKey: roots[p.unit] ?? rootKeyPlaceholder(p.unit) })),
     catalogue: TEMPLATE_CATALOGUE.map((c) => ({ ...c })),
