@@ -5,6 +5,7 @@
 import { runEnvelopeBench } from './envelope-bench.js';
 import { runLogBench } from './log-bench.js';
 import { runRelayBench } from './relay-bench.js';
+import { runStartupBench } from './startup-bench.js';
 import { runWriteAccounting } from './write-accounting.js';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   relay: runRelayBench,
   log: runLogBench,
   accounting: runWriteAccounting,
+  startup: runStartupBench,
 };
 
 const wanted = process.argv.slice(2);
