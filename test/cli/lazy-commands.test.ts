@@ -54,7 +54,7 @@ describe('what a command loads', () => {
     );
   });
 
-  it('a command loads its own module and the SDK, and not the console', () => {
+  it('a command loads its own module and the SDK, and the console only for the commands that need it', () => {
     const agreement = loaded(['agreement', 'show', join(dir, 'missing.json')]);
     expect(agreement.status).toBe(1);
     expect(agreement.modules.filter((m) => COMMAND_MODULE.test(m)).map((m) => m.split('/').at(-1))).toEqual([
@@ -64,6 +64,13 @@ describe('what a command loads', () => {
     expect(agreement.modules.some((m) => /\/node_modules\/kysely\//.test(m))).toBe(true);
     expect(
       agreement.modules.filter((m) => /\/node_modules\/(hono|@hono\/node-server)\/|\/console\//.test(m)),
+    ).toEqual([]);
+    // The reporting commands too: only `report evaluation` renders the console's report page.
+    const due = loaded(['due', '--device', join(dir, 'no-device')]);
+    expect(due.status).toBe(1);
+    expect(due.modules.some((m) => /\/cli\/_report-commands\.(js|ts)$/.test(m))).toBe(true);
+    expect(
+      due.modules.filter((m) => /\/node_modules\/(hono|@hono\/node-server)\/|\/console\//.test(m)),
     ).toEqual([]);
   });
 
