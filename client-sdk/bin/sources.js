@@ -1,8 +1,13 @@
 /**
- * What the compiled dist/ was built from: the number of source files and the newest one's time. Shared by
- * bin/brygga.js and scripts/finish-build.mjs.
+ * What a compiled dist/ was built from: the number of source files and the newest one's modification
+ * time, kept in dist/source-stamp.json. Shared by bin/brygga.js, the relay's bin/build-if-stale.js and the
+ * build scripts (scripts/finish-build.mjs).
+ *
+ * The check runs on every start of `brygga` in a checkout, so it is one readdir per directory and one stat
+ * per file (a few milliseconds for a few hundred files); an installed package has no src/ and checks
+ * nothing. An edit changes its file's time, an added or removed file the count.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -11,13 +16,42 @@ import { join } from 'node:path';
  * @returns {{ files: number, newest: number }}
  */
 export function newestSource(dir) {
-  let files = 0;
-  let newest = 0;
-  for (const name of readdirSync(dir, { recursive: true })) {
-    const stat = statSync(join(dir, String(name)));
-    if (!stat.isFile()) continue;
-    files += 1;
-    newest = Math.max(newest, stat.mtimeMs);
+  const found = { files: 0, newest: 0 };
+  walk(dir, found);
+  return found;
+}
+
+/**
+ * @param {string} dir
+ * @param {{ files: number, newest: number }} found
+ */
+function walk(dir, found) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) {
+      walk(path, found);
+    } else if (entry.isFile()) {
+      found.files += 1;
+      const mtime = statSync(path).mtimeMs;
+      if (mtime > found.newest) found.newest = mtime;
+    }
   }
-  return { files, newest };
+}
+
+/**
+ * Whether `pkg`/dist was built from `pkg`/src as it is now. Without src/ (an installed package) it was,
+ * if it has a stamp at all; nothing is walked.
+ * @param {string} pkg the package's directory
+ */
+export function builtFromSources(pkg) {
+  const stampFile = join(pkg, 'dist', 'source-stamp.json');
+  if (!existsSync(stampFile)) return false;
+  if (!existsSync(join(pkg, 'src'))) return true;
+  try {
+    const stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
+    const now = newestSource(join(pkg, 'src'));
+    return stamp.files === now.files && stamp.newest === now.newest;
+  } catch {
+    return false;
+  }
 }

@@ -7,37 +7,8 @@
 export * from './cases/index.js';
 // The client over it (PROTOCOL.md §13.3–13.4, §19), named export by export in client/index.ts.
 export * from './client/index.js';
-export { equalBytes, fromBase64url, type Rng, toBase64, toBase64url } from './crypto/bytes.js';
-export { decodeCompact, type GeneralJws, type JwsHeader, signCompact, verifyCompact } from './crypto/jws.js';
-export {
-  checkNewPassphrase,
-  DEFAULT_SCRYPT,
-  decryptKey,
-  decryptSigningKey,
-  encryptKey,
-  type KeyFile,
-  MIN_PASSPHRASE_LENGTH,
-  readKeyFile,
-  SCRYPT_LIMITS,
-  type ScryptParams,
-  serializeKeyFile,
-} from './crypto/key-file.js';
-export {
-  HpkeKeyPair,
-  HpkePublicKey,
-  type KeyAlgorithm,
-  keyId,
-  SigningKeyPair,
-  SigningPublicKey,
-  safetyNumber,
-} from './crypto/keys.js';
-export {
-  availableCryptoProviders,
-  type CryptoProviderName,
-  cryptoProviderName,
-  useCryptoProvider,
-} from './crypto/provider.js';
-export { type JsonValue, MAX_JSON_DEPTH, parseJson } from './crypto/strict-json.js';
+// Keys, key files, JWS, strict JSON and the crypto provider, named export by export in crypto/index.ts.
+export * from './crypto/index.js';
 export {
   type AdmittedCases,
   AGREEMENT_TYP,

@@ -5,10 +5,10 @@
  * nothing is checked. Used by bin/brygga-relay.js and by the tests' global setup.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { newestSource } from '../../client-sdk/bin/sources.js';
+import { builtFromSources } from '../../client-sdk/bin/sources.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const PACKAGES = [
@@ -21,20 +21,11 @@ const PACKAGES = [
 ];
 
 /**
- * Whether `dir`'s dist/ was built from its src/ as it is now.
+ * Whether `dir`'s dist/ was built from its src/ as it is now (true without src/: an installed build).
  * @param {string} dir
  */
 export function upToDate(dir) {
-  const stampFile = join(dir, 'dist', 'source-stamp.json');
-  if (!existsSync(join(dir, 'src'))) return true;
-  if (!existsSync(stampFile)) return false;
-  try {
-    const stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
-    const now = newestSource(join(dir, 'src'));
-    return stamp.files === now.files && stamp.newest === now.newest;
-  } catch {
-    return false;
-  }
+  return !existsSync(join(dir, 'src')) || builtFromSources(dir);
 }
 
 /**

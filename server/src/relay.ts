@@ -132,6 +132,8 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
       else logger.warn('database connection lost', fields);
     },
   });
+  // The writer thread starts while the rest is prepared; serving waits for its first log round below.
+  database.startWriterThread?.();
   const notifier = createInboxNotifier(database, logger);
   let server: Server | undefined;
   try {
@@ -184,26 +186,27 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
           new TransparencyLogStore(database, { key: logKey, now }),
           { logger, outages, mergeDelayMs: config.logMergeDelayMs },
         );
-        // The first round before serving: a fresh log has its empty checkpoint before anyone asks for it.
-        await integrator.flush();
         const stopping = new AbortController();
         // Every waiting long-poll and open event stream listens for the shutdown (and stops listening
         // when it ends): many at once is normal, not a leak.
         setMaxListeners(0, stopping.signal);
-        built!(
-          createApp({
-            database,
-            store,
-            directory,
-            notifier,
-            transparency: integrator,
-            logger,
-            outages,
-            config: { ...config, publicUrl },
-            now,
-            shutdown: stopping.signal,
-          }),
-        );
+        // Built (its request schemas compiled) while the writer thread may still be starting.
+        const app = createApp({
+          database,
+          store,
+          directory,
+          notifier,
+          transparency: integrator,
+          logger,
+          outages,
+          config: { ...config, publicUrl },
+          now,
+          shutdown: stopping.signal,
+        });
+        // The first round before serving: a fresh log has its empty checkpoint before anyone asks for it,
+        // and on a SQLite file the writer thread has committed once before the first request is served.
+        await integrator.flush();
+        built!(app);
         return { transparency: integrator, shutdown: stopping };
       } catch (err) {
         failed!(err as Error);

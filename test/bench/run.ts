@@ -6,6 +6,7 @@ import { runEnvelopeBench } from './envelope-bench.js';
 import { runLogBench } from './log-bench.js';
 import { runLogSyncBench } from './log-sync-bench.js';
 import { runRelayBench } from './relay-bench.js';
+import { runStartupBench } from './startup-bench.js';
 import { runWriteAccounting } from './write-accounting.js';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   log: runLogBench,
   'log-sync': runLogSyncBench,
   accounting: runWriteAccounting,
+  startup: runStartupBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -3,8 +3,8 @@
  * follows from the refusal's code, and every key is a code of the table.
  */
 import { describe, expect, it } from 'vitest';
+import { describeFailure, HINTS, RELAY_HINTS } from '../../client-sdk/src/cli/_failure.js';
 import { CliError } from '../../client-sdk/src/cli/_io.js';
-import { describeFailure, HINTS, RELAY_HINTS } from '../../client-sdk/src/cli/main.js';
 import {
   BryggaError,
   ERROR_CODES,

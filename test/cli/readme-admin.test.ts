@@ -8,78 +8,13 @@
  * inbox, which must list that case. Any command of the block that fails makes the run, and this test,
  * fail. The relay the block started is stopped afterwards by the PID it wrote.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminSetupBlock, alive, commandShims, freePort, runBash } from '../support/readme-admin-block.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const MARKER = '<!-- admin-setup:';
-
-/** The one fenced `sh` block right after the admin-setup marker in README.md. */
-function adminSetupBlock(readme: string): string {
-  const parts = readme.split(MARKER);
-  if (parts.length !== 2) throw new Error(`README.md must have exactly one ${MARKER} … --> marker`);
-  const after = parts[1]!;
-  const match = /^[^\n]*-->\n```sh\n([\s\S]*?)\n```\n/.exec(after);
-  if (!match) throw new Error(`the line after ${MARKER} … --> must open a \`\`\`sh block`);
-  return `${match[1]}\n`;
-}
-
-/** A free TCP port on the loopback interface. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A directory holding `brygga` and `brygga-relay`, each running this repository's binary. */
-function commandShims(dir: string): string {
-  const bin = join(dir, 'bin');
-  mkdirSync(bin);
-  for (const [name, script] of [
-    ['brygga', join(ROOT, 'client-sdk', 'bin', 'brygga.js')],
-    ['brygga-relay', join(ROOT, 'server', 'bin', 'brygga-relay.js')],
-  ] as const) {
-    writeFileSync(join(bin, name), `#!/bin/sh\nexec '${process.execPath}' '${script}' "$@"\n`);
-    chmodSync(join(bin, name), 0o755);
-  }
-  return bin;
-}
-
-/** Run `script` with bash in `cwd`; resolves with its exit status and output. */
-function runBash(
-  script: string,
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn('bash', ['-euo', 'pipefail', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // A dozen CLI runs, each deriving scrypt keys (PROTOCOL.md §3.4), and a relay start: about a minute.
 describe("the README's administrator block, run as written", { timeout: 300_000 }, () => {

@@ -6,7 +6,7 @@
 import { RelayClient, RelayError } from '@brygga/client-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectionLostLine } from '../../client-sdk/src/cli/_event-lines.js';
-import { describeFailure } from '../../client-sdk/src/cli/main.js';
+import { describeFailure } from '../../client-sdk/src/cli/_failure.js';
 import { AUDIENCE, listen, startTestRelay, type TestRelay } from '../support/relay.js';
 
 describe('a device whose clock is off', () => {

@@ -8,10 +8,9 @@
  * installed better-sqlite3 instead (`withSqliteAddon`). Everything else runs as installed.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-// @ts-expect-error: a JavaScript module without declarations, shared with bin/brygga.js.
-import { newestSource } from '../../client-sdk/bin/sources.js';
+import { builtFromSources } from '../../client-sdk/bin/sources.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 const SDK = join(ROOT, 'client-sdk');
@@ -40,15 +39,6 @@ export function npm(cwd: string, args: string[], extra: Record<string, string> =
   });
 }
 
-/** Whether client-sdk/dist was built from the sources as they are (the stamp bin/brygga.js checks). */
-function distIsCurrent(): boolean {
-  const stampFile = join(SDK, 'dist', 'source-stamp.json');
-  if (!existsSync(stampFile)) return false;
-  const stamp = JSON.parse(readFileSync(stampFile, 'utf8')) as { files: number; newest: number };
-  const now = newestSource(join(SDK, 'src')) as { files: number; newest: number };
-  return stamp.files === now.files && stamp.newest === now.newest;
-}
-
 /** The packed tarball. */
 export interface PackedSdk {
   /** Its path. */
@@ -65,7 +55,7 @@ export interface PackedSdk {
  * older than the sources (`npm test` has just built it), and the pack itself skips scripts.
  */
 export function packSdk(dir: string): PackedSdk {
-  if (!distIsCurrent())
+  if (!builtFromSources(SDK))
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, env: npmEnv(), stdio: 'ignore', timeout: 300_000 });
   const out = npm(SDK, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir]);
   const [info] = JSON.parse(out) as {

@@ -38,7 +38,7 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
 };
 
 /** The help of one command. */
-export function commandHelp(c: Command): string {
+export function commandHelp(c: Omit<Command, 'run'>): string {
   const options = { ...c.options, ...COMMON_OPTIONS };
   const lines = [
     `Usage: brygga ${c.words.join(' ')}${(c.positionals ?? []).map((p) => ` ${p}`).join('')} [options]`,

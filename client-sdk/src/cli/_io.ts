@@ -8,9 +8,9 @@ import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { BryggaError, checkNewPassphrase, type ErrorCode, parseJson } from '../index.js';
+import { EXIT } from './_exit.js';
 
-/** Exit codes: 0 ok, 1 refused or failed, 2 usage. */
-export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
+export { EXIT };
 
 /** A failure the CLI reports in words: what is wrong (a code of the SDK's vocabulary), and what to do. */
 export class CliError extends BryggaError {

@@ -15,7 +15,6 @@
  * case purgeable before its time.
  */
 
-import { renderEvaluationReport } from '../console/index.js';
 import {
   type Agreement,
   type BryggaClient,
@@ -340,6 +339,8 @@ export const REPORT_COMMANDS: Command[] = [
       if (lang !== 'sv' && lang !== 'en') throw usage(`--lang ${lang} is not a language`, 'use sv or en');
       const out = str(args, 'out') as string;
       refuseExisting(out);
+      // The console's report page, loaded by this command only (hono and the console's pages with it).
+      const { renderEvaluationReport } = await import('../console/index.js');
       const { evaluation, html } = await withClient(io, str(args, 'device'), async (client) => {
         await client.sync();
         const evaluation = await client.evaluationReport(agreementOf(client, args));

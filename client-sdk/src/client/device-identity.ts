@@ -4,7 +4,7 @@
  * XChaCha20-Poly1305, PROTOCOL.md §3.4) with {@link saveIdentity} / {@link loadIdentity}.
  */
 import type { Rng } from '../crypto/bytes.js';
-import { decryptKey, encryptKey, type ScryptParams, serializeKeyFile } from '../crypto/key-file.js';
+import { decryptKeys, encryptKeys, type ScryptParams, serializeKeyFile } from '../crypto/key-file.js';
 import { HpkeKeyPair, SigningKeyPair } from '../crypto/keys.js';
 import type { ReceivingDevice } from '../envelope/seal.js';
 import { BryggaError } from '../errors.js';
@@ -35,10 +35,8 @@ export async function saveIdentity(
   passphrase: string,
   options: { scrypt?: ScryptParams; rng?: Rng } = {},
 ): Promise<void> {
-  const signingKey = serializeKeyFile(await encryptKey(identity.key, passphrase, options));
-  const hpkeKeys: string[] = [];
-  for (const k of identity.hpkeKeys)
-    hpkeKeys.push(serializeKeyFile(await encryptKey(k, passphrase, options)));
+  const files = await encryptKeys([identity.key, ...identity.hpkeKeys], passphrase, options);
+  const [signingKey, ...hpkeKeys] = files.map(serializeKeyFile) as [string, ...string[]];
   await store.saveIdentity({ unit: identity.unit, device: identity.key.kid, signingKey, hpkeKeys });
 }
 
@@ -46,16 +44,18 @@ export async function saveIdentity(
 export async function loadIdentity(store: BryggaStore, passphrase: string): Promise<DeviceIdentity> {
   const record = await store.loadIdentity();
   if (!record) throw new BryggaError('ERR_UNKNOWN_KEY', 'the store holds no device identity');
-  const key = await decryptKey(record.signingKey, passphrase);
-  if (!(key instanceof SigningKeyPair) || key.kid !== record.device) {
-    throw new BryggaError('ERR_WRONG_PASSPHRASE', 'the stored signing key does not match the device');
-  }
-  const hpkeKeys: HpkeKeyPair[] = [];
-  for (const file of record.hpkeKeys) {
-    const k = await decryptKey(file, passphrase);
-    if (!(k instanceof HpkeKeyPair))
+  // Each key file has its own salt: the derivations run in parallel where the provider can.
+  const keys = await decryptKeys([record.signingKey, ...record.hpkeKeys], passphrase);
+  const [key, ...hpkeKeys] = keys;
+  try {
+    if (!(key instanceof SigningKeyPair) || key.kid !== record.device) {
+      throw new BryggaError('ERR_WRONG_PASSPHRASE', 'the stored signing key does not match the device');
+    }
+    if (!hpkeKeys.every((k): k is HpkeKeyPair => k instanceof HpkeKeyPair))
       throw new BryggaError('ERR_MALFORMED', 'a stored HPKE key file holds another kind of key');
-    hpkeKeys.push(k);
+    return { unit: record.unit, key, hpkeKeys };
+  } catch (err) {
+    for (const k of keys) k.destroy();
+    throw err;
   }
-  return { unit: record.unit, key, hpkeKeys };
 }

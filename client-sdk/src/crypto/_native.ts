@@ -13,7 +13,7 @@
  * copies them), and the ephemeral HPKE secret while it is derived (RFC 9180 §7.1.3).
  */
 import { hchacha } from '@noble/ciphers/chacha.js';
-import type { CryptoProvider, Ed25519Secret, X25519Secret } from './_provider-types.js';
+import type { CryptoProvider, Ed25519Secret, ScryptInput, X25519Secret } from './_provider-types.js';
 import { fromBase64url, toBase64url } from './bytes.js';
 
 /** The parts of `node:crypto` this provider uses, as shapes (the SDK compiles without Node's types). */
@@ -64,6 +64,13 @@ interface NodeCrypto {
     options: { authTagLength: number },
   ): Decipher;
   getCiphers(): string[];
+  scrypt(
+    password: Uint8Array,
+    salt: Uint8Array,
+    keylen: number,
+    options: { N: number; r: number; p: number; maxmem: number },
+    callback: (err: Error | null, key: Uint8Array) => void,
+  ): void;
 }
 
 function loadNodeCrypto(): NodeCrypto | undefined {
@@ -87,6 +94,32 @@ const OPTIONS = { authTagLength: TAG_LENGTH } as const;
 /** A plain Uint8Array over a Buffer's bytes (no copy), so no Buffer semantics leak into the SDK. */
 function plain(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * scrypt on OpenSSL, on libuv's thread pool (off the event loop, several at once). OpenSSL refuses a
+ * derivation needing more than `maxmem` bytes, counted as 128·r·(N + 2) for V and 128·r·p for B
+ * (EVP_PBE_scrypt); the limit given is that, so every cost the caller admitted runs.
+ */
+function scryptOn(crypto: NodeCrypto, passphrase: Uint8Array, salt: Uint8Array, params: ScryptInput) {
+  const { N, r, p, dkLen } = params;
+  const maxmem = 128 * r * (N + 2 + p) + 2 ** 20;
+  return new Promise<Uint8Array>((resolve, reject) => {
+    crypto.scrypt(passphrase, salt, dkLen, { N, r, p, maxmem }, (err, key) => {
+      if (err) return reject(err);
+      // A fresh array the caller may keep or wipe; Node's Buffer is wiped.
+      const out = Uint8Array.from(key);
+      key.fill(0);
+      resolve(out);
+    });
+  });
+}
+
+/** Threads in libuv's pool, where scrypt runs: UV_THREADPOOL_SIZE, read by libuv at start, else 4. */
+function threadPoolSize(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const size = Number(env?.UV_THREADPOOL_SIZE);
+  return Number.isSafeInteger(size) && size >= 1 ? Math.min(size, 1024) : 4;
 }
 
 /** Public KeyObjects by curve and encoding: an import costs more than the HMACs of an HPKE setup. */
@@ -233,6 +266,9 @@ function makeProvider(crypto: NodeCrypto): CryptoProvider {
     sha512: (data: Uint8Array) => plain(crypto.createHash('sha512').update(data).digest()),
     hmacSha256: (key: Uint8Array, data: Uint8Array) =>
       plain(crypto.createHmac('sha256', key).update(data).digest()),
+    scrypt: (passphrase: Uint8Array, salt: Uint8Array, params: ScryptInput) =>
+      scryptOn(crypto, passphrase, salt, params),
+    scryptConcurrency: threadPoolSize(),
     ed25519Secret,
     /**
      * OpenSSL checks S < L, computes R' = [S]B − [k]A without the cofactor and compares its canonical

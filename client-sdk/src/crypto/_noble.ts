@@ -7,8 +7,9 @@
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { hmac } from '@noble/hashes/hmac.js';
+import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import type { CryptoProvider, Ed25519Secret, X25519Secret } from './_provider-types.js';
+import type { CryptoProvider, Ed25519Secret, ScryptInput, X25519Secret } from './_provider-types.js';
 import { concatBytes, toBase64url } from './bytes.js';
 
 type Point = InstanceType<typeof ed25519.Point>;
@@ -101,6 +102,11 @@ export const nobleProvider: CryptoProvider = Object.freeze({
   sha256: (data: Uint8Array) => sha256(data),
   sha512: (data: Uint8Array) => sha512(data),
   hmacSha256: (key: Uint8Array, data: Uint8Array) => hmac(sha256, key, data),
+  // `maxmem` above noble's 1 GiB default, so the key file's largest cost (N = 2^20, r = 8) passes.
+  scrypt: (passphrase: Uint8Array, salt: Uint8Array, params: ScryptInput) =>
+    scryptAsync(passphrase, salt, { ...params, maxmem: 2 ** 31 }),
+  // One JavaScript thread: derivations started together would interleave and hold their memory together.
+  scryptConcurrency: 1,
   ed25519Secret,
   ed25519Verify,
   x25519Secret,

@@ -35,9 +35,24 @@ export interface X25519Secret {
   destroy(): void;
 }
 
+/** scrypt's inputs besides the passphrase and salt (RFC 7914 §2), checked by the caller. */
+export interface ScryptInput {
+  N: number;
+  r: number;
+  p: number;
+  dkLen: number;
+}
+
 /** A provider of the primitives. */
 export interface CryptoProvider {
   readonly name: CryptoProviderName;
+  /** scrypt (RFC 7914): a fresh array of `dkLen` bytes. */
+  scrypt(passphrase: Uint8Array, salt: Uint8Array, params: ScryptInput): Promise<Uint8Array>;
+  /**
+   * How many scrypt derivations are worth running at once. Each holds 128·N·r bytes while it runs, so
+   * running more than the provider works on in parallel only adds to the memory held.
+   */
+  readonly scryptConcurrency: number;
   sha256(data: Uint8Array): Uint8Array;
   sha512(data: Uint8Array): Uint8Array;
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;

@@ -1,6 +1,6 @@
 /**
  * Hashes and KDFs: SHA-256, SHA-512 and HMAC-SHA256 on the crypto provider (provider.ts), HKDF
- * (RFC 5869) written here on that HMAC, and scrypt (RFC 7914) on @noble/hashes.
+ * (RFC 5869) written here on that HMAC, and scrypt (RFC 7914), also the provider's.
  *
  * HKDF is built on the provider's HMAC rather than a platform HKDF: HPKE calls Extract and Expand
  * separately (RFC 9180 §4), which Node's `hkdfSync` cannot, and its inputs are a few dozen bytes, where
@@ -9,7 +9,6 @@
  * (present in Node 20+ and every browser), an order of magnitude faster than a JavaScript SHA-256 on
  * multi-megabyte inputs.
  */
-import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { BryggaError } from '../errors.js';
 import { provider } from './provider.js';
 
@@ -60,13 +59,21 @@ export function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): U
   return out;
 }
 
-/** scrypt (RFC 7914). */
+/**
+ * scrypt (RFC 7914) on the provider: OpenSSL's on libuv's thread pool under `native` (several
+ * derivations run in parallel), @noble's in JavaScript under `noble`. The same bytes either way.
+ */
 export function scrypt(
   passphrase: Uint8Array,
   salt: Uint8Array,
   params: { N: number; r: number; p: number; dkLen: number },
 ): Promise<Uint8Array> {
-  return scryptAsync(passphrase, salt, { ...params, maxmem: 2 ** 31 });
+  return provider().scrypt(passphrase, salt, params);
+}
+
+/** How many scrypt derivations the provider in use runs in parallel (_provider-types.ts). */
+export function scryptConcurrency(): number {
+  return provider().scryptConcurrency;
 }
 
 /**

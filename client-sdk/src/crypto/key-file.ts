@@ -7,7 +7,7 @@
 import { BryggaError, isBryggaError } from '../errors.js';
 import { xchachaOpen, xchachaSeal } from './aead.js';
 import { fromBase64url, fromUtf8, type Rng, randomBytes, toBase64url, utf8, wipe } from './bytes.js';
-import { scrypt } from './hash.js';
+import { scrypt, scryptConcurrency } from './hash.js';
 import { HpkeKeyPair, type KeyAlgorithm, keyId, SigningKeyPair } from './keys.js';
 import { parseJson } from './strict-json.js';
 
@@ -229,6 +229,66 @@ export async function decryptSigningKey(
   if (!(key instanceof SigningKeyPair))
     throw new BryggaError('ERR_MALFORMED', 'key file holds an X25519 key');
   return key;
+}
+
+/**
+ * `f` of each item, at most {@link scryptConcurrency} at a time (each holds scrypt's memory while it
+ * runs), the results in the items' order. Every item is tried; the first failure in that order is
+ * thrown, after `undo` of the results that were made.
+ */
+async function eachInParallel<T, R>(
+  items: readonly T[],
+  f: (item: T) => Promise<R>,
+  undo: (result: R) => void,
+): Promise<R[]> {
+  const settled = new Array<PromiseSettledResult<R>>(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      try {
+        settled[i] = { status: 'fulfilled', value: await f(items[i]!) };
+      } catch (reason) {
+        settled[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  const lanes = Math.max(1, Math.min(scryptConcurrency(), items.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (!failed) return settled.map((s) => (s as PromiseFulfilledResult<R>).value);
+  for (const s of settled) if (s.status === 'fulfilled') undo(s.value);
+  throw failed.reason;
+}
+
+/**
+ * {@link decryptKey} of each file under one passphrase, the derivations in parallel where the crypto
+ * provider runs them so (a device's signing key and HPKE keys each have their own salt). The keys come
+ * in the files' order; if any file does not open, none is returned and the first failure is thrown.
+ *
+ * @example const [signing, ...hpke] = await decryptKeys([record.signingKey, ...record.hpkeKeys], pass);
+ */
+export function decryptKeys(
+  inputs: readonly (KeyFile | string)[],
+  passphrase: string,
+): Promise<(SigningKeyPair | HpkeKeyPair)[]> {
+  return eachInParallel(
+    inputs,
+    (input) => decryptKey(input, passphrase),
+    (key) => key.destroy(),
+  );
+}
+
+/** {@link encryptKey} of each key under one passphrase, in parallel as {@link decryptKeys} is. */
+export function encryptKeys(
+  keys: readonly (SigningKeyPair | HpkeKeyPair)[],
+  passphrase: string,
+  options: { scrypt?: ScryptParams; rng?: Rng } = {},
+): Promise<KeyFile[]> {
+  return eachInParallel(
+    keys,
+    (key) => encryptKey(key, passphrase, options),
+    () => {},
+  );
 }
 
 /** Render a key file as text (JSON); no secret appears in it unencrypted. */

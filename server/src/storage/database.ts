@@ -114,6 +114,12 @@ export interface Database {
    * disk is full (sqlite/storage-reserve.ts).
    */
   readonly storageReserve?: StorageReserveHandle | undefined;
+  /**
+   * A SQLite file only: start the writer thread now rather than at the first write, so that it starts
+   * while the relay prepares to serve (relay.ts); the relay answers once its first log round, run on
+   * that thread, has committed.
+   */
+  readonly startWriterThread?: (() => void) | undefined;
   /** PostgreSQL only: how to open a dedicated connection (for LISTEN). */
   readonly pgConfig: pg.ClientConfig | undefined;
   close(): Promise<void>;

@@ -63,6 +63,7 @@ export function openSqliteDatabase(location: string, options: SqliteDatabaseOpti
     writes: writer,
     integrateTransparencyLog: thread && ((request) => writer.integrateTransparencyLog(request)),
     storageReserve: reserve,
+    startWriterThread: thread && (() => thread.start()),
     async directoryHead() {
       reader ??= memory ? sqlite : openSqliteConnection(location, { readonly: true });
       head ??= reader.prepare(DIRECTORY_HEAD_SQL);

@@ -91,6 +91,11 @@ export class ThreadExecutor implements WriteExecutor {
     this.#location = location;
   }
 
+  /** Start the thread now (it loads its modules and opens its connection) rather than at the first write. */
+  start(): void {
+    this.#worker ??= this.#start();
+  }
+
   execute(ops: SqliteWriteOp[]): Promise<SqliteWriteOutcome[]> {
     const transfer: ArrayBuffer[] = [];
     return this.#send((id) => ({ id, ops: ops.map((op) => movable(op, transfer)) }), transfer);

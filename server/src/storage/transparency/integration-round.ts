@@ -10,14 +10,10 @@
  * transaction-scoped advisory lock on PostgreSQL, so several relay processes on one database build one
  * log; a round that commits is wholly in the log, one that fails leaves no trace.
  */
-import {
-  appendLeaves,
-  formatCheckpoint,
-  fromBase64url,
-  nodeKey,
-  rootPlan,
-  toBase64url,
-} from '@brygga/client-sdk';
+// The SDK's narrow entries, not its index: the writer thread loads this module, and the index would
+// bring the whole client (its store, transport and workflow) into that thread.
+import { fromBase64url, toBase64url } from '@brygga/client-sdk/crypto';
+import { appendLeaves, formatCheckpoint, nodeKey, rootPlan } from '@brygga/client-sdk/transparency';
 import { type Kysely, sql } from 'kysely';
 import type {
   Database,

@@ -12,16 +12,9 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import {
-  ED25519_NOTE_TYPE,
-  formatNote,
-  fromBase64url,
-  noteKeyId,
-  SigningKeyPair,
-  safetyNumber,
-  toBase64url,
-  verifierKey,
-} from '@brygga/client-sdk';
+// The SDK's narrow entries, as integration-round.ts (loaded by the SQLite writer thread) needs them.
+import { fromBase64url, SigningKeyPair, safetyNumber, toBase64url } from '@brygga/client-sdk/crypto';
+import { ED25519_NOTE_TYPE, formatNote, noteKeyId, verifierKey } from '@brygga/client-sdk/transparency';
 import type { Database, TransparencyLogKeyHandle } from '../database.js';
 
 /** Bytes in an Ed25519 seed. */

@@ -5,7 +5,7 @@
  * proof for any size up to the tree's is one indexed query for O(log n) rows (the SDK's merkle.ts plans
  * which); nothing ever loads the whole log.
  */
-import { assembleProof, leafHash, type NodeId, nodeKey, rootPlan } from '@brygga/client-sdk';
+import { assembleProof, leafHash, type NodeId, nodeKey, rootPlan } from '@brygga/client-sdk/transparency';
 import type { Kysely } from 'kysely';
 import type { LogLeafKind, RelaySchema } from '../schema.js';
 
