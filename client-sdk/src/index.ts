@@ -85,6 +85,7 @@ export {
   RECEIVING_SOURCES,
   type ReceivingTerms,
   relocationNoticeOf,
+  specialCasesOf,
 } from './directory/receiving-terms.js';
 export {
   DEVICE_TYP,

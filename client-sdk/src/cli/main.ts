@@ -72,6 +72,8 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
     'notify the body your terms name (`relocationNotice` in `brygga agreement show`) of the planned area first, and give its reference in "relocation.notice" of `brygga accept`',
   ERR_RELOCATION_NOT_CLEARED:
     'accept only once your check of the planned relocation area is cleared; with concerns, choose another area or decline',
+  ERR_SPECIAL_CASE_NOT_ASSESSED:
+    'a special case needs the assessment of the body your terms name (`specialCases` in `brygga agreement show`): give it in "special.assessment" of `brygga accept`',
   ERR_CHILD_NOTICE_UNSETTLED:
     'say in the settlement which municipality of the case takes which responsibility, who and from when, including the one named in proposedResponsibility',
   ERR_CHILD_NOTICE_UNKNOWN:
