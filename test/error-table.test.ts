@@ -103,6 +103,7 @@ const EXPECTED: [ErrorCode, ProblemCode, number, string][] = [
   ['ERR_TARGET_GROUP_NOT_MET', 'target-group-not-met', 422, 'Not in the target group'],
   ['ERR_RELOCATION_NOT_NOTIFIED', 'relocation-not-notified', 422, 'Relocation area not notified'],
   ['ERR_RELOCATION_NOT_CLEARED', 'relocation-not-cleared', 422, 'Relocation area not cleared'],
+  ['ERR_SPECIAL_CASE_NOT_ASSESSED', 'special-case-not-assessed', 422, 'Special case not assessed'],
   ['ERR_CHILD_NOTICE_UNSETTLED', 'child-notice-unsettled', 422, 'Responsibility for the child not settled'],
   ['ERR_CHILD_NOTICE_UNKNOWN', 'child-notice-unknown', 422, 'No open child notice to answer'],
   ['ERR_CHILD_NOTICE_OPEN', 'child-notice-open', 409, 'Child notice unanswered'],

@@ -209,6 +209,11 @@ export type ErrorCode =
   /** An acceptance whose check of the planned relocation area is not cleared (PROTOCOL.md §14.6). */
   | 'ERR_RELOCATION_NOT_CLEARED'
   /**
+   * An acceptance or implementation plan of a case marked special without the assessment of the body
+   * the municipality's terms name (`specialCases`; PROTOCOL.md §5.5, §14.6 (4)).
+   */
+  | 'ERR_SPECIAL_CASE_NOT_ASSESSED'
+  /**
    * An answer to an urgent child notice that does not settle the responsibility: which municipality of the
    * case takes which responsibility, who and from when (PROTOCOL.md §14.7).
    */
@@ -416,6 +421,11 @@ const TABLE = {
     problem: 'relocation-not-cleared',
     status: 422,
     title: 'Relocation area not cleared',
+  },
+  ERR_SPECIAL_CASE_NOT_ASSESSED: {
+    problem: 'special-case-not-assessed',
+    status: 422,
+    title: 'Special case not assessed',
   },
   ERR_CHILD_NOTICE_UNSETTLED: {
     problem: 'child-notice-unsettled',

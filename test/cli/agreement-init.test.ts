@@ -61,6 +61,11 @@ describe('agreement templates', () => {
         'Social resursnämnd',
         null,
       ]);
+      expect(agreement.terms.municipalities.map((m) => m.specialCases ?? null)).toEqual([
+        null,
+        'Stadsledningskontoret',
+        null,
+      ]);
       expect(agreement.terms.reporting?.childNoticeAnswerDays).toBe(1);
       expect(agreement.terms.deviations).toEqual({ deviable: ['police-consultation'] });
       expect(agreement.missingSignatures()).toHaveLength(templateUnits(year).length);

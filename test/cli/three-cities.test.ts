@@ -368,7 +368,30 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     expect(refused.stderr).toContain(
       'uptake-decision.relocation.area must be an area or district, never an address',
     );
-    const accept = writeJson(dir, 'accept.json', { contacts, relocation: relocation('Rosengård') });
+    // A special case's mark (PROTOCOL.md §14.6 (4)): Malmö's terms name no assessing body, so it is
+    // recorded as given; an outcome outside the list is malformed.
+    const special = (outcome: string) => ({
+      body: 'Stadskontoret',
+      assessment: {
+        assessedBy: { name: 'Strateg', role: 'stadskontoret' },
+        assessedOn: day(0),
+        outcome,
+        reference: 'SK-2025-7',
+      },
+    });
+    const unsure = writeJson(dir, 'accept-unsure.json', {
+      contacts,
+      relocation: relocation('Rosengård'),
+      special: special('unsure'),
+    });
+    const malformed = brygga(dir, ['accept', caseId, '--file', unsure], as('malmo'));
+    expect(malformed.status).toBe(1);
+    expect(malformed.stderr).toContain('uptake-decision.special.assessment.outcome');
+    const accept = writeJson(dir, 'accept.json', {
+      contacts,
+      relocation: relocation('Rosengård'),
+      special: special('motivated'),
+    });
     expect(brygga(dir, ['accept', caseId, '--file', accept, '--json'], as('malmo')).json()).toEqual({
       caseId,
       status: 'accepted',
@@ -381,6 +404,7 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       checkedBy: { name: 'Samordnare', role: 'avhopparsamordnare' },
       checkedOn: day(0),
     });
+    expect(accepted.state.special?.assessment).toEqual(special('motivated').assessment);
     const plan = writeJson(dir, 'plan.json', {
       decidedOn: day(0),
       services: [

@@ -28,6 +28,7 @@ export function acceptBody(
     contacts: [{ ...malmoContact, unit }],
     quota: quotaProof(world, unit, caseId, 'incoming').proof,
     relocation: null,
+    special: null,
   };
 }
 
@@ -38,6 +39,7 @@ export const declineBody: PacketBodies['uptake-decision'] = {
   contacts: [],
   quota: null,
   relocation: null,
+  special: null,
 };
 
 export const planBody: PacketBodies['implementation-plan'] = {

@@ -32,6 +32,7 @@ export function kase(over: Partial<CaseState> & { referredOn: string }): CaseSta
     quota: { outgoing: 'c'.repeat(43), incoming: null },
     decision: null,
     relocation: null,
+    special: null,
     activeSince: null,
     plan: null,
     plannedEver: [],

@@ -196,6 +196,7 @@ describe.each(ENGINES)('adversarial packets on %s', (engine) => {
       contacts: [],
       quota: null,
       relocation: null,
+      special: null,
     };
     // Signed by the home unit instead of the receiving one.
     const byHome = await forge('stockholm-jarva', 'malmo', 'uptake-decision', otherCase, other.head, decline);

@@ -310,6 +310,7 @@ describe.each(ENGINES)('the relocation pre-check at both ends on %s', (engine) =
       contacts: [contact('goteborg-nordost')],
       quota: proof,
       relocation,
+      special: null,
     });
     const bare = await submitUnchecked(w, 'goteborg-nordost', 'stockholm-jarva', {
       type: 'uptake-decision',

@@ -35,10 +35,12 @@ import {
   assertReferralPreconditions,
   assertRelocationDated,
   assertRelocationPreCheck,
+  assertSpecialAssessed,
   type ConsentRecord,
   requireAgreementAt,
 } from './rules.js';
 import type { DeviceResolver } from './signed-document.js';
+import type { SpecialCaseMark } from './special-case.js';
 import type { DeclineReason } from './uptake-decision.js';
 import { assertTransition, type LogStatus, refuseLaterReferral } from './workflow.js';
 
@@ -146,6 +148,11 @@ export interface CaseState {
   decision: { decision: 'accept' | 'decline'; reason: DeclineReason | null; in: string; at: number } | null;
   /** The relocation pre-check of the uptake decision, or null (PROTOCOL.md §14.6 (3)). */
   relocation: RelocationRecord | null;
+  /**
+   * The special-case mark of the uptake decision (PROTOCOL.md §14.6 (4)), with the hash of that decision
+   * and when it was signed (NumericDate); null for a case not marked special.
+   */
+  special: (SpecialCaseMark & { in: string; at: number }) | null;
   /** When the receiving unit first agreed to a plan, making the case active (NumericDate), or null. */
   activeSince: number | null;
   /** Services of the current plan (agreed or not; see `planLog`). */
@@ -236,6 +243,7 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
     quota: { outgoing: claim.payload.commitment, incoming: null },
     decision: null,
     relocation: null,
+    special: null,
     activeSince: null,
     plan: null,
     plannedEver: [],
@@ -344,12 +352,18 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
       in: p.hash,
       at: p.iat,
     };
+    const special = d.special && { ...d.special, in: p.hash, at: p.iat };
+    if (d.special?.assessment) {
+      const field = 'uptake-decision.special.assessment.assessedOn';
+      assertDatedBy(day, [{ field, date: d.special.assessment.assessedOn }]);
+    }
     if (d.decision === 'decline') {
       assertRelocationDated(r, day);
-      return { status: 'declined', decision, relocation };
+      return { status: 'declined', decision, relocation, special };
     }
     const agreement = requireAgreementAt(ctx.agreements, day, 'the acceptance');
     assertRelocationPreCheck(agreement, s.receivingMunicipality, r, day);
+    assertSpecialAssessed(agreement, s.receivingMunicipality, d.special, day, 'the acceptance');
     const claim = verifyQuotaProof(
       d.quota!,
       { caseId: s.caseId, unit: s.receiving, direction: 'incoming' },
@@ -363,6 +377,7 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
       status: 'accepted',
       decision,
       relocation,
+      special,
       quota: { ...s.quota, incoming: claim.payload.commitment },
     };
   },
@@ -372,6 +387,14 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
     const codes = p.body.services.map((x) => x.code);
     assertInCatalogue(agreement, codes);
     assertOffered(agreement, s.receivingMunicipality, codes);
+    // The services are decided after the assessing body is heard (PROTOCOL.md §14.6 (4)).
+    assertSpecialAssessed(
+      agreement,
+      s.receivingMunicipality,
+      s.special,
+      p.body.decidedOn,
+      'the implementation plan',
+    );
     const record: PlanRecord = {
       version: s.planLog.length + 1,
       services: codes,

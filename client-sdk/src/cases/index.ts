@@ -250,6 +250,12 @@ export {
   verifyDocument,
 } from './signed-document.js';
 export {
+  SPECIAL_OUTCOMES,
+  type SpecialAssessment,
+  type SpecialCaseMark,
+  validateSpecial,
+} from './special-case.js';
+export {
   agreementStatisticsPeriod,
   CLOSURE_REASONS,
   computeStatistics,

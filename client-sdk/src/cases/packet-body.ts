@@ -211,7 +211,7 @@ const PERSONAL_DATA: PerType<PacketType, [], boolean> = {
   consent: () => false,
   'consent-withdrawal': () => false,
   receipt: () => false,
-  'uptake-decision': (d) => d.note !== null || d.relocation !== null,
+  'uptake-decision': (d) => d.note !== null || d.relocation !== null || d.special !== null,
   'implementation-plan': () => true,
   'plan-response': (r) => r.changes.length > 0 || r.note !== null,
   'follow-up': () => true,

@@ -9,7 +9,8 @@ import { agreementTerms, makeWorld } from '../../../test/support/fixtures.js';
 import { Agreement } from '../directory/agreement.js';
 import type { RelocationPreCheck } from './relocation.js';
 import { validateRelocation } from './relocation.js';
-import { assertOffered, assertRelocationPreCheck } from './rules.js';
+import { assertOffered, assertRelocationPreCheck, assertSpecialAssessed } from './rules.js';
+import { type SpecialCaseMark, validateSpecial } from './special-case.js';
 
 const world = makeWorld();
 
@@ -103,6 +104,60 @@ describe('the relocation pre-check', () => {
   it('a relocationNotice that is blank makes the terms malformed', () => {
     const terms = agreementTerms(world.roots, {
       municipalities: MUNICIPALITIES.map((m) => (m.id === 'goteborg' ? { ...m, relocationNotice: ' ' } : m)),
+    });
+    expect(codeOf(() => Agreement.create(terms))).toBe('ERR_MALFORMED');
+  });
+});
+
+describe('special cases', () => {
+  const a = Agreement.create(
+    agreementTerms(world.roots, {
+      municipalities: MUNICIPALITIES.map((m) =>
+        m.id === 'goteborg' ? { ...m, specialCases: 'Stadsledningskontoret' } : m,
+      ),
+    }),
+  );
+  const assessed: SpecialCaseMark = {
+    body: 'Stadsledningskontoret',
+    assessment: {
+      assessedBy: { name: 'Karin Carlsson', role: 'strateg' },
+      assessedOn: '2025-03-01',
+      outcome: 'motivated',
+      reference: 'SLK-2025-00042',
+    },
+  };
+
+  it('needs the assessment of the body the terms name, dated on or before the decision, naming the guideline', () => {
+    const check = (m: SpecialCaseMark | null, municipality = 'goteborg', day = '2025-03-03') =>
+      codeOf(() => assertSpecialAssessed(a, municipality, m, day, 'the acceptance'));
+    expect(() =>
+      assertSpecialAssessed(a, 'goteborg', assessed, '2025-03-01', 'the acceptance'),
+    ).not.toThrow();
+    expect(() => assertSpecialAssessed(a, 'goteborg', null, '2025-03-03', 'the acceptance')).not.toThrow();
+    expect(check({ ...assessed, assessment: null })).toBe('ERR_SPECIAL_CASE_NOT_ASSESSED');
+    expect(() =>
+      assertSpecialAssessed(a, 'goteborg', { ...assessed, assessment: null }, '2025-03-03', 'the acceptance'),
+    ).toThrow(
+      /^the acceptance of a special case needs the assessment of Stadsledningskontoret, as goteborg's terms name it: Riktlinje för Göteborgs Stads arbete med avhoppare \(stadsledningskontoret, dnr 0952\/18\)/,
+    );
+    expect(check({ ...assessed, body: 'Social resursnämnd' })).toBe('ERR_SPECIAL_CASE_NOT_ASSESSED');
+    expect(check(assessed, 'goteborg', '2025-02-28')).toBe('ERR_SPECIAL_CASE_NOT_ASSESSED');
+    // Malmö's terms name no body: a mark without an assessment is not refused.
+    expect(() =>
+      assertSpecialAssessed(a, 'malmo', { ...assessed, assessment: null }, '2025-03-03', 'the acceptance'),
+    ).not.toThrow();
+  });
+
+  it('validates the mark; a blank specialCases makes the terms malformed', () => {
+    expect(validateSpecial(assessed, 's')).toEqual(assessed);
+    expect(validateSpecial({ body: 'Stadsledningskontoret', assessment: null }, 's')).toEqual({
+      body: 'Stadsledningskontoret',
+      assessment: null,
+    });
+    const unsure = { ...assessed, assessment: { ...assessed.assessment, outcome: 'unsure' } };
+    expect(() => validateSpecial(unsure, 's')).toThrow(/s\.assessment\.outcome/);
+    const terms = agreementTerms(world.roots, {
+      municipalities: MUNICIPALITIES.map((m) => (m.id === 'goteborg' ? { ...m, specialCases: ' ' } : m)),
     });
     expect(codeOf(() => Agreement.create(terms))).toBe('ERR_MALFORMED');
   });

@@ -23,12 +23,18 @@ import {
   TARGET_CRITERIA,
   type TargetCriterion,
 } from '../directory/precondition-terms.js';
-import { offeredServices, RECEIVING_SOURCES, relocationNoticeOf } from '../directory/receiving-terms.js';
+import {
+  offeredServices,
+  RECEIVING_SOURCES,
+  relocationNoticeOf,
+  specialCasesOf,
+} from '../directory/receiving-terms.js';
 import { BryggaError } from '../errors.js';
 import type { LegalBasis } from './common-fields.js';
 import type { ConsentClaims } from './consent.js';
 import type { ReferralBody, ReferralDeviation, TargetGroupAssessment } from './referral.js';
 import type { RelocationPreCheck } from './relocation.js';
+import type { SpecialCaseMark } from './special-case.js';
 
 /** A consent as the case state keeps it. */
 export interface ConsentRecord {
@@ -167,6 +173,38 @@ export function assertRelocationPreCheck(
       'ERR_RELOCATION_NOT_CLEARED',
       `the receiving unit's check of the planned relocation area found concerns: an acceptance needs it cleared against the person's threat (${source})`,
     );
+  }
+}
+
+/**
+ * The special case (PROTOCOL.md §5.5, §14.6 (4)): where `municipality`'s terms name the body that
+ * assesses its special cases (`specialCases`) and the case is marked special, `what` (the acceptance,
+ * the implementation plan) relies on that body's assessment, dated on or before `day`
+ * (ERR_SPECIAL_CASE_NOT_ASSESSED naming the guideline and the body).
+ */
+export function assertSpecialAssessed(
+  agreement: Agreement,
+  municipality: string,
+  mark: SpecialCaseMark | null,
+  day: string,
+  what: string,
+): void {
+  if (mark === null) return;
+  const body = specialCasesOf(agreement.terms, municipality);
+  const source = RECEIVING_SOURCES.special;
+  if (body !== null) {
+    if (mark.body !== body || mark.assessment === null) {
+      throw new BryggaError(
+        'ERR_SPECIAL_CASE_NOT_ASSESSED',
+        `${what} of a special case needs the assessment of ${body}, as ${municipality}'s terms name it: ${source}`,
+      );
+    }
+    if (mark.assessment.assessedOn > day) {
+      throw new BryggaError(
+        'ERR_SPECIAL_CASE_NOT_ASSESSED',
+        `${body}'s assessment of the special case is dated ${mark.assessment.assessedOn}, after ${what} (${day}): ${source}`,
+      );
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { list, malformed, members, oneOf, optionalText } from './_fields.js';
 import { type ContactPerson, validateContact } from './common-fields.js';
 import { type QuotaProof, validateQuotaProof } from './quota-claim.js';
 import { type RelocationPreCheck, validateRelocation } from './relocation.js';
+import { type SpecialCaseMark, validateSpecial } from './special-case.js';
 
 /** Why a referral is declined (skäl). */
 export type DeclineReason = 'quota-exceeded' | 'no-capacity' | 'not-suitable' | 'safety' | 'other';
@@ -27,6 +28,11 @@ export interface UptakeDecisionBody {
    * the terms name, and the receiving unit's own check; null where the terms require none.
    */
   relocation: RelocationPreCheck | null;
+  /**
+   * The special-case mark (PROTOCOL.md §14.6 (4)): the body that assesses the case and its assessment;
+   * null for a case not marked special.
+   */
+  special: SpecialCaseMark | null;
 }
 
 /** The decline reasons. */
@@ -41,8 +47,10 @@ export function validateUptakeDecision(value: unknown): UptakeDecisionBody {
     'contacts',
     'quota',
     'relocation',
+    'special',
   ]);
   const relocation = validateRelocation(o.relocation, 'uptake-decision.relocation');
+  const special = validateSpecial(o.special, 'uptake-decision.special');
   const decision = oneOf(o.decision, 'uptake-decision.decision', ['accept', 'decline'] as const);
   const contacts = list(o.contacts, 'uptake-decision.contacts', 0, 10, validateContact);
   if (decision === 'accept') {
@@ -56,6 +64,7 @@ export function validateUptakeDecision(value: unknown): UptakeDecisionBody {
       contacts,
       quota: validateQuotaProof(o.quota, 'uptake-decision.quota'),
       relocation,
+      special,
     };
   }
   if (o.quota !== null) malformed('uptake-decision.quota', 'must be null when declining');
@@ -66,5 +75,6 @@ export function validateUptakeDecision(value: unknown): UptakeDecisionBody {
     contacts,
     quota: null,
     relocation,
+    special,
   };
 }

@@ -25,6 +25,7 @@ import {
   type ReferInput,
   validatePacketBody,
   validateRelocation,
+  validateSpecial,
   type WithdrawConsentInput,
 } from '../index.js';
 import { caseText } from './_case-text.js';
@@ -352,15 +353,16 @@ export const CASE_COMMANDS: Command[] = [
   },
   step(
     ['accept'],
-    'Accept a referred case (beslut om mottagande); the file gives {"contacts": [...], "note": ..., "relocation": {area, notice, check}}, the relocation pre-check where the terms name a body to notify.',
+    'Accept a referred case (beslut om mottagande); the file gives {"contacts": [...], "note": ..., "relocation": {area, notice, check}, "special": {body, assessment}}: the relocation pre-check where the terms name a body to notify, and a special case\'s mark with the assessment of the body the terms name.',
     'the acceptance',
     (c, id, body) => {
-      const b = body as { contacts?: unknown; note?: string | null; relocation?: unknown };
+      const b = body as { contacts?: unknown; note?: string | null; relocation?: unknown; special?: unknown };
       if (!Array.isArray(b.contacts))
         throw new CliError('ERR_MALFORMED', 'the acceptance must list "contacts"');
       const contacts: ContactPerson[] = b.contacts;
       const relocation = validateRelocation(b.relocation ?? null, 'uptake-decision.relocation');
-      return c.decideUptake(id, { decision: 'accept', contacts, note: b.note ?? null, relocation });
+      const special = validateSpecial(b.special ?? null, 'uptake-decision.special');
+      return c.decideUptake(id, { decision: 'accept', contacts, note: b.note ?? null, relocation, special });
     },
   ),
   step(

@@ -54,6 +54,8 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
     'the agreement lists the rules a documented deviation may set aside (`brygga agreement show`): meet this rule instead',
   ERR_CHILD_NOTICE_OPEN:
     'answer the urgent child notice first (`brygga child-notice answer`), or ask the other unit to: no plan until the responsibility for the children is settled',
+  ERR_SPECIAL_CASE_NOT_ASSESSED:
+    'a special case needs the assessment of the body your terms name (`specialCases` in `brygga agreement show`): give it in "special.assessment" of `brygga accept`',
 };
 
 /** What to do about a relay refusal, by problem code (PROTOCOL.md §9); others get the hint of ERR_RELAY. */

@@ -195,6 +195,7 @@ export async function decideCaseUptake(
       contacts: input.contacts ?? [],
       quota: null,
       relocation: input.relocation ?? null,
+      special: input.special ?? null,
     });
   }
   const now = d.now();
@@ -219,6 +220,7 @@ export async function decideCaseUptake(
       contacts: input.contacts,
       quota: proof,
       relocation: input.relocation ?? null,
+      special: input.special ?? null,
     },
     [],
     (tx, p, group) =>

@@ -196,6 +196,7 @@ async function autoDecline(r: Received, loaded: LoadedCaseLog, state: CaseState)
     contacts: [],
     quota: null,
     relocation: null,
+    special: null,
   };
   const sealed = await sealFromDevice(d, now, {
     recipients: circleRecipients(r.d, state.circle, state.home, state.receiving),

@@ -12,6 +12,7 @@ import type { OralConsent, WrittenConsent } from '../cases/consent.js';
 import type { CaseLogType, PacketBodies, PacketType, TypedBody } from '../cases/packet-body.js';
 import type { ReferralBody } from '../cases/referral.js';
 import type { RelocationPreCheck } from '../cases/relocation.js';
+import type { SpecialCaseMark } from '../cases/special-case.js';
 import type { CaseStatus } from '../cases/workflow.js';
 import type { Rng } from '../crypto/bytes.js';
 import type { GeneralJws } from '../crypto/jws.js';
@@ -138,6 +139,8 @@ export type DecideUptakeInput =
       note?: string | null;
       /** The relocation pre-check (PROTOCOL.md §14.6 (3)): required where the terms name a body to notify. */
       relocation?: RelocationPreCheck | null;
+      /** The special-case mark (PROTOCOL.md §14.6 (4)): with the assessment of the body the terms name. */
+      special?: SpecialCaseMark | null;
     }
   | {
       decision: 'decline';
@@ -145,6 +148,8 @@ export type DecideUptakeInput =
       note?: string | null;
       contacts?: ContactPerson[];
       relocation?: RelocationPreCheck | null;
+      /** The special-case mark (PROTOCOL.md §14.6 (4)): with the assessment of the body the terms name. */
+      special?: SpecialCaseMark | null;
     };
 
 /**

@@ -18,7 +18,8 @@
  * child notice answered at once (within a day), costs reconciled every six months, monthly follow-up,
  * records kept five years, deviations (avsteg) only from the police consultation: done after the fact
  * for special reasons such as acute lack of time (Göteborgs Stads riktlinje för avhopparverksamheten), and
- * Göteborg's planned relocation places notified in advance to Social resursnämnd (the same guideline).
+ * Göteborg's planned relocation places notified in advance to Social resursnämnd (the same guideline),
+ * and its special cases assessed by stadsledningskontoret (the same guideline).
  *
  * The root keys are the units' own: a party without one in `roots` gets {@link rootKeyPlaceholder},
  * which no terms parser accepts, so an agreement cannot be made until every key is filled in.
@@ -131,6 +132,8 @@ export function agreementTemplate(
       offers: [...codes],
       // Göteborg's guideline: the planned relocation place is notified in advance to Social resursnämnd.
       ...(m.id === 'goteborg' ? { relocationNotice: 'Social resursnämnd' } : {}),
+      // Göteborg's guideline: in special cases, stadsledningskontoret (KC) makes the assessment.
+      ...(m.id === 'goteborg' ? { specialCases: 'Stadsledningskontoret' } : {}),
     })),
     parties: templateUnits(year).map((p) => ({ ...p, rootKey: roots[p.unit] ?? rootKeyPlaceholder(p.unit) })),
     catalogue: TEMPLATE_CATALOGUE.map((c) => ({ ...c })),

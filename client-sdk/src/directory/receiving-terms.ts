@@ -9,16 +9,21 @@
  * - `relocationNotice`: the body a receiving unit of the municipality notifies in advance of the
  *   planned relocation area (in Göteborg, Social resursnämnd); an acceptance by its units then carries
  *   the relocation pre-check (PROTOCOL.md §14.6 (3)). Default: none, and the pre-check is optional.
+ * - `specialCases`: the body that assesses a case a unit of the municipality marks as special
+ *   (särskilt avhopparärende; in Göteborg, stadsledningskontoret); an uptake decision marking a case
+ *   special then carries that body's assessment (PROTOCOL.md §14.6 (4)). Default: none.
  */
 import { arr, fail, ID_PATTERN, str } from './validate.js';
 
 /** The members of a municipality (§5.5) this module reads. */
-export const RECEIVING_MEMBERS = ['offers', 'relocationNotice'] as const;
+export const RECEIVING_MEMBERS = ['offers', 'relocationNotice', 'specialCases'] as const;
 
 /** The source document of each receiving rule, as a refusal names it (PROTOCOL.md §14.6). */
 export const RECEIVING_SOURCES = Object.freeze({
   relocation:
     'Riktlinje för Göteborgs Stads arbete med avhoppare (stadsledningskontoret, dnr 0952/18): "Socialnämnderna ska även i förväg anmäla planerad omlokaliseringsplats till Social resursnämnd"',
+  special:
+    'Riktlinje för Göteborgs Stads arbete med avhoppare (stadsledningskontoret, dnr 0952/18): "I särskilda avhopparärenden ska stadsledningskontoret (KC) istället göra den bedömningen"',
 });
 
 /** What a municipality's entry in the terms may say about receiving cases (PROTOCOL.md §5.5). */
@@ -27,6 +32,8 @@ export interface ReceivingTerms {
   offers?: string[];
   /** The body its receiving units notify in advance of a planned relocation area (default: none). */
   relocationNotice?: string;
+  /** The body that assesses a case its units mark as special (default: none). */
+  specialCases?: string;
 }
 
 /**
@@ -50,6 +57,21 @@ export function validateReceivingTerms(
     const body = str(o.relocationNotice, `municipalities[${i}].relocationNotice`, undefined, 200);
     if (body.trim() === '') fail(`municipalities[${i}].relocationNotice must name a body`);
   }
+  if (o.specialCases !== undefined) {
+    const body = str(o.specialCases, `municipalities[${i}].specialCases`, undefined, 200);
+    if (body.trim() === '') fail(`municipalities[${i}].specialCases must name a body`);
+  }
+}
+
+/**
+ * The body that assesses a case a unit of `municipality` marks as special (its `specialCases`), or
+ * null when the terms name none.
+ */
+export function specialCasesOf(
+  terms: { municipalities: readonly ({ id: string } & ReceivingTerms)[] },
+  municipality: string,
+): string | null {
+  return terms.municipalities.find((x) => x.id === municipality)?.specialCases ?? null;
 }
 
 /**
