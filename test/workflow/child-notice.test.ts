@@ -131,8 +131,14 @@ describe.each(ENGINES)('urgent child notices at both ends on %s', (engine) => {
         }),
       ]);
     }
+    // The plan goes once the responsibility is settled, and takes effect when Malmö agrees (§14.6).
     await jarva.sendPlan(caseId, plan);
     await w.syncAll(['stockholm-jarva', 'malmo']);
+    await w.clients.malmo.respondToPlan(caseId, {
+      decision: 'agree',
+      decidedBy: { name: 'Leo Lindqvist', role: 'enhetschef' },
+    });
+    await w.syncAll(['malmo', 'stockholm-jarva']);
     expect((await w.clients.malmo.getCase(caseId)).status).toBe('active');
     await expectLogsAgree([jarva, w.clients.malmo], caseId, { equal: true });
   });
