@@ -12,6 +12,7 @@ import {
   Directory,
   enrolDevice,
   HpkeKeyPair,
+  type Municipality,
   publishHpkeKey,
   type ReferInput,
   SigningKeyPair,
@@ -103,6 +104,34 @@ export interface WorkflowWorld extends RelayWorld {
   units: Record<WorkflowUnit, TestDevice>;
   wroots: Record<WorkflowUnit, SigningKeyPair>;
 }
+
+/**
+ * The 2025 world with the three municipalities' receiving terms (PROTOCOL.md §5.5): `extra` adds to each
+ * municipality's entry, e.g. Malmö's `offers` or Göteborg's `relocationNotice` or `specialCases`.
+ */
+export function worldWithMunicipalities(
+  extra: Partial<Record<'stockholm' | 'goteborg' | 'malmo', Partial<Municipality>>>,
+): WorkflowWorld {
+  return makeWorkflowWorld(undefined, {
+    terms: {
+      municipalities: (['stockholm', 'goteborg', 'malmo'] as const).map((id) => ({
+        id,
+        name: `${id} stad`,
+        quota: { outgoing: 2, incoming: 2 },
+        ...extra[id],
+      })),
+    },
+  });
+}
+
+/** A unit's contact person, as an acceptance names it. */
+export const workflowContact = (unit: string) => ({
+  unit,
+  name: 'Samordnare',
+  role: 'samordnare',
+  phone: null,
+  email: null,
+});
 
 /**
  * Build the world at `now` (default Monday 2025-03-03 09:00 UTC). With `parties`, the agreement has only

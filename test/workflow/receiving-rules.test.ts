@@ -11,11 +11,12 @@ import { ENGINES } from '../support/databases.js';
 import { submitUnchecked, uncheckedReferral } from '../support/hostile-sender.js';
 import {
   CATALOGUE,
-  makeWorkflowWorld,
   referInput,
   startWorkflow,
   type Workflow,
   type WorkflowUnit,
+  workflowContact,
+  worldWithMunicipalities,
 } from '../support/workflow-world.js';
 
 /** Malmö offers every service of the catalogue but contact with psychiatry and work-oriented support. */
@@ -25,25 +26,10 @@ const MALMO_OFFERS = CATALOGUE.map((c) => c.code).filter(
 
 /** The 2025 world with Malmö's own offer in its terms. */
 function offersWorld() {
-  return makeWorkflowWorld(undefined, {
-    terms: {
-      municipalities: ['stockholm', 'goteborg', 'malmo'].map((id) => ({
-        id,
-        name: `${id} stad`,
-        quota: { outgoing: 2, incoming: 2 },
-        ...(id === 'malmo' ? { offers: MALMO_OFFERS } : {}),
-      })),
-    },
-  });
+  return worldWithMunicipalities({ malmo: { offers: MALMO_OFFERS } });
 }
 
-const contact = (unit: string) => ({
-  unit,
-  name: 'Samordnare',
-  role: 'samordnare',
-  phone: null,
-  email: null,
-});
+const contact = workflowContact;
 
 const plan = (codes: string[]): PacketBodies['implementation-plan'] => ({
   decidedOn: '2025-03-03',
@@ -217,16 +203,7 @@ describe.each(ENGINES)('the plan is agreed, not imposed, at both ends on %s', (e
 
 /** The 2025 world with Göteborg's guideline in its terms: its units notify Social resursnämnd. */
 function relocationWorld() {
-  return makeWorkflowWorld(undefined, {
-    terms: {
-      municipalities: ['stockholm', 'goteborg', 'malmo'].map((id) => ({
-        id,
-        name: `${id} stad`,
-        quota: { outgoing: 2, incoming: 2 },
-        ...(id === 'goteborg' ? { relocationNotice: 'Social resursnämnd' } : {}),
-      })),
-    },
-  });
+  return worldWithMunicipalities({ goteborg: { relocationNotice: 'Social resursnämnd' } });
 }
 
 const GRETA = { name: 'Greta Gren', role: 'samordnare' };

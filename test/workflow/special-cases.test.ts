@@ -12,25 +12,17 @@ import { expectLogsAgree } from '../support/case-invariant.js';
 import { ENGINES } from '../support/databases.js';
 import { submitUnchecked } from '../support/hostile-sender.js';
 import {
-  makeWorkflowWorld,
   referInput,
   startWorkflow,
   type Workflow,
   type WorkflowUnit,
+  workflowContact,
+  worldWithMunicipalities,
 } from '../support/workflow-world.js';
 
 /** The 2025 world with Göteborg's guideline in its terms: stadsledningskontoret assesses special cases. */
 function specialWorld() {
-  return makeWorkflowWorld(undefined, {
-    terms: {
-      municipalities: ['stockholm', 'goteborg', 'malmo'].map((id) => ({
-        id,
-        name: `${id} stad`,
-        quota: { outgoing: 2, incoming: 2 },
-        ...(id === 'goteborg' ? { specialCases: 'Stadsledningskontoret' } : {}),
-      })),
-    },
-  });
+  return worldWithMunicipalities({ goteborg: { specialCases: 'Stadsledningskontoret' } });
 }
 
 const KC = { name: 'Karin Carlsson', role: 'strateg, Kunskapscentrum' };
@@ -44,13 +36,7 @@ const mark = (body = 'Stadsledningskontoret', assessedOn: string | null = '2025-
       : { assessedBy: KC, assessedOn, outcome: 'motivated', reference: 'SLK-2025-00042' },
 });
 
-const contact = (unit: string) => ({
-  unit,
-  name: 'Samordnare',
-  role: 'samordnare',
-  phone: null,
-  email: null,
-});
+const contact = workflowContact;
 
 const plan = (decidedOn: string): PacketBodies['implementation-plan'] => ({
   decidedOn,
