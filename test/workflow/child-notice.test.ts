@@ -11,17 +11,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { expectLogsAgree } from '../support/case-invariant.js';
 import { ENGINES } from '../support/databases.js';
 import { submitUnchecked } from '../support/hostile-sender.js';
-import { referInput, startWorkflow, type Workflow, type WorkflowUnit } from '../support/workflow-world.js';
+import {
+  referInput,
+  startWorkflow,
+  type Workflow,
+  type WorkflowUnit,
+  workflowContact,
+} from '../support/workflow-world.js';
 
 const DAY_MS = 86_400_000;
 
-const contact = (unit: string) => ({
-  unit,
-  name: 'Samordnare',
-  role: 'samordnare',
-  phone: null,
-  email: null,
-});
+const contact = workflowContact;
 
 const plan: PacketBodies['implementation-plan'] = {
   decidedOn: '2025-03-03',

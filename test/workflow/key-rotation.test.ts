@@ -24,20 +24,20 @@ import { ENGINES } from '../support/databases.js';
 import type { TestDevice } from '../support/fixtures.js';
 import { agreePlan } from '../support/plan-agreement.js';
 import { AUDIENCE } from '../support/relay.js';
-import { makeWorkflowWorld, referInput, startWorkflow, type Workflow } from '../support/workflow-world.js';
+import {
+  makeWorkflowWorld,
+  referInput,
+  startWorkflow,
+  type Workflow,
+  workflowContact,
+} from '../support/workflow-world.js';
 
 const DAY = 24 * 3600;
 const PASSPHRASE = 'en lång lösenfras för enheten';
 /** The cheapest key-file parameters the format allows, to keep a test's key derivations quick. */
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1 };
 
-const contact = (unit: string) => ({
-  unit,
-  name: 'Samordnare',
-  role: 'samordnare',
-  phone: null,
-  email: null,
-});
+const contact = workflowContact;
 
 function followUp(month: string): PacketBodies['follow-up'] {
   return {

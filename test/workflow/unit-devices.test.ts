@@ -17,16 +17,11 @@ import {
   referInput,
   startWorkflow,
   type Workflow,
+  workflowContact,
   workflowDevice,
 } from '../support/workflow-world.js';
 
-const contact = (unit: string) => ({
-  unit,
-  name: 'Samordnare',
-  role: 'samordnare',
-  phone: null,
-  email: null,
-});
+const contact = workflowContact;
 const plan: PacketBodies['implementation-plan'] = {
   decidedOn: '2025-03-12',
   services: [{ code: 'krisstod', description: null, from: '2025-03-14', to: null }],
