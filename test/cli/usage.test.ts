@@ -53,6 +53,19 @@ describe('brygga usage', () => {
     }
   });
 
+  it("takes an option's value even when it begins with '-', as one packet hash in 64 does", async () => {
+    const hash = '-Xq9v0aN3mJ2kL7pQ1rS5tU8wY4zB6cD0eF2gH3iJ5k';
+    const missing = join(dir, 'no-such-answer.json');
+    const r = await run(['child-notice', 'answer', 'case-1', '--notice', hash, '--file', missing]);
+    // Past the parser: the refusal is about the file, not the arguments.
+    expect(r.status, r.err).toBe(1);
+    expect(r.err).toContain('no-such-answer.json');
+    expect(r.err).not.toContain('ERR_USAGE');
+    // A flag with nothing after it is still a usage error.
+    const bare = await run(['child-notice', 'answer', 'case-1', '--file', missing, '--notice']);
+    expect(bare.status, bare.err).toBe(2);
+  });
+
   it('refuses bad arguments to the report commands before it opens the device', async () => {
     const usageErrors: [string[], RegExp][] = [
       [['report', 'statistics'], /give --month or --year, one of them/],

@@ -41,6 +41,29 @@ function findCommand(
   return best;
 }
 
+/**
+ * `rest` with each `--name value` of a string option joined into `--name=value`, so that a value that
+ * begins with '-' is still the option's value: a packet hash is base64url (PROTOCOL.md §1), and one in
+ * 64 begins with '-', which node's parser would otherwise refuse as ambiguous.
+ */
+function joinOptionValues(rest: string[], options: Record<string, { type: string }>): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i] as string;
+    const name = token.startsWith('--') && !token.includes('=') ? token.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && i + 1 < rest.length) {
+      joined.push(`${token}=${rest[++i]}`);
+    } else {
+      joined.push(token);
+    }
+    if (token === '--') {
+      joined.push(...rest.slice(i + 1));
+      break;
+    }
+  }
+  return joined;
+}
+
 /** A usage error (exit 2). Its module, and the SDK under it, load only on this path. */
 async function usage(message: string, hint: string): Promise<Error> {
   return (await import('./_io.js')).usage(message, hint);
@@ -68,12 +91,11 @@ export async function runCli(argv: string[], io: Omit<Io, 'json'>): Promise<numb
     const { command, rest } = found;
     const seeHelp = `see brygga ${command.words.join(' ')} --help`;
     let parsed: ReturnType<typeof parseArgs>;
+    const options = { ...command.options, ...COMMON_OPTIONS };
     try {
       parsed = parseArgs({
-        args: rest,
-        options: Object.fromEntries(
-          Object.entries({ ...command.options, ...COMMON_OPTIONS }).map(([k, o]) => [k, { type: o.type }]),
-        ),
+        args: joinOptionValues(rest, options),
+        options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type }])),
         allowPositionals: true,
         strict: true,
       });
