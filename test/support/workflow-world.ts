@@ -6,7 +6,9 @@
  */
 import {
   Agreement,
+  type AgreementTemplate,
   type AgreementTerms,
+  agreementTemplate,
   BryggaClient,
   type BryggaClientOptions,
   Directory,
@@ -16,6 +18,7 @@ import {
   publishHpkeKey,
   type ReferInput,
   SigningKeyPair,
+  templateUnits,
 } from '@brygga/client-sdk';
 import type { Engine } from '@brygga/server';
 import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
@@ -99,6 +102,27 @@ export function workflowTerms(
   );
 }
 
+/**
+ * The agreement of `year` as a deployment makes it: the ready-made terms (`agreementTemplate`, what
+ * `brygga agreement init --template` writes) with every party's own root key filled in, edited by
+ * `adjust` as the administrators edit them (narrowing a city's `offers`, for example), and signed by
+ * every party. The workflow units sign with `roots`; the template's other parties (Stockholm's
+ * socialförvaltning, Göteborg Centrum and Hisingen) with root keys of their own, made here, and
+ * enrol no device.
+ */
+export function templateAgreement(
+  year: AgreementTemplate,
+  roots: Record<WorkflowUnit, SigningKeyPair>,
+  adjust: (terms: AgreementTerms) => AgreementTerms = (t) => t,
+): Agreement {
+  const all: Record<string, SigningKeyPair> = { ...roots };
+  for (const { unit } of templateUnits(year)) all[unit] ??= SigningKeyPair.generate();
+  const keys = Object.fromEntries(Object.entries(all).map(([u, k]) => [u, k.publicKey.serialize()]));
+  let agreement = Agreement.create(adjust(agreementTemplate(year, keys)));
+  for (const p of agreement.terms.parties) agreement = agreement.sign(all[p.unit]!);
+  return agreement;
+}
+
 /** The workflow world, shaped so the relay's test harness can install it. */
 export interface WorkflowWorld extends RelayWorld {
   units: Record<WorkflowUnit, TestDevice>;
@@ -144,6 +168,8 @@ export function makeWorkflowWorld(
     terms?: Partial<AgreementTerms>;
     /** The lifetime of every device's HPKE key (default a year). */
     keyLifetimeSeconds?: number;
+    /** The ready-made terms of a year instead of the test terms (see {@link templateAgreement}). */
+    template?: { year: AgreementTemplate; adjust?: (terms: AgreementTerms) => AgreementTerms };
   } = {},
 ): WorkflowWorld {
   const roots = Object.fromEntries(WORKFLOW_UNITS.map((u) => [u, SigningKeyPair.generate()])) as Record<
@@ -151,12 +177,17 @@ export function makeWorkflowWorld(
     SigningKeyPair
   >;
   const parties = options.parties ?? WORKFLOW_UNITS;
-  const full = workflowTerms(roots, options.terms);
-  let agreement = Agreement.create({
-    ...full,
-    parties: full.parties.filter((p) => parties.includes(p.unit as WorkflowUnit)),
-  });
-  for (const u of parties) agreement = agreement.sign(roots[u]);
+  let agreement: Agreement;
+  if (options.template) {
+    agreement = templateAgreement(options.template.year, roots, options.template.adjust);
+  } else {
+    const full = workflowTerms(roots, options.terms);
+    agreement = Agreement.create({
+      ...full,
+      parties: full.parties.filter((p) => parties.includes(p.unit as WorkflowUnit)),
+    });
+    for (const u of parties) agreement = agreement.sign(roots[u]);
+  }
   const life = options.keyLifetimeSeconds;
   const units = Object.fromEntries(
     WORKFLOW_UNITS.map((u) => [u, workflowDevice(u, roots[u], now, undefined, life)]),
