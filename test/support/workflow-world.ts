@@ -24,6 +24,7 @@ import type { Engine } from '@brygga/server';
 import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
 import { agreementTerms, party } from './agreement-terms.js';
 import type { TestDevice, UnitId } from './fixtures.js';
+import { referralPreconditions } from './referral-preconditions.js';
 import {
   AUDIENCE,
   listen,
@@ -311,6 +312,13 @@ export async function startWorkflow(
   return workflow;
 }
 
+/** Refer a case from `home` to `to` with {@link referInput} and sync both: the case id. */
+export async function referredCase(w: Workflow, home: WorkflowUnit, to: WorkflowUnit): Promise<string> {
+  const { caseId } = await w.clients[home].refer(referInput(home, to));
+  await w.syncAll([home, to]);
+  return caseId;
+}
+
 /**
  * A referral input that passes every rule, from `home` to `to`, with written consent unless `oral`.
  * Dated for a referral on 2025-03-03; with `at`, every date moves by the days from then to `at` (for
@@ -344,48 +352,7 @@ function referInputOn2025(
     threatLevel: 'high',
     person: { name: 'Anonym Avhoppare', personalIdentityNumber: '19990101-1234', dateOfBirth: '1999-01-01' },
     requestedServices: options.services ?? ['krisstod', 'kontaktperson', 'kriminalitet-som-livsstil'],
-    policeConsultations: [
-      {
-        municipality: MUNICIPALITY_OF[home],
-        date: '2025-02-25',
-        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
-        reference: 'BOPS-2025-17',
-        outcome: 'Inga invändningar.',
-      },
-      {
-        municipality: MUNICIPALITY_OF[to],
-        date: '2025-02-27',
-        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
-        reference: 'PO-Syd-2025-4',
-        outcome: 'Inga invändningar.',
-      },
-    ],
-    policeApprovals: [
-      {
-        municipality: MUNICIPALITY_OF[home],
-        date: '2025-02-25',
-        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
-        reference: 'BOPS-2025-17',
-        approved: true,
-      },
-      {
-        municipality: MUNICIPALITY_OF[to],
-        date: '2025-02-27',
-        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
-        reference: 'PO-Syd-2025-4',
-        approved: true,
-      },
-    ],
-    targetGroup: {
-      criminalEnvironment: true,
-      threat: 'concrete',
-      motivated: true,
-      notSuspectedOfSeriousCrime: true,
-      assessedOn: '2025-02-24',
-      assessedBy: { name: 'Handläggare Hem', role: 'socialsekreterare' },
-      assessment: 'Tydligt motiverad att lämna nätverket.',
-    },
-    childrenCheck: { responsibleForChildren: false, checkedOn: '2025-02-24' },
+    ...referralPreconditions(MUNICIPALITY_OF[home], MUNICIPALITY_OF[to]),
     temporaryHousing: {
       arrangedByHome: true,
       from: '2025-03-10',
