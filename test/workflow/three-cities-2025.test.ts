@@ -323,6 +323,7 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
       await codeOf(jarva.refer({ ...input, policeApprovals: [stockholmApproval!] })),
       await codeOf(jarva.refer({ ...input, targetGroup: { ...tg, motivated: false } })),
       await codeOf(jarva.refer({ ...input, targetGroup: { ...tg, notSuspectedOfSeriousCrime: false } })),
+      await codeOf(jarva.refer({ ...input, targetGroup: { ...tg, assessedOn: '2025-03-04' } })),
       await codeOf(jarva.refer({ ...input, consent: { ...input.consent, processing: false } })),
     ];
     expect(refusals).toEqual([
@@ -330,6 +331,7 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
       'ERR_POLICE_APPROVAL_MISSING',
       'ERR_MOTIVATION_MISSING',
       'ERR_TARGET_GROUP_NOT_MET',
+      'ERR_PRECONDITION_DATE',
       'ERR_CONSENT_SCOPE',
     ]);
     expect(await jarva.listCases()).toEqual([]);
