@@ -842,6 +842,18 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
     }
   });
 
+  it('the deviations table counts each avsteg once, at the unit that decided it (§20.2)', async () => {
+    // No unit sent a `deviation` packet (§12.4 item 6); Malmö's referral carried one (§14.8). Malmö
+    // decided it and counts it; Järva holds it in its register (§20.5) but does not count it again.
+    const year = { year: '2025' };
+    const totals = [];
+    for (const x of [c(J), c(F), intake, c(M)])
+      totals.push(figure(await x.statistics(year), 'deviations', 'total'));
+    expect(totals).toEqual([0, 0, 0, '<5']);
+    const byReason = figure(await c(M).statistics(year), 'deviations', 'acute-time-pressure');
+    expect(byReason).toBe('<5');
+  });
+
   it("the deviation register holds Malmö's avsteg at Malmö and at Järva, which took the case on it", async () => {
     expect((await c(M).deviationRegister()).map((d) => [d.number, d.rule, d.reason, d.caseId])).toEqual([
       [1, 'police-consultation', 'acute-time-pressure', fromMalmo],
