@@ -15,6 +15,7 @@ import { signCompact } from '../../client-sdk/src/crypto/jws.js';
 import { PACKET_TYP, type PacketClaims, validateClaims } from '../../client-sdk/src/envelope/packet.js';
 import { packetHash } from '../../client-sdk/src/envelope/seal.js';
 import { MUNICIPALITY, makeWorld, type UnitId, type World } from './fixtures.js';
+import { referralPreconditions } from './referral-preconditions.js';
 
 export type { UnitId, World };
 
@@ -86,48 +87,7 @@ export function referralBody(
     threatLevel: 'high',
     person: { name: 'Test Testsson', personalIdentityNumber: '19990101-1234', dateOfBirth: '1999-01-01' },
     requestedServices: ['krisstod', 'kontaktperson'],
-    policeConsultations: [
-      {
-        municipality: MUNICIPALITY[home],
-        date: '2025-02-25',
-        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
-        reference: 'PM-2025-1',
-        outcome: 'Inga invändningar.',
-      },
-      {
-        municipality: MUNICIPALITY[to],
-        date: '2025-02-26',
-        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
-        reference: 'PM-2025-2',
-        outcome: 'Inga invändningar.',
-      },
-    ],
-    policeApprovals: [
-      {
-        municipality: MUNICIPALITY[home],
-        date: '2025-02-25',
-        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
-        reference: 'PM-2025-1',
-        approved: true,
-      },
-      {
-        municipality: MUNICIPALITY[to],
-        date: '2025-02-26',
-        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
-        reference: 'PM-2025-2',
-        approved: true,
-      },
-    ],
-    targetGroup: {
-      criminalEnvironment: true,
-      threat: 'concrete',
-      motivated: true,
-      notSuspectedOfSeriousCrime: true,
-      assessedOn: '2025-02-24',
-      assessedBy: { name: 'Handläggare Hem', role: 'socialsekreterare' },
-      assessment: 'Motiverad att lämna nätverket.',
-    },
-    childrenCheck: { responsibleForChildren: false, checkedOn: '2025-02-24' },
+    ...referralPreconditions(MUNICIPALITY[home], MUNICIPALITY[to]),
     temporaryHousing: { arrangedByHome: true, from: '2025-03-10', address: 'Hemlig gatan 1, Malmö' },
     contacts: [
       { unit: home, name: 'Handläggare A', role: 'socialsekreterare', phone: '+46 8 123 45', email: null },

@@ -12,21 +12,29 @@ import {
   RelayClient,
   sealPacket,
 } from '@brygga/client-sdk';
+import type { TestDevice } from './fixtures.js';
 import { AUDIENCE } from './relay.js';
 import { referInput, type Workflow, type WorkflowUnit } from './workflow-world.js';
 
-/** Seal `body` as `unit`'s device, to `to`'s devices, and submit it; the sealed packet's claims. */
+/**
+ * Seal `body` as `unit`'s device, to `to`'s devices, and submit it; the sealed packet's claims. `via`
+ * names another device of `unit` to sign with (one of a case's circle, PROTOCOL.md §13.6) and the only
+ * devices of `to` to seal to (its intake, or its part of the circle), so the packet passes the circle
+ * and meets the rule it is about.
+ */
 export async function submitUnchecked<T extends PacketType>(
   w: Workflow,
   unit: WorkflowUnit,
   to: WorkflowUnit,
   p: { type: T; caseId: string; prev: string | null; body: PacketBodies[T] },
+  via: { sender?: TestDevice; devices?: readonly string[] } = {},
 ): Promise<{ pid: string }> {
-  const key = w.world.units[unit].key;
+  const key = (via.sender ?? w.world.units[unit]).key;
   const now = w.relay.clock.date;
+  const recipients = w.clients[to].directory.recipientsFor([to], now);
   const sealed = await sealPacket({
     sender: { unit, key },
-    recipients: w.clients[to].directory.recipientsFor([to], now),
+    recipients: via.devices ? recipients.filter((r) => via.devices!.includes(r.device)) : recipients,
     type: p.type,
     caseId: p.caseId,
     prev: p.prev,

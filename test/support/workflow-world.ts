@@ -6,7 +6,9 @@
  */
 import {
   Agreement,
+  type AgreementTemplate,
   type AgreementTerms,
+  agreementTemplate,
   BryggaClient,
   type BryggaClientOptions,
   Directory,
@@ -16,11 +18,13 @@ import {
   publishHpkeKey,
   type ReferInput,
   SigningKeyPair,
+  templateUnits,
 } from '@brygga/client-sdk';
 import type { Engine } from '@brygga/server';
 import type { FetchFunction } from '../../client-sdk/src/transport/relay-client.js';
 import { agreementTerms, party } from './agreement-terms.js';
 import type { TestDevice, UnitId } from './fixtures.js';
+import { referralPreconditions } from './referral-preconditions.js';
 import {
   AUDIENCE,
   listen,
@@ -99,6 +103,27 @@ export function workflowTerms(
   );
 }
 
+/**
+ * The agreement of `year` as a deployment makes it: the ready-made terms (`agreementTemplate`, what
+ * `brygga agreement init --template` writes) with every party's own root key filled in, edited by
+ * `adjust` as the administrators edit them (narrowing a city's `offers`, for example), and signed by
+ * every party. The workflow units sign with `roots`; the template's other parties (Stockholm's
+ * socialförvaltning, Göteborg Centrum and Hisingen) with root keys of their own, made here, and
+ * enrol no device.
+ */
+export function templateAgreement(
+  year: AgreementTemplate,
+  roots: Record<WorkflowUnit, SigningKeyPair>,
+  adjust: (terms: AgreementTerms) => AgreementTerms = (t) => t,
+): Agreement {
+  const all: Record<string, SigningKeyPair> = { ...roots };
+  for (const { unit } of templateUnits(year)) all[unit] ??= SigningKeyPair.generate();
+  const keys = Object.fromEntries(Object.entries(all).map(([u, k]) => [u, k.publicKey.serialize()]));
+  let agreement = Agreement.create(adjust(agreementTemplate(year, keys)));
+  for (const p of agreement.terms.parties) agreement = agreement.sign(all[p.unit]!);
+  return agreement;
+}
+
 /** The workflow world, shaped so the relay's test harness can install it. */
 export interface WorkflowWorld extends RelayWorld {
   units: Record<WorkflowUnit, TestDevice>;
@@ -144,6 +169,8 @@ export function makeWorkflowWorld(
     terms?: Partial<AgreementTerms>;
     /** The lifetime of every device's HPKE key (default a year). */
     keyLifetimeSeconds?: number;
+    /** The ready-made terms of a year instead of the test terms (see {@link templateAgreement}). */
+    template?: { year: AgreementTemplate; adjust?: (terms: AgreementTerms) => AgreementTerms };
   } = {},
 ): WorkflowWorld {
   const roots = Object.fromEntries(WORKFLOW_UNITS.map((u) => [u, SigningKeyPair.generate()])) as Record<
@@ -151,12 +178,17 @@ export function makeWorkflowWorld(
     SigningKeyPair
   >;
   const parties = options.parties ?? WORKFLOW_UNITS;
-  const full = workflowTerms(roots, options.terms);
-  let agreement = Agreement.create({
-    ...full,
-    parties: full.parties.filter((p) => parties.includes(p.unit as WorkflowUnit)),
-  });
-  for (const u of parties) agreement = agreement.sign(roots[u]);
+  let agreement: Agreement;
+  if (options.template) {
+    agreement = templateAgreement(options.template.year, roots, options.template.adjust);
+  } else {
+    const full = workflowTerms(roots, options.terms);
+    agreement = Agreement.create({
+      ...full,
+      parties: full.parties.filter((p) => parties.includes(p.unit as WorkflowUnit)),
+    });
+    for (const u of parties) agreement = agreement.sign(roots[u]);
+  }
   const life = options.keyLifetimeSeconds;
   const units = Object.fromEntries(
     WORKFLOW_UNITS.map((u) => [u, workflowDevice(u, roots[u], now, undefined, life)]),
@@ -280,6 +312,13 @@ export async function startWorkflow(
   return workflow;
 }
 
+/** Refer a case from `home` to `to` with {@link referInput} and sync both: the case id. */
+export async function referredCase(w: Workflow, home: WorkflowUnit, to: WorkflowUnit): Promise<string> {
+  const { caseId } = await w.clients[home].refer(referInput(home, to));
+  await w.syncAll([home, to]);
+  return caseId;
+}
+
 /**
  * A referral input that passes every rule, from `home` to `to`, with written consent unless `oral`.
  * Dated for a referral on 2025-03-03; with `at`, every date moves by the days from then to `at` (for
@@ -313,48 +352,7 @@ function referInputOn2025(
     threatLevel: 'high',
     person: { name: 'Anonym Avhoppare', personalIdentityNumber: '19990101-1234', dateOfBirth: '1999-01-01' },
     requestedServices: options.services ?? ['krisstod', 'kontaktperson', 'kriminalitet-som-livsstil'],
-    policeConsultations: [
-      {
-        municipality: MUNICIPALITY_OF[home],
-        date: '2025-02-25',
-        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
-        reference: 'BOPS-2025-17',
-        outcome: 'Inga invändningar.',
-      },
-      {
-        municipality: MUNICIPALITY_OF[to],
-        date: '2025-02-27',
-        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
-        reference: 'PO-Syd-2025-4',
-        outcome: 'Inga invändningar.',
-      },
-    ],
-    policeApprovals: [
-      {
-        municipality: MUNICIPALITY_OF[home],
-        date: '2025-02-25',
-        officer: { name: 'Polis Hem', role: 'avhopparsamordnare' },
-        reference: 'BOPS-2025-17',
-        approved: true,
-      },
-      {
-        municipality: MUNICIPALITY_OF[to],
-        date: '2025-02-27',
-        officer: { name: 'Polis Mottagare', role: 'avhopparsamordnare' },
-        reference: 'PO-Syd-2025-4',
-        approved: true,
-      },
-    ],
-    targetGroup: {
-      criminalEnvironment: true,
-      threat: 'concrete',
-      motivated: true,
-      notSuspectedOfSeriousCrime: true,
-      assessedOn: '2025-02-24',
-      assessedBy: { name: 'Handläggare Hem', role: 'socialsekreterare' },
-      assessment: 'Tydligt motiverad att lämna nätverket.',
-    },
-    childrenCheck: { responsibleForChildren: false, checkedOn: '2025-02-24' },
+    ...referralPreconditions(MUNICIPALITY_OF[home], MUNICIPALITY_OF[to]),
     temporaryHousing: {
       arrangedByHome: true,
       from: '2025-03-10',

@@ -12,6 +12,7 @@ import { submitUnchecked, uncheckedReferral } from '../support/hostile-sender.js
 import {
   CATALOGUE,
   referInput,
+  referredCase,
   startWorkflow,
   type Workflow,
   type WorkflowUnit,
@@ -40,8 +41,7 @@ const plan = (codes: string[]): PacketBodies['implementation-plan'] => ({
 
 /** Refer from `home` to `to` and accept it there; the case id. */
 async function acceptedCase(w: Workflow, home: WorkflowUnit, to: WorkflowUnit): Promise<string> {
-  const { caseId } = await w.clients[home].refer(referInput(home, to));
-  await w.syncAll([home, to]);
+  const caseId = await referredCase(w, home, to);
   await w.clients[to].decideUptake(caseId, { decision: 'accept', contacts: [contact(to)] });
   await w.syncAll([home, to]);
   return caseId;
@@ -234,8 +234,7 @@ describe.each(ENGINES)('the relocation pre-check at both ends on %s', (engine) =
     await w.syncAll();
     const jarva = w.clients['stockholm-jarva'];
     const nordost = w.clients['goteborg-nordost'];
-    const { caseId } = await jarva.refer(referInput('stockholm-jarva', 'goteborg-nordost'));
-    await w.syncAll(['stockholm-jarva', 'goteborg-nordost']);
+    const caseId = await referredCase(w, 'stockholm-jarva', 'goteborg-nordost');
     const accept = (relocation: RelocationPreCheck | null) =>
       nordost.decideUptake(caseId, {
         decision: 'accept',
@@ -270,8 +269,7 @@ describe.each(ENGINES)('the relocation pre-check at both ends on %s', (engine) =
     w = await startWorkflow(engine, { world: relocationWorld() });
     await w.syncAll();
     const jarva = w.clients['stockholm-jarva'];
-    const { caseId } = await jarva.refer(referInput('stockholm-jarva', 'goteborg-nordost'));
-    await w.syncAll(['stockholm-jarva', 'goteborg-nordost']);
+    const caseId = await referredCase(w, 'stockholm-jarva', 'goteborg-nordost');
     const head = (await w.clients['goteborg-nordost'].getCase(caseId)).state.head;
     const { proof } = makeQuotaClaim(w.world.units['goteborg-nordost'].key, {
       agreement: w.world.agreement,

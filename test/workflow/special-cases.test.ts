@@ -12,7 +12,7 @@ import { expectLogsAgree } from '../support/case-invariant.js';
 import { ENGINES } from '../support/databases.js';
 import { submitUnchecked } from '../support/hostile-sender.js';
 import {
-  referInput,
+  referredCase,
   startWorkflow,
   type Workflow,
   type WorkflowUnit,
@@ -66,8 +66,7 @@ describe.each(ENGINES)("Göteborg's special cases at both ends on %s", (engine) 
     await w.syncAll();
     const jarva = w.clients['stockholm-jarva'];
     const nordost = w.clients['goteborg-nordost'];
-    const { caseId } = await jarva.refer(referInput('stockholm-jarva', 'goteborg-nordost'));
-    await w.syncAll(['stockholm-jarva', 'goteborg-nordost']);
+    const caseId = await referredCase(w, 'stockholm-jarva', 'goteborg-nordost');
     const accept = (special: SpecialCaseMark) =>
       nordost.decideUptake(caseId, { decision: 'accept', contacts: [contact('goteborg-nordost')], special });
     const unassessed = accept(mark('Stadsledningskontoret', null));
@@ -109,8 +108,7 @@ describe.each(ENGINES)("Göteborg's special cases at both ends on %s", (engine) 
     await w.syncAll();
     const jarva = w.clients['stockholm-jarva'];
     const nordost = w.clients['goteborg-nordost'];
-    const { caseId } = await jarva.refer(referInput('stockholm-jarva', 'goteborg-nordost'));
-    await w.syncAll(['stockholm-jarva', 'goteborg-nordost']);
+    const caseId = await referredCase(w, 'stockholm-jarva', 'goteborg-nordost');
     const head = (await nordost.getCase(caseId)).state.head;
     const { proof } = makeQuotaClaim(w.world.units['goteborg-nordost'].key, {
       agreement: w.world.agreement,
