@@ -32,6 +32,20 @@ export function intakeRecipients(d: DeviceRuntime, unit: string): RecipientDevic
   return d.directory.recipientsFor([unit], d.now(), options);
 }
 
+/**
+ * Whether this device still receives a case's packets (§13.6): its unit's part of the circle is open,
+ * names this device, or fell (then its intake, or every device of a unit without one, receives). A
+ * device the case left holds it as it was when it left.
+ */
+export function receivesCase(d: DeviceRuntime, circle: CaseCircle, home: string): boolean {
+  if (!circle.assigned.includes(d.unit)) return true;
+  const part = partOf(circle, d.unit, home);
+  if (part.includes(d.device)) return true;
+  if (!fallen(part, Math.floor(d.now().getTime() / 1000), directoryResolver(d.directory))) return false;
+  const intake = d.directory.intakeOf(d.unit);
+  return intake.length === 0 || intake.includes(d.device);
+}
+
 /** Recipients of a referral to `to`: its intake, and this unit's intake (PROTOCOL.md §13.6). */
 export function referralRecipients(d: DeviceRuntime, to: string): RecipientDevice[] {
   const others = intakeRecipients(d, to);

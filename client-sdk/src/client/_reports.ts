@@ -20,6 +20,7 @@ import { directoryResolver } from '../cases/signed-document.js';
 import { computeStatistics, type StatisticsReport, statisticsPeriod } from '../cases/statistics.js';
 import type { Agreement } from '../directory/agreement.js';
 import type { BryggaStore } from '../store/brygga-store.js';
+import { receivesCase } from './_circle.js';
 import type { DeviceRuntime } from './_device-runtime.js';
 
 /** The store key of the reminders standing at the last check. */
@@ -84,7 +85,10 @@ export async function deviations(
   return deviationRegister(d.unit, await caseStates(d), range);
 }
 
-/** What is due today (PROTOCOL.md §22), under the newest agreement's terms. */
+/**
+ * What is due today (PROTOCOL.md §22), under the newest agreement's terms, in the cases this device still
+ * receives: one the case's circle left holds a state that no longer moves.
+ */
 export async function reminders(d: DeviceRuntime): Promise<Reminder[]> {
   const resolve = directoryResolver(d.directory);
   const held = [];
@@ -99,7 +103,7 @@ export async function reminders(d: DeviceRuntime): Promise<Reminder[]> {
   return computeReminders({
     unit: d.unit,
     agreement: d.directory.agreement,
-    cases: await caseStates(d),
+    cases: (await caseStates(d)).filter((s) => receivesCase(d, s.circle, s.home)),
     reconciliations: held,
     today: today(d),
   });
