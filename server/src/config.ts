@@ -24,9 +24,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BryggaError } from '@brygga/client-sdk';
-import { MIN_ADMIN_TOKEN_LENGTH } from './auth/index.js';
-import { LOG_LEVELS, type LogLevel } from './logging/index.js';
+import { BryggaError } from '@brygga/client-sdk/errors';
+import { LOG_LEVELS, type LogLevel } from './logging/logger.js';
+
+/**
+ * Shortest admin secret the relay accepts at start (characters; auth/admin-token.ts checks the secret).
+ * Here, not in auth/, so that the relay's entry reads its settings without loading the relay.
+ */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 /** The relay's configuration. */
 export interface RelayConfig {

@@ -10,7 +10,8 @@
  * `--help` prints every setting (config.ts, SETTINGS) and exits 0.
  */
 import { ConfigError, helpText, loadConfig } from './config.js';
-import { errorFields, Logger } from './logging/index.js';
+import { errorFields, Logger } from './logging/logger.js';
+import { startStorageEarly } from './storage/start-early.js';
 
 /** The operator commands (operator-commands.ts), named here so that `--help` loads nothing else. */
 const OPERATOR_COMMANDS = ['log-origin', 'backup'];
@@ -47,6 +48,9 @@ async function main(): Promise<void> {
   const logger = new Logger({ level: config.logLevel });
   process.on('unhandledRejection', (err) => logger.error('unhandled rejection', errorFields(err)));
 
+  // On a SQLite file, the writer thread loads its modules while this thread loads the relay's
+  // (storage/start-early.ts): the relay serves only once that thread has committed its first log round.
+  startStorageEarly(config.database);
   // Loaded only to run: `--help` and a bad setting answer without the relay's dependencies.
   const { startRelay } = await import('./relay.js');
   let relay: Awaited<ReturnType<typeof startRelay>>;

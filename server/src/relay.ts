@@ -126,14 +126,14 @@ export async function startRelay(config: RelayConfig, options: StartOptions = {}
   let outages: OutageLog | undefined;
   const database = await openDatabase(config.database, {
     poolSize: config.pgPoolSize,
+    // The writer thread starts while the database migrates; serving waits for its first log round below.
+    startWriterThread: true,
     onPoolError: (err) => {
       const fields = { during: 'idle pool connection', ...errorFields(err) };
       if (outages) outages.failure('database unreachable', fields);
       else logger.warn('database connection lost', fields);
     },
   });
-  // The writer thread starts while the rest is prepared; serving waits for its first log round below.
-  database.startWriterThread?.();
   const notifier = createInboxNotifier(database, logger);
   let server: Server | undefined;
   try {

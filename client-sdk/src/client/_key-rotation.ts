@@ -61,9 +61,9 @@ export async function rotateKeyIfDue(d: DeviceRuntime): Promise<void> {
   await d.store.transaction(async (tx) => {
     const record = await tx.loadIdentity();
     if (record && record.device === d.device) {
-      const signing = readKeyFile(record.signingKey);
-      const scrypt = { N: signing.kdf.N, r: signing.kdf.r, p: signing.kdf.p };
-      const file = serializeKeyFile(await encryptKey(key, rotation.passphrase, { scrypt, rng: d.rng }));
+      // The signing key's salt and cost: the device's files keep opening with one derivation.
+      const like = readKeyFile(record.signingKey);
+      const file = serializeKeyFile(await encryptKey(key, rotation.passphrase, { like, rng: d.rng }));
       await tx.saveIdentity({ ...record, hpkeKeys: [...record.hpkeKeys, file] });
     } else {
       await saveIdentity(

@@ -11,6 +11,7 @@ export {
   DEFAULT_SCRYPT,
   decryptKey,
   decryptSigningKey,
+  type EncryptKeyOptions,
   encryptKey,
   type KeyFile,
   MIN_PASSPHRASE_LENGTH,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { codeOf, codeOfAsync } from '../../../test/support/error-code.js';
 import { xchachaSeal } from './aead.js';
 import { toBase64url, utf8 } from './bytes.js';
@@ -6,13 +6,21 @@ import { scrypt } from './hash.js';
 import {
   checkNewPassphrase,
   decryptKey,
+  decryptKeys,
   encryptKey,
+  encryptKeys,
   type KeyFile,
   MIN_PASSPHRASE_LENGTH,
   readKeyFile,
   SCRYPT_LIMITS,
 } from './key-file.js';
-import { SigningKeyPair } from './keys.js';
+import { HpkeKeyPair, SigningKeyPair } from './keys.js';
+
+// scrypt as it is, counted: the derivations a call runs are what the shared salt saves (§3.4).
+vi.mock('./hash.js', async (original) => {
+  const hash = await original<typeof import('./hash.js')>();
+  return { ...hash, scrypt: vi.fn(hash.scrypt) };
+});
 
 const PASS = 'korrekt häst batteri';
 
@@ -120,5 +128,59 @@ describe('a new passphrase has at least 12 characters', () => {
     // Six emoji: twelve UTF-16 code units, six characters.
     expect(codeOf(() => checkNewPassphrase('\u{1f511}'.repeat(6)))).toBe('ERR_MALFORMED');
     expect(codeOf(() => checkNewPassphrase(''))).toBe('ERR_MALFORMED');
+  });
+});
+
+describe('the files written together share one derivation (PROTOCOL.md §3.4)', () => {
+  /** The lowest cost the limits allow, to keep the tests quick. */
+  const FAST = { N: SCRYPT_LIMITS.minN, r: 8, p: 1 };
+
+  /** The scrypt derivations `action` runs (each computed as always). */
+  async function derivations(action: () => Promise<unknown>): Promise<number> {
+    vi.mocked(scrypt).mockClear();
+    await action();
+    return vi.mocked(scrypt).mock.calls.length;
+  }
+
+  it('one salt and cost, a nonce each, one derivation to write and one to open', async () => {
+    const keys = [SigningKeyPair.generate(), HpkeKeyPair.generate(), HpkeKeyPair.generate()];
+    let files: KeyFile[] = [];
+    expect(await derivations(async () => (files = await encryptKeys(keys, PASS, { scrypt: FAST })))).toBe(1);
+    expect(new Set(files.map((f) => f.kdf.salt)).size).toBe(1);
+    expect(new Set(files.map((f) => f.nonce)).size).toBe(3);
+    let opened: unknown[] = [];
+    expect(await derivations(async () => (opened = await decryptKeys(files, PASS)))).toBe(1);
+    expect(opened.map((k) => (k as SigningKeyPair).kid)).toEqual(keys.map((k) => k.kid));
+  });
+
+  it('a key added `like` another file takes its salt and cost, and the two open with one derivation', async () => {
+    const [signing] = await encryptKeys([SigningKeyPair.generate()], PASS, { scrypt: FAST });
+    const added = await encryptKey(HpkeKeyPair.generate(), PASS, { like: JSON.stringify(signing) });
+    expect(added.kdf).toEqual(signing!.kdf);
+    expect(await derivations(() => decryptKeys([signing!, added], PASS))).toBe(1);
+  });
+
+  it('files with salts of their own, as written before, still open beside them: one derivation per salt', async () => {
+    const old = [
+      await encryptKey(SigningKeyPair.generate(), PASS, { scrypt: FAST }),
+      await encryptKey(HpkeKeyPair.generate(), PASS, { scrypt: FAST }),
+    ];
+    expect(old[0]!.kdf.salt).not.toBe(old[1]!.kdf.salt);
+    const shared = await encryptKeys([HpkeKeyPair.generate(), HpkeKeyPair.generate()], PASS, {
+      scrypt: FAST,
+    });
+    let opened: unknown[] = [];
+    const all = [...old, ...shared];
+    expect(await derivations(async () => (opened = await decryptKeys(all, PASS)))).toBe(3);
+    expect(opened.map((k) => (k as SigningKeyPair).kid)).toEqual(all.map((f) => f.kid));
+  });
+
+  it('a file whose ciphertext was moved to another of the same derivation does not open', async () => {
+    const [a, b] = await encryptKeys([HpkeKeyPair.generate(), HpkeKeyPair.generate()], PASS, {
+      scrypt: FAST,
+    });
+    const swapped = { ...a!, nonce: b!.nonce, ciphertext: b!.ciphertext };
+    expect(await codeOfAsync(decryptKeys([swapped, b!], PASS))).toBe('ERR_WRONG_PASSPHRASE');
+    expect(await codeOfAsync(decryptKeys([a!, b!], `${PASS}!`))).toBe('ERR_WRONG_PASSPHRASE');
   });
 });

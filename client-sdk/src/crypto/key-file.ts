@@ -2,7 +2,10 @@
  * Private keys at rest (PROTOCOL.md §3.4): the secret is encrypted with XChaCha20-Poly1305 under a key
  * derived from a passphrase with scrypt. Every parameter that shapes the result (algorithm, key id,
  * scrypt cost, salt) is bound as associated data, so a file whose cost was lowered or whose public key
- * was swapped does not open.
+ * was swapped does not open. The files written together under one passphrase (a device's keys) share
+ * one salt and cost, so that opening them takes one scrypt derivation rather than one per file; a file
+ * with a salt of its own (as each of a device's files had before) still opens, with one derivation per
+ * distinct salt and cost.
  */
 import { BryggaError, isBryggaError } from '../errors.js';
 import { xchachaOpen, xchachaSeal } from './aead.js';
@@ -94,6 +97,89 @@ async function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptPar
   }
 }
 
+/** The parts of a key file that its derivation depends on: the salt (base64url) and the cost. */
+type Derivation = { salt: string } & ScryptParams;
+
+/**
+ * The key-encryption keys of one call, one scrypt derivation per distinct salt and cost however many
+ * files share them (PROTOCOL.md §3.4); wiped together when the call ends.
+ */
+class Derivations {
+  readonly #passphrase: string;
+  readonly #keks = new Map<string, Promise<Uint8Array>>();
+
+  constructor(passphrase: string) {
+    this.#passphrase = passphrase;
+  }
+
+  kek(d: Derivation): Promise<Uint8Array> {
+    const id = `${d.N}|${d.r}|${d.p}|${d.salt}`;
+    let kek = this.#keks.get(id);
+    if (!kek) {
+      kek = deriveKey(this.#passphrase, fromBase64url(d.salt, SALT_LENGTH), d);
+      // A failed derivation is its callers' failure; wipe() below must not see it as unhandled.
+      kek.catch(() => {});
+      this.#keks.set(id, kek);
+    }
+    return kek;
+  }
+
+  async wipe(): Promise<void> {
+    for (const kek of this.#keks.values()) {
+      const bytes = await kek.catch(() => undefined);
+      if (bytes) wipe(bytes);
+    }
+  }
+}
+
+/** Seal `key` under `kek`, the derivation `kdf` of the passphrase. */
+function sealKey(
+  key: SigningKeyPair | HpkeKeyPair,
+  kek: Uint8Array,
+  kdf: Derivation,
+  rng: Rng | undefined,
+): KeyFile {
+  const nonce = randomBytes(NONCE_LENGTH, rng);
+  const head = {
+    v: 1 as const,
+    kind: 'brygga.key' as const,
+    alg: (key instanceof SigningKeyPair ? 'Ed25519' : 'X25519') as KeyAlgorithm,
+    kid: key.kid,
+    public: key.publicKey.serialize(),
+    kdf: { name: 'scrypt' as const, N: kdf.N, r: kdf.r, p: kdf.p, salt: kdf.salt },
+  };
+  const secret = key.exportSecret();
+  try {
+    const ciphertext = xchachaSeal(kek, nonce, associatedData(head), secret);
+    return { ...head, nonce: toBase64url(nonce), ciphertext: toBase64url(ciphertext) };
+  } finally {
+    wipe(secret);
+  }
+}
+
+/** Options of {@link encryptKey} and {@link encryptKeys}. */
+export interface EncryptKeyOptions {
+  /** The cost of a new salt (default {@link DEFAULT_SCRYPT}). */
+  scrypt?: ScryptParams;
+  rng?: Rng;
+  /**
+   * A key file of the same passphrase whose salt and cost to use instead of new ones, so that both open
+   * with one derivation (a device's new encryption key beside its signing key).
+   */
+  like?: KeyFile | string;
+}
+
+/** The derivation a new file is written with: `like`'s, or a new salt at the given cost. */
+function newDerivation(options: EncryptKeyOptions): Derivation {
+  if (options.like !== undefined) {
+    const { salt, N, r, p } = parseKeyFile(options.like).kdf;
+    return { salt, N, r, p };
+  }
+  const params = options.scrypt ?? DEFAULT_SCRYPT;
+  checkParams(params);
+  return { salt: toBase64url(randomBytes(SALT_LENGTH, options.rng)), N: params.N, r: params.r, p: params.p };
+}
+
 /**
  * Encrypt a key pair under a passphrase.
  *
@@ -102,29 +188,9 @@ async function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptPar
 export async function encryptKey(
   key: SigningKeyPair | HpkeKeyPair,
   passphrase: string,
-  options: { scrypt?: ScryptParams; rng?: Rng } = {},
+  options: EncryptKeyOptions = {},
 ): Promise<KeyFile> {
-  checkNewPassphrase(passphrase);
-  const params = options.scrypt ?? DEFAULT_SCRYPT;
-  checkParams(params);
-  const salt = randomBytes(SALT_LENGTH, options.rng);
-  const nonce = randomBytes(NONCE_LENGTH, options.rng);
-  const head = {
-    v: 1 as const,
-    kind: 'brygga.key' as const,
-    alg: (key instanceof SigningKeyPair ? 'Ed25519' : 'X25519') as KeyAlgorithm,
-    kid: key.kid,
-    public: key.publicKey.serialize(),
-    kdf: { name: 'scrypt' as const, N: params.N, r: params.r, p: params.p, salt: toBase64url(salt) },
-  };
-  const kek = await deriveKey(passphrase, salt, params);
-  const secret = key.exportSecret();
-  try {
-    const ciphertext = xchachaSeal(kek, nonce, associatedData(head), secret);
-    return { ...head, nonce: toBase64url(nonce), ciphertext: toBase64url(ciphertext) };
-  } finally {
-    wipe(kek, secret);
-  }
+  return (await encryptKeys([key], passphrase, options))[0]!;
 }
 
 const FILE_MEMBERS = ['v', 'kind', 'alg', 'kid', 'public', 'kdf', 'nonce', 'ciphertext'];
@@ -188,16 +254,11 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** Decrypt a key file (object or JSON text). A wrong passphrase or altered file is ERR_WRONG_PASSPHRASE. */
-export async function decryptKey(
-  input: KeyFile | string,
-  passphrase: string,
-): Promise<SigningKeyPair | HpkeKeyPair> {
-  const file = parseKeyFile(input);
-  const salt = fromBase64url(file.kdf.salt, SALT_LENGTH);
+/** Open `file` with its derivation from `derivations`. */
+async function openKeyFile(file: KeyFile, derivations: Derivations): Promise<SigningKeyPair | HpkeKeyPair> {
   const nonce = fromBase64url(file.nonce, NONCE_LENGTH);
   const ciphertext = fromBase64url(file.ciphertext);
-  const kek = await deriveKey(passphrase, salt, file.kdf);
+  const kek = await derivations.kek(file.kdf);
   let secret: Uint8Array | undefined;
   try {
     secret = xchachaOpen(kek, nonce, associatedData(file), ciphertext);
@@ -206,8 +267,6 @@ export async function decryptKey(
       throw new BryggaError('ERR_WRONG_PASSPHRASE', 'wrong passphrase, or the key file was altered');
     }
     throw err;
-  } finally {
-    wipe(kek);
   }
   try {
     const key = file.alg === 'Ed25519' ? SigningKeyPair.fromSecret(secret) : HpkeKeyPair.fromSecret(secret);
@@ -218,6 +277,14 @@ export async function decryptKey(
   } finally {
     wipe(secret);
   }
+}
+
+/** Decrypt a key file (object or JSON text). A wrong passphrase or altered file is ERR_WRONG_PASSPHRASE. */
+export async function decryptKey(
+  input: KeyFile | string,
+  passphrase: string,
+): Promise<SigningKeyPair | HpkeKeyPair> {
+  return (await decryptKeys([input], passphrase))[0]!;
 }
 
 /** Decrypt a key file that must hold a signing key. */
@@ -261,34 +328,47 @@ async function eachInParallel<T, R>(
 }
 
 /**
- * {@link decryptKey} of each file under one passphrase, the derivations in parallel where the crypto
- * provider runs them so (a device's signing key and HPKE keys each have their own salt). The keys come
- * in the files' order; if any file does not open, none is returned and the first failure is thrown.
+ * {@link decryptKey} of each file under one passphrase, with one scrypt derivation per distinct salt and
+ * cost (files written together share them), the derivations in parallel where the crypto provider runs
+ * them so. The keys come in the files' order; if any file does not open, none is returned and the first
+ * failure is thrown.
  *
  * @example const [signing, ...hpke] = await decryptKeys([record.signingKey, ...record.hpkeKeys], pass);
  */
-export function decryptKeys(
+export async function decryptKeys(
   inputs: readonly (KeyFile | string)[],
   passphrase: string,
 ): Promise<(SigningKeyPair | HpkeKeyPair)[]> {
-  return eachInParallel(
-    inputs,
-    (input) => decryptKey(input, passphrase),
-    (key) => key.destroy(),
-  );
+  const derivations = new Derivations(passphrase);
+  try {
+    return await eachInParallel(
+      inputs,
+      (input) => openKeyFile(parseKeyFile(input), derivations),
+      (key) => key.destroy(),
+    );
+  } finally {
+    await derivations.wipe();
+  }
 }
 
-/** {@link encryptKey} of each key under one passphrase, in parallel as {@link decryptKeys} is. */
-export function encryptKeys(
+/**
+ * {@link encryptKey} of each key under one passphrase: one salt and one derivation for them all (or
+ * `like`'s), each file with its own nonce.
+ */
+export async function encryptKeys(
   keys: readonly (SigningKeyPair | HpkeKeyPair)[],
   passphrase: string,
-  options: { scrypt?: ScryptParams; rng?: Rng } = {},
+  options: EncryptKeyOptions = {},
 ): Promise<KeyFile[]> {
-  return eachInParallel(
-    keys,
-    (key) => encryptKey(key, passphrase, options),
-    () => {},
-  );
+  checkNewPassphrase(passphrase);
+  const kdf = newDerivation(options);
+  const derivations = new Derivations(passphrase);
+  try {
+    const kek = await derivations.kek(kdf);
+    return keys.map((key) => sealKey(key, kek, kdf, options.rng));
+  } finally {
+    await derivations.wipe();
+  }
 }
 
 /** Render a key file as text (JSON); no secret appears in it unencrypted. */

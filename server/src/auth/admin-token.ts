@@ -8,8 +8,7 @@ import { BryggaError } from '@brygga/client-sdk';
 import { Problem } from '../problem.js';
 import { bearerToken } from './device-token.js';
 
-/** Shortest admin secret the relay accepts at start (characters). */
-export const MIN_ADMIN_TOKEN_LENGTH = 32;
+export { MIN_ADMIN_TOKEN_LENGTH } from '../config.js';
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();

@@ -2,7 +2,10 @@
  * JSON request bodies, checked against the specification (PROTOCOL.md §9): the JSON Schemas in
  * schemas/ (relay-api.schema.json and the common.schema.json it refers to), the same files the
  * OpenAPI document refers to and a Java or .NET peer reads, are the single source of what a body may
- * be. They are compiled once, with Ajv (JSON Schema 2020-12), when the relay starts.
+ * be. They are read when the relay builds its app, and each is compiled with Ajv (JSON Schema 2020-12)
+ * on its first use, so the relay's start does not wait for Ajv's code generation. The files are not
+ * checked against the 2020-12 meta-schema here (compiling the meta-schema cost more than the rest of the
+ * relay's start): the test suite checks them against it (test/support/schemas.ts).
  *
  * A route takes a body in two steps: {@link readJsonBody} reads it defensively (body.ts: media type,
  * size while streaming, strict UTF-8, nesting depth, then JSON) and {@link validJson}, Hono's validator,
@@ -41,10 +44,11 @@ export interface CosignatureSubmission {
   signature: string;
 }
 
-/** A compiled schema of a request body, typed by what a valid body is. */
+/** A request body's schema, typed by what a valid body is. */
 export interface BodySchema<T> {
   /** The definition's name in relay-api.schema.json. */
   readonly name: string;
+  /** The compiled validator (compiled on first use). */
   readonly validate: ValidateFunction<T>;
 }
 
@@ -56,27 +60,33 @@ export interface RequestSchemas {
   cosignature: BodySchema<CosignatureSubmission>;
 }
 
-let compiled: RequestSchemas | undefined;
+let loaded: RequestSchemas | undefined;
 
-/** The request bodies' schemas, compiled on first use (the relay builds its app at start). */
+/** The request bodies' schemas: the files read on the first call, each schema compiled on its first use. */
 export function requestSchemas(): RequestSchemas {
-  if (compiled) return compiled;
-  const ajv = new Ajv2020({ strict: true, allErrors: false });
+  if (loaded) return loaded;
+  const ajv = new Ajv2020({ strict: true, allErrors: false, validateSchema: false });
   for (const file of RELAY_SCHEMA_FILES) {
     ajv.addSchema(JSON.parse(readFileSync(new URL(file, SCHEMA_DIRECTORY), 'utf8')));
   }
   const schema = <T>(name: string): BodySchema<T> => {
-    const validate = ajv.getSchema<T>(`${RELAY_API}#/$defs/${name}`);
-    if (!validate) throw new Error(`relay-api.schema.json has no definition ${name}`);
-    return { name, validate };
+    let validate: ValidateFunction<T> | undefined;
+    return {
+      name,
+      get validate() {
+        validate ??= ajv.getSchema<T>(`${RELAY_API}#/$defs/${name}`);
+        if (!validate) throw new Error(`relay-api.schema.json has no definition ${name}`);
+        return validate;
+      },
+    };
   };
-  compiled = {
+  loaded = {
     statement: schema<StatementSubmission>('StatementSubmission'),
     agreement: schema<GeneralJws>('GeneralJws'),
     rootChange: schema<RootChangeSubmission>('RootChangeSubmission'),
     cosignature: schema<CosignatureSubmission>('CosignatureSubmission'),
   };
-  return compiled;
+  return loaded;
 }
 
 /** Longest member name quoted back in a refusal. */

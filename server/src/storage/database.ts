@@ -115,9 +115,9 @@ export interface Database {
    */
   readonly storageReserve?: StorageReserveHandle | undefined;
   /**
-   * A SQLite file only: start the writer thread now rather than at the first write, so that it starts
-   * while the relay prepares to serve (relay.ts); the relay answers once its first log round, run on
-   * that thread, has committed.
+   * A SQLite file only: start the writer thread now rather than at the first write, so that it loads
+   * while the database migrates and the relay prepares to serve (open-database.ts, relay.ts); the relay
+   * answers once its first log round, run on that thread, has committed.
    */
   readonly startWriterThread?: (() => void) | undefined;
   /** PostgreSQL only: how to open a dedicated connection (for LISTEN). */

@@ -5,32 +5,34 @@
  */
 import { sql } from 'kysely';
 import type { Database } from './database.js';
+import { isPostgresUrl } from './database-location.js';
 import { migrateToLatest } from './migrations/index.js';
-import { openPostgresDatabase, type PostgresDatabaseOptions } from './postgres/postgres-database.js';
+import type { PostgresDatabaseOptions } from './postgres/postgres-database.js';
 import { openSqliteDatabase, type SqliteDatabaseOptions } from './sqlite/sqlite-database.js';
 
 /** Options of {@link openDatabase}: those of the engine the location names, and whether to migrate. */
 export interface OpenDatabaseOptions extends PostgresDatabaseOptions, SqliteDatabaseOptions {
   /** Run migrations (default true). */
   migrate?: boolean;
-}
-
-/** Whether `location` names a PostgreSQL database. */
-function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
+  /**
+   * On SQLite, start the writer thread (sqlite-writer.ts) before migrating, so that its modules load
+   * while the database migrates (the relay's start); it opens its connection at its first write.
+   */
+  startWriterThread?: boolean;
 }
 
 /**
  * Open (creating and migrating as needed) the database at `location`: a file path, `:memory:` or a
- * postgres:// URL.
+ * postgres:// URL. The PostgreSQL engine (and the pg package) is loaded only for a postgres:// URL.
  *
  * @example
  * const database = await openDatabase('./data/brygga.sqlite');
  */
 export async function openDatabase(location: string, options: OpenDatabaseOptions = {}): Promise<Database> {
   const database = isPostgresUrl(location)
-    ? openPostgresDatabase(location, options)
+    ? (await import('./postgres/postgres-database.js')).openPostgresDatabase(location, options)
     : openSqliteDatabase(location, options);
+  if (options.startWriterThread) database.startWriterThread?.();
   if (options.migrate !== false) {
     try {
       await migrateToLatest(database.db, database.engine);

@@ -4,7 +4,7 @@
  * only on commit, heard by a `LISTEN` connection in every process.
  */
 import { sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from '../../logging/index.js';
 import type { WriteTransaction } from '../database.js';
 import { type InboxNotifier, type WakeListener, WakeListeners } from '../inbox-notifier.js';
@@ -51,6 +51,8 @@ export class PostgresInboxNotifier implements InboxNotifier {
   }
 
   async #connect(attempt = 0): Promise<void> {
+    // pg is loaded when the first LISTEN connection is made: a relay on SQLite never loads it.
+    const { default: pg } = await import('pg');
     const client = new pg.Client(this.#config);
     client.on('notification', (n) => {
       if (n.channel === INBOX_CHANNEL && n.payload) this.#listeners.wake(n.payload, 'items');

@@ -13,6 +13,7 @@
  * SQLITE_FULL to 503).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { TransparencyRoundRequest, TransparencyRoundResult } from '../database.js';
 import type { RelaySchema } from '../schema.js';
@@ -58,15 +59,24 @@ function toThreadError(err: unknown): ThreadError {
 
 const port = parentPort!;
 const { location } = workerData as WriterThreadData;
-const sqlite = openSqliteConnection(location);
-const writes = new SqliteWrites(sqlite);
+// Opened at the first message, not as the thread starts: the relay starts the thread while it migrates
+// the database (sqlite-database.ts), and the statements SqliteWrites prepares need the migrated tables.
+let connection: { sqlite: BetterSqlite3.Database; writes: SqliteWrites } | undefined;
 let transparencyLog: TransparencyLogDatabase | undefined;
+
+function open(): { sqlite: BetterSqlite3.Database; writes: SqliteWrites } {
+  if (!connection) {
+    const sqlite = openSqliteConnection(location);
+    connection = { sqlite, writes: new SqliteWrites(sqlite) };
+  }
+  return connection;
+}
 
 /** The transparency log's view of this thread's connection (made on the first round). */
 function transparencyLogDatabase(): TransparencyLogDatabase {
   if (!transparencyLog) {
     const db = new Kysely<RelaySchema>({
-      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+      dialect: new SqliteDialect({ database: withStatementCache(open().sqlite) }),
     });
     transparencyLog = { engine: 'sqlite', db, write: (job) => transactionKeepingCause(db, job) };
   }
@@ -77,7 +87,7 @@ async function answer(request: Exclude<WriterRequest, { close: true }>): Promise
   try {
     if ('round' in request)
       return { id: request.id, round: await runIntegrationRound(transparencyLogDatabase(), request.round) };
-    const outcomes = writes.execute(request.ops);
+    const outcomes = open().writes.execute(request.ops);
     return {
       id: request.id,
       outcomes: outcomes.map((o) => (o.ok ? o : { ok: false, error: toThreadError(o.error) })),
@@ -92,7 +102,7 @@ port.on('message', (request: WriterRequest) => {
   queue = queue
     .then(async () => {
       if ('close' in request) {
-        sqlite.close();
+        connection?.sqlite.close();
         port.close();
         return;
       }

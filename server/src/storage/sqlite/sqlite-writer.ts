@@ -20,13 +20,14 @@
  * commit fails rejects every write in it, having stored none of them.
  */
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import type { TransparencyRoundRequest, TransparencyRoundResult } from '../database.js';
 import type { PreparedWrites, SubmissionRecord, SubmissionResult, TokenRecord } from '../prepared-writes.js';
 import { commitInSavepoints, type PendingWrite, type WriteJob } from './group-commit.js';
-import type { ThreadError, WriterRequest, WriterResponse, WriterThreadData } from './sqlite-write-worker.js';
+import type { ThreadError, WriterRequest, WriterResponse } from './sqlite-write-worker.js';
 import type { SqliteWriteOp, SqliteWriteOutcome, SqliteWrites } from './sqlite-writes.js';
+import { writerThread } from './writer-thread.js';
 
 /** Runs batches of prepared writes somewhere, resolving after their commit. */
 interface WriteExecutor {
@@ -43,24 +44,6 @@ export function inlineExecutor(writes: SqliteWrites): WriteExecutor {
       return writes.execute(ops);
     },
     async close() {},
-  };
-}
-
-/**
- * Where the writer thread starts. Compiled (server/dist), the thread's module is the .js file beside this
- * one. From the sources (tests through vitest, scripts through tsx) it is the .ts file, which plain Node
- * 20 cannot load in a thread: `module.register` hooks do not reach workers, so the thread starts from
- * sqlite-write-worker-from-source.cjs, which registers tsx's CommonJS hooks (they do work inside a
- * thread) and then loads the .ts module, resolving `@brygga/client-sdk` to its sources as the caller
- * does.
- */
-function workerStart(): { url: URL; execArgv: string[] | undefined } {
-  if (import.meta.url.endsWith('.js')) {
-    return { url: new URL('./sqlite-write-worker.js', import.meta.url), execArgv: undefined };
-  }
-  return {
-    url: new URL('./sqlite-write-worker-from-source.cjs', import.meta.url),
-    execArgv: [...process.execArgv, '--conditions=source'],
   };
 }
 
@@ -117,10 +100,7 @@ export class ThreadExecutor implements WriteExecutor {
   }
 
   #start(): Worker {
-    const { url, execArgv } = workerStart();
-    const workerData: WriterThreadData = { location: this.#location };
-    const worker = new Worker(url, execArgv ? { workerData, execArgv } : { workerData });
-    worker.unref();
+    const worker = writerThread(this.#location);
     worker.on('message', (response: WriterResponse) => {
       const pending = this.#pending.get(response.id);
       if (!pending) return;
