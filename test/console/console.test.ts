@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { day } from '../cli/cli-harness.js';
+import { day, writeJson } from '../cli/cli-harness.js';
 import { type ConsoleProcess, type ConsoleWorld, consoleWorld } from '../support/console-world.js';
 import {
   checkPage,
@@ -798,6 +798,186 @@ describeBrowser(
       expect(shown.log[0]?.body).toMatchObject({
         person: { name: HOSTILE_NAME, personalIdentityNumber: '19990101-1234' },
       });
+    });
+  },
+);
+
+describeBrowser(
+  HAVE_CHROMIUM
+    ? "the agreement's rules in the console: Göteborg's special cases"
+    : "the agreement's rules in the console (skipped: /usr/bin/chromium is not installed; apt-get install chromium)",
+  { timeout: 900_000 },
+  () => {
+    let world: ConsoleWorld;
+    let sthlm: ConsoleProcess;
+    let gbg: ConsoleProcess;
+    let browser: Browser;
+    const contexts: BrowserContext[] = [];
+    let anna: Page;
+    let greta: Page;
+    let caseId = '';
+
+    async function signedIn(base: string, username: string): Promise<Page> {
+      const context = await browser.newContext({
+        viewport: { width: 1100, height: 900 },
+        locale: 'sv-SE',
+        timezoneId: 'Europe/Stockholm',
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${base}/logga-in`);
+      await page.getByLabel('Användarnamn').fill(username);
+      await page.getByLabel('Lösenfras').fill(PASS);
+      await page.getByRole('button', { name: 'Logga in' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Översikt' }).waitFor();
+      return page;
+    }
+
+    /** Open the case's page, reloading until the console's device holds it. */
+    async function openCase(page: Page, base: string, caseId: string): Promise<void> {
+      const until = Date.now() + 60_000;
+      while ((await page.goto(`${base}/arenden/${caseId}`))?.status() !== 200) {
+        if (Date.now() > until) throw new Error(`case ${caseId} not reached on ${base}`);
+        await page.waitForTimeout(1000);
+      }
+    }
+
+    /** A referral from Stockholm to Göteborg sent with `brygga refer` (the form is tested above). */
+    async function referToGoteborg(): Promise<string> {
+      const police = (municipality: string, date: string, reference: string) => ({
+        municipality,
+        date,
+        officer: { name: 'Polis', role: 'avhopparsamordnare' },
+        reference,
+      });
+      writeJson(world.dir, 'referral-gbg.json', {
+        to: 'goteborg-nordost',
+        category: 'avhoppare',
+        threatLevel: 'low',
+        person: { name: 'Kim Karlsson', personalIdentityNumber: null, dateOfBirth: null },
+        requestedServices: ['krisstod'],
+        policeConsultations: [
+          { ...police('stockholm', day(-6), 'POL-STH-1'), outcome: 'Inga invändningar.' },
+          { ...police('goteborg', day(-5), 'POL-GBG-1'), outcome: 'Inga invändningar.' },
+        ],
+        policeApprovals: [],
+        targetGroup: {
+          criminalEnvironment: true,
+          threat: 'latent',
+          motivated: true,
+          notSuspectedOfSeriousCrime: true,
+          assessedOn: day(-7),
+          assessedBy: { name: 'Anna Andersson', role: 'socialsekreterare' },
+          assessment: 'Motiverad.',
+        },
+        childrenCheck: { responsibleForChildren: false, checkedOn: day(-7) },
+        temporaryHousing: { arrangedByHome: true, from: day(3), address: null },
+        contacts: [
+          {
+            unit: 'stockholm-jarva',
+            name: 'Anna Andersson',
+            role: 'avhopparsamordnare',
+            phone: null,
+            email: null,
+          },
+        ],
+        consent: {
+          form: 'written',
+          written: { documentSha256: CONSENT_SHA256, signedOn: day(-2) },
+          validFrom: day(-2),
+          validUntil: day(300),
+        },
+        note: null,
+      });
+      const sent = await world.cli('stockholm-jarva', ['refer', '--file', 'referral-gbg.json', '--json']);
+      expect(sent.stderr).toBe('');
+      return sent.json<{ caseId: string }>().caseId;
+    }
+
+    beforeAll(async () => {
+      world = await consoleWorld({
+        terms: (terms) => ({
+          ...terms,
+          // Göteborg's guideline (seed 004): in special cases stadsledningskontoret makes the assessment.
+          municipalities: (terms.municipalities as { id: string }[]).map((m) => ({
+            ...m,
+            quota: { outgoing: 4, incoming: 4 },
+            ...(m.id === 'goteborg' ? { specialCases: 'Stadsledningskontoret' } : {}),
+          })),
+        }),
+      });
+      for (const [unit, name, display] of [
+        ['stockholm-jarva', 'anna', 'Anna Andersson'],
+        ['goteborg-nordost', 'greta', 'Greta Gustafsson'],
+      ] as const) {
+        const added = await world.cli(
+          unit,
+          ['console', 'user', 'add', name, '--name', display, '--role', 'coordinator'],
+          { BRYGGA_USER_PASSPHRASE: PASS },
+        );
+        expect(added.status).toBe(0);
+      }
+      [sthlm, gbg] = await Promise.all([
+        world.startConsole('stockholm-jarva', ['--sync-seconds', '3600']),
+        world.startConsole('goteborg-nordost', ['--sync-seconds', '3600']),
+      ]);
+      browser = await launchChromium();
+      [anna, greta] = await Promise.all([signedIn(sthlm.url, 'anna'), signedIn(gbg.url, 'greta')]);
+    }, 600_000);
+
+    afterAll(async () => {
+      writeAxeSummary();
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser?.close().catch(() => {});
+      await world?.close();
+    });
+
+    it("Göteborg marks the case special: Stadsledningskontoret's assessment before the acceptance", async () => {
+      caseId = await referToGoteborg();
+      await openCase(greta, gbg.url, caseId);
+      // What is still needed, in words, before the acceptance and the plan.
+      await hasText(
+        greta.locator('#case-receiving'),
+        'Om ärendet är ett särskilt avhopparärende ska Stadsledningskontoret ha bedömt det',
+      );
+      await greta.getByRole('link', { name: 'Besluta om mottagande' }).click();
+      await greta.getByLabel('Ja, vi antar uppdraget').check();
+      await hasText(
+        greta.locator('main'),
+        'Enligt avtalets villkor bedömer Stadsledningskontoret särskilda avhopparärenden',
+      );
+      expect(await greta.locator('#sp-assessedBy').isVisible()).toBe(false);
+      await greta.getByLabel('Ja, ärendet är särskilt').check();
+      expect(await greta.locator('#sp-assessedBy').isVisible()).toBe(true);
+      await checkPage(greta, 'beslut-sarskilt');
+      // Marked special without the body's assessment: the SDK's rule refuses, shown in Swedish words.
+      await greta.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
+      await hasText(greta.locator('.error-summary'), 'Ärendet är markerat som särskilt');
+      await hasText(greta.locator('#sp-assessedBy-error'), 'Fyll i bedömningen');
+      expect(await greta.locator('main').textContent()).not.toContain('ERR_');
+      await checkPage(greta, 'beslut-sarskilt-fel');
+      // Half an assessment: each missing answer is named beside its field.
+      await greta.getByLabel('Vem på Stadsledningskontoret gjorde bedömningen?').fill('Karin Berg');
+      await greta.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
+      await hasText(greta.locator('#sp-reference-error'), 'Fyll i stadsledningskontorets diarienummer');
+      await greta.getByLabel('Bedömarens roll på Stadsledningskontoret').fill('säkerhetssamordnare');
+      await greta.getByLabel('Datum för Stadsledningskontorets bedömning').fill(day(-1));
+      await greta.getByLabel('Motivationen bedöms som äkta', { exact: true }).check();
+      await greta.getByLabel('Stadsledningskontorets diarienummer').fill('SLK-2026-0042');
+      await greta.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
+      await hasText(greta.locator('.banner'), 'Signerat och skickat: Beslut om mottagande');
+      const receiving = greta.locator('#case-receiving');
+      await hasText(receiving, 'Markerat som särskilt, bedöms av Stadsledningskontoret');
+      await hasText(receiving, 'Motivationen bedöms som äkta');
+      await hasText(receiving, 'diarienummer SLK-2026-0042, av Karin Berg (säkerhetssamordnare)');
+      expect(await receiving.textContent()).not.toContain('Om ärendet är ett särskilt');
+      await checkPage(greta, 'arende-sarskilt');
+
+      // The home unit sees the mark and the assessment on its case page.
+      await openCase(anna, sthlm.url, caseId);
+      await hasText(anna.locator('#case-summary'), 'Antaget', 60_000);
+      await hasText(anna.locator('#case-receiving'), 'SLK-2026-0042');
+      await checkPage(anna, 'arende-sarskilt-hemkommun');
     });
   },
 );

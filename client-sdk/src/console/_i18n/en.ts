@@ -1014,6 +1014,30 @@ export const en: Dictionary = {
     outcomesPartial: 'Answer all four outcome measures, or leave all empty',
     noLines: 'Give an amount for at least one service',
   },
+  // The special case (särskilt avhopparärende; PROTOCOL.md §14.6 (4)), in the forms and on the case page.
+  specialCase: {
+    legend: 'Special case (särskilt avhopparärende)',
+    hint: (body) =>
+      `Under the agreement's terms, ${body} assesses special cases, together with the police. A case you cannot handle with your ordinary resources is marked special; ${body} must then have made its assessment before you send the decision and before the implementation plan is decided.`,
+    question: 'Is the case a special case?',
+    yes: 'Yes, the case is special',
+    no: 'No',
+    assessedBy: (body) => `Who at ${body} made the assessment?`,
+    assessedRole: (body) => `The assessor's role at ${body}`,
+    assessedOn: (body) => `Date of ${body}'s assessment`,
+    outcome: (body) => `${body}'s assessment of the person's motivation to leave`,
+    outcomes: {
+      motivated: 'The motivation is assessed as genuine',
+      'not-motivated': 'The motivation is not assessed as genuine',
+    },
+    reference: (body) => `${body}'s reference number (diarienummer)`,
+    title: 'Special case',
+    marked: (body) => `Marked special, assessed by ${body}`,
+    assessment: 'Assessment',
+    notAssessed: 'Not assessed yet',
+    needed: (body) =>
+      `If the case is a special case, ${body} must have assessed it before the referral is accepted and before the implementation plan is decided.`,
+  },
   errors: {
     ERR_CONSENT_MISSING:
       'Personal data may be sent only with a consent or a legal basis, and the case has no consent.',
@@ -1064,6 +1088,8 @@ export const en: Dictionary = {
       'The agreement does not allow a deviation from that rule. It lists the rules a documented deviation may set aside; meet the rule instead.',
     ERR_CHILD_NOTICE_OPEN:
       'A child notice in the case is unanswered. The responsibility for the child must be settled before an implementation plan is sent.',
+    ERR_SPECIAL_CASE_NOT_ASSESSED:
+      "The case is marked special: under the agreement's terms, the body they name (in Göteborg, stadsledningskontoret) must have made its assessment, dated today at the latest, before the referral is accepted and before the implementation plan is decided. Fill in the assessment.",
   } as Partial<Record<ErrorCode, string>>,
   errorFallback: (code) =>
     `It could not be done (${code}). Nothing was sent. Try again, or contact the administrator.`,

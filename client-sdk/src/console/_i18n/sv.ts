@@ -1018,6 +1018,30 @@ export const sv = {
     outcomesPartial: 'Svara på alla fyra utfallsmåtten, eller lämna alla tomma',
     noLines: 'Ange ett belopp för minst en insats',
   },
+  // The special case (särskilt avhopparärende; PROTOCOL.md §14.6 (4)), in the forms and on the case page.
+  specialCase: {
+    legend: 'Särskilt avhopparärende',
+    hint: (body: string) =>
+      `Enligt avtalets villkor bedömer ${body} särskilda avhopparärenden, tillsammans med polisen. Ett ärende som ni inte kan hantera med ordinarie resurser markeras som särskilt; då ska ${body} ha gjort sin bedömning innan ni skickar beslutet och innan genomförandeplanen beslutas.`,
+    question: 'Är ärendet ett särskilt avhopparärende?',
+    yes: 'Ja, ärendet är särskilt',
+    no: 'Nej',
+    assessedBy: (body: string) => `Vem på ${body} gjorde bedömningen?`,
+    assessedRole: (body: string) => `Bedömarens roll på ${body}`,
+    assessedOn: (body: string) => `Datum för ${body}s bedömning`,
+    outcome: (body: string) => `${body}s bedömning av personens motivation att lämna`,
+    outcomes: {
+      motivated: 'Motivationen bedöms som äkta',
+      'not-motivated': 'Motivationen bedöms inte som äkta',
+    },
+    reference: (body: string) => `${body}s diarienummer`,
+    title: 'Särskilt avhopparärende',
+    marked: (body: string) => `Markerat som särskilt, bedöms av ${body}`,
+    assessment: 'Bedömning',
+    notAssessed: 'Inte bedömt än',
+    needed: (body: string) =>
+      `Om ärendet är ett särskilt avhopparärende ska ${body} ha bedömt det innan uppdraget antas och innan genomförandeplanen beslutas.`,
+  },
   // Messages keyed by the SDK's error codes: each names the rule that refused.
   errors: {
     ERR_CONSENT_MISSING:
@@ -1071,6 +1095,8 @@ export const sv = {
       'Avtalet tillåter inte avsteg från den regeln. Avtalet anger vilka regler ett dokumenterat avsteg får gälla; uppfyll regeln i stället.',
     ERR_CHILD_NOTICE_OPEN:
       'En barnanmälan i ärendet är obesvarad. Ansvaret för barnet ska klargöras innan en genomförandeplan skickas.',
+    ERR_SPECIAL_CASE_NOT_ASSESSED:
+      'Ärendet är markerat som särskilt: enligt avtalets villkor ska det organ som villkoren anger (i Göteborg stadsledningskontoret) ha gjort sin bedömning, daterad senast i dag, innan uppdraget antas och innan genomförandeplanen beslutas. Fyll i bedömningen.',
   } as Partial<Record<ErrorCode, string>>,
   errorFallback: (code: string) =>
     `Det gick inte att genomföra (${code}). Inget skickades. Försök igen, eller kontakta administratören.`,
