@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consentFormSha256, consentFormText } from '../../client-sdk/src/index.js';
 import { day, writeJson } from '../cli/cli-harness.js';
 import { type ConsoleProcess, type ConsoleWorld, consoleWorld } from '../support/console-world.js';
 import {
@@ -804,7 +805,7 @@ describeBrowser(
 
 describeBrowser(
   HAVE_CHROMIUM
-    ? "the agreement's rules in the console: Göteborg's special cases"
+    ? "the agreement's rules in the console: Göteborg's special cases, the consent form's print page"
     : "the agreement's rules in the console (skipped: /usr/bin/chromium is not installed; apt-get install chromium)",
   { timeout: 900_000 },
   () => {
@@ -816,6 +817,74 @@ describeBrowser(
     let anna: Page;
     let greta: Page;
     let caseId = '';
+
+    /** The form `brygga consent form` writes for `name` to Göteborg, and the SHA-256 it prints. */
+    async function cliConsentForm(name: string, from: string, until: string) {
+      const out = `samtycke-${from}-${until}.txt`;
+      const run = await world.cli('stockholm-jarva', [
+        'consent',
+        'form',
+        '--to',
+        'goteborg-nordost',
+        '--name',
+        name,
+        '--valid-from',
+        from,
+        '--valid-until',
+        until,
+        '--out',
+        out,
+        '--json',
+      ]);
+      expect(run.status).toBe(0);
+      expect(run.stderr).toMatch(/holds personal data/);
+      return {
+        text: readFileSync(join(world.dir, out), 'utf8'),
+        sha256: run.json<{ documentSha256: string }>().documentSha256,
+      };
+    }
+
+    /** The referral form's questions for a low-threat defector to Göteborg, up to the consent. */
+    async function referralUpToConsent(page: Page, name: string): Promise<void> {
+      await page.goto(`${sthlm.url}/nytt-uppdrag`);
+      await page.getByLabel('Socialförvaltning Nordost, Göteborgs stad').check();
+      await page.getByLabel('Avhoppare').check();
+      await page.getByLabel('Lägre hotbild').check();
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await page.getByLabel('Personens namn').fill(name);
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await page.getByLabel('Krisstöd').check();
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await isText(page.getByRole('heading', { level: 1 }), 'Samråd och godkännande från polisen');
+      for (const [p, date, reference] of [
+        ['p1', day(-6), 'POL-STH-2'],
+        ['p2', day(-5), 'POL-GBG-2'],
+      ] as const) {
+        await page.locator(`#${p}-date`).fill(date);
+        await page.locator(`#${p}-officer`).fill('Polis');
+        await page.locator(`#${p}-role`).fill('avhopparsamordnare');
+        await page.locator(`#${p}-reference`).fill(reference);
+        await page.locator(`#${p}-outcome`).fill('Inga invändningar.');
+      }
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await page.locator('#environment').check();
+      await page.locator('#threat').check();
+      await page.locator('#motivation').check();
+      await page.locator('#suspected-2').check();
+      await page.locator('#assessedOn').fill(day(-7));
+      await page.locator('#assessedBy').fill('Anna Andersson');
+      await page.locator('#assessedByRole').fill('socialsekreterare');
+      await page.locator('#assessment').fill('Motiverad.');
+      await page.locator('#responsible-2').check();
+      await page.locator('#checkedOn').fill(day(-7));
+      await page.locator('#housing').check();
+      await page.locator('#housingFrom').fill(day(3));
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await page.locator('#c1-name').fill('Anna Andersson');
+      await page.locator('#c1-role').fill('avhopparsamordnare');
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await isText(page.getByRole('heading', { level: 1 }), 'Samtycke');
+    }
 
     async function signedIn(base: string, username: string): Promise<Page> {
       const context = await browser.newContext({
@@ -978,6 +1047,75 @@ describeBrowser(
       await hasText(anna.locator('#case-summary'), 'Antaget', 60_000);
       await hasText(anna.locator('#case-receiving'), 'SLK-2026-0042');
       await checkPage(anna, 'arende-sarskilt-hemkommun');
+    });
+
+    it("prints the consent form exactly as `brygga consent form` writes it, its hash the attestation's", async () => {
+      // From the case page: the form for the referral's consent scope; the CLI referral attested
+      // another document, and the page says so.
+      await openCase(anna, sthlm.url, caseId);
+      await anna.getByRole('link', { name: 'Skriv ut samtyckesblanketten' }).click();
+      const cli = await cliConsentForm('Kim Karlsson', day(-2), day(300));
+      expect(await anna.locator('#consent-form-text').textContent()).toBe(cli.text);
+      expect(await anna.locator('#consent-form-sha256').textContent()).toBe(cli.sha256);
+      await hasText(
+        anna.locator('#consent-form-match'),
+        'Kontrollsumman stämmer inte med samtycket i ärendet',
+      );
+      await checkPage(anna, 'samtyckesblankett-arende');
+
+      // From the referral form's consent question: the draft's person and receiving unit.
+      await referralUpToConsent(anna, 'Sara Svensson');
+      await anna.getByRole('link', { name: 'Skriv ut samtyckesblanketten' }).click();
+      await isText(anna.getByRole('heading', { level: 1 }), 'Samtyckesblankett');
+      await anna.getByLabel('Samtycket gäller från och med').fill(day(-1));
+      await anna.getByLabel('Samtycket gäller till och med (valfritt)').fill(day(200));
+      await anna.getByRole('button', { name: 'Uppdatera blanketten' }).click();
+      const form = await cliConsentForm('Sara Svensson', day(-1), day(200));
+      const input = {
+        person: 'Sara Svensson',
+        home: {
+          unit: 'stockholm-jarva',
+          name: 'Järva stadsdelsförvaltning',
+          municipality: 'Stockholms stad',
+        },
+        receiving: {
+          unit: 'goteborg-nordost',
+          name: 'Socialförvaltning Nordost',
+          municipality: 'Göteborgs stad',
+        },
+        validFrom: day(-1),
+        validUntil: day(200),
+      };
+      expect(form.text).toBe(consentFormText(input));
+      await hasText(anna.locator('#consent-form-text'), 'Jag, Sara Svensson, samtycker till följande.');
+      expect(await anna.locator('#consent-form-text').textContent()).toBe(form.text);
+      const hash = (await anna.locator('#consent-form-sha256').textContent()) ?? '';
+      expect(hash).toBe(consentFormSha256(input));
+      expect(hash).toBe(form.sha256);
+      await checkPage(anna, 'samtyckesblankett');
+      // Printed: the form and its checksum, without the menu, the links or the buttons.
+      await anna.emulateMedia({ media: 'print' });
+      for (const hidden of ['header', 'nav', 'footer', '.back-link', 'form button', 'h1']) {
+        expect(await anna.locator(hidden).first().isVisible(), hidden).toBe(false);
+      }
+      expect(await anna.locator('#consent-form-text').isVisible()).toBe(true);
+      expect(await anna.locator('#consent-form-sha256').isVisible()).toBe(true);
+      await anna.emulateMedia({ media: 'screen' });
+      expect(await anna.locator('nav').first().isVisible()).toBe(true);
+
+      // The signed paper's checksum is the form's: the referral attests it, and the case page matches it.
+      await anna.getByRole('link', { name: 'Tillbaka' }).click();
+      await anna.locator('#consent-form').check();
+      await anna.locator('#documentSha256').fill(hash);
+      await anna.getByLabel('Datum då blanketten undertecknades').fill(day(-1));
+      await anna.locator('#validFrom').fill(day(-1));
+      await anna.locator('#validUntil').fill(day(200));
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+      await anna.getByRole('button', { name: 'Signera och skicka uppdraget' }).click();
+      await hasText(anna.locator('.banner'), 'Uppdraget är signerat och skickat');
+      await anna.getByRole('link', { name: 'Skriv ut samtyckesblanketten' }).click();
+      await hasText(anna.locator('#consent-form-match'), 'Kontrollsumman stämmer med samtycket i ärendet');
+      expect(await anna.locator('#consent-form-text').textContent()).toBe(form.text);
     });
   },
 );

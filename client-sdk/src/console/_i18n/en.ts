@@ -938,6 +938,7 @@ export const en: Dictionary = {
       'case.assign': 'Gave access',
       'case.unassign': 'Removed access',
       'case.assign-device': "Assigned the case to an officer's device",
+      'case.consent-form': 'Opened the consent form',
       'evidence.export': 'Downloaded the evidence bundle',
       'evidence.verify': 'Verified an evidence bundle',
       'reconciliation.sign': 'Signed a reconciliation',
@@ -1013,6 +1014,28 @@ export const en: Dictionary = {
     atLeastOne: 'Choose at least one service',
     outcomesPartial: 'Answer all four outcome measures, or leave all empty',
     noLines: 'Give an amount for at least one service',
+  },
+  // The consent form's print page (samtyckesblankett; PROTOCOL.md §12.3.1).
+  consentForm: {
+    title: 'Consent form (samtyckesblankett)',
+    intro:
+      "Print the form and have the person sign it. The checksum under the form is the one the case's consent must carry: so the signed paper can always be matched to the consent. The form holds personal data. It is in Swedish, the language the person signs.",
+    link: 'Print the consent form',
+    linkHint:
+      "The form for this referral, with the person's name, both units and the police. Print it, have the person sign it, then choose the signed file, or give the form's checksum.",
+    hash: "The form's checksum (SHA-256):",
+    validFrom: 'The consent is valid from',
+    validUntil: 'The consent is valid until',
+    validUntilHint: 'Leave empty if the consent is valid until further notice, until it is withdrawn.',
+    update: 'Update the form',
+    matches: "The checksum matches the case's consent: this is the form that was signed.",
+    differs:
+      "The checksum does not match the case's consent: the signed form is another than this one (for instance the unit's own form or a scanned copy).",
+    oral: "The case's consent was given orally, with a witness: no form was signed.",
+    draftMissing:
+      "The form needs the person's name and the receiving unit. Answer those questions of the referral first.",
+    toReferral: 'To the referral',
+    noConsent: 'The case has no consent to print a form for.',
   },
   // The special case (särskilt avhopparärende; PROTOCOL.md §14.6 (4)), in the forms and on the case page.
   specialCase: {

@@ -941,6 +941,7 @@ export const sv = {
       'case.assign': 'Gav behörighet',
       'case.unassign': 'Tog bort behörighet',
       'case.assign-device': 'Tilldelade ärendet en handläggares enhet',
+      'case.consent-form': 'Öppnade samtyckesblanketten',
       'evidence.export': 'Laddade ner bevispaketet',
       'evidence.verify': 'Verifierade ett bevispaket',
       'reconciliation.sign': 'Signerade avstämning',
@@ -1017,6 +1018,28 @@ export const sv = {
     atLeastOne: 'Välj minst en insats',
     outcomesPartial: 'Svara på alla fyra utfallsmåtten, eller lämna alla tomma',
     noLines: 'Ange ett belopp för minst en insats',
+  },
+  // The consent form's print page (samtyckesblankett; PROTOCOL.md §12.3.1).
+  consentForm: {
+    title: 'Samtyckesblankett',
+    intro:
+      'Skriv ut blanketten och låt personen skriva under den. Kontrollsumman under blanketten är den som samtycket i ärendet ska ha: så kan det undertecknade papperet alltid kopplas till samtycket. Blanketten innehåller personuppgifter.',
+    link: 'Skriv ut samtyckesblanketten',
+    linkHint:
+      'Blanketten för just det här uppdraget, med personens namn, båda enheterna och polisen. Skriv ut den, låt personen skriva under och välj sedan den undertecknade filen, eller ange blankettens kontrollsumma.',
+    hash: 'Blankettens kontrollsumma (SHA-256):',
+    validFrom: 'Samtycket gäller från och med',
+    validUntil: 'Samtycket gäller till och med',
+    validUntilHint: 'Lämna tomt om samtycket gäller tills vidare, tills det återkallas.',
+    update: 'Uppdatera blanketten',
+    matches: 'Kontrollsumman stämmer med samtycket i ärendet: det är den här blanketten som undertecknades.',
+    differs:
+      'Kontrollsumman stämmer inte med samtycket i ärendet: den undertecknade blanketten är en annan än den här (till exempel en egen blankett eller en inskannad kopia).',
+    oral: 'Samtycket i ärendet lämnades muntligt, med vittne: ingen blankett undertecknades.',
+    draftMissing:
+      'Blanketten behöver personens namn och den mottagande enheten. Svara först på de frågorna i uppdraget.',
+    toReferral: 'Till uppdraget',
+    noConsent: 'Ärendet har inget samtycke att skriva ut en blankett för.',
   },
   // The special case (särskilt avhopparärende; PROTOCOL.md §14.6 (4)), in the forms and on the case page.
   specialCase: {

@@ -458,6 +458,14 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
       return (
         <>
           <p class="body">{t.refer.consentPolice}</p>
+          <p class="body" id="consent-form-link">
+            <a href="/nytt-uppdrag/samtyckesblankett" aria-describedby="consent-form-link-hint">
+              {t.consentForm.link}
+            </a>
+          </p>
+          <p class="hint" id="consent-form-link-hint">
+            {t.consentForm.linkHint}
+          </p>
           <ConsentFields texts={e.texts} values={values} errors={errors} />
           <Textarea
             name="note"
