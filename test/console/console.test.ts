@@ -67,6 +67,8 @@ function rawGet(port: number, path: string, headers: Record<string, string>): Pr
 }
 
 const describeBrowser = describe.skipIf(!HAVE_CHROMIUM);
+/** The person of the referral sent with a deviation from the police consultation. */
+const DEVIATING = 'Robin Rask';
 
 describeBrowser(
   HAVE_CHROMIUM
@@ -805,7 +807,7 @@ describeBrowser(
 
 describeBrowser(
   HAVE_CHROMIUM
-    ? "the agreement's rules in the console: Göteborg's special cases, the consent form's print page"
+    ? "the agreement's rules in the console: Göteborg's special cases, the consent form's print page, a deviation in the referral"
     : "the agreement's rules in the console (skipped: /usr/bin/chromium is not installed; apt-get install chromium)",
   { timeout: 900_000 },
   () => {
@@ -845,7 +847,11 @@ describeBrowser(
     }
 
     /** The referral form's questions for a low-threat defector to Göteborg, up to the consent. */
-    async function referralUpToConsent(page: Page, name: string): Promise<void> {
+    async function referralUpToConsent(
+      page: Page,
+      name: string,
+      atPolice: (page: Page) => Promise<void> = async () => {},
+    ): Promise<void> {
       await page.goto(`${sthlm.url}/nytt-uppdrag`);
       await page.getByLabel('Socialförvaltning Nordost, Göteborgs stad').check();
       await page.getByLabel('Avhoppare').check();
@@ -860,12 +866,15 @@ describeBrowser(
         ['p1', day(-6), 'POL-STH-2'],
         ['p2', day(-5), 'POL-GBG-2'],
       ] as const) {
+        // The referral with a deviation: Göteborg's police were not consulted before it.
+        if (p === 'p2' && name === DEVIATING) continue;
         await page.locator(`#${p}-date`).fill(date);
         await page.locator(`#${p}-officer`).fill('Polis');
         await page.locator(`#${p}-role`).fill('avhopparsamordnare');
         await page.locator(`#${p}-reference`).fill(reference);
         await page.locator(`#${p}-outcome`).fill('Inga invändningar.');
       }
+      await atPolice(page);
       await page.getByRole('button', { name: 'Fortsätt' }).click();
       await page.locator('#environment').check();
       await page.locator('#threat').check();
@@ -967,6 +976,8 @@ describeBrowser(
       world = await consoleWorld({
         terms: (terms) => ({
           ...terms,
+          // Göteborg's guideline (seed 004): deviations for special reasons, documented and reported.
+          deviations: { deviable: ['police-consultation'] },
           // Göteborg's guideline (seed 004): in special cases stadsledningskontoret makes the assessment.
           municipalities: (terms.municipalities as { id: string }[]).map((m) => ({
             ...m,
@@ -1116,6 +1127,51 @@ describeBrowser(
       await anna.getByRole('link', { name: 'Skriv ut samtyckesblanketten' }).click();
       await hasText(anna.locator('#consent-form-match'), 'Kontrollsumman stämmer med samtycket i ärendet');
       expect(await anna.locator('#consent-form-text').textContent()).toBe(form.text);
+    });
+
+    it('refers with a deviation (avsteg) from the police consultation: asked, checked and shown', async () => {
+      await referralUpToConsent(anna, DEVIATING, async (page) => {
+        // Göteborg's police could not be consulted before the move: without a deviation, refused.
+        await page.getByRole('button', { name: 'Fortsätt' }).click();
+        await hasText(page.locator('#p2-date-error'), 'Fyll i');
+        // Only the rules the terms list as deviable are asked about; never the consent.
+        await hasCount(page.locator('legend', { hasText: /^Avsteg:/ }), 1);
+        await hasText(page.locator('main'), 'Avsteg: Samråd med polisen i båda kommunerna');
+        await hasText(page.locator('main'), 'förs in i båda enheternas avstegsregister');
+        await page.locator('#dv-police-consultation-2').check();
+        await page.getByLabel('Akut tidsbrist').check();
+        await page
+          .getByLabel('Beskriv avsteget')
+          .fill('Hotet krävde flytt samma natt; samråd med polisen i Göteborg sker i efterhand.');
+        await page.getByLabel('Vem beslutade avsteget?').fill('Eva Ek');
+        await page.getByLabel('Beslutsfattarens roll').fill('enhetschef');
+        await page.getByLabel('Datum för beslutet om avsteg').fill(day(-1));
+        await checkPage(page, 'uppdrag-samrad-avsteg');
+      });
+      // The target-group page lists no deviation: the terms allow none from its rules.
+      await hasCount(anna.locator('legend', { hasText: /^Avsteg:/ }), 0);
+      await anna.locator('#consent-form').check();
+      await anna.locator('#documentSha256').fill(CONSENT_SHA256);
+      await anna.getByLabel('Datum då blanketten undertecknades').fill(day(-1));
+      await anna.locator('#validFrom').fill(day(-1));
+      await anna.locator('#validUntil').fill(day(200));
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+      await isText(anna.getByRole('heading', { level: 1 }), 'Kontrollera och skicka uppdraget');
+      const main = anna.locator('main');
+      await hasText(main, 'Avsteg: Samråd med polisen i båda kommunerna');
+      await hasText(main, 'Akut tidsbrist');
+      await hasText(main, 'Eva Ek (enhetschef)');
+      await checkPage(anna, 'uppdrag-kontrollera-avsteg');
+      await anna.getByRole('button', { name: 'Signera och skicka uppdraget' }).click();
+      await hasText(anna.locator('.banner'), 'Uppdraget är signerat och skickat');
+      await hasText(main, 'Avsteg i uppdraget');
+      await hasText(main, 'samråd med polisen i Göteborg sker i efterhand');
+      const id = new URL(anna.url()).pathname.split('/')[2] ?? '';
+      // Göteborg's SDK accepted the referral by the same terms, and its case page shows the deviation.
+      await openCase(greta, gbg.url, id);
+      await hasText(greta.locator('main'), 'Avsteg i uppdraget');
+      await hasText(greta.locator('main'), 'Eva Ek');
+      await checkPage(greta, 'arende-avsteg');
     });
   },
 );

@@ -1037,6 +1037,22 @@ export const en: Dictionary = {
     toReferral: 'To the referral',
     noConsent: 'The case has no consent to print a form for.',
   },
+  // A documented deviation (avsteg) in the referral form (PROTOCOL.md §14.8).
+  referralDeviation: {
+    legend: (rule) => `Deviation: ${rule}`,
+    hint: "The agreement allows a documented deviation from this rule for special reasons, such as acute lack of time. The deviation is sent with the referral and enters both units' deviation registers. A deviation from the consent is never allowed.",
+    question: (rule) => `Does your unit deviate from the rule ${rule.toLowerCase()}?`,
+    yes: 'Yes, we deviate',
+    no: 'No',
+    reason: 'What is the special reason?',
+    description: 'Describe the deviation',
+    descriptionHint:
+      'What you departed from and why, and what is done afterwards (for instance consulting the police after the fact).',
+    by: 'Who decided the deviation?',
+    role: "The decision maker's role",
+    date: 'Date of the decision to deviate',
+    row: (rule) => `Deviation: ${rule}`,
+  },
   // The special case (särskilt avhopparärende; PROTOCOL.md §14.6 (4)), in the forms and on the case page.
   specialCase: {
     legend: 'Special case (särskilt avhopparärende)',

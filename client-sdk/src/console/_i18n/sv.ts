@@ -1041,6 +1041,22 @@ export const sv = {
     toReferral: 'Till uppdraget',
     noConsent: 'Ärendet har inget samtycke att skriva ut en blankett för.',
   },
+  // A documented deviation (avsteg) in the referral form (PROTOCOL.md §14.8).
+  referralDeviation: {
+    legend: (rule: string) => `Avsteg: ${rule}`,
+    hint: 'Avtalet tillåter ett dokumenterat avsteg från den här regeln av särskilda skäl, till exempel akut tidsbrist. Avsteget skickas med uppdraget och förs in i båda enheternas avstegsregister. Ett avsteg från samtycket är aldrig tillåtet.',
+    question: (rule: string) => `Gör er enhet avsteg från regeln ${rule.toLowerCase()}?`,
+    yes: 'Ja, vi gör avsteg',
+    no: 'Nej',
+    reason: 'Vilket särskilt skäl finns?',
+    description: 'Beskriv avsteget',
+    descriptionHint:
+      'Vad avvek ni från och varför, och vad görs i efterhand (till exempel samråd med polisen i efterhand).',
+    by: 'Vem beslutade avsteget?',
+    role: 'Beslutsfattarens roll',
+    date: 'Datum för beslutet om avsteg',
+    row: (rule: string) => `Avsteg: ${rule}`,
+  },
   // The special case (särskilt avhopparärende; PROTOCOL.md §14.6 (4)), in the forms and on the case page.
   specialCase: {
     legend: 'Särskilt avhopparärende',
