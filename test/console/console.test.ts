@@ -21,7 +21,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { day } from '../cli/cli-harness.js';
+import { consentFormSha256, consentFormText } from '../../client-sdk/src/index.js';
+import { day, writeJson } from '../cli/cli-harness.js';
 import { type ConsoleProcess, type ConsoleWorld, consoleWorld } from '../support/console-world.js';
 import {
   checkPage,
@@ -66,6 +67,8 @@ function rawGet(port: number, path: string, headers: Record<string, string>): Pr
 }
 
 const describeBrowser = describe.skipIf(!HAVE_CHROMIUM);
+/** The person of the referral sent with a deviation from the police consultation. */
+const DEVIATING = 'Robin Rask';
 
 describeBrowser(
   HAVE_CHROMIUM
@@ -798,6 +801,377 @@ describeBrowser(
       expect(shown.log[0]?.body).toMatchObject({
         person: { name: HOSTILE_NAME, personalIdentityNumber: '19990101-1234' },
       });
+    });
+  },
+);
+
+describeBrowser(
+  HAVE_CHROMIUM
+    ? "the agreement's rules in the console: Göteborg's special cases, the consent form's print page, a deviation in the referral"
+    : "the agreement's rules in the console (skipped: /usr/bin/chromium is not installed; apt-get install chromium)",
+  { timeout: 900_000 },
+  () => {
+    let world: ConsoleWorld;
+    let sthlm: ConsoleProcess;
+    let gbg: ConsoleProcess;
+    let browser: Browser;
+    const contexts: BrowserContext[] = [];
+    let anna: Page;
+    let greta: Page;
+    let caseId = '';
+
+    /** The form `brygga consent form` writes for `name` to Göteborg, and the SHA-256 it prints. */
+    async function cliConsentForm(name: string, from: string, until: string) {
+      const out = `samtycke-${from}-${until}.txt`;
+      const run = await world.cli('stockholm-jarva', [
+        'consent',
+        'form',
+        '--to',
+        'goteborg-nordost',
+        '--name',
+        name,
+        '--valid-from',
+        from,
+        '--valid-until',
+        until,
+        '--out',
+        out,
+        '--json',
+      ]);
+      expect(run.status).toBe(0);
+      expect(run.stderr).toMatch(/holds personal data/);
+      return {
+        text: readFileSync(join(world.dir, out), 'utf8'),
+        sha256: run.json<{ documentSha256: string }>().documentSha256,
+      };
+    }
+
+    /** The referral form's questions for a low-threat defector to Göteborg, up to the consent. */
+    async function referralUpToConsent(
+      page: Page,
+      name: string,
+      atPolice: (page: Page) => Promise<void> = async () => {},
+    ): Promise<void> {
+      await page.goto(`${sthlm.url}/nytt-uppdrag`);
+      await page.getByLabel('Socialförvaltning Nordost, Göteborgs stad').check();
+      await page.getByLabel('Avhoppare').check();
+      await page.getByLabel('Lägre hotbild').check();
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await page.getByLabel('Personens namn').fill(name);
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await page.getByLabel('Krisstöd').check();
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await isText(page.getByRole('heading', { level: 1 }), 'Samråd och godkännande från polisen');
+      for (const [p, date, reference] of [
+        ['p1', day(-6), 'POL-STH-2'],
+        ['p2', day(-5), 'POL-GBG-2'],
+      ] as const) {
+        // The referral with a deviation: Göteborg's police were not consulted before it.
+        if (p === 'p2' && name === DEVIATING) continue;
+        await page.locator(`#${p}-date`).fill(date);
+        await page.locator(`#${p}-officer`).fill('Polis');
+        await page.locator(`#${p}-role`).fill('avhopparsamordnare');
+        await page.locator(`#${p}-reference`).fill(reference);
+        await page.locator(`#${p}-outcome`).fill('Inga invändningar.');
+      }
+      await atPolice(page);
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await page.locator('#environment').check();
+      await page.locator('#threat').check();
+      await page.locator('#motivation').check();
+      await page.locator('#suspected-2').check();
+      await page.locator('#assessedOn').fill(day(-7));
+      await page.locator('#assessedBy').fill('Anna Andersson');
+      await page.locator('#assessedByRole').fill('socialsekreterare');
+      await page.locator('#assessment').fill('Motiverad.');
+      await page.locator('#responsible-2').check();
+      await page.locator('#checkedOn').fill(day(-7));
+      await page.locator('#housing').check();
+      await page.locator('#housingFrom').fill(day(3));
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await page.locator('#c1-name').fill('Anna Andersson');
+      await page.locator('#c1-role').fill('avhopparsamordnare');
+      await page.getByRole('button', { name: 'Fortsätt' }).click();
+      await isText(page.getByRole('heading', { level: 1 }), 'Samtycke');
+    }
+
+    async function signedIn(base: string, username: string): Promise<Page> {
+      const context = await browser.newContext({
+        viewport: { width: 1100, height: 900 },
+        locale: 'sv-SE',
+        timezoneId: 'Europe/Stockholm',
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${base}/logga-in`);
+      await page.getByLabel('Användarnamn').fill(username);
+      await page.getByLabel('Lösenfras').fill(PASS);
+      await page.getByRole('button', { name: 'Logga in' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Översikt' }).waitFor();
+      return page;
+    }
+
+    /** Open the case's page, reloading until the console's device holds it. */
+    async function openCase(page: Page, base: string, caseId: string): Promise<void> {
+      const until = Date.now() + 60_000;
+      while ((await page.goto(`${base}/arenden/${caseId}`))?.status() !== 200) {
+        if (Date.now() > until) throw new Error(`case ${caseId} not reached on ${base}`);
+        await page.waitForTimeout(1000);
+      }
+    }
+
+    /** A referral from Stockholm to Göteborg sent with `brygga refer` (the form is tested above). */
+    async function referToGoteborg(): Promise<string> {
+      const police = (municipality: string, date: string, reference: string) => ({
+        municipality,
+        date,
+        officer: { name: 'Polis', role: 'avhopparsamordnare' },
+        reference,
+      });
+      writeJson(world.dir, 'referral-gbg.json', {
+        to: 'goteborg-nordost',
+        category: 'avhoppare',
+        threatLevel: 'low',
+        person: { name: 'Kim Karlsson', personalIdentityNumber: null, dateOfBirth: null },
+        requestedServices: ['krisstod'],
+        policeConsultations: [
+          { ...police('stockholm', day(-6), 'POL-STH-1'), outcome: 'Inga invändningar.' },
+          { ...police('goteborg', day(-5), 'POL-GBG-1'), outcome: 'Inga invändningar.' },
+        ],
+        policeApprovals: [],
+        targetGroup: {
+          criminalEnvironment: true,
+          threat: 'latent',
+          motivated: true,
+          notSuspectedOfSeriousCrime: true,
+          assessedOn: day(-7),
+          assessedBy: { name: 'Anna Andersson', role: 'socialsekreterare' },
+          assessment: 'Motiverad.',
+        },
+        childrenCheck: { responsibleForChildren: false, checkedOn: day(-7) },
+        temporaryHousing: { arrangedByHome: true, from: day(3), address: null },
+        contacts: [
+          {
+            unit: 'stockholm-jarva',
+            name: 'Anna Andersson',
+            role: 'avhopparsamordnare',
+            phone: null,
+            email: null,
+          },
+        ],
+        consent: {
+          form: 'written',
+          written: { documentSha256: CONSENT_SHA256, signedOn: day(-2) },
+          validFrom: day(-2),
+          validUntil: day(300),
+        },
+        note: null,
+      });
+      const sent = await world.cli('stockholm-jarva', ['refer', '--file', 'referral-gbg.json', '--json']);
+      expect(sent.stderr).toBe('');
+      return sent.json<{ caseId: string }>().caseId;
+    }
+
+    beforeAll(async () => {
+      world = await consoleWorld({
+        terms: (terms) => ({
+          ...terms,
+          // Göteborg's guideline (seed 004): deviations for special reasons, documented and reported.
+          deviations: { deviable: ['police-consultation'] },
+          // Göteborg's guideline (seed 004): in special cases stadsledningskontoret makes the assessment.
+          municipalities: (terms.municipalities as { id: string }[]).map((m) => ({
+            ...m,
+            quota: { outgoing: 4, incoming: 4 },
+            ...(m.id === 'goteborg' ? { specialCases: 'Stadsledningskontoret' } : {}),
+          })),
+        }),
+      });
+      for (const [unit, name, display] of [
+        ['stockholm-jarva', 'anna', 'Anna Andersson'],
+        ['goteborg-nordost', 'greta', 'Greta Gustafsson'],
+      ] as const) {
+        const added = await world.cli(
+          unit,
+          ['console', 'user', 'add', name, '--name', display, '--role', 'coordinator'],
+          { BRYGGA_USER_PASSPHRASE: PASS },
+        );
+        expect(added.status).toBe(0);
+      }
+      [sthlm, gbg] = await Promise.all([
+        world.startConsole('stockholm-jarva', ['--sync-seconds', '3600']),
+        world.startConsole('goteborg-nordost', ['--sync-seconds', '3600']),
+      ]);
+      browser = await launchChromium();
+      [anna, greta] = await Promise.all([signedIn(sthlm.url, 'anna'), signedIn(gbg.url, 'greta')]);
+    }, 600_000);
+
+    afterAll(async () => {
+      writeAxeSummary();
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser?.close().catch(() => {});
+      await world?.close();
+    });
+
+    it("Göteborg marks the case special: Stadsledningskontoret's assessment before the acceptance", async () => {
+      caseId = await referToGoteborg();
+      await openCase(greta, gbg.url, caseId);
+      // What is still needed, in words, before the acceptance and the plan.
+      await hasText(
+        greta.locator('#case-receiving'),
+        'Om ärendet är ett särskilt avhopparärende ska Stadsledningskontoret ha bedömt det',
+      );
+      await greta.getByRole('link', { name: 'Besluta om mottagande' }).click();
+      await greta.getByLabel('Ja, vi antar uppdraget').check();
+      await hasText(
+        greta.locator('main'),
+        'Enligt avtalets villkor bedömer Stadsledningskontoret särskilda avhopparärenden',
+      );
+      expect(await greta.locator('#sp-assessedBy').isVisible()).toBe(false);
+      await greta.getByLabel('Ja, ärendet är särskilt').check();
+      expect(await greta.locator('#sp-assessedBy').isVisible()).toBe(true);
+      await checkPage(greta, 'beslut-sarskilt');
+      // Marked special without the body's assessment: the SDK's rule refuses, shown in Swedish words.
+      await greta.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
+      await hasText(greta.locator('.error-summary'), 'Ärendet är markerat som särskilt');
+      await hasText(greta.locator('#sp-assessedBy-error'), 'Fyll i bedömningen');
+      expect(await greta.locator('main').textContent()).not.toContain('ERR_');
+      await checkPage(greta, 'beslut-sarskilt-fel');
+      // Half an assessment: each missing answer is named beside its field.
+      await greta.getByLabel('Vem på Stadsledningskontoret gjorde bedömningen?').fill('Karin Berg');
+      await greta.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
+      await hasText(greta.locator('#sp-reference-error'), 'Fyll i stadsledningskontorets diarienummer');
+      await greta.getByLabel('Bedömarens roll på Stadsledningskontoret').fill('säkerhetssamordnare');
+      await greta.getByLabel('Datum för Stadsledningskontorets bedömning').fill(day(-1));
+      await greta.getByLabel('Motivationen bedöms som äkta', { exact: true }).check();
+      await greta.getByLabel('Stadsledningskontorets diarienummer').fill('SLK-2026-0042');
+      await greta.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
+      await hasText(greta.locator('.banner'), 'Signerat och skickat: Beslut om mottagande');
+      const receiving = greta.locator('#case-receiving');
+      await hasText(receiving, 'Markerat som särskilt, bedöms av Stadsledningskontoret');
+      await hasText(receiving, 'Motivationen bedöms som äkta');
+      await hasText(receiving, 'diarienummer SLK-2026-0042, av Karin Berg (säkerhetssamordnare)');
+      expect(await receiving.textContent()).not.toContain('Om ärendet är ett särskilt');
+      await checkPage(greta, 'arende-sarskilt');
+
+      // The home unit sees the mark and the assessment on its case page.
+      await openCase(anna, sthlm.url, caseId);
+      await hasText(anna.locator('#case-summary'), 'Antaget', 60_000);
+      await hasText(anna.locator('#case-receiving'), 'SLK-2026-0042');
+      await checkPage(anna, 'arende-sarskilt-hemkommun');
+    });
+
+    it("prints the consent form exactly as `brygga consent form` writes it, its hash the attestation's", async () => {
+      // From the case page: the form for the referral's consent scope; the CLI referral attested
+      // another document, and the page says so.
+      await openCase(anna, sthlm.url, caseId);
+      await anna.getByRole('link', { name: 'Skriv ut samtyckesblanketten' }).click();
+      const cli = await cliConsentForm('Kim Karlsson', day(-2), day(300));
+      expect(await anna.locator('#consent-form-text').textContent()).toBe(cli.text);
+      expect(await anna.locator('#consent-form-sha256').textContent()).toBe(cli.sha256);
+      await hasText(
+        anna.locator('#consent-form-match'),
+        'Kontrollsumman stämmer inte med samtycket i ärendet',
+      );
+      await checkPage(anna, 'samtyckesblankett-arende');
+
+      // From the referral form's consent question: the draft's person and receiving unit.
+      await referralUpToConsent(anna, 'Sara Svensson');
+      await anna.getByRole('link', { name: 'Skriv ut samtyckesblanketten' }).click();
+      await isText(anna.getByRole('heading', { level: 1 }), 'Samtyckesblankett');
+      await anna.getByLabel('Samtycket gäller från och med').fill(day(-1));
+      await anna.getByLabel('Samtycket gäller till och med (valfritt)').fill(day(200));
+      await anna.getByRole('button', { name: 'Uppdatera blanketten' }).click();
+      const form = await cliConsentForm('Sara Svensson', day(-1), day(200));
+      const input = {
+        person: 'Sara Svensson',
+        home: {
+          unit: 'stockholm-jarva',
+          name: 'Järva stadsdelsförvaltning',
+          municipality: 'Stockholms stad',
+        },
+        receiving: {
+          unit: 'goteborg-nordost',
+          name: 'Socialförvaltning Nordost',
+          municipality: 'Göteborgs stad',
+        },
+        validFrom: day(-1),
+        validUntil: day(200),
+      };
+      expect(form.text).toBe(consentFormText(input));
+      await hasText(anna.locator('#consent-form-text'), 'Jag, Sara Svensson, samtycker till följande.');
+      expect(await anna.locator('#consent-form-text').textContent()).toBe(form.text);
+      const hash = (await anna.locator('#consent-form-sha256').textContent()) ?? '';
+      expect(hash).toBe(consentFormSha256(input));
+      expect(hash).toBe(form.sha256);
+      await checkPage(anna, 'samtyckesblankett');
+      // Printed: the form and its checksum, without the menu, the links or the buttons.
+      await anna.emulateMedia({ media: 'print' });
+      for (const hidden of ['header', 'nav', 'footer', '.back-link', 'form button', 'h1']) {
+        expect(await anna.locator(hidden).first().isVisible(), hidden).toBe(false);
+      }
+      expect(await anna.locator('#consent-form-text').isVisible()).toBe(true);
+      expect(await anna.locator('#consent-form-sha256').isVisible()).toBe(true);
+      await anna.emulateMedia({ media: 'screen' });
+      expect(await anna.locator('nav').first().isVisible()).toBe(true);
+
+      // The signed paper's checksum is the form's: the referral attests it, and the case page matches it.
+      await anna.getByRole('link', { name: 'Tillbaka' }).click();
+      await anna.locator('#consent-form').check();
+      await anna.locator('#documentSha256').fill(hash);
+      await anna.getByLabel('Datum då blanketten undertecknades').fill(day(-1));
+      await anna.locator('#validFrom').fill(day(-1));
+      await anna.locator('#validUntil').fill(day(200));
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+      await anna.getByRole('button', { name: 'Signera och skicka uppdraget' }).click();
+      await hasText(anna.locator('.banner'), 'Uppdraget är signerat och skickat');
+      await anna.getByRole('link', { name: 'Skriv ut samtyckesblanketten' }).click();
+      await hasText(anna.locator('#consent-form-match'), 'Kontrollsumman stämmer med samtycket i ärendet');
+      expect(await anna.locator('#consent-form-text').textContent()).toBe(form.text);
+    });
+
+    it('refers with a deviation (avsteg) from the police consultation: asked, checked and shown', async () => {
+      await referralUpToConsent(anna, DEVIATING, async (page) => {
+        // Göteborg's police could not be consulted before the move: without a deviation, refused.
+        await page.getByRole('button', { name: 'Fortsätt' }).click();
+        await hasText(page.locator('#p2-date-error'), 'Fyll i');
+        // Only the rules the terms list as deviable are asked about; never the consent.
+        await hasCount(page.locator('legend', { hasText: /^Avsteg:/ }), 1);
+        await hasText(page.locator('main'), 'Avsteg: Samråd med polisen i båda kommunerna');
+        await hasText(page.locator('main'), 'förs in i båda enheternas avstegsregister');
+        await page.locator('#dv-police-consultation-2').check();
+        await page.getByLabel('Akut tidsbrist').check();
+        await page
+          .getByLabel('Beskriv avsteget')
+          .fill('Hotet krävde flytt samma natt; samråd med polisen i Göteborg sker i efterhand.');
+        await page.getByLabel('Vem beslutade avsteget?').fill('Eva Ek');
+        await page.getByLabel('Beslutsfattarens roll').fill('enhetschef');
+        await page.getByLabel('Datum för beslutet om avsteg').fill(day(-1));
+        await checkPage(page, 'uppdrag-samrad-avsteg');
+      });
+      // The target-group page lists no deviation: the terms allow none from its rules.
+      await hasCount(anna.locator('legend', { hasText: /^Avsteg:/ }), 0);
+      await anna.locator('#consent-form').check();
+      await anna.locator('#documentSha256').fill(CONSENT_SHA256);
+      await anna.getByLabel('Datum då blanketten undertecknades').fill(day(-1));
+      await anna.locator('#validFrom').fill(day(-1));
+      await anna.locator('#validUntil').fill(day(200));
+      await anna.getByRole('button', { name: 'Fortsätt' }).click();
+      await isText(anna.getByRole('heading', { level: 1 }), 'Kontrollera och skicka uppdraget');
+      const main = anna.locator('main');
+      await hasText(main, 'Avsteg: Samråd med polisen i båda kommunerna');
+      await hasText(main, 'Akut tidsbrist');
+      await hasText(main, 'Eva Ek (enhetschef)');
+      await checkPage(anna, 'uppdrag-kontrollera-avsteg');
+      await anna.getByRole('button', { name: 'Signera och skicka uppdraget' }).click();
+      await hasText(anna.locator('.banner'), 'Uppdraget är signerat och skickat');
+      await hasText(main, 'Avsteg i uppdraget');
+      await hasText(main, 'samråd med polisen i Göteborg sker i efterhand');
+      const id = new URL(anna.url()).pathname.split('/')[2] ?? '';
+      // Göteborg's SDK accepted the referral by the same terms, and its case page shows the deviation.
+      await openCase(greta, gbg.url, id);
+      await hasText(greta.locator('main'), 'Avsteg i uppdraget');
+      await hasText(greta.locator('main'), 'Eva Ek');
+      await checkPage(greta, 'arende-avsteg');
     });
   },
 );

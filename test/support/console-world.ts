@@ -63,10 +63,14 @@ function check(run: CliRun, what: string): CliRun {
 
 /**
  * Set up the deployment. `deviceNames` names each unit's device (a hostile name tests the pages'
- * escaping); every other setting is the README's.
+ * escaping); `terms` amends the agreement's terms before they are signed (a municipality's receiving
+ * terms, the deviable rules); every other setting is the README's.
  */
 export async function consoleWorld(
-  options: { deviceNames?: Partial<Record<ConsoleUnit, string>> } = {},
+  options: {
+    deviceNames?: Partial<Record<ConsoleUnit, string>>;
+    terms?: (terms: Record<string, unknown>) => Record<string, unknown>;
+  } = {},
 ): Promise<ConsoleWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'brygga-console-'));
   const adminToken = randomBytes(32).toString('base64url');
@@ -118,7 +122,7 @@ export async function consoleWorld(
       roots[u] = run.json<{ rootKey: string }>().rootKey;
     }
     const year = new Date().getUTCFullYear();
-    writeJson(dir, 'terms.json', {
+    const terms: Record<string, unknown> = {
       v: 1,
       kind: 'brygga.agreement',
       id: 'avhoppare-storstad',
@@ -139,7 +143,8 @@ export async function consoleWorld(
         policeConsultation: true,
         policeApproval: { categories: ['skyddsarende'], threatLevels: ['high'] },
       },
-    });
+    };
+    writeJson(dir, 'terms.json', options.terms ? options.terms(terms) : terms);
     check(
       await bryggaAsync(dir, ['agreement', 'create', '--terms', 'terms.json', '--out', 'agreement.json']),
       'agreement create',

@@ -16,6 +16,7 @@ import { adminRoutes } from './_pages/admin.js';
 import { agreementRoutes } from './_pages/agreement.js';
 import { authRoutes } from './_pages/auth.js';
 import { caseRoutes } from './_pages/case.js';
+import { consentFormRoutes } from './_pages/consent-form.js';
 import { evidenceRoutes } from './_pages/evidence.js';
 import { overviewRoutes } from './_pages/overview.js';
 import { reconciliationRoutes } from './_pages/reconciliation.js';
@@ -115,6 +116,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   });
 
   app.route('/', overviewRoutes(deps));
+  app.route('/', consentFormRoutes(deps));
   app.route('/', caseRoutes(deps));
   app.route('/', stepRoutes(deps));
   app.route('/', referRoutes(deps));

@@ -938,6 +938,7 @@ export const en: Dictionary = {
       'case.assign': 'Gave access',
       'case.unassign': 'Removed access',
       'case.assign-device': "Assigned the case to an officer's device",
+      'case.consent-form': 'Opened the consent form',
       'evidence.export': 'Downloaded the evidence bundle',
       'evidence.verify': 'Verified an evidence bundle',
       'reconciliation.sign': 'Signed a reconciliation',
@@ -1014,6 +1015,68 @@ export const en: Dictionary = {
     outcomesPartial: 'Answer all four outcome measures, or leave all empty',
     noLines: 'Give an amount for at least one service',
   },
+  // The consent form's print page (samtyckesblankett; PROTOCOL.md §12.3.1).
+  consentForm: {
+    title: 'Consent form (samtyckesblankett)',
+    intro:
+      "Print the form and have the person sign it. The checksum under the form is the one the case's consent must carry: so the signed paper can always be matched to the consent. The form holds personal data. It is in Swedish, the language the person signs.",
+    link: 'Print the consent form',
+    linkHint:
+      "The form for this referral, with the person's name, both units and the police. Print it, have the person sign it, then choose the signed file, or give the form's checksum.",
+    hash: "The form's checksum (SHA-256):",
+    validFrom: 'The consent is valid from',
+    validUntil: 'The consent is valid until',
+    validUntilHint: 'Leave empty if the consent is valid until further notice, until it is withdrawn.',
+    update: 'Update the form',
+    matches: "The checksum matches the case's consent: this is the form that was signed.",
+    differs:
+      "The checksum does not match the case's consent: the signed form is another than this one (for instance the unit's own form or a scanned copy).",
+    oral: "The case's consent was given orally, with a witness: no form was signed.",
+    draftMissing:
+      "The form needs the person's name and the receiving unit. Answer those questions of the referral first.",
+    toReferral: 'To the referral',
+    noConsent: 'The case has no consent to print a form for.',
+  },
+  // A documented deviation (avsteg) in the referral form (PROTOCOL.md §14.8).
+  referralDeviation: {
+    legend: (rule) => `Deviation: ${rule}`,
+    hint: "The agreement allows a documented deviation from this rule for special reasons, such as acute lack of time. The deviation is sent with the referral and enters both units' deviation registers. A deviation from the consent is never allowed.",
+    question: (rule) => `Does your unit deviate from the rule ${rule.toLowerCase()}?`,
+    yes: 'Yes, we deviate',
+    no: 'No',
+    reason: 'What is the special reason?',
+    description: 'Describe the deviation',
+    descriptionHint:
+      'What you departed from and why, and what is done afterwards (for instance consulting the police after the fact).',
+    by: 'Who decided the deviation?',
+    role: "The decision maker's role",
+    date: 'Date of the decision to deviate',
+    row: (rule) => `Deviation: ${rule}`,
+  },
+  // The special case (särskilt avhopparärende; PROTOCOL.md §14.6 (4)), in the forms and on the case page.
+  specialCase: {
+    legend: 'Special case (särskilt avhopparärende)',
+    hint: (body) =>
+      `Under the agreement's terms, ${body} assesses special cases, together with the police. A case you cannot handle with your ordinary resources is marked special; ${body} must then have made its assessment before you send the decision and before the implementation plan is decided.`,
+    question: 'Is the case a special case?',
+    yes: 'Yes, the case is special',
+    no: 'No',
+    assessedBy: (body) => `Who at ${body} made the assessment?`,
+    assessedRole: (body) => `The assessor's role at ${body}`,
+    assessedOn: (body) => `Date of ${body}'s assessment`,
+    outcome: (body) => `${body}'s assessment of the person's motivation to leave`,
+    outcomes: {
+      motivated: 'The motivation is assessed as genuine',
+      'not-motivated': 'The motivation is not assessed as genuine',
+    },
+    reference: (body) => `${body}'s reference number (diarienummer)`,
+    title: 'Special case',
+    marked: (body) => `Marked special, assessed by ${body}`,
+    assessment: 'Assessment',
+    notAssessed: 'Not assessed yet',
+    needed: (body) =>
+      `If the case is a special case, ${body} must have assessed it before the referral is accepted and before the implementation plan is decided.`,
+  },
   errors: {
     ERR_CONSENT_MISSING:
       'Personal data may be sent only with a consent or a legal basis, and the case has no consent.',
@@ -1064,6 +1127,8 @@ export const en: Dictionary = {
       'The agreement does not allow a deviation from that rule. It lists the rules a documented deviation may set aside; meet the rule instead.',
     ERR_CHILD_NOTICE_OPEN:
       'A child notice in the case is unanswered. The responsibility for the child must be settled before an implementation plan is sent.',
+    ERR_SPECIAL_CASE_NOT_ASSESSED:
+      "The case is marked special: under the agreement's terms, the body they name (in Göteborg, stadsledningskontoret) must have made its assessment, dated today at the latest, before the referral is accepted and before the implementation plan is decided. Fill in the assessment.",
   } as Partial<Record<ErrorCode, string>>,
   errorFallback: (code) =>
     `It could not be done (${code}). Nothing was sent. Try again, or contact the administrator.`,

@@ -941,6 +941,7 @@ export const sv = {
       'case.assign': 'Gav behörighet',
       'case.unassign': 'Tog bort behörighet',
       'case.assign-device': 'Tilldelade ärendet en handläggares enhet',
+      'case.consent-form': 'Öppnade samtyckesblanketten',
       'evidence.export': 'Laddade ner bevispaketet',
       'evidence.verify': 'Verifierade ett bevispaket',
       'reconciliation.sign': 'Signerade avstämning',
@@ -1018,6 +1019,68 @@ export const sv = {
     outcomesPartial: 'Svara på alla fyra utfallsmåtten, eller lämna alla tomma',
     noLines: 'Ange ett belopp för minst en insats',
   },
+  // The consent form's print page (samtyckesblankett; PROTOCOL.md §12.3.1).
+  consentForm: {
+    title: 'Samtyckesblankett',
+    intro:
+      'Skriv ut blanketten och låt personen skriva under den. Kontrollsumman under blanketten är den som samtycket i ärendet ska ha: så kan det undertecknade papperet alltid kopplas till samtycket. Blanketten innehåller personuppgifter.',
+    link: 'Skriv ut samtyckesblanketten',
+    linkHint:
+      'Blanketten för just det här uppdraget, med personens namn, båda enheterna och polisen. Skriv ut den, låt personen skriva under och välj sedan den undertecknade filen, eller ange blankettens kontrollsumma.',
+    hash: 'Blankettens kontrollsumma (SHA-256):',
+    validFrom: 'Samtycket gäller från och med',
+    validUntil: 'Samtycket gäller till och med',
+    validUntilHint: 'Lämna tomt om samtycket gäller tills vidare, tills det återkallas.',
+    update: 'Uppdatera blanketten',
+    matches: 'Kontrollsumman stämmer med samtycket i ärendet: det är den här blanketten som undertecknades.',
+    differs:
+      'Kontrollsumman stämmer inte med samtycket i ärendet: den undertecknade blanketten är en annan än den här (till exempel en egen blankett eller en inskannad kopia).',
+    oral: 'Samtycket i ärendet lämnades muntligt, med vittne: ingen blankett undertecknades.',
+    draftMissing:
+      'Blanketten behöver personens namn och den mottagande enheten. Svara först på de frågorna i uppdraget.',
+    toReferral: 'Till uppdraget',
+    noConsent: 'Ärendet har inget samtycke att skriva ut en blankett för.',
+  },
+  // A documented deviation (avsteg) in the referral form (PROTOCOL.md §14.8).
+  referralDeviation: {
+    legend: (rule: string) => `Avsteg: ${rule}`,
+    hint: 'Avtalet tillåter ett dokumenterat avsteg från den här regeln av särskilda skäl, till exempel akut tidsbrist. Avsteget skickas med uppdraget och förs in i båda enheternas avstegsregister. Ett avsteg från samtycket är aldrig tillåtet.',
+    question: (rule: string) => `Gör er enhet avsteg från regeln ${rule.toLowerCase()}?`,
+    yes: 'Ja, vi gör avsteg',
+    no: 'Nej',
+    reason: 'Vilket särskilt skäl finns?',
+    description: 'Beskriv avsteget',
+    descriptionHint:
+      'Vad avvek ni från och varför, och vad görs i efterhand (till exempel samråd med polisen i efterhand).',
+    by: 'Vem beslutade avsteget?',
+    role: 'Beslutsfattarens roll',
+    date: 'Datum för beslutet om avsteg',
+    row: (rule: string) => `Avsteg: ${rule}`,
+  },
+  // The special case (särskilt avhopparärende; PROTOCOL.md §14.6 (4)), in the forms and on the case page.
+  specialCase: {
+    legend: 'Särskilt avhopparärende',
+    hint: (body: string) =>
+      `Enligt avtalets villkor bedömer ${body} särskilda avhopparärenden, tillsammans med polisen. Ett ärende som ni inte kan hantera med ordinarie resurser markeras som särskilt; då ska ${body} ha gjort sin bedömning innan ni skickar beslutet och innan genomförandeplanen beslutas.`,
+    question: 'Är ärendet ett särskilt avhopparärende?',
+    yes: 'Ja, ärendet är särskilt',
+    no: 'Nej',
+    assessedBy: (body: string) => `Vem på ${body} gjorde bedömningen?`,
+    assessedRole: (body: string) => `Bedömarens roll på ${body}`,
+    assessedOn: (body: string) => `Datum för ${body}s bedömning`,
+    outcome: (body: string) => `${body}s bedömning av personens motivation att lämna`,
+    outcomes: {
+      motivated: 'Motivationen bedöms som äkta',
+      'not-motivated': 'Motivationen bedöms inte som äkta',
+    },
+    reference: (body: string) => `${body}s diarienummer`,
+    title: 'Särskilt avhopparärende',
+    marked: (body: string) => `Markerat som särskilt, bedöms av ${body}`,
+    assessment: 'Bedömning',
+    notAssessed: 'Inte bedömt än',
+    needed: (body: string) =>
+      `Om ärendet är ett särskilt avhopparärende ska ${body} ha bedömt det innan uppdraget antas och innan genomförandeplanen beslutas.`,
+  },
   // Messages keyed by the SDK's error codes: each names the rule that refused.
   errors: {
     ERR_CONSENT_MISSING:
@@ -1071,6 +1134,8 @@ export const sv = {
       'Avtalet tillåter inte avsteg från den regeln. Avtalet anger vilka regler ett dokumenterat avsteg får gälla; uppfyll regeln i stället.',
     ERR_CHILD_NOTICE_OPEN:
       'En barnanmälan i ärendet är obesvarad. Ansvaret för barnet ska klargöras innan en genomförandeplan skickas.',
+    ERR_SPECIAL_CASE_NOT_ASSESSED:
+      'Ärendet är markerat som särskilt: enligt avtalets villkor ska det organ som villkoren anger (i Göteborg stadsledningskontoret) ha gjort sin bedömning, daterad senast i dag, innan uppdraget antas och innan genomförandeplanen beslutas. Fyll i bedömningen.',
   } as Partial<Record<ErrorCode, string>>,
   errorFallback: (code: string) =>
     `Det gick inte att genomföra (${code}). Inget skickades. Försök igen, eller kontakta administratören.`,

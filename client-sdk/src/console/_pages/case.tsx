@@ -433,6 +433,11 @@ async function CasePage(props: { c: Ctx; deps: ConsoleDeps; data: CaseData; user
         <p class="body">
           <a href="/bevis">{t.case.verifyLink}</a>
         </p>
+        {data.consents.length ? (
+          <p class="body">
+            <a href={`/arenden/${caseId}/samtyckesblankett`}>{t.consentForm.link}</a>
+          </p>
+        ) : null}
       </section>
       <Circle c={c} deps={deps} state={data.view.state} user={user} texts={texts} />
       {await Access({ c, deps, caseId, user, texts })}

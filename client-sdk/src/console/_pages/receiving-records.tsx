@@ -2,24 +2,38 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The receiving city's records of a case (PROTOCOL.md §14.6), each with who and when, and what is
- * still needed before the next step: the relocation pre-check of the acceptance, and every version of
- * the implementation plan with the receiving unit's answer.
+ * still needed before the next step: the relocation pre-check of the acceptance, a special case's mark
+ * with its assessing body's assessment (§14.6 (4)), and every version of the implementation plan with
+ * the receiving unit's answer.
  */
 
 import type { Child } from 'hono/jsx';
-import { type BryggaClient, type CaseState, relocationNoticeOf } from '../../index.js';
+import {
+  type BryggaClient,
+  type CaseState,
+  relocationNoticeOf,
+  type SpecialCaseMark,
+  specialCasesOf,
+} from '../../index.js';
 import { serviceName } from '../_cases.js';
 import type { Texts } from '../_i18n/index.js';
 import { SummaryList, Tag, W } from '../_views/components.js';
 
 /**
  * What the case still needs from either unit under the receiving city's rules, in plain words;
- * `noticeBody` is the body the receiving municipality's terms name for the relocation notice, or null.
+ * `noticeBody` is the body the receiving municipality's terms name for the relocation notice, or null;
+ * `specialBody` the body they name to assess special cases, or null.
  */
-export function stillNeeded(s: CaseState, texts: Texts, noticeBody: string | null): string[] {
+export function stillNeeded(
+  s: CaseState,
+  texts: Texts,
+  noticeBody: string | null,
+  specialBody: string | null = null,
+): string[] {
   const { t } = texts;
   const needed: string[] = [];
   if (s.status === 'referred' && noticeBody !== null) needed.push(t.receiving.relocationNeeded(noticeBody));
+  if (s.status === 'referred' && specialBody !== null) needed.push(t.specialCase.needed(specialBody));
   const current = s.planLog.at(-1);
   if (current && current.response === null) needed.push(t.receiving.planAwaitsAnswer(current.version));
   if (current?.response?.decision === 'changes')
@@ -32,7 +46,8 @@ export function ReceivingRecords(props: { state: CaseState; texts: Texts; client
   const { state: s, texts, client } = props;
   const { t } = texts;
   const body = relocationNoticeOf(client.directory.agreement.terms, s.receivingMunicipality);
-  const needed = stillNeeded(s, texts, body);
+  const special = specialCasesOf(client.directory.agreement.terms, s.receivingMunicipality);
+  const needed = stillNeeded(s, texts, body, special);
   const r = s.relocation;
   return (
     <section aria-labelledby="mottagande" data-live id="case-receiving">
@@ -91,6 +106,7 @@ export function ReceivingRecords(props: { state: CaseState; texts: Texts; client
           )}
         </>
       ) : null}
+      <SpecialCaseRecord mark={s.special} texts={texts} />
       <h3 class="heading-s">{t.receiving.plans}</h3>
       {s.planLog.length === 0 ? (
         <p class="body">{t.receiving.noPlan}</p>
@@ -123,5 +139,41 @@ export function ReceivingRecords(props: { state: CaseState; texts: Texts; client
         ))
       )}
     </section>
+  );
+}
+
+/** A special case's mark and its assessing body's assessment (PROTOCOL.md §14.6 (4)); nothing without one. */
+export function SpecialCaseRecord(props: { mark: SpecialCaseMark | null; texts: Texts }) {
+  const { mark, texts } = props;
+  if (mark === null) return null;
+  const { t } = texts;
+  const a = mark.assessment;
+  return (
+    <>
+      <h3 class="heading-s">{t.specialCase.title}</h3>
+      <SummaryList
+        rows={[
+          [t.specialCase.title, <W>{t.specialCase.marked(mark.body)}</W>],
+          [
+            t.specialCase.assessment,
+            a === null ? (
+              <Tag tone="yellow">{t.specialCase.notAssessed}</Tag>
+            ) : (
+              <>
+                <Tag tone={a.outcome === 'motivated' ? 'green' : 'red'}>
+                  {t.specialCase.outcomes[a.outcome]}
+                </Tag>{' '}
+                <W>
+                  {`${t.receiving.reference(a.reference)}, ${t.receiving.by(
+                    `${a.assessedBy.name} (${a.assessedBy.role})`,
+                    a.assessedOn,
+                  )}`}
+                </W>
+              </>
+            ),
+          ],
+        ]}
+      />
+    </>
   );
 }

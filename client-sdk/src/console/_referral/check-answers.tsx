@@ -5,6 +5,7 @@ import type { Child } from 'hono/jsx';
 import { preconditionTerms } from '../../index.js';
 import { serviceName, unitName } from '../_cases.js';
 import { fieldValue, fieldValues, SummaryList, W } from '../_views/components.js';
+import { type DeviationStep, deviates, stepDeviable } from './deviations.js';
 import {
   approvalRequired,
   type Env,
@@ -22,6 +23,21 @@ export function CheckAnswers(props: { e: Env }) {
   const v = (n: string) => fieldValue(e.draft.values, n);
   const w = (x: string) => (x ? <W>{x}</W> : t.none);
   const yn = (x: string) => (x === 'yes' ? t.yes : x === 'no' ? t.no : t.none);
+  // The page's deviations (avsteg), each a row: the rule, the reason, who decided and when, and why.
+  const deviationRows = (step: DeviationStep) =>
+    stepDeviable(e.agreement.terms, step)
+      .filter((rule) => deviates(e.draft.values, rule))
+      .map(
+        (rule) =>
+          [
+            t.referralDeviation.row(t.ruleNames[rule]),
+            <>
+              {t.deviationReasons[v(`dv-${rule}-reason`) as 'other'] ?? t.none},{' '}
+              {texts.date(v(`dv-${rule}-date`))}, {w(v(`dv-${rule}-by`))} ({w(v(`dv-${rule}-role`))}):{' '}
+              {w(v(`dv-${rule}-description`))}
+            </>,
+          ] as [string, Child],
+      );
   const sections: [StepId, [string, Child][]][] = [
     [
       'mottagare',
@@ -75,6 +91,7 @@ export function CheckAnswers(props: { e: Env }) {
               </>,
             ] as [string, Child],
         ),
+        ...deviationRows('samrad'),
       ],
     ],
     [
@@ -109,6 +126,7 @@ export function CheckAnswers(props: { e: Env }) {
           </>,
         ],
         [t.case.address, w(v('address'))],
+        ...deviationRows('bedomning'),
       ],
     ],
     [

@@ -22,6 +22,7 @@ import {
   Input,
   Textarea,
 } from '../_views/components.js';
+import { checkDeviations, DeviationFields, deviates, draftDeviations, stepDeviable } from './deviations.js';
 
 const PIN = /^(18|19|20)\d{6}[-+]?\d{4}$/;
 
@@ -45,7 +46,8 @@ export const FIELD_STEP: [RegExp, StepId][] = [
   [/^(to|category|threatLevel)$/, 'mottagare'],
   [/^(name|pin|dob)$/, 'person'],
   [/^svc$/, 'insatser'],
-  [/^[pa][12]-/, 'samrad'],
+  [/^([pa][12]-|dv-police-)/, 'samrad'],
+  [/^dv-(target-group|children|housing)/, 'bedomning'],
   [
     /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
     'bedomning',
@@ -62,9 +64,10 @@ export const STEP_FIELDS: Record<StepId, RegExp> = {
   mottagare: /^(to|category|threatLevel)$/,
   person: /^(name|pin|dob)$/,
   insatser: /^svc$/,
-  samrad: /^[pa][12]-(date|officer|role|reference|outcome|approved)$/,
+  samrad:
+    /^([pa][12]-(date|officer|role|reference|outcome|approved)|dv-police-(consultation|approval)(-(reason|description|by|role|date))?)$/,
   bedomning:
-    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
+    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address|dv-(target-group|children|housing)(-(reason|description|by|role|date))?)$/,
   kontakter: /^c[12]-(name|role|phone|email)$/,
   samtycke:
     /^(consent-form|documentSha256|signedOn|givenOn|witnessName|witnessRole|documentation|validFrom|validUntil|note)$/,
@@ -306,6 +309,12 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
                 );
               })
             : null}
+          <DeviationFields
+            rules={stepDeviable(e.agreement.terms, 'samrad')}
+            texts={e.texts}
+            values={values}
+            errors={errors}
+          />
         </>
       );
     }
@@ -433,6 +442,12 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
               {...common}
             />
           </Fieldset>
+          <DeviationFields
+            rules={stepDeviable(e.agreement.terms, 'bedomning')}
+            texts={e.texts}
+            values={values}
+            errors={errors}
+          />
         </>
       );
     case 'kontakter':
@@ -458,6 +473,14 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
       return (
         <>
           <p class="body">{t.refer.consentPolice}</p>
+          <p class="body" id="consent-form-link">
+            <a href="/nytt-uppdrag/samtyckesblankett" aria-describedby="consent-form-link-hint">
+              {t.consentForm.link}
+            </a>
+          </p>
+          <p class="hint" id="consent-form-link-hint">
+            {t.consentForm.linkHint}
+          </p>
           <ConsentFields texts={e.texts} values={values} errors={errors} />
           <Textarea
             name="note"
@@ -469,6 +492,20 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
         </>
       );
   }
+}
+
+/** A rule a referral's deviation may name (PROTOCOL.md §14.8). */
+type DeviableRule = ReferInput['deviations'] extends (infer D)[] | undefined
+  ? D extends { rule: infer R }
+    ? R
+    : never
+  : never;
+
+/** Whether any field of a police consultation or approval (`p1`, `a2`, …) is answered. */
+function answered(f: FormReader, p: string): boolean {
+  return ['date', 'officer', 'role', 'reference', 'outcome', 'approved'].some(
+    (n) => f.raw(`${p}-${n}`) !== '',
+  );
 }
 
 /** Check one step's answers; the rules the agreement sets are refused here with their SDK code's message. */
@@ -513,8 +550,13 @@ export function check(id: StepId, e: Env, f: FormReader): void {
         f.text(`${p}-role`, t.refer.policeRole);
         f.text(`${p}-reference`, t.refer.policeReference);
       };
+      const deviated = (rule: DeviableRule) =>
+        stepDeviable(e.agreement.terms, 'samrad').includes(rule) && deviates(f.values, rule);
+      checkDeviations(f, e.texts, stepDeviable(e.agreement.terms, 'samrad'));
       if (preconditionTerms(e.agreement.terms).policeConsultation) {
         for (const p of ['p1', 'p2']) {
+          // Deviated from (e.g. consulted after the fact): a consultation left out entirely is not asked for.
+          if (deviated('police-consultation') && !answered(f, p)) continue;
           f.date(`${p}-date`, t.refer.policeDate);
           officer(p);
           f.text(`${p}-outcome`, t.refer.policeOutcome, { max: MAX_TEXT });
@@ -522,16 +564,20 @@ export function check(id: StepId, e: Env, f: FormReader): void {
       }
       if (approvalRequired(e)) {
         for (const a of ['a1', 'a2']) {
+          if (deviated('police-approval') && !answered(f, a)) continue;
           f.date(`${a}-date`, t.refer.approvalDate);
           officer(a);
-          if (f.yesNo(`${a}-approved`, t.case.approved) === false)
+          if (f.yesNo(`${a}-approved`, t.case.approved) === false && !deviated('police-approval'))
             rule(`${a}-approved`, 'ERR_POLICE_APPROVAL_MISSING');
         }
       }
       return;
     }
     case 'bedomning': {
-      const required = preconditionTerms(e.agreement.terms).targetGroup;
+      const deviated = (rule: DeviableRule) =>
+        stepDeviable(e.agreement.terms, 'bedomning').includes(rule) && deviates(f.values, rule);
+      checkDeviations(f, e.texts, stepDeviable(e.agreement.terms, 'bedomning'));
+      const required = deviated('target-group') ? [] : preconditionTerms(e.agreement.terms).targetGroup;
       if (
         f.yesNo('environment', t.refer.criminalEnvironment) === false &&
         required.includes('criminal-environment')
@@ -553,10 +599,11 @@ export function check(id: StepId, e: Env, f: FormReader): void {
       f.text('assessedBy', t.refer.assessedBy);
       f.text('assessedByRole', t.refer.assessedByRole);
       f.text('assessment', t.refer.assessment, { max: MAX_TEXT });
-      if (f.yesNo('responsible', t.refer.responsible) === true)
+      if (f.yesNo('responsible', t.refer.responsible) === true && !deviated('children'))
         rule('responsible', 'ERR_CHILDREN_RESPONSIBILITY');
       f.date('checkedOn', t.refer.checkedOn);
-      if (f.yesNo('housing', t.case.arrangedByHome) === false) rule('housing', 'ERR_HOUSING_NOT_ARRANGED');
+      if (f.yesNo('housing', t.case.arrangedByHome) === false && !deviated('housing'))
+        rule('housing', 'ERR_HOUSING_NOT_ARRANGED');
       f.date('housingFrom', t.refer.housingFrom);
       f.text('address', t.refer.address, { required: false, max: 500 });
       return;
@@ -586,7 +633,7 @@ export function referInput(e: Env, f: FormReader): ReferInput | null {
     threatLevel: v('threatLevel') as ReferInput['threatLevel'],
     person: { name: v('name'), personalIdentityNumber: v('pin') || null, dateOfBirth: v('dob') || null },
     requestedServices: fieldValues(f.values, 'svc'),
-    policeConsultations: preconditionTerms(e.agreement.terms).policeConsultation
+    policeConsultations: (preconditionTerms(e.agreement.terms).policeConsultation
       ? [e.homeMunicipality, receiving].map((m, i) => ({
           municipality: m,
           date: v(`p${i + 1}-date`),
@@ -594,8 +641,9 @@ export function referInput(e: Env, f: FormReader): ReferInput | null {
           reference: v(`p${i + 1}-reference`),
           outcome: v(`p${i + 1}-outcome`),
         }))
-      : [],
-    policeApprovals: approvalRequired(e)
+      : []
+    ).filter((_, i) => answered(f, `p${i + 1}`)),
+    policeApprovals: (approvalRequired(e)
       ? [e.homeMunicipality, receiving].map((m, i) => ({
           municipality: m,
           date: v(`a${i + 1}-date`),
@@ -603,7 +651,8 @@ export function referInput(e: Env, f: FormReader): ReferInput | null {
           reference: v(`a${i + 1}-reference`),
           approved: v(`a${i + 1}-approved`) === 'yes',
         }))
-      : [],
+      : []
+    ).filter((_, i) => answered(f, `a${i + 1}`)),
     targetGroup: {
       criminalEnvironment: v('environment') === 'yes',
       threat: v('threat') as ReferInput['targetGroup']['threat'],
@@ -620,6 +669,7 @@ export function referInput(e: Env, f: FormReader): ReferInput | null {
       address: v('address') || null,
     },
     contacts: c2 ? [c1, c2] : [c1],
+    deviations: draftDeviations(f.values, e.agreement.terms),
     consent,
     note: v('note') || null,
   };

@@ -2,13 +2,15 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The uptake decision (beslut om mottagande; PROTOCOL.md §12.4.2): accept with a contact person and,
- * where the terms ask for it, the relocation pre-check (§14.6 (3)), or decline with a reason and a note.
+ * where the terms ask for it, the relocation pre-check (§14.6 (3)) and a special case's assessment
+ * (§14.6 (4); `special-case.tsx`), or decline with a reason and a note.
  */
 import {
   DECLINE_REASONS,
   RELOCATION_RESULTS,
   type RelocationPreCheck,
   relocationNoticeOf,
+  specialCasesOf,
   validateContact,
   validateRelocation,
 } from '../../index.js';
@@ -16,6 +18,7 @@ import type { FormReader } from '../_form-reader.js';
 import { MAX_TEXT } from '../_form-reader.js';
 import { ContactFields, readContact } from '../_pages/fieldsets.js';
 import { Choices, Fieldset, fieldValue, Input, Textarea } from '../_views/components.js';
+import { readSpecialCase, SPECIAL_FIELDS, SpecialCaseFields, specialPathFields } from './special-case.js';
 import { common, LEGAL_CODES, pathField, type Step, type StepContext } from './step.js';
 
 /** The body the receiving municipality's terms name for the advance notice, or null (PROTOCOL.md §5.5). */
@@ -164,6 +167,30 @@ function readRelocation(f: FormReader, s: StepContext): RelocationPreCheck | nul
   );
 }
 
+/**
+ * The body the receiving municipality's terms name to assess its special cases, or null (PROTOCOL.md
+ * §5.5, §14.6 (4)).
+ */
+function specialBody(s: Pick<StepContext, 'client' | 'data'>): string | null {
+  return specialCasesOf(s.client.directory.agreement.terms, s.data.view.state.receivingMunicipality);
+}
+
+/** The special-case question, where the receiving municipality's terms name an assessing body. */
+function UptakeSpecialCase(props: { s: StepContext }) {
+  const { s } = props;
+  const body = specialBody(s);
+  if (body === null) return null;
+  return (
+    <SpecialCaseFields
+      body={body}
+      texts={s.texts}
+      values={s.values}
+      errors={s.errors}
+      revealWhen="decision=accept"
+    />
+  );
+}
+
 /** The form. */
 export const UPTAKE_STEP: Step = {
   title: (t) => t.forms.uptake.title,
@@ -178,6 +205,7 @@ export const UPTAKE_STEP: Step = {
     'reloc-checkedOn': s.today,
     'reloc-notifiedBy': user.displayName,
     'reloc-notifiedRole': 'avhopparsamordnare',
+    [SPECIAL_FIELDS.special]: 'no',
   }),
   fields: (s) => {
     const { t } = s.texts;
@@ -205,6 +233,7 @@ export const UPTAKE_STEP: Step = {
           errors={s.errors}
         />
         <RelocationFields s={s} />
+        <UptakeSpecialCase s={s} />
         <div data-reveal-when="decision=decline">
           <Choices
             kind="radio"
@@ -242,10 +271,11 @@ export const UPTAKE_STEP: Step = {
     }
     const contact = readContact(f, s.texts, 'c1', s.client.unit);
     const relocation = readRelocation(f, s);
-    if (!f.ok || !contact || relocation === undefined) return null;
+    const special = readSpecialCase(f, s.texts, specialBody(s), 'uptake-decision.special');
+    if (!f.ok || !contact || relocation === undefined || special === undefined) return null;
     validateContact(contact, 'contact');
     return (client, caseId) =>
-      client.decideUptake(caseId, { decision: 'accept', contacts: [contact], note, relocation });
+      client.decideUptake(caseId, { decision: 'accept', contacts: [contact], note, relocation, special });
   },
   fieldOf: pathField([
     ['contact.name', 'c1-name'],
@@ -257,6 +287,7 @@ export const UPTAKE_STEP: Step = {
     ['uptake-decision.relocation.check.reason', 'reloc-reason'],
     ['uptake-decision.relocation.check.checkedOn', 'reloc-checkedOn'],
     ['uptake-decision.relocation.notice.notifiedOn', 'reloc-notifiedOn'],
+    ...specialPathFields('uptake-decision.special'),
   ]),
   codeFields: {
     ...LEGAL_CODES,
@@ -264,6 +295,7 @@ export const UPTAKE_STEP: Step = {
     ERR_QUOTA_EXCEEDED: 'decision',
     ERR_RELOCATION_NOT_NOTIFIED: 'reloc-reference',
     ERR_RELOCATION_NOT_CLEARED: 'reloc-result',
+    ERR_SPECIAL_CASE_NOT_ASSESSED: SPECIAL_FIELDS.assessedBy,
   },
   action: (v) => (fieldValue(v, 'decision') === 'decline' ? 'case.decline' : 'case.accept'),
 };
