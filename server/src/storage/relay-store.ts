@@ -221,33 +221,11 @@ export class RelayStore {
 
   /**
    * Bytes `unit` and its device `device` have waiting at the relay (PROTOCOL.md §9): the envelope sizes
-   * of their unexpired packets with at least one delivery not yet acknowledged, read from the database,
-   * so every relay process on it counts the same.
+   * of their stored, unexpired packets, read from the database, so every relay process on it counts the
+   * same (running totals kept by the database itself: migrations/queued-bytes.ts).
    */
-  async queuedBytes(unit: string, device: string, now: number): Promise<{ device: number; unit: number }> {
-    const row = await this.#database.db
-      .selectFrom('packets as p')
-      .select((eb) => [
-        eb.fn
-          .sum<number | string | null>(
-            sql<number>`case when ${eb.ref('p.sender_device')} = ${device} then ${eb.ref('p.size')} else 0 end`,
-          )
-          .as('device'),
-        eb.fn.sum<number | string | null>('p.size').as('unit'),
-      ])
-      .where('p.sender_unit', '=', unit)
-      .where('p.expires_at', '>', now)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('inbox as i')
-            .select('i.seq')
-            .whereRef('i.item_id', '=', 'p.id')
-            .where('i.kind', '=', 'packet'),
-        ),
-      )
-      .executeTakeFirst();
-    return { device: Number(row?.device ?? 0), unit: Number(row?.unit ?? 0) };
+  queuedBytes(unit: string, device: string, now: number): Promise<{ device: number; unit: number }> {
+    return this.#database.queuedBytes(unit, device, now);
   }
 
   /** The receipt of an accepted packet id, while its idempotency record is kept. */

@@ -7,6 +7,7 @@ import type { Engine } from '../database.js';
 import { inboxItemKey } from './inbox-item-key.js';
 import { initialSchema } from './initial-schema.js';
 import { logOrigin } from './log-origin.js';
+import { queuedBytes } from './queued-bytes.js';
 import { rootChanges } from './root-changes.js';
 import { senderQuota } from './sender-quota.js';
 import { tokenCeilings } from './token-ceilings.js';
@@ -22,6 +23,7 @@ function migrations(engine: Engine): Record<string, Migration> {
     '0005-log-origin': logOrigin(engine),
     '0006-token-ceilings': tokenCeilings(engine),
     '0007-inbox-item-key': inboxItemKey(engine),
+    '0008-queued-bytes': queuedBytes(engine),
   };
 }
 
