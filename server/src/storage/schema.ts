@@ -11,7 +11,8 @@
  *   so that a retried submission is recognised even after every recipient has acknowledged.
  * - `packets`: envelope bytes, until every recipient device has acknowledged or the packet expired.
  * - `inbox`: one row per item waiting for a device: a packet delivery or an expiry notice.
- * - `tokens`: relay token ids already used, until they could no longer be accepted anyway (PostgreSQL;
+ * - `tokens`: relay token ids already used, until they could no longer be accepted anyway (PostgreSQL,
+ *   an UNLOGGED table guarded by `token_epoch` and `token_floor`: migrations/token-epoch.ts;
  *   a SQLite relay keeps them in memory, token-ids.ts).
  * - `token_ceilings`: per device, the highest `iat` its accepted tokens may carry (token-ids.ts).
  * - `queued_bytes`: per sending device, the envelope bytes of its stored packets, kept by triggers on

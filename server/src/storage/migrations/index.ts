@@ -11,6 +11,7 @@ import { queuedBytes } from './queued-bytes.js';
 import { rootChanges } from './root-changes.js';
 import { senderQuota } from './sender-quota.js';
 import { tokenCeilings } from './token-ceilings.js';
+import { tokenEpoch } from './token-epoch.js';
 import { transparencyLog } from './transparency-log.js';
 
 /** Every migration, by name; names sort in the order they must run. */
@@ -24,6 +25,7 @@ function migrations(engine: Engine): Record<string, Migration> {
     '0006-token-ceilings': tokenCeilings(engine),
     '0007-inbox-item-key': inboxItemKey(engine),
     '0008-queued-bytes': queuedBytes(engine),
+    '0009-token-epoch': tokenEpoch(engine),
   };
 }
 
