@@ -27,7 +27,16 @@ import { freshPostgresSchema } from '../support/relay-process.js';
 import { row } from './measure.js';
 
 const N = Number(process.env.BENCH_ACCOUNTING_N ?? 2000);
-const TABLES = ['packets', 'submissions', 'inbox', 'tokens', 'token_ceilings', 'log_leaves', 'log_nodes'];
+const TABLES = [
+  'packets',
+  'submissions',
+  'inbox',
+  'tokens',
+  'token_ceilings',
+  'queued_bytes',
+  'log_leaves',
+  'log_nodes',
+];
 
 /** Per table: rows, index entries (every index, partial ones by what they hold) and bytes. */
 interface Footprint {

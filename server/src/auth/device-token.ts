@@ -64,13 +64,20 @@ export interface TokenUse {
 }
 
 /** What recording a token id found (storage/token-ids.ts). */
-export type TokenVerdict = 'fresh' | 'replayed' | 'before-restart';
+export type TokenVerdict = 'fresh' | 'replayed' | 'before-restart' | 'before-database-restart';
 
 /**
  * Seconds a client waits before retrying after `before-restart`: the ceiling step of PROTOCOL.md §8 (a
  * ceiling is at most `iat + 5`) and one more, so that the fresh token's `iat` is past it.
  */
 const RESTART_RETRY_SECONDS = 6;
+
+/**
+ * Seconds a client waits before retrying after `before-database-restart`: the floor is the relay's clock
+ * plus the 30 seconds a token's `iat` may be ahead of it (PROTOCOL.md §8), so a fresh token passes once
+ * that much time has gone by, and one more second.
+ */
+const DATABASE_RESTART_RETRY_SECONDS = CLOCK_TOLERANCE_SECONDS + RESTART_RETRY_SECONDS;
 
 /** What {@link verifyDeviceToken} needs. */
 export interface TokenCheck {
@@ -287,10 +294,14 @@ export function refuseUnlessFresh(verdict: TokenVerdict): void {
 /** The refusal of a token id that is not fresh. */
 export function tokenRefusal(verdict: Exclude<TokenVerdict, 'fresh'>): Problem {
   if (verdict === 'replayed') return tokenReplayed();
+  const [what, seconds] =
+    verdict === 'before-restart'
+      ? ['the relay', RESTART_RETRY_SECONDS]
+      : ["the relay's database", DATABASE_RESTART_RETRY_SECONDS];
   return new Problem(
     'ERR_TOKEN_UNCERTAIN',
-    'the relay restarted moments ago and cannot tell whether this token was used before; retry with a fresh token',
-    { headers: { 'retry-after': String(RESTART_RETRY_SECONDS) } },
+    `${what} restarted moments ago and cannot tell whether this token was used before; retry with a fresh token`,
+    { headers: { 'retry-after': String(seconds) } },
   );
 }
 

@@ -135,7 +135,11 @@ export function packetRoutes(deps: RouteDeps): Hono<RelayEnv> {
       expiresAt: now + deps.config.packetTtlSeconds * 1000,
       token: sender.token,
     });
-    if (outcome.status === 'replayed' || outcome.status === 'before-restart')
+    if (
+      outcome.status === 'replayed' ||
+      outcome.status === 'before-restart' ||
+      outcome.status === 'before-database-restart'
+    )
       throw tokenRefusal(outcome.status);
     if (outcome.status === 'conflict') {
       throw new BryggaError('ERR_CONFLICT', 'a different packet was already submitted under this id');

@@ -99,6 +99,12 @@ export interface Database {
    * query is prepared once instead of built per request.
    */
   directoryHead(): Promise<DirectoryHead>;
+  /**
+   * The envelope bytes the sending `unit` and its `device` have waiting at `now` (milliseconds), as
+   * committed now (PROTOCOL.md §9 quotas): read on every submission, so prepared once, and from running
+   * totals ({@link QUEUED_BYTES_SQL}).
+   */
+  queuedBytes(unit: string, device: string, now: number): Promise<QueuedBytes>;
   /** The figures `GET /v1/metrics` reports, as committed now. */
   operationalFigures(): Promise<OperationalFigures>;
   /**
@@ -139,6 +145,33 @@ export function toDirectoryHead(
     statements: Number(row?.statements ?? 0),
     rootChanges: Number(row?.root_changes ?? 0),
   };
+}
+
+/** Envelope bytes waiting for their recipients, of a sending device and of its unit. */
+export interface QueuedBytes {
+  device: number;
+  unit: number;
+}
+
+/**
+ * The query both engines answer {@link Database.queuedBytes} with, its parameters written `$unit`,
+ * `$device`, `$now` (each engine's own placeholders replace them): the running totals of the unit's
+ * devices (`queued_bytes`, kept by triggers on `packets`: migrations/queued-bytes.ts) less the packets
+ * that have expired but are not swept yet, which the `packets_sender_expiry` index finds. Its cost does
+ * not grow with the packets waiting, only with the devices of the unit and the packets expired since the
+ * last sweep.
+ */
+export const QUEUED_BYTES_SQL =
+  'select ' +
+  '(select coalesce(sum(bytes), 0) from queued_bytes where unit = $unit and device = $device) - ' +
+  '(select coalesce(sum(size), 0) from packets where sender_unit = $unit and expires_at <= $now ' +
+  'and sender_device = $device) as device, ' +
+  '(select coalesce(sum(bytes), 0) from queued_bytes where unit = $unit) - ' +
+  '(select coalesce(sum(size), 0) from packets where sender_unit = $unit and expires_at <= $now) as unit';
+
+/** The {@link QueuedBytes} of a row of {@link QUEUED_BYTES_SQL} (either engine's number types). */
+export function toQueuedBytes(row: { device: unknown; unit: unknown } | undefined): QueuedBytes {
+  return { device: Number(row?.device ?? 0), unit: Number(row?.unit ?? 0) };
 }
 
 /**

@@ -13,12 +13,21 @@
  * delivery that is not there) are results, never errors; a write that fails stores nothing of itself.
  */
 
-/** A token id to record, and until when (ms). */
+/** A token id to record, and until when (ms); `issuedAt` is the token's `iat` (seconds). */
 export interface TokenRecord {
   device: string;
   jti: string;
   expiresAt: number;
+  issuedAt: number;
 }
+
+/**
+ * What recording a token id found: `fresh` (recorded now), `replayed` (used before); on PostgreSQL also
+ * `uncertain` (its `iat` is at or below the floor set after the token ids were lost in a crash: it may
+ * have been used before) and `emptied` (the token ids were lost in a crash and no relay has set the floor
+ * yet: see {@link PreparedWrites.restoreTokens}). migrations/token-epoch.ts.
+ */
+export type TokenOutcome = 'fresh' | 'replayed' | 'uncertain' | 'emptied';
 
 /** A submission, flattened for the engines. */
 export interface SubmissionRecord {
@@ -51,14 +60,19 @@ export type SubmissionResult =
   | { status: 'created' }
   /** The id was taken before; `earlier.digest` tells a duplicate from a conflict. */
   | { status: 'exists'; earlier: EarlierSubmission }
-  | { status: 'replayed' };
+  | { status: Exclude<TokenOutcome, 'fresh'> };
 
 /** The frequent writes of one engine. Each resolves after its commit. */
 export interface PreparedWrites {
   /** Store a packet, its idempotency record, its deliveries and the token id, or nothing. */
   submit(record: SubmissionRecord): Promise<SubmissionResult>;
-  /** Record a token id; false when the device used it before. */
-  useToken(token: TokenRecord): Promise<boolean>;
+  /** Record a token id (see {@link TokenOutcome}). */
+  useToken(token: TokenRecord): Promise<TokenOutcome>;
+  /**
+   * PostgreSQL: after `emptied`, refuse every token whose `iat` is at or below `floor` (seconds) from now
+   * on, durably, then record token ids again (migrations/token-epoch.ts).
+   */
+  restoreTokens?(floor: number): Promise<void>;
   /** Delete `device`'s delivery of packet `id`, and the packet when it was the last; false if none. */
   acknowledgePacket(device: string, id: string): Promise<boolean>;
   /** Delete `device`'s notice `id`; false if none. */

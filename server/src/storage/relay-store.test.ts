@@ -250,4 +250,63 @@ describe.each(SETUPS)('RelayStore on $name', ({ engine, file }) => {
     expect(await store.acknowledgeNotice(B, notice!.id)).toBe(false);
     expect(await store.acknowledgeNotice(A, notice!.id)).toBe(true);
   });
+
+  it('counts the bytes waiting per sending device and unit as the sum of the packets waiting, through every change', async () => {
+    // The definition (PROTOCOL.md §9), summed over the packets themselves: what the running totals that
+    // the quota check reads (migrations/queued-bytes.ts) must always equal.
+    const byDefinition = async (unit: string, device: string, now: number) => {
+      const rows = await t.database.db
+        .selectFrom('packets')
+        .select(['sender_device', 'size'])
+        .where('sender_unit', '=', unit)
+        .where('expires_at', '>', now)
+        .execute();
+      const sum = (list: typeof rows) => list.reduce((total, r) => total + Number(r.size), 0);
+      return { device: sum(rows.filter((r) => r.sender_device === device)), unit: sum(rows) };
+    };
+    const D = 'D'.repeat(43);
+    const check = async (now: number) => {
+      for (const [unit, device] of [
+        ['malmo', A],
+        ['malmo', D],
+        ['stockholm-jarva', B],
+      ] as const) {
+        expect(await store.queuedBytes(unit, device, now)).toEqual(await byDefinition(unit, device, now));
+      }
+    };
+    const sizes = [5, 4096, 70_000];
+    const sent: NewPacket[] = [];
+    for (let i = 0; i < 9; i++) {
+      const p = packet({
+        envelope: new Uint8Array(sizes[i % 3]!),
+        sender: i % 3 === 2 ? { unit: 'malmo', device: D } : { unit: 'malmo', device: A },
+        expiresAt: i < 3 ? 5_000 : 10_000,
+      });
+      sent.push(p);
+      expect((await store.submit(p)).status).toBe('created');
+    }
+    const fromB = packet({ sender: { unit: 'stockholm-jarva', device: B }, envelope: new Uint8Array(300) });
+    await store.submit(fromB);
+    await check(1_000);
+    expect((await store.queuedBytes('malmo', A, 1_000)).device).toBeGreaterThan(0);
+    // A retry and a conflicting id store nothing, and count nothing.
+    await store.submit(sent[4]!);
+    await store.submit({ ...sent[5]!, digest: 'e'.repeat(43) });
+    await check(1_000);
+    // One recipient acknowledging leaves the packet waiting; the last one takes it off.
+    await store.acknowledgePacket(B, sent[3]!.id);
+    await check(1_000);
+    await store.acknowledgePacket(C, sent[3]!.id);
+    await store.acknowledgePacket(B, sent[4]!.id);
+    await store.acknowledgePacket(C, sent[4]!.id);
+    await check(1_000);
+    // Expired, not yet swept: no longer counted; then swept.
+    await check(5_000);
+    await store.sweep(5_000);
+    await check(5_000);
+    await check(10_000);
+    await store.sweep(10_000);
+    await check(10_000);
+    expect(await store.queuedBytes('malmo', A, 10_000)).toEqual({ device: 0, unit: 0 });
+  });
 });

@@ -26,7 +26,9 @@
  * raise that finds the disk full gives up the storage reserve, and if the disk is still full the ceiling
  * is held in memory only, as THREAT-MODEL.md says. Several PostgreSQL processes share no memory, so there
  * every token id is a row, recorded in the submission's own statement or on its own, and a full disk
- * refuses the call.
+ * refuses the call; the rows are in an UNLOGGED table, so a read logs no row and waits for no flush,
+ * and a durable floor keeps out every token that may have been used before a crash emptied the table
+ * (migrations/token-epoch.ts).
  *
  * What one submission writes, by engine (README "What one submission writes"): the packet row, its
  * idempotency record, one inbox row per recipient device, and on PostgreSQL the token id's row.
@@ -38,7 +40,7 @@ import type { Database } from './database.js';
 import { isStorageFull } from './database-failure.js';
 import { type SweepResult, sweepExpired } from './expiry.js';
 import type { InboxNotifier } from './inbox-notifier.js';
-import type { TokenRecord } from './prepared-writes.js';
+import type { TokenOutcome, TokenRecord } from './prepared-writes.js';
 import { TokenIds, type TokenVerdict } from './token-ids.js';
 
 export type { SweepResult };
@@ -77,7 +79,9 @@ export type SubmitOutcome =
   | { status: 'conflict' }
   | { status: 'replayed' }
   /** The token may have been used before the relay restarted (token-ids.ts). */
-  | { status: 'before-restart' };
+  | { status: 'before-restart' }
+  /** PostgreSQL: the token may have been used before the database lost its token ids in a crash. */
+  | { status: 'before-database-restart' };
 
 /** An inbox row as listed. */
 export type InboxEntry =
@@ -112,6 +116,18 @@ export interface RelayStoreOptions {
   now?: () => number;
   /** Where a full disk's handling is logged. */
   logger?: Logger;
+}
+
+/**
+ * How far ahead of the relay's clock a token's `iat` may be (PROTOCOL.md §8): after the database lost
+ * its token ids in a crash, every token accepted before has its `iat` at or below the clock plus this.
+ */
+const IAT_AHEAD_SECONDS = 30;
+
+/** The verdict on a token id of what recording it found. */
+function verdictOf(outcome: TokenOutcome): TokenVerdict {
+  if (outcome === 'fresh' || outcome === 'replayed') return outcome;
+  return 'before-database-restart';
 }
 
 function randomId(): string {
@@ -176,22 +192,29 @@ export class RelayStore {
       if (verdict !== 'fresh') return { status: verdict };
       token = undefined;
     }
-    const result = await this.#write(
-      () =>
-        this.#database.writes.submit({
-          id: packet.id,
-          digest: packet.digest,
-          senderUnit: packet.sender.unit,
-          senderDevice: packet.sender.device,
-          recipientDevices,
-          recipientUnits: packet.recipients.map((r) => r.unit),
-          envelope: packet.envelope,
-          receivedAt: packet.receivedAt,
-          expiresAt: packet.expiresAt,
-          token: token && { device: token.device, jti: token.jti, expiresAt: token.expiresAt },
-          notify: this.#notifier.notifiesInTransaction,
-        }),
-      true,
+    const result = await this.#afterTokenLoss(() =>
+      this.#write(
+        () =>
+          this.#database.writes.submit({
+            id: packet.id,
+            digest: packet.digest,
+            senderUnit: packet.sender.unit,
+            senderDevice: packet.sender.device,
+            recipientDevices,
+            recipientUnits: packet.recipients.map((r) => r.unit),
+            envelope: packet.envelope,
+            receivedAt: packet.receivedAt,
+            expiresAt: packet.expiresAt,
+            token: token && {
+              device: token.device,
+              jti: token.jti,
+              expiresAt: token.expiresAt,
+              issuedAt: token.issuedAt,
+            },
+            notify: this.#notifier.notifiesInTransaction,
+          }),
+        true,
+      ),
     );
     const reserve = this.#database.storageReserve;
     if (reserve && !reserve.held && reserve.retake(this.#now())) {
@@ -199,7 +222,10 @@ export class RelayStore {
     }
     switch (result.status) {
       case 'replayed':
-        return result;
+        return { status: 'replayed' };
+      case 'uncertain':
+      case 'emptied':
+        return { status: 'before-database-restart' };
       case 'exists': {
         const { earlier } = result;
         if (earlier.digest !== packet.digest) return { status: 'conflict' };
@@ -221,33 +247,11 @@ export class RelayStore {
 
   /**
    * Bytes `unit` and its device `device` have waiting at the relay (PROTOCOL.md §9): the envelope sizes
-   * of their unexpired packets with at least one delivery not yet acknowledged, read from the database,
-   * so every relay process on it counts the same.
+   * of their stored, unexpired packets, read from the database, so every relay process on it counts the
+   * same (running totals kept by the database itself: migrations/queued-bytes.ts).
    */
-  async queuedBytes(unit: string, device: string, now: number): Promise<{ device: number; unit: number }> {
-    const row = await this.#database.db
-      .selectFrom('packets as p')
-      .select((eb) => [
-        eb.fn
-          .sum<number | string | null>(
-            sql<number>`case when ${eb.ref('p.sender_device')} = ${device} then ${eb.ref('p.size')} else 0 end`,
-          )
-          .as('device'),
-        eb.fn.sum<number | string | null>('p.size').as('unit'),
-      ])
-      .where('p.sender_unit', '=', unit)
-      .where('p.expires_at', '>', now)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('inbox as i')
-            .select('i.seq')
-            .whereRef('i.item_id', '=', 'p.id')
-            .where('i.kind', '=', 'packet'),
-        ),
-      )
-      .executeTakeFirst();
-    return { device: Number(row?.device ?? 0), unit: Number(row?.unit ?? 0) };
+  queuedBytes(unit: string, device: string, now: number): Promise<{ device: number; unit: number }> {
+    return this.#database.queuedBytes(unit, device, now);
   }
 
   /** The receipt of an accepted packet id, while its idempotency record is kept. */
@@ -361,8 +365,34 @@ export class RelayStore {
    */
   async useToken(token: TokenUse): Promise<TokenVerdict> {
     if (this.#tokenIds) return this.#tokenIds.use(token);
-    const record = { device: token.device, jti: token.jti, expiresAt: token.expiresAt };
-    return (await this.#write(() => this.#database.writes.useToken(record))) ? 'fresh' : 'replayed';
+    const record = {
+      device: token.device,
+      jti: token.jti,
+      expiresAt: token.expiresAt,
+      issuedAt: token.issuedAt,
+    };
+    const outcome = await this.#afterTokenLoss(async () => {
+      const found = await this.#write(() => this.#database.writes.useToken(record));
+      return { status: found };
+    });
+    return verdictOf(outcome.status);
+  }
+
+  /**
+   * Run `attempt` (a write recording a token id), and when it finds the token ids lost in a crash of the
+   * database (PostgreSQL, migrations/token-epoch.ts), set the floor from this relay's clock and run it
+   * once more. A second loss answers as the first (`emptied`): the token is refused as uncertain.
+   */
+  async #afterTokenLoss<T extends { status: string }>(attempt: () => Promise<T>): Promise<T> {
+    const first = await attempt();
+    const restore = this.#database.writes.restoreTokens;
+    if (first.status !== 'emptied' || !restore) return first;
+    const floor = Math.ceil(this.#now() / 1000) + IAT_AHEAD_SECONDS;
+    await this.#write(() => restore.call(this.#database.writes, floor));
+    this.#logger?.warn('token ids lost in a database crash: tokens issued before the floor are refused', {
+      floor,
+    });
+    return attempt();
   }
 
   /** Token ids held in memory (SQLite; 0 on PostgreSQL). */

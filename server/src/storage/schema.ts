@@ -11,9 +11,12 @@
  *   so that a retried submission is recognised even after every recipient has acknowledged.
  * - `packets`: envelope bytes, until every recipient device has acknowledged or the packet expired.
  * - `inbox`: one row per item waiting for a device: a packet delivery or an expiry notice.
- * - `tokens`: relay token ids already used, until they could no longer be accepted anyway (PostgreSQL;
+ * - `tokens`: relay token ids already used, until they could no longer be accepted anyway (PostgreSQL,
+ *   an UNLOGGED table guarded by `token_epoch` and `token_floor`: migrations/token-epoch.ts;
  *   a SQLite relay keeps them in memory, token-ids.ts).
  * - `token_ceilings`: per device, the highest `iat` its accepted tokens may carry (token-ids.ts).
+ * - `queued_bytes`: per sending device, the envelope bytes of its stored packets, kept by triggers on
+ *   `packets` (migrations/queued-bytes.ts), for the quotas of PROTOCOL.md §9.
  * - `log_*`: the transparency log (PROTOCOL.md §18; transparency/). `log_index` in `agreements`,
  *   `statements` and `submissions` is the row's leaf index once logged, null before.
  */
@@ -100,6 +103,15 @@ export interface TokensTable {
   expires_at: number;
 }
 
+export interface QueuedBytesTable {
+  device: string;
+  /** Which of the device's rows (PostgreSQL splits a total over several; SQLite has shard 0 only). */
+  shard: number;
+  unit: string;
+  /** This row's part of the envelope bytes of the device's stored packets. */
+  bytes: number;
+}
+
 export interface TokenCeilingsTable {
   device: string;
   /** Seconds since the epoch. */
@@ -174,6 +186,7 @@ export interface RelaySchema {
   inbox: InboxTable;
   tokens: TokensTable;
   token_ceilings: TokenCeilingsTable;
+  queued_bytes: QueuedBytesTable;
   log_leaves: LogLeavesTable;
   log_nodes: LogNodesTable;
   log_checkpoints: LogCheckpointsTable;

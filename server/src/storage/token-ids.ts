@@ -14,10 +14,10 @@
  *
  * Reads and acknowledgements therefore cost no durable write, and a submission's transaction writes no
  * token row. Several processes on one database would not share the memory, so a PostgreSQL relay keeps
- * a durable row per token id instead (relay-store.ts). Should two relays run on one SQLite file, the
- * ranges of `iat` they accept for a device stay apart: a raise returns the ceiling it found, and one
- * above what this process last committed means another process accepts tokens up to it, so this one
- * refuses every token at or below it, as after a restart.
+ * a row per token id instead, in an unlogged table under a durable floor (migrations/token-epoch.ts).
+ * Should two relays run on one SQLite file, the ranges of `iat` they accept for a device stay apart: a
+ * raise returns the ceiling it found, and one above what this process last committed means another
+ * process accepts tokens up to it, so this one refuses every token at or below it, as after a restart.
  */
 import type { TokenRecord } from './prepared-writes.js';
 
@@ -31,7 +31,12 @@ export type TokenVerdict =
   /** Used before. */
   | 'replayed'
   /** Issued at or before the ceiling the relay read at start: it may have been used before a restart. */
-  | 'before-restart';
+  | 'before-restart'
+  /**
+   * PostgreSQL: issued at or before the floor set when the token ids were lost in a crash of the
+   * database (migrations/token-epoch.ts): it may have been used before.
+   */
+  | 'before-database-restart';
 
 /** The durable side: every device's ceiling, and raising one. */
 export interface TokenCeilings {

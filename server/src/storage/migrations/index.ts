@@ -7,9 +7,11 @@ import type { Engine } from '../database.js';
 import { inboxItemKey } from './inbox-item-key.js';
 import { initialSchema } from './initial-schema.js';
 import { logOrigin } from './log-origin.js';
+import { queuedBytes } from './queued-bytes.js';
 import { rootChanges } from './root-changes.js';
 import { senderQuota } from './sender-quota.js';
 import { tokenCeilings } from './token-ceilings.js';
+import { tokenEpoch } from './token-epoch.js';
 import { transparencyLog } from './transparency-log.js';
 
 /** Every migration, by name; names sort in the order they must run. */
@@ -22,6 +24,8 @@ function migrations(engine: Engine): Record<string, Migration> {
     '0005-log-origin': logOrigin(engine),
     '0006-token-ceilings': tokenCeilings(engine),
     '0007-inbox-item-key': inboxItemKey(engine),
+    '0008-queued-bytes': queuedBytes(engine),
+    '0009-token-epoch': tokenEpoch(engine),
   };
 }
 

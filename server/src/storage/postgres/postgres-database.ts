@@ -10,8 +10,10 @@ import {
   DIRECTORY_HEAD_SQL,
   OPERATIONAL_FIGURES_SQL,
   type OperationalFiguresRow,
+  QUEUED_BYTES_SQL,
   toDirectoryHead,
   toOperationalFigures,
+  toQueuedBytes,
   type WriteTransaction,
 } from '../database.js';
 import type { RelaySchema } from '../schema.js';
@@ -36,6 +38,11 @@ const pgTypes = {
     return pg.types.getTypeParser(oid, format as 'text');
   },
 } as pg.CustomTypesConfig;
+
+/** {@link QUEUED_BYTES_SQL} with PostgreSQL's positional parameters. */
+const QUEUED_BYTES_PG = QUEUED_BYTES_SQL.replaceAll('$unit', '$1')
+  .replaceAll('$device', '$2')
+  .replaceAll('$now', '$3');
 
 /** PostgreSQL error codes worth retrying a whole transaction for. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -68,6 +75,12 @@ export function openPostgresDatabase(url: string, options: PostgresDatabaseOptio
         root_changes: unknown;
       }>(CompiledQuery.raw(DIRECTORY_HEAD_SQL));
       return toDirectoryHead(rows[0]);
+    },
+    async queuedBytes(unit, device, now) {
+      const { rows } = await db.executeQuery<{ device: unknown; unit: unknown }>(
+        CompiledQuery.raw(QUEUED_BYTES_PG, [unit, device, now]),
+      );
+      return toQueuedBytes(rows[0]);
     },
     async operationalFigures() {
       const { rows } = await db.executeQuery<OperationalFiguresRow>(

@@ -9,21 +9,33 @@
  * then. All of it commits together or not at all. When the packet id was taken, the earlier record is
  * read by a second statement: its own snapshot sees a record committed by a concurrent submission
  * that the first statement waited for (`ON CONFLICT` waits for it) but could not see.
+ *
+ * Token ids are rows of the UNLOGGED `tokens` table (migrations/token-epoch.ts): recorded only while
+ * `token_epoch` has its row and the token's `iat` is above `token_floor`, checked in the recording
+ * statement itself; a token id not recorded is told apart (replayed, uncertain, or lost in a crash) by a
+ * second statement, on that rare path only.
  */
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
-import type { PreparedWrites, SubmissionRecord, SubmissionResult, TokenRecord } from '../prepared-writes.js';
+import type {
+  PreparedWrites,
+  SubmissionRecord,
+  SubmissionResult,
+  TokenOutcome,
+  TokenRecord,
+} from '../prepared-writes.js';
 import type { RelaySchema } from '../schema.js';
 import { INBOX_CHANNEL } from './postgres-inbox-notifier.js';
 
 /**
  * The submission statement. Parameters: `$1` id, `$2` digest, `$3` received, `$4` expires, `$5` sender
  * unit, `$6` sender device, `$7` size, `$8` envelope, `$9` recipient devices, `$10` their units, `$11`
- * whether to notify; `withToken`, also `$12…$14` the token id's device, jti and expiry.
+ * whether to notify; `withToken`, also `$12…$15` the token id's device, jti, expiry and `iat`.
  */
 function submitSql(withToken: boolean): string {
   const fresh = withToken
     ? `t as (
-         insert into tokens (device, jti, expires_at) values ($12::text, $13::text, $14::bigint)
+         insert into tokens (device, jti, expires_at) select $12::text, $13::text, $14::bigint
+         where ${tokenAcceptable('$15')}
          on conflict do nothing returning 1
        ),`
     : '';
@@ -58,12 +70,27 @@ const SUBMIT_WITH_TOKEN = submitSql(true);
 const SUBMIT_WITHOUT_TOKEN = submitSql(false);
 const EARLIER = 'select digest, received_at, expires_at from submissions where id = $1';
 const USE_TOKEN =
-  'insert into tokens (device, jti, expires_at) values ($1, $2, $3) on conflict do nothing returning 1';
+  'insert into tokens (device, jti, expires_at) select $1::text, $2::text, $3::bigint ' +
+  `where ${tokenAcceptable('$4')} on conflict do nothing returning 1`;
+/** Why a token id was not recorded (parameters: device, jti). */
+const TOKEN_STATE =
+  'select exists (select from token_epoch) as epoch, ' +
+  'exists (select from tokens where device = $1 and jti = $2) as used';
+const RAISE_FLOOR = 'update token_floor set iat = greatest(iat, $1::bigint)';
+const RESTORE_EPOCH = 'insert into token_epoch (id) values (1) on conflict do nothing';
 const LOCK_PACKET = 'select id from packets where id = $1 for update';
 const ACK_PACKET = "delete from inbox where device = $1 and kind = 'packet' and item_id = $2";
 const PACKET_GONE =
   "delete from packets where id = $1 and not exists (select from inbox i where i.item_id = packets.id and i.kind = 'packet')";
 const ACK_NOTICE = "delete from inbox where device = $1 and kind = 'notice' and item_id = $2";
+
+/**
+ * The condition under which a token id may be recorded, its `iat` the parameter `iat`: the token ids
+ * were not lost since the floor was last set, and the token is newer than the floor.
+ */
+function tokenAcceptable(iat: string): string {
+  return `exists (select from token_epoch) and ${iat}::bigint > (select iat from token_floor)`;
+}
 
 /** Both drivers bind a Buffer as a blob; a view shares the bytes instead of copying them. */
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -104,13 +131,13 @@ export class PostgresWrites implements PreparedWrites {
       r.recipientUnits,
       r.notify === true,
     ];
-    if (r.token) parameters.push(r.token.device, r.token.jti, r.token.expiresAt);
+    if (r.token) parameters.push(r.token.device, r.token.jti, r.token.expiresAt, r.token.issuedAt);
     const query = CompiledQuery.raw(r.token ? SUBMIT_WITH_TOKEN : SUBMIT_WITHOUT_TOKEN, parameters);
     const { rows } = await this.#retry(() =>
       this.#db.executeQuery<{ fresh: boolean; created: boolean }>(query),
     );
     const outcome = rows[0]!;
-    if (!outcome.fresh) return { status: 'replayed' };
+    if (!outcome.fresh) return { status: await this.#notRecorded(r.token!) };
     if (outcome.created) return { status: 'created' };
     const earlier = await this.#db.executeQuery<{ digest: string; received_at: number; expires_at: number }>(
       CompiledQuery.raw(EARLIER, [r.id]),
@@ -123,10 +150,34 @@ export class PostgresWrites implements PreparedWrites {
     };
   }
 
-  async useToken(token: TokenRecord): Promise<boolean> {
-    const query = CompiledQuery.raw(USE_TOKEN, [token.device, token.jti, token.expiresAt]);
+  async useToken(token: TokenRecord): Promise<TokenOutcome> {
+    const query = CompiledQuery.raw(USE_TOKEN, [token.device, token.jti, token.expiresAt, token.issuedAt]);
     const { rows } = await this.#retry(() => this.#db.executeQuery(query));
-    return rows.length > 0;
+    return rows.length > 0 ? 'fresh' : this.#notRecorded(token);
+  }
+
+  /**
+   * Why `token` was not recorded: used before, lost in a crash (no epoch row), or at or below the floor.
+   * Should none of these hold any more (another relay set the floor meanwhile, below this token), it is
+   * `uncertain` all the same: the client retries with a fresh token.
+   */
+  async #notRecorded(token: TokenRecord): Promise<Exclude<TokenOutcome, 'fresh'>> {
+    const { rows } = await this.#db.executeQuery<{ epoch: boolean; used: boolean }>(
+      CompiledQuery.raw(TOKEN_STATE, [token.device, token.jti]),
+    );
+    const state = rows[0]!;
+    if (state.used) return 'replayed';
+    if (!state.epoch) return 'emptied';
+    return 'uncertain';
+  }
+
+  async restoreTokens(floor: number): Promise<void> {
+    // One transaction, the floor first: no token is recorded under the new epoch before the floor is
+    // committed with it.
+    await this.#write(async (trx) => {
+      await trx.executeQuery(CompiledQuery.raw(RAISE_FLOOR, [floor]));
+      await trx.executeQuery(CompiledQuery.raw(RESTORE_EPOCH));
+    });
   }
 
   acknowledgePacket(device: string, id: string): Promise<boolean> {

@@ -13,8 +13,10 @@ import {
   DIRECTORY_HEAD_SQL,
   OPERATIONAL_FIGURES_SQL,
   type OperationalFiguresRow,
+  QUEUED_BYTES_SQL,
   toDirectoryHead,
   toOperationalFigures,
+  toQueuedBytes,
 } from '../database.js';
 import type { RelaySchema } from '../schema.js';
 import { openSqliteConnection, withStatementCache } from './sqlite-connection.js';
@@ -55,6 +57,12 @@ export function openSqliteDatabase(location: string, options: SqliteDatabaseOpti
     | BetterSqlite3.Statement<[], { agreements: unknown; statements: unknown; root_changes: unknown }>
     | undefined;
   let figures: BetterSqlite3.Statement<[], OperationalFiguresRow> | undefined;
+  let queued:
+    | BetterSqlite3.Statement<
+        [{ unit: string; device: string; now: number }],
+        { device: unknown; unit: unknown }
+      >
+    | undefined;
   return {
     engine: 'sqlite',
     db,
@@ -68,6 +76,11 @@ export function openSqliteDatabase(location: string, options: SqliteDatabaseOpti
       reader ??= memory ? sqlite : openSqliteConnection(location, { readonly: true });
       head ??= reader.prepare(DIRECTORY_HEAD_SQL);
       return toDirectoryHead(head.get());
+    },
+    async queuedBytes(unit, device, now) {
+      reader ??= memory ? sqlite : openSqliteConnection(location, { readonly: true });
+      queued ??= reader.prepare(QUEUED_BYTES_SQL);
+      return toQueuedBytes(queued.get({ unit, device, now }));
     },
     async operationalFigures() {
       reader ??= memory ? sqlite : openSqliteConnection(location, { readonly: true });

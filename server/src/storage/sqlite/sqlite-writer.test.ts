@@ -27,7 +27,7 @@ function record(overrides: Partial<SubmissionRecord> = {}): SubmissionRecord {
     envelope: new Uint8Array([1, 2, 3, 4]),
     receivedAt: 1_000,
     expiresAt: 10_000,
-    token: { device: SENDER, jti: `jti-${id}`, expiresAt: 5_000 },
+    token: { device: SENDER, jti: `jti-${id}`, expiresAt: 5_000, issuedAt: 1 },
     ...overrides,
   };
 }
@@ -169,10 +169,10 @@ describe('SqliteWrites and the SQLite writer', () => {
         const [good, bad, token] = await Promise.allSettled([
           writer.submit(record()),
           writer.submit(broken()),
-          writer.useToken({ device: SENDER, jti: 'lonely', expiresAt: 5_000 }),
+          writer.useToken({ device: SENDER, jti: 'lonely', expiresAt: 5_000, issuedAt: 1 }),
         ]);
         expect(good).toEqual({ status: 'fulfilled', value: { status: 'created' } });
-        expect(token).toEqual({ status: 'fulfilled', value: true });
+        expect(token).toEqual({ status: 'fulfilled', value: 'fresh' });
         expect(bad.status).toBe('rejected');
         expect((bad as PromiseRejectedResult).reason).toBeInstanceOf(Error);
         expect((bad as PromiseRejectedResult).reason.code).toMatch(/^SQLITE_CONSTRAINT/);

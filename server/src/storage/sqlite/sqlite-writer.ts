@@ -23,7 +23,13 @@ import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import type { TransparencyRoundRequest, TransparencyRoundResult } from '../database.js';
-import type { PreparedWrites, SubmissionRecord, SubmissionResult, TokenRecord } from '../prepared-writes.js';
+import type {
+  PreparedWrites,
+  SubmissionRecord,
+  SubmissionResult,
+  TokenOutcome,
+  TokenRecord,
+} from '../prepared-writes.js';
 import { commitInSavepoints, type PendingWrite, type WriteJob } from './group-commit.js';
 import type { ThreadError, WriterRequest, WriterResponse } from './sqlite-write-worker.js';
 import type { SqliteWriteOp, SqliteWriteOutcome, SqliteWrites } from './sqlite-writes.js';
@@ -177,8 +183,10 @@ export class SqliteWriter<S> implements PreparedWrites {
     return this.#enqueue({ op: { kind: 'submit', record } }) as Promise<SubmissionResult>;
   }
 
-  useToken(token: TokenRecord): Promise<boolean> {
-    return this.#enqueue({ op: { kind: 'token', token } }) as Promise<boolean>;
+  async useToken(token: TokenRecord): Promise<TokenOutcome> {
+    return (await (this.#enqueue({ op: { kind: 'token', token } }) as Promise<boolean>))
+      ? 'fresh'
+      : 'replayed';
   }
 
   acknowledgePacket(device: string, id: string): Promise<boolean> {
