@@ -89,6 +89,7 @@ const REFERRAL_FIELDS: Shape = {
   consent: 'object',
   note: 'string?',
   deviations: 'array?',
+  affiliation: 'object?',
 };
 
 /** The fields of a consent (ConsentDetails); the SDK checks their content (PROTOCOL.md §12.3.1). */
