@@ -5,6 +5,7 @@ import type { Child } from 'hono/jsx';
 import { preconditionTerms } from '../../index.js';
 import { serviceName, unitName } from '../_cases.js';
 import { fieldValue, fieldValues, SummaryList, W } from '../_views/components.js';
+import { affiliationRow } from './affiliation.js';
 import {
   approvalRequired,
   type Env,
@@ -109,6 +110,7 @@ export function CheckAnswers(props: { e: Env }) {
           </>,
         ],
         [t.case.address, w(v('address'))],
+        affiliationRow(e, e.draft.values),
       ],
     ],
     [

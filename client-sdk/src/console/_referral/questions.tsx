@@ -22,6 +22,7 @@ import {
   Input,
   Textarea,
 } from '../_views/components.js';
+import { AffiliationFields, readAffiliation } from './affiliation.js';
 
 const PIN = /^(18|19|20)\d{6}[-+]?\d{4}$/;
 
@@ -47,7 +48,7 @@ export const FIELD_STEP: [RegExp, StepId][] = [
   [/^svc$/, 'insatser'],
   [/^[pa][12]-/, 'samrad'],
   [
-    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
+    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address|aff-groups|aff-assessedOn|aff-assessedBy|aff-assessedRole)$/,
     'bedomning',
   ],
   [/^c[12]-/, 'kontakter'],
@@ -64,7 +65,7 @@ export const STEP_FIELDS: Record<StepId, RegExp> = {
   insatser: /^svc$/,
   samrad: /^[pa][12]-(date|officer|role|reference|outcome|approved)$/,
   bedomning:
-    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
+    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address|aff-groups|aff-assessedOn|aff-assessedBy|aff-assessedRole)$/,
   kontakter: /^c[12]-(name|role|phone|email)$/,
   samtycke:
     /^(consent-form|documentSha256|signedOn|givenOn|witnessName|witnessRole|documentation|validFrom|validUntil|note)$/,
@@ -433,6 +434,7 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
               {...common}
             />
           </Fieldset>
+          <AffiliationFields e={e} values={values} errors={errors} />
         </>
       );
     case 'kontakter':
@@ -559,6 +561,7 @@ export function check(id: StepId, e: Env, f: FormReader): void {
       if (f.yesNo('housing', t.case.arrangedByHome) === false) rule('housing', 'ERR_HOUSING_NOT_ARRANGED');
       f.date('housingFrom', t.refer.housingFrom);
       f.text('address', t.refer.address, { required: false, max: 500 });
+      readAffiliation(e, f);
       return;
     }
     case 'kontakter':
@@ -578,7 +581,8 @@ export function referInput(e: Env, f: FormReader): ReferInput | null {
   const consent = readConsent(f, e.texts);
   const c1 = readContact(f, e.texts, 'c1', e.home);
   const c2 = readContact(f, e.texts, 'c2', e.home, true);
-  if (!consent || !c1) return null;
+  const affiliation = readAffiliation(e, f);
+  if (!consent || !c1 || affiliation === undefined) return null;
   const receiving = receivingMunicipality(e) ?? '';
   return {
     to: v('to'),
@@ -620,6 +624,7 @@ export function referInput(e: Env, f: FormReader): ReferInput | null {
       address: v('address') || null,
     },
     contacts: c2 ? [c1, c2] : [c1],
+    affiliation,
     consent,
     note: v('note') || null,
   };

@@ -2,7 +2,8 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The uptake decision (beslut om mottagande; PROTOCOL.md §12.4.2): accept with a contact person and,
- * where the terms ask for it, the relocation pre-check (§14.6 (3)), or decline with a reason and a note.
+ * where the terms ask for it, the relocation pre-check (§14.6 (3)) and the rival-group check
+ * (§14.6 (5), its own fieldset in uptake-rivals.tsx), or decline with a reason and a note.
  */
 import {
   DECLINE_REASONS,
@@ -17,6 +18,7 @@ import { MAX_TEXT } from '../_form-reader.js';
 import { ContactFields, readContact } from '../_pages/fieldsets.js';
 import { Choices, Fieldset, fieldValue, Input, Textarea } from '../_views/components.js';
 import { common, LEGAL_CODES, pathField, type Step, type StepContext } from './step.js';
+import { RIVAL_FIELDS, RivalCheckFields, readRivalCheck, rivalCheckDefaults } from './uptake-rivals.js';
 
 /** The body the receiving municipality's terms name for the advance notice, or null (PROTOCOL.md §5.5). */
 function noticeBody(s: Pick<StepContext, 'client' | 'data'>): string | null {
@@ -178,6 +180,7 @@ export const UPTAKE_STEP: Step = {
     'reloc-checkedOn': s.today,
     'reloc-notifiedBy': user.displayName,
     'reloc-notifiedRole': 'avhopparsamordnare',
+    ...rivalCheckDefaults(s.today, user),
   }),
   fields: (s) => {
     const { t } = s.texts;
@@ -205,6 +208,7 @@ export const UPTAKE_STEP: Step = {
           errors={s.errors}
         />
         <RelocationFields s={s} />
+        <RivalCheckFields s={s} />
         <div data-reveal-when="decision=decline">
           <Choices
             kind="radio"
@@ -242,10 +246,11 @@ export const UPTAKE_STEP: Step = {
     }
     const contact = readContact(f, s.texts, 'c1', s.client.unit);
     const relocation = readRelocation(f, s);
-    if (!f.ok || !contact || relocation === undefined) return null;
+    const rivalCheck = readRivalCheck(f, s);
+    if (!f.ok || !contact || relocation === undefined || rivalCheck === undefined) return null;
     validateContact(contact, 'contact');
     return (client, caseId) =>
-      client.decideUptake(caseId, { decision: 'accept', contacts: [contact], note, relocation });
+      client.decideUptake(caseId, { decision: 'accept', contacts: [contact], note, relocation, rivalCheck });
   },
   fieldOf: pathField([
     ['contact.name', 'c1-name'],
@@ -257,6 +262,7 @@ export const UPTAKE_STEP: Step = {
     ['uptake-decision.relocation.check.reason', 'reloc-reason'],
     ['uptake-decision.relocation.check.checkedOn', 'reloc-checkedOn'],
     ['uptake-decision.relocation.notice.notifiedOn', 'reloc-notifiedOn'],
+    ...RIVAL_FIELDS.paths,
   ]),
   codeFields: {
     ...LEGAL_CODES,
@@ -264,6 +270,7 @@ export const UPTAKE_STEP: Step = {
     ERR_QUOTA_EXCEEDED: 'decision',
     ERR_RELOCATION_NOT_NOTIFIED: 'reloc-reference',
     ERR_RELOCATION_NOT_CLEARED: 'reloc-result',
+    ...RIVAL_FIELDS.codes,
   },
   action: (v) => (fieldValue(v, 'decision') === 'decline' ? 'case.decline' : 'case.accept'),
 };
