@@ -227,6 +227,21 @@ export type ErrorCode =
    * (`deviations.deviable`, PROTOCOL.md §5.4, §14.8).
    */
   | 'ERR_DEVIATION_NOT_ALLOWED'
+  /**
+   * A referral without the person's group affiliation where the receiving municipality's terms require
+   * the rival-group check (`rivalCheck`; PROTOCOL.md §5.5, §14.6 (5)).
+   */
+  | 'ERR_GROUP_AFFILIATION_MISSING'
+  /**
+   * An acceptance without the receiving unit's rival-group check where the receiving municipality's
+   * terms require it (`rivalCheck`; PROTOCOL.md §5.5, §14.6 (5)).
+   */
+  | 'ERR_RIVAL_CHECK_MISSING'
+  /**
+   * A check recorded as "no conflict" while the receiving unit's own list of known groups shows one: the
+   * conflict and a decision must be recorded (PROTOCOL.md §14.6 (5)). Local: the list never leaves the unit.
+   */
+  | 'ERR_RIVAL_CONFLICT_UNRECORDED'
   // Key transparency (PROTOCOL.md §18–19). Each comes with evidence kept in the store.
   /** A checkpoint not signed by the pinned log key, or a log key other than the pinned one. */
   | 'ERR_LOG_BAD_SIGNATURE'
@@ -442,6 +457,21 @@ const TABLE = {
     problem: 'deviation-not-allowed',
     status: 422,
     title: 'Deviation not allowed',
+  },
+  ERR_GROUP_AFFILIATION_MISSING: {
+    problem: 'group-affiliation-missing',
+    status: 422,
+    title: 'Group affiliation missing',
+  },
+  ERR_RIVAL_CHECK_MISSING: {
+    problem: 'rival-check-missing',
+    status: 422,
+    title: 'Rival-group check missing',
+  },
+  ERR_RIVAL_CONFLICT_UNRECORDED: {
+    problem: 'rival-conflict-unrecorded',
+    status: 422,
+    title: 'Rival-group conflict not recorded',
   },
   // Key transparency (PROTOCOL.md §18–19): the relay's log failed a check.
   ERR_LOG_BAD_SIGNATURE: { problem: 'log-bad-signature', status: 502, title: 'Log checkpoint not signed' },

@@ -56,6 +56,7 @@ export {
   RECEIVING_SOURCES,
   type ReceivingTerms,
   relocationNoticeOf,
+  rivalCheckOf,
   specialCasesOf,
 } from './directory/receiving-terms.js';
 export {

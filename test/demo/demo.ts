@@ -185,6 +185,13 @@ async function run(dir: string): Promise<void> {
       },
       childrenCheck: { responsibleForChildren: false, checkedOn: day(-7) },
       temporaryHousing: { arrangedByHome: true, from: day(3), address: 'Skyddad adress, lämnas muntligt' },
+      // The person's group affiliation as assessed (PROTOCOL.md §14.6 (5)): required only by a receiving
+      // municipality that checks placements against rival groups; Malmö's terms do not, but it is told.
+      affiliation: {
+        groups: ['Gruppering A'],
+        assessedBy: { name: 'Handläggare Hem', role: 'socialsekreterare' },
+        assessedOn: day(-7),
+      },
       contacts: [
         {
           unit: 'stockholm-jarva',

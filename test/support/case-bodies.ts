@@ -29,6 +29,7 @@ export function acceptBody(
     quota: quotaProof(world, unit, caseId, 'incoming').proof,
     relocation: null,
     special: null,
+    rivalCheck: null,
   };
 }
 
@@ -40,6 +41,7 @@ export const declineBody: PacketBodies['uptake-decision'] = {
   quota: null,
   relocation: null,
   special: null,
+  rivalCheck: null,
 };
 
 export const planBody: PacketBodies['implementation-plan'] = {

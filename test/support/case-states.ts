@@ -33,6 +33,8 @@ export function kase(over: Partial<CaseState> & { referredOn: string }): CaseSta
     decision: null,
     relocation: null,
     special: null,
+    affiliation: null,
+    rivalCheck: null,
     activeSince: null,
     plan: null,
     plannedEver: [],

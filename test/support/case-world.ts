@@ -93,6 +93,7 @@ export function referralBody(
       { unit: home, name: 'Handläggare A', role: 'socialsekreterare', phone: '+46 8 123 45', email: null },
     ],
     deviations: [],
+    affiliation: null,
     consent: consentFor(world, caseId, { home, to }),
     quota: quotaProof(world, home, caseId, 'outgoing').proof,
     note: null,

@@ -78,5 +78,12 @@ export function uncheckedReferral(
     now,
   });
   const { consent: _details, note: _note, ...rest } = input;
-  return change({ ...rest, deviations: rest.deviations ?? [], consent, quota: proof, note: null });
+  return change({
+    ...rest,
+    deviations: rest.deviations ?? [],
+    affiliation: rest.affiliation ?? null,
+    consent,
+    quota: proof,
+    note: null,
+  });
 }

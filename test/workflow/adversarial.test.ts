@@ -197,6 +197,7 @@ describe.each(ENGINES)('adversarial packets on %s', (engine) => {
       quota: null,
       relocation: null,
       special: null,
+      rivalCheck: null,
     };
     // Signed by the home unit instead of the receiving one.
     const byHome = await forge('stockholm-jarva', 'malmo', 'uptake-decision', otherCase, other.head, decline);

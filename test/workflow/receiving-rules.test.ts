@@ -286,6 +286,7 @@ describe.each(ENGINES)('the relocation pre-check at both ends on %s', (engine) =
       quota: proof,
       relocation,
       special: null,
+      rivalCheck: null,
     });
     const bare = await submitUnchecked(w, 'goteborg-nordost', 'stockholm-jarva', {
       type: 'uptake-decision',

@@ -55,7 +55,14 @@ async function hostileReferral(
     now,
   });
   const { consent: _details, note: _note, ...rest } = input;
-  const body = edit({ ...rest, deviations: [], consent: attestation, quota: proof, note: null });
+  const body = edit({
+    ...rest,
+    deviations: [],
+    affiliation: rest.affiliation ?? null,
+    consent: attestation,
+    quota: proof,
+    note: null,
+  });
   const sealed = await sealPacket({
     sender: { unit: 'stockholm-jarva', key: sender.key },
     recipients: w.clients.malmo.directory.recipientsFor(['malmo'], now),

@@ -296,7 +296,7 @@ describe.each(ENGINES)('the three-city scenario on %s', (engine) => {
       type: 'referral',
       caseId,
       prev: null,
-      body: { ...fields, deviations: [], note: null, consent, quota: proof },
+      body: { ...fields, deviations: [], affiliation: null, note: null, consent, quota: proof },
       now,
     });
     await w.relay.client(rogue).submit(forced.envelope);

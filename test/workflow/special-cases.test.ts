@@ -129,6 +129,7 @@ describe.each(ENGINES)("Göteborg's special cases at both ends on %s", (engine) 
         quota: proof,
         relocation: null,
         special: mark('Stadsledningskontoret', null),
+        rivalCheck: null,
       },
     });
     expect(await refusedBy(w, 'stockholm-jarva', unassessed.pid)).toEqual({

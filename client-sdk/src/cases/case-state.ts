@@ -25,7 +25,8 @@ import type { DeviationReason } from './deviation.js';
 import { type CaseLogType, carriesPersonalData, legalBasisOf } from './packet-body.js';
 import { verifyQuotaProof } from './quota-claim.js';
 import type { Category, ThreatLevel } from './referral.js';
-import type { RelocationCheck, RelocationNotice } from './relocation.js';
+import type { Officer, RelocationCheck, RelocationNotice } from './relocation.js';
+import type { RivalCheck } from './rival-groups.js';
 import {
   assertConsentFits,
   assertDatedBy,
@@ -35,6 +36,7 @@ import {
   assertReferralPreconditions,
   assertRelocationDated,
   assertRelocationPreCheck,
+  assertRivalChecked,
   assertSpecialAssessed,
   type ConsentRecord,
   requireAgreementAt,
@@ -125,6 +127,27 @@ export interface RelocationRecord {
   at: number;
 }
 
+/**
+ * The person's group affiliation as the referral stated it (PROTOCOL.md §14.6 (5)): how many groups,
+ * who assessed it and when. The groups' names stay in the packet.
+ */
+export interface AffiliationRecord {
+  /** How many groups the referral names; 0 records that no affiliation is known. */
+  groups: number;
+  assessedBy: Officer;
+  assessedOn: string;
+}
+
+/**
+ * The rival-group check an uptake decision carried (PROTOCOL.md §14.6 (5)): the result and its
+ * decision, with who and when. The reason stays in the packet.
+ */
+export interface RivalCheckRecord extends Omit<RivalCheck, 'reason'> {
+  /** Hash of the uptake decision, and when it was signed (NumericDate). */
+  in: string;
+  at: number;
+}
+
 /** The state of a case. JSON-serialisable. */
 export interface CaseState {
   caseId: string;
@@ -153,6 +176,10 @@ export interface CaseState {
    * and when it was signed (NumericDate); null for a case not marked special.
    */
   special: (SpecialCaseMark & { in: string; at: number }) | null;
+  /** The group affiliation the referral stated, or null (PROTOCOL.md §14.6 (5)). */
+  affiliation: AffiliationRecord | null;
+  /** The rival-group check of the uptake decision, or null (PROTOCOL.md §14.6 (5)). */
+  rivalCheck: RivalCheckRecord | null;
   /** When the receiving unit first agreed to a plan, making the case active (NumericDate), or null. */
   activeSince: number | null;
   /** Services of the current plan (agreed or not; see `planLog`). */
@@ -244,6 +271,12 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
     decision: null,
     relocation: null,
     special: null,
+    affiliation: body.affiliation && {
+      groups: body.affiliation.groups.length,
+      assessedBy: body.affiliation.assessedBy,
+      assessedOn: body.affiliation.assessedOn,
+    },
+    rivalCheck: null,
     activeSince: null,
     plan: null,
     plannedEver: [],
@@ -357,12 +390,23 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
       const field = 'uptake-decision.special.assessment.assessedOn';
       assertDatedBy(day, [{ field, date: d.special.assessment.assessedOn }]);
     }
+    const c = d.rivalCheck;
+    const rivalCheck: RivalCheckRecord | null = c && {
+      result: c.result,
+      decision: c.decision,
+      checkedBy: c.checkedBy,
+      checkedOn: c.checkedOn,
+      in: p.hash,
+      at: p.iat,
+    };
     if (d.decision === 'decline') {
       assertRelocationDated(r, day);
-      return { status: 'declined', decision, relocation, special };
+      if (c) assertDatedBy(day, [{ field: 'uptake-decision.rivalCheck.checkedOn', date: c.checkedOn }]);
+      return { status: 'declined', decision, relocation, special, rivalCheck };
     }
     const agreement = requireAgreementAt(ctx.agreements, day, 'the acceptance');
     assertRelocationPreCheck(agreement, s.receivingMunicipality, r, day);
+    assertRivalChecked(agreement, s.receivingMunicipality, 'accept', d.rivalCheck, day);
     assertSpecialAssessed(agreement, s.receivingMunicipality, d.special, day, 'the acceptance');
     const claim = verifyQuotaProof(
       d.quota!,
@@ -378,6 +422,7 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
       decision,
       relocation,
       special,
+      rivalCheck,
       quota: { ...s.quota, incoming: claim.payload.commitment },
     };
   },

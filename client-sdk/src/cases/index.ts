@@ -16,12 +16,14 @@ export {
 } from './case-log.js';
 export { type CasePacket, toCasePacket, verifyPacketJws } from './case-packet.js';
 export {
+  type AffiliationRecord,
   type CaseContext,
   type CaseState,
   type ChildNoticeRecord,
   caseReducer,
   costTotals,
   type DeviationRecord,
+  type RivalCheckRecord,
 } from './case-state.js';
 export {
   type ChildNoticeBody,
@@ -230,13 +232,30 @@ export {
   verifyPurgeRecord,
 } from './retention.js';
 export {
+  findRivalCollisions,
+  type GroupAffiliation,
+  groupKey,
+  type KnownGroup,
+  type KnownGroupInput,
+  MAX_GROUPS,
+  RIVAL_DECISIONS,
+  RIVAL_RESULTS,
+  type RivalCheck,
+  type RivalCollision,
+  validateAffiliation,
+  validateKnownGroupInput,
+  validateRivalCheck,
+} from './rival-groups.js';
+export {
   agreementAt,
+  assertAffiliationStated,
   assertConsentFits,
   assertDatedBy,
   assertInCatalogue,
   assertPersonalDataCovered,
   assertPolice,
   assertReferralPreconditions,
+  assertRivalChecked,
   assertTargetGroup,
   type ConsentRecord,
   requireAgreementAt,

@@ -4,7 +4,8 @@
  * before a referral: the category and threat level, the services requested from the catalogue, police
  * consultation (samråd) and approval (godkännande) per municipality, the target-group assessment (with motivation), the check that the person
  * has no responsibility for children, temporary housing arranged by the home municipality, contact
- * persons, the consent attestation and the outgoing quota claim's proof.
+ * persons, the person's group affiliation where the receiving municipality checks placements against
+ * rival groups (§14.6 (5)), the consent attestation and the outgoing quota claim's proof.
  */
 
 import { DEVIABLE_RULES, type DeviableRule } from '../directory/precondition-terms.js';
@@ -26,6 +27,7 @@ import { type ContactPerson, validateContact } from './common-fields.js';
 import type { DeviationReason } from './deviation.js';
 import { PERSONAL_IDENTITY_NUMBER_PATTERN } from './field-patterns.js';
 import { type QuotaProof, validateQuotaProof } from './quota-claim.js';
+import { type GroupAffiliation, validateAffiliation } from './rival-groups.js';
 
 /** Target-group category (målgrupp): defector (avhoppare) or protection case (skyddsärende). */
 export type Category = 'avhoppare' | 'skyddsarende';
@@ -151,6 +153,11 @@ export interface ReferralBody {
   contacts: ContactPerson[];
   /** Documented deviations the referral relies on (usually none), at most one per rule. */
   deviations: ReferralDeviation[];
+  /**
+   * The person's group affiliation (PROTOCOL.md §14.6 (5)): required where the receiving
+   * municipality's terms set `rivalCheck`; null where they do not and none is given.
+   */
+  affiliation: GroupAffiliation | null;
   /** The consent attestation (`brygga-consent+jws`) the disclosure relies on. */
   consent: string;
   /** Proof of the outgoing quota claim. */
@@ -171,6 +178,7 @@ const KEYS = [
   'temporaryHousing',
   'contacts',
   'deviations',
+  'affiliation',
   'consent',
   'quota',
   'note',
@@ -279,6 +287,7 @@ export function validateReferral(value: unknown): ReferralBody {
     },
     contacts: list(o.contacts, 'referral.contacts', 1, 10, validateContact),
     deviations,
+    affiliation: validateAffiliation(o.affiliation, 'referral.affiliation'),
     consent: jws(o.consent, 'referral.consent'),
     quota: validateQuotaProof(o.quota, 'referral.quota'),
     note: optionalText(o.note, 'referral.note'),

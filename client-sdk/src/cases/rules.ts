@@ -27,6 +27,7 @@ import {
   offeredServices,
   RECEIVING_SOURCES,
   relocationNoticeOf,
+  rivalCheckOf,
   specialCasesOf,
 } from '../directory/receiving-terms.js';
 import { BryggaError } from '../errors.js';
@@ -34,6 +35,7 @@ import type { LegalBasis } from './common-fields.js';
 import type { ConsentClaims } from './consent.js';
 import type { ReferralBody, ReferralDeviation, TargetGroupAssessment } from './referral.js';
 import type { RelocationPreCheck } from './relocation.js';
+import type { GroupAffiliation, RivalCheck } from './rival-groups.js';
 import type { SpecialCaseMark } from './special-case.js';
 
 /** A consent as the case state keeps it. */
@@ -209,6 +211,54 @@ export function assertSpecialAssessed(
 }
 
 /**
+ * The person's group affiliation in a referral (PROTOCOL.md §5.5, §14.6 (5)): where the receiving
+ * `municipality`'s terms set `rivalCheck`, the referral states it (ERR_GROUP_AFFILIATION_MISSING naming
+ * the rule and its source); an empty list of groups records that none is known. With `day`, an
+ * affiliation given is assessed on or before it (ERR_PRECONDITION_DATE).
+ */
+export function assertAffiliationStated(
+  agreement: Agreement,
+  municipality: string,
+  affiliation: GroupAffiliation | null,
+  day?: string,
+): void {
+  if (affiliation === null && rivalCheckOf(agreement.terms, municipality)) {
+    throw new BryggaError(
+      'ERR_GROUP_AFFILIATION_MISSING',
+      `${municipality}'s terms require the person's group affiliation (or that none is known) before a placement, to check it against rival groups: ${RECEIVING_SOURCES.rivals}`,
+    );
+  }
+  if (affiliation !== null && day !== undefined) {
+    assertDatedBy(day, [{ field: 'referral.affiliation.assessedOn', date: affiliation.assessedOn }]);
+  }
+}
+
+/**
+ * The rival-group check of an uptake decision (PROTOCOL.md §5.5, §14.6 (5)), dated on or before `day`
+ * (ERR_PRECONDITION_DATE): where the receiving `municipality`'s terms set `rivalCheck`, an acceptance
+ * carries it (ERR_RIVAL_CHECK_MISSING naming the rule and its source). A decline needs none. The check
+ * holds the result only; whether "no conflict" matches the unit's own list is checked where the list
+ * is, at the receiving unit.
+ */
+export function assertRivalChecked(
+  agreement: Agreement,
+  municipality: string,
+  decision: 'accept' | 'decline',
+  check: RivalCheck | null,
+  day: string,
+): void {
+  if (check !== null) {
+    assertDatedBy(day, [{ field: 'uptake-decision.rivalCheck.checkedOn', date: check.checkedOn }]);
+  }
+  if (decision === 'accept' && check === null && rivalCheckOf(agreement.terms, municipality)) {
+    throw new BryggaError(
+      'ERR_RIVAL_CHECK_MISSING',
+      `${municipality}'s terms require the receiving unit's check of the person's group affiliation against the rival groups it knows in its municipality and the neighbouring ones before accepting: ${RECEIVING_SOURCES.rivals}`,
+    );
+  }
+}
+
+/**
  * Each dated precondition lies on or before `day` (YYYY-MM-DD), the day of the packet that relies on
  * it: what a referral records as done cannot be dated after it (ERR_PRECONDITION_DATE naming the field).
  * Judged by the packet's signed day, never the local clock, so both ends decide alike; at the sender
@@ -227,8 +277,10 @@ export function assertDatedBy(day: string, dates: readonly { field: string; date
  * checked against their signatures separately): the receiving unit is a party of another municipality;
  * category and threat level admitted; catalogue services the receiving municipality offers; the police as the terms require
  * ({@link assertPolice}); the target group ({@link assertTargetGroup}); no responsibility for children; housing arranged by the home
- * municipality. With `day` (the referral's), the police's records, the target-group assessment and
- * the children check must be dated on or before it (ERR_PRECONDITION_DATE).
+ * municipality; the person's group affiliation where the receiving municipality checks rival groups
+ * ({@link assertAffiliationStated}). With `day` (the referral's), the police's records, the
+ * target-group assessment, the children check and the affiliation must be dated on or before it
+ * (ERR_PRECONDITION_DATE).
  */
 export function assertReferralPreconditions(
   agreement: Agreement,
@@ -278,6 +330,7 @@ export function assertReferralPreconditions(
       'the home municipality must arrange the temporary housing',
     );
   }
+  assertAffiliationStated(agreement, receivingMunicipality, body.affiliation, day);
 }
 
 /** Whether an assessment meets each target-group criterion (PROTOCOL.md §5.4). */

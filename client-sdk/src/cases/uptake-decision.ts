@@ -1,12 +1,15 @@
 /**
  * The uptake decision (beslut om mottagande; PROTOCOL.md §12.4.2): the receiving unit accepts the case,
  * with its contact persons and the proof of its incoming quota claim, or declines it with a reason. A
- * receiving SDK declines an over-quota referral by itself with reason `quota-exceeded`.
+ * receiving SDK declines an over-quota referral by itself with reason `quota-exceeded`. It carries the
+ * receiving unit's checks before accepting: the relocation pre-check, the special-case mark and the
+ * rival-group check (§14.6).
  */
 import { list, malformed, members, oneOf, optionalText } from './_fields.js';
 import { type ContactPerson, validateContact } from './common-fields.js';
 import { type QuotaProof, validateQuotaProof } from './quota-claim.js';
 import { type RelocationPreCheck, validateRelocation } from './relocation.js';
+import { type RivalCheck, validateRivalCheck } from './rival-groups.js';
 import { type SpecialCaseMark, validateSpecial } from './special-case.js';
 
 /** Why a referral is declined (skäl). */
@@ -33,6 +36,11 @@ export interface UptakeDecisionBody {
    * null for a case not marked special.
    */
   special: SpecialCaseMark | null;
+  /**
+   * The rival-group check (PROTOCOL.md §14.6 (5)): no conflict, or a conflict and its decision, with who
+   * checked and when; required in an acceptance where the terms set `rivalCheck`, else may be null.
+   */
+  rivalCheck: RivalCheck | null;
 }
 
 /** The decline reasons. */
@@ -48,10 +56,12 @@ export function validateUptakeDecision(value: unknown): UptakeDecisionBody {
     'quota',
     'relocation',
     'special',
+    'rivalCheck',
   ]);
   const relocation = validateRelocation(o.relocation, 'uptake-decision.relocation');
   const special = validateSpecial(o.special, 'uptake-decision.special');
   const decision = oneOf(o.decision, 'uptake-decision.decision', ['accept', 'decline'] as const);
+  const rivalCheck = validateRivalCheck(o.rivalCheck, 'uptake-decision.rivalCheck', decision);
   const contacts = list(o.contacts, 'uptake-decision.contacts', 0, 10, validateContact);
   if (decision === 'accept') {
     if (o.reason !== null) malformed('uptake-decision.reason', 'must be null when accepting');
@@ -65,6 +75,7 @@ export function validateUptakeDecision(value: unknown): UptakeDecisionBody {
       quota: validateQuotaProof(o.quota, 'uptake-decision.quota'),
       relocation,
       special,
+      rivalCheck,
     };
   }
   if (o.quota !== null) malformed('uptake-decision.quota', 'must be null when declining');
@@ -76,5 +87,6 @@ export function validateUptakeDecision(value: unknown): UptakeDecisionBody {
     quota: null,
     relocation,
     special,
+    rivalCheck,
   };
 }

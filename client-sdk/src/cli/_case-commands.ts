@@ -25,6 +25,7 @@ import {
   type ReferInput,
   validatePacketBody,
   validateRelocation,
+  validateRivalCheck,
   validateSpecial,
   type WithdrawConsentInput,
 } from '../index.js';
@@ -89,6 +90,7 @@ const REFERRAL_FIELDS: Shape = {
   consent: 'object',
   note: 'string?',
   deviations: 'array?',
+  affiliation: 'object?',
 };
 
 /** The fields of a consent (ConsentDetails); the SDK checks their content (PROTOCOL.md §12.3.1). */
@@ -353,16 +355,30 @@ export const CASE_COMMANDS: Command[] = [
   },
   step(
     ['accept'],
-    'Accept a referred case (beslut om mottagande); the file gives {"contacts": [...], "note": ..., "relocation": {area, notice, check}, "special": {body, assessment}}: the relocation pre-check where the terms name a body to notify, and a special case\'s mark with the assessment of the body the terms name.',
+    'Accept a referred case (beslut om mottagande); the file gives {"contacts": [...], "note": ..., "relocation": {area, notice, check}, "special": {body, assessment}, "rivalCheck": {result, decision, reason, checkedBy, checkedOn}}: the relocation pre-check where the terms name a body to notify, a special case\'s mark with the assessment of the body the terms name, and the check against your known groups (`brygga rivals check`) where the terms set rivalCheck.',
     'the acceptance',
     (c, id, body) => {
-      const b = body as { contacts?: unknown; note?: string | null; relocation?: unknown; special?: unknown };
+      const b = body as {
+        contacts?: unknown;
+        note?: string | null;
+        relocation?: unknown;
+        special?: unknown;
+        rivalCheck?: unknown;
+      };
       if (!Array.isArray(b.contacts))
         throw new CliError('ERR_MALFORMED', 'the acceptance must list "contacts"');
       const contacts: ContactPerson[] = b.contacts;
       const relocation = validateRelocation(b.relocation ?? null, 'uptake-decision.relocation');
       const special = validateSpecial(b.special ?? null, 'uptake-decision.special');
-      return c.decideUptake(id, { decision: 'accept', contacts, note: b.note ?? null, relocation, special });
+      const rivalCheck = validateRivalCheck(b.rivalCheck ?? null, 'uptake-decision.rivalCheck', 'accept');
+      return c.decideUptake(id, {
+        decision: 'accept',
+        contacts,
+        note: b.note ?? null,
+        relocation,
+        special,
+        rivalCheck,
+      });
     },
   ),
   step(

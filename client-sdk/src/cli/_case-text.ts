@@ -74,12 +74,39 @@ function fieldLines(key: string, value: unknown, indent: string): string[] {
   return [`${indent}${words(key)}: ${scalar(value, indent)}`];
 }
 
+/** Who did something and when: `Greta Gren (samordnare), 2025-03-03`. */
+function byOn(who: { name: string; role: string }, on: string): string {
+  return `${printable(who.name)} (${printable(who.role)}), ${on}`;
+}
+
+/** The rival-group rule's records (PROTOCOL.md §14.6 (5)) as summary lines; the names are in the packets. */
+function rivalLines(s: CaseView['state']): string[] {
+  const lines: string[] = [];
+  const a = s.affiliation;
+  if (a) {
+    const groups = a.groups === 0 ? 'none known' : `${a.groups} group${a.groups === 1 ? '' : 's'} named`;
+    lines.push(`  group affiliation: ${groups}; assessed by ${byOn(a.assessedBy, a.assessedOn)}`);
+  }
+  const c = s.rivalCheck;
+  if (c) {
+    const result =
+      c.result === 'no-conflict'
+        ? 'no conflict'
+        : c.decision === 'accepted-despite'
+          ? 'conflict, accepted despite it'
+          : 'conflict, declined';
+    lines.push(`  rival-group check: ${result}; checked by ${byOn(c.checkedBy, c.checkedOn)}`);
+  }
+  return lines;
+}
+
 /** The case as text: its status and parties, then every packet with every field. */
 export function caseText(view: CaseView, log: CaseLogEntry[]): string[] {
   const s = view.state;
   return [
     `Case ${view.caseId}: ${view.status} (${s.home} → ${s.receiving})`,
     `  category: ${s.category}; threat level: ${s.threatLevel}`,
+    ...rivalLines(s),
     ...log.flatMap((e) => [
       '',
       `${e.sentAt}  ${e.type} from ${e.from.unit} (${e.status})`,

@@ -15,6 +15,7 @@ const COMMAND_MODULES = {
   admin: async () => (await import('./_admin-commands.js')).ADMIN_COMMANDS,
   case: async () => (await import('./_case-commands.js')).CASE_COMMANDS,
   childNotice: async () => (await import('./_child-notice-commands.js')).CHILD_NOTICE_COMMANDS,
+  rivals: async () => (await import('./_rival-commands.js')).RIVAL_COMMANDS,
   reconcile: async () => (await import('./_reconcile-commands.js')).RECONCILE_COMMANDS,
   report: async () => (await import('./_report-commands.js')).REPORT_COMMANDS,
   log: async () => (await import('./_log-commands.js')).LOG_COMMANDS,

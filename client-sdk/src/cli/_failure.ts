@@ -56,6 +56,12 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
     'answer the urgent child notice first (`brygga child-notice answer`), or ask the other unit to: no plan until the responsibility for the children is settled',
   ERR_SPECIAL_CASE_NOT_ASSESSED:
     'a special case needs the assessment of the body your terms name (`specialCases` in `brygga agreement show`): give it in "special.assessment" of `brygga accept`',
+  ERR_GROUP_AFFILIATION_MISSING:
+    'the receiving municipality checks placements against rival groups (`rivalCheck` in `brygga agreement show`): give the person\'s group affiliation in "affiliation" of the referral, with an empty "groups" when none is known',
+  ERR_RIVAL_CHECK_MISSING:
+    'record your check against your known groups (`brygga rivals`, `brygga rivals check <case>`) in "rivalCheck" of `brygga accept`: no conflict, or the conflict and why you accept despite it',
+  ERR_RIVAL_CONFLICT_UNRECORDED:
+    'your list of known groups shows a conflict (`brygga rivals check <case>`): record it in "rivalCheck" with the reason you accept despite it, or decline the case',
 };
 
 /** What to do about a relay refusal, by problem code (PROTOCOL.md §9); others get the hint of ERR_RELAY. */

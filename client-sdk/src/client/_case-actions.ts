@@ -28,6 +28,7 @@ import { BryggaError } from '../errors.js';
 import { recordRootKeyAlert } from './_alerts.js';
 import { caseCosts, requireCase } from './_case-queries.js';
 import type { DeviceRuntime } from './_device-runtime.js';
+import { assertCheckMatchesList } from './_known-groups.js';
 import { broadcastQuota, sendCasePacket, sendDocument } from './_outbound.js';
 import { assertReferralWithinQuota, quotaLedger } from './_quota-book.js';
 import type {
@@ -118,10 +119,11 @@ export async function referCase(
     now,
     rng: d.rng,
   });
-  const { consent: _c, note, deviations, ...rest } = input;
+  const { consent: _c, note, deviations, affiliation, ...rest } = input;
   const body: ReferralBody = {
     ...rest,
     deviations: deviations ?? [],
+    affiliation: affiliation ?? null,
     note: note ?? null,
     consent,
     quota: proof,
@@ -179,7 +181,9 @@ export async function withdrawCaseConsent(
 
 /**
  * Decide on a referred case. Accepting checks that the referral holds an outgoing slot and that this
- * municipality has an incoming one (ERR_QUOTA_EXCEEDED), and claims the incoming slot.
+ * municipality has an incoming one (ERR_QUOTA_EXCEEDED), and claims the incoming slot. A rival-group
+ * check saying "no conflict" must agree with this unit's list of known groups
+ * (ERR_RIVAL_CONFLICT_UNRECORDED, PROTOCOL.md §14.6 (5)).
  */
 export async function decideCaseUptake(
   d: DeviceRuntime,
@@ -187,6 +191,7 @@ export async function decideCaseUptake(
   input: DecideUptakeInput,
 ): Promise<SendResult> {
   const { state } = await requireCase(d, caseId);
+  await assertCheckMatchesList(d, caseId, input.rivalCheck);
   if (input.decision === 'decline') {
     return sendCasePacket(d, caseId, 'uptake-decision', {
       decision: 'decline',
@@ -196,6 +201,7 @@ export async function decideCaseUptake(
       quota: null,
       relocation: input.relocation ?? null,
       special: input.special ?? null,
+      rivalCheck: input.rivalCheck ?? null,
     });
   }
   const now = d.now();
@@ -221,6 +227,7 @@ export async function decideCaseUptake(
       quota: proof,
       relocation: input.relocation ?? null,
       special: input.special ?? null,
+      rivalCheck: input.rivalCheck ?? null,
     },
     [],
     (tx, p, group) =>

@@ -197,6 +197,7 @@ async function autoDecline(r: Received, loaded: LoadedCaseLog, state: CaseState)
     quota: null,
     relocation: null,
     special: null,
+    rivalCheck: null,
   };
   const sealed = await sealFromDevice(d, now, {
     recipients: circleRecipients(r.d, state.circle, state.home, state.receiving),

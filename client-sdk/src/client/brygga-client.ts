@@ -36,6 +36,7 @@ import type { QuotaUse } from '../cases/quota-ledger.js';
 import type { MunicipalityCostTotals } from '../cases/reconciliation.js';
 import type { Reminder } from '../cases/reminders.js';
 import type { PurgeRecord } from '../cases/retention.js';
+import type { KnownGroup, KnownGroupInput, RivalCollision } from '../cases/rival-groups.js';
 import { agreementAt } from '../cases/rules.js';
 import type { StatisticsReport } from '../cases/statistics.js';
 import type { UnitFigures } from '../cases/unit-figures.js';
@@ -75,6 +76,7 @@ import { caseLogEntries, caseView, evidenceBundle, requireCase } from './_case-q
 import { DeviceRuntime, type KeyRotation } from './_device-runtime.js';
 import { refreshDirectory } from './_directory-sync.js';
 import { receive } from './_inbound.js';
+import { addKnownGroup, removeKnownGroup, rivalCollisions } from './_known-groups.js';
 import { flushOutbox, sendCasePacket } from './_outbound.js';
 import { quotaLedger } from './_quota-book.js';
 import { checkReminders, costTotals, deviations, evaluation, reminders, unitStatistics } from './_reports.js';
@@ -315,6 +317,37 @@ export class BryggaClient {
       }
       return decideCaseUptake(this.#d, caseIdArg(caseId), o as unknown as DecideUptakeInput);
     });
+  }
+
+  /**
+   * Add a group this unit knows to be present in its municipality or a neighbouring one, with the
+   * groups it is a rival of, to the unit's list (PROTOCOL.md §14.6 (5)). The list stays in this
+   * device's store: it is in no packet and the relay never sees it.
+   *
+   * @example
+   * await client.addKnownGroup({ group: 'Nätverk A', presentIn: 'Kungälv', rivals: ['Nätverk B'], addedBy: 'Greta Gren' });
+   */
+  addKnownGroup(input: KnownGroupInput): Promise<KnownGroup> {
+    return this.#exclusive(async () => addKnownGroup(this.#d, objectArg(input, 'the known group') as never));
+  }
+
+  /** The unit's list of known groups and their rivals, by the time each was added (then by id). */
+  listKnownGroups(): Promise<KnownGroup[]> {
+    return this.#exclusive(async () => this.#d.store.listKnownGroups());
+  }
+
+  /** Remove an entry of the list of known groups by its id (ERR_MALFORMED when there is none). */
+  removeKnownGroup(id: string): Promise<void> {
+    return this.#exclusive(async () => removeKnownGroup(this.#d, stringArg(id, 'the entry id', 64)));
+  }
+
+  /**
+   * The collisions between a case's referral's group affiliation and this unit's list of known groups
+   * (PROTOCOL.md §14.6 (5)): what the rival-group check of the acceptance records, as a conflict, when
+   * there are any. For the coordinator's eyes only; the acceptance carries the result, not this.
+   */
+  rivalCollisions(caseId: string): Promise<RivalCollision[]> {
+    return this.#exclusive(async () => rivalCollisions(this.#d, caseIdArg(caseId)));
   }
 
   /** Send the implementation plan (genomförandeplan): catalogue services only. */

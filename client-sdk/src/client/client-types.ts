@@ -12,6 +12,7 @@ import type { OralConsent, WrittenConsent } from '../cases/consent.js';
 import type { CaseLogType, PacketBodies, PacketType, TypedBody } from '../cases/packet-body.js';
 import type { ReferralBody } from '../cases/referral.js';
 import type { RelocationPreCheck } from '../cases/relocation.js';
+import type { RivalCheck } from '../cases/rival-groups.js';
 import type { SpecialCaseMark } from '../cases/special-case.js';
 import type { CaseStatus } from '../cases/workflow.js';
 import type { Rng } from '../crypto/bytes.js';
@@ -116,11 +117,17 @@ export interface ConsentDetails {
 }
 
 /** What `BryggaClient.refer` needs: the referral without what the SDK adds (consent, quota). */
-export interface ReferInput extends Omit<ReferralBody, 'consent' | 'quota' | 'note' | 'deviations'> {
+export interface ReferInput
+  extends Omit<ReferralBody, 'consent' | 'quota' | 'note' | 'deviations' | 'affiliation'> {
   consent: ConsentDetails;
   note?: string | null;
   /** Documented deviations the referral relies on (PROTOCOL.md §14.8); none by default. */
   deviations?: ReferralBody['deviations'];
+  /**
+   * The person's group affiliation (PROTOCOL.md §14.6 (5)): required where the receiving
+   * municipality's terms set `rivalCheck`; null by default.
+   */
+  affiliation?: ReferralBody['affiliation'];
 }
 
 /** How the person withdrew consent, for `BryggaClient.withdrawConsent` (by default every consent standing). */
@@ -141,6 +148,11 @@ export type DecideUptakeInput =
       relocation?: RelocationPreCheck | null;
       /** The special-case mark (PROTOCOL.md §14.6 (4)): with the assessment of the body the terms name. */
       special?: SpecialCaseMark | null;
+      /**
+       * The rival-group check (PROTOCOL.md §14.6 (5)): required where the terms set `rivalCheck`; "no
+       * conflict" is refused while this unit's list of known groups shows one.
+       */
+      rivalCheck?: RivalCheck | null;
     }
   | {
       decision: 'decline';
@@ -150,6 +162,8 @@ export type DecideUptakeInput =
       relocation?: RelocationPreCheck | null;
       /** The special-case mark (PROTOCOL.md §14.6 (4)): with the assessment of the body the terms name. */
       special?: SpecialCaseMark | null;
+      /** The rival-group check, if made (a conflict is then `declined`); a decline needs none. */
+      rivalCheck?: RivalCheck | null;
     };
 
 /**

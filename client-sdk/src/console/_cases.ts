@@ -15,8 +15,10 @@ import {
   type ConsentClaims,
   type ConsentWithdrawalClaims,
   directoryResolver,
+  findRivalCollisions,
   type PacketType,
   type ReferralBody,
+  type RivalCollision,
   verifyConsent,
   verifyWithdrawal,
   WORKFLOW,
@@ -138,6 +140,11 @@ export interface CaseData {
   side: 'home' | 'receiving';
   /** The other unit of the case. */
   counterpart: string;
+  /**
+   * At the receiving unit, the collisions of the referral's group affiliation with the unit's own list
+   * of known groups (PROTOCOL.md §14.6 (5)); empty at the home unit, which never sees that list.
+   */
+  collisions: RivalCollision[];
 }
 
 /** Load a case's page data; undefined when this device does not hold it. */
@@ -173,14 +180,20 @@ export async function loadCase(deps: ConsoleDeps, caseId: string): Promise<CaseD
     }
   }
   const side = view.state.home === client.unit ? 'home' : 'receiving';
+  const referral = referralEntry ? (referralEntry.body as ReferralBody) : null;
+  const collisions =
+    side === 'receiving'
+      ? findRivalCollisions(referral?.affiliation ?? null, await client.listKnownGroups())
+      : [];
   return {
     view,
     log,
     receipts,
     queued,
-    referral: referralEntry ? (referralEntry.body as ReferralBody) : null,
+    referral,
     consents,
     side,
     counterpart: side === 'home' ? view.state.receiving : view.state.home,
+    collisions,
   };
 }

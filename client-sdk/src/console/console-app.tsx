@@ -18,6 +18,7 @@ import { authRoutes } from './_pages/auth.js';
 import { caseRoutes } from './_pages/case.js';
 import { consentFormRoutes } from './_pages/consent-form.js';
 import { evidenceRoutes } from './_pages/evidence.js';
+import { knownGroupsRoutes } from './_pages/known-groups.js';
 import { overviewRoutes } from './_pages/overview.js';
 import { reconciliationRoutes } from './_pages/reconciliation.js';
 import { referRoutes } from './_pages/refer.js';
@@ -126,6 +127,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   app.route('/', unitRoutes(deps));
   app.route('/', adminRoutes(deps));
   app.route('/', evidenceRoutes(deps));
+  app.route('/', knownGroupsRoutes(deps));
 
   app.notFound((c) => (c.get('texts') ? notFound(c, deps) : c.text('Not found\n', 404)));
   app.onError((err, c) => {

@@ -19,7 +19,10 @@
  * records kept five years, deviations (avsteg) only from the police consultation: done after the fact
  * for special reasons such as acute lack of time (Göteborgs Stads riktlinje för avhopparverksamheten), and
  * Göteborg's planned relocation places notified in advance to Social resursnämnd (the same guideline),
- * and its special cases assessed by stadsledningskontoret (the same guideline).
+ * and its special cases assessed by stadsledningskontoret (the same guideline). The 2025 terms also
+ * have Göteborg check placements against rival groups (`rivalCheck`: a referral to Göteborg states the
+ * person's group affiliation, and Göteborg's acceptance carries its check; PROTOCOL.md §14.6 (5)); the
+ * 2023 terms do not.
  *
  * The root keys are the units' own: a party without one in `roots` gets {@link rootKeyPlaceholder},
  * which no terms parser accepts, so an agreement cannot be made until every key is filled in.
@@ -134,6 +137,10 @@ export function agreementTemplate(
       ...(m.id === 'goteborg' ? { relocationNotice: 'Social resursnämnd' } : {}),
       // Göteborg's guideline: in special cases, stadsledningskontoret (KC) makes the assessment.
       ...(m.id === 'goteborg' ? { specialCases: 'Stadsledningskontoret' } : {}),
+      // Göteborg's 2025 terms: placements checked against rival groups (stadsledningskontorets
+      // tjänsteutlåtande, dnr 0952/18: "så att avhoppare från rivaliserande gäng inte placeras i samma
+      // kommun eller i grannkommuner"). The 2023 terms predate the check and leave it out (default false).
+      ...(m.id === 'goteborg' && year === '2025' ? { rivalCheck: true } : {}),
     })),
     parties: templateUnits(year).map((p) => ({ ...p, rootKey: roots[p.unit] ?? rootKeyPlaceholder(p.unit) })),
     catalogue: TEMPLATE_CATALOGUE.map((c) => ({ ...c })),

@@ -12,11 +12,14 @@
  * - `specialCases`: the body that assesses a case a unit of the municipality marks as special
  *   (särskilt avhopparärende; in Göteborg, stadsledningskontoret); an uptake decision marking a case
  *   special then carries that body's assessment (PROTOCOL.md §14.6 (4)). Default: none.
+ * - `rivalCheck`: `true` when the municipality checks placements against rival groups (in Göteborg,
+ *   seed 004): a referral to its units then states the person's group affiliation, and their acceptance
+ *   carries the rival-group check (PROTOCOL.md §14.6 (5)). Default: false.
  */
 import { arr, fail, ID_PATTERN, str } from './validate.js';
 
 /** The members of a municipality (§5.5) this module reads. */
-export const RECEIVING_MEMBERS = ['offers', 'relocationNotice', 'specialCases'] as const;
+export const RECEIVING_MEMBERS = ['offers', 'relocationNotice', 'specialCases', 'rivalCheck'] as const;
 
 /** The source document of each receiving rule, as a refusal names it (PROTOCOL.md §14.6). */
 export const RECEIVING_SOURCES = Object.freeze({
@@ -24,6 +27,8 @@ export const RECEIVING_SOURCES = Object.freeze({
     'Riktlinje för Göteborgs Stads arbete med avhoppare (stadsledningskontoret, dnr 0952/18): "Socialnämnderna ska även i förväg anmäla planerad omlokaliseringsplats till Social resursnämnd"',
   special:
     'Riktlinje för Göteborgs Stads arbete med avhoppare (stadsledningskontoret, dnr 0952/18): "I särskilda avhopparärenden ska stadsledningskontoret (KC) istället göra den bedömningen"',
+  rivals:
+    'Stadsledningskontorets tjänsteutlåtande om policy och riktlinje för Göteborgs Stads arbete med avhoppare (dnr 0952/18): "En ökad samordning med polisen är ett annat område som kan utvecklas, så att avhoppare från rivaliserande gäng inte placeras i samma kommun eller i grannkommuner"',
 });
 
 /** What a municipality's entry in the terms may say about receiving cases (PROTOCOL.md §5.5). */
@@ -34,6 +39,8 @@ export interface ReceivingTerms {
   relocationNotice?: string;
   /** The body that assesses a case its units mark as special (default: none). */
   specialCases?: string;
+  /** Whether its units check placements against rival groups (default: false). */
+  rivalCheck?: boolean;
 }
 
 /**
@@ -61,6 +68,20 @@ export function validateReceivingTerms(
     const body = str(o.specialCases, `municipalities[${i}].specialCases`, undefined, 200);
     if (body.trim() === '') fail(`municipalities[${i}].specialCases must name a body`);
   }
+  if (o.rivalCheck !== undefined && typeof o.rivalCheck !== 'boolean') {
+    fail(`municipalities[${i}].rivalCheck must be true or false`);
+  }
+}
+
+/**
+ * Whether the units of `municipality` check placements against rival groups (its `rivalCheck`): a
+ * referral to them states the person's group affiliation, and their acceptance carries the check.
+ */
+export function rivalCheckOf(
+  terms: { municipalities: readonly ({ id: string } & ReceivingTerms)[] },
+  municipality: string,
+): boolean {
+  return terms.municipalities.find((x) => x.id === municipality)?.rivalCheck === true;
 }
 
 /**

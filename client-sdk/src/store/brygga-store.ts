@@ -149,6 +149,21 @@ export interface RootPinRecord {
   to: string;
 }
 
+/**
+ * A group the unit knows to be present in its municipality or a neighbouring one, with the groups it
+ * is a rival of (PROTOCOL.md §14.6 (5)): local knowledge that never leaves the unit.
+ */
+export interface KnownGroupRecord {
+  id: string;
+  group: string;
+  presentIn: string;
+  rivals: string[];
+  note: string | null;
+  addedBy: string;
+  /** ISO 8601. */
+  addedAt: string;
+}
+
 /** An event for the case system. */
 export interface EventRecord {
   seq: number;
@@ -320,6 +335,13 @@ export interface BryggaStore {
   /** Keep a root pin (no-op for one held). */
   addRootPin(pin: RootPinRecord, at: string): Promise<void>;
   listRootPins(): Promise<RootPinRecord[]>;
+
+  /** Keep an entry of the unit's list of known groups (PROTOCOL.md §14.6 (5)). */
+  addKnownGroup(record: KnownGroupRecord): Promise<void>;
+  /** The unit's list of known groups, by the time each was added (then by id). */
+  listKnownGroups(): Promise<KnownGroupRecord[]>;
+  /** Remove an entry of the list; false when there is no such entry. */
+  removeKnownGroup(id: string): Promise<boolean>;
 
   /** Keep a unit's verified figures (no-op if present). */
   putUnitFigures(record: UnitFiguresRecord): Promise<void>;

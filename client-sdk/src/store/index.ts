@@ -8,6 +8,7 @@ export type {
   ConsentRecordRow,
   EventRecord,
   IdentityRecord,
+  KnownGroupRecord,
   LogEvidenceRecord,
   LogPendingRecord,
   OutboxDetails,

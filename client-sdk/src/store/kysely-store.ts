@@ -15,6 +15,7 @@ import type {
   ConsentRecordRow,
   EventRecord,
   IdentityRecord,
+  KnownGroupRecord,
   LogEvidenceRecord,
   LogPendingRecord,
   OutboxDetails,
@@ -680,6 +681,44 @@ export class KyselyStore implements BryggaStore {
       .orderBy('id')
       .execute();
     return rows.map((r) => ({ unit: r.unit, from: r.from_key, to: r.to_key }));
+  }
+
+  async addKnownGroup(r: KnownGroupRecord): Promise<void> {
+    await this.#db
+      .insertInto('brygga_known_groups')
+      .values({
+        id: r.id,
+        group_name: r.group,
+        present_in: r.presentIn,
+        rivals: JSON.stringify(r.rivals),
+        note: r.note,
+        added_by: r.addedBy,
+        added_at: r.addedAt,
+      })
+      .execute();
+  }
+
+  async listKnownGroups(): Promise<KnownGroupRecord[]> {
+    const rows = await this.#db
+      .selectFrom('brygga_known_groups')
+      .selectAll()
+      .orderBy('added_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      group: r.group_name,
+      presentIn: r.present_in,
+      rivals: JSON.parse(r.rivals) as string[],
+      note: r.note,
+      addedBy: r.added_by,
+      addedAt: r.added_at,
+    }));
+  }
+
+  async removeKnownGroup(id: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('brygga_known_groups').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   async putUnitFigures(r: UnitFiguresRecord): Promise<void> {

@@ -233,12 +233,32 @@ const reporting: Migration = {
   },
 };
 
+/**
+ * The unit's list of known groups and their rivals (PROTOCOL.md §14.6 (5)): local knowledge the
+ * rival-group check runs against; it never leaves the unit.
+ */
+const knownGroups: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('brygga_known_groups')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('group_name', 'text', (c) => c.notNull())
+      .addColumn('present_in', 'text', (c) => c.notNull())
+      .addColumn('rivals', 'text', (c) => c.notNull())
+      .addColumn('note', 'text')
+      .addColumn('added_by', 'text', (c) => c.notNull())
+      .addColumn('added_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Every migration of the store, by name; names sort in the order they run. */
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-transparency': transparency,
   '0003-both-ends-agree': agreement,
   '0004-reports': reporting,
+  '0005-known-groups': knownGroups,
 };
 
 /** Bring the store's tables to the newest schema. Idempotent. */

@@ -227,6 +227,21 @@ export interface PurgeTable {
   jws: string;
 }
 
+/**
+ * The groups the unit knows to be present in its municipality and the neighbouring ones, and whom they
+ * are rivals of (PROTOCOL.md §14.6 (5)). Local knowledge: in no packet, never sent anywhere.
+ */
+export interface KnownGroupTable {
+  id: string;
+  group_name: string;
+  present_in: string;
+  /** JSON array of group names. */
+  rivals: string;
+  note: string | null;
+  added_by: string;
+  added_at: string;
+}
+
 /** The store's database. */
 export interface StoreDatabase {
   brygga_meta: MetaTable;
@@ -250,4 +265,5 @@ export interface StoreDatabase {
   brygga_root_pins: RootPinTable;
   brygga_unit_figures: UnitFiguresTable;
   brygga_purges: PurgeTable;
+  brygga_known_groups: KnownGroupTable;
 }

@@ -22,6 +22,7 @@ export const en: Dictionary = {
     accessLog: 'Access log',
     users: 'Users',
     evidence: 'Verify evidence',
+    knownGroups: 'Known groups',
   },
   signedInAs: (name, role) => `Signed in: ${name}, ${role}`,
   logout: 'Sign out',
@@ -953,6 +954,9 @@ export const en: Dictionary = {
       'report.deviations.export': 'Exported the deviation register',
       'report.evaluation': 'Read the joint evaluation',
       'report.figures.send': "Signed and sent the unit's figures",
+      'known-groups.view': 'Opened the list of known groups',
+      'known-groups.add': 'Added a group to the list of known groups',
+      'known-groups.remove': 'Removed a group from the list of known groups',
     } as Record<string, string>,
   },
   users: {
@@ -1129,9 +1133,74 @@ export const en: Dictionary = {
       'A child notice in the case is unanswered. The responsibility for the child must be settled before an implementation plan is sent.',
     ERR_SPECIAL_CASE_NOT_ASSESSED:
       "The case is marked special: under the agreement's terms, the body they name (in Göteborg, stadsledningskontoret) must have made its assessment, dated today at the latest, before the referral is accepted and before the implementation plan is decided. Fill in the assessment.",
+    ERR_GROUP_AFFILIATION_MISSING:
+      "The receiving municipality checks placements against rival groups. Give the person's group affiliation, or that none is known.",
+    ERR_RIVAL_CHECK_MISSING:
+      "Your terms require checking the person's group affiliation against the groups you know before accepting the case.",
+    ERR_RIVAL_CONFLICT_UNRECORDED:
+      'Your list of known groups shows a conflict. Record the conflict and why you accept the case despite it, or decline the case.',
   } as Partial<Record<ErrorCode, string>>,
   errorFallback: (code) =>
     `It could not be done (${code}). Nothing was sent. Try again, or contact the administrator.`,
+  rivals: {
+    affiliationLegend: "The person's group affiliation",
+    affiliationHint: (required: boolean): string =>
+      required
+        ? 'The receiving municipality checks that people from rival groups are not placed in the same municipality or in neighbouring ones. Give the group or groups, or that none is known.'
+        : 'Fill in so the receiving municipality can check the placement against rival groups.',
+    groups: 'Groups',
+    groupsHint: 'One group a line, as you name it. Leave empty when no affiliation is known.',
+    noneKnown: 'No affiliation is known',
+    assessedBy: 'Who assessed the affiliation?',
+    assessedRole: "The assessor's role",
+    assessedOn: 'Date of the assessment',
+    checkLegend: 'Check against rival groups',
+    checkHintRequired:
+      "Your terms require checking the person's group affiliation against the groups you know in your municipality and the neighbouring ones. Only the result is sent, never your list.",
+    checkHintOptional:
+      'Fill in if you checked the group affiliation. Only the result is sent, never your list.',
+    listShows: 'Your list of known groups shows',
+    collision: (group: string, rival: string, where: string) =>
+      `${group}: the rival group ${rival} is present in ${where}`,
+    noCollision: 'No conflict with your list of known groups.',
+    noAffiliation: 'The referral states no group affiliation.',
+    result: 'Result of the check',
+    results: { 'no-conflict': 'No conflict', conflict: 'Conflict' },
+    reason: 'Why do you accept the case despite the conflict?',
+    reasonHint:
+      'For example, the person is placed in a different district. If you do not accept it, decline it with the reason safety.',
+    checkedBy: 'Who made the check?',
+    checkedRole: "The checker's role",
+    checkedOn: 'Date of the check',
+    recordsTitle: 'Rival groups',
+    affiliation: 'Group affiliation',
+    check: 'Check',
+    decisions: { 'accepted-despite': 'accepted despite the conflict', declined: 'declined' },
+    noCheck: 'No check is recorded.',
+    checkNeeded:
+      "Before the case is accepted, the receiving unit checks the person's group affiliation against the groups it knows.",
+    page: {
+      title: 'Known groups and conflicts',
+      lead: "Groups you know to be present in your municipality and the neighbouring ones, and whom they are rivals of. The list stays with your unit: it is never sent, and the relay does not see it. When a case arrives, the person's group affiliation is checked against it.",
+      empty: 'The list is empty.',
+      group: 'Group',
+      presentIn: 'Present in',
+      rivals: 'Rival of',
+      note: 'Note',
+      added: 'Added',
+      remove: (group: string) => `Remove ${group}`,
+      addTitle: 'Add a group',
+      groupLabel: "The group's name",
+      presentInLabel: 'Municipality or district where it is present',
+      presentInHint: 'Your municipality or a neighbouring one.',
+      rivalsLabel: 'Rival groups',
+      rivalsHint: 'One group a line.',
+      noteLabel: 'Where does the knowledge come from?',
+      submit: 'Add to the list',
+      addedFlash: 'The group was added to the list.',
+      removed: 'The group was removed from the list.',
+    },
+  },
   duration: {
     justNow: 'less than a minute',
     minutes: (n) => (n === 1 ? '1 minute' : `${n} minutes`),

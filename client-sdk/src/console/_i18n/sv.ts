@@ -22,6 +22,7 @@ export const sv = {
     accessLog: 'Åtkomstlogg',
     users: 'Användare',
     evidence: 'Verifiera bevis',
+    knownGroups: 'Kända grupper',
   },
   signedInAs: (name: string, role: string) => `Inloggad: ${name}, ${role}`,
   logout: 'Logga ut',
@@ -956,6 +957,9 @@ export const sv = {
       'report.deviations.export': 'Exporterade avstegsregistret',
       'report.evaluation': 'Läste den gemensamma utvärderingen',
       'report.figures.send': 'Signerade och skickade enhetens siffror',
+      'known-groups.view': 'Öppnade listan över kända grupper',
+      'known-groups.add': 'Lade till en grupp i listan över kända grupper',
+      'known-groups.remove': 'Tog bort en grupp ur listan över kända grupper',
     } as Record<string, string>,
   },
   users: {
@@ -1136,9 +1140,76 @@ export const sv = {
       'En barnanmälan i ärendet är obesvarad. Ansvaret för barnet ska klargöras innan en genomförandeplan skickas.',
     ERR_SPECIAL_CASE_NOT_ASSESSED:
       'Ärendet är markerat som särskilt: enligt avtalets villkor ska det organ som villkoren anger (i Göteborg stadsledningskontoret) ha gjort sin bedömning, daterad senast i dag, innan uppdraget antas och innan genomförandeplanen beslutas. Fyll i bedömningen.',
+    ERR_GROUP_AFFILIATION_MISSING:
+      'Den mottagande kommunen kontrollerar placeringar mot rivaliserande grupperingar. Ange personens grupptillhörighet, eller att ingen är känd.',
+    ERR_RIVAL_CHECK_MISSING:
+      'Era villkor kräver att ni kontrollerar personens grupptillhörighet mot de grupperingar ni känner till innan ni antar uppdraget.',
+    ERR_RIVAL_CONFLICT_UNRECORDED:
+      'Er lista över kända grupper visar en konflikt. Registrera konflikten och varför ni antar uppdraget ändå, eller avböj uppdraget.',
   } as Partial<Record<ErrorCode, string>>,
   errorFallback: (code: string) =>
     `Det gick inte att genomföra (${code}). Inget skickades. Försök igen, eller kontakta administratören.`,
+  // The rival-group check (PROTOCOL.md §14.6 (5)): the referral's question, the uptake's fieldset, the
+  // case page's records and the unit's own list of known groups.
+  rivals: {
+    affiliationLegend: 'Personens grupptillhörighet',
+    affiliationHint: (required: boolean): string =>
+      required
+        ? 'Den mottagande kommunen kontrollerar att personer från rivaliserande grupperingar inte placeras i samma kommun eller i grannkommuner. Ange grupperingen eller grupperingarna, eller att ingen är känd.'
+        : 'Fyll i om den mottagande kommunen ska kunna kontrollera placeringen mot rivaliserande grupperingar.',
+    groups: 'Grupperingar',
+    groupsHint: 'En gruppering per rad, som ni benämner den. Lämna tomt om ingen tillhörighet är känd.',
+    noneKnown: 'Ingen tillhörighet är känd',
+    assessedBy: 'Vem bedömde tillhörigheten?',
+    assessedRole: 'Bedömarens roll',
+    assessedOn: 'Datum för bedömningen',
+    checkLegend: 'Kontroll mot rivaliserande grupperingar',
+    checkHintRequired:
+      'Era villkor kräver att ni kontrollerar personens grupptillhörighet mot de grupperingar ni känner till i er kommun och grannkommunerna. Bara resultatet skickas, aldrig er lista.',
+    checkHintOptional:
+      'Fyll i om ni har kontrollerat grupptillhörigheten. Bara resultatet skickas, aldrig er lista.',
+    listShows: 'Er lista över kända grupper visar',
+    collision: (group: string, rival: string, where: string) =>
+      `${group}: den rivaliserande grupperingen ${rival} finns i ${where}`,
+    noCollision: 'Ingen konflikt med er lista över kända grupper.',
+    noAffiliation: 'Uppdraget anger ingen grupptillhörighet.',
+    result: 'Resultat av kontrollen',
+    results: { 'no-conflict': 'Ingen konflikt', conflict: 'Konflikt' },
+    reason: 'Varför antar ni uppdraget trots konflikten?',
+    reasonHint:
+      'Till exempel att personen placeras i en annan stadsdel. Vill ni inte anta uppdraget, avböj det med skälet säkerhet.',
+    checkedBy: 'Vem gjorde kontrollen?',
+    checkedRole: 'Kontrollantens roll',
+    checkedOn: 'Datum för kontrollen',
+    recordsTitle: 'Rivaliserande grupperingar',
+    affiliation: 'Grupptillhörighet',
+    check: 'Kontroll',
+    decisions: { 'accepted-despite': 'antaget trots konflikten', declined: 'avböjt' },
+    noCheck: 'Ingen kontroll är registrerad.',
+    checkNeeded:
+      'Innan uppdraget antas ska den mottagande enheten kontrollera personens grupptillhörighet mot de grupperingar den känner till.',
+    page: {
+      title: 'Kända grupper och konflikter',
+      lead: 'Grupperingar som ni vet finns i er kommun och i grannkommunerna, och vilka de är rivaler till. Listan finns bara hos er enhet: den skickas aldrig, och relän ser den inte. När ett uppdrag kommer jämförs personens grupptillhörighet med listan.',
+      empty: 'Listan är tom.',
+      group: 'Gruppering',
+      presentIn: 'Finns i',
+      rivals: 'Rival till',
+      note: 'Anteckning',
+      added: 'Tillagd',
+      remove: (group: string) => `Ta bort ${group}`,
+      addTitle: 'Lägg till en gruppering',
+      groupLabel: 'Grupperingens namn',
+      presentInLabel: 'Kommun eller stadsdel där den finns',
+      presentInHint: 'Er kommun eller en grannkommun.',
+      rivalsLabel: 'Rivaliserande grupperingar',
+      rivalsHint: 'En gruppering per rad.',
+      noteLabel: 'Varifrån kommer uppgiften?',
+      submit: 'Lägg till i listan',
+      addedFlash: 'Grupperingen har lagts till i listan.',
+      removed: 'Grupperingen har tagits bort från listan.',
+    },
+  },
   duration: {
     justNow: 'mindre än en minut',
     minutes: (n: number) => (n === 1 ? '1 minut' : `${n} minuter`),

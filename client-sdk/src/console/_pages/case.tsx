@@ -28,6 +28,7 @@ import { Button, PostForm, Select, SummaryList, Tag, W } from '../_views/compone
 import type { ConsoleUser } from '../console-database.js';
 import { ConsentDetails, PacketBody, ReferralDetails } from './bodies.js';
 import { ReceivingRecords } from './receiving-records.js';
+import { RivalRecords } from './rival-records.js';
 
 /** A case status's colour. */
 export function statusTone(status: string): 'blue' | 'green' | 'grey' | 'red' | 'yellow' {
@@ -360,6 +361,7 @@ async function CasePage(props: { c: Ctx; deps: ConsoleDeps; data: CaseData; user
         ) : null}
       </section>
       <ReceivingRecords state={s} texts={texts} client={client} />
+      <RivalRecords data={data} texts={texts} client={client} />
       <section aria-labelledby="handelser" data-live id="case-timeline">
         <h2 class="heading-l" id="handelser">
           {t.case.timeline}

@@ -5,6 +5,7 @@ import type { Child } from 'hono/jsx';
 import { preconditionTerms } from '../../index.js';
 import { serviceName, unitName } from '../_cases.js';
 import { fieldValue, fieldValues, SummaryList, W } from '../_views/components.js';
+import { affiliationRow } from './affiliation.js';
 import { type DeviationStep, deviates, stepDeviable } from './deviations.js';
 import {
   approvalRequired,
@@ -127,6 +128,7 @@ export function CheckAnswers(props: { e: Env }) {
         ],
         [t.case.address, w(v('address'))],
         ...deviationRows('bedomning'),
+        affiliationRow(e, e.draft.values),
       ],
     ],
     [

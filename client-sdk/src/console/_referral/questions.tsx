@@ -22,6 +22,7 @@ import {
   Input,
   Textarea,
 } from '../_views/components.js';
+import { AffiliationFields, readAffiliation } from './affiliation.js';
 import { checkDeviations, DeviationFields, deviates, draftDeviations, stepDeviable } from './deviations.js';
 
 const PIN = /^(18|19|20)\d{6}[-+]?\d{4}$/;
@@ -49,7 +50,7 @@ export const FIELD_STEP: [RegExp, StepId][] = [
   [/^([pa][12]-|dv-police-)/, 'samrad'],
   [/^dv-(target-group|children|housing)/, 'bedomning'],
   [
-    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address)$/,
+    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address|aff-groups|aff-assessedOn|aff-assessedBy|aff-assessedRole)$/,
     'bedomning',
   ],
   [/^c[12]-/, 'kontakter'],
@@ -67,7 +68,7 @@ export const STEP_FIELDS: Record<StepId, RegExp> = {
   samrad:
     /^([pa][12]-(date|officer|role|reference|outcome|approved)|dv-police-(consultation|approval)(-(reason|description|by|role|date))?)$/,
   bedomning:
-    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address|dv-(target-group|children|housing)(-(reason|description|by|role|date))?)$/,
+    /^(environment|threat|motivation|suspected|assessedOn|assessedBy|assessedByRole|assessment|responsible|checkedOn|housing|housingFrom|address|aff-groups|aff-assessedOn|aff-assessedBy|aff-assessedRole|dv-(target-group|children|housing)(-(reason|description|by|role|date))?)$/,
   kontakter: /^c[12]-(name|role|phone|email)$/,
   samtycke:
     /^(consent-form|documentSha256|signedOn|givenOn|witnessName|witnessRole|documentation|validFrom|validUntil|note)$/,
@@ -448,6 +449,7 @@ export function fields(id: StepId, e: Env, values: FormValues, errors: FieldErro
             values={values}
             errors={errors}
           />
+          <AffiliationFields e={e} values={values} errors={errors} />
         </>
       );
     case 'kontakter':
@@ -606,6 +608,7 @@ export function check(id: StepId, e: Env, f: FormReader): void {
         rule('housing', 'ERR_HOUSING_NOT_ARRANGED');
       f.date('housingFrom', t.refer.housingFrom);
       f.text('address', t.refer.address, { required: false, max: 500 });
+      readAffiliation(e, f);
       return;
     }
     case 'kontakter':
@@ -625,7 +628,8 @@ export function referInput(e: Env, f: FormReader): ReferInput | null {
   const consent = readConsent(f, e.texts);
   const c1 = readContact(f, e.texts, 'c1', e.home);
   const c2 = readContact(f, e.texts, 'c2', e.home, true);
-  if (!consent || !c1) return null;
+  const affiliation = readAffiliation(e, f);
+  if (!consent || !c1 || affiliation === undefined) return null;
   const receiving = receivingMunicipality(e) ?? '';
   return {
     to: v('to'),
@@ -670,6 +674,7 @@ export function referInput(e: Env, f: FormReader): ReferInput | null {
     },
     contacts: c2 ? [c1, c2] : [c1],
     deviations: draftDeviations(f.values, e.agreement.terms),
+    affiliation,
     consent,
     note: v('note') || null,
   };

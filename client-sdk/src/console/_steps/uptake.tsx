@@ -2,8 +2,9 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The uptake decision (beslut om mottagande; PROTOCOL.md §12.4.2): accept with a contact person and,
- * where the terms ask for it, the relocation pre-check (§14.6 (3)) and a special case's assessment
- * (§14.6 (4); `special-case.tsx`), or decline with a reason and a note.
+ * where the terms ask for it, the relocation pre-check (§14.6 (3)), a special case's assessment
+ * (§14.6 (4); `special-case.tsx`) and the rival-group check (§14.6 (5); `uptake-rivals.tsx`), or
+ * decline with a reason and a note.
  */
 import {
   DECLINE_REASONS,
@@ -20,6 +21,7 @@ import { ContactFields, readContact } from '../_pages/fieldsets.js';
 import { Choices, Fieldset, fieldValue, Input, Textarea } from '../_views/components.js';
 import { readSpecialCase, SPECIAL_FIELDS, SpecialCaseFields, specialPathFields } from './special-case.js';
 import { common, LEGAL_CODES, pathField, type Step, type StepContext } from './step.js';
+import { RIVAL_FIELDS, RivalCheckFields, readRivalCheck, rivalCheckDefaults } from './uptake-rivals.js';
 
 /** The body the receiving municipality's terms name for the advance notice, or null (PROTOCOL.md §5.5). */
 function noticeBody(s: Pick<StepContext, 'client' | 'data'>): string | null {
@@ -206,6 +208,7 @@ export const UPTAKE_STEP: Step = {
     'reloc-notifiedBy': user.displayName,
     'reloc-notifiedRole': 'avhopparsamordnare',
     [SPECIAL_FIELDS.special]: 'no',
+    ...rivalCheckDefaults(s.today, user),
   }),
   fields: (s) => {
     const { t } = s.texts;
@@ -234,6 +237,7 @@ export const UPTAKE_STEP: Step = {
         />
         <RelocationFields s={s} />
         <UptakeSpecialCase s={s} />
+        <RivalCheckFields s={s} />
         <div data-reveal-when="decision=decline">
           <Choices
             kind="radio"
@@ -272,10 +276,19 @@ export const UPTAKE_STEP: Step = {
     const contact = readContact(f, s.texts, 'c1', s.client.unit);
     const relocation = readRelocation(f, s);
     const special = readSpecialCase(f, s.texts, specialBody(s), 'uptake-decision.special');
-    if (!f.ok || !contact || relocation === undefined || special === undefined) return null;
+    const rivalCheck = readRivalCheck(f, s);
+    if (!f.ok || !contact || relocation === undefined || special === undefined || rivalCheck === undefined)
+      return null;
     validateContact(contact, 'contact');
     return (client, caseId) =>
-      client.decideUptake(caseId, { decision: 'accept', contacts: [contact], note, relocation, special });
+      client.decideUptake(caseId, {
+        decision: 'accept',
+        contacts: [contact],
+        note,
+        relocation,
+        special,
+        rivalCheck,
+      });
   },
   fieldOf: pathField([
     ['contact.name', 'c1-name'],
@@ -288,6 +301,7 @@ export const UPTAKE_STEP: Step = {
     ['uptake-decision.relocation.check.checkedOn', 'reloc-checkedOn'],
     ['uptake-decision.relocation.notice.notifiedOn', 'reloc-notifiedOn'],
     ...specialPathFields('uptake-decision.special'),
+    ...RIVAL_FIELDS.paths,
   ]),
   codeFields: {
     ...LEGAL_CODES,
@@ -296,6 +310,7 @@ export const UPTAKE_STEP: Step = {
     ERR_RELOCATION_NOT_NOTIFIED: 'reloc-reference',
     ERR_RELOCATION_NOT_CLEARED: 'reloc-result',
     ERR_SPECIAL_CASE_NOT_ASSESSED: SPECIAL_FIELDS.assessedBy,
+    ...RIVAL_FIELDS.codes,
   },
   action: (v) => (fieldValue(v, 'decision') === 'decline' ? 'case.decline' : 'case.accept'),
 };

@@ -21,7 +21,8 @@ export type NavKey =
   | 'unit'
   | 'accessLog'
   | 'users'
-  | 'evidence';
+  | 'evidence'
+  | 'knownGroups';
 
 const NAV: { key: NavKey; href: string; roles: Role[] }[] = [
   { key: 'overview', href: '/', roles: ['coordinator', 'lead', 'admin'] },
@@ -31,6 +32,7 @@ const NAV: { key: NavKey; href: string; roles: Role[] }[] = [
   { key: 'agreement', href: '/avtal', roles: ['coordinator', 'lead', 'admin'] },
   { key: 'unit', href: '/enhet', roles: ['coordinator', 'lead', 'admin'] },
   { key: 'evidence', href: '/bevis', roles: ['coordinator', 'lead'] },
+  { key: 'knownGroups', href: '/kanda-grupper', roles: ['coordinator', 'lead'] },
   { key: 'accessLog', href: '/atkomstlogg', roles: ['lead'] },
   { key: 'users', href: '/anvandare', roles: ['admin'] },
 ];
