@@ -30,11 +30,13 @@ import {
   consentFormSha256,
   type DecideUptakeInput,
   designateIntake,
+  type GroupAffiliation,
   makeQuotaClaim,
   type PacketBodies,
   type ReferInput,
   type ReferralBody,
   type RelocationPreCheck,
+  type RivalCheck,
   type SpecialCaseMark,
   type StatisticsReport,
 } from '@brygga/client-sdk';
@@ -84,6 +86,34 @@ const contact = (unit: string, who: { name: string; role: string }) => ({
   email: null,
 });
 
+/** The person's group affiliation as Järva assessed it: Göteborg's terms ask for it (rival groups, seed 004). */
+const AFFILIATION: GroupAffiliation = {
+  groups: ['Nätverket i Järva'],
+  assessedBy: SARA,
+  assessedOn: '2025-02-24',
+};
+
+/** What only Göteborg knows: a rival of that network present in a neighbouring municipality. */
+const KNOWN_RIVAL = {
+  group: 'Gänget i Kungälv',
+  presentIn: 'Kungälvs kommun',
+  rivals: ['nätverket i järva'],
+  note: 'Enligt polisens lägesbild, mars 2025',
+  addedBy: 'Greta Gren',
+};
+
+/** Göteborg's rival-group check: no conflict with what it knows, or a conflict accepted despite it. */
+const rivalCheck = (conflict = false): RivalCheck =>
+  conflict
+    ? {
+        result: 'conflict',
+        decision: 'accepted-despite',
+        reason: 'Placeras i Nordost, långt från Kungälv; polisen delar bedömningen',
+        checkedBy: GRETA,
+        checkedOn: '2025-03-04',
+      }
+    : { result: 'no-conflict', decision: null, reason: null, checkedBy: GRETA, checkedOn: '2025-03-04' };
+
 /** A police officer of `place`'s local police area. */
 const police = (place: string) => ({ name: `Kommunpolis ${place}`, role: 'kommunpolis' });
 
@@ -98,6 +128,7 @@ function referralToGoteborg(w: Workflow, person: string): ReferInput {
     ...base,
     person: { ...base.person, name: person },
     requestedServices: ['krisstod', 'motivationssamtal', 'kontaktperson', 'boendestod'],
+    affiliation: AFFILIATION,
     policeConsultations: [
       {
         municipality: 'stockholm',
@@ -183,17 +214,22 @@ const special = (assessed = true): SpecialCaseMark => ({
 
 /**
  * Göteborg's acceptance: everything its guideline asks of an acceptance (the relocation pre-check to
- * Social resursnämnd; stadsledningskontoret's assessment of a special case) in one place, so a further
- * check of the guideline on an acceptance is made here for every Göteborg case of the story.
+ * Social resursnämnd; stadsledningskontoret's assessment of a special case; the rival-group check) in
+ * one place, for every Göteborg case of the story.
  */
 function goteborgAcceptance(
-  options: { special?: SpecialCaseMark | null; relocation?: RelocationPreCheck | null } = {},
+  options: {
+    special?: SpecialCaseMark | null;
+    relocation?: RelocationPreCheck | null;
+    rivalCheck?: RivalCheck | null;
+  } = {},
 ): Extract<DecideUptakeInput, { decision: 'accept' }> {
   return {
     decision: 'accept',
     contacts: [contact(G, GRETA)],
     relocation: options.relocation === undefined ? relocation() : options.relocation,
     special: options.special ?? null,
+    rivalCheck: options.rivalCheck === undefined ? rivalCheck() : options.rivalCheck,
   };
 }
 
@@ -201,7 +237,7 @@ function goteborgAcceptance(
 function uncheckedAcceptance(
   w: Workflow,
   caseId: string,
-  options: { special?: SpecialCaseMark | null; relocation?: RelocationPreCheck | null },
+  options: Parameters<typeof goteborgAcceptance>[0],
 ): PacketBodies['uptake-decision'] {
   const { proof } = makeQuotaClaim(w.world.units[G].key, {
     agreement: w.world.agreement,
@@ -219,6 +255,7 @@ function uncheckedAcceptance(
     quota: proof,
     relocation: input.relocation ?? null,
     special: input.special ?? null,
+    rivalCheck: input.rivalCheck ?? null,
   };
 }
 
@@ -325,6 +362,7 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
       await codeOf(jarva.refer({ ...input, targetGroup: { ...tg, notSuspectedOfSeriousCrime: false } })),
       await codeOf(jarva.refer({ ...input, targetGroup: { ...tg, assessedOn: '2025-03-04' } })),
       await codeOf(jarva.refer({ ...input, consent: { ...input.consent, processing: false } })),
+      await codeOf(jarva.refer({ ...input, affiliation: null })),
     ];
     expect(refusals).toEqual([
       'ERR_POLICE_CONSULTATION_MISSING',
@@ -333,6 +371,7 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
       'ERR_TARGET_GROUP_NOT_MET',
       'ERR_PRECONDITION_DATE',
       'ERR_CONSENT_SCOPE',
+      'ERR_GROUP_AFFILIATION_MISSING',
     ]);
     expect(await jarva.listCases()).toEqual([]);
     expect(await w.stores[J].store.listOutbox()).toEqual([]);
@@ -344,7 +383,12 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
           w,
           J,
           G,
-          { type: 'referral', caseId, prev: null, body: uncheckedReferral(w, J, G, caseId, change) },
+          {
+            type: 'referral',
+            caseId,
+            prev: null,
+            body: uncheckedReferral(w, J, G, caseId, (b) => change({ ...b, affiliation: AFFILIATION })),
+          },
           { devices: [w.world.units[G].key.kid] },
         )
       ).pid;
@@ -377,6 +421,10 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
         })),
         'ERR_CONSENT_SCOPE',
       ],
+      [
+        await hostile('AAAAAAAAAAAAAAAAAAAB1A', (b) => ({ ...b, affiliation: null })),
+        'ERR_GROUP_AFFILIATION_MISSING',
+      ],
     ] as const;
     const report = await intake.sync();
     for (const [pid, code] of forced) expect(report.received).toContainEqual(rejected(pid, code));
@@ -401,23 +449,32 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
     expect([await greta.listCases(), await hugo.listCases()]).toEqual([[], []]);
   });
 
-  it("Göteborg accepts after notifying Social resursnämnd and with stadsledningskontoret's assessment of a special case", async () => {
+  it("Göteborg accepts after notifying Social resursnämnd, with stadsledningskontoret's assessment of a special case and its rival-group check", async () => {
     w.advance(1);
     await syncEveryone();
+    // What Göteborg knows of groups stays with it: a rival of the person's network in Kungälv.
+    await intake.addKnownGroup(KNOWN_RIVAL);
+    expect((await intake.rivalCollisions(toGoteborg)).map((x) => [x.group, x.rival, x.presentIn])).toEqual([
+      ['Nätverket i Järva', 'Gänget i Kungälv', 'Kungälvs kommun'],
+    ]);
+    // Each acceptance but one rule complete (the conflict recorded and decided), then the check itself.
+    const accept = (options: Parameters<typeof goteborgAcceptance>[0]) =>
+      codeOf(
+        intake.decideUptake(toGoteborg, goteborgAcceptance({ rivalCheck: rivalCheck(true), ...options })),
+      );
     const refusals = [
-      await codeOf(intake.decideUptake(toGoteborg, goteborgAcceptance({ relocation: null }))),
-      await codeOf(
-        intake.decideUptake(
-          toGoteborg,
-          goteborgAcceptance({ relocation: relocation('Stadsledningskontoret') }),
-        ),
-      ),
-      await codeOf(intake.decideUptake(toGoteborg, goteborgAcceptance({ special: special(false) }))),
+      await accept({ relocation: null }),
+      await accept({ relocation: relocation('Stadsledningskontoret') }),
+      await accept({ special: special(false) }),
+      await accept({ special: special(), rivalCheck: null }),
+      await accept({ special: special(), rivalCheck: rivalCheck() }),
     ];
     expect(refusals).toEqual([
       'ERR_RELOCATION_NOT_NOTIFIED',
       'ERR_RELOCATION_NOT_NOTIFIED',
       'ERR_SPECIAL_CASE_NOT_ASSESSED',
+      'ERR_RIVAL_CHECK_MISSING',
+      'ERR_RIVAL_CONFLICT_UNRECORDED',
     ]);
     expect((await intake.getCase(toGoteborg)).state.status).toBe('referred');
     expect(await w.stores[G].store.listOutbox()).toEqual([]);
@@ -433,22 +490,34 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
           body: uncheckedAcceptance(w, toGoteborg, options),
         })
       ).pid;
-    const unnotified = await hostile({ relocation: null, special: special() });
-    const unassessed = await hostile({ special: special(false) });
+    const unnotified = await hostile({ relocation: null, special: special(), rivalCheck: rivalCheck(true) });
+    const unassessed = await hostile({ special: special(false), rivalCheck: rivalCheck(true) });
+    const unchecked = await hostile({ special: special(), rivalCheck: null });
     const report = await c(J).sync();
     expect(report.received).toContainEqual(rejected(unnotified, 'ERR_RELOCATION_NOT_NOTIFIED'));
     expect(report.received).toContainEqual(rejected(unassessed, 'ERR_SPECIAL_CASE_NOT_ASSESSED'));
+    expect(report.received).toContainEqual(rejected(unchecked, 'ERR_RIVAL_CHECK_MISSING'));
     expect((await c(J).getCase(toGoteborg)).state.status).toBe('referred');
 
-    await intake.decideUptake(toGoteborg, goteborgAcceptance({ special: special() }));
+    await intake.decideUptake(
+      toGoteborg,
+      goteborgAcceptance({ special: special(), rivalCheck: rivalCheck(true) }),
+    );
     await syncEveryone();
     const atJarva = (await c(J).getCase(toGoteborg)).state;
     expect([
       atJarva.status,
       atJarva.relocation?.notice?.body,
       atJarva.special?.assessment?.assessedBy,
-    ]).toEqual(['accepted', 'Social resursnämnd', KC]);
+      atJarva.rivalCheck?.result,
+      atJarva.rivalCheck?.decision,
+    ]).toEqual(['accepted', 'Social resursnämnd', KC, 'conflict', 'accepted-despite']);
     await expectLogsAgree([c(J), intake], toGoteborg, { equal: true });
+    // Only the result travels: nothing of Göteborg's list is in any packet Järva holds.
+    const log = JSON.stringify(await c(J).caseLog(toGoteborg));
+    for (const known of [KNOWN_RIVAL.group, KNOWN_RIVAL.presentIn, KNOWN_RIVAL.note]) {
+      expect(log).not.toContain(known);
+    }
   });
 
   it('the intake assigns the case to two coordinators; outside the circle nothing more of the case arrives', async () => {
@@ -731,7 +800,13 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
   it("the 2025 extension: Farsta's protection case with the police's approval fills Göteborg's places; a third is declined by Göteborg's own SDK", async () => {
     const farsta = c(F);
     const base = referralToGoteborg(w, 'Person C');
-    const input: ReferInput = { ...base, category: 'skyddsarende', threatLevel: 'high' };
+    // A protection case: the person belongs to no group.
+    const input: ReferInput = {
+      ...base,
+      category: 'skyddsarende',
+      threatLevel: 'high',
+      affiliation: { ...AFFILIATION, groups: [] },
+    };
     // Farsta refers from Stockholm: its consent names Farsta.
     const farstaInput: ReferInput = {
       ...input,
@@ -764,6 +839,7 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
           category: 'skyddsarende',
           threatLevel: 'low',
           policeApprovals: [],
+          affiliation: { ...AFFILIATION, groups: [] },
         })),
       },
       { devices: [w.world.units[G].key.kid] },
@@ -780,7 +856,10 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
     expect(await codeOf(c(J).refer(referralToGoteborg(w, 'Person E')))).toBe('ERR_QUOTA_EXCEEDED');
 
     // Malmö refers a third case to Göteborg; Göteborg's intake declines it by itself, with a signed decline.
-    const third = referInput(M, G);
+    const third: ReferInput = {
+      ...referInput(M, G),
+      affiliation: { groups: [], assessedBy: MALIN, assessedOn: '2025-02-24' },
+    };
     overQuota = (await c(M).refer({ ...third, requestedServices: ['krisstod', 'kontaktperson'] })).caseId;
     await intake.sync();
     const declined = await intake.getCase(overQuota);
@@ -792,7 +871,7 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
     await syncEveryone();
     expect((await c(M).getCase(overQuota)).status).toBe('declined');
     // Now Malmö knows: its own SDK refuses the next one.
-    expect(await codeOf(c(M).refer(referInput(M, G)))).toBe('ERR_QUOTA_EXCEEDED');
+    expect(await codeOf(c(M).refer(third))).toBe('ERR_QUOTA_EXCEEDED');
     expect(await c(M).quotaUse('malmo', 'outgoing')).toMatchObject({ used: 1 });
   });
 
