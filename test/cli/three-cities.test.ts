@@ -1031,6 +1031,7 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     const deviation = {
       date: day(0),
       reason: 'safety',
+      rule: 'police-consultation',
       guideline: 'Samråd med polisen före placering',
       description: 'Placerad samma natt efter hot mot en anhörig; samrådet hölls dagen efter.',
       decidedBy: { name: 'Eva Enhetschef', role: 'enhetschef' },
@@ -1055,8 +1056,13 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       'Wrote the deviation register of stockholm-jarva to deviations.csv (csv).\n',
     );
     expect(readFileSync(join(dir, 'deviations.csv'), 'utf8')).toBe(
-      'number,date,rule,reason,decided_by,role\r\n' +
-        `1,${deviation.date},Samråd med polisen före placering,safety,Eva Enhetschef,enhetschef\r\n`,
+      'number,date,rule,guideline,reason,decided_by,role\r\n' +
+        `1,${deviation.date},police-consultation,Samråd med polisen före placering,safety,Eva Enhetschef,enhetschef\r\n`,
+    );
+    // As text: the rule by its id, then its words.
+    const shown = brygga(dir, ['report', 'deviations'], as('stockholm-jarva'));
+    expect(shown.stdout).toContain(
+      `  1  ${deviation.date}  safety               police-consultation: Samråd med polisen före placering  (decided by Eva Enhetschef, enhetschef)`,
     );
 
     // The renewed consent of that case runs out within the 30 days' warning (PROTOCOL.md §22).

@@ -100,6 +100,17 @@ describe('brygga usage', () => {
       join(dir, 'deviation.json'),
       JSON.stringify({ date: '2026-01-01', reason: 'tired', guideline: 'x', description: 'y' }),
     );
+    // Another part of the guideline, and no words naming it (the file may leave `guideline` out).
+    writeFileSync(
+      join(dir, 'unnamed.json'),
+      JSON.stringify({
+        date: '2026-01-01',
+        reason: 'safety',
+        rule: 'guideline',
+        description: 'y',
+        decidedBy: { name: 'N', role: 'enhetschef' },
+      }),
+    );
     const refusals: [string[], string, RegExp][] = [
       [['report', 'statistics', '--month', '2026-11', '--out', existing], 'ERR_EXISTS', /already exists/],
       [['report', 'deviations', '--format', 'csv', '--out', existing], 'ERR_EXISTS', /already exists/],
@@ -113,6 +124,11 @@ describe('brygga usage', () => {
         ['deviation', 'AAAAAAAAAAAAAAAAAAAAAA', '--file', join(dir, 'deviation.json')],
         'ERR_MALFORMED',
         /the deviation file is not valid: deviation\.\w+/,
+      ],
+      [
+        ['deviation', 'AAAAAAAAAAAAAAAAAAAAAA', '--file', join(dir, 'unnamed.json')],
+        'ERR_MALFORMED',
+        /the deviation file is not valid: deviation\.guideline must name the part of the guideline/,
       ],
     ];
     for (const [argv, code, message] of refusals) {

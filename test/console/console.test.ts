@@ -529,14 +529,21 @@ describeBrowser(
       await mona.getByRole('link', { name: 'Dokumentera avsteg' }).click();
       await checkPage(mona, 'avsteg');
       await mona.getByLabel('Akut tidsbrist').check();
-      await mona
-        .getByLabel('Vilken del av riktlinjen eller avtalet avvek ni från?')
-        .fill('Riktlinje 4.2: samråd före flytt');
+      // The rule is chosen by its name; another part of the guideline must be named in words.
+      await mona.getByLabel('En annan del av riktlinjen').check();
       await mona.getByLabel('Beskriv avsteget').fill('Flytten skedde innan samrådsprotokollet var klart.');
       await mona.getByLabel('Vem beslutade avsteget?').fill('Leo Lindqvist');
       await mona.getByLabel('Beslutsfattarens roll').fill('enhetschef');
       await mona.getByRole('button', { name: 'Signera och skicka avsteget' }).click();
+      await hasText(mona.locator('#guideline-error'), 'Skriv vilken del av riktlinjen ni avvek från');
+      await checkPage(mona, 'avsteg-fel');
+      expect(await mona.getByLabel('En annan del av riktlinjen').isChecked()).toBe(true);
+      await mona
+        .getByLabel('Vilken del av riktlinjen avvek ni från?')
+        .fill('Riktlinje 4.2: samråd före flytt');
+      await mona.getByRole('button', { name: 'Signera och skicka avsteget' }).click();
       await hasText(mona.locator('#case-timeline'), 'Riktlinje 4.2');
+      await hasText(mona.locator('#case-timeline'), 'En annan del av riktlinjen');
 
       await mona.getByRole('link', { name: 'Skicka meddelande' }).click();
       await checkPage(mona, 'meddelande');
@@ -771,6 +778,7 @@ describeBrowser(
         'address: Skyddad adress 1, Malmö',
         `document sha256: ${CONSENT_SHA256}`,
         'summary: Etablerad i boendet, deltar i samtal.',
+        'rule: guideline',
         'guideline: Riktlinje 4.2: samråd före flytt',
         'amount sek: 12000',
         'left group: yes',

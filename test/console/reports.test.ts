@@ -87,6 +87,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the console’s reports in a real browser', { t
     await c[J].recordDeviation(cases[0]!, {
       date: '2025-03-06',
       reason: 'acute-time-pressure',
+      rule: 'police-consultation',
       guideline: 'Riktlinje 4.2: samråd före flytt',
       description: 'Flytten skedde innan samrådsprotokollet var klart.',
       decidedBy: { name: 'Sara Svensson', role: 'enhetschef' },
@@ -217,15 +218,19 @@ describe.skipIf(!HAVE_CHROMIUM)('the console’s reports in a real browser', { t
     await sara.goto(`${running.url}/rapporter/avsteg`);
     const [entry] = await rows(sara, 'Enhetens avsteg');
     expect(entry).toMatch(
-      /^1 6 mars 2025 Riktlinje 4\.2: samråd före flytt Akut tidsbrist Sara Svensson, enhetschef Ärende \S+$/,
+      /^1 6 mars 2025 Samråd med polisen i båda kommunerna: Riktlinje 4\.2: samråd före flytt Akut tidsbrist Sara Svensson, enhetschef Ärende \S+$/,
     );
     await checkPage(sara, 'rapporter-avsteg');
     const csv = await (await sara.request.get(`${running.url}/rapporter/avsteg.csv`)).text();
     expect(csv).toBe(
-      'number,date,rule,reason,decided_by,role\r\n1,2025-03-06,Riktlinje 4.2: samråd före flytt,acute-time-pressure,Sara Svensson,enhetschef\r\n',
+      'number,date,rule,guideline,reason,decided_by,role\r\n1,2025-03-06,police-consultation,Riktlinje 4.2: samråd före flytt,acute-time-pressure,Sara Svensson,enhetschef\r\n',
     );
     const json = await (await sara.request.get(`${running.url}/rapporter/avsteg.json`)).json();
-    expect(json).toMatchObject({ kind: 'brygga.deviation-register', unit: J, entries: [{ number: 1 }] });
+    expect(json).toMatchObject({
+      kind: 'brygga.deviation-register',
+      unit: J,
+      entries: [{ number: 1, rule: 'police-consultation', guideline: 'Riktlinje 4.2: samråd före flytt' }],
+    });
     expect(JSON.stringify(json)).not.toContain(cases[0]!);
   });
 

@@ -62,6 +62,7 @@ function plan(decidedOn: string): PacketBodies['implementation-plan'] {
 const deviation = (date: string, reason: 'acute-time-pressure' | 'safety'): PacketBodies['deviation'] => ({
   date,
   reason,
+  rule: 'police-consultation',
   guideline: 'Riktlinje 4.2: samråd före flytt',
   description: 'Flytten skedde innan samrådsprotokollet var klart.',
   decidedBy: { name: 'Chef C', role: 'enhetschef' },

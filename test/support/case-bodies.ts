@@ -89,6 +89,7 @@ export const costBody: PacketBodies['cost-report'] = {
 export const deviationBody: PacketBodies['deviation'] = {
   date: '2025-03-04',
   reason: 'acute-time-pressure',
+  rule: 'police-consultation',
   guideline: 'Riktlinje 4.2: samråd före flytt',
   description: 'Flytten skedde innan samrådsprotokollet var klart.',
   decidedBy: { name: 'Chef C', role: 'enhetschef' },

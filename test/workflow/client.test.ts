@@ -219,6 +219,7 @@ describe.each(ENGINES)('the client on %s', (engine) => {
     await c.malmo.recordDeviation(caseId, {
       date: '2025-03-15',
       reason: 'acute-time-pressure',
+      rule: 'guideline',
       guideline: 'Samråd före flytt',
       description: 'Flytten skedde samma dag på grund av akut hot.',
       decidedBy: { name: 'Enhetschef E', role: 'enhetschef' },

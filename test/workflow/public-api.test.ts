@@ -192,6 +192,7 @@ describe.each(ENGINES)('the public API on %s', (engine) => {
           around({
             date: '2025-03-04',
             reason: 'other',
+            rule: 'guideline',
             guideline: 'G',
             description: 'D',
             decidedBy: { name: 'N', role: 'R' },

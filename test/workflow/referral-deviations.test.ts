@@ -4,7 +4,9 @@
  * precondition (here the police consultation in the receiving municipality, held after the fact for acute
  * lack of time), and it enters both units' deviation registers; a deviation from a rule the terms do not
  * list is refused by the sender's SDK and, when a modified sender skips the check, by the receiver, with
- * ERR_DEVIATION_NOT_ALLOWED; the consent is never deviable (the referral is malformed).
+ * ERR_DEVIATION_NOT_ALLOWED; the consent is never deviable (the referral is malformed). A `deviation`
+ * packet during a case names its rule the same way (§12.4.6): `guideline` with its words for another
+ * part of a unit's guideline, never the consent.
  */
 import type { ReferralBody } from '@brygga/client-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,10 +72,71 @@ describe.each(ENGINES)('deviations in a referral at both ends on %s', (engine) =
     const atMalmo = await w.clients.malmo.getCase(caseId);
     expect(atMalmo.status).toBe('delivered');
     expect(atMalmo.state.deviationLog).toMatchObject([
-      { unit: 'stockholm-jarva', inReferral: true, guideline: 'police-consultation' },
+      { unit: 'stockholm-jarva', inReferral: true, rule: 'police-consultation', guideline: null },
     ]);
     // Farsta, not a unit of the case, has nothing of it.
     expect(await w.clients['stockholm-farsta'].deviationRegister()).toEqual([]);
+  });
+
+  it('a deviation packet during the case names its rule: the sender’s register and both case states carry it', async () => {
+    w = await startWorkflow(engine);
+    await w.syncAll();
+    const jarva = w.clients['stockholm-jarva'];
+    const malmo = w.clients.malmo;
+    const { caseId } = await jarva.refer(referInput('stockholm-jarva', 'malmo'));
+    await w.syncAll(['stockholm-jarva', 'malmo']);
+    const body = {
+      date: '2025-03-06',
+      reason: 'safety' as const,
+      description: 'Placerad samma natt efter hot; boendet ordnades av Malmö.',
+      decidedBy: { name: 'Eva Enhetschef', role: 'enhetschef' },
+      legalBasis: null,
+    };
+    // The consent is never deviated from, so no deviation names it; another part of the guideline
+    // is named in words. Neither is sent.
+    await expect(
+      jarva.recordDeviation(caseId, { ...body, rule: 'consent-scope' as 'guideline', guideline: null }),
+    ).rejects.toMatchObject({ code: 'ERR_MALFORMED', message: expect.stringMatching(/^deviation\.rule /) });
+    await expect(
+      jarva.recordDeviation(caseId, { ...body, rule: 'guideline', guideline: null }),
+    ).rejects.toMatchObject({
+      code: 'ERR_MALFORMED',
+      message: expect.stringMatching(/^deviation\.guideline /),
+    });
+    await jarva.recordDeviation(caseId, { ...body, rule: 'housing', guideline: null });
+    await w.syncAll(['stockholm-jarva', 'malmo']);
+    await malmo.recordDeviation(caseId, {
+      ...body,
+      date: '2025-03-07',
+      rule: 'guideline',
+      guideline: 'Riktlinje 4.2: samråd före flytt',
+    });
+    await w.syncAll(['stockholm-jarva', 'malmo']);
+    const records = [
+      { unit: 'stockholm-jarva', inReferral: false, rule: 'housing', guideline: null, reason: 'safety' },
+      {
+        unit: 'malmo',
+        inReferral: false,
+        rule: 'guideline',
+        guideline: 'Riktlinje 4.2: samråd före flytt',
+        reason: 'safety',
+      },
+    ];
+    expect((await jarva.getCase(caseId)).state.deviationLog).toMatchObject(records);
+    expect((await malmo.getCase(caseId)).state.deviationLog).toMatchObject(records);
+    // Each unit's register holds the deviation it decided, with the rule's id and its words.
+    expect(await jarva.deviationRegister()).toEqual([
+      expect.objectContaining({ number: 1, on: '2025-03-06', rule: 'housing', guideline: null, caseId }),
+    ]);
+    expect(await malmo.deviationRegister()).toEqual([
+      expect.objectContaining({
+        number: 1,
+        on: '2025-03-07',
+        rule: 'guideline',
+        guideline: 'Riktlinje 4.2: samråd före flytt',
+        caseId,
+      }),
+    ]);
   });
 
   it('the receiver refuses a deviation a modified sender made from a rule the terms do not list, and any from the consent', async () => {

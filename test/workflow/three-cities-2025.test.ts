@@ -784,7 +784,13 @@ describe.each(ENGINES)('the three cities under the 2025 terms on %s', (engine) =
     const atJarva = await c(J).getCase(fromMalmo);
     expect(atJarva.status).toBe('delivered');
     expect(atJarva.state.deviationLog).toMatchObject([
-      { unit: M, inReferral: true, guideline: 'police-consultation', reason: 'acute-time-pressure' },
+      {
+        unit: M,
+        inReferral: true,
+        rule: 'police-consultation',
+        guideline: null,
+        reason: 'acute-time-pressure',
+      },
     ]);
     const entry = {
       on: '2025-03-05',

@@ -751,6 +751,7 @@ describe('services and costs', () => {
         unit: 'malmo',
         inReferral: false,
         reason: deviationBody.reason,
+        rule: deviationBody.rule,
         guideline: deviationBody.guideline,
         decidedBy: deviationBody.decidedBy,
         in: s.head,

@@ -21,7 +21,7 @@ import type { OutcomeMeasures } from './common-fields.js';
 import { type ConsentClaims, verifyConsent } from './consent.js';
 import { verifyWithdrawal } from './consent-withdrawal.js';
 import type { CostLine } from './cost-report.js';
-import type { DeviationReason } from './deviation.js';
+import type { DeviationReason, DeviationRule } from './deviation.js';
 import { type CaseLogType, carriesPersonalData, legalBasisOf } from './packet-body.js';
 import { verifyQuotaProof } from './quota-claim.js';
 import type { Category, ThreatLevel } from './referral.js';
@@ -63,8 +63,10 @@ export interface DeviationRecord {
    */
   inReferral: boolean;
   reason: DeviationReason;
-  /** The rule departed from. */
-  guideline: string;
+  /** The rule departed from, by its stable id (PROTOCOL.md §5.4). */
+  rule: DeviationRule;
+  /** The part of the guideline departed from, in words (a `deviation` packet's; null for a referral's). */
+  guideline: string | null;
   decidedBy: { name: string; role: string };
   /** Hash of the deviation packet. */
   in: string;
@@ -291,7 +293,8 @@ function startCase(ctx: CaseContext, p: CasePacket): CaseState {
       unit: p.unit,
       inReferral: true,
       reason: d.reason,
-      guideline: d.rule,
+      rule: d.rule,
+      guideline: null,
       decidedBy: { name: d.decidedBy.name, role: d.decidedBy.role },
       in: p.hash,
     })),
@@ -520,6 +523,7 @@ const STEPS: { [T in FollowingType]: Step<T> } = {
       unit: p.unit,
       inReferral: false,
       reason: d.reason,
+      rule: d.rule,
       guideline: d.guideline,
       decidedBy: { name: d.decidedBy.name, role: d.decidedBy.role },
       in: p.hash,

@@ -1,15 +1,16 @@
 /**
  * The deviation register (avstegsregister; PROTOCOL.md §20.5): every deviation a unit recorded, with the
- * rule it departed from, the special reason and who decided it. Göteborg's guideline allows deviations
+ * rule it departed from (its stable id, PROTOCOL.md §5.4, and for a unit's guideline the words naming the
+ * part), the special reason and who decided it. Göteborg's guideline allows deviations
  * only for special reasons, documented and reported to the city management office so that it can follow
  * up their reasons; the register is that report.
  *
  * The register a unit keeps names the case (for the coordinators who may open it); the export for the
- * oversight body does not: a number, the day, the rule, the reason and the decision-maker, and nothing of
+ * oversight body does not: a number, the day, the rule and its words, the reason and the decision-maker, and nothing of
  * the case or the person (the deviation's description is personal data and stays in the case).
  */
 import type { CaseState } from './case-state.js';
-import type { DeviationReason } from './deviation.js';
+import type { DeviationReason, DeviationRule } from './deviation.js';
 
 /** One deviation of the register. */
 export interface DeviationEntry {
@@ -17,8 +18,10 @@ export interface DeviationEntry {
   number: number;
   /** The day of the deviation. */
   on: string;
-  /** The rule departed from. */
-  rule: string;
+  /** The rule departed from, by its stable id (PROTOCOL.md §5.4). */
+  rule: DeviationRule;
+  /** The part of the guideline departed from, in words, or null. */
+  guideline: string | null;
   reason: DeviationReason;
   decidedBy: { name: string; role: string };
   /** The case, for the unit's own use; never exported. */
@@ -40,7 +43,8 @@ export interface DeviationRegisterExport {
   entries: {
     number: number;
     date: string;
-    rule: string;
+    rule: DeviationRule;
+    guideline: string | null;
     reason: DeviationReason;
     decidedBy: { name: string; role: string };
   }[];
@@ -69,7 +73,8 @@ export function deviationRegister(
     .map(({ d, c }, i) => ({
       number: i + 1,
       on: d.on,
-      rule: d.guideline,
+      rule: d.rule,
+      guideline: d.guideline,
       reason: d.reason,
       decidedBy: { ...d.decidedBy },
       caseId: c.caseId,
@@ -97,6 +102,7 @@ export function exportDeviationRegister(
       number: e.number,
       date: e.on,
       rule: e.rule,
+      guideline: e.guideline,
       reason: e.reason,
       decidedBy: { ...e.decidedBy },
     })),
@@ -115,12 +121,17 @@ export function csvField(value: string | number): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** The exported register as CSV (RFC 4180): `number,date,rule,reason,decided_by,role`. */
+/**
+ * The exported register as CSV (RFC 4180): `number,date,rule,guideline,reason,decided_by,role`, the
+ * guideline's words empty when there are none.
+ */
 export function deviationRegisterCsv(register: DeviationRegisterExport): string {
-  const lines = ['number,date,rule,reason,decided_by,role'];
+  const lines = ['number,date,rule,guideline,reason,decided_by,role'];
   for (const e of register.entries) {
     lines.push(
-      [e.number, e.date, e.rule, e.reason, e.decidedBy.name, e.decidedBy.role].map(csvField).join(','),
+      [e.number, e.date, e.rule, e.guideline ?? '', e.reason, e.decidedBy.name, e.decidedBy.role]
+        .map(csvField)
+        .join(','),
     );
   }
   return `${lines.join('\r\n')}\r\n`;

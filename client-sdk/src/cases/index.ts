@@ -72,7 +72,13 @@ export {
   verifyWithdrawal,
 } from './consent-withdrawal.js';
 export { type CostLine, type CostReportBody, MAX_LINE_SEK, validateCostReport } from './cost-report.js';
-export { type DeviationBody, type DeviationReason, validateDeviation } from './deviation.js';
+export {
+  DEVIATION_RULES,
+  type DeviationBody,
+  type DeviationReason,
+  type DeviationRule,
+  validateDeviation,
+} from './deviation.js';
 export {
   csvField,
   type DeviationEntry,

@@ -104,6 +104,44 @@ describe('packet bodies', () => {
     }
   });
 
+  it('a deviation names a rule of the list, never the consent, and another part of the guideline in words', () => {
+    const body = examples.deviation;
+    const refusal = (m: unknown) => {
+      try {
+        validatePacketBody('deviation', m);
+        return null;
+      } catch (e) {
+        return {
+          code: (e as BryggaError).code,
+          message: (e as Error).message,
+          schema: isValid(ajv, schemaOf('deviation'), m),
+        };
+      }
+    };
+    for (const rule of ['consent-scope', 'police', 'Riktlinje 4.2', null]) {
+      expect(refusal({ ...body, rule })).toEqual({
+        code: 'ERR_MALFORMED',
+        message: expect.stringMatching(/^deviation\.rule must be one of /),
+        schema: false,
+      });
+    }
+    expect(refusal({ ...body, rule: 'guideline', guideline: null })).toEqual({
+      code: 'ERR_MALFORMED',
+      message: 'deviation.guideline must name the part of the guideline when rule is guideline',
+      schema: false,
+    });
+    const { rule: _, ...withoutRule } = body;
+    expect(refusal(withoutRule)).toMatchObject({ message: 'deviation.rule is required', schema: false });
+    // Words are optional for a rule of the referral, and required for another part of the guideline.
+    for (const ok of [
+      { ...body, rule: 'housing', guideline: null },
+      { ...body, rule: 'guideline', guideline: 'Riktlinje 4.2: samråd före flytt' },
+    ]) {
+      expect(validatePacketBody('deviation', ok)).toEqual(ok);
+      expect(isValid(ajv, schemaOf('deviation'), ok)).toBe(true);
+    }
+  });
+
   it('refuses an unknown type', () => {
     expect(outcome('nonsense' as PacketType, {})).toBe('malformed');
   });

@@ -246,7 +246,8 @@ describe('the deviation register', () => {
     unit,
     inReferral: false,
     reason: 'acute-time-pressure' as const,
-    guideline: 'Riktlinje 4.2: samråd före flytt',
+    rule: 'police-consultation' as const,
+    guideline: 'Riktlinje 4.2: samråd före flytt' as string | null,
     decidedBy: { name: 'Chef C', role: 'enhetschef' },
     in: `${on}${'x'.repeat(33)}`,
     ...extra,
@@ -258,7 +259,11 @@ describe('the deviation register', () => {
     home: 'malmo',
     receiving: 'stockholm-jarva',
     deviationLog: [
-      deviation('2025-03-20', 'stockholm-jarva', { reason: 'safety', guideline: '=HYPERLINK("x")' }),
+      deviation('2025-03-20', 'stockholm-jarva', {
+        reason: 'safety',
+        rule: 'guideline',
+        guideline: '=HYPERLINK("x")',
+      }),
     ],
   });
 
@@ -283,16 +288,24 @@ describe('the deviation register', () => {
     expect(exported.entries[1]).toEqual({
       number: 2,
       date: '2025-05-02',
-      rule: 'Riktlinje 4.2: samråd före flytt',
+      rule: 'police-consultation',
+      guideline: 'Riktlinje 4.2: samråd före flytt',
       reason: 'acute-time-pressure',
       decidedBy: { name: 'Chef C', role: 'enhetschef' },
     });
     const csv = deviationRegisterCsv(exported).split('\r\n');
-    expect(csv[0]).toBe('number,date,rule,reason,decided_by,role');
-    // A rule that a spreadsheet would run as a formula stays text.
-    expect(csv[1]).toBe(`1,2025-03-20,"'=HYPERLINK(""x"")",safety,Chef C,enhetschef`);
+    expect(csv[0]).toBe('number,date,rule,guideline,reason,decided_by,role');
+    // Words that a spreadsheet would run as a formula stay text.
+    expect(csv[1]).toBe(`1,2025-03-20,guideline,"'=HYPERLINK(""x"")",safety,Chef C,enhetschef`);
     expect(csv[2]).toBe(
-      '2,2025-05-02,Riktlinje 4.2: samråd före flytt,acute-time-pressure,Chef C,enhetschef',
+      '2,2025-05-02,police-consultation,Riktlinje 4.2: samråd före flytt,acute-time-pressure,Chef C,enhetschef',
+    );
+    // A deviation without words leaves their column empty.
+    const bare = exportDeviationRegister('stockholm-jarva', [
+      { ...deviationRegister('stockholm-jarva', [a])[0]!, guideline: null },
+    ]);
+    expect(deviationRegisterCsv(bare).split('\r\n')[1]).toBe(
+      '1,2025-05-02,police-consultation,,acute-time-pressure,Chef C,enhetschef',
     );
   });
 });

@@ -152,7 +152,7 @@ function deviationBody(path: string) {
     });
   }
   try {
-    return validatePacketBody('deviation', { legalBasis: null, ...raw });
+    return validatePacketBody('deviation', { guideline: null, legalBasis: null, ...raw });
   } catch (err) {
     if (!(err instanceof BryggaError) || err.code !== 'ERR_MALFORMED') throw err;
     throw new CliError('ERR_MALFORMED', `the deviation file is not valid: ${err.message}`, {
@@ -165,11 +165,13 @@ export const REPORT_COMMANDS: Command[] = [
   {
     words: ['deviation'],
     summary:
-      'Record a deviation (avsteg) in a case: the file gives {date, reason, guideline, description, decidedBy}.',
+      'Record a deviation (avsteg) in a case: the file gives {date, reason, rule, guideline, description, decidedBy}.',
     details: [
       'A deviation from the guideline is allowed only for a special reason (reason: acute-time-pressure,',
-      'safety or other), documented with the rule departed from (guideline), what was done (description)',
-      'and who decided it (decidedBy: {name, role}); legalBasis is optional (PROTOCOL.md §12.4 item 6). It',
+      'safety or other), documented with the rule departed from (rule: police-consultation,',
+      'police-approval, target-group, children, housing, or guideline for another part of the guideline,',
+      'then named in words in guideline), what was done (description) and who decided it (decidedBy:',
+      '{name, role}); guideline is otherwise optional, and so is legalBasis (PROTOCOL.md §12.4 item 6). It',
       "goes to the case's other unit and into this unit's deviation register (`brygga report deviations`).",
     ],
     positionals: ['<case>'],
@@ -274,7 +276,7 @@ export const REPORT_COMMANDS: Command[] = [
         const days = from || to ? `, ${from ?? '…'} – ${to ?? '…'}` : '';
         const lines = register.entries.map(
           (e) =>
-            `${String(e.number).padStart(3)}  ${e.date}  ${e.reason.padEnd(19)}  ${e.rule}  (decided by ${e.decidedBy.name}, ${e.decidedBy.role})`,
+            `${String(e.number).padStart(3)}  ${e.date}  ${e.reason.padEnd(19)}  ${e.rule}${e.guideline === null ? '' : `: ${e.guideline}`}  (decided by ${e.decidedBy.name}, ${e.decidedBy.role})`,
         );
         text = `${[`Deviation register of ${unit}${days}:`, ...(lines.length ? lines : ['  No deviations.'])].join('\n')}\n`;
       }

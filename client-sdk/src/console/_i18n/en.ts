@@ -155,6 +155,7 @@ export const en: Dictionary = {
     'target-group': 'The target group',
     children: 'No responsibility for children',
     housing: 'Temporary housing arranged by the home municipality',
+    guideline: 'Another part of the guideline',
   },
   responsibility: {
     home: 'The home municipality',
@@ -495,7 +496,11 @@ export const en: Dictionary = {
       lead: 'Deviations are allowed only for special reasons, and must be documented and reported.',
       date: 'Date of the deviation',
       reason: 'What special reason was there?',
-      guideline: 'Which part of the guideline or agreement did you depart from?',
+      rule: 'Which rule did you depart from?',
+      guideline: 'Which part of the guideline did you depart from?',
+      guidelineHint:
+        'In your own words, for example the clause of the guideline. Required if you chose another part of the guideline.',
+      guidelineRequired: 'Write which part of the guideline you departed from',
       description: 'Describe the deviation',
       decidedByName: 'Who decided the deviation?',
       decidedByRole: "The decision-maker's role",

@@ -155,6 +155,7 @@ export const sv = {
     'target-group': 'Målgruppen',
     children: 'Inget ansvar för barn',
     housing: 'Tillfälligt boende ordnat av hemkommunen',
+    guideline: 'En annan del av riktlinjen',
   },
   responsibility: {
     home: 'Hemkommunen',
@@ -499,7 +500,11 @@ export const sv = {
       lead: 'Avsteg får göras bara av särskilda skäl, och ska dokumenteras och rapporteras.',
       date: 'Datum för avsteget',
       reason: 'Vilket särskilt skäl fanns?',
-      guideline: 'Vilken del av riktlinjen eller avtalet avvek ni från?',
+      rule: 'Vilken regel avvek ni från?',
+      guideline: 'Vilken del av riktlinjen avvek ni från?',
+      guidelineHint:
+        'Med egna ord, till exempel punkten i riktlinjen. Måste fyllas i om ni valde en annan del av riktlinjen.',
+      guidelineRequired: 'Skriv vilken del av riktlinjen ni avvek från',
       description: 'Beskriv avsteget',
       decidedByName: 'Vem beslutade avsteget?',
       decidedByRole: 'Beslutsfattarens roll',

@@ -418,7 +418,8 @@ export function PacketBody(props: { entry: CaseLogEntry; texts: Texts; client: B
           rows={[
             [t.case.date, texts.date(b.date)],
             [t.body.reason, t.deviationReasons[b.reason]],
-            [t.body.guideline, w(texts, b.guideline)],
+            [t.case.deviationRule, t.ruleNames[b.rule]],
+            ...(b.guideline === null ? [] : [[t.body.guideline, w(texts, b.guideline)] as [string, Child]]),
             [t.body.description, multiline(b.description, texts)],
             [
               t.body.decidedBy,

@@ -211,7 +211,12 @@ async function DeviationsPage(props: { c: Ctx; deps: ConsoleDeps; entries: Devia
                 <td class="numeric">{e.number}</td>
                 <td>{texts.date(e.on)}</td>
                 <td>
-                  <W>{e.rule}</W>
+                  {t.ruleNames[e.rule]}
+                  {e.guideline === null ? null : (
+                    <>
+                      : <W>{e.guideline}</W>
+                    </>
+                  )}
                 </td>
                 <td>{t.deviationReasons[e.reason]}</td>
                 <td>

@@ -1,7 +1,10 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-/** A deviation from the guideline (avsteg; PROTOCOL.md §12.4.6), with its special reason and who decided it. */
-import { validateDeviation } from '../../index.js';
+/**
+ * A deviation from the guideline (avsteg; PROTOCOL.md §12.4.6): the rule departed from, chosen by its
+ * Swedish name, the words naming it, its special reason and who decided it.
+ */
+import { DEVIATION_RULES, validateDeviation } from '../../index.js';
 import { MAX_TEXT } from '../_form-reader.js';
 import { LegalBasisFields, readLegalBasis } from '../_pages/fieldsets.js';
 import { Choices, fieldValue, Input, Textarea } from '../_views/components.js';
@@ -36,9 +39,18 @@ export const DEVIATION_STEP: Step = {
           selected={[fieldValue(s.values, 'reason')]}
           {...common(s)}
         />
+        <Choices
+          kind="radio"
+          name="rule"
+          label={t.forms.deviation.rule}
+          choices={DEVIATION_RULES.map((r) => ({ value: r, label: t.ruleNames[r] }))}
+          selected={[fieldValue(s.values, 'rule')]}
+          {...common(s)}
+        />
         <Input
           name="guideline"
           label={t.forms.deviation.guideline}
+          hint={t.forms.deviation.guidelineHint}
           value={fieldValue(s.values, 'guideline')}
           dirAuto
           {...common(s)}
@@ -75,15 +87,19 @@ export const DEVIATION_STEP: Step = {
       'safety',
       'other',
     ] as const);
-    const guideline = f.text('guideline', t.forms.deviation.guideline);
+    const rule = f.choice('rule', t.forms.deviation.rule, DEVIATION_RULES);
+    // The words are required only for another part of the guideline (PROTOCOL.md §12.4.6).
+    const guideline = f.text('guideline', t.forms.deviation.guideline, { required: false });
+    if (rule === 'guideline' && guideline === null) f.fail('guideline', t.forms.deviation.guidelineRequired);
     const description = f.text('description', t.forms.deviation.description, { max: MAX_TEXT });
     const name = f.text('decidedByName', t.forms.deviation.decidedByName);
     const role = f.text('decidedByRole', t.forms.deviation.decidedByRole);
     const legalBasis = readLegalBasis(f, s.texts);
-    if (!f.ok || !date || !reason || !guideline || !description || !name || !role) return null;
+    if (!f.ok || !date || !reason || !rule || !description || !name || !role) return null;
     const body = validateDeviation({
       date,
       reason,
+      rule,
       guideline,
       description,
       decidedBy: { name, role },
@@ -93,6 +109,7 @@ export const DEVIATION_STEP: Step = {
   },
   fieldOf: pathField([
     ['deviation.date', 'date'],
+    ['deviation.rule', 'rule'],
     ['deviation.guideline', 'guideline'],
     ['deviation.description', 'description'],
     ['deviation.decidedBy.name', 'decidedByName'],
