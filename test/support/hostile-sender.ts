@@ -87,3 +87,13 @@ export function uncheckedReferral(
     note: null,
   });
 }
+
+/** The receiver's report of `pid` after a sync, and the receipts it signed for it (outcome, code, unit). */
+export async function refusedBy(w: Workflow, unit: WorkflowUnit, pid: string) {
+  const report = await w.clients[unit].sync();
+  const receipts = await w.stores[unit].db.selectFrom('brygga_receipts').selectAll().execute();
+  return {
+    received: report.received.find((r) => r.pid === pid),
+    receipts: receipts.filter((r) => r.pid === pid).map((r) => [r.outcome, r.code, r.unit]),
+  };
+}

@@ -313,8 +313,13 @@ export async function startWorkflow(
 }
 
 /** Refer a case from `home` to `to` with {@link referInput} and sync both: the case id. */
-export async function referredCase(w: Workflow, home: WorkflowUnit, to: WorkflowUnit): Promise<string> {
-  const { caseId } = await w.clients[home].refer(referInput(home, to));
+export async function referredCase(
+  w: Workflow,
+  home: WorkflowUnit,
+  to: WorkflowUnit,
+  change: (input: ReferInput) => ReferInput = (input) => input,
+): Promise<string> {
+  const { caseId } = await w.clients[home].refer(change(referInput(home, to)));
   await w.syncAll([home, to]);
   return caseId;
 }

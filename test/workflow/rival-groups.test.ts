@@ -16,12 +16,12 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectLogsAgree } from '../support/case-invariant.js';
 import { ENGINES } from '../support/databases.js';
-import { submitUnchecked, uncheckedReferral } from '../support/hostile-sender.js';
+import { refusedBy, submitUnchecked, uncheckedReferral } from '../support/hostile-sender.js';
 import {
   referInput,
+  referredCase,
   startWorkflow,
   type Workflow,
-  type WorkflowUnit,
   workflowContact,
   worldWithMunicipalities,
 } from '../support/workflow-world.js';
@@ -66,25 +66,9 @@ const KNOWN = {
   addedBy: 'Greta Gren',
 };
 
-/** The receiver's report of `pid`, and the receipts it signed for it (outcome, code, unit). */
-async function refusedBy(w: Workflow, unit: WorkflowUnit, pid: string) {
-  const report = await w.clients[unit].sync();
-  const receipts = await w.stores[unit].db.selectFrom('brygga_receipts').selectAll().execute();
-  return {
-    received: report.received.find((r) => r.pid === pid),
-    receipts: receipts.filter((r) => r.pid === pid).map((r) => [r.outcome, r.code, r.unit]),
-  };
-}
-
 /** Järva refers a case to Göteborg Nordost with the affiliation; the case id, once Nordost has it. */
-async function referredToGoteborg(w: Workflow): Promise<string> {
-  const { caseId } = await w.clients['stockholm-jarva'].refer({
-    ...referInput('stockholm-jarva', 'goteborg-nordost'),
-    affiliation,
-  });
-  await w.syncAll(['stockholm-jarva', 'goteborg-nordost']);
-  return caseId;
-}
+const referredToGoteborg = (w: Workflow) =>
+  referredCase(w, 'stockholm-jarva', 'goteborg-nordost', (input) => ({ ...input, affiliation }));
 
 describe.each(ENGINES)('rival groups at both ends on %s', (engine) => {
   let w: Workflow;

@@ -10,12 +10,11 @@ import { makeQuotaClaim, type PacketBodies, type SpecialCaseMark } from '@brygga
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectLogsAgree } from '../support/case-invariant.js';
 import { ENGINES } from '../support/databases.js';
-import { submitUnchecked } from '../support/hostile-sender.js';
+import { refusedBy, submitUnchecked } from '../support/hostile-sender.js';
 import {
   referredCase,
   startWorkflow,
   type Workflow,
-  type WorkflowUnit,
   workflowContact,
   worldWithMunicipalities,
 } from '../support/workflow-world.js';
@@ -44,16 +43,6 @@ const plan = (decidedOn: string): PacketBodies['implementation-plan'] => ({
   note: null,
   legalBasis: null,
 });
-
-/** The receiver's report of `pid`, and the receipts it signed for it (outcome, code, unit). */
-async function refusedBy(w: Workflow, unit: WorkflowUnit, pid: string) {
-  const report = await w.clients[unit].sync();
-  const receipts = await w.stores[unit].db.selectFrom('brygga_receipts').selectAll().execute();
-  return {
-    received: report.received.find((r) => r.pid === pid),
-    receipts: receipts.filter((r) => r.pid === pid).map((r) => [r.outcome, r.code, r.unit]),
-  };
-}
 
 describe.each(ENGINES)("Göteborg's special cases at both ends on %s", (engine) => {
   let w: Workflow;
