@@ -1049,9 +1049,14 @@ describeBrowser(
       await greta.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
       await hasText(greta.locator('#sp-reference-error'), 'Fyll i stadsledningskontorets diarienummer');
       await greta.getByLabel('Bedömarens roll på Stadsledningskontoret').fill('säkerhetssamordnare');
-      await greta.getByLabel('Datum för Stadsledningskontorets bedömning').fill(day(-1));
       await greta.getByLabel('Motivationen bedöms som äkta', { exact: true }).check();
       await greta.getByLabel('Stadsledningskontorets diarienummer').fill('SLK-2026-0042');
+      // An assessment dated tomorrow: the SDK's date rule, told beside the date it is about.
+      await greta.getByLabel('Datum för Stadsledningskontorets bedömning').fill(day(1));
+      await greta.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
+      await hasText(greta.locator('#sp-assessedOn-error'), 'Datumet ligger efter i dag');
+      expect(await greta.locator('main').textContent()).not.toContain('ERR_');
+      await greta.getByLabel('Datum för Stadsledningskontorets bedömning').fill(day(-1));
       await greta.getByRole('button', { name: 'Signera och skicka beslutet' }).click();
       await hasText(greta.locator('.banner'), 'Signerat och skickat: Beslut om mottagande');
       const receiving = greta.locator('#case-receiving');

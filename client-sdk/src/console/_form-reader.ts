@@ -112,10 +112,13 @@ export class FormReader {
   }
 }
 
+/** Refusals whose message begins with the body path they are about (`follow-up.summary …`). */
+const PATH_FIRST = new Set(['ERR_MALFORMED', 'ERR_PRECONDITION_DATE']);
+
 /**
- * An SDK refusal as a field error: ERR_MALFORMED names a body path (`follow-up.summary`), which
- * `fieldOf` maps to the field that holds it; a rule's code maps to a field through `codeFields`. Other
- * failures go to `fallback` (the first field), with their message.
+ * An SDK refusal as a field error: ERR_MALFORMED and ERR_PRECONDITION_DATE name a body path
+ * (`follow-up.summary`), which `fieldOf` maps to the field that holds it; a rule's code maps to a field
+ * through `codeFields`. Other failures go to `fallback` (the first field), with their message.
  */
 export function refusal(
   err: unknown,
@@ -130,10 +133,10 @@ export function refusal(
     const code = (err as { code?: unknown } | null)?.code;
     return { field: o.fallback, message: texts.error(typeof code === 'string' ? code : 'ERR_INTERNAL') };
   }
-  if (err.code === 'ERR_MALFORMED') {
+  if (PATH_FIRST.has(err.code)) {
     const path = err.message.split(' ')[0] ?? '';
     const field = o.fieldOf?.(path);
-    if (field) return { field, message: texts.error('ERR_MALFORMED') };
+    if (field) return { field, message: texts.error(err.code) };
   }
   return { field: o.codeFields?.[err.code] ?? o.fallback, message: texts.error(err.code) };
 }

@@ -1144,6 +1144,8 @@ export const en: Dictionary = {
       "Your terms require checking the person's group affiliation against the groups you know before accepting the case.",
     ERR_RIVAL_CONFLICT_UNRECORDED:
       'Your list of known groups shows a conflict. Record the conflict and why you accept the case despite it, or decline the case.',
+    ERR_PRECONDITION_DATE:
+      'The date is after today. What is recorded as done must already have been done: give the date it was done.',
   } as Partial<Record<ErrorCode, string>>,
   errorFallback: (code) =>
     `It could not be done (${code}). Nothing was sent. Try again, or contact the administrator.`,

@@ -1151,6 +1151,8 @@ export const sv = {
       'Era villkor kräver att ni kontrollerar personens grupptillhörighet mot de grupperingar ni känner till innan ni antar uppdraget.',
     ERR_RIVAL_CONFLICT_UNRECORDED:
       'Er lista över kända grupper visar en konflikt. Registrera konflikten och varför ni antar uppdraget ändå, eller avböj uppdraget.',
+    ERR_PRECONDITION_DATE:
+      'Datumet ligger efter i dag. Det som anges som gjort ska redan ha gjorts: ange det datum det gjordes.',
   } as Partial<Record<ErrorCode, string>>,
   errorFallback: (code: string) =>
     `Det gick inte att genomföra (${code}). Inget skickades. Försök igen, eller kontakta administratören.`,
