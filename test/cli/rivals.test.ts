@@ -275,4 +275,33 @@ describe('the rival-group check through the CLI', { timeout: 300_000 }, () => {
       decision: 'accepted-despite',
     });
   });
+
+  it('asks for the group affiliation when Järva refers to Göteborg by answers, and sends it', () => {
+    const officer = (n: number) => [`Polis ${n}`, 'avhopparsamordnare', `POL-${n}`];
+    const answers = [
+      ...['goteborg-nordost', 'avhoppare', 'high', 'Anonym Avhoppare', '', '', 'krisstod'],
+      ...[day(-6), ...officer(1), 'Inga invändningar.', day(-5), ...officer(2), 'Inga invändningar.'],
+      ...[day(-6), ...officer(1), 'y', day(-5), ...officer(2), 'y'],
+      ...['y', 'concrete', 'y', 'n', day(-7), 'Handläggare Hem', 'socialsekreterare', 'Motiverad.'],
+      // The affiliation, asked because Göteborg's terms set rivalCheck; one group named twice first.
+      ...[
+        'Nätverk Norr, nätverk  norr',
+        'Nätverk Norr, Gäng Väst',
+        day(-7),
+        'Handläggare Hem',
+        'socialsekreterare',
+      ],
+      ...['n', day(-7), 'y', day(3), '', 'Handläggare', 'socialsekreterare', '', '', 'n'],
+      ...['written', 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c', day(-2), day(-2), day(300), '', 'y', ''],
+    ].join('\n');
+    const sent = brygga(dir, ['refer', '--json'], as('stockholm-jarva'), { input: answers });
+    expect(sent.stderr).toMatch(/Not accepted \(group affiliation\): a group is named twice\. Answer again/);
+    expect(sent.stderr).toMatch(/ {2}group affiliation: +Nätverk Norr, Gäng Väst\n/);
+    expect(sent.status).toBe(0);
+    const asked = sent.json<{ caseId: string }>().caseId;
+    const shown = brygga(dir, ['case', 'show', asked], as('stockholm-jarva'));
+    expect(shown.stdout).toContain(
+      `group affiliation: 2 groups named; assessed by Handläggare Hem (socialsekreterare), ${day(-7)}`,
+    );
+  });
 });

@@ -12,15 +12,18 @@ import {
   agreementAt,
   type BryggaClient,
   EMAIL_PATTERN,
+  groupKey,
   HASH_PATTERN,
   hashConsentForm,
   isCalendarDate,
+  MAX_GROUPS,
   offeredServices,
   PERSONAL_IDENTITY_NUMBER_PATTERN,
   PHONE_PATTERN,
   preconditionTerms,
   type ReferInput,
   RULE_SOURCES,
+  rivalCheckOf,
   type TargetCriterion,
 } from '../index.js';
 import { AnswerReader, CliError, type Io, usage } from './_io.js';
@@ -125,6 +128,18 @@ const services =
   };
 
 const MAX_CONTACTS = 10;
+
+/** Group names separated by commas; none when the answer is empty (no affiliation known). */
+const groupNames: Parse = (a) => {
+  const names = a
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  if (names.length > MAX_GROUPS) refuse(`name at most ${MAX_GROUPS} groups`);
+  if (names.some((n) => n.length > 200)) refuse('a group name has at most 200 characters');
+  if (new Set(names.map(groupKey)).size !== names.length) refuse('a group is named twice');
+  return names;
+};
 
 /** Who at the police, and their reference, for the consultation or approval at `at`. */
 function* officer(at: string, m: string | undefined): Generator<Row, void, unknown> {
@@ -301,6 +316,33 @@ function* referralForm(agreement: Agreement, home: string, d: Draft): Generator<
     parse: text(200),
   };
   yield { path: 'targetGroup.assessment', label: 'assessment', ask: 'The assessment', parse: text(20_000) };
+  if (receiving && rivalCheckOf(agreement.terms, receiving)) {
+    // Where the receiving municipality checks placements against rival groups (PROTOCOL.md §14.6 (5)).
+    yield {
+      path: 'affiliation.groups',
+      label: 'group affiliation',
+      ask: `The person's group affiliation, which ${receiving} checks against the rival groups it knows: the groups, separated by commas (empty if none is known)`,
+      parse: groupNames,
+    };
+    yield {
+      path: 'affiliation.assessedOn',
+      label: 'affiliation assessed on',
+      ask: 'Affiliation assessed on',
+      parse: date,
+    };
+    yield {
+      path: 'affiliation.assessedBy.name',
+      label: 'affiliation assessed by',
+      ask: 'Who assessed the affiliation: name',
+      parse: text(200),
+    };
+    yield {
+      path: 'affiliation.assessedBy.role',
+      label: 'affiliation assessed by: role',
+      ask: 'Their role, e.g. socialsekreterare',
+      parse: text(200),
+    };
+  }
   yield {
     path: 'childrenCheck.responsibleForChildren',
     label: 'responsible for children',
