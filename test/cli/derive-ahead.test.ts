@@ -3,7 +3,8 @@
  * command that opens the device with BRYGGA_PASSPHRASE starts the one scrypt derivation of its key files
  * before its modules load, and the SDK uses it rather than deriving again. Proved on what the process
  * does, in order (the derivations it starts on node:crypto, test/cli/trace-scrypt.mjs, and the modules it
- * resolves, test/support/trace-modules.mjs), never on a time; and on DerivationAhead itself.
+ * resolves, test/support/trace-modules.mjs, the bundle's files read as their modules: bundle-modules.ts),
+ * never on a time; and on DerivationAhead itself.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { BryggaError, loadIdentity, saveIdentity } from '../../client-sdk/src/in
 import { DerivationAhead } from '../../client-sdk/src/node/derivation-ahead.js';
 import { openSqliteStore } from '../../client-sdk/src/node/index.js';
 import { makeWorld } from '../support/fixtures.js';
+import { unbundled } from './bundle-modules.js';
 import { BIN } from './cli-harness.js';
 
 const TRACE_MODULES = join(import.meta.dirname, '..', 'support', 'trace-modules.mjs');
@@ -67,7 +69,7 @@ function traced(args: string[], env: Record<string, string>) {
       timeout: 60_000,
     },
   );
-  const trace = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  const trace = unbundled(readFileSync(file, 'utf8').split('\n').filter(Boolean));
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, trace };
 }
 

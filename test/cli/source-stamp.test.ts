@@ -54,7 +54,7 @@ beforeEach(() => {
     write(join(pkg, 'bin', name), readFileSync(join(ROOT, 'client-sdk', 'bin', name), 'utf8'));
   write(join(pkg, 'package.json'), '{ "type": "module" }\n');
   write(
-    join(pkg, 'dist', 'cli', 'main.js'),
+    join(pkg, 'dist', 'cli-bundle', 'main.js'),
     "export async function main() { process.stdout.write('dist\\n'); }\n",
   );
   write(
