@@ -1,7 +1,8 @@
 /**
  * bin/brygga.js runs the compiled dist/ only while it was built from the sources as they are (the stamp
- * of client-sdk/bin/sources.js); an edited, added or removed source sends it to the sources through tsx,
- * and the relay's bin/build-if-stale.js to a rebuild. An installed package (no src/) runs dist/.
+ * of client-sdk/bin/sources.js); an edited, added, removed or renamed source sends it to the sources
+ * through tsx, and the relay's bin/build-if-stale.js to a rebuild; an edited test does not. An installed
+ * package (no src/) runs dist/.
  * Checked on a small package of its own: a copy of bin/, a dist/ and a src/ whose `main` each say which
  * ran.
  */
@@ -10,6 +11,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   utimesSync,
@@ -54,7 +56,7 @@ beforeEach(() => {
     write(join(pkg, 'bin', name), readFileSync(join(ROOT, 'client-sdk', 'bin', name), 'utf8'));
   write(join(pkg, 'package.json'), '{ "type": "module" }\n');
   write(
-    join(pkg, 'dist', 'cli', 'main.js'),
+    join(pkg, 'dist', 'cli-bundle', 'main.js'),
     "export async function main() { process.stdout.write('dist\\n'); }\n",
   );
   write(
@@ -94,6 +96,26 @@ describe('the source stamp', () => {
     rmSync(join(pkg, 'src', 'deep', 'er', 'util.ts'));
     expect(ran()).toBe('src');
     expect(upToDate(pkg)).toBe(false);
+  });
+
+  it('runs the sources once a file is renamed, its time and the count unchanged', () => {
+    const from = join(pkg, 'src', 'deep', 'er', 'util.ts');
+    const to = join(pkg, 'src', 'deep', 'er', 'helpers.ts');
+    renameSync(from, to);
+    // A rename keeps the file's time; only its directory's tells.
+    age(join(pkg, 'src', 'deep', 'er'), new Date(newestSource(join(pkg, 'src')).newest + 1000));
+    expect(ran()).toBe('src');
+    expect(upToDate(pkg)).toBe(false);
+  });
+
+  it('runs dist/ after an edit of a test, which the build leaves out', () => {
+    const test = join(pkg, 'src', 'deep', 'er', 'util.test.ts');
+    write(test, 'export {};\n');
+    stamp();
+    writeFileSync(test, 'export const edited = true;\n');
+    age(test, new Date(newestSource(join(pkg, 'src')).newest + 1000));
+    expect(ran()).toBe('dist');
+    expect(upToDate(pkg)).toBe(true);
   });
 
   it('runs dist/ of an installed package, which has no src/', () => {

@@ -484,6 +484,7 @@ export const ADMIN_COMMANDS: Command[] = [
   },
   {
     words: ['device', 'rotate-key'],
+    opensDevice: true,
     summary: 'Make and publish a new HPKE key for this device (the old one still opens packets in flight).',
     options: { device: { type: 'string', description: 'the device directory' } },
     async run(args, io) {
@@ -494,7 +495,7 @@ export const ADMIN_COMMANDS: Command[] = [
       const store = await openSqliteStore(paths.store);
       try {
         const pass = await passphrase(io, `the device of ${config.unit}`);
-        const identity = await loadIdentity(store.store, pass);
+        const identity = await loadIdentity(store.store, pass, io.derived ? { derived: io.derived } : {});
         const hpke = HpkeKeyPair.generate();
         const publication = publishHpkeKey(identity.key, { unit: identity.unit, key: hpke.publicKey });
         await new RelayClient({ baseUrl: config.relayUrl, audience: config.audience }).submitStatement(

@@ -19,6 +19,7 @@ function line(a: AlertView): string {
 export const ALERT_COMMANDS: Command[] = [
   {
     words: ['alerts'],
+    opensDevice: true,
     summary:
       'List the alerts that wait for a person (a failed check of the relay’s log, a refused root key).',
     details: [
@@ -46,6 +47,7 @@ export const ALERT_COMMANDS: Command[] = [
   },
   {
     words: ['alerts', 'ack'],
+    opensDevice: true,
     summary: 'Record that you have judged an alert (it stays kept, as acknowledged by you).',
     positionals: ['<id>'],
     options: {

@@ -205,6 +205,7 @@ function step(
 ): Command {
   return {
     words,
+    opensDevice: true,
     summary,
     positionals: ['<case>'],
     options: { ...DEVICE_OPTION, ...(options.file === false ? {} : FILE_OPTION), ...options.extra },
@@ -230,6 +231,7 @@ function step(
 export const CASE_COMMANDS: Command[] = [
   {
     words: ['refer'],
+    opensDevice: true,
     summary: 'Refer a case (remiss) to another unit: from a file, or by answering questions field by field.',
     details: [
       'Without --file, asks for the referral field by field (at a terminal, or answers one a line on',
@@ -274,6 +276,7 @@ export const CASE_COMMANDS: Command[] = [
   },
   {
     words: ['inbox'],
+    opensDevice: true,
     summary: 'Fetch what arrived, send what waits, and list the cases this device holds.',
     details: [
       'With --watch, stays connected to the relay and prints each thing that happens from now on, one line',
@@ -331,6 +334,7 @@ export const CASE_COMMANDS: Command[] = [
   },
   {
     words: ['case', 'show'],
+    opensDevice: true,
     summary:
       'Show a case as this device holds it (run `brygga inbox` first to fetch): status, parties, every packet in full.',
     positionals: ['<case>'],
@@ -438,6 +442,7 @@ export const CASE_COMMANDS: Command[] = [
   ),
   {
     words: ['case', 'assign'],
+    opensDevice: true,
     summary:
       "Assign the case to officers' devices of this unit (handläggare i ärendet): only they receive it from now on.",
     positionals: ['<case>', '<device kid>...'],
@@ -470,6 +475,7 @@ export const CASE_COMMANDS: Command[] = [
   ),
   {
     words: ['consent', 'form'],
+    opensDevice: true,
     summary:
       'Write the printable Swedish consent form (samtyckesblankett) for a referral to --to, and give its SHA-256 for the attestation.',
     options: {
@@ -527,6 +533,7 @@ export const CASE_COMMANDS: Command[] = [
   },
   {
     words: ['evidence', 'export'],
+    opensDevice: true,
     summary: 'Export a case as a signed evidence bundle (PROTOCOL.md §17), on standard output or to --out.',
     positionals: ['<case>'],
     options: {

@@ -46,6 +46,7 @@ const FILE = {
 export const CHILD_NOTICE_COMMANDS: Command[] = [
   {
     words: ['child-notice'],
+    opensDevice: true,
     summary:
       'Send an urgent child notice (brådskande barnanmälan): the file gives {date, description, proposedResponsibility, measuresTaken}.',
     details: [
@@ -73,6 +74,7 @@ export const CHILD_NOTICE_COMMANDS: Command[] = [
   },
   {
     words: ['child-notice', 'answer'],
+    opensDevice: true,
     summary:
       "Answer the other unit's child notice, settling the responsibility: the file gives {date, description, proposedResponsibility, settlement}.",
     details: [

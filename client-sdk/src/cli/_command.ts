@@ -23,6 +23,11 @@ export function str(args: Args, name: string): string | undefined {
 /** One command: its words (`['agreement', 'sign']`), its help and its action; returns the exit code. */
 export interface Command {
   words: string[];
+  /**
+   * The command opens the device directory's keys with their passphrase (`withClient`, `openDevice`):
+   * main.ts starts the passphrase's derivation while the command's modules load.
+   */
+  opensDevice?: boolean;
   summary: string;
   /** Positional arguments, e.g. `<case>`. */
   positionals?: string[];

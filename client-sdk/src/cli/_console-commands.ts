@@ -81,6 +81,7 @@ function integerOption(args: Args, name: string, min: number, max: number): numb
 export const CONSOLE_COMMANDS: Command[] = [
   {
     words: ['console'],
+    opensDevice: true,
     summary: "Serve the coordinators' console (a web application) from this device, until Ctrl-C.",
     details: [
       'Opens the device (its passphrase from the prompt or BRYGGA_PASSPHRASE), keeps it in step with the',

@@ -5,7 +5,6 @@
  * secret is kept in plain text.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import {
   Agreement,
   BryggaClient,
@@ -15,7 +14,10 @@ import {
   MIN_PASSPHRASE_LENGTH,
 } from '../index.js';
 import { openSqliteStore, type SqliteStore } from '../node/index.js';
+import { deviceDir, devicePaths } from './_device-paths.js';
 import { CliError, type Io, passphrase, progress } from './_io.js';
+
+export { deviceDir, devicePaths } from './_device-paths.js';
 
 /** The `--device` option of every command that opens the device. */
 export const DEVICE_OPTION = {
@@ -32,22 +34,6 @@ export interface DeviceConfig {
   audience: string;
 }
 
-/** The paths of a device directory. */
-export function devicePaths(dir: string) {
-  const root = resolve(dir);
-  return {
-    root,
-    config: join(root, 'device.json'),
-    store: join(root, 'store.sqlite'),
-    agreement: join(root, 'agreement.json'),
-  };
-}
-
-/** The device directory from `--device` or the environment. */
-export function deviceDir(io: Io, flag: string | undefined): string {
-  return flag ?? io.env.BRYGGA_DEVICE ?? 'brygga-device';
-}
-
 /** An open client of the device directory, with its store to close. */
 export interface OpenDevice {
   client: BryggaClient;
@@ -59,7 +45,10 @@ export interface OpenDevice {
   close(): Promise<void>;
 }
 
-/** Open the device in `dir`: ask for its passphrase, decrypt its keys, open the client. */
+/**
+ * Open the device in `dir`: ask for its passphrase, decrypt its keys (with the derivation main.ts
+ * started, `io.derived`, when it matches), open the client.
+ */
 export async function openDevice(io: Io, dir: string): Promise<OpenDevice> {
   const paths = devicePaths(dir);
   if (!existsSync(paths.config)) {
@@ -72,7 +61,7 @@ export async function openDevice(io: Io, dir: string): Promise<OpenDevice> {
   const store = await openSqliteStore(paths.store);
   try {
     const pass = await passphrase(io, `the device of ${config.unit}`);
-    const identity = await loadIdentity(store.store, pass);
+    const identity = await loadIdentity(store.store, pass, io.derived ? { derived: io.derived } : {});
     const shown = progress(io);
     const client = await BryggaClient.open({
       identity,

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { BryggaError, checkNewPassphrase, type ErrorCode, parseJson } from '../index.js';
+import type { DerivationAhead } from '../node/index.js';
 import { EXIT } from './_exit.js';
 
 export { EXIT };
@@ -54,6 +55,11 @@ export interface Io {
   json: boolean;
   /** stderr is a terminal: progress is shown there. Scripts and logs get none. */
   tty?: boolean;
+  /**
+   * The device passphrase's derivation, started by main.ts before the command's modules loaded, for a
+   * command that opens the device with BRYGGA_PASSPHRASE set (PROTOCOL.md §3.4).
+   */
+  derived?: DerivationAhead;
 }
 
 /** A progress line on stderr, rewritten in place; see {@link progress}. */

@@ -392,6 +392,7 @@ function date(numericDate: number): string {
 export const LOG_COMMANDS: Command[] = [
   {
     words: ['log', 'repin'],
+    opensDevice: true,
     summary:
       "Pin the relay's log key again, after its operator announced a change of the log's origin or key.",
     details: [
@@ -488,6 +489,7 @@ export const LOG_COMMANDS: Command[] = [
   },
   {
     words: ['log', 'evidence'],
+    opensDevice: true,
     summary:
       'Export the evidence this device kept of the log checks that failed (signed checkpoints, proofs).',
     details: [
@@ -503,6 +505,7 @@ export const LOG_COMMANDS: Command[] = [
   },
   {
     words: ['log', 'checkpoint'],
+    opensDevice: true,
     summary:
       "Show the relay's current log checkpoint, its signature checked, with the witnesses' cosignatures.",
     details: [
@@ -551,6 +554,7 @@ export const LOG_COMMANDS: Command[] = [
   },
   {
     words: ['log', 'verify'],
+    opensDevice: true,
     summary:
       'Download the whole log, recompute its tree and check every entry; exit 1 at the first discrepancy.',
     details: [
@@ -576,6 +580,7 @@ export const LOG_COMMANDS: Command[] = [
   },
   {
     words: ['log', 'keys'],
+    opensDevice: true,
     summary: "One unit's key history from the log: enrolments, HPKE keys, revocations, in log order.",
     details: ['The whole log is verified first, as by `brygga log verify`.'],
     positionals: ['<unit>'],

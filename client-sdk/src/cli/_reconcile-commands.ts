@@ -91,6 +91,7 @@ function describeTotals(totals: MunicipalityCostTotals[]): string[] {
 export const RECONCILE_COMMANDS: Command[] = [
   {
     words: ['reconcile'],
+    opensDevice: true,
     summary: "Reconcile a period's costs with a unit of another municipality: propose, or countersign.",
     details: [
       "Fetches first. If the other unit has proposed a statement, checks it against this unit's own cost",
@@ -139,6 +140,7 @@ export const RECONCILE_COMMANDS: Command[] = [
   },
   {
     words: ['reconciliation', 'show'],
+    opensDevice: true,
     summary:
       'Show every reconciliation this device holds (period, signatures, figures, settlement) and the totals per municipality.',
     details: ['Reads what this device holds: run `brygga inbox` first to fetch a countersignature.'],

@@ -164,6 +164,7 @@ function deviationBody(path: string) {
 export const REPORT_COMMANDS: Command[] = [
   {
     words: ['deviation'],
+    opensDevice: true,
     summary:
       'Record a deviation (avsteg) in a case: the file gives {date, reason, rule, guideline, description, decidedBy}.',
     details: [
@@ -201,6 +202,7 @@ export const REPORT_COMMANDS: Command[] = [
   },
   {
     words: ['report', 'statistics'],
+    opensDevice: true,
     summary: "This unit's de-identified statistics for a month or a year (text, CSV or JSON).",
     details: [
       'Referrals per city, decisions by reason and median days to decision, active cases, closures with',
@@ -241,6 +243,7 @@ export const REPORT_COMMANDS: Command[] = [
   },
   {
     words: ['report', 'deviations'],
+    opensDevice: true,
     summary: "This unit's deviation register (avsteg) for the oversight body: text, CSV or JSON.",
     details: [
       'Every deviation this unit recorded, numbered in date order, with the rule departed from, the',
@@ -286,6 +289,7 @@ export const REPORT_COMMANDS: Command[] = [
   },
   {
     words: ['report', 'figures'],
+    opensDevice: true,
     summary: "This unit's figures for the agreement period; with --send, signed and sent to every party.",
     details: [
       'The statistics of the agreement period, the cases handed over and taken in, and the agreed',
@@ -322,6 +326,7 @@ export const REPORT_COMMANDS: Command[] = [
   },
   {
     words: ['report', 'evaluation'],
+    opensDevice: true,
     summary: 'The joint evaluation report from every party’s signed figures, as a printable HTML file.',
     details: [
       "Fetches first, then verifies every party's signed figures and combines them (PROTOCOL.md §21.3):",
@@ -376,6 +381,7 @@ export const REPORT_COMMANDS: Command[] = [
   },
   {
     words: ['due'],
+    opensDevice: true,
     summary:
       'What is due: decisions, follow-ups, consents running out, child notices, reconciliations, purges.',
     details: [
@@ -392,6 +398,7 @@ export const REPORT_COMMANDS: Command[] = [
   },
   {
     words: ['purge'],
+    opensDevice: true,
     summary: 'Remove the cases whose retention has run out, keeping a signed purge record.',
     details: [
       'A closed or declined case is kept the years the agreement says (5 by default) after it ended, then',

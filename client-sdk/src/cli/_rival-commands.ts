@@ -30,6 +30,7 @@ function names(value: string | undefined): string[] {
 export const RIVAL_COMMANDS: Command[] = [
   {
     words: ['rivals'],
+    opensDevice: true,
     summary:
       'List the groups your unit knows to be present in its municipality and the neighbouring ones, and their rivals.',
     details: [
@@ -51,6 +52,7 @@ export const RIVAL_COMMANDS: Command[] = [
   },
   {
     words: ['rivals', 'add'],
+    opensDevice: true,
     summary: 'Add a group known to be present in your municipality or a neighbouring one, with its rivals.',
     options: {
       ...DEVICE_OPTION,
@@ -81,6 +83,7 @@ export const RIVAL_COMMANDS: Command[] = [
   },
   {
     words: ['rivals', 'remove'],
+    opensDevice: true,
     summary: 'Remove an entry of your list of known groups (its id from `brygga rivals`).',
     positionals: ['<id>'],
     options: { ...DEVICE_OPTION },
@@ -94,6 +97,7 @@ export const RIVAL_COMMANDS: Command[] = [
   },
   {
     words: ['rivals', 'check'],
+    opensDevice: true,
     summary:
       'Check a referred case’s group affiliation against your list: the collisions your acceptance must record.',
     details: [

@@ -8,8 +8,10 @@
  * BRYGGA_ADMIN_TOKEN; never from flags, and never printed.
  */
 import { parseArgs } from 'node:util';
+import type { DerivationAhead } from '../node/index.js';
 import { COMMON_OPTIONS, commandHelp } from './_command.js';
 import { type CommandEntry, commandTable, loadCommand } from './_command-table.js';
+import { deviceDir, devicePaths } from './_device-paths.js';
 import { EXIT } from './_exit.js';
 import type { Io } from './_io.js';
 
@@ -69,10 +71,28 @@ async function usage(message: string, hint: string): Promise<Error> {
   return (await import('./_io.js')).usage(message, hint);
 }
 
+/**
+ * For a command that opens the device: the derivation of its passphrase, started before the command's
+ * modules (the SDK, Kysely, …) load, so that scrypt runs on libuv's thread pool while they are read and
+ * compiled (PROTOCOL.md §3.4; DerivationAhead in src/node). Only for a passphrase from BRYGGA_PASSPHRASE
+ * (one typed at the prompt is asked where the command asks it, as before) and on the platform's crypto
+ * (BRYGGA_CRYPTO unset or `native`, the provider that derives on that pool).
+ */
+async function deriveAhead(io: Omit<Io, 'json'>, device: unknown): Promise<DerivationAhead | undefined> {
+  const pass = io.env.BRYGGA_PASSPHRASE;
+  const crypto = io.env.BRYGGA_CRYPTO;
+  if (pass === undefined || pass === '' || (crypto !== undefined && crypto !== '' && crypto !== 'native'))
+    return undefined;
+  const { DerivationAhead } = await import('../node/index.js');
+  const dir = deviceDir(io, typeof device === 'string' ? device : undefined);
+  return DerivationAhead.start(devicePaths(dir).store, pass);
+}
+
 /** Run the CLI on `argv` (without `node` and the script); resolves with the exit code. */
 export async function runCli(argv: string[], io: Omit<Io, 'json'>): Promise<number> {
   const json = argv.includes('--json');
   const full: Io = { ...io, json };
+  let derived: DerivationAhead | undefined;
   try {
     const table = await commandTable();
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
@@ -114,6 +134,7 @@ export async function runCli(argv: string[], io: Omit<Io, 'json'>): Promise<numb
       if (o.required && parsed.values[name] === undefined)
         throw await usage(`--${name} is required`, seeHelp);
     }
+    if (command.opensDevice) derived = await deriveAhead(io, parsed.values.device);
     const { run } = await loadCommand(command);
     return (
       (await run(
@@ -121,12 +142,14 @@ export async function runCli(argv: string[], io: Omit<Io, 'json'>): Promise<numb
           positionals: parsed.positionals,
           values: parsed.values as Record<string, string | boolean | undefined>,
         },
-        full,
+        derived ? { ...full, derived } : full,
       )) ?? EXIT.ok
     );
   } catch (err) {
     // What a failure means is told by the SDK's errors: loaded only when a command fails.
     return (await import('./_failure.js')).reportFailure(full, err);
+  } finally {
+    derived?.discard();
   }
 }
 

@@ -4,7 +4,13 @@
  * XChaCha20-Poly1305, PROTOCOL.md §3.4) with {@link saveIdentity} / {@link loadIdentity}.
  */
 import type { Rng } from '../crypto/bytes.js';
-import { decryptKeys, encryptKeys, type ScryptParams, serializeKeyFile } from '../crypto/key-file.js';
+import {
+  type DerivedKeys,
+  decryptKeys,
+  encryptKeys,
+  type ScryptParams,
+  serializeKeyFile,
+} from '../crypto/key-file.js';
 import { HpkeKeyPair, SigningKeyPair } from '../crypto/keys.js';
 import type { ReceivingDevice } from '../envelope/seal.js';
 import { BryggaError } from '../errors.js';
@@ -40,12 +46,21 @@ export async function saveIdentity(
   await store.saveIdentity({ unit: identity.unit, device: identity.key.kid, signingKey, hpkeKeys });
 }
 
-/** Load and decrypt the identity kept in the store. ERR_WRONG_PASSPHRASE for a wrong passphrase. */
-export async function loadIdentity(store: BryggaStore, passphrase: string): Promise<DeviceIdentity> {
+/**
+ * Load and decrypt the identity kept in the store. ERR_WRONG_PASSPHRASE for a wrong passphrase. A
+ * derivation of the passphrase already under way (`options.derived`, PROTOCOL.md §3.4) is used rather
+ * than derived again.
+ */
+export async function loadIdentity(
+  store: BryggaStore,
+  passphrase: string,
+  options: { derived?: DerivedKeys } = {},
+): Promise<DeviceIdentity> {
   const record = await store.loadIdentity();
   if (!record) throw new BryggaError('ERR_UNKNOWN_KEY', 'the store holds no device identity');
-  // Each key file has its own salt: the derivations run in parallel where the provider can.
-  const keys = await decryptKeys([record.signingKey, ...record.hpkeKeys], passphrase);
+  // One derivation per distinct salt and cost (a device's files share one), in parallel where the
+  // provider can.
+  const keys = await decryptKeys([record.signingKey, ...record.hpkeKeys], passphrase, options);
   const [key, ...hpkeKeys] = keys;
   try {
     if (!(key instanceof SigningKeyPair) || key.kid !== record.device) {

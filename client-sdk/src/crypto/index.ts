@@ -9,6 +9,8 @@ export { decodeCompact, type GeneralJws, type JwsHeader, signCompact, verifyComp
 export {
   checkNewPassphrase,
   DEFAULT_SCRYPT,
+  type Derivation,
+  type DerivedKeys,
   decryptKey,
   decryptSigningKey,
   type EncryptKeyOptions,

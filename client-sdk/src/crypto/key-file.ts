@@ -98,7 +98,19 @@ async function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptPar
 }
 
 /** The parts of a key file that its derivation depends on: the salt (base64url) and the cost. */
-type Derivation = { salt: string } & ScryptParams;
+export type Derivation = { salt: string } & ScryptParams;
+
+/**
+ * Key-encryption keys derived before a call that needs them: a command-line tool starts the derivation of
+ * a device's passphrase while its modules load (PROTOCOL.md §3.4: a device's key files share one salt and
+ * cost). `take` hands over the derivation of `passphrase` under `kdf` when it holds one, and never the
+ * same one twice (the call that takes it wipes it); otherwise it returns undefined and the call derives
+ * as usual. A derivation that does not match gives the wrong key, which does not open the file
+ * (ERR_WRONG_PASSPHRASE), never a key file opened otherwise.
+ */
+export interface DerivedKeys {
+  take(passphrase: string, kdf: Derivation): Promise<Uint8Array> | undefined;
+}
 
 /**
  * The key-encryption keys of one call, one scrypt derivation per distinct salt and cost however many
@@ -106,17 +118,22 @@ type Derivation = { salt: string } & ScryptParams;
  */
 class Derivations {
   readonly #passphrase: string;
+  readonly #derived: DerivedKeys | undefined;
   readonly #keks = new Map<string, Promise<Uint8Array>>();
 
-  constructor(passphrase: string) {
+  constructor(passphrase: string, derived?: DerivedKeys) {
     this.#passphrase = passphrase;
+    this.#derived = derived;
   }
 
   kek(d: Derivation): Promise<Uint8Array> {
     const id = `${d.N}|${d.r}|${d.p}|${d.salt}`;
     let kek = this.#keks.get(id);
     if (!kek) {
-      kek = deriveKey(this.#passphrase, fromBase64url(d.salt, SALT_LENGTH), d);
+      const kdf = { salt: d.salt, N: d.N, r: d.r, p: d.p };
+      kek =
+        this.#derived?.take(this.#passphrase, kdf) ??
+        deriveKey(this.#passphrase, fromBase64url(d.salt, SALT_LENGTH), d);
       // A failed derivation is its callers' failure; wipe() below must not see it as unhandled.
       kek.catch(() => {});
       this.#keks.set(id, kek);
@@ -331,15 +348,17 @@ async function eachInParallel<T, R>(
  * {@link decryptKey} of each file under one passphrase, with one scrypt derivation per distinct salt and
  * cost (files written together share them), the derivations in parallel where the crypto provider runs
  * them so. The keys come in the files' order; if any file does not open, none is returned and the first
- * failure is thrown.
+ * failure is thrown. A derivation in `options.derived` is used instead of deriving it again (each file's
+ * shape and cost are still checked first).
  *
  * @example const [signing, ...hpke] = await decryptKeys([record.signingKey, ...record.hpkeKeys], pass);
  */
 export async function decryptKeys(
   inputs: readonly (KeyFile | string)[],
   passphrase: string,
+  options: { derived?: DerivedKeys } = {},
 ): Promise<(SigningKeyPair | HpkeKeyPair)[]> {
-  const derivations = new Derivations(passphrase);
+  const derivations = new Derivations(passphrase, options.derived);
   try {
     return await eachInParallel(
       inputs,

@@ -1,12 +1,12 @@
 /**
  * Node convenience: the SDK's store in a SQLite file through better-sqlite3 (WAL, synchronous=FULL), or
  * in memory for tests. Not part of the browser build (client-sdk/tsconfig.json excludes src/node).
+ * better-sqlite3, Kysely and the store load when a store is opened, not with this module (index.ts).
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { KyselyStore } from '../store/kysely-store.js';
+import type { Kysely } from 'kysely';
+import type { KyselyStore } from '../store/kysely-store.js';
 import type { StoreDatabase } from '../store/schema.js';
 
 /** An open SQLite store. */
@@ -27,6 +27,11 @@ export async function openSqliteStore(path: string): Promise<SqliteStore> {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     closeSync(openSync(path, 'a', 0o600));
   }
+  const [{ default: BetterSqlite3 }, { Kysely, SqliteDialect }, { KyselyStore }] = await Promise.all([
+    import('better-sqlite3'),
+    import('kysely'),
+    import('../store/kysely-store.js'),
+  ]);
   const sqlite = new BetterSqlite3(path);
   if (path !== ':memory:') {
     sqlite.pragma('journal_mode = WAL');
