@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import type { Database } from '../database.js';
 import { openDatabase } from '../open-database.js';
 import type { SubmissionRecord } from '../prepared-writes.js';
 import type { RelaySchema } from '../schema.js';
+import { TransparencyLogKey } from '../transparency/transparency-log-key.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import { inlineExecutor, SqliteWriter, ThreadExecutor } from './sqlite-writer.js';
 import { SqliteWrites } from './sqlite-writes.js';
@@ -19,7 +21,7 @@ function record(overrides: Partial<SubmissionRecord> = {}): SubmissionRecord {
   const id = `packet${String(n++).padStart(16, '0')}`;
   return {
     id,
-    digest: 'd'.repeat(43),
+    digest: createHash('sha256').update(id).digest('base64url'),
     senderUnit: 'malmo',
     senderDevice: SENDER,
     recipientDevices: [RECIPIENT],
@@ -198,6 +200,29 @@ describe('SqliteWrites and the SQLite writer', () => {
         // waited on the thread together (the first too, if the thread had not yet taken it up).
         expect(writer.commits).toBeLessThan(4);
         expect(committed()).toEqual({ tokens: 4, submissions: 4, packets: 4, inbox: 4 });
+      } finally {
+        await writer.close();
+      }
+    });
+
+    it('runs a round sent behind a batch still on the thread after that batch, taking it in', async () => {
+      const writer = await warm(2);
+      try {
+        const now = 1_700_000_000_000;
+        const key = await TransparencyLogKey.load(database, { origin: 'brygga.test/brygga-log', now });
+        const round = { limit: 100, now, key: key.forWriterThread() };
+        // The warm-up's submission, and the empty log's first checkpoint.
+        expect(await writer.integrateTransparencyLog(round)).toEqual({ appended: 1, repeated: 0, size: 1 });
+        const release = holdWriteLock();
+        const submitted = writer.submit(record());
+        await turn();
+        const logged = writer.integrateTransparencyLog(round);
+        await turn();
+        // Both out at once: the thread takes them in the order sent.
+        expect(executor.inFlight).toBe(2);
+        release();
+        expect(await submitted).toEqual({ status: 'created' });
+        expect(await logged).toEqual({ appended: 1, repeated: 0, size: 2 });
       } finally {
         await writer.close();
       }
