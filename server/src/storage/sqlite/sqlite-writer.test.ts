@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import type { Database } from '../database.js';
 import { openDatabase } from '../open-database.js';
 import type { SubmissionRecord } from '../prepared-writes.js';
 import type { RelaySchema } from '../schema.js';
+import { TransparencyLogKey } from '../transparency/transparency-log-key.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import { inlineExecutor, SqliteWriter, ThreadExecutor } from './sqlite-writer.js';
 import { SqliteWrites } from './sqlite-writes.js';
@@ -19,7 +21,7 @@ function record(overrides: Partial<SubmissionRecord> = {}): SubmissionRecord {
   const id = `packet${String(n++).padStart(16, '0')}`;
   return {
     id,
-    digest: 'd'.repeat(43),
+    digest: createHash('sha256').update(id).digest('base64url'),
     senderUnit: 'malmo',
     senderDevice: SENDER,
     recipientDevices: [RECIPIENT],
@@ -129,13 +131,144 @@ describe('SqliteWrites and the SQLite writer', () => {
     }
   });
 
+  /** One turn of the event loop: the writer sends what was queued before it. */
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  describe('the pipeline to the writer thread', () => {
+    let executor: ThreadExecutor;
+    let blocker: BetterSqlite3.Database | undefined;
+    afterEach(() => {
+      blocker?.close();
+      blocker = undefined;
+    });
+
+    /** Another connection takes the write lock: the thread's next transaction waits until it lets go. */
+    function holdWriteLock(): () => void {
+      blocker = openSqliteConnection(file);
+      blocker.prepare('begin immediate').run();
+      return () => blocker!.prepare('commit').run();
+    }
+
+    async function warm(maxInFlight: number): Promise<SqliteWriter<RelaySchema>> {
+      executor = new ThreadExecutor(file);
+      const writer = new SqliteWriter(database.db, executor, { maxInFlight });
+      // The thread is up and its connection open.
+      expect(await writer.submit(record())).toEqual({ status: 'created' });
+      return writer;
+    }
+
+    it('sends the next batch while the thread is still on the one before, at most two at once', async () => {
+      const writer = await warm(2);
+      try {
+        const release = holdWriteLock();
+        const first = writer.submit(record());
+        await turn();
+        expect(executor.inFlight).toBe(1);
+        const second = writer.submit(record());
+        await turn();
+        // Sent without waiting for the first batch's answer.
+        expect(executor.inFlight).toBe(2);
+        const third = writer.submit(record());
+        await turn();
+        expect(executor.inFlight).toBe(2);
+        release();
+        expect(await Promise.all([first, second, third])).toEqual(
+          Array.from({ length: 3 }, () => ({ status: 'created' })),
+        );
+        // The thread itself received the second batch while the first was still unanswered.
+        expect(executor.overlapped).toBeGreaterThan(0);
+        expect(committed()).toEqual({ tokens: 4, submissions: 4, packets: 4, inbox: 4 });
+      } finally {
+        await writer.close();
+      }
+    });
+
+    it('joins the batches waiting on the thread into one transaction', async () => {
+      const writer = await warm(3);
+      try {
+        const release = holdWriteLock();
+        const first = writer.submit(record());
+        await turn();
+        const second = writer.submit(record());
+        await turn();
+        const third = writer.submit(record());
+        await turn();
+        expect(executor.inFlight).toBe(3);
+        release();
+        await Promise.all([first, second, third]);
+        // The warm-up, then the three batches in fewer than three transactions: the second and the third
+        // waited on the thread together (the first too, if the thread had not yet taken it up).
+        expect(writer.commits).toBeLessThan(4);
+        expect(committed()).toEqual({ tokens: 4, submissions: 4, packets: 4, inbox: 4 });
+      } finally {
+        await writer.close();
+      }
+    });
+
+    it('runs a round sent behind a batch still on the thread after that batch, taking it in', async () => {
+      const writer = await warm(2);
+      try {
+        const now = 1_700_000_000_000;
+        const key = await TransparencyLogKey.load(database, { origin: 'brygga.test/brygga-log', now });
+        const round = { limit: 100, now, key: key.forWriterThread() };
+        // The warm-up's submission, and the empty log's first checkpoint.
+        expect(await writer.integrateTransparencyLog(round)).toEqual({ appended: 1, repeated: 0, size: 1 });
+        const release = holdWriteLock();
+        const submitted = writer.submit(record());
+        await turn();
+        const logged = writer.integrateTransparencyLog(round);
+        await turn();
+        // Both out at once: the thread takes them in the order sent.
+        expect(executor.inFlight).toBe(2);
+        release();
+        expect(await submitted).toEqual({ status: 'created' });
+        expect(await logged).toEqual({ appended: 1, repeated: 0, size: 2 });
+      } finally {
+        await writer.close();
+      }
+    });
+
+    it('waits for the batches out before a Kysely job, and sends nothing while it runs', async () => {
+      const writer = await warm(2);
+      try {
+        const release = holdWriteLock();
+        const before = writer.submit(record());
+        await turn();
+        let outDuringJob = -1;
+        const job = writer.run(async (trx) => {
+          outDuringJob = executor.inFlight;
+          await trx
+            .insertInto('tokens')
+            .values({ device: RECIPIENT, jti: 'job', expires_at: 5_000 })
+            .execute();
+          await turn();
+          await turn();
+          return executor.inFlight;
+        });
+        const after = writer.submit(record());
+        await turn();
+        // The job waits for the batch out; the write queued after the job waits for the job.
+        expect(executor.inFlight).toBe(1);
+        release();
+        expect(await job).toBe(0);
+        expect(outDuringJob).toBe(0);
+        expect(await Promise.all([before, after])).toEqual([{ status: 'created' }, { status: 'created' }]);
+        expect(committed().tokens).toBe(4);
+      } finally {
+        await writer.close();
+      }
+    });
+  });
+
   for (const mode of ['thread', 'inline'] as const) {
     describe(`with the writes ${mode === 'thread' ? 'on a writer thread' : 'inline'}`, () => {
       let writer: SqliteWriter<RelaySchema>;
+      let executor: ThreadExecutor | undefined;
       let sqlite: BetterSqlite3.Database | undefined;
       beforeEach(() => {
         if (mode === 'thread') {
-          writer = new SqliteWriter(database.db, new ThreadExecutor(file));
+          executor = new ThreadExecutor(file);
+          writer = new SqliteWriter(database.db, executor);
         } else {
           sqlite = openSqliteConnection(file);
           writer = new SqliteWriter(database.db, inlineExecutor(new SqliteWrites(sqlite)));
@@ -184,6 +317,8 @@ describe('SqliteWrites and the SQLite writer', () => {
           Array.from({ length: 60 }, (_, i) =>
             i % 3 === 0
               ? writer.run(async (trx) => {
+                  // The thread's connection and this one share the write lock: nothing is out meanwhile.
+                  expect(executor?.inFlight ?? 0).toBe(0);
                   await trx
                     .insertInto('tokens')
                     .values({ device: RECIPIENT, jti: `job-${i}`, expires_at: 5_000 })

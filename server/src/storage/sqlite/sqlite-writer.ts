@@ -1,6 +1,7 @@
 /**
  * The single writer of a SQLite relay database. All writes
- * go through it, in batches that never overlap, so there is exactly one writer and no lock contention:
+ * go through it, in transactions that never overlap, so there is exactly one writer and no lock
+ * contention:
  *
  * - Prepared writes (../prepared-writes.ts: submissions, token ids, acknowledgements) are group-committed
  *   as data by {@link SqliteWrites}. On a database file they run on a writer thread that owns its own
@@ -10,14 +11,21 @@
  *   a caller told "committed" reads its write back, since every read starts after that commit.
  *   On `:memory:` (tests) a second connection would be a different database, so the same statements run
  *   inline on the relay's connection.
+ * - The writer does not wait for the thread's answer to one batch before it sends the next: up to
+ *   `maxInFlight` messages are out at once, so the thread starts on the next batch as soon as it has
+ *   committed one instead of idling until the busy event loop picks its answer up, and it joins every
+ *   batch already waiting into one transaction (sqlite-write-worker.ts).
  * - The transparency log's integration rounds (../transparency/integration-round.ts) also run on the
- *   writer thread, each its own transaction, so that their SQL and their commit's fsync stay off the
- *   event loop as well.
+ *   writer thread, in turn with the batches, so that their SQL and their commit's fsync stay off the
+ *   event loop as well. The thread takes messages in the order sent, so a round takes in every write
+ *   queued before it.
  * - Other writes (directory appends, sweeps) are Kysely jobs; they run on the relay's own connection
- *   in shared transactions with a savepoint each, as group-commit.ts describes.
+ *   in shared transactions with a savepoint each, as group-commit.ts describes. The two connections
+ *   share the write lock, so a job starts only when no message is out on the thread, and nothing queued
+ *   after the jobs goes to the thread until they have committed.
  *
- * A caller's promise resolves only after the transaction holding its write has committed; a batch whose
- * commit fails rejects every write in it, having stored none of them.
+ * A caller's promise resolves only after the transaction holding its write has committed; a transaction
+ * whose commit fails rejects every write in it, having stored none of them.
  */
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
@@ -35,19 +43,26 @@ import type { ThreadError, WriterRequest, WriterResponse } from './sqlite-write-
 import type { SqliteWriteOp, SqliteWriteOutcome, SqliteWrites } from './sqlite-writes.js';
 import { writerThread } from './writer-thread.js';
 
+/** A result and the transaction that committed it (answers with the same `tx` shared one commit). */
+interface Committed<T> {
+  value: T;
+  tx: number;
+}
+
 /** Runs batches of prepared writes somewhere, resolving after their commit. */
 interface WriteExecutor {
-  execute(ops: SqliteWriteOp[]): Promise<SqliteWriteOutcome[]>;
+  execute(ops: SqliteWriteOp[]): Promise<Committed<SqliteWriteOutcome[]>>;
   /** Runs a transparency-log integration round (the writer thread only). */
-  round?(request: TransparencyRoundRequest): Promise<TransparencyRoundResult>;
+  round?(request: TransparencyRoundRequest): Promise<Committed<TransparencyRoundResult>>;
   close(): Promise<void>;
 }
 
 /** On the caller's own connection (`:memory:`). Synchronous: nothing else can use the connection meanwhile. */
 export function inlineExecutor(writes: SqliteWrites): WriteExecutor {
+  let tx = 0;
   return {
     async execute(ops) {
-      return writes.execute(ops);
+      return { value: writes.execute(ops), tx: ++tx };
     },
     async close() {},
   };
@@ -75,6 +90,13 @@ export class ThreadExecutor implements WriteExecutor {
   readonly #pending = new Map<number, { resolve: (answer: never) => void; reject: (e: Error) => void }>();
   #worker: Worker | undefined;
   #next = 0;
+  /** Messages that reached the thread while an earlier one was unanswered, as the thread counts them. */
+  overlapped = 0;
+
+  /** Messages sent and not yet answered. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
 
   constructor(location: string) {
     this.#location = location;
@@ -85,12 +107,12 @@ export class ThreadExecutor implements WriteExecutor {
     this.#worker ??= this.#start();
   }
 
-  execute(ops: SqliteWriteOp[]): Promise<SqliteWriteOutcome[]> {
+  execute(ops: SqliteWriteOp[]): Promise<Committed<SqliteWriteOutcome[]>> {
     const transfer: ArrayBuffer[] = [];
     return this.#send((id) => ({ id, ops: ops.map((op) => movable(op, transfer)) }), transfer);
   }
 
-  round(request: TransparencyRoundRequest): Promise<TransparencyRoundResult> {
+  round(request: TransparencyRoundRequest): Promise<Committed<TransparencyRoundResult>> {
     return this.#send((id) => ({ id, round: request }), []);
   }
 
@@ -112,13 +134,14 @@ export class ThreadExecutor implements WriteExecutor {
       if (!pending) return;
       this.#pending.delete(response.id);
       if (this.#pending.size === 0) worker.unref();
+      this.overlapped = response.overlapped;
       if ('error' in response) {
         pending.reject(fromThread(response.error));
       } else if ('round' in response) {
-        pending.resolve(response.round as never);
+        pending.resolve({ value: response.round, tx: response.tx } as never);
       } else {
         const outcomes = response.outcomes.map((o) => (o.ok ? o : { ok: false, error: fromThread(o.error) }));
-        pending.resolve(outcomes as never);
+        pending.resolve({ value: outcomes, tx: response.tx } as never);
       }
     });
     worker.on('error', (err) => this.#lost(worker, err));
@@ -151,27 +174,41 @@ export class ThreadExecutor implements WriteExecutor {
 }
 
 type Answer = { resolve: (value: unknown) => void; reject: (err: unknown) => void };
-type Entry<S> =
-  | ({ op: SqliteWriteOp } & Answer)
-  | ({ round: TransparencyRoundRequest } & Answer)
-  | PendingWrite<S>;
+type OpEntry = { op: SqliteWriteOp } & Answer;
+type RoundEntry = { round: TransparencyRoundRequest } & Answer;
+type Entry<S> = OpEntry | RoundEntry | PendingWrite<S>;
+
+/** Options of a {@link SqliteWriter}. */
+export interface SqliteWriterOptions {
+  /** Most writes per message to the executor (default 512). */
+  maxBatch?: number;
+  /** Most messages out on the executor at once (default 2; 1 waits for each answer before the next). */
+  maxInFlight?: number;
+}
 
 /** The SQLite database's only writer (see the module header). */
 export class SqliteWriter<S> implements PreparedWrites {
   readonly #db: Kysely<S>;
   readonly #executor: WriteExecutor;
   readonly #maxBatch: number;
+  readonly #maxInFlight: number;
   #queue: Entry<S>[] = [];
-  #running: Promise<void> | undefined;
   #scheduled = false;
+  /** Messages out on the executor. */
+  #inFlight = 0;
+  /** Whether Kysely jobs are running on the relay's connection. */
+  #jobs = false;
+  #last = -1;
+  #idle: (() => void)[] = [];
   /** Transactions committed (for tests and metrics). */
   commits = 0;
 
   /** Kysely jobs run on `db`; prepared writes on `executor`. */
-  constructor(db: Kysely<S>, executor: WriteExecutor, options: { maxBatch?: number } = {}) {
+  constructor(db: Kysely<S>, executor: WriteExecutor, options: SqliteWriterOptions = {}) {
     this.#db = db;
     this.#executor = executor;
     this.#maxBatch = options.maxBatch ?? 512;
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 2);
   }
 
   /** Run a Kysely job in the next batch; resolves with its result once the batch has committed. */
@@ -204,16 +241,17 @@ export class SqliteWriter<S> implements PreparedWrites {
 
   /** Resolves when every write queued so far has been committed or refused. */
   async drain(): Promise<void> {
-    while (this.#running || this.#queue.length > 0 || this.#scheduled) {
-      if (this.#running) await this.#running;
-      else await new Promise((r) => setImmediate(r));
-    }
+    while (this.#busy) await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
   /** Finish the queued writes, then stop the writer thread. */
   async close(): Promise<void> {
     await this.drain();
     await this.#executor.close();
+  }
+
+  get #busy(): boolean {
+    return this.#scheduled || this.#jobs || this.#inFlight > 0 || this.#queue.length > 0;
   }
 
   #enqueue(
@@ -226,58 +264,93 @@ export class SqliteWriter<S> implements PreparedWrites {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#running) return;
+    if (this.#scheduled) return;
     this.#scheduled = true;
-    // setImmediate lets every request that is already readable enqueue its write before the batch starts.
+    // setImmediate lets every request that is already readable enqueue its write before a batch goes.
     setImmediate(() => {
       this.#scheduled = false;
-      this.#running = this.#loop().finally(() => {
-        this.#running = undefined;
-        if (this.#queue.length > 0) this.#schedule();
-      });
+      this.#pump();
     });
   }
 
-  async #loop(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatch);
-      const ops: Extract<Entry<S>, { op: SqliteWriteOp }>[] = [];
-      const rounds: Extract<Entry<S>, { round: TransparencyRoundRequest }>[] = [];
-      const jobs: PendingWrite<S>[] = [];
-      for (const entry of batch) {
-        if ('op' in entry) ops.push(entry);
-        else if ('round' in entry) rounds.push(entry);
-        else jobs.push(entry);
+  /**
+   * Send what the queue holds, in order, as far as the rules allow: prepared writes and rounds go to the
+   * executor while fewer than `maxInFlight` messages are out; Kysely jobs wait until none is out, and
+   * hold back everything queued after them until they have committed. Called again whenever a message
+   * is answered or the jobs are done.
+   */
+  #pump(): void {
+    while (this.#queue.length > 0 && !this.#jobs) {
+      const head = this.#queue[0]!;
+      if ('job' in head) {
+        if (this.#inFlight > 0) return;
+        this.#runJobs(this.#take((e) => 'job' in e) as PendingWrite<S>[]);
+        return;
       }
-      // One after the other, never at once: the thread's connection and this one share the write lock.
-      // Rounds last, so that a round takes in every write queued before it.
-      if (ops.length > 0) await this.#commitOps(ops);
-      if (jobs.length > 0 && (await commitInSavepoints(this.#db, jobs))) this.commits++;
-      for (const r of rounds) await this.#round(r);
+      if (this.#inFlight >= this.#maxInFlight) return;
+      if ('round' in head) {
+        this.#queue.shift();
+        this.#send(this.#round(head));
+      } else {
+        const ops = this.#take((e) => 'op' in e) as OpEntry[];
+        this.#send(this.#commitOps(ops));
+      }
     }
+    if (!this.#busy) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
-  async #round(entry: Extract<Entry<S>, { round: TransparencyRoundRequest }>): Promise<void> {
+  /** The entries at the head of the queue that `is` accepts, at most `maxBatch` of them. */
+  #take(is: (entry: Entry<S>) => boolean): Entry<S>[] {
+    let n = 1;
+    while (n < this.#queue.length && n < this.#maxBatch && is(this.#queue[n]!)) n++;
+    return this.#queue.splice(0, n);
+  }
+
+  #send(done: Promise<void>): void {
+    this.#inFlight++;
+    void done.finally(() => {
+      this.#inFlight--;
+      this.#pump();
+    });
+  }
+
+  #committed(tx: number): void {
+    if (tx !== this.#last) this.commits++;
+    this.#last = tx;
+  }
+
+  #runJobs(jobs: PendingWrite<S>[]): void {
+    this.#jobs = true;
+    void commitInSavepoints(this.#db, jobs).then((committed) => {
+      if (committed) this.commits++;
+      this.#last = -1;
+      this.#jobs = false;
+      this.#pump();
+    });
+  }
+
+  async #round(entry: RoundEntry): Promise<void> {
     try {
       if (!this.#executor.round) throw new Error('transparency-log rounds run on the writer thread only');
-      entry.resolve(await this.#executor.round(entry.round));
-      this.commits++;
+      const { value, tx } = await this.#executor.round(entry.round);
+      this.#committed(tx);
+      entry.resolve(value);
     } catch (err) {
       entry.reject(err);
     }
   }
 
-  async #commitOps(entries: Extract<Entry<S>, { op: SqliteWriteOp }>[]): Promise<void> {
-    let outcomes: SqliteWriteOutcome[];
+  async #commitOps(entries: OpEntry[]): Promise<void> {
+    let committed: Committed<SqliteWriteOutcome[]>;
     try {
-      outcomes = await this.#executor.execute(entries.map((e) => e.op));
+      committed = await this.#executor.execute(entries.map((e) => e.op));
     } catch (err) {
       for (const e of entries) e.reject(err);
       return;
     }
-    this.commits++;
+    this.#committed(committed.tx);
     entries.forEach((e, i) => {
-      const o = outcomes[i]!;
+      const o = committed.value[i]!;
       if (o.ok) e.resolve(o.value);
       else e.reject(o.error);
     });

@@ -5,6 +5,13 @@
  * which also picks up rows committed by other relay processes on the same database. A round appends at
  * most a bounded number of rows; while rows remain, the next round follows at once.
  *
+ * Under continuous load a round started by a commit follows the previous round's start by at least the
+ * spacing (default {@link DEFAULT_SPACING_MS}, at most half the merge delay): each round then takes in
+ * the objects of many commits, and the log's fixed cost per round (its queries, its checkpoint's
+ * signature, its own commit) is paid a few times a second instead of after every burst. An object still
+ * waits at most the spacing and one round, well inside the merge delay; after a quiet spell the first
+ * commit's round starts after the short debounce as before.
+ *
  * Rounds of one process never overlap; a failed round is logged and retried by the next one, having stored
  * nothing.
  */
@@ -15,6 +22,9 @@ import type { TransparencyLogStore } from './transparency-log-store.js';
 
 /** Default merge delay: the longest an accepted object waits for the log, in milliseconds. */
 const DEFAULT_MERGE_DELAY_MS = 1000;
+
+/** Default least time between the starts of rounds that commits ask for, in milliseconds. */
+const DEFAULT_SPACING_MS = 150;
 
 /** Longest {@link TransparencyLogIntegrator.stop} waits for the round in flight, in milliseconds. */
 const STOP_WAIT_MS = 2000;
@@ -28,8 +38,15 @@ export interface TransparencyLogIntegratorOptions {
   mergeDelayMs?: number;
   /** How long after a commit a round starts, to gather a burst (default 20 ms: well inside the merge delay). */
   debounceMs?: number;
+  /**
+   * Least time between the start of a round and that of the next round a commit asks for (default
+   * {@link DEFAULT_SPACING_MS}; never more than half the merge delay).
+   */
+  spacingMs?: number;
   /** Most rows per round (default {@link DEFAULT_ROUND_SIZE}). */
   roundSize?: number;
+  /** A monotonic clock in milliseconds, for the spacing (default `performance.now`). */
+  clock?: () => number;
 }
 
 /** Runs the log's integration rounds (see the module header). */
@@ -39,7 +56,11 @@ export class TransparencyLogIntegrator {
   readonly #outages: OutageLog | undefined;
   readonly #mergeDelayMs: number;
   readonly #debounceMs: number;
+  readonly #spacingMs: number;
   readonly #roundSize: number;
+  readonly #clock: () => number;
+  /** When the latest round started, by {@link TransparencyLogIntegratorOptions.clock}. */
+  #lastStart = Number.NEGATIVE_INFINITY;
   #interval: ReturnType<typeof setInterval> | undefined;
   #debounce: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<number> | undefined;
@@ -52,7 +73,9 @@ export class TransparencyLogIntegrator {
     this.#outages = options.outages;
     this.#mergeDelayMs = options.mergeDelayMs ?? DEFAULT_MERGE_DELAY_MS;
     this.#debounceMs = options.debounceMs ?? 20;
+    this.#spacingMs = Math.min(options.spacingMs ?? DEFAULT_SPACING_MS, this.#mergeDelayMs / 2);
     this.#roundSize = options.roundSize ?? DEFAULT_ROUND_SIZE;
+    this.#clock = options.clock ?? (() => performance.now());
   }
 
   /** Whether rounds run on their interval: started and not stopped (the relay's readiness, §9). */
@@ -68,13 +91,17 @@ export class TransparencyLogIntegrator {
     this.#background();
   }
 
-  /** A commit added a loggable row: run a round soon. */
+  /** A commit added a loggable row: run a round soon (after the debounce, and the spacing since the last). */
   notify(): void {
     if (this.#stopped || this.#debounce) return;
-    this.#debounce = setTimeout(() => {
-      this.#debounce = undefined;
-      this.#background();
-    }, this.#debounceMs);
+    const spaced = this.#lastStart + this.#spacingMs - this.#clock();
+    this.#debounce = setTimeout(
+      () => {
+        this.#debounce = undefined;
+        this.#background();
+      },
+      Math.max(this.#debounceMs, spaced),
+    );
     this.#debounce.unref();
   }
 
@@ -132,6 +159,7 @@ export class TransparencyLogIntegrator {
     try {
       for (;;) {
         this.#again = false;
+        this.#lastStart = this.#clock();
         const { appended, repeated, size } = await this.store.integrate(this.#roundSize);
         if (appended + repeated >= this.#roundSize) this.#again = true;
         if (!this.#again) {
