@@ -2,8 +2,10 @@
  * `Database.directoryHead`, which every request's directory check reads (directory-store.ts): it sees
  * every directory change committed before the call, whoever committed it: this database's own writes,
  * and those of another connection to the same database (another relay process, an operator command),
- * also when other commits come between, as the writer thread's submissions do.
+ * also when other commits come between, as the writer thread's submissions do. On PostgreSQL it and the
+ * quota read are named statements, prepared once per connection.
  */
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
 import type { Database } from './database.js';
@@ -59,6 +61,22 @@ describe.each(SETUPS)('directoryHead on $name', ({ engine, file }) => {
       }
       // Nothing committed anywhere: the same head.
       expect(await head()).toEqual({ agreements: 0, statements: 3, rootChanges: 0 });
+    },
+  );
+
+  it.runIf(engine === 'postgres')(
+    'is a statement PostgreSQL has prepared once, as is the quota read',
+    async () => {
+      t = await openTestDatabase(engine, { file });
+      // One connection, so the session that prepared the statements is the one asked.
+      other = await openDatabase(t.location, { schema: t.schema, poolSize: 1 });
+      await other.directoryHead();
+      await other.queuedBytes('malmo', 'A'.repeat(43), 1_000);
+      await other.directoryHead();
+      const { rows } = await sql<{
+        name: string;
+      }>`select name from pg_prepared_statements order by name`.execute(other.db);
+      expect(rows.map((r) => r.name)).toEqual(['brygga_directory_head', 'brygga_queued_bytes']);
     },
   );
 });
