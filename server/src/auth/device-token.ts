@@ -10,10 +10,9 @@
  * 2. The `kid` names an enrolled device (`ERR_UNKNOWN_DEVICE`) that is not revoked
  *    (`ERR_DEVICE_REVOKED`) and whose unit is still a party (`ERR_DEVICE_NOT_IN_AGREEMENT`). The
  *    directory is public, so saying which of these failed tells nobody anything new.
- * 3. The signature verifies by the one rule of PROTOCOL.md §4.1 (`ERR_UNAUTHORIZED`), checked by the
- *    SDK's own verifier (`SigningPublicKey.verify`: OpenSSL through node:crypto where the platform has
- *    it, plus the checks §4.1 adds, `R = 01 00 … 00` refused among them), under the device's key from
- *    the directory. Then the claims, as RFC 7519 §4.1 names them, against this relay's clock in whole
+ * 3. The signature verifies by the one rule of PROTOCOL.md §4.1 (`ERR_UNAUTHORIZED`) under the device's
+ *    key from the directory: OpenSSL through node:crypto, plus the checks §4.1 adds for it,
+ *    `R = 01 00 … 00` refused among them (token-signature.ts). Then the claims, as RFC 7519 §4.1 names them, against this relay's clock in whole
  *    seconds: `iss`, `aud`, `iat`, `exp` and `jti` present (`ERR_UNAUTHORIZED`); `iss` = the kid;
  *    `aud` = this relay's public URL; `iat` a number; `nbf`, if present, a number not more than 30 seconds
  *    ahead; `exp` a number. A token issued more than 30 seconds in the future, expired more than 30
@@ -35,6 +34,7 @@ import {
   type SigningPublicKey,
 } from '@brygga/client-sdk';
 import { Problem } from '../problem.js';
+import { verifyTokenSignature } from './token-signature.js';
 
 /** Longest token lifetime accepted, `exp - iat`, and greatest age, in seconds. */
 const MAX_TOKEN_LIFETIME_SECONDS = 300;
@@ -265,14 +265,10 @@ export async function verifyDeviceToken(token: string, check: TokenCheck): Promi
   const kid = checkHeader(token);
   const { payload, signingInput, signature } = splitToken(token);
   const device = deviceOf(check.directory, kid);
-  // Synchronous, on the event loop: OpenSSL's one-shot verify takes about 78 µs of CPU; handed to libuv's
-  // pool (crypto.verify with a callback) about 83 µs in all, 21 µs of them on the event loop. On two
-  // cores the relay's rate is bound by its CPU in all (the event loop, the SQLite writer thread and
-  // libuv share them) while the event loop stays under one core, so the cheaper total is chosen; and the
-  // one rule of PROTOCOL.md §4.1 stays in one place, the SDK's verifier. Should the event loop become
-  // the bound, the pool is the way: the benchmark then measured about 0.1 ms less on the event loop per
-  // submission and the same rate and total within its noise.
-  if (!device.key.verify(signature, signingInput)) throw unauthorized('the token does not verify');
+  // On libuv's pool, off the event loop (token-signature.ts says why).
+  if (!(await verifyTokenSignature(device.key, signature, signingInput))) {
+    throw unauthorized('the token does not verify');
+  }
   const { iat, exp, jti } = checkClaims(payload, kid, check.audience, check.now);
   if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp) || exp - iat > MAX_TOKEN_LIFETIME_SECONDS) {
     throw unauthorized(`a token may live at most ${MAX_TOKEN_LIFETIME_SECONDS} seconds`);
