@@ -9,7 +9,7 @@
 import { BryggaError } from '@brygga/client-sdk';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
-import { DeviceKeyCache, RateLimiter } from './auth/index.js';
+import { RateLimiter } from './auth/index.js';
 import { corsFor } from './cors.js';
 import { errorHandler } from './error-handler.js';
 import { requestLog } from './logging/index.js';
@@ -55,7 +55,6 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
     ...deps,
     outages: deps.outages ?? databaseOutageLog(deps.logger, deps.database, deps.store),
     clientAddress: deps.clientAddress ?? defaultClientAddress,
-    keys: new DeviceKeyCache(),
     deviceLimiter: new RateLimiter(deps.config.ratePerMinute),
     addressLimiter: new RateLimiter(deps.config.statementRatePerMinute),
     waiters: new WaiterLimit(MAX_WAITERS_PER_DEVICE),

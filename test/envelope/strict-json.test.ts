@@ -61,6 +61,17 @@ describe('a member named twice', () => {
     expect(await codeOf(openAsMalmo(bytes))).toBe('ERR_MALFORMED');
   });
 
+  it('in header bytes given to the constructor, also right after a deserialize read a good header', async () => {
+    const { envelope } = await sealed();
+    const doubled = enc.encode(headerText(envelope.header).replace('"v":1,', '"v":1,"v":1,'));
+    const good = Envelope.deserialize(envelope.serialize());
+    expect(good.header).toEqual(envelope.header);
+    // The constructor reads every header it is given that deserialize did not just read itself.
+    for (const bytes of [doubled, Uint8Array.from(good.headerBytes).fill(0x20, 0, 1)]) {
+      expect(codeOfSync(() => new Envelope(bytes, good.keyEntries, good.ciphertext))).toBe('ERR_MALFORMED');
+    }
+  });
+
   it('in the signed claims: the packet is refused, though its signature is valid', async () => {
     const { envelope, claims } = await sealed();
     const text = JSON.stringify(claims).replace('"iss":', '"iss":"goteborg-nordost","iss":');

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bryggaJsonValue as bryggaJson } from '../../../test/support/brygga-json.js';
 import { codeOf } from '../../../test/support/error-code.js';
-import { MAX_JSON_DEPTH, parseJson } from './strict-json.js';
+import { fastParse, MAX_JSON_DEPTH, parseJson, parseWithParser } from './strict-json.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -196,5 +197,123 @@ describe('parseJson reads', () => {
       a: [true, false, null],
     });
     expect(Object.keys(parseJson('{"b":1,"a":2}') as object)).toEqual(['b', 'a']);
+  });
+});
+
+/**
+ * parseJson takes a fast path (`fastParse`: `JSON.parse` and a scan) before the parser. The fast path
+ * must never accept what the parser refuses, and must give the parser's value when it accepts: checked
+ * here on the conformance vectors, every refusal above, and adversarial texts, for each path alone.
+ */
+describe('the fast path and the parser', () => {
+  /** The parser's answer alone: the value, or 'refused'. */
+  const byParser = (text: string): unknown => {
+    try {
+      return parseWithParser(text);
+    } catch {
+      expect(codeOf(() => parseWithParser(text))).toBe('ERR_MALFORMED');
+      return 'refused';
+    }
+  };
+  /** The fast path never disagrees with the parser; true when it decided. */
+  const agrees = (text: string): boolean => {
+    const fast = fastParse(text);
+    if (fast === undefined) return false;
+    expect(byParser(text), text).toStrictEqual(fast);
+    return true;
+  };
+
+  it('agree on every conformance vector, and the fast path decides every valid one', () => {
+    const vectors = JSON.parse(
+      readFileSync(new URL('../../../test/vectors/brygga-json.json', import.meta.url), 'utf8'),
+    ) as { cases: { name: string; hex: string; valid: boolean; valueJson?: string }[] };
+    for (const c of vectors.cases) {
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.from(c.hex, 'hex'));
+      } catch {
+        continue; // not UTF-8: refused before either path
+      }
+      if (c.valid) {
+        expect(fastParse(text), c.name).toStrictEqual(JSON.parse(c.valueJson!));
+        expect(parseWithParser(text), c.name).toStrictEqual(JSON.parse(c.valueJson!));
+      } else {
+        expect(fastParse(text), c.name).toBeUndefined();
+        expect(byParser(text), c.name).toBe('refused');
+      }
+    }
+  });
+
+  it('refuse duplicate names however they hide, where JSON.parse reads a value', () => {
+    const texts = [
+      '{"a":1,"a":1}',
+      '{"a":{},"a":{"b":1}}',
+      '{"a":{"x":1,"y":2},"a":{"b":1,"c":2,"d":3}}',
+      '{"a":[1,{"k":2}],"b":0,"a":[{"k":1,"l":2,"m":3}]}',
+      '[{"a":1},{"b":1,"b":{"c":{"d":1,"e":2}}}]',
+      '{"\\u0061":1,"a":2}',
+      '{"\\"":1,"\\u0022":2}',
+      '{"1":1,"01":2,"1":3}',
+      '{"__proto__":{},"__proto__":{"a":1}}',
+      '{"a:b":1,"a":{"b":1,"b":2}}',
+      '{"x":"::::","y":"\\":","x":1}',
+    ];
+    for (const text of texts) {
+      expect(() => JSON.parse(text), text).not.toThrow();
+      expect(fastParse(text), text).toBeUndefined();
+      expect(byParser(text), text).toBe('refused');
+    }
+    // Colons in strings and names are not members; the same name in two objects is no duplicate.
+    for (const text of ['{"a:b":"c:d","e":{"a":":"}}', '[{"a":1},{"a":{"a":{"a":[]}}}]', '{"1":1,"01":2}']) {
+      expect(agrees(text), text).toBe(true);
+    }
+  });
+
+  it('agree on random JSON, and on it with members doubled, numbers and strings changed', () => {
+    const mutated = fc
+      .tuple(
+        fc.json({ maxDepth: 4 }),
+        fc.nat(),
+        fc.constantFrom(
+          (t: string, i: number) => {
+            // Double the member whose name starts at or after i.
+            const m = /"(?:[^"\\]|\\.)*"\s*:\s*(?:-?\d+|"(?:[^"\\]|\\.)*"|true|false|null)/g;
+            m.lastIndex = i;
+            const hit = m.exec(t);
+            return hit
+              ? `${t.slice(0, hit.index)}${hit[0]},${hit[0]}${t.slice(hit.index + hit[0].length)}`
+              : t;
+          },
+          (t: string, i: number) => t.slice(0, i).replace(/(\d)(?=\D*$)/, '$1.0') + t.slice(i),
+          (t: string, i: number) => t.slice(0, i).replace(/(\d)(?=\D*$)/, '$1e1') + t.slice(i),
+          (t: string, i: number) => `${t.slice(0, i)}"\\ud800"${t.slice(i)}`,
+          (t: string, i: number) =>
+            t
+              .replace(/"([a-z])/, (_, c: string) => `"\\u00${c.charCodeAt(0).toString(16)}`)
+              .slice(0, i + 1000),
+          (t: string, i: number) => `${'['.repeat(60 + (i % 8))}${t}${']'.repeat(60 + (i % 8))}`,
+          (t: string) => t.replace(/\d+/, '9007199254740993'),
+          (t: string) => t.replace(/\d+/, '-0'),
+        ),
+      )
+      .map(([t, i, f]) => f(t, i % (t.length + 1)));
+    let decided = 0;
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), mutated), (text) => {
+        if (agrees(text)) decided++;
+      }),
+      { numRuns: 3000 },
+    );
+    expect(decided).toBeGreaterThan(500);
+  });
+
+  it('agree on junk', () => {
+    const junkChar = fc.constantFrom(...'{}[]":,\\ \t\n0123456789-.eEu\ud800\udc00ab');
+    fc.assert(
+      fc.property(fc.string({ unit: junkChar, maxLength: 30 }), (text) => {
+        agrees(text);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -16,6 +16,9 @@
  *
  * On every text it accepts, the result equals `JSON.parse`'s (members in text order; `__proto__` is an
  * ordinary member). Every refusal is ERR_MALFORMED with a message that names the offset, never content.
+ *
+ * `parseJson` first tries {@link fastParse} (`JSON.parse` and one scan of the text, about half the
+ * parser's time on an envelope header); what that cannot accept, the parser below decides.
  */
 import { BryggaError } from '../errors.js';
 import { fromUtf8 } from './bytes.js';
@@ -299,5 +302,163 @@ export function parseJson(input: string | Uint8Array): JsonValue {
     throw new BryggaError('ERR_MALFORMED', 'JSON: not text');
   }
   const text = typeof input === 'string' ? input : fromUtf8(input);
+  return fastParse(text) ?? new Parser(text).parseDocument();
+}
+
+/** The parser alone, without {@link fastParse} in front. Exported for the tests; not part of the API. */
+export function parseWithParser(text: string): JsonValue {
   return new Parser(text).parseDocument();
+}
+
+/**
+ * The value of `text` when it is Brygga JSON, decided with `JSON.parse` and one scan of the text;
+ * undefined when it is not, or when the scan cannot tell (the parser above then decides, and names the
+ * fault). Exported for the tests that hold both paths to the same answers; not part of the API.
+ *
+ * Why this accepts exactly what the parser accepts, with the same value:
+ * - grammar: `JSON.parse` reads ECMA-404 JSON, which is RFC 8259's grammar (the same whitespace, escapes
+ *   and literals; control characters in strings refused; a byte order mark is not whitespace), and
+ *   the parser above reads the same grammar; so both refuse the same ungrammatical texts, and on a
+ *   grammatical one the scan below sees every token where `JSON.parse` did;
+ * - numbers, lone surrogates and depth: the scan applies the parser's own rules to every number token,
+ *   every `\u` escape and every unescaped surrogate in a string, and every `[` and `{`;
+ * - duplicate names: outside strings a `:` appears once per member and nowhere else, so the scan counts
+ *   the text's members. `JSON.parse` keeps one member per name of an object and drops the values it
+ *   replaced, with whatever they held, so the parsed value has as many members in all exactly when no
+ *   object of the text names a member twice (names compared after unescaping, as both do);
+ * - the value: on a text both accept, the parser returns what `JSON.parse` does (module header).
+ */
+export function fastParse(text: string): JsonValue | undefined {
+  const members = scan(text);
+  if (members < 0) return undefined;
+  let value: JsonValue;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return countMembers(value) === members ? value : undefined;
+}
+
+/** Members of every object in `value`: its depth is at most {@link MAX_JSON_DEPTH}, the scan saw to that. */
+function countMembers(value: JsonValue): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) n += countMembers(item);
+    return n;
+  }
+  // Own names only (Object.keys): an enumerable name added to Object.prototype must not count.
+  const names = Object.keys(value);
+  n = names.length;
+  for (const name of names) n += countMembers(value[name]!);
+  return n;
+}
+
+/**
+ * One pass over `text`: the number of `:` outside strings, or -1 at the first thing the parser would
+ * refuse that `JSON.parse` accepts (a number that is not a safe integer written as digits, a lone
+ * surrogate, nesting deeper than {@link MAX_JSON_DEPTH}), or that the scan does not expect.
+ */
+function scan(text: string): number {
+  const end = text.length;
+  let colons = 0;
+  let depth = 0;
+  let i = 0;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i = scanString(text, i + 1);
+      if (i < 0) return -1;
+    } else if (c === 0x3a) {
+      colons++;
+      i++;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_JSON_DEPTH) return -1;
+      i++;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      i++;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      i = scanNumber(text, i);
+      if (i < 0) return -1;
+    } else {
+      i++;
+    }
+  }
+  return colons;
+}
+
+/** The index after the string whose content starts at `i`, or -1 (unterminated, lone surrogate). */
+function scanString(text: string, i: number): number {
+  const end = text.length;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return i + 1;
+    if (c === 0x5c) {
+      if (text.charCodeAt(i + 1) !== 0x75) {
+        i += 2;
+        continue;
+      }
+      const unit = hex4(text, i + 2);
+      if (unit < 0) return -1;
+      i += 6;
+      if (unit >= 0xdc00 && unit <= 0xdfff) return -1;
+      if (unit >= 0xd800 && unit <= 0xdbff) {
+        if (text.charCodeAt(i) !== 0x5c || text.charCodeAt(i + 1) !== 0x75) return -1;
+        const low = hex4(text, i + 2);
+        if (low < 0xdc00 || low > 0xdfff) return -1;
+        i += 6;
+      }
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const low = text.charCodeAt(i + 1);
+      if (c > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) return -1;
+      i += 2;
+      continue;
+    }
+    i++;
+  }
+  return -1;
+}
+
+/** The four hex digits at `at` as a number, or -1. */
+function hex4(text: string, at: number): number {
+  let n = 0;
+  for (let k = 0; k < 4; k++) {
+    const c = text.charCodeAt(at + k);
+    let d: number;
+    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+    else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
+    else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
+    else return -1;
+    n = n * 16 + d;
+  }
+  return n;
+}
+
+/**
+ * The index after the number token at `start`, or -1 unless it is an integer written as digits, not
+ * `-0`, within ±(2^53 - 1): the parser's rule (`#number`).
+ */
+function scanNumber(text: string, start: number): number {
+  let i = start;
+  if (text.charCodeAt(i) === 0x2d) i++;
+  const first = text.charCodeAt(i);
+  if (first === 0x30) {
+    i++;
+  } else if (first >= 0x31 && first <= 0x39) {
+    i++;
+    while (i < text.length && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
+  } else {
+    return -1;
+  }
+  const next = text.charCodeAt(i);
+  if (next === 0x2e || next === 0x65 || next === 0x45) return -1;
+  const digits = i - start - (text.charCodeAt(start) === 0x2d ? 1 : 0);
+  if (digits > MAX_INTEGER_DIGITS) return -1;
+  if (digits === 1 && i - start === 2 && text.charCodeAt(start + 1) === 0x30) return -1; // -0
+  if (digits === MAX_INTEGER_DIGITS && !Number.isSafeInteger(Number(text.slice(start, i)))) return -1;
+  return i;
 }

@@ -54,6 +54,17 @@ function exactKeys(o: Record<string, unknown>, keys: string[], what: string): vo
   if (got !== [...keys].sort().join(',')) malformed(`${what} must have exactly ${keys.join(', ')}`);
 }
 
+/** Parse and validate header bytes; throws ERR_MALFORMED (or ERR_UNSUPPORTED_VERSION). */
+function readHeader(headerBytes: Uint8Array): EnvelopeHeader {
+  let parsed: unknown;
+  try {
+    parsed = parseJson(headerBytes);
+  } catch {
+    malformed('header is not Brygga JSON');
+  }
+  return validateHeader(parsed);
+}
+
 /** Validate a parsed header; throws ERR_MALFORMED naming the problem. */
 function validateHeader(value: unknown): EnvelopeHeader {
   if (!value || typeof value !== 'object' || Array.isArray(value)) malformed('header is not an object');
@@ -97,15 +108,17 @@ export class Envelope {
   readonly keyEntries: Uint8Array[];
   readonly ciphertext: Uint8Array;
 
+  /**
+   * The header {@link Envelope.deserialize} has just read from the very bytes it passes to the
+   * constructor, so the constructor does not parse and validate them a second time.
+   */
+  static #justRead: { bytes: Uint8Array; header: EnvelopeHeader } | undefined;
+
   constructor(headerBytes: Uint8Array, keyEntries: Uint8Array[], ciphertext: Uint8Array) {
+    const read = Envelope.#justRead;
+    Envelope.#justRead = undefined;
     if (headerBytes.length === 0 || headerBytes.length > MAX_HEADER_LENGTH) malformed('header too large');
-    let parsed: unknown;
-    try {
-      parsed = parseJson(headerBytes);
-    } catch {
-      malformed('header is not Brygga JSON');
-    }
-    this.header = validateHeader(parsed);
+    this.header = read?.bytes === headerBytes ? read.header : readHeader(headerBytes);
     if (keyEntries.length !== this.header.recipients.length) malformed('one key entry per recipient');
     for (const k of keyEntries) if (k.length !== KEY_ENTRY_LENGTH) malformed('bad key entry');
     if (ciphertext.length < 16) malformed('payload too short');
@@ -162,13 +175,7 @@ export class Envelope {
     if (headerLength === 0 || headerLength > MAX_HEADER_LENGTH) malformed('bad header length');
     if (PREFIX_LENGTH + headerLength > bytes.length) malformed('truncated header');
     const headerBytes = bytes.subarray(PREFIX_LENGTH, PREFIX_LENGTH + headerLength);
-    let parsed: unknown;
-    try {
-      parsed = parseJson(headerBytes);
-    } catch {
-      malformed('header is not Brygga JSON');
-    }
-    const header = validateHeader(parsed);
+    const header = readHeader(headerBytes);
     let o = PREFIX_LENGTH + headerLength;
     const entries: Uint8Array[] = [];
     for (let i = 0; i < header.recipients.length; i++) {
@@ -176,6 +183,7 @@ export class Envelope {
       entries.push(bytes.subarray(o, o + KEY_ENTRY_LENGTH));
       o += KEY_ENTRY_LENGTH;
     }
+    Envelope.#justRead = { bytes: headerBytes, header };
     return new Envelope(headerBytes, entries, bytes.subarray(o));
   }
 }

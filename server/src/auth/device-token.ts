@@ -4,22 +4,22 @@
  *
  * Checks, in order (each refusal an error code of the error table, PROTOCOL.md §9):
  * 1. The token is a compact JWS whose protected header and payload are Brygga JSON (PROTOCOL.md §1.1:
- *    no duplicate member names; jose's own parsing is `JSON.parse`, which keeps the last copy, so both
- *    are parsed strictly here first), whose protected header is exactly `{alg: "EdDSA", typ: "JWT", kid}`:
+ *    no duplicate member names, which a parser that keeps the last copy would read as a good token), whose protected header is exactly `{alg: "EdDSA", typ: "JWT", kid}`:
  *    no other algorithm (not `none`, not HMAC), no embedded or referenced keys, and whose `aud` is one
  *    string, never an array (`ERR_UNAUTHORIZED`).
  * 2. The `kid` names an enrolled device (`ERR_UNKNOWN_DEVICE`) that is not revoked
  *    (`ERR_DEVICE_REVOKED`) and whose unit is still a party (`ERR_DEVICE_NOT_IN_AGREEMENT`). The
  *    directory is public, so saying which of these failed tells nobody anything new.
- * 3. The signature's R is not the identity point (`01 00 … 00`): jose verifies through WebCrypto, that
- *    is OpenSSL, which refuses every other small-order R but accepts that one; refusing it makes the
- *    answer the one rule of PROTOCOL.md §4.1 (`ERR_UNAUTHORIZED`). Then jose `jwtVerify` with the
- *    algorithm pinned to EdDSA, the device's public key, `iss` = the kid,
- *    `aud` = this relay's public URL, `typ` JWT, `iat`, `exp` and `jti` required, at most five minutes old,
- *    30 seconds of clock tolerance (`ERR_UNAUTHORIZED`). Also `exp - iat` at most 300 seconds and a `jti`
- *    of at least 128 bits. A token outside its time window, issued in the future or expired, is
- *    `ERR_CLOCK_SKEW`, whose detail says how far the token's time is from the relay's.
- * 5. The `jti` has never been used by this device (`ERR_TOKEN_REPLAYED`), across processes and restarts:
+ * 3. The signature verifies by the one rule of PROTOCOL.md §4.1 (`ERR_UNAUTHORIZED`) under the device's
+ *    key from the directory: OpenSSL through node:crypto, plus the checks §4.1 adds for it,
+ *    `R = 01 00 … 00` refused among them (token-signature.ts). Then the claims, as RFC 7519 §4.1 names them, against this relay's clock in whole
+ *    seconds: `iss`, `aud`, `iat`, `exp` and `jti` present (`ERR_UNAUTHORIZED`); `iss` = the kid;
+ *    `aud` = this relay's public URL; `iat` a number; `nbf`, if present, a number not more than 30 seconds
+ *    ahead; `exp` a number. A token issued more than 30 seconds in the future, expired more than 30
+ *    seconds ago, or issued more than five minutes and 30 seconds ago is `ERR_CLOCK_SKEW`, whose detail
+ *    says how far the token's time is from the relay's. Also `exp - iat` at most 300 seconds and a `jti`
+ *    of at least 128 bits (`ERR_UNAUTHORIZED`).
+ * 4. The `jti` has never been used by this device (`ERR_TOKEN_REPLAYED`), across processes and restarts:
  *    PROTOCOL.md §8 "Replay protection" (storage/token-ids.ts on SQLite, a row per id on PostgreSQL).
  *    A token a restarted SQLite relay cannot tell from one used before the restart is
  *    `ERR_UNAVAILABLE` (503, `Retry-After`): a fresh token a few seconds later passes.
@@ -33,8 +33,8 @@ import {
   parseJson,
   type SigningPublicKey,
 } from '@brygga/client-sdk';
-import { errors, importJWK, jwtVerify } from 'jose';
 import { Problem } from '../problem.js';
+import { verifyTokenSignature } from './token-signature.js';
 
 /** Longest token lifetime accepted, `exp - iat`, and greatest age, in seconds. */
 const MAX_TOKEN_LIFETIME_SECONDS = 300;
@@ -91,29 +91,12 @@ export interface TokenCheck {
    * request's own write.
    */
   useToken?: (token: TokenUse) => Promise<TokenVerdict>;
-  /** Cache of imported device keys, by kid. */
-  keys: DeviceKeyCache;
 }
 
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="brygga"' };
 
 function unauthorized(detail: string, cause?: unknown): Problem {
   return new Problem('ERR_UNAUTHORIZED', detail, { headers: CHALLENGE, cause });
-}
-
-/** Imported public keys of devices, so a key is converted once, not on every request. */
-export class DeviceKeyCache {
-  readonly #keys = new Map<string, Promise<CryptoKey>>();
-
-  /** The device's Ed25519 public key as a WebCrypto key for jose (imported as an OKP JWK). */
-  get(key: SigningPublicKey): Promise<CryptoKey> {
-    let imported = this.#keys.get(key.kid);
-    if (!imported) {
-      imported = importJWK({ kty: 'OKP', crv: 'Ed25519', x: key.serialize() }, 'EdDSA') as Promise<CryptoKey>;
-      this.#keys.set(key.kid, imported);
-    }
-    return imported;
-  }
 }
 
 /**
@@ -193,44 +176,28 @@ function deviceOf(directory: Directory, kid: string): { unit: string; key: Signi
  * token out of its window means the device's clock and the relay's differ; the detail says by how much
  * and gives the relay's time, which the `Date` header of every answer carries too.
  */
-function clockSkew(iat: number, now: number, cause: unknown): Problem {
+function clockSkew(iat: number, now: number): Problem {
   const skew = Math.round(iat - now / 1000);
   const direction = skew >= 0 ? 'ahead of' : 'behind';
   return new Problem(
     'ERR_CLOCK_SKEW',
     `the token's time is ${Math.abs(skew)} seconds ${direction} the relay's clock (${new Date(now).toISOString()}); ` +
       `tokens are accepted within ${CLOCK_TOLERANCE_SECONDS} seconds of it`,
-    { headers: CHALLENGE, cause },
+    { headers: CHALLENGE },
   );
 }
 
-function claimProblem(err: unknown, now: number): Problem {
-  // jose reports time failures with the verified claims: "exp" passed, "iat" too old or in the future.
-  if (
-    (err instanceof errors.JWTExpired || err instanceof errors.JWTClaimValidationFailed) &&
-    (err.claim === 'exp' || err.claim === 'iat') &&
-    err.reason === 'check_failed' &&
-    Number.isSafeInteger(err.payload.iat)
-  ) {
-    return clockSkew(err.payload.iat as number, now, err);
-  }
-  if (err instanceof errors.JWTExpired) return unauthorized('the token has expired', err);
-  if (err instanceof errors.JWTClaimValidationFailed) {
-    return unauthorized(`the token's "${err.claim}" claim is not acceptable`, err);
-  }
-  if (err instanceof errors.JOSEAlgNotAllowed) return unauthorized('the token algorithm is not allowed', err);
-  if (err instanceof errors.JOSEError) return unauthorized('the token does not verify', err);
-  return err instanceof Problem ? err : unauthorized('the token does not verify', err);
+/** The parts of a token after its header. */
+interface TokenParts {
+  /** A Brygga JSON object whose `aud` is one string. */
+  payload: Record<string, unknown>;
+  /** The bytes signed: the encoded header and payload, joined by a dot (RFC 7515 §5.2). */
+  signingInput: Uint8Array;
+  signature: Uint8Array;
 }
 
-/** The encoding of the identity point, the one small-order R that OpenSSL accepts (PROTOCOL.md §4.1). */
-const IDENTITY_R = '0100000000000000000000000000000000000000000000000000000000000000';
-
-/**
- * The checks jose does not make: the payload is a Brygga JSON object whose `aud` is one string
- * (PROTOCOL.md §8), and the signature's R is not the identity (§4.1).
- */
-function checkPayloadAndSignature(token: string): void {
+/** The payload, a Brygga JSON object whose `aud` is one string (PROTOCOL.md §8), and the signature. */
+function splitToken(token: string): TokenParts {
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
   const payload = decodePart(token.slice(first + 1, second));
@@ -242,37 +209,67 @@ function checkPayloadAndSignature(token: string): void {
   } catch (err) {
     throw unauthorized('the token does not verify', err);
   }
-  if (signature.length !== 64 || Buffer.from(signature.subarray(0, 32)).toString('hex') === IDENTITY_R) {
-    throw unauthorized('the token does not verify');
+  if (signature.length !== 64) throw unauthorized('the token does not verify');
+  // The token is ASCII (checkHeader), so its Latin-1 bytes are its UTF-8 bytes.
+  return { payload, signingInput: Buffer.from(token.slice(0, second), 'latin1'), signature };
+}
+
+/** The claims every token carries, checked for presence in this order. */
+const REQUIRED_CLAIMS = ['iss', 'aud', 'iat', 'exp', 'jti'] as const;
+
+function claimRefused(claim: string): Problem {
+  return unauthorized(`the token's "${claim}" claim is not acceptable`);
+}
+
+/**
+ * The claims of a validly signed token (step 3 of the module header), at `nowMs`. Times are compared in
+ * whole seconds, the relay's clock rounded down, as RFC 7519 §2 NumericDate values are; every number
+ * is a safe integer, Brygga JSON admits no other.
+ */
+function checkClaims(
+  payload: Record<string, unknown>,
+  kid: string,
+  audience: string,
+  nowMs: number,
+): { iat: number; exp: number; jti: unknown } {
+  for (const claim of REQUIRED_CLAIMS) {
+    if (!Object.hasOwn(payload, claim)) throw claimRefused(claim);
   }
+  if (payload.iss !== kid) throw claimRefused('iss');
+  if (payload.aud !== audience) throw claimRefused('aud');
+  const { iat, nbf, exp } = payload;
+  if (typeof iat !== 'number') throw claimRefused('iat');
+  const now = Math.floor(nowMs / 1000);
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + CLOCK_TOLERANCE_SECONDS)) {
+    throw claimRefused('nbf');
+  }
+  if (typeof exp !== 'number') throw claimRefused('exp');
+  // Out of the window, expired or too old or issued in the future: the device's clock is off.
+  const age = now - iat;
+  if (
+    exp <= now - CLOCK_TOLERANCE_SECONDS ||
+    age - CLOCK_TOLERANCE_SECONDS > MAX_TOKEN_LIFETIME_SECONDS ||
+    age < -CLOCK_TOLERANCE_SECONDS
+  ) {
+    throw clockSkew(iat, nowMs);
+  }
+  return { iat, exp, jti: payload.jti };
 }
 
 /**
  * Verify a bearer token and consume its id. Resolves with the device; rejects with a `BryggaError`.
  *
- * @example const device = await verifyDeviceToken(token, { directory, audience, now, useToken, keys });
+ * @example const device = await verifyDeviceToken(token, { directory, audience, now, useToken });
  */
 export async function verifyDeviceToken(token: string, check: TokenCheck): Promise<AuthenticatedDevice> {
   const kid = checkHeader(token);
-  checkPayloadAndSignature(token);
+  const { payload, signingInput, signature } = splitToken(token);
   const device = deviceOf(check.directory, kid);
-  let payload: Record<string, unknown>;
-  try {
-    const result = await jwtVerify(token, await check.keys.get(device.key), {
-      algorithms: ['EdDSA'],
-      audience: check.audience,
-      issuer: kid,
-      typ: 'JWT',
-      maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS,
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      requiredClaims: ['iss', 'aud', 'jti', 'iat', 'exp'],
-      currentDate: new Date(check.now),
-    });
-    payload = result.payload as Record<string, unknown>;
-  } catch (err) {
-    throw claimProblem(err, check.now);
+  // On libuv's pool, off the event loop (token-signature.ts says why).
+  if (!(await verifyTokenSignature(device.key, signature, signingInput))) {
+    throw unauthorized('the token does not verify');
   }
-  const { iat, exp, jti } = payload as { iat: number; exp: number; jti: unknown };
+  const { iat, exp, jti } = checkClaims(payload, kid, check.audience, check.now);
   if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp) || exp - iat > MAX_TOKEN_LIFETIME_SECONDS) {
     throw unauthorized(`a token may live at most ${MAX_TOKEN_LIFETIME_SECONDS} seconds`);
   }

@@ -4,7 +4,6 @@ export {
   type AuthenticatedDevice,
   bearerToken,
   CLOCK_TOLERANCE_SECONDS,
-  DeviceKeyCache,
   refuseUnlessFresh,
   type TokenUse,
   type TokenVerdict,

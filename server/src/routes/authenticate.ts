@@ -35,7 +35,6 @@ export function authenticate(deps: RouteDeps, options: { recordToken?: boolean }
               useToken: (token: TokenUse) => deps.store.useToken(token),
             }
           : {}),
-        keys: deps.keys,
       });
     } catch (err) {
       // The reason a credential was refused, for the operator: the request line gives the status only.

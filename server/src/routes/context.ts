@@ -4,7 +4,7 @@
  */
 import type { Directory } from '@brygga/client-sdk';
 import type { Context } from 'hono';
-import type { AuthenticatedDevice, DeviceKeyCache, RateLimiter } from '../auth/index.js';
+import type { AuthenticatedDevice, RateLimiter } from '../auth/index.js';
 import type { RelayConfig } from '../config.js';
 import type { Logger, OutageLog } from '../logging/index.js';
 import type { RelayMetrics } from '../metrics/index.js';
@@ -61,7 +61,6 @@ export interface AppDeps {
 /** Services built once per app on top of {@link AppDeps}. */
 export interface RouteDeps extends AppDeps {
   outages: OutageLog;
-  keys: DeviceKeyCache;
   deviceLimiter: RateLimiter;
   addressLimiter: RateLimiter;
   /** Open event streams and long-polls per device. */

@@ -44,6 +44,10 @@ const QUEUED_BYTES_PG = QUEUED_BYTES_SQL.replaceAll('$unit', '$1')
   .replaceAll('$device', '$2')
   .replaceAll('$now', '$3');
 
+/** {@link DIRECTORY_HEAD_SQL} and {@link QUEUED_BYTES_PG} as named (prepared) statements. */
+const DIRECTORY_HEAD_QUERY = { name: 'brygga_directory_head', text: DIRECTORY_HEAD_SQL };
+const QUEUED_BYTES_QUERY = { name: 'brygga_queued_bytes', text: QUEUED_BYTES_PG };
+
 /** PostgreSQL error codes worth retrying a whole transaction for. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
@@ -68,18 +72,19 @@ export function openPostgresDatabase(url: string, options: PostgresDatabaseOptio
     pgConfig,
     write,
     writes: new PostgresWrites(db, retrying, write),
+    // The two reads of every submission go to the pool as named statements: PostgreSQL parses and plans
+    // each once per connection, and no query builder or driver layer stands between.
     async directoryHead() {
-      const { rows } = await db.executeQuery<{
-        agreements: unknown;
-        statements: unknown;
-        root_changes: unknown;
-      }>(CompiledQuery.raw(DIRECTORY_HEAD_SQL));
+      const { rows } = await pool.query<{ agreements: unknown; statements: unknown; root_changes: unknown }>(
+        DIRECTORY_HEAD_QUERY,
+      );
       return toDirectoryHead(rows[0]);
     },
     async queuedBytes(unit, device, now) {
-      const { rows } = await db.executeQuery<{ device: unknown; unit: unknown }>(
-        CompiledQuery.raw(QUEUED_BYTES_PG, [unit, device, now]),
-      );
+      const { rows } = await pool.query<{ device: unknown; unit: unknown }>({
+        ...QUEUED_BYTES_QUERY,
+        values: [unit, device, now],
+      });
       return toQueuedBytes(rows[0]);
     },
     async operationalFigures() {

@@ -11,6 +11,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import {
   type Database,
   DIRECTORY_HEAD_SQL,
+  type DirectoryHead,
   OPERATIONAL_FIGURES_SQL,
   type OperationalFiguresRow,
   QUEUED_BYTES_SQL,
@@ -56,6 +57,9 @@ export function openSqliteDatabase(location: string, options: SqliteDatabaseOpti
   let head:
     | BetterSqlite3.Statement<[], { agreements: unknown; statements: unknown; root_changes: unknown }>
     | undefined;
+  let version: BetterSqlite3.Statement<[], number> | undefined;
+  let headVersion: number | undefined;
+  let lastHead: DirectoryHead | undefined;
   let figures: BetterSqlite3.Statement<[], OperationalFiguresRow> | undefined;
   let queued:
     | BetterSqlite3.Statement<
@@ -75,7 +79,19 @@ export function openSqliteDatabase(location: string, options: SqliteDatabaseOpti
     async directoryHead() {
       reader ??= memory ? sqlite : openSqliteConnection(location, { readonly: true });
       head ??= reader.prepare(DIRECTORY_HEAD_SQL);
-      return toDirectoryHead(head.get());
+      if (memory) return toDirectoryHead(head.get());
+      // The reader never writes, so its data_version changes exactly when any other connection (the
+      // writer thread, another relay process, an operator command) has committed to the file since the
+      // reader last read it. Unchanged, the head read last is still the database's, and the read is
+      // skipped: reading it after another connection's commit costs the reloading of its pages, since
+      // SQLite then drops the connection's whole page cache. The version is read before the head, so a
+      // commit between the two makes the next call read again rather than keep a stale head.
+      version ??= reader.prepare<[], number>('PRAGMA data_version').pluck();
+      const now = version.get();
+      if (now === headVersion && lastHead) return lastHead;
+      lastHead = toDirectoryHead(head.get());
+      headVersion = now;
+      return lastHead;
     },
     async queuedBytes(unit, device, now) {
       reader ??= memory ? sqlite : openSqliteConnection(location, { readonly: true });
