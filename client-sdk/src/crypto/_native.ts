@@ -50,6 +50,13 @@ interface NodeCrypto {
   createPublicKey(options: { key: Jwk; format: 'jwk' }): KeyObject;
   sign(algorithm: null, data: Uint8Array, key: KeyObject): Uint8Array;
   verify(algorithm: null, data: Uint8Array, key: KeyObject, signature: Uint8Array): boolean;
+  verify(
+    algorithm: null,
+    data: Uint8Array,
+    key: KeyObject,
+    signature: Uint8Array,
+    callback: (err: Error | null, valid: boolean) => void,
+  ): void;
   diffieHellman(options: { privateKey: KeyObject; publicKey: KeyObject }): Uint8Array;
   createCipheriv(
     algorithm: string,
@@ -278,6 +285,16 @@ function makeProvider(crypto: NodeCrypto): CryptoProvider {
      */
     ed25519Verify: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) =>
       crypto.verify(null, message, publicKeyObject('Ed25519', publicKey, crypto), signature),
+    ed25519VerifyAsync: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) =>
+      new Promise<boolean>((resolve, reject) => {
+        crypto.verify(
+          null,
+          message,
+          publicKeyObject('Ed25519', publicKey, crypto),
+          signature,
+          (err, valid) => (err ? reject(err) : resolve(valid)),
+        );
+      }),
     x25519Secret,
     chachaSeal: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array) =>
       seal(crypto, key, nonce, aad, plaintext),

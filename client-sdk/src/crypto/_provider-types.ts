@@ -63,6 +63,11 @@ export interface CryptoProvider {
    * pass, which for OpenSSL follows from its comparing encodings (ed25519.ts).
    */
   ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+  /**
+   * The same equation, computed off the calling thread where the platform can (node:crypto's one-shot
+   * verify with a callback runs on libuv's thread pool); absent, {@link ed25519Verify} answers.
+   */
+  ed25519VerifyAsync?(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean>;
   x25519Secret(secret: Uint8Array): X25519Secret;
   /** ChaCha20-Poly1305 (RFC 8439): ciphertext ‖ 16-byte tag. */
   chachaSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;

@@ -98,17 +98,42 @@ export function ed25519Sign(secret: Uint8Array, message: Uint8Array): Uint8Array
  * throws.
  */
 export function ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_LENGTH) return false;
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_LENGTH) return false;
-  if (!(message instanceof Uint8Array)) return false;
-  if (!isJudgedValid(publicKey)) return false;
-  if (!isCanonicalScalar(signature.subarray(32, 64))) return false;
-  if (isIdentity(signature.subarray(0, 32))) return false;
+  if (!passesByteChecks(signature, message, publicKey)) return false;
   try {
     return provider().ed25519Verify(signature, message, publicKey) === true;
   } catch {
     return false;
   }
+}
+
+/**
+ * {@link ed25519Verify}, with the provider's equation computed off the calling thread where the
+ * platform can (the native provider: libuv's thread pool), so that a server's event loop is free
+ * meanwhile; the same rule and answers. Never rejects.
+ */
+export async function ed25519VerifyAsync(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): Promise<boolean> {
+  if (!passesByteChecks(signature, message, publicKey)) return false;
+  const p = provider();
+  try {
+    if (!p.ed25519VerifyAsync) return p.ed25519Verify(signature, message, publicKey) === true;
+    return (await p.ed25519VerifyAsync(signature, message, publicKey)) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The rule's checks before the provider's equation (module header): lengths, (1), (2) and R ≠ the identity. */
+function passesByteChecks(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_LENGTH) return false;
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_LENGTH) return false;
+  if (!(message instanceof Uint8Array)) return false;
+  if (!isJudgedValid(publicKey)) return false;
+  if (!isCanonicalScalar(signature.subarray(32, 64))) return false;
+  return !isIdentity(signature.subarray(0, 32));
 }
 
 /**

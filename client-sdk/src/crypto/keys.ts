@@ -21,6 +21,7 @@ import {
   ED25519_SECRET_LENGTH,
   ed25519Secret,
   ed25519Verify,
+  ed25519VerifyAsync,
 } from './ed25519.js';
 import { sha256, sha512 } from './hash.js';
 import type { Ed25519Secret } from './provider.js';
@@ -76,6 +77,14 @@ export class SigningPublicKey {
   /** Strict Ed25519 verification of a raw signature. */
   verify(signature: Uint8Array, message: Uint8Array): boolean {
     return ed25519Verify(signature, message, this.bytes);
+  }
+
+  /**
+   * {@link verify}, computed off the calling thread where the platform can (PROTOCOL.md §4.1's rule,
+   * the same answers): for a server that verifies on its event loop.
+   */
+  verifyAsync(signature: Uint8Array, message: Uint8Array): Promise<boolean> {
+    return ed25519VerifyAsync(signature, message, this.bytes);
   }
 
   /** The safety number of this key as the key of `owner` (a unit id). */
