@@ -90,30 +90,10 @@ class Parser {
   }
 
   #number(): number {
-    const t = this.#text;
-    const start = this.#at;
-    let i = start;
-    if (t.charCodeAt(i) === 0x2d) i++;
-    const first = t.charCodeAt(i);
-    if (first === 0x30) {
-      i++;
-    } else if (first >= 0x31 && first <= 0x39) {
-      while (i < t.length && t.charCodeAt(i) >= 0x30 && t.charCodeAt(i) <= 0x39) i++;
-    } else {
-      this.fail('a number needs a digit');
-    }
-    const next = t.charCodeAt(i);
-    if (next === 0x2e || next === 0x65 || next === 0x45) {
-      this.fail('numbers are integers: no fraction or exponent');
-    }
-    const digits = t.slice(start, i);
-    if (digits === '-0') this.fail('negative zero');
-    if (digits.length - (digits.charCodeAt(0) === 0x2d ? 1 : 0) > MAX_INTEGER_DIGITS) {
-      this.fail('integer out of range');
-    }
-    const value = Number(digits);
-    if (!Number.isSafeInteger(value)) this.fail('integer out of range');
-    this.#at = i;
+    const end = integerEnd(this.#text, this.#at);
+    if (end < 0) this.fail(INTEGER_FAULTS[-end]!);
+    const value = Number(this.#text.slice(this.#at, end));
+    this.#at = end;
     return value;
   }
 
@@ -380,7 +360,7 @@ function scan(text: string): number {
       depth--;
       i++;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      i = scanNumber(text, i);
+      i = integerEnd(text, i);
       if (i < 0) return -1;
     } else {
       i++;
@@ -438,11 +418,21 @@ function hex4(text: string, at: number): number {
   return n;
 }
 
+/** Why an integer token is refused, by the negative code {@link integerEnd} returns. */
+const INTEGER_FAULTS = [
+  '',
+  'a number needs a digit',
+  'numbers are integers: no fraction or exponent',
+  'negative zero',
+  'integer out of range',
+] as const;
+
 /**
- * The index after the number token at `start`, or -1 unless it is an integer written as digits, not
- * `-0`, within ±(2^53 - 1): the parser's rule (`#number`).
+ * The index after the number token at `start` when it is what Brygga JSON admits (an integer written as
+ * digits, not `-0`, within ±(2^53 - 1)); otherwise minus the index of its fault in
+ * {@link INTEGER_FAULTS}. The one rule of both the parser and {@link scan}.
  */
-function scanNumber(text: string, start: number): number {
+function integerEnd(text: string, start: number): number {
   let i = start;
   if (text.charCodeAt(i) === 0x2d) i++;
   const first = text.charCodeAt(i);
@@ -455,10 +445,10 @@ function scanNumber(text: string, start: number): number {
     return -1;
   }
   const next = text.charCodeAt(i);
-  if (next === 0x2e || next === 0x65 || next === 0x45) return -1;
+  if (next === 0x2e || next === 0x65 || next === 0x45) return -2;
   const digits = i - start - (text.charCodeAt(start) === 0x2d ? 1 : 0);
-  if (digits > MAX_INTEGER_DIGITS) return -1;
-  if (digits === 1 && i - start === 2 && text.charCodeAt(start + 1) === 0x30) return -1; // -0
-  if (digits === MAX_INTEGER_DIGITS && !Number.isSafeInteger(Number(text.slice(start, i)))) return -1;
+  if (digits === 1 && i - start === 2 && text.charCodeAt(start + 1) === 0x30) return -3;
+  if (digits > MAX_INTEGER_DIGITS) return -4;
+  if (digits === MAX_INTEGER_DIGITS && !Number.isSafeInteger(Number(text.slice(start, i)))) return -4;
   return i;
 }
