@@ -1,16 +1,23 @@
 /**
  * What one submission writes (README "What one submission writes"): `npm run bench -- accounting`.
  * Stores BENCH_ACCOUNTING_N submissions of a 4 KiB envelope to two recipient devices through the
- * relay's own storage path (RelayStore, as the packet route calls it, each with a fresh token id), then
- * lets the transparency log take them in; after each step it prints, per submission and per table, the
- * rows, the index entries and the bytes the database grew by. SQLite (a file) always, PostgreSQL when
- * DATABASE_URL is set; on PostgreSQL also the write-ahead log written per submission.
+ * relay's own storage path (RelayStore, as the packet route calls it, each with a fresh token id), from
+ * as many concurrent callers as the relay benchmark's load, then lets the transparency log take them
+ * in; after each step it prints, per submission and per table, the rows, the index entries and the bytes
+ * the database grew by. SQLite (a file) always, PostgreSQL when DATABASE_URL is set; on PostgreSQL also
+ * the write-ahead log written per submission.
  *
  * SQLite's figures come from its `dbstat` table (entries: the cells of an index's b-tree; bytes: the
  * pages of a table or index); PostgreSQL's from `pg_table_size` / `pg_indexes_size` and counts.
+ *
+ * On SQLite it also prints what reaches the disk: a commit appends every page it changed to the
+ * write-ahead log as a whole frame, so a row that changes a few bytes of a page still writes the page.
+ * A read transaction held open from the start keeps SQLite from reusing the log file meanwhile, so every
+ * frame appended stays in it; each frame names its page, and `dbstat` names the table or index that owns
+ * the page. (The checkpoint later copies each changed page once more into the database file.)
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,11 +29,21 @@ import {
   TransparencyLogKey,
   TransparencyLogStore,
 } from '@brygga/server';
+import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { freshPostgresSchema } from '../support/relay-process.js';
 import { row } from './measure.js';
 
 const N = Number(process.env.BENCH_ACCOUNTING_N ?? 2000);
+/**
+ * Submissions the relay already holds when the count starts. A key that arrives in random order (a
+ * packet id) lands on a random page of its index, so how many pages a transaction changes depends on
+ * how many pages the index spans: measured on an empty database, it would look cheaper than on a relay
+ * holding a day's packets.
+ */
+const HELD = Number(process.env.BENCH_ACCOUNTING_HELD ?? 20_000);
+/** Concurrent callers, as in the relay benchmark: the writer's transactions hold about as many writes. */
+const CONCURRENCY = 32;
 const TABLES = [
   'packets',
   'submissions',
@@ -120,6 +137,63 @@ async function walBytes(database: Database): Promise<bigint | undefined> {
   return (hi! << 32n) + lo!;
 }
 
+/** The frames of a SQLite write-ahead log file: each one's page and whether it ends a transaction. */
+function walFrames(location: string): { page: number; commit: boolean }[] {
+  let file: Buffer;
+  try {
+    file = readFileSync(`${location}-wal`);
+  } catch {
+    return [];
+  }
+  if (file.length < 32) return [];
+  const pageSize = file.readUInt32BE(8);
+  const salt = file.subarray(16, 24);
+  const frames: { page: number; commit: boolean }[] = [];
+  // Frames of an earlier use of the file carry other salts: the log ends at the first of them.
+  for (let at = 32; at + 24 + pageSize <= file.length; at += 24 + pageSize) {
+    if (!file.subarray(at + 8, at + 16).equals(salt)) break;
+    frames.push({ page: file.readUInt32BE(at), commit: file.readUInt32BE(at + 4) !== 0 });
+  }
+  return frames;
+}
+
+/** Frames per submission by the table or index owning their page, and transactions, for `frames`. */
+function printFrames(location: string, frames: { page: number; commit: boolean }[]): void {
+  const reader = new BetterSqlite3(location, { readonly: true });
+  const owner = new Map<number, string>();
+  const pageSize = reader.pragma('page_size', { simple: true }) as number;
+  for (const r of reader.prepare('select name, pageno from dbstat').all() as {
+    name: string;
+    pageno: number;
+  }[])
+    owner.set(r.pageno, r.name);
+  reader.close();
+  const counts = new Map<string, number>();
+  for (const f of frames) {
+    const name = owner.get(f.page) ?? '(free pages)';
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  const transactions = frames.filter((f) => f.commit).length;
+  row(
+    `    write-ahead log: ${transactions} transactions, pages of ${pageSize} bytes`,
+    'pages',
+    '',
+    '',
+    'bytes',
+  );
+  for (const [name, count] of [...counts].sort((a, b) => b[1] - a[1])) {
+    if (count / N < 0.01) continue;
+    row(`      ${name}`, (count / N).toFixed(2), '', '', ((count * (pageSize + 24)) / N).toFixed(0));
+  }
+  row(
+    '      total per submission',
+    (frames.length / N).toFixed(2),
+    '',
+    '',
+    ((frames.length * (pageSize + 24)) / N).toFixed(0),
+  );
+}
+
 function printStep(
   label: string,
   before: Map<string, Footprint>,
@@ -166,47 +240,75 @@ async function account(name: string, location: string): Promise<void> {
       { unit: 'malmo', device: 'N'.repeat(43) },
     ];
     const envelope = randomBytes(4096);
-    const start = await footprint(database);
-    const wal0 = await walBytes(database);
     const iat = Math.floor(Date.now() / 1000);
-    await Promise.all(
-      Array.from({ length: N }, (_, i) => {
-        const now = Date.now();
-        const bytes = Buffer.concat([envelope, Buffer.from(String(i))]);
-        return store.submit({
-          id: randomBytes(16).toString('base64url'),
-          digest: createHash('sha256').update(bytes).digest('base64url'),
-          sender,
-          recipients,
-          envelope: bytes,
-          receivedAt: now,
-          expiresAt: now + 86_400_000,
-          token: {
-            device: sender.device,
-            jti: randomBytes(16).toString('base64url'),
-            expiresAt: now + 331_000,
-            issuedAt: iat,
-          },
-        });
-      }),
-    );
-    const submitted = await footprint(database);
-    const wal1 = await walBytes(database);
-    console.log(`\n${name}: ${N} submissions of 4 KiB to 2 recipient devices`);
-    printStep('  the submission', start, submitted, wal1 !== undefined ? wal1 - wal0! : undefined);
+    const submitOne = (i: number) => {
+      const now = Date.now();
+      const bytes = Buffer.concat([envelope, Buffer.from(String(i))]);
+      return store.submit({
+        id: randomBytes(16).toString('base64url'),
+        digest: createHash('sha256').update(bytes).digest('base64url'),
+        sender,
+        recipients,
+        envelope: bytes,
+        receivedAt: now,
+        expiresAt: now + 86_400_000,
+        token: {
+          device: sender.device,
+          jti: randomBytes(16).toString('base64url'),
+          expiresAt: now + 331_000,
+          issuedAt: iat,
+        },
+      });
+    };
+    // Submissions numbered `from` up: every envelope differs, so each is a new leaf of the log.
+    const submitMany = async (from: number, count: number, callers: number) => {
+      let next = from;
+      await Promise.all(
+        Array.from({ length: callers }, async () => {
+          while (next < from + count) await submitOne(next++);
+        }),
+      );
+    };
     const log = new TransparencyLogStore(database, {
       key: TransparencyLogKey.fromSeed('brygga.bench/brygga-log', new Uint8Array(32)),
       now: Date.now,
     });
+    await submitMany(0, HELD, 512);
     while ((await log.integrate()).appended > 0) {}
+    const start = await footprint(database);
+    const wal0 = await walBytes(database);
+    // SQLite: a read transaction from here on keeps every frame appended in the log file (see above).
+    const holder = database.engine === 'sqlite' ? new BetterSqlite3(location, { readonly: true }) : undefined;
+    holder?.prepare('begin').run();
+    holder?.prepare('select count(*) from sqlite_schema').get();
+    const frames0 = walFrames(location).length;
+    await submitMany(HELD, N, CONCURRENCY);
+    const frames1 = walFrames(location).length;
+    const submitted = await footprint(database);
+    const wal1 = await walBytes(database);
+    console.log(
+      `\n${name}: ${N} submissions of 4 KiB to 2 recipient devices, ${CONCURRENCY} at a time, ` +
+        `to a relay holding ${HELD}`,
+    );
+    printStep('  the submission', start, submitted, wal1 !== undefined ? wal1 - wal0! : undefined);
+    const submissionFrames = holder ? walFrames(location).slice(frames0, frames1) : [];
+    while ((await log.integrate()).appended > 0) {}
+    const frames2 = walFrames(location).length;
     const logged = await footprint(database);
     const wal2 = await walBytes(database);
+    if (holder) printFrames(location, submissionFrames);
     printStep(
       '  then the transparency log takes it in',
       submitted,
       logged,
       wal2 !== undefined ? wal2 - wal1! : undefined,
     );
+    if (holder) {
+      const all = walFrames(location);
+      holder.prepare('commit').run();
+      holder.close();
+      printFrames(location, all.slice(frames1, frames2));
+    }
   } finally {
     await notifier.close();
     await database.close();
