@@ -7,6 +7,14 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import {
+  encodeLogEntries,
+  encodeLogEntryHeader,
+  LEAF_KINDS,
+  LOG_ENTRIES_MEDIA_TYPE,
+  LogEntryReader,
+  type LogEntryRecord,
+} from '@brygga/client-sdk';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'client-sdk', 'bin', 'brygga.js');
@@ -81,14 +89,53 @@ export function day(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
+/** An entry as a JSON page lists it (PROTOCOL.md §18.5), the form `tamperingProxy` hands to `tamper`. */
+type EntryAsJson = Record<string, unknown>;
+
 /**
- * A relay in front of the relay that alters what `GET /v1/log/entries` serves: `tamper` is called with
- * each entry of each page (as JSON) and changes it in place. Everything else passes through unchanged,
- * the device token included, so a CLI pointed at it with `--relay` sees a relay whose log lies.
+ * `tamper` applied to each record of an entry stream (PROTOCOL.md §18.5), through the entries' JSON
+ * form: the stream decoded, each record turned into what a JSON page would list, changed, and encoded
+ * back.
+ */
+function tamperStream(body: Buffer, tamper: (entry: EntryAsJson) => void): Buffer {
+  const kindOf = Object.fromEntries(Object.entries(LEAF_KINDS).map(([name, byte]) => [byte, name]));
+  const records: LogEntryRecord[] = [];
+  const reader = new LogEntryReader((leafData, data) => {
+    const kind = kindOf[leafData[0]!]!;
+    const entry: EntryAsJson = {
+      index: reader.header!.start + records.length,
+      kind,
+      hash: Buffer.from(leafData.subarray(1)).toString('base64url'),
+    };
+    if (data) {
+      const text = Buffer.from(data).toString('utf8');
+      entry.jws = kind === 'statement' ? text : JSON.parse(text);
+    }
+    tamper(entry);
+    const jws = entry.jws;
+    records.push({
+      kind: LEAF_KINDS[entry.kind as keyof typeof LEAF_KINDS],
+      hash: Buffer.from(entry.hash as string, 'base64url'),
+      ...(jws === undefined
+        ? {}
+        : { data: Buffer.from(typeof jws === 'string' ? jws : JSON.stringify(jws), 'utf8') }),
+    });
+  });
+  reader.push(body);
+  reader.end();
+  const header = { ...reader.header!, count: records.length };
+  return Buffer.concat([encodeLogEntryHeader(header), encodeLogEntries(records)]);
+}
+
+/**
+ * A relay in front of the relay that alters what `GET /v1/log/entries` serves, as a JSON page or as the
+ * entry stream: `tamper` is called with each entry (in its JSON form) and changes it in place.
+ * Everything else passes through unchanged, the device token included, so a CLI pointed at it with
+ * `--relay` sees a relay whose log lies.
  */
 export async function tamperingProxy(
   target: string,
-  tamper: (entry: Record<string, unknown>) => void,
+  tamper: (entry: EntryAsJson) => void,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     void (async () => {
@@ -98,11 +145,16 @@ export async function tamperingProxy(
         if (typeof value === 'string') headers[name] = value;
       }
       const upstream = await fetch(new URL(req.url ?? '/', target), { method: req.method ?? 'GET', headers });
-      let body = Buffer.from(await upstream.arrayBuffer());
+      let body: Buffer = Buffer.from(await upstream.arrayBuffer());
+      const type = upstream.headers.get('content-type') ?? '';
       if (upstream.ok && req.url?.startsWith('/v1/log/entries')) {
-        const page = JSON.parse(body.toString('utf8')) as { entries: Record<string, unknown>[] };
-        for (const entry of page.entries) tamper(entry);
-        body = Buffer.from(JSON.stringify(page));
+        if (type.startsWith(LOG_ENTRIES_MEDIA_TYPE)) {
+          body = tamperStream(body, tamper);
+        } else {
+          const page = JSON.parse(body.toString('utf8')) as { entries: EntryAsJson[] };
+          for (const entry of page.entries) tamper(entry);
+          body = Buffer.from(JSON.stringify(page));
+        }
       }
       res.writeHead(upstream.status, {
         'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',

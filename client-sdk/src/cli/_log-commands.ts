@@ -27,12 +27,17 @@ import {
   INTAKE_TYP,
   isBryggaError,
   isLogError,
+  LEAF_KINDS,
   type LeafKind,
   type LogEntryAnswer,
+  LogEntryReader,
+  LogEntryStreamError,
   type LogSource,
   type LogState,
   LogVerifier,
   logLeafHash,
+  MAX_STREAM_ENTRIES,
+  parseJson,
   parseStatement,
   parseVerifierKey,
   parseWitnessName,
@@ -54,8 +59,12 @@ import { AnswerReader, CliError, type Io, progress, report, usage } from './_io.
 const LOG_STATE = 'log.state';
 /** Where the device records each re-pinning of the log key (`log repin`): a JSON list, oldest first. */
 const LOG_REPINS = 'log.repins';
-/** Entries asked for per request: the relay's largest page. */
-const PAGE = 1000;
+/** Leaves folded into the tree's right edge at a time while a replay reads the stream. */
+const FOLD = 4096;
+/** The leaf kinds by their byte in the entry stream (PROTOCOL.md §18.1). */
+const KIND_OF: Record<number, LeafKind> = Object.fromEntries(
+  Object.entries(LEAF_KINDS).map(([name, byte]) => [byte, name as LeafKind]),
+);
 
 const LOG_OPTIONS = {
   ...DEVICE_OPTION,
@@ -84,6 +93,7 @@ function sourceOf(relay: RelayClient): LogSource {
     inclusionProof: (leaf, size) => orUndefined(() => relay.inclusionProof(leaf, size)),
     consistencyProof: (from, to) => orUndefined(() => relay.consistencyProof(from, to)),
     logEntries: (start, limit) => relay.logEntries(start, limit),
+    logEntryStream: (start, limit) => relay.logEntryStream(start, limit),
     async submitCosignature(size, line) {
       await relay.submitCosignature(size, line);
     },
@@ -266,9 +276,11 @@ interface Replayed {
 }
 
 /**
- * Download every entry of `checkpoint`'s tree, page by page, check each, and recompute the root keeping
- * only the tree's right edge (memory stays the same whatever the log's size). `onStatement` sees each
- * statement once it verified, with its index.
+ * Download every entry of `checkpoint`'s tree through the entry stream (PROTOCOL.md §18.5: up to
+ * 65536 leaves a request, so a log of millions of entries takes a few dozen authenticated requests,
+ * well inside a device's rate), check each, and recompute the root keeping only the tree's right edge
+ * (memory stays the same whatever the log's size). `onStatement` sees each statement once it verified,
+ * with its index.
  */
 async function replay(
   log: LogContext,
@@ -281,24 +293,59 @@ async function replay(
   let size = 0;
   let frontier: Uint8Array[] = [];
   let root = emptyRoot();
+  let leaves: Uint8Array[] = [];
+  const fold = () => {
+    ({ size, frontier, root } = appendLeaves(size, frontier, leaves));
+    leaves = [];
+  };
+  const text = new TextDecoder('utf-8', { fatal: true });
   const shown = progress(io);
   try {
     while (size < checkpoint.size) {
       shown.update(`verifying the log… ${size} of ${checkpoint.size} entries`);
-      const page = await log.relay.logEntries(size, Math.min(PAGE, checkpoint.size - size));
-      const batch = page.entries.slice(0, checkpoint.size - size);
-      if (batch.length === 0)
-        throw discrepancy(size, null, 'the relay does not serve an entry its checkpoint holds');
-      const leaves: Uint8Array[] = [];
-      for (const [i, e] of batch.entries()) {
-        if (e.index !== size + i)
-          throw discrepancy(size + i, e.kind, `the relay served entry ${e.index} in its place`);
-        const st = checkEntry(e, directories);
-        if (st) onStatement(e.index, st);
-        entries[e.kind]++;
-        leaves.push(logLeafHash(e.kind, e.hash));
+      const from = size;
+      const limit = Math.min(MAX_STREAM_ENTRIES, checkpoint.size - from);
+      let index = from;
+      const reader = new LogEntryReader(
+        (leafData, data) => {
+          const kind = KIND_OF[leafData[0]!]!;
+          const e: LogEntryAnswer = { index, kind, hash: leafData.slice(1) };
+          if (data) {
+            try {
+              e.jws = kind === 'statement' ? text.decode(data) : (parseJson(data) as LogEntryAnswer['jws']);
+            } catch (err) {
+              throw discrepancy(
+                index,
+                kind,
+                `the entry's ${kind} is not ${kind === 'statement' ? 'text' : 'JSON'} (${why(err)})`,
+              );
+            }
+          }
+          const st = checkEntry(e, directories);
+          if (st) onStatement(index, st);
+          entries[kind]++;
+          leaves.push(logLeafHash(kind, e.hash));
+          index++;
+          if (leaves.length === FOLD) fold();
+        },
+        (header) => {
+          if (header.start !== from)
+            throw discrepancy(from, null, `the relay served entry ${header.start} in its place`);
+          if (header.count > limit)
+            throw discrepancy(from, null, 'the relay served more entries than were asked for');
+        },
+      );
+      try {
+        for await (const chunk of await log.relay.logEntryStream(from, limit)) reader.push(chunk);
+        reader.end();
+      } catch (err) {
+        if (err instanceof LogEntryStreamError)
+          throw discrepancy(index, null, `the relay served a malformed entry stream: ${err.message}`);
+        throw err;
       }
-      ({ size, frontier, root } = appendLeaves(size, frontier, leaves));
+      fold();
+      if (size === from)
+        throw discrepancy(size, null, 'the relay does not serve an entry its checkpoint holds');
     }
   } finally {
     shown.done();
