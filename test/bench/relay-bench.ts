@@ -23,13 +23,17 @@
  * WebCrypto and V8's GC helpers make up the rest). BENCH_THREADS=1 also prints every thread's share and
  * the load generator's own CPU per request, which competes for the same cores.
  *
+ * Under each relay row, the CPU time one device token's Ed25519 verification takes on this machine
+ * (node:crypto, measured in the bench's own process): a share of every submission's cost that the
+ * plain route, which authenticates nothing, does not carry.
+ *
  * The load comes from http-load.ts, a lean HTTP/1.1 generator, because it shares the cores with the
  * server it measures.
  * The relay never decrypts, so the load re-labels one genuinely sealed envelope with fresh packet ids;
  * tokens are signed up front (with node:crypto, which yields the same deterministic Ed25519 signatures
  * as the SDK) so the load generator measures the relay, not its own signing.
  */
-import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -70,6 +74,29 @@ function tokens(key: SigningKeyPair, count: number): string[] {
     out.push(`${input}.${b64u(sign(null, Buffer.from(input), pk))}`);
   }
   return out;
+}
+
+/**
+ * CPU time (ms) of verifying one device token's Ed25519 signature with node:crypto, the equation the
+ * relay computes for every request (on libuv's pool), measured in this process: what each submission
+ * costs before the relay does anything of its own.
+ */
+function tokenVerifyMs(key: SigningKeyPair): number {
+  const [token] = tokens(key, 1);
+  const [header, payload, signature] = token!.split('.') as [string, string, string];
+  const input = Buffer.from(`${header}.${payload}`);
+  const sig = Buffer.from(signature, 'base64url');
+  const pub = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: key.publicKey.serialize() },
+    format: 'jwk',
+  });
+  const runs = 2000;
+  const before = process.cpuUsage();
+  for (let i = 0; i < runs; i++) {
+    if (!verify(null, input, pub, sig)) throw new Error('the bench token does not verify');
+  }
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / runs;
 }
 
 /** `count` distinct envelopes: one sealed 4 KiB packet, re-labelled with fresh packet ids. */
@@ -400,6 +427,13 @@ export async function runRelayBench(): Promise<void> {
       `${mainPerRequest.toFixed(3)} ms`,
     );
     if (result.firstError) row(`    first error: ${result.firstError}`);
+    row(
+      "    of which a token's Ed25519 verification (node:crypto)",
+      '',
+      '',
+      '',
+      `${tokenVerifyMs(world.devices['stockholm-jarva'].key).toFixed(3)} ms`,
+    );
     if (process.env.BENCH_THREADS) {
       printThreads(cpuBefore, cpuAfter, result.requests);
       const ms = (loadCpuUsed.user + loadCpuUsed.system) / 1000 / result.requests;
