@@ -131,11 +131,12 @@ function tamperStream(body: Buffer, tamper: (entry: EntryAsJson) => void): Buffe
  * A relay in front of the relay that alters what `GET /v1/log/entries` serves, as a JSON page or as the
  * entry stream: `tamper` is called with each entry (in its JSON form) and changes it in place.
  * Everything else passes through unchanged, the device token included, so a CLI pointed at it with
- * `--relay` sees a relay whose log lies.
+ * `--relay` sees a relay whose log lies. `options.stream` then changes an entry stream's bytes as well.
  */
 export async function tamperingProxy(
   target: string,
   tamper: (entry: EntryAsJson) => void,
+  options: { stream?: (body: Buffer) => Buffer } = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     void (async () => {
@@ -150,6 +151,7 @@ export async function tamperingProxy(
       if (upstream.ok && req.url?.startsWith('/v1/log/entries')) {
         if (type.startsWith(LOG_ENTRIES_MEDIA_TYPE)) {
           body = tamperStream(body, tamper);
+          if (options.stream) body = options.stream(body);
         } else {
           const page = JSON.parse(body.toString('utf8')) as { entries: EntryAsJson[] };
           for (const entry of page.entries) tamper(entry);

@@ -972,7 +972,7 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
     }
   });
 
-  it('finds a log the relay altered: a changed envelope hash, a forged statement', async () => {
+  it('finds a log the relay altered: a changed envelope hash, a forged statement, a broken stream', async () => {
     const b64u = (bytes: Buffer) => bytes.toString('base64url');
     let changed = -1;
     const proxy = await tamperingProxy(relay.url, (e) => {
@@ -1024,6 +1024,22 @@ describe('the brygga CLI against a real relay', { timeout: 240_000 }, () => {
       );
     } finally {
       await forger.close();
+    }
+
+    // An entry stream that breaks its own format: the last record's kind is none of the three.
+    const breaker = await tamperingProxy(relay.url, () => {}, {
+      stream: (body) => {
+        const broken = Buffer.from(body);
+        broken[broken.length - 33] = 0x07;
+        return broken;
+      },
+    });
+    try {
+      const run = await bryggaAsync(dir, ['log', 'verify', '--relay', breaker.url], as('stockholm-jarva'));
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/the relay served a malformed entry stream: .*\[ERR_LOG_DISCREPANCY\]/);
+    } finally {
+      await breaker.close();
     }
   });
 
