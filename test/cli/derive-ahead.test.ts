@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BryggaError, loadIdentity, saveIdentity } from '../../client-sdk/src/index.js';
-import { DerivationAhead } from '../../client-sdk/src/node/derivation-ahead.js';
+import { BryggaError, loadIdentity, SCRYPT_LIMITS, saveIdentity } from '../../client-sdk/src/index.js';
+import { AHEAD_SCRYPT_LIMITS, DerivationAhead } from '../../client-sdk/src/node/derivation-ahead.js';
 import { openSqliteStore } from '../../client-sdk/src/node/index.js';
 import { makeWorld } from '../support/fixtures.js';
 import { unbundled } from './bundle-modules.js';
@@ -143,6 +143,11 @@ describe('a command that does not open the device', () => {
 });
 
 describe('DerivationAhead', () => {
+  it('starts scrypt only within the limits the SDK itself accepts (PROTOCOL.md §3.4)', () => {
+    // derivation-ahead.ts keeps its own copy so that it loads nothing of the SDK; the copies must agree.
+    expect(AHEAD_SCRYPT_LIMITS).toEqual(SCRYPT_LIMITS);
+  });
+
   it("hands its derivation over once, to the same passphrase and the key files' own salt and cost", async () => {
     const dir = await deviceDirectory();
     const path = join(dir, 'store.sqlite');

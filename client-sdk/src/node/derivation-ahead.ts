@@ -8,7 +8,7 @@
  * Reading is all it does: it opens the file read-only, creates nothing, and gives up (undefined: the SDK
  * derives as usual and reports what is wrong) on anything unexpected. Costs outside the limits of
  * PROTOCOL.md §3.4 are never derived, the same limits the SDK checks (crypto/key-file.ts SCRYPT_LIMITS),
- * kept here as numbers so that this module loads nothing of the SDK.
+ * kept here as numbers so that this module loads nothing of the SDK; a test holds the two equal.
  */
 import { Buffer } from 'node:buffer';
 import { scrypt } from 'node:crypto';
@@ -21,9 +21,9 @@ interface Kdf {
   p: number;
 }
 
-/** PROTOCOL.md §3.4: N a power of two from 2^15 to 2^20, r = 8, p = 1, a 16-byte salt. */
-const MIN_N = 2 ** 15;
-const MAX_N = 2 ** 20;
+/** PROTOCOL.md §3.4: N a power of two from 2^15 to 2^20, r = 8, p = 1 (crypto/key-file.ts SCRYPT_LIMITS). */
+export const AHEAD_SCRYPT_LIMITS = { minN: 2 ** 15, maxN: 2 ** 20, r: 8, p: 1 } as const;
+/** PROTOCOL.md §3.4: a 16-byte salt. */
 const SALT_LENGTH = 16;
 
 /** At most this many distinct derivations are started (a device's files share one; libuv has 4 threads). */
@@ -35,9 +35,11 @@ function kdfOf(text: unknown): Kdf | undefined {
   const kdf = (JSON.parse(text) as { kdf?: Partial<Kdf> & { name?: unknown } } | null)?.kdf;
   if (kdf?.name !== 'scrypt') return undefined;
   const { salt, N, r, p } = kdf;
-  if (typeof N !== 'number' || !Number.isSafeInteger(N) || N < MIN_N || N > MAX_N || (N & (N - 1)) !== 0)
+  const { minN, maxN } = AHEAD_SCRYPT_LIMITS;
+  if (typeof N !== 'number' || !Number.isSafeInteger(N) || N < minN || N > maxN || (N & (N - 1)) !== 0)
     return undefined;
-  if (r !== 8 || p !== 1 || typeof salt !== 'string') return undefined;
+  if (r !== AHEAD_SCRYPT_LIMITS.r || p !== AHEAD_SCRYPT_LIMITS.p || typeof salt !== 'string')
+    return undefined;
   const bytes = Buffer.from(salt, 'base64url');
   if (bytes.length !== SALT_LENGTH || bytes.toString('base64url') !== salt) return undefined;
   return { salt, N, r, p };
