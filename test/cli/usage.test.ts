@@ -66,6 +66,26 @@ describe('brygga usage', () => {
     expect(bare.status, bare.err).toBe(2);
   });
 
+  it("takes an argument that begins with '-' as an argument, as one id in 64 does, wherever it stands", async () => {
+    const id = '-sXWlcxJGeSvq9v0aN3mJ2';
+    const device = join(dir, 'no-device');
+    for (const argv of [
+      ['rivals', 'remove', id, '--device', device],
+      ['rivals', 'remove', '--device', device, id],
+      ['rivals', 'remove', '--device', device, '--', id],
+    ]) {
+      const r = await run(argv);
+      // Past the parser: the refusal is about the device, not the arguments.
+      expect(r.status, `${argv.join(' ')}: ${r.err}`).toBe(1);
+      expect(r.err).toContain('no-device');
+      expect(r.err).not.toContain('ERR_USAGE');
+    }
+    // One argument too many is still a usage error, whatever it begins with.
+    const extra = await run(['rivals', 'remove', id, '-x', '--device', device]);
+    expect(extra.status, extra.err).toBe(2);
+    expect(extra.err).toContain('unexpected argument: -x');
+  });
+
   it('refuses bad arguments to the report commands before it opens the device', async () => {
     const usageErrors: [string[], RegExp][] = [
       [['report', 'statistics'], /give --month or --year, one of them/],

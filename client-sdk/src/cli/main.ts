@@ -44,26 +44,33 @@ function findCommand(
 }
 
 /**
- * `rest` with each `--name value` of a string option joined into `--name=value`, so that a value that
- * begins with '-' is still the option's value: a packet hash is base64url (PROTOCOL.md §1), and one in
- * 64 begins with '-', which node's parser would otherwise refuse as ambiguous.
+ * `rest` made plain for node's parser: each `--name value` of a string option joined into `--name=value`,
+ * and every argument that is not an option moved, in its order, behind a `--`. So a value or an argument
+ * that begins with '-' is still a value or an argument: ids and hashes are base64url (PROTOCOL.md §1),
+ * and one in 64 begins with '-', which node's parser would otherwise refuse as ambiguous or as an
+ * unknown one-letter option (the CLI has none).
  */
-function joinOptionValues(rest: string[], options: Record<string, { type: string }>): string[] {
-  const joined: string[] = [];
+function plainArgs(rest: string[], options: Record<string, { type: string }>): string[] {
+  const flags: string[] = [];
+  const positionals: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i] as string;
-    const name = token.startsWith('--') && !token.includes('=') ? token.slice(2) : undefined;
-    if (name !== undefined && options[name]?.type === 'string' && i + 1 < rest.length) {
-      joined.push(`${token}=${rest[++i]}`);
-    } else {
-      joined.push(token);
-    }
     if (token === '--') {
-      joined.push(...rest.slice(i + 1));
+      positionals.push(...rest.slice(i + 1));
       break;
     }
+    if (!token.startsWith('--')) {
+      positionals.push(token);
+      continue;
+    }
+    const name = token.includes('=') ? undefined : token.slice(2);
+    if (name !== undefined && options[name]?.type === 'string' && i + 1 < rest.length) {
+      flags.push(`${token}=${rest[++i]}`);
+    } else {
+      flags.push(token);
+    }
   }
-  return joined;
+  return [...flags, '--', ...positionals];
 }
 
 /** A usage error (exit 2). Its module, and the SDK under it, load only on this path. */
@@ -114,7 +121,7 @@ export async function runCli(argv: string[], io: Omit<Io, 'json'>): Promise<numb
     const options = { ...command.options, ...COMMON_OPTIONS };
     try {
       parsed = parseArgs({
-        args: joinOptionValues(rest, options),
+        args: plainArgs(rest, options),
         options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type }])),
         allowPositionals: true,
         strict: true,
