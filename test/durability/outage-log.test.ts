@@ -83,8 +83,14 @@ describe.skipIf(UNAVAILABLE !== undefined)(
       // Served again (PostgreSQL's restart and the pool's reconnection can take a while on a loaded
       // machine: up to 45 s is waited for), then the recovery check (once a second) has had its turn.
       const servedBefore = served;
+      const failedBefore = failed;
       for (let i = 0; served === servedBefore && i < 450; i++) await sleep(100);
-      expect(served, 'served again after PostgreSQL came back').toBeGreaterThan(servedBefore);
+      // Should it not serve again, say whether its requests failed meanwhile or hung, and what it logged.
+      expect(
+        served,
+        `served again after PostgreSQL came back (${failed - failedBefore} requests failed meanwhile; ` +
+          `the relay's last lines: ${relay.output.slice(-5).join(' | ')})`,
+      ).toBeGreaterThan(servedBefore);
       await sleep(1500);
       stopped = true;
       await Promise.all(loops);
