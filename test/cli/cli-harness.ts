@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   encodeLogEntries,
   encodeLogEntryHeader,
+  LEAF_KIND_NAMES,
   LEAF_KINDS,
   LOG_ENTRIES_MEDIA_TYPE,
   LogEntryReader,
@@ -98,10 +99,9 @@ type EntryAsJson = Record<string, unknown>;
  * back.
  */
 function tamperStream(body: Buffer, tamper: (entry: EntryAsJson) => void): Buffer {
-  const kindOf = Object.fromEntries(Object.entries(LEAF_KINDS).map(([name, byte]) => [byte, name]));
   const records: LogEntryRecord[] = [];
   const reader = new LogEntryReader((leafData, data) => {
-    const kind = kindOf[leafData[0]!]!;
+    const kind = LEAF_KIND_NAMES[leafData[0]!]!;
     const entry: EntryAsJson = {
       index: reader.header!.start + records.length,
       kind,

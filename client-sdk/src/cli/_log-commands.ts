@@ -27,7 +27,7 @@ import {
   INTAKE_TYP,
   isBryggaError,
   isLogError,
-  LEAF_KINDS,
+  LEAF_KIND_NAMES,
   type LeafKind,
   type LogEntryAnswer,
   LogEntryReader,
@@ -61,10 +61,6 @@ const LOG_STATE = 'log.state';
 const LOG_REPINS = 'log.repins';
 /** Leaves folded into the tree's right edge at a time while a replay reads the stream. */
 const FOLD = 4096;
-/** The leaf kinds by their byte in the entry stream (PROTOCOL.md §18.1). */
-const KIND_OF: Record<number, LeafKind> = Object.fromEntries(
-  Object.entries(LEAF_KINDS).map(([name, byte]) => [byte, name as LeafKind]),
-);
 
 const LOG_OPTIONS = {
   ...DEVICE_OPTION,
@@ -308,7 +304,7 @@ async function replay(
       let index = from;
       const reader = new LogEntryReader(
         (leafData, data) => {
-          const kind = KIND_OF[leafData[0]!]!;
+          const kind = LEAF_KIND_NAMES[leafData[0]!]!;
           const e: LogEntryAnswer = { index, kind, hash: leafData.slice(1) };
           if (data) {
             try {

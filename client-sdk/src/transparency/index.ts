@@ -39,6 +39,7 @@ export {
   type ConsistencyAnswer,
   cosignerUnits,
   type InclusionAnswer,
+  LEAF_KIND_NAMES,
   LEAF_KINDS,
   type LeafKind,
   type LogEntry,

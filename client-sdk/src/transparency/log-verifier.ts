@@ -34,6 +34,13 @@ export const LEAF_KINDS = { agreement: 0x01, statement: 0x02, envelope: 0x03 } a
 /** A kind of log leaf. */
 export type LeafKind = keyof typeof LEAF_KINDS;
 
+/** The leaf kinds by their first byte ({@link LEAF_KINDS} the other way round); undefined for no kind. */
+export const LEAF_KIND_NAMES: Readonly<Record<number, LeafKind | undefined>> = Object.freeze({
+  [LEAF_KINDS.agreement]: 'agreement',
+  [LEAF_KINDS.statement]: 'statement',
+  [LEAF_KINDS.envelope]: 'envelope',
+});
+
 /** The leaf hash of a log entry: `leafHash(kind byte ‖ hash)`, with `hash` the 32 bytes it names. */
 export function logLeafHash(kind: LeafKind, hash: Uint8Array): Uint8Array {
   if (!(hash instanceof Uint8Array) || hash.length !== HASH_SIZE)
@@ -444,7 +451,7 @@ export class LogVerifier {
       const limit = Math.min(STREAM_PAGE, end - from);
       const reader = new LogEntryReader(
         (leafData, data) => {
-          const kind = KIND_NAMES[leafData[0]!]!;
+          const kind = LEAF_KIND_NAMES[leafData[0]!]!;
           if (kind === 'envelope') return append(kind, leafData, undefined);
           let jws: unknown;
           if (kind === 'statement') {
@@ -611,9 +618,6 @@ export class LogVerifier {
     );
   }
 }
-
-/** The entry kinds by kind byte. */
-const KIND_NAMES: Record<number, LeafKind> = { 1: 'agreement', 2: 'statement', 3: 'envelope' };
 
 /** The first four bytes of a hash, as a number. */
 function prefixOf(hash: Uint8Array): number {
