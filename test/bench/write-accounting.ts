@@ -283,7 +283,8 @@ async function account(name: string, location: string): Promise<void> {
     holder?.prepare('select count(*) from sqlite_schema').get();
     const frames0 = walFrames(location).length;
     await submitMany(HELD, N, CONCURRENCY);
-    const frames1 = walFrames(location).length;
+    const submissionFrames = holder ? walFrames(location).slice(frames0) : [];
+    const frames1 = frames0 + submissionFrames.length;
     const submitted = await footprint(database);
     const wal1 = await walBytes(database);
     console.log(
@@ -291,9 +292,8 @@ async function account(name: string, location: string): Promise<void> {
         `to a relay holding ${HELD}`,
     );
     printStep('  the submission', start, submitted, wal1 !== undefined ? wal1 - wal0! : undefined);
-    const submissionFrames = holder ? walFrames(location).slice(frames0, frames1) : [];
     while ((await log.integrate()).appended > 0) {}
-    const frames2 = walFrames(location).length;
+    const roundFrames = holder ? walFrames(location).slice(frames1) : [];
     const logged = await footprint(database);
     const wal2 = await walBytes(database);
     if (holder) printFrames(location, submissionFrames);
@@ -304,10 +304,9 @@ async function account(name: string, location: string): Promise<void> {
       wal2 !== undefined ? wal2 - wal1! : undefined,
     );
     if (holder) {
-      const all = walFrames(location);
       holder.prepare('commit').run();
       holder.close();
-      printFrames(location, all.slice(frames1, frames2));
+      printFrames(location, roundFrames);
     }
   } finally {
     await notifier.close();
