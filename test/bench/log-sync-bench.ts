@@ -11,13 +11,17 @@
  * used for it (what a busy machine does not inflate), the bytes it received and sent, its requests,
  * and the peak memory growth (RSS) of the device's process and of the relay's.
  *
+ * Under each size, an auditor's `brygga log verify` (the CLI, a child process with a device directory
+ * of its own) checks the same log from scratch against the same relay: its time and what it answered.
+ *
  * BENCH_LOG_SYNC_MAX caps the largest size (default 10^6; growing it takes a minute or two).
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BryggaClient, RelayClient } from '@brygga/client-sdk';
+import { BryggaClient, RelayClient, saveIdentity } from '@brygga/client-sdk';
 import { openSqliteStore } from '@brygga/client-sdk/node';
 import { openDatabase, storedLogOrigin, TransparencyLogKey, TransparencyLogStore } from '@brygga/server';
 import BetterSqlite3 from 'better-sqlite3';
@@ -30,6 +34,8 @@ const ADMIN = 'bench-admin-token-0123456789abcdefghijklmnop';
 const SIZES = [1e4, 1e5, 1e6];
 const MAX = Number(process.env.BENCH_LOG_SYNC_MAX ?? 1e6);
 const ROUND = Number(process.env.BENCH_LOG_ROUND ?? 10_000);
+const CLI = join(import.meta.dirname, '..', '..', 'client-sdk', 'bin', 'brygga.js');
+const PASSPHRASE = 'bench auditor passphrase';
 
 /** The digest of the i-th synthetic envelope, as a submission receipt names it. */
 function digest(i: number): string {
@@ -205,12 +211,81 @@ async function firstSync(location: string, world: World): Promise<string[]> {
   }
 }
 
+/** A CLI device directory for Stockholm's device of `world` (the relay is given with `--relay`). */
+async function cliDevice(dir: string, world: World): Promise<string> {
+  const device = world.devices['stockholm-jarva'];
+  const path = join(dir, 'auditor');
+  mkdirSync(path);
+  const store = await openSqliteStore(join(path, 'store.sqlite'));
+  try {
+    await saveIdentity(
+      store.store,
+      { unit: device.unit, key: device.key, hpkeKeys: device.hpke },
+      PASSPHRASE,
+      {
+        scrypt: { N: 2 ** 15, r: 8, p: 1 },
+      },
+    );
+  } finally {
+    await store.close();
+  }
+  writeFileSync(
+    join(path, 'device.json'),
+    JSON.stringify({
+      v: 1,
+      unit: device.unit,
+      device: device.key.kid,
+      name: device.name,
+      relayUrl: 'http://127.0.0.1:9',
+      audience: AUDIENCE,
+    }),
+  );
+  writeFileSync(join(path, 'agreement.json'), world.agreement.serialize());
+  return path;
+}
+
+/** `brygga log verify` from a fresh copy of the device directory `device`, against the relay on `location`. */
+async function cliVerify(location: string, device: string, world: World): Promise<string[]> {
+  const relay = await startRelay(location);
+  const fresh = `${device}-${Date.now()}`;
+  try {
+    mkdirSync(fresh);
+    for (const f of ['store.sqlite', 'device.json', 'agreement.json'])
+      writeFileSync(join(fresh, f), readFileSync(join(device, f)));
+    // The same identity as the sync above, on a relay started since: the token-ceiling wait, untimed
+    // (see firstSync).
+    await new RelayClient({
+      baseUrl: relay.url,
+      audience: AUDIENCE,
+      key: world.devices['stockholm-jarva'].key,
+    }).checkpoint();
+    const started = performance.now();
+    const run = spawnSync(
+      process.execPath,
+      [CLI, 'log', 'verify', '--json', '--device', fresh, '--relay', relay.url],
+      { env: { PATH: process.env.PATH ?? '', BRYGGA_PASSPHRASE: PASSPHRASE }, encoding: 'utf8' },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const answer = JSON.parse(run.stdout || '{}') as {
+      valid?: boolean;
+      size?: number;
+      error?: { code?: string };
+    };
+    const outcome = answer.valid ? `valid, ${answer.size} entries` : `refused: ${run.stderr.split('\n')[0]}`;
+    return [seconds.toFixed(2), outcome];
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+    await relay.stop();
+  }
+}
+
 export async function runLogSyncBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'brygga-log-sync-bench-'));
   try {
     const location = join(dir, 'relay.sqlite');
     const world = makeWorld(new Date());
     await installWorld(location, world);
+    const auditor = await cliDevice(dir, world);
     console.log(
       `\nA new device's first sync (SQLite relay process on 127.0.0.1; log grown in rounds of ${ROUND})`,
     );
@@ -235,6 +310,8 @@ export async function runLogSyncBench(): Promise<void> {
         `${size.toLocaleString('en')} (grown in ${seconds.toFixed(0)} s)`,
         ...(await firstSync(location, world)),
       );
+      const [verifySeconds, outcome] = await cliVerify(location, auditor, world);
+      row('    brygga log verify, the whole log from scratch', `${verifySeconds} s`, outcome!);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
