@@ -21,10 +21,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BryggaClient, RelayClient, saveIdentity } from '@brygga/client-sdk';
+import { BryggaClient, RelayClient, type SigningKeyPair } from '@brygga/client-sdk';
 import { openSqliteStore } from '@brygga/client-sdk/node';
 import { openDatabase, storedLogOrigin, TransparencyLogKey, TransparencyLogStore } from '@brygga/server';
 import BetterSqlite3 from 'better-sqlite3';
+import { writeCliDevice } from '../support/cli-device.js';
 import { makeWorld, type World } from '../support/fixtures.js';
 import { type RelayProcess, spawnRelay } from '../support/relay-process.js';
 import { row } from './measure.js';
@@ -161,6 +162,16 @@ async function grow(location: string, from: number, target: number): Promise<{ s
   }
 }
 
+/**
+ * The bench reuses one device identity against relay processes started seconds apart, so its next token
+ * can be at or below the ceiling the previous process raised for it: the relay answers
+ * ERR_TOKEN_UNCERTAIN with Retry-After until the device's clock passes it (PROTOCOL.md §8). A really new
+ * device has no ceiling; one authenticated request, before the clock starts, takes that wait out.
+ */
+async function pastTokenCeiling(relay: RelayProcess, key: SigningKeyPair): Promise<void> {
+  await new RelayClient({ baseUrl: relay.url, audience: AUDIENCE, key }).checkpoint();
+}
+
 /** A brand-new Stockholm device's first sync against the relay process on `location`. */
 async function firstSync(location: string, world: World): Promise<string[]> {
   const relay = await startRelay(location);
@@ -176,11 +187,7 @@ async function firstSync(location: string, world: World): Promise<string[]> {
       relayAudience: AUDIENCE,
       fetch: meter.fetch,
     });
-    // The bench reuses one device identity against relay processes started seconds apart, so its next
-    // token can be at or below the ceiling the previous process raised for it: the relay answers
-    // ERR_TOKEN_UNCERTAIN with Retry-After until the device's clock passes it (PROTOCOL.md §8). A really
-    // new device has no ceiling; one authenticated request, untimed, takes that wait out of the figure.
-    await new RelayClient({ baseUrl: relay.url, audience: AUDIENCE, key: device.key }).checkpoint();
+    await pastTokenCeiling(relay, device.key);
     globalThis.gc?.();
     const base = resetPeak('self');
     const relayBase = resetPeak(relay.child.pid!);
@@ -211,39 +218,6 @@ async function firstSync(location: string, world: World): Promise<string[]> {
   }
 }
 
-/** A CLI device directory for Stockholm's device of `world` (the relay is given with `--relay`). */
-async function cliDevice(dir: string, world: World): Promise<string> {
-  const device = world.devices['stockholm-jarva'];
-  const path = join(dir, 'auditor');
-  mkdirSync(path);
-  const store = await openSqliteStore(join(path, 'store.sqlite'));
-  try {
-    await saveIdentity(
-      store.store,
-      { unit: device.unit, key: device.key, hpkeKeys: device.hpke },
-      PASSPHRASE,
-      {
-        scrypt: { N: 2 ** 15, r: 8, p: 1 },
-      },
-    );
-  } finally {
-    await store.close();
-  }
-  writeFileSync(
-    join(path, 'device.json'),
-    JSON.stringify({
-      v: 1,
-      unit: device.unit,
-      device: device.key.kid,
-      name: device.name,
-      relayUrl: 'http://127.0.0.1:9',
-      audience: AUDIENCE,
-    }),
-  );
-  writeFileSync(join(path, 'agreement.json'), world.agreement.serialize());
-  return path;
-}
-
 /** `brygga log verify` from a fresh copy of the device directory `device`, against the relay on `location`. */
 async function cliVerify(location: string, device: string, world: World): Promise<string[]> {
   const relay = await startRelay(location);
@@ -252,13 +226,7 @@ async function cliVerify(location: string, device: string, world: World): Promis
     mkdirSync(fresh);
     for (const f of ['store.sqlite', 'device.json', 'agreement.json'])
       writeFileSync(join(fresh, f), readFileSync(join(device, f)));
-    // The same identity as the sync above, on a relay started since: the token-ceiling wait, untimed
-    // (see firstSync).
-    await new RelayClient({
-      baseUrl: relay.url,
-      audience: AUDIENCE,
-      key: world.devices['stockholm-jarva'].key,
-    }).checkpoint();
+    await pastTokenCeiling(relay, world.devices['stockholm-jarva'].key);
     const started = performance.now();
     const run = spawnSync(
       process.execPath,
@@ -266,11 +234,7 @@ async function cliVerify(location: string, device: string, world: World): Promis
       { env: { PATH: process.env.PATH ?? '', BRYGGA_PASSPHRASE: PASSPHRASE }, encoding: 'utf8' },
     );
     const seconds = (performance.now() - started) / 1000;
-    const answer = JSON.parse(run.stdout || '{}') as {
-      valid?: boolean;
-      size?: number;
-      error?: { code?: string };
-    };
+    const answer = JSON.parse(run.stdout || '{}') as { valid?: boolean; size?: number };
     const outcome = answer.valid ? `valid, ${answer.size} entries` : `refused: ${run.stderr.split('\n')[0]}`;
     return [seconds.toFixed(2), outcome];
   } finally {
@@ -285,7 +249,12 @@ export async function runLogSyncBench(): Promise<void> {
     const location = join(dir, 'relay.sqlite');
     const world = makeWorld(new Date());
     await installWorld(location, world);
-    const auditor = await cliDevice(dir, world);
+    const auditor = await writeCliDevice(join(dir, 'auditor'), {
+      device: world.devices['stockholm-jarva'],
+      agreement: world.agreement,
+      passphrase: PASSPHRASE,
+      audience: AUDIENCE,
+    });
     console.log(
       `\nA new device's first sync (SQLite relay process on 127.0.0.1; log grown in rounds of ${ROUND})`,
     );

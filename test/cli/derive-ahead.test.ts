@@ -7,14 +7,15 @@
  * never on a time; and on DerivationAhead itself.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BryggaError, loadIdentity, SCRYPT_LIMITS, saveIdentity } from '../../client-sdk/src/index.js';
+import { BryggaError, loadIdentity, SCRYPT_LIMITS } from '../../client-sdk/src/index.js';
 import { AHEAD_SCRYPT_LIMITS, DerivationAhead } from '../../client-sdk/src/node/derivation-ahead.js';
 import { openSqliteStore } from '../../client-sdk/src/node/index.js';
+import { writeCliDevice } from '../support/cli-device.js';
 import { makeWorld } from '../support/fixtures.js';
 import { unbundled } from './bundle-modules.js';
 import { BIN } from './cli-harness.js';
@@ -22,8 +23,8 @@ import { BIN } from './cli-harness.js';
 const TRACE_MODULES = join(import.meta.dirname, '..', 'support', 'trace-modules.mjs');
 const TRACE_SCRYPT = join(import.meta.dirname, 'trace-scrypt.mjs');
 const PASS = 'korrekt häst batteri häftklammer';
-/** The lowest cost PROTOCOL.md §3.4 admits, to keep the test quick; the CLI treats every cost alike. */
-const N = 2 ** 15;
+/** The cost writeCliDevice seals the keys at: the lowest PROTOCOL.md §3.4 admits. */
+const N = SCRYPT_LIMITS.minN;
 
 const top = mkdtempSync(join(tmpdir(), 'brygga-derive-ahead-'));
 afterAll(() => rmSync(top, { recursive: true, force: true }));
@@ -31,28 +32,13 @@ let made = 0;
 
 /** A device directory as `brygga device enrol` leaves it (Malmö's device of a three-city world). */
 async function deviceDirectory(): Promise<string> {
-  const dir = join(top, `device-${made++}`);
-  mkdirSync(dir);
   const world = makeWorld(new Date());
-  const device = world.devices.malmo;
-  const store = await openSqliteStore(join(dir, 'store.sqlite'));
-  await saveIdentity(store.store, { unit: 'malmo', key: device.key, hpkeKeys: device.hpke }, PASS, {
-    scrypt: { N, r: 8, p: 1 },
+  return writeCliDevice(join(top, `device-${made++}`), {
+    device: world.devices.malmo,
+    agreement: world.agreement,
+    passphrase: PASS,
+    audience: 'brygga-relay',
   });
-  await store.close();
-  writeFileSync(
-    join(dir, 'device.json'),
-    JSON.stringify({
-      v: 1,
-      unit: 'malmo',
-      device: device.key.kid,
-      name: device.name,
-      relayUrl: 'http://127.0.0.1:9',
-      audience: 'brygga-relay',
-    }),
-  );
-  writeFileSync(join(dir, 'agreement.json'), world.agreement.serialize());
-  return dir;
 }
 
 /** Run `brygga …args`; its status, stderr and the trace: `scrypt N=…` lines and module URLs, in order. */
