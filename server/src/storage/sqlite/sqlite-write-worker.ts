@@ -21,7 +21,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { TransparencyRoundRequest, TransparencyRoundResult } from '../database.js';
 import type { RelaySchema } from '../schema.js';
 import { runIntegrationRound, type TransparencyLogDatabase } from '../transparency/integration-round.js';
-import { openSqliteConnection, withStatementCache } from './sqlite-connection.js';
+import { openSqliteConnection, setWalBudget, withStatementCache } from './sqlite-connection.js';
 import { type SqliteWriteOp, type SqliteWriteOutcome, SqliteWrites } from './sqlite-writes.js';
 import { transactionKeepingCause } from './transaction-keeping-cause.js';
 
@@ -76,12 +76,26 @@ const { location } = workerData as WriterThreadData;
 let connection: { sqlite: BetterSqlite3.Database; writes: SqliteWrites } | undefined;
 let transparencyLog: TransparencyLogDatabase | undefined;
 
+/** When the log's checkpoint budget was last set from the disk's free space (sqlite-connection.ts). */
+let budgetSetAt = 0;
+
 function open(): { sqlite: BetterSqlite3.Database; writes: SqliteWrites } {
   if (!connection) {
     const sqlite = openSqliteConnection(location);
     connection = { sqlite, writes: new SqliteWrites(sqlite) };
+    budgetSetAt = Date.now();
   }
   return connection;
+}
+
+/**
+ * This thread makes nearly every commit, so its connection is the one that checkpoints: its budget
+ * follows the disk's free space, read again at most once a second.
+ */
+function followFreeSpace(): void {
+  if (!connection || Date.now() - budgetSetAt < 1000) return;
+  budgetSetAt = Date.now();
+  setWalBudget(connection.sqlite, location);
 }
 
 /** The transparency log's view of this thread's connection (made on the first round). */
@@ -185,6 +199,7 @@ async function work(): Promise<void> {
       const answers = executeBatches(waiting.splice(0, n) as Batch[]);
       drainPort();
       for (const a of answers) reply(a, tx);
+      followFreeSpace();
     }
   } finally {
     working = false;
