@@ -27,6 +27,57 @@ export interface PostgresDatabaseOptions {
   schema?: string;
   /** Called when an idle connection fails (the pool replaces it). */
   onPoolError?: (err: Error) => void;
+  /** Connect timeout in milliseconds (default {@link POSTGRES_CONNECT_TIMEOUT_MS}; tests shorten it). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * How long a connection may take to complete PostgreSQL's start-up (TCP, TLS when asked for,
+ * authentication) before the database counts as unreachable, and how long a request waits for a pooled
+ * connection. Without it a host that accepts the connection and never answers (black-holed, hung, or
+ * behind a firewall that lost its state) holds the relay's start, and every request, forever; with it
+ * they fail as an unreachable database does (503, database-failure.ts).
+ */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * pg's errors for a connection not made in time carry no code: pg-pool's while waiting for a pooled
+ * connection and for a new connection's start-up, and pg's Client's own (it gets the same timeout).
+ */
+const CONNECT_TIMEOUT_MESSAGES = new Set([
+  'timeout exceeded when trying to connect',
+  'Connection terminated due to connection timeout',
+  'timeout expired',
+]);
+
+/** `err`, given Node's `ETIMEDOUT` when it is one of pg's connect timeouts. */
+function withTimeoutCode<E>(err: E): E {
+  if (
+    err instanceof Error &&
+    (err as { code?: unknown }).code === undefined &&
+    CONNECT_TIMEOUT_MESSAGES.has(err.message)
+  ) {
+    Object.assign(err, { code: 'ETIMEDOUT' });
+  }
+  return err;
+}
+
+type ConnectCallback = Parameters<pg.Pool['connect']>[0];
+
+/**
+ * A pool whose connect timeouts have the code `ETIMEDOUT`, in both forms of `connect`: the promise form
+ * (Kysely's PostgresDialect) and the callback form (`pool.query`).
+ */
+class Pool extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | undefined {
+    if (callback === undefined) {
+      return super.connect().catch((err: unknown) => Promise.reject(withTimeoutCode(err)));
+    }
+    super.connect((err, client, done) => callback(withTimeoutCode(err), client, done));
+    return undefined;
+  }
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -59,9 +110,13 @@ export function openPostgresDatabase(url: string, options: PostgresDatabaseOptio
   const pgConfig: pg.ClientConfig = {
     connectionString: url,
     types: pgTypes,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_CONNECT_TIMEOUT_MS,
+    // TCP keep-alive probes on every connection (after the system's idle time), so that one whose peer
+    // is gone, the LISTEN connection above all, fails in the end instead of waiting forever.
+    keepAlive: true,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   };
-  const pool = new pg.Pool({ ...pgConfig, max: options.poolSize ?? 10 });
+  const pool = new Pool({ ...pgConfig, max: options.poolSize ?? 10 });
   pool.on('error', (err) => options.onPoolError?.(err));
   const db = new Kysely<RelaySchema>({ dialect: new PostgresDialect({ pool }) });
   const write = <T>(job: (trx: WriteTransaction) => Promise<T>) =>
