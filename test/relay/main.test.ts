@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -232,6 +233,44 @@ describe('the relay command', () => {
     expect(output).not.toMatch(/Terminated/);
     expect(output).toMatch(/"msg":"stopped"/);
     await expect(fetch(`${url}/v1/health`)).rejects.toThrow();
+  });
+
+  it('exits with `start failed` (ETIMEDOUT) against a PostgreSQL host that accepts connections and never answers', {
+    timeout: 40_000,
+  }, async () => {
+    // A black hole: it takes the connection and reads, and never answers PostgreSQL's start-up.
+    const sockets = new Set<Socket>();
+    const hole = createServer((socket) => {
+      sockets.add(socket);
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      for (const s of sockets) s.destroy();
+      hole.close();
+    });
+    const { port } = hole.address() as AddressInfo;
+    const child = start(['--port', '0', '--host', '127.0.0.1'], {
+      BRYGGA_DATABASE: `postgres://postgres@127.0.0.1:${port}/brygga`,
+      BRYGGA_PUBLIC_URL: 'https://relay.example.test',
+      BRYGGA_ADMIN_TOKEN: 'relay-admin-secret-0123456789abcdefghij',
+    });
+    cleanups.push(() => {
+      if (child.process.exitCode === null) child.process.kill('SIGKILL');
+    });
+    // 'close': exited, and everything it printed is read.
+    const closed = new Promise<void>((resolve) => child.process.once('close', () => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      closed.then(() => 'exited'),
+      new Promise((resolve) => (timer = setTimeout(() => resolve('still running after 30 s'), 30_000))),
+    ]);
+    clearTimeout(timer);
+    expect(waited, JSON.stringify(child.lines)).toBe('exited');
+    expect(child.process.exitCode).toBe(1);
+    expect(child.lines).toContainEqual(
+      expect.objectContaining({ level: 'error', msg: 'start failed', errorCode: 'ETIMEDOUT' }),
+    );
   });
 
   it('lists every setting with --help and exits 0', () => {
