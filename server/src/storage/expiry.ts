@@ -42,7 +42,7 @@ async function deletePacketsWithoutDeliveries(trx: WriteTransaction, ids: readon
         exists(
           selectFrom('inbox as i')
             .select('i.seq')
-            .whereRef('i.item_id', '=', 'packets.id')
+            .whereRef('i.packet_seq', '=', 'packets.seq')
             .where('i.kind', '=', 'packet'),
         ),
       ),
@@ -83,7 +83,7 @@ export async function sweepExpired(ctx: ExpiryContext, now: number): Promise<Swe
           exists(
             selectFrom('inbox as i')
               .select('i.seq')
-              .whereRef('i.item_id', '=', 'packets.id')
+              .whereRef('i.packet_seq', '=', 'packets.seq')
               .where('i.kind', '=', 'packet'),
           ),
         ),
@@ -113,17 +113,16 @@ async function expireDeliveries(
   let senders: string[] = [];
   const result = await ctx.database.write(async (trx) => {
     senders = [];
-    const ids = (
-      await trx
-        .selectFrom('inbox')
-        .select('packet_id')
-        .distinct()
-        .where('kind', '=', 'packet')
-        .where('expires_at', '<=', now)
-        .orderBy('packet_id')
-        .limit(ctx.batch)
-        .execute()
-    ).map((r) => r.packet_id);
+    const expiring = await trx
+      .selectFrom('inbox')
+      .select(['packet_id', 'packet_seq'])
+      .distinct()
+      .where('kind', '=', 'packet')
+      .where('expires_at', '<=', now)
+      .orderBy('packet_id')
+      .limit(ctx.batch)
+      .execute();
+    const ids = expiring.map((r) => r.packet_id);
     if (ids.length === 0) return { expired: 0, notices: 0 };
     if (ctx.database.engine === 'postgres') {
       await trx.selectFrom('packets').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
@@ -131,7 +130,11 @@ async function expireDeliveries(
     const expired = await trx
       .deleteFrom('inbox')
       .where('kind', '=', 'packet')
-      .where('item_id', 'in', ids)
+      .where(
+        'packet_seq',
+        'in',
+        expiring.map((r) => r.packet_seq!),
+      )
       .where('expires_at', '<=', now)
       .returning(['device', 'unit', 'packet_id', 'expires_at'])
       .execute();

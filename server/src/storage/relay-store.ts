@@ -271,7 +271,9 @@ export class RelayStore {
   async list(device: string, options: { after: number; limit: number; now: number }): Promise<InboxEntry[]> {
     const rows = await this.#database.db
       .selectFrom('inbox as i')
-      .leftJoin('packets as p', (join) => join.onRef('p.id', '=', 'i.item_id').on('i.kind', '=', 'packet'))
+      .leftJoin('packets as p', (join) =>
+        join.onRef('p.seq', '=', 'i.packet_seq').on('i.kind', '=', 'packet'),
+      )
       .select([
         'i.seq',
         'i.kind',
@@ -322,13 +324,15 @@ export class RelayStore {
 
   /** The envelope bytes of packet `id`, only if `device` has an unexpired delivery of it. */
   async envelope(device: string, id: string, now: number): Promise<Uint8Array | undefined> {
+    // The packet by its id, then the device's delivery of it by the packet's `seq`
+    // (migrations/delivery-key.ts).
     const row = await this.#database.db
-      .selectFrom('inbox as i')
-      .innerJoin('packets as p', 'p.id', 'i.item_id')
+      .selectFrom('packets as p')
+      .innerJoin('inbox as i', 'i.packet_seq', 'p.seq')
       .select('p.envelope')
-      .where('i.device', '=', device)
+      .where('p.id', '=', id)
       .where('i.kind', '=', 'packet')
-      .where('i.item_id', '=', id)
+      .where('i.device', '=', device)
       .where('i.expires_at', '>', now)
       .executeTakeFirst();
     return row?.envelope;

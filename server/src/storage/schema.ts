@@ -9,8 +9,10 @@
  *   when each was accepted, so a rebuild verifies each against the chain as it was then.
  * - `submissions`: the idempotency record of every accepted packet id, kept until the packet expires,
  *   so that a retried submission is recognised even after every recipient has acknowledged.
- * - `packets`: envelope bytes, until every recipient device has acknowledged or the packet expired.
- * - `inbox`: one row per item waiting for a device: a packet delivery or an expiry notice.
+ * - `packets`: envelope bytes, until every recipient device has acknowledged or the packet expired;
+ *   numbered (`seq`) as they are stored.
+ * - `inbox`: one row per item waiting for a device: a packet delivery (naming its packet by `seq`,
+ *   migrations/delivery-key.ts) or an expiry notice.
  * - `tokens`: relay token ids already used, until they could no longer be accepted anyway (PostgreSQL,
  *   an UNLOGGED table guarded by `token_epoch` and `token_floor`: migrations/token-epoch.ts;
  *   a SQLite relay keeps them in memory, token-ids.ts).
@@ -63,6 +65,8 @@ export interface SubmissionsTable {
 }
 
 export interface PacketsTable {
+  /** Storage order, 1, 2, …: what a delivery names its packet by. */
+  seq: Generated<number>;
   id: string;
   /** base64url SHA-256 of the envelope bytes. */
   digest: string;
@@ -87,6 +91,8 @@ export interface InboxTable {
   item_id: string;
   /** The packet the item is about. */
   packet_id: string;
+  /** Deliveries only: the packet's `seq` (null for a notice). */
+  packet_seq: number | null;
   /** Notices only: what happened (`expired`). */
   notice_type: string | null;
   /** Notices only: the recipient device whose delivery expired. */

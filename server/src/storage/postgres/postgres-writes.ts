@@ -49,12 +49,12 @@ function submitSql(withToken: boolean): string {
       insert into packets (id, digest, sender_unit, sender_device, size, envelope, received_at, expires_at)
       select $1::text, $2::text, $5::text, $6::text, $7::bigint, $8::bytea, $3::bigint, $4::bigint
       where exists (select from s)
+      returning seq
     ),
     i as (
-      insert into inbox (device, unit, kind, item_id, packet_id, created_at, expires_at)
-      select r.device, r.unit, 'packet', $1::text, $1::text, $3::bigint, $4::bigint
-      from unnest($9::text[], $10::text[]) as r(device, unit)
-      where exists (select from s)
+      insert into inbox (device, unit, kind, item_id, packet_id, packet_seq, created_at, expires_at)
+      select r.device, r.unit, 'packet', $1::text, $1::text, p.seq, $3::bigint, $4::bigint
+      from unnest($9::text[], $10::text[]) as r(device, unit), p
     ),
     n as (
       select pg_notify('${INBOX_CHANNEL}', d.device)
@@ -79,9 +79,11 @@ const TOKEN_STATE =
 const RAISE_FLOOR = 'update token_floor set iat = greatest(iat, $1::bigint)';
 const RESTORE_EPOCH = 'insert into token_epoch (id) values (1) on conflict do nothing';
 const LOCK_PACKET = 'select id from packets where id = $1 for update';
-const ACK_PACKET = "delete from inbox where device = $1 and kind = 'packet' and item_id = $2";
+// A delivery names its packet by `seq` (migrations/delivery-key.ts).
+const ACK_PACKET =
+  "delete from inbox where kind = 'packet' and device = $1 and packet_seq = (select seq from packets where id = $2)";
 const PACKET_GONE =
-  "delete from packets where id = $1 and not exists (select from inbox i where i.item_id = packets.id and i.kind = 'packet')";
+  "delete from packets where id = $1 and not exists (select from inbox i where i.packet_seq = packets.seq and i.kind = 'packet')";
 const ACK_NOTICE = "delete from inbox where device = $1 and kind = 'notice' and item_id = $2";
 
 /**

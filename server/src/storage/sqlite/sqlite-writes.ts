@@ -51,16 +51,20 @@ function prepareAll(db: BetterSqlite3.Database) {
     earlier: s('select digest, received_at, expires_at from submissions where id = ?'),
     packet: s(
       'insert into packets (id, digest, sender_unit, sender_device, size, envelope, received_at, expires_at) ' +
-        'values (?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
+        'values (?, ?, ?, ?, ?, ?, ?, ?) returning seq',
+    ).pluck(),
     delivery: s(
-      'insert into inbox (device, unit, kind, item_id, packet_id, created_at, expires_at) ' +
-        "values (?, ?, 'packet', ?, ?, ?, ?)",
+      'insert into inbox (device, unit, kind, item_id, packet_id, packet_seq, created_at, expires_at) ' +
+        "values (?, ?, 'packet', ?, ?, ?, ?, ?)",
     ),
-    ackPacket: s("delete from inbox where device = ? and kind = 'packet' and item_id = ?"),
+    // A delivery names its packet by `seq` (migrations/delivery-key.ts).
+    ackPacket: s(
+      "delete from inbox where kind = 'packet' and device = ? " +
+        'and packet_seq = (select seq from packets where id = ?)',
+    ),
     packetGone: s(
       'delete from packets where id = ? and not exists ' +
-        "(select 1 from inbox where item_id = packets.id and kind = 'packet')",
+        "(select 1 from inbox where packet_seq = packets.seq and kind = 'packet')",
     ),
     ackNotice: s("delete from inbox where device = ? and kind = 'notice' and item_id = ?"),
   };
@@ -142,7 +146,7 @@ export class SqliteWrites {
         earlier: { digest: row.digest, receivedAt: row.received_at, expiresAt: row.expires_at },
       };
     }
-    st.packet.run(
+    const seq = st.packet.get(
       r.id,
       r.digest,
       r.senderUnit,
@@ -153,7 +157,7 @@ export class SqliteWrites {
       r.expiresAt,
     );
     for (let i = 0; i < r.recipientDevices.length; i++) {
-      st.delivery.run(r.recipientDevices[i], r.recipientUnits[i], r.id, r.id, r.receivedAt, r.expiresAt);
+      st.delivery.run(r.recipientDevices[i], r.recipientUnits[i], r.id, r.id, seq, r.receivedAt, r.expiresAt);
     }
     return { status: 'created' };
   }

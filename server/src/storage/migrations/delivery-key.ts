@@ -1,0 +1,92 @@
+/**
+ * Migration: a delivery names its packet by the packet's sequence number, not by its id (README "What one
+ * submission writes"). A packet id is random, so every index keyed by it takes each new entry on a page
+ * of its own, and SQLite writes every such page whole to its write-ahead log: per delivery, the inbox's
+ * key `(item_id, kind, device)` was one. Now:
+ *
+ * - `packets.seq` numbers packets as they are stored (on SQLite the table's own key, so the envelopes
+ *   are stored in that order too); `packets.id` stays unique, the one index per packet keyed by a random
+ *   id, and finds a packet by its id.
+ * - `inbox.packet_seq` is a delivery's packet's `seq` (null for a notice), and `inbox_delivery
+ *   (packet_seq, device)`, unique, for deliveries only, finds a device's delivery of a packet and every
+ *   delivery of one: its new entries go to the end of the index, as packets are numbered.
+ * - Notices keep their key, `inbox_notice (item_id, device)`, for notices only.
+ *
+ * Queries reach a packet's deliveries through `packets.id` → `seq` → `inbox.packet_seq`.
+ *
+ * SQLite cannot add a key to a table, so there `packets` is rebuilt: rows, the index on the sender and
+ * the triggers that keep `queued_bytes` (queued-bytes.ts) carried over, numbered in order of receipt.
+ * A delivery whose packet is gone (there should be none) is dropped: nothing could fetch it.
+ */
+import { type Kysely, type Migration, sql } from 'kysely';
+import type { Engine } from '../database.js';
+
+/** The delivery key migration, for `engine`. */
+export function deliveryKey(engine: Engine): Migration {
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it is, not as typed.
+    async up(db: Kysely<any>): Promise<void> {
+      if (engine === 'postgres') {
+        await sql`alter table packets add column seq bigint generated always as identity`.execute(db);
+        await sql`create unique index packets_seq on packets (seq)`.execute(db);
+        await sql`alter table inbox add column packet_seq bigint`.execute(db);
+        await sql`update inbox i set packet_seq = p.seq from packets p
+          where p.id = i.item_id and i.kind = 'packet'`.execute(db);
+      } else {
+        await sql`create table packets_rebuilt (
+          seq integer primary key autoincrement,
+          id text not null unique,
+          digest text not null,
+          sender_unit text not null,
+          sender_device text not null,
+          size integer not null,
+          envelope blob not null,
+          received_at integer not null,
+          expires_at integer not null
+        )`.execute(db);
+        await sql`insert into packets_rebuilt
+          (id, digest, sender_unit, sender_device, size, envelope, received_at, expires_at)
+          select id, digest, sender_unit, sender_device, size, envelope, received_at, expires_at
+          from packets order by received_at, id`.execute(db);
+        // Dropping the table drops its index and triggers; the totals they kept stay as they are.
+        await sql`drop table packets`.execute(db);
+        await sql`alter table packets_rebuilt rename to packets`.execute(db);
+        await db.schema
+          .createIndex('packets_sender_expiry')
+          .on('packets')
+          .columns(['sender_unit', 'expires_at'])
+          .execute();
+        await sql`create trigger packets_queued_bytes_insert after insert on packets begin
+          insert into queued_bytes (device, shard, unit, bytes) values (new.sender_device, 0, new.sender_unit, new.size)
+            on conflict (device, shard) do update set bytes = bytes + excluded.bytes;
+          end`.execute(db);
+        await sql`create trigger packets_queued_bytes_delete after delete on packets begin
+          update queued_bytes set bytes = bytes - old.size where device = old.sender_device and shard = 0;
+          end`.execute(db);
+        await sql`alter table inbox add column packet_seq integer`.execute(db);
+        await sql`update inbox set packet_seq = (select p.seq from packets p where p.id = inbox.item_id)
+          where kind = 'packet'`.execute(db);
+      }
+      await sql`delete from inbox where kind = 'packet' and packet_seq is null`.execute(db);
+      await db.schema.dropIndex('inbox_item').execute();
+      await sql`create unique index inbox_delivery on inbox (packet_seq, device) where kind = 'packet'`.execute(
+        db,
+      );
+      await sql`create unique index inbox_notice on inbox (item_id, device) where kind = 'notice'`.execute(
+        db,
+      );
+    },
+
+    // biome-ignore lint/suspicious/noExplicitAny: see up().
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropIndex('inbox_notice').ifExists().execute();
+      await db.schema.dropIndex('inbox_delivery').ifExists().execute();
+      await db.schema
+        .createIndex('inbox_item')
+        .on('inbox')
+        .columns(['item_id', 'kind', 'device'])
+        .unique()
+        .execute();
+    },
+  };
+}
