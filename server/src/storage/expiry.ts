@@ -32,11 +32,11 @@ export interface ExpiryContext {
   batch: number;
 }
 
-/** Delete those of `ids` that have no delivery left. */
-async function deletePacketsWithoutDeliveries(trx: WriteTransaction, ids: readonly string[]): Promise<void> {
+/** Delete those of the packets numbered `seqs` that have no delivery left. */
+async function deletePacketsWithoutDeliveries(trx: WriteTransaction, seqs: readonly number[]): Promise<void> {
   await trx
     .deleteFrom('packets')
-    .where('id', 'in', ids)
+    .where('seq', 'in', seqs)
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
@@ -99,7 +99,9 @@ export async function sweepExpired(ctx: ExpiryContext, now: number): Promise<Swe
       .where('log_index', 'is not', null)
       // The record lives as long as the packet it protects.
       .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('packets as p').select('p.id').whereRef('p.id', '=', 'submissions.id'))),
+        not(
+          exists(selectFrom('packets as p').select('p.seq').whereRef('p.seq', '=', 'submissions.packet_seq')),
+        ),
       )
       .executeTakeFirst(),
   );
@@ -122,19 +124,22 @@ async function expireDeliveries(
       .orderBy('packet_id')
       .limit(ctx.batch)
       .execute();
-    const ids = expiring.map((r) => r.packet_id);
-    if (ids.length === 0) return { expired: 0, notices: 0 };
+    // Every delivery names its packet (migrations/packet-seq.ts): a notice, which has none, is not here.
+    const seqs = expiring.map((r) => r.packet_seq!);
+    if (seqs.length === 0) return { expired: 0, notices: 0 };
     if (ctx.database.engine === 'postgres') {
-      await trx.selectFrom('packets').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
+      await trx
+        .selectFrom('packets')
+        .select('seq')
+        .where('seq', 'in', seqs)
+        .orderBy('seq')
+        .forUpdate()
+        .execute();
     }
     const expired = await trx
       .deleteFrom('inbox')
       .where('kind', '=', 'packet')
-      .where(
-        'packet_seq',
-        'in',
-        expiring.map((r) => r.packet_seq!),
-      )
+      .where('packet_seq', 'in', seqs)
       .where('expires_at', '<=', now)
       .returning(['device', 'unit', 'packet_id', 'expires_at'])
       .execute();
@@ -143,7 +148,7 @@ async function expireDeliveries(
         await trx
           .selectFrom('packets')
           .select(['id', 'sender_unit', 'sender_device'])
-          .where('id', 'in', ids)
+          .where('seq', 'in', seqs)
           .execute()
       ).map((p) => [p.id, p]),
     );
@@ -172,7 +177,7 @@ async function expireDeliveries(
         .values(notices.slice(i, i + 200))
         .execute();
     }
-    await deletePacketsWithoutDeliveries(trx, ids);
+    await deletePacketsWithoutDeliveries(trx, seqs);
     senders = notices.map((n) => n.device);
     await ctx.notifier.inTransaction(trx, senders);
     return { expired: expired.length, notices: notices.length };

@@ -324,13 +324,14 @@ export class RelayStore {
 
   /** The envelope bytes of packet `id`, only if `device` has an unexpired delivery of it. */
   async envelope(device: string, id: string, now: number): Promise<Uint8Array | undefined> {
-    // The packet by its id, then the device's delivery of it by the packet's `seq`
-    // (migrations/delivery-key.ts).
+    // The packet by its id through its submission, then the device's delivery of it by the packet's
+    // `seq` (migrations/packet-seq.ts).
     const row = await this.#database.db
-      .selectFrom('packets as p')
+      .selectFrom('submissions as s')
+      .innerJoin('packets as p', 'p.seq', 's.packet_seq')
       .innerJoin('inbox as i', 'i.packet_seq', 'p.seq')
       .select('p.envelope')
-      .where('p.id', '=', id)
+      .where('s.id', '=', id)
       .where('i.kind', '=', 'packet')
       .where('i.device', '=', device)
       .where('i.expires_at', '>', now)

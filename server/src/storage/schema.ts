@@ -12,7 +12,7 @@
  * - `packets`: envelope bytes, until every recipient device has acknowledged or the packet expired;
  *   numbered (`seq`) as they are stored.
  * - `inbox`: one row per item waiting for a device: a packet delivery (naming its packet by `seq`,
- *   migrations/delivery-key.ts) or an expiry notice.
+ *   migrations/packet-seq.ts) or an expiry notice.
  * - `tokens`: relay token ids already used, until they could no longer be accepted anyway (PostgreSQL,
  *   an UNLOGGED table guarded by `token_epoch` and `token_floor`: migrations/token-epoch.ts;
  *   a SQLite relay keeps them in memory, token-ids.ts).
@@ -62,10 +62,12 @@ export interface SubmissionsTable {
   received_at: number;
   expires_at: number;
   log_index: number | null;
+  /** The `seq` of the packet stored with it (migrations/packet-seq.ts); kept after the packet goes. */
+  packet_seq: number | null;
 }
 
 export interface PacketsTable {
-  /** Storage order, 1, 2, …: what a delivery names its packet by. */
+  /** Storage order, 1, 2, …: the table's key, by which deliveries and submissions name the packet. */
   seq: Generated<number>;
   id: string;
   /** base64url SHA-256 of the envelope bytes. */

@@ -4,10 +4,10 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Engine } from '../database.js';
-import { deliveryKey } from './delivery-key.js';
 import { inboxItemKey } from './inbox-item-key.js';
 import { initialSchema } from './initial-schema.js';
 import { logOrigin } from './log-origin.js';
+import { packetSeq } from './packet-seq.js';
 import { queuedBytes } from './queued-bytes.js';
 import { rootChanges } from './root-changes.js';
 import { senderQuota } from './sender-quota.js';
@@ -27,7 +27,7 @@ function migrations(engine: Engine): Record<string, Migration> {
     '0007-inbox-item-key': inboxItemKey(engine),
     '0008-queued-bytes': queuedBytes(engine),
     '0009-token-epoch': tokenEpoch(engine),
-    '0010-delivery-key': deliveryKey(engine),
+    '0010-packet-seq': packetSeq(engine),
   };
 }
 

@@ -41,14 +41,16 @@ function submitSql(withToken: boolean): string {
     : '';
   return `with ${fresh}
     s as (
-      insert into submissions (id, digest, received_at, expires_at)
-      select $1::text, $2::text, $3::bigint, $4::bigint ${withToken ? 'where exists (select from t)' : ''}
-      on conflict do nothing returning 1
+      insert into submissions (id, digest, received_at, expires_at, packet_seq)
+      select $1::text, $2::text, $3::bigint, $4::bigint, nextval(pg_get_serial_sequence('packets', 'seq'))
+      ${withToken ? 'where exists (select from t)' : ''}
+      on conflict do nothing returning packet_seq
     ),
     p as (
-      insert into packets (id, digest, sender_unit, sender_device, size, envelope, received_at, expires_at)
-      select $1::text, $2::text, $5::text, $6::text, $7::bigint, $8::bytea, $3::bigint, $4::bigint
-      where exists (select from s)
+      insert into packets (seq, id, digest, sender_unit, sender_device, size, envelope, received_at, expires_at)
+      overriding system value
+      select s.packet_seq, $1::text, $2::text, $5::text, $6::text, $7::bigint, $8::bytea, $3::bigint, $4::bigint
+      from s
       returning seq
     ),
     i as (
@@ -78,12 +80,13 @@ const TOKEN_STATE =
   'exists (select from tokens where device = $1 and jti = $2) as used';
 const RAISE_FLOOR = 'update token_floor set iat = greatest(iat, $1::bigint)';
 const RESTORE_EPOCH = 'insert into token_epoch (id) values (1) on conflict do nothing';
-const LOCK_PACKET = 'select id from packets where id = $1 for update';
-// A delivery names its packet by `seq` (migrations/delivery-key.ts).
-const ACK_PACKET =
-  "delete from inbox where kind = 'packet' and device = $1 and packet_seq = (select seq from packets where id = $2)";
+// A packet is found by its id through its submission, and named by its `seq` (migrations/packet-seq.ts).
+const PACKET_SEQ = '(select packet_seq from submissions where id = $1)';
+const LOCK_PACKET = `select seq from packets where seq = ${PACKET_SEQ} for update`;
+const ACK_PACKET = `delete from inbox where kind = 'packet' and device = $2 and packet_seq = ${PACKET_SEQ}`;
 const PACKET_GONE =
-  "delete from packets where id = $1 and not exists (select from inbox i where i.packet_seq = packets.seq and i.kind = 'packet')";
+  `delete from packets where seq = ${PACKET_SEQ} ` +
+  "and not exists (select from inbox i where i.packet_seq = packets.seq and i.kind = 'packet')";
 const ACK_NOTICE = "delete from inbox where device = $1 and kind = 'notice' and item_id = $2";
 
 /**
@@ -186,7 +189,7 @@ export class PostgresWrites implements PreparedWrites {
     return this.#write(async (trx) => {
       // Lock order everywhere: packet row, then inbox rows (see expiry.ts).
       await trx.executeQuery(CompiledQuery.raw(LOCK_PACKET, [id]));
-      const deleted = await trx.executeQuery(CompiledQuery.raw(ACK_PACKET, [device, id]));
+      const deleted = await trx.executeQuery(CompiledQuery.raw(ACK_PACKET, [id, device]));
       if (!deleted.numAffectedRows) return false;
       await trx.executeQuery(CompiledQuery.raw(PACKET_GONE, [id]));
       return true;

@@ -4,7 +4,7 @@
  * (sqlite-write-worker.ts) on a database file, and on the relay's own connection for `:memory:`.
  *
  * The expected outcomes (replay, duplicate, conflict, nothing to acknowledge) are results, decided by
- * `ON CONFLICT DO NOTHING … RETURNING` and row counts, never errors, so a batch normally runs without
+ * `ON CONFLICT DO NOTHING … RETURNING`, lookups and row counts, never errors, so a batch normally runs without
  * savepoints: inside a savepoint SQLite copies every page a write touches to a sub-journal first, which
  * was a fifth of the writer's time in the relay benchmark (perf). Only when a write fails unexpectedly
  * (a full disk, a damaged file, a bug) is the batch rolled back and run again with a savepoint per
@@ -44,9 +44,10 @@ function prepareAll(db: BetterSqlite3.Database) {
     token: s(
       'insert into tokens (device, jti, expires_at) values (?, ?, ?) on conflict do nothing returning jti',
     ),
+    // The packet first, then its submission naming it: the batch's transaction holds the write lock, so
+    // no other writer can take the id between the check (`earlier`) and the insert.
     submission: s(
-      'insert into submissions (id, digest, received_at, expires_at) values (?, ?, ?, ?) ' +
-        'on conflict do nothing returning id',
+      'insert into submissions (id, digest, received_at, expires_at, packet_seq) values (?, ?, ?, ?, ?)',
     ),
     earlier: s('select digest, received_at, expires_at from submissions where id = ?'),
     packet: s(
@@ -57,13 +58,13 @@ function prepareAll(db: BetterSqlite3.Database) {
       'insert into inbox (device, unit, kind, item_id, packet_id, packet_seq, created_at, expires_at) ' +
         "values (?, ?, 'packet', ?, ?, ?, ?, ?)",
     ),
-    // A delivery names its packet by `seq` (migrations/delivery-key.ts).
+    // A packet is found by its id through its submission, and named by its `seq` (migrations/packet-seq.ts).
     ackPacket: s(
       "delete from inbox where kind = 'packet' and device = ? " +
-        'and packet_seq = (select seq from packets where id = ?)',
+        'and packet_seq = (select packet_seq from submissions where id = ?)',
     ),
     packetGone: s(
-      'delete from packets where id = ? and not exists ' +
+      'delete from packets where seq = (select packet_seq from submissions where id = ?) and not exists ' +
         "(select 1 from inbox where packet_seq = packets.seq and kind = 'packet')",
     ),
     ackNotice: s("delete from inbox where device = ? and kind = 'notice' and item_id = ?"),
@@ -139,8 +140,10 @@ export class SqliteWrites {
     if (r.token && st.token.get(r.token.device, r.token.jti, r.token.expiresAt) === undefined) {
       return { status: 'replayed' };
     }
-    if (st.submission.get(r.id, r.digest, r.receivedAt, r.expiresAt) === undefined) {
-      const row = st.earlier.get(r.id) as { digest: string; received_at: number; expires_at: number };
+    const row = st.earlier.get(r.id) as
+      | { digest: string; received_at: number; expires_at: number }
+      | undefined;
+    if (row) {
       return {
         status: 'exists',
         earlier: { digest: row.digest, receivedAt: row.received_at, expiresAt: row.expires_at },
@@ -156,6 +159,7 @@ export class SqliteWrites {
       r.receivedAt,
       r.expiresAt,
     );
+    st.submission.run(r.id, r.digest, r.receivedAt, r.expiresAt, seq);
     for (let i = 0; i < r.recipientDevices.length; i++) {
       st.delivery.run(r.recipientDevices[i], r.recipientUnits[i], r.id, r.id, seq, r.receivedAt, r.expiresAt);
     }

@@ -1,41 +1,44 @@
 /**
- * Migration: a delivery names its packet by the packet's sequence number, not by its id (README "What one
- * submission writes"). A packet id is random, so every index keyed by it takes each new entry on a page
- * of its own, and SQLite writes every such page whole to its write-ahead log: per delivery, the inbox's
- * key `(item_id, kind, device)` was one. Now:
+ * Migration: packets are numbered, and named by their number everywhere but in `submissions` (README
+ * "What one submission writes"). A packet id is random, so every index keyed by it takes each new entry
+ * on a page of its own, and SQLite writes every such page whole to its write-ahead log. A submission had
+ * three such entries and one more per delivery: the keys of `submissions` and `packets`, and the inbox's
+ * `(item_id, kind, device)`. Now it has one, the key of `submissions`, which the idempotency check needs:
  *
- * - `packets.seq` numbers packets as they are stored (on SQLite the table's own key, so the envelopes
- *   are stored in that order too); `packets.id` stays unique, the one index per packet keyed by a random
- *   id, and finds a packet by its id.
- * - `inbox.packet_seq` is a delivery's packet's `seq` (null for a notice), and `inbox_delivery
+ * - `packets.seq` numbers packets as they are stored, and is the table's key (on SQLite its own row key,
+ *   so the envelopes are stored in that order too). `packets.id` stays, as data.
+ * - `submissions.packet_seq` is the number of the packet the submission stored: a packet is found by its
+ *   id through its submission, whose record outlives the packet (expiry.ts).
+ * - `inbox.packet_seq` is a delivery's packet's number (null for a notice), and `inbox_delivery
  *   (packet_seq, device)`, unique, for deliveries only, finds a device's delivery of a packet and every
- *   delivery of one: its new entries go to the end of the index, as packets are numbered.
- * - Notices keep their key, `inbox_notice (item_id, device)`, for notices only.
+ *   delivery of one. Notices keep their key, `inbox_notice (item_id, device)`, for notices only.
  *
- * Queries reach a packet's deliveries through `packets.id` → `seq` → `inbox.packet_seq`.
- *
- * SQLite cannot add a key to a table, so there `packets` is rebuilt: rows, the index on the sender and
- * the triggers that keep `queued_bytes` (queued-bytes.ts) carried over, numbered in order of receipt.
- * A delivery whose packet is gone (there should be none) is dropped: nothing could fetch it.
+ * New entries of the numbered keys go to the end of their indexes, as packets are numbered. SQLite
+ * cannot change a table's key, so there `packets` is rebuilt: its rows, numbered in order of receipt,
+ * the index on the sender and the triggers that keep `queued_bytes` (queued-bytes.ts) carried over. A
+ * delivery whose packet is gone (there should be none) is dropped: nothing could fetch it.
  */
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { Engine } from '../database.js';
 
-/** The delivery key migration, for `engine`. */
-export function deliveryKey(engine: Engine): Migration {
+/** The packet numbering migration, for `engine`. */
+export function packetSeq(engine: Engine): Migration {
   return {
     // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it is, not as typed.
     async up(db: Kysely<any>): Promise<void> {
       if (engine === 'postgres') {
         await sql`alter table packets add column seq bigint generated always as identity`.execute(db);
-        await sql`create unique index packets_seq on packets (seq)`.execute(db);
+        await sql`alter table packets drop constraint packets_pkey`.execute(db);
+        await sql`alter table packets add constraint packets_pkey primary key (seq)`.execute(db);
+        await sql`alter table submissions add column packet_seq bigint`.execute(db);
         await sql`alter table inbox add column packet_seq bigint`.execute(db);
+        await sql`update submissions s set packet_seq = p.seq from packets p where p.id = s.id`.execute(db);
         await sql`update inbox i set packet_seq = p.seq from packets p
           where p.id = i.item_id and i.kind = 'packet'`.execute(db);
       } else {
         await sql`create table packets_rebuilt (
           seq integer primary key autoincrement,
-          id text not null unique,
+          id text not null,
           digest text not null,
           sender_unit text not null,
           sender_device text not null,
@@ -63,7 +66,11 @@ export function deliveryKey(engine: Engine): Migration {
         await sql`create trigger packets_queued_bytes_delete after delete on packets begin
           update queued_bytes set bytes = bytes - old.size where device = old.sender_device and shard = 0;
           end`.execute(db);
+        await sql`alter table submissions add column packet_seq integer`.execute(db);
         await sql`alter table inbox add column packet_seq integer`.execute(db);
+        await sql`update submissions set packet_seq = (select p.seq from packets p where p.id = submissions.id)`.execute(
+          db,
+        );
         await sql`update inbox set packet_seq = (select p.seq from packets p where p.id = inbox.item_id)
           where kind = 'packet'`.execute(db);
       }

@@ -43,7 +43,7 @@ async function unmigrated(engine: Engine): Promise<{ database: Database; drop():
     return { database, drop: () => database.close() };
   }
   const url = databaseUrl();
-  const schema = `brygga_dk_${process.pid}_${Date.now().toString(36)}`;
+  const schema = `brygga_ps_${process.pid}_${Date.now().toString(36)}`;
   const admin = async (text: string) => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
@@ -64,7 +64,7 @@ async function unmigrated(engine: Engine): Promise<{ database: Database; drop():
   };
 }
 
-describe.each(ENGINES)('the delivery key migration on %s', (engine) => {
+describe.each(ENGINES)('the packet numbering migration on %s', (engine) => {
   let t: { database: Database; drop(): Promise<void> } | undefined;
   afterEach(async () => {
     await t?.drop();
@@ -105,6 +105,16 @@ describe.each(ENGINES)('the delivery key migration on %s', (engine) => {
       created_at: 1,
       expires_at: 100_000,
     });
+    const submission = (id: string, receivedAt: number) => ({
+      id,
+      digest: `digest-${id}`,
+      received_at: receivedAt,
+      expires_at: 100_000,
+    });
+    await db
+      .insertInto('submissions')
+      .values([submission('p-late', 2_000), submission('p-early', 1_000), submission('p-acknowledged', 500)])
+      .execute();
     // Stored in an order other than their receipt.
     await db
       .insertInto('packets')
@@ -122,12 +132,23 @@ describe.each(ENGINES)('the delivery key migration on %s', (engine) => {
       ])
       .execute();
 
-    expect(await migrateToLatest(db, engine)).toEqual(['0010-delivery-key']);
+    expect(await migrateToLatest(db, engine)).toEqual(['0010-packet-seq']);
 
     const packets = await db.selectFrom('packets').select(['id', 'seq']).orderBy('seq').execute();
     expect(packets.map((p) => p.id).sort()).toEqual(['p-early', 'p-late']);
     if (engine === 'sqlite') expect(packets.map((p) => p.id)).toEqual(['p-early', 'p-late']);
     const seqOf = new Map(packets.map((p) => [p.id, Number(p.seq)]));
+    // A submission names its packet; one whose packet is gone names none.
+    const submissions = await db
+      .selectFrom('submissions')
+      .select(['id', 'packet_seq'])
+      .orderBy('id')
+      .execute();
+    expect(submissions.map((r) => [r.id, r.packet_seq === null ? null : Number(r.packet_seq)])).toEqual([
+      ['p-acknowledged', null],
+      ['p-early', seqOf.get('p-early')],
+      ['p-late', seqOf.get('p-late')],
+    ]);
     const inbox = await db
       .selectFrom('inbox')
       .select(['device', 'kind', 'item_id', 'packet_seq'])
