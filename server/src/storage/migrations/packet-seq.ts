@@ -27,7 +27,9 @@ export function packetSeq(engine: Engine): Migration {
     // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it is, not as typed.
     async up(db: Kysely<any>): Promise<void> {
       if (engine === 'postgres') {
-        await sql`alter table packets add column seq bigint generated always as identity`.execute(db);
+        // Named, for the submission statement's `nextval` (postgres-writes.ts).
+        await sql`alter table packets add column seq bigint
+          generated always as identity (sequence name packets_seq_seq)`.execute(db);
         await sql`alter table packets drop constraint packets_pkey`.execute(db);
         await sql`alter table packets add constraint packets_pkey primary key (seq)`.execute(db);
         await sql`alter table submissions add column packet_seq bigint`.execute(db);

@@ -29,7 +29,9 @@ import { INBOX_CHANNEL } from './postgres-inbox-notifier.js';
 /**
  * The submission statement. Parameters: `$1` id, `$2` digest, `$3` received, `$4` expires, `$5` sender
  * unit, `$6` sender device, `$7` size, `$8` envelope, `$9` recipient devices, `$10` their units, `$11`
- * whether to notify; `withToken`, also `$12…$15` the token id's device, jti, expiry and `iat`.
+ * whether to notify; `withToken`, also `$12…$15` the token id's device, jti, expiry and `iat`. The
+ * packet's number is drawn with the idempotency record, so that the record names the packet it stores
+ * (migrations/packet-seq.ts).
  */
 function submitSql(withToken: boolean): string {
   const fresh = withToken
@@ -42,7 +44,7 @@ function submitSql(withToken: boolean): string {
   return `with ${fresh}
     s as (
       insert into submissions (id, digest, received_at, expires_at, packet_seq)
-      select $1::text, $2::text, $3::bigint, $4::bigint, nextval(pg_get_serial_sequence('packets', 'seq'))
+      select $1::text, $2::text, $3::bigint, $4::bigint, nextval('packets_seq_seq')
       ${withToken ? 'where exists (select from t)' : ''}
       on conflict do nothing returning packet_seq
     ),
