@@ -8,7 +8,8 @@
  * - `root_changes`: root changes accepted (PROTOCOL.md §5.2), with the number of agreements installed
  *   when each was accepted, so a rebuild verifies each against the chain as it was then.
  * - `submissions`: the idempotency record of every accepted packet id, kept until the packet expires,
- *   so that a retried submission is recognised even after every recipient has acknowledged.
+ *   so that a retried submission is recognised even after every recipient has acknowledged; it names
+ *   the packet it stored by `packets.seq`, and is how a packet is found by its id.
  * - `packets`: envelope bytes, until every recipient device has acknowledged or the packet expired;
  *   numbered (`seq`) as they are stored.
  * - `inbox`: one row per item waiting for a device: a packet delivery (naming its packet by `seq`,

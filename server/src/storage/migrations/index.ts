@@ -16,7 +16,7 @@ import { tokenEpoch } from './token-epoch.js';
 import { transparencyLog } from './transparency-log.js';
 
 /** Every migration, by name; names sort in the order they must run. */
-function migrations(engine: Engine): Record<string, Migration> {
+export function migrations(engine: Engine): Record<string, Migration> {
   return {
     '0001-initial-schema': initialSchema(engine),
     '0002-transparency-log': transparencyLog(engine),

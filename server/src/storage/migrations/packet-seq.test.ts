@@ -6,30 +6,11 @@ import type { Database, Engine } from '../database.js';
 import { MemoryInboxNotifier } from '../inbox-notifier.js';
 import { openDatabase } from '../open-database.js';
 import { RelayStore } from '../relay-store.js';
-import { inboxItemKey } from './inbox-item-key.js';
-import { migrateToLatest } from './index.js';
-import { initialSchema } from './initial-schema.js';
-import { logOrigin } from './log-origin.js';
-import { queuedBytes } from './queued-bytes.js';
-import { rootChanges } from './root-changes.js';
-import { senderQuota } from './sender-quota.js';
-import { tokenCeilings } from './token-ceilings.js';
-import { tokenEpoch } from './token-epoch.js';
-import { transparencyLog } from './transparency-log.js';
+import { migrateToLatest, migrations } from './index.js';
 
 /** The schema as it was before this migration: every earlier one, under the names the relay ran them. */
 function before(engine: Engine) {
-  return {
-    '0001-initial-schema': initialSchema(engine),
-    '0002-transparency-log': transparencyLog(engine),
-    '0003-root-changes': rootChanges(engine),
-    '0004-sender-quota': senderQuota(),
-    '0005-log-origin': logOrigin(engine),
-    '0006-token-ceilings': tokenCeilings(engine),
-    '0007-inbox-item-key': inboxItemKey(engine),
-    '0008-queued-bytes': queuedBytes(engine),
-    '0009-token-epoch': tokenEpoch(engine),
-  };
+  return Object.fromEntries(Object.entries(migrations(engine)).filter(([name]) => name < '0010-packet-seq'));
 }
 
 const SENDER = 'S'.repeat(43);

@@ -20,6 +20,7 @@
  */
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { Engine } from '../database.js';
+import { createSqliteTriggers } from './queued-bytes.js';
 
 /** The packet numbering migration, for `engine`. */
 export function packetSeq(engine: Engine): Migration {
@@ -61,13 +62,7 @@ export function packetSeq(engine: Engine): Migration {
           .on('packets')
           .columns(['sender_unit', 'expires_at'])
           .execute();
-        await sql`create trigger packets_queued_bytes_insert after insert on packets begin
-          insert into queued_bytes (device, shard, unit, bytes) values (new.sender_device, 0, new.sender_unit, new.size)
-            on conflict (device, shard) do update set bytes = bytes + excluded.bytes;
-          end`.execute(db);
-        await sql`create trigger packets_queued_bytes_delete after delete on packets begin
-          update queued_bytes set bytes = bytes - old.size where device = old.sender_device and shard = 0;
-          end`.execute(db);
+        await createSqliteTriggers(db);
         await sql`alter table submissions add column packet_seq integer`.execute(db);
         await sql`alter table inbox add column packet_seq integer`.execute(db);
         await sql`update submissions set packet_seq = (select p.seq from packets p where p.id = submissions.id)`.execute(

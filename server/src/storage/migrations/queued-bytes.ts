@@ -22,6 +22,21 @@ import type { Engine } from '../database.js';
 /** Rows each device's total is split over on PostgreSQL. */
 export const POSTGRES_SHARDS = 16;
 
+/**
+ * SQLite's triggers on `packets` that keep `queued_bytes` (one row per device, shard 0). Also made again
+ * by packet-seq.ts, which rebuilds `packets`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it is, not as typed.
+export async function createSqliteTriggers(db: Kysely<any>): Promise<void> {
+  await sql`create trigger packets_queued_bytes_insert after insert on packets begin
+    insert into queued_bytes (device, shard, unit, bytes) values (new.sender_device, 0, new.sender_unit, new.size)
+      on conflict (device, shard) do update set bytes = bytes + excluded.bytes;
+    end`.execute(db);
+  await sql`create trigger packets_queued_bytes_delete after delete on packets begin
+    update queued_bytes set bytes = bytes - old.size where device = old.sender_device and shard = 0;
+    end`.execute(db);
+}
+
 /** The queued-bytes migration, for `engine`. */
 export function queuedBytes(engine: Engine): Migration {
   const int = engine === 'postgres' ? 'bigint' : 'integer';
@@ -68,13 +83,7 @@ export function queuedBytes(engine: Engine): Migration {
         await sql`create trigger packets_queued_bytes after insert or delete on packets
           for each row execute function queued_bytes_change()`.execute(db);
       } else {
-        await sql`create trigger packets_queued_bytes_insert after insert on packets begin
-          insert into queued_bytes (device, shard, unit, bytes) values (new.sender_device, 0, new.sender_unit, new.size)
-            on conflict (device, shard) do update set bytes = bytes + excluded.bytes;
-          end`.execute(db);
-        await sql`create trigger packets_queued_bytes_delete after delete on packets begin
-          update queued_bytes set bytes = bytes - old.size where device = old.sender_device and shard = 0;
-          end`.execute(db);
+        await createSqliteTriggers(db);
       }
     },
 
