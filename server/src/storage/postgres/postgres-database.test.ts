@@ -180,3 +180,31 @@ describe('PostgreSQL that accepts connections and never answers', () => {
     await until(() => wakes.includes('items'), 5000, 'a notification after the reconnection');
   });
 });
+
+describe('a PostgreSQL session ended while its connection is lent out', () => {
+  let database: Database | undefined;
+  afterEach(async () => {
+    await database?.close();
+    database = undefined;
+  });
+
+  it('fails the statement that follows, not the process, and the pool goes on', async () => {
+    database = await openDatabase(databaseUrl(), { migrate: false, poolSize: 2 });
+    const admin = new pg.Client({ connectionString: databaseUrl() });
+    await admin.connect();
+    try {
+      const outcome = database.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+        // As a shutdown does (57P01), while this connection runs no statement.
+        await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await sql`select 1`.execute(trx);
+      });
+      await expect(outcome).rejects.toThrow();
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(database.db);
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await admin.end();
+    }
+  });
+});

@@ -118,6 +118,12 @@ export function openPostgresDatabase(url: string, options: PostgresDatabaseOptio
   };
   const pool = new Pool({ ...pgConfig, max: options.poolSize ?? 10 });
   pool.on('error', (err) => options.onPoolError?.(err));
+  // A connection lent out has none of the pool's listeners: an error PostgreSQL sends while it runs no
+  // statement (between a transaction's statements, say, when a shutdown ends every session with
+  // 57P01) would be an unhandled 'error' event, which ends the process. So every connection has a
+  // listener of its own for its whole life. The error needs nothing more: the connection's next
+  // statement fails, and the pool drops it when it is given back, no longer queryable.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<RelaySchema>({ dialect: new PostgresDialect({ pool }) });
   const write = <T>(job: (trx: WriteTransaction) => Promise<T>) =>
     retrying(() => db.transaction().execute(job));
