@@ -59,9 +59,17 @@ const UNREACHABLE = new Set([
 ]);
 const OVERLOADED = new Set(['57P01', '57P02', '57P03', '53300']);
 
+/**
+ * pg's error for a statement on a connection that an earlier error ended (a session PostgreSQL
+ * terminated while the connection was lent out, postgres/postgres-database.ts). It has no code of its
+ * own; the connection is gone, as with a reset.
+ */
+const PG_NOT_QUERYABLE = 'Client has encountered a connection error and is not queryable';
+
 function codeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
+  if (typeof code === 'string') return code;
+  return err instanceof Error && err.message === PG_NOT_QUERYABLE ? 'ECONNRESET' : undefined;
 }
 
 /** The recovery message of a failure's log message ({@link DatabaseFailure.log}). */
