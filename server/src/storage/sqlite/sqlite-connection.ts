@@ -46,8 +46,9 @@ export const WAL_BUDGET_MIN_PAGES = 100;
  * one into the file, and syncs both. Submissions are keyed by random packet ids, so nearly every one
  * dirties a leaf page of its own in each such index (README "What one submission writes"); the longer
  * the log between checkpoints, the more of those leaves one checkpoint writes once for many
- * submissions, and the fewer syncs. Measured on the writer alone, 4 KiB envelopes 32 to a transaction:
- * 9,000 a second at 1,000 pages, 13,200 at 10,000 (`npm run bench -- relay`, "the same writes alone").
+ * submissions, and the fewer syncs. `npm run bench -- relay`, "the same writes alone", measured 4,841
+ * and 5,317 submissions a second at 1,000 pages, 7,211 and 7,875 at 10,000 (README "What one submission
+ * writes").
  *
  * Why an eighth of the free space: the pages in the log are not yet in the database file, and a
  * checkpoint must be able to write them there. On a nearly full disk (README "What faults look like")
