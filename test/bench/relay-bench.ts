@@ -19,7 +19,11 @@
  * (ROUNDS rounds each, in the order plain, relay, relay, plain, ...), because this machine's speed drifts
  * by 10 to 20% within a minute: one run of each, a minute apart, compares the moments more than the
  * servers. Each row prints its median round; "against plain" is the median of the rounds' ratios, each
- * relay round set beside the plain round next to it.
+ * relay round set beside the plain round next to it. Both first take WARM_UP_MS of untimed load. The same turns are then taken from
+ * MANY_CONNECTIONS connections: the most each server takes here. The plain route commits one request at
+ * a time, so more connections only queue; the relay's requests wait for a commit shared by all that
+ * arrived meanwhile, so from CONCURRENCY connections it is held up by that wait rather than by the
+ * machine, and more connections fill its pipeline.
  *
  * Beside requests per second, each row prints the server's CPU time per request (all its threads, from
  * /proc: robust against a busy machine, unlike the rates) and that of its event loop alone (the main
@@ -266,6 +270,28 @@ async function startPlainSqlite(): Promise<{ port: number; pid: number | undefin
 /** Rounds each of the plain route and the SQLite relay, taking the load in turns (module header). */
 const ROUNDS = 4;
 
+/**
+ * Untimed load each server takes before the turns: a server's first seconds are slower (V8 compiles its
+ * hot paths, SQLite's pages come into memory), and would count against whichever runs first.
+ */
+const WARM_UP_MS = 1500;
+
+/** Both servers under untimed load for WARM_UP_MS (module header). */
+async function warmUp(
+  relay: RelayProcess,
+  prepared: Prepared,
+  plain: { port: number; pid: number | undefined; body: Buffer },
+): Promise<void> {
+  const request = requestBytes('POST', '/bodies', { 'content-type': 'application/octet-stream' }, plain.body);
+  await load(plain.port, () => request, 201, WARM_UP_MS, CONCURRENCY);
+  const from = prepared.sent;
+  const result = await load(relay.port, (i) => prepared.requests[from + i], 201, WARM_UP_MS, CONCURRENCY);
+  prepared.sent += result.requests + result.errors + CONCURRENCY;
+}
+
+/** Connections of the second set of turns: enough to keep the relay's pipeline full (module header). */
+const MANY_CONNECTIONS = 128;
+
 /** What one server did over its rounds: summed counts, the median round's rate, CPU summed per thread. */
 interface Measured extends LoadResult {
   rounds: number[];
@@ -280,7 +306,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Run the load `next` on `port` for `durationMs`, adding what it did to `into`. */
+/** Run the load `next` on `port` from `concurrency` connections for `durationMs`, adding what it did to `into`. */
 async function measureRound(
   into: Measured,
   pid: number | undefined,
@@ -288,10 +314,11 @@ async function measureRound(
   next: (i: number) => Buffer | undefined,
   expectStatus: number,
   durationMs: number,
+  concurrency: number,
 ): Promise<LoadResult> {
   const before = cpuSplit(pid);
   const loadCpu = process.cpuUsage();
-  const result = await load(port, next, expectStatus, durationMs, CONCURRENCY);
+  const result = await load(port, next, expectStatus, durationMs, concurrency);
   const after = cpuSplit(pid);
   const used = process.cpuUsage(loadCpu);
   into.requests += result.requests;
@@ -319,29 +346,36 @@ function measured(): Measured {
   };
 }
 
+/** Prepared submissions and how many of them were used: each goes to the relay once. */
+interface Prepared {
+  requests: Buffer[];
+  sent: number;
+}
+
 /**
- * The relay's durable submissions: one run of DURATION_MS, or, with `plain`, ROUNDS rounds of half that
- * in turns with the plain route (module header); then what each did.
+ * The relay's durable submissions from `concurrency` connections: one run of DURATION_MS, or, with
+ * `plain`, ROUNDS rounds of half that in turns with the plain route (module header); then what each did.
  */
 async function submissions(
   relay: RelayProcess,
-  requests: Buffer[],
+  prepared: Prepared,
+  concurrency: number,
   plain?: { port: number; pid: number | undefined; body: Buffer },
 ): Promise<{ relay: Measured; plain?: Measured; ratios: number[] }> {
   const ofRelay = measured();
-  let sent = 0;
   const relayRound = async (durationMs: number) => {
-    const from = sent;
+    const from = prepared.sent;
     const result = await measureRound(
       ofRelay,
       relay.child.pid,
       relay.port,
-      (i) => requests[from + i],
+      (i) => prepared.requests[from + i],
       201,
       durationMs,
+      concurrency,
     );
     // Every connection may have had one more request out when the time was up.
-    sent += result.requests + result.errors + CONCURRENCY;
+    prepared.sent += result.requests + result.errors + concurrency;
     return result;
   };
   let ofPlain: Measured | undefined;
@@ -356,7 +390,7 @@ async function submissions(
       plain.body,
     );
     const plainRound = (durationMs: number) =>
-      measureRound(turns, plain.pid, plain.port, () => request, 201, durationMs);
+      measureRound(turns, plain.pid, plain.port, () => request, 201, durationMs, concurrency);
     for (let r = 0; r < ROUNDS; r++) {
       const [first, second] = r % 2 === 0 ? [plainRound, relayRound] : [relayRound, plainRound];
       await first(DURATION_MS / 2);
@@ -366,7 +400,7 @@ async function submissions(
   } else {
     await relayRound(DURATION_MS);
   }
-  if (sent >= requests.length) {
+  if (prepared.sent >= prepared.requests.length) {
     row('    (every prepared submission was sent before the time was up: the rate is a floor)');
   }
   return { relay: ofRelay, ...(ofPlain ? { plain: ofPlain } : {}), ratios };
@@ -521,17 +555,18 @@ export async function runRelayBench(): Promise<void> {
   let plainRate = Number.NaN;
   for (const engine of engines) {
     const db = await engine.database();
-    const seconds = ((engine.inTurns ? ROUNDS / 2 : 1) * DURATION_MS) / 1000;
+    // In turns: a warm-up, ROUNDS / 2 runs' worth at CONCURRENCY and as much again at MANY_CONNECTIONS.
+    const seconds = ((engine.inTurns ? ROUNDS : 1) * DURATION_MS + (engine.inTurns ? WARM_UP_MS : 0)) / 1000;
     const { relay, world, requests, template } = await setUpRelay(db.location, seconds);
-    const measuredRows = await submissions(
-      relay,
-      requests,
-      engine.inTurns ? { port: plain.port, pid: plain.pid, body: plainBody } : undefined,
-    );
+    const prepared: Prepared = { requests, sent: 0 };
+    const plainArgs = engine.inTurns ? { port: plain.port, pid: plain.pid, body: plainBody } : undefined;
+    if (plainArgs) await warmUp(relay, prepared, plainArgs);
+    const measuredRows = await submissions(relay, prepared, CONCURRENCY, plainArgs);
+    const capacity = plainArgs && (await submissions(relay, prepared, MANY_CONNECTIONS, plainArgs));
+    if (plainArgs) await plain.stop();
     if (measuredRows.plain) {
       const p = measuredRows.plain;
       plainRate = p.perSecond;
-      await plain.stop();
       row(
         'plain Hono + better-sqlite3 (4 KiB, FULL, 1 tx/req)',
         p.perSecond.toFixed(0),
@@ -595,6 +630,30 @@ export async function runRelayBench(): Promise<void> {
         row(
           '    the relay, against plain Hono + better-sqlite3 (measured in turns with SQLite)',
           `${(result.perSecond / plainRate).toFixed(2)}x`,
+        );
+      }
+      if (capacity?.plain) {
+        row(`  from ${MANY_CONNECTIONS} connections, in turns (the most each takes on this machine)`);
+        row(
+          '    plain Hono + better-sqlite3',
+          capacity.plain.perSecond.toFixed(0),
+          '',
+          String(capacity.plain.errors),
+          `${(capacity.plain.cpu.total / capacity.plain.requests).toFixed(3)} ms`,
+          `${(capacity.plain.cpu.main / capacity.plain.requests).toFixed(3)} ms`,
+        );
+        row(
+          `    durable 4 KiB submissions, ${engine.name}`,
+          capacity.relay.perSecond.toFixed(0),
+          '',
+          String(capacity.relay.errors),
+          `${(capacity.relay.cpu.total / capacity.relay.requests).toFixed(3)} ms`,
+          `${(capacity.relay.cpu.main / capacity.relay.requests).toFixed(3)} ms`,
+        );
+        row(
+          '    the relay, against plain (median of the rounds)',
+          `${median(capacity.ratios).toFixed(2)}x`,
+          capacity.ratios.map((r) => r.toFixed(2)).join(' '),
         );
       }
     } finally {
