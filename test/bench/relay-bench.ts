@@ -18,12 +18,12 @@
  * (plain-sqlite-server.ts). It and the SQLite relay, both running, take the load in turns
  * (ROUNDS rounds each, in the order plain, relay, relay, plain, ...), because this machine's speed drifts
  * by 10 to 20% within a minute: one run of each, a minute apart, compares the moments more than the
- * servers. Each row prints its median round; "against plain" is the median of the rounds' ratios, each
- * relay round set beside the plain round next to it. Both first take WARM_UP_MS of untimed load. The same turns are then taken from
- * MANY_CONNECTIONS connections: the most each server takes here. The plain route commits one request at
- * a time, so more connections only queue; the relay's requests wait for a commit shared by all that
- * arrived meanwhile, so from CONCURRENCY connections it is held up by that wait rather than by the
- * machine, and more connections fill its pipeline.
+ * servers. Both first take WARM_UP_MS of untimed load. Each row prints its median round; "against
+ * plain" is the median of the rounds' ratios, each relay round set beside the plain round next to it.
+ * The same turns are then taken from MANY_CONNECTIONS connections: the most each server takes here. The
+ * plain route commits one request at a time, so more connections only queue; the relay's requests wait
+ * for a commit shared by all that arrived meanwhile, so from CONCURRENCY connections it is held up by
+ * that wait rather than by the machine, and more connections fill its pipeline.
  *
  * Beside requests per second, each row prints the server's CPU time per request (all its threads, from
  * /proc: robust against a busy machine, unlike the rates) and that of its event loop alone (the main
@@ -252,7 +252,7 @@ async function storageAlone(location: string, template: Envelope): Promise<numbe
 }
 
 /** The plain Hono + better-sqlite3 route (plain-sqlite-server.ts), running: one FULL-sync transaction per body. */
-async function startPlainSqlite(): Promise<{ port: number; pid: number | undefined; stop(): Promise<void> }> {
+async function startPlainSqlite(): Promise<PlainServer & { stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'brygga-bench-plain-'));
   const server = await spawnListening(join(import.meta.dirname, 'plain-sqlite-server.ts'), {
     BENCH_PLAIN_DATABASE: join(dir, 'plain.sqlite'),
@@ -260,6 +260,12 @@ async function startPlainSqlite(): Promise<{ port: number; pid: number | undefin
   return {
     port: server.port,
     pid: server.child.pid,
+    request: requestBytes(
+      'POST',
+      '/bodies',
+      { 'content-type': 'application/octet-stream' },
+      randomBytes(4096),
+    ),
     stop: async () => {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -275,19 +281,6 @@ const ROUNDS = 4;
  * hot paths, SQLite's pages come into memory), and would count against whichever runs first.
  */
 const WARM_UP_MS = 1500;
-
-/** Both servers under untimed load for WARM_UP_MS (module header). */
-async function warmUp(
-  relay: RelayProcess,
-  prepared: Prepared,
-  plain: { port: number; pid: number | undefined; body: Buffer },
-): Promise<void> {
-  const request = requestBytes('POST', '/bodies', { 'content-type': 'application/octet-stream' }, plain.body);
-  await load(plain.port, () => request, 201, WARM_UP_MS, CONCURRENCY);
-  const from = prepared.sent;
-  const result = await load(relay.port, (i) => prepared.requests[from + i], 201, WARM_UP_MS, CONCURRENCY);
-  prepared.sent += result.requests + result.errors + CONCURRENCY;
-}
 
 /** Connections of the second set of turns: enough to keep the relay's pipeline full (module header). */
 const MANY_CONNECTIONS = 128;
@@ -335,6 +328,66 @@ async function measureRound(
   return result;
 }
 
+/** Prepared submissions and how many of them were used: each goes to the relay once. */
+interface Prepared {
+  requests: Buffer[];
+  sent: number;
+}
+
+/** The plain route while it runs, and the one request it is sent again and again. */
+interface PlainServer {
+  port: number;
+  pid: number | undefined;
+  request: Buffer;
+}
+
+/** `durationMs` of the relay's prepared submissions from `concurrency` connections, added to `into`. */
+async function relayRound(
+  into: Measured,
+  relay: RelayProcess,
+  prepared: Prepared,
+  durationMs: number,
+  concurrency: number,
+): Promise<void> {
+  const from = prepared.sent;
+  const result = await measureRound(
+    into,
+    relay.child.pid,
+    relay.port,
+    (i) => prepared.requests[from + i],
+    201,
+    durationMs,
+    concurrency,
+  );
+  // Every connection may have had one more request out when the time was up.
+  prepared.sent += result.requests + result.errors + concurrency;
+}
+
+/** Both servers under untimed load for WARM_UP_MS (module header). */
+async function warmUp(relay: RelayProcess, prepared: Prepared, plain: PlainServer): Promise<void> {
+  await measureRound(measured(), plain.pid, plain.port, () => plain.request, 201, WARM_UP_MS, CONCURRENCY);
+  await relayRound(measured(), relay, prepared, WARM_UP_MS, CONCURRENCY);
+}
+
+/** A table row of `m`: its median round, its share of hello-world (if given), errors and CPU per request. */
+function measuredRow(label: string, m: Measured, share: string): void {
+  row(
+    label,
+    m.perSecond.toFixed(0),
+    share,
+    String(m.errors),
+    `${(m.cpu.total / m.requests).toFixed(3)} ms`,
+    `${(m.cpu.main / m.requests).toFixed(3)} ms`,
+  );
+  if (m.rounds.length > 1) {
+    row(
+      `    rounds (${m.rounds.length} of ${DURATION_MS / 2000} s)`,
+      m.rounds.map((r) => r.toFixed(0)).join(' '),
+    );
+  }
+  if (m.firstError) row(`    first error: ${m.firstError}`);
+}
+
 function measured(): Measured {
   return {
     requests: 0,
@@ -346,12 +399,6 @@ function measured(): Measured {
   };
 }
 
-/** Prepared submissions and how many of them were used: each goes to the relay once. */
-interface Prepared {
-  requests: Buffer[];
-  sent: number;
-}
-
 /**
  * The relay's durable submissions from `concurrency` connections: one run of DURATION_MS, or, with
  * `plain`, ROUNDS rounds of half that in turns with the plain route (module header); then what each did.
@@ -360,45 +407,25 @@ async function submissions(
   relay: RelayProcess,
   prepared: Prepared,
   concurrency: number,
-  plain?: { port: number; pid: number | undefined; body: Buffer },
+  plain?: PlainServer,
 ): Promise<{ relay: Measured; plain?: Measured; ratios: number[] }> {
   const ofRelay = measured();
-  const relayRound = async (durationMs: number) => {
-    const from = prepared.sent;
-    const result = await measureRound(
-      ofRelay,
-      relay.child.pid,
-      relay.port,
-      (i) => prepared.requests[from + i],
-      201,
-      durationMs,
-      concurrency,
-    );
-    // Every connection may have had one more request out when the time was up.
-    prepared.sent += result.requests + result.errors + concurrency;
-    return result;
-  };
   let ofPlain: Measured | undefined;
   const ratios: number[] = [];
   if (plain) {
     const turns = measured();
     ofPlain = turns;
-    const request = requestBytes(
-      'POST',
-      '/bodies',
-      { 'content-type': 'application/octet-stream' },
-      plain.body,
-    );
-    const plainRound = (durationMs: number) =>
-      measureRound(turns, plain.pid, plain.port, () => request, 201, durationMs, concurrency);
+    const plainTurn = () =>
+      measureRound(turns, plain.pid, plain.port, () => plain.request, 201, DURATION_MS / 2, concurrency);
+    const relayTurn = () => relayRound(ofRelay, relay, prepared, DURATION_MS / 2, concurrency);
     for (let r = 0; r < ROUNDS; r++) {
-      const [first, second] = r % 2 === 0 ? [plainRound, relayRound] : [relayRound, plainRound];
-      await first(DURATION_MS / 2);
-      await second(DURATION_MS / 2);
+      const [first, second] = r % 2 === 0 ? [plainTurn, relayTurn] : [relayTurn, plainTurn];
+      await first();
+      await second();
       ratios.push(ofRelay.rounds.at(-1)! / turns.rounds.at(-1)!);
     }
   } else {
-    await relayRound(DURATION_MS);
+    await relayRound(ofRelay, relay, prepared, DURATION_MS, concurrency);
   }
   if (prepared.sent >= prepared.requests.length) {
     row('    (every prepared submission was sent before the time was up: the rate is a floor)');
@@ -520,7 +547,6 @@ export async function runRelayBench(): Promise<void> {
   }
 
   const plain = await startPlainSqlite();
-  const plainBody = randomBytes(4096);
 
   const engines: {
     name: string;
@@ -559,7 +585,7 @@ export async function runRelayBench(): Promise<void> {
     const seconds = ((engine.inTurns ? ROUNDS : 1) * DURATION_MS + (engine.inTurns ? WARM_UP_MS : 0)) / 1000;
     const { relay, world, requests, template } = await setUpRelay(db.location, seconds);
     const prepared: Prepared = { requests, sent: 0 };
-    const plainArgs = engine.inTurns ? { port: plain.port, pid: plain.pid, body: plainBody } : undefined;
+    const plainArgs = engine.inTurns ? plain : undefined;
     if (plainArgs) await warmUp(relay, prepared, plainArgs);
     const measuredRows = await submissions(relay, prepared, CONCURRENCY, plainArgs);
     const capacity = plainArgs && (await submissions(relay, prepared, MANY_CONNECTIONS, plainArgs));
@@ -567,33 +593,18 @@ export async function runRelayBench(): Promise<void> {
     if (measuredRows.plain) {
       const p = measuredRows.plain;
       plainRate = p.perSecond;
-      row(
+      measuredRow(
         'plain Hono + better-sqlite3 (4 KiB, FULL, 1 tx/req)',
-        p.perSecond.toFixed(0),
+        p,
         `${((p.perSecond / helloResult.perSecond) * 100).toFixed(0)}%`,
-        String(p.errors),
-        `${(p.cpu.total / p.requests).toFixed(3)} ms`,
-        `${(p.cpu.main / p.requests).toFixed(3)} ms`,
       );
-      row(`    rounds (${ROUNDS} of ${DURATION_MS / 2000} s)`, p.rounds.map((r) => r.toFixed(0)).join(' '));
-      if (p.firstError) row(`    first error: ${p.firstError}`);
     }
     const result = measuredRows.relay;
-    row(
+    measuredRow(
       `durable 4 KiB submissions, ${engine.name}`,
-      result.perSecond.toFixed(0),
+      result,
       `${((result.perSecond / helloResult.perSecond) * 100).toFixed(0)}%`,
-      String(result.errors),
-      `${(result.cpu.total / result.requests).toFixed(3)} ms`,
-      `${(result.cpu.main / result.requests).toFixed(3)} ms`,
     );
-    if (result.rounds.length > 1) {
-      row(
-        `    rounds (${ROUNDS} of ${DURATION_MS / 2000} s)`,
-        result.rounds.map((r) => r.toFixed(0)).join(' '),
-      );
-    }
-    if (result.firstError) row(`    first error: ${result.firstError}`);
     row(
       "    of which a token's Ed25519 verification (node:crypto)",
       '',
@@ -634,22 +645,8 @@ export async function runRelayBench(): Promise<void> {
       }
       if (capacity?.plain) {
         row(`  from ${MANY_CONNECTIONS} connections, in turns (the most each takes on this machine)`);
-        row(
-          '    plain Hono + better-sqlite3',
-          capacity.plain.perSecond.toFixed(0),
-          '',
-          String(capacity.plain.errors),
-          `${(capacity.plain.cpu.total / capacity.plain.requests).toFixed(3)} ms`,
-          `${(capacity.plain.cpu.main / capacity.plain.requests).toFixed(3)} ms`,
-        );
-        row(
-          `    durable 4 KiB submissions, ${engine.name}`,
-          capacity.relay.perSecond.toFixed(0),
-          '',
-          String(capacity.relay.errors),
-          `${(capacity.relay.cpu.total / capacity.relay.requests).toFixed(3)} ms`,
-          `${(capacity.relay.cpu.main / capacity.relay.requests).toFixed(3)} ms`,
-        );
+        measuredRow('    plain Hono + better-sqlite3', capacity.plain, '');
+        measuredRow(`    durable 4 KiB submissions, ${engine.name}`, capacity.relay, '');
         row(
           '    the relay, against plain (median of the rounds)',
           `${median(capacity.ratios).toFixed(2)}x`,
