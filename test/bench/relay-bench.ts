@@ -11,7 +11,10 @@
  * storage path (RelayStore.submit as the packet route calls it, each with a fresh token id: prepared
  * writes, group commit, the SQLite writer thread) from as many concurrent callers, with no HTTP, token
  * verification or log: the most that engine's writer takes on this machine, a ceiling for the row above
- * it; the relay's share of it is printed beside it.
+ * it; the relay's share of it is printed beside it, with the writes' own CPU time per submission and the
+ * CPU time a submission could cost the relay, on this machine's cores shared with the load generator, for
+ * the relay to take 70% of that rate: beside hello-world's HTTP, the token's verification and the writes
+ * alone, which every submission carries, what that budget leaves for everything else the relay does.
  *
  * Beside hello-world, "plain Hono + better-sqlite3" is what an application gets without group commit: a
  * Hono route that inserts each 4 KiB body in its own `synchronous=FULL` transaction
@@ -44,7 +47,7 @@
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Envelope, RelayClient, type SigningKeyPair, sealPacket } from '@brygga/client-sdk';
 import { createInboxNotifier, Logger, openDatabase, RelayStore } from '@brygga/server';
@@ -207,9 +210,13 @@ async function setUpRelay(
 /**
  * The same durable writes without HTTP, tokens or the log: `CONCURRENCY` callers storing submissions of
  * `template` (fresh ids and token ids) through the relay's own storage path for as long as the load
- * ran, on a fresh database at `location`. What the engine's single writer can take at most.
+ * ran, on a fresh database at `location`. What the engine's single writer can take at most, and the CPU
+ * time (all of this process's threads: the callers, the writer thread) that each submission cost.
  */
-async function storageAlone(location: string, template: Envelope): Promise<number> {
+async function storageAlone(
+  location: string,
+  template: Envelope,
+): Promise<{ perSecond: number; cpuMs: number }> {
   const database = await openDatabase(location);
   const logger = new Logger({ level: 'silent' });
   const notifier = createInboxNotifier(database, logger);
@@ -219,6 +226,7 @@ async function storageAlone(location: string, template: Envelope): Promise<numbe
   const digest = createHash('sha256').update(envelope).digest('base64url');
   const { sender, recipients } = template.header;
   let stored = 0;
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const end = start + DURATION_MS;
   const caller = async () => {
@@ -244,7 +252,9 @@ async function storageAlone(location: string, template: Envelope): Promise<numbe
   };
   try {
     await Promise.all(Array.from({ length: CONCURRENCY }, caller));
-    return stored / ((performance.now() - start) / 1000);
+    const perSecond = stored / ((performance.now() - start) / 1000);
+    const used = process.cpuUsage(cpu);
+    return { perSecond, cpuMs: (used.user + used.system) / 1000 / stored };
   } finally {
     await notifier.close();
     await database.close();
@@ -621,15 +631,30 @@ export async function runRelayBench(): Promise<void> {
     await db.drop();
     const alone = await engine.database();
     try {
-      const rate = await storageAlone(alone.location, template);
+      const writes = await storageAlone(alone.location, template);
+      const rate = writes.perSecond;
       row(
         '    the same writes alone (no HTTP, token, log)',
         rate.toFixed(0),
         `${((rate / helloResult.perSecond) * 100).toFixed(0)}%`,
+        '',
+        `${writes.cpuMs.toFixed(3)} ms`,
       );
       row(
         '    the relay, as a share of its writes alone',
         `${((result.perSecond / rate) * 100).toFixed(0)}%`,
+      );
+      // What 70% of the writes alone would leave each submission: the cores' time at that rate, less the
+      // load generator's share of the same cores. Hello-world's HTTP, the token's verification and the
+      // writes alone (the columns above) already take most of it.
+      const loadMs = result.loadCpuMs / result.requests;
+      const budget = (availableParallelism() * 1000) / (0.7 * rate) - loadMs;
+      row(
+        `    CPU a submission may cost for 70% of them on ${availableParallelism()} cores (less the load's ${loadMs.toFixed(3)} ms)`,
+        '',
+        '',
+        '',
+        `${budget.toFixed(3)} ms`,
       );
       if (measuredRows.ratios.length > 0) {
         row(
