@@ -22,6 +22,7 @@ import type { TransparencyRoundRequest, TransparencyRoundResult } from '../datab
 import type { RelaySchema } from '../schema.js';
 import { runIntegrationRound, type TransparencyLogDatabase } from '../transparency/integration-round.js';
 import { openSqliteConnection, setWalBudget, withStatementCache } from './sqlite-connection.js';
+import { sqliteLogRows } from './sqlite-log-rows.js';
 import { type SqliteWriteOp, type SqliteWriteOutcome, SqliteWrites } from './sqlite-writes.js';
 import { transactionKeepingCause } from './transaction-keeping-cause.js';
 
@@ -104,7 +105,12 @@ function transparencyLogDatabase(): TransparencyLogDatabase {
     const db = new Kysely<RelaySchema>({
       dialect: new SqliteDialect({ database: withStatementCache(open().sqlite) }),
     });
-    transparencyLog = { engine: 'sqlite', db, write: (job) => transactionKeepingCause(db, job) };
+    transparencyLog = {
+      engine: 'sqlite',
+      db,
+      write: (job) => transactionKeepingCause(db, job),
+      rows: sqliteLogRows(open().sqlite),
+    };
   }
   return transparencyLog;
 }

@@ -14,7 +14,7 @@
 // bring the whole client (its store, transport and workflow) into that thread.
 import { fromBase64url, toBase64url } from '@brygga/client-sdk/crypto';
 import { appendLeaves, formatCheckpoint, nodeKey, rootPlan } from '@brygga/client-sdk/transparency';
-import { type Kysely, sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type {
   Database,
   Engine,
@@ -22,7 +22,7 @@ import type {
   TransparencyRoundResult,
   WriteTransaction,
 } from '../database.js';
-import type { RelaySchema } from '../schema.js';
+import type { LogLeavesTable, RelaySchema } from '../schema.js';
 import { TransparencyLogKey } from './transparency-log-key.js';
 import {
   asBytes,
@@ -41,10 +41,42 @@ export const DEFAULT_ROUND_SIZE = 10_000;
 const CHUNK = 1000;
 
 /**
- * What a round needs of a database: a write transaction and the engine. On the SQLite writer thread it
- * is that thread's own connection.
+ * What a round needs of a database: a write transaction and the engine, and optionally its own way of
+ * writing a round's rows ({@link LogRowWriter}; through Kysely when absent). On the SQLite writer
+ * thread it is that thread's own connection, with statements prepared on it.
  */
-export type TransparencyLogDatabase = Pick<Database, 'engine' | 'db' | 'write'>;
+export type TransparencyLogDatabase = Pick<Database, 'engine' | 'db' | 'write'> & {
+  rows?: LogRowWriter;
+};
+
+/** The tables whose rows the log takes in. */
+export type LoggedTable = 'agreements' | 'statements' | 'submissions';
+
+/** The row of `log_nodes` a round stores: a perfect subtree that the round's leaves complete. */
+export interface LogNodeRow {
+  level: number;
+  idx: number;
+  hash: Uint8Array;
+}
+
+/** A row the round takes in, by its table's key, and the leaf index it gets. */
+export interface LogMark {
+  key: string | number;
+  index: number;
+}
+
+/**
+ * A round's reads and writes of many rows, inside the round's transaction. Through Kysely
+ * ({@link kyselyRows}) each goes as one statement per chunk of rows; an engine may give its own.
+ */
+export interface LogRowWriter {
+  /** Leaf indexes of those of `leaves` already in the log, by base64url leaf hash. */
+  knownLeaves(leaves: readonly Uint8Array[]): Promise<Map<string, number>>;
+  insertLeaves(rows: readonly LogLeavesTable[]): Promise<void>;
+  insertNodes(rows: readonly LogNodeRow[]): Promise<void>;
+  /** Set `log_index` of the rows of `table` in `marks`. */
+  mark(table: LoggedTable, marks: readonly LogMark[]): Promise<void>;
+}
 
 /** A round's size, the clock's reading for its checkpoint, and the key that signs it. */
 export interface IntegrationOptions {
@@ -55,7 +87,7 @@ export interface IntegrationOptions {
 
 /** A row waiting for the log. */
 interface Pending {
-  table: 'agreements' | 'statements' | 'submissions';
+  table: LoggedTable;
   key: string | number;
   kind: LogEntryKind;
   hash: Uint8Array;
@@ -76,7 +108,9 @@ export function integrateRound(
   database: TransparencyLogDatabase,
   options: IntegrationOptions,
 ): Promise<TransparencyRoundResult> {
-  return database.write((trx) => round(trx, database.engine, options));
+  return database.write((trx) =>
+    round(trx, database.rows ?? kyselyRows(trx, database.engine), database.engine, options),
+  );
 }
 
 /** Run a round requested through `Database.integrateTransparencyLog`, on the thread that runs it. */
@@ -90,6 +124,7 @@ export function runIntegrationRound(
 
 async function round(
   trx: WriteTransaction,
+  rows: LogRowWriter,
   engine: Engine,
   options: IntegrationOptions,
 ): Promise<TransparencyRoundResult> {
@@ -113,10 +148,7 @@ async function round(
 
   // Only an envelope can come back after its row was deleted at expiry; such a repeat keeps its leaf.
   const leafHashes = pending.map((p) => logLeafHash(p.kind, p.hash));
-  const known = await knownLeaves(
-    trx,
-    leafHashes.filter((_, i) => pending[i]!.kind === 'envelope'),
-  );
+  const known = await rows.knownLeaves(leafHashes.filter((_, i) => pending[i]!.kind === 'envelope'));
   const fresh: { p: Pending; leaf: Uint8Array; index: number }[] = [];
   const marks: { p: Pending; index: number }[] = [];
   const seen = new Map<string, number>();
@@ -143,37 +175,25 @@ async function round(
     edge.map((n) => frontier.get(nodeKey(n))!),
     fresh.map((f) => f.leaf),
   );
-  for (let i = 0; i < fresh.length; i += CHUNK) {
-    await trx
-      .insertInto('log_leaves')
-      .values(
-        fresh.slice(i, i + CHUNK).map((f) => ({
-          idx: f.index,
-          kind: LEAF_KINDS[f.p.kind],
-          hash: f.p.hash,
-          leaf_hash: f.leaf,
-          ref: f.p.ref,
-        })),
-      )
-      .execute();
-  }
-  for (let i = 0; i < appended.nodes.length; i += CHUNK) {
-    await trx
-      .insertInto('log_nodes')
-      .values(
-        appended.nodes
-          .slice(i, i + CHUNK)
-          .map((n) => ({ level: n.node.level, idx: n.node.index, hash: n.hash })),
-      )
-      .execute();
-  }
+  await rows.insertLeaves(
+    fresh.map((f) => ({
+      idx: f.index,
+      kind: LEAF_KINDS[f.p.kind],
+      hash: f.p.hash,
+      leaf_hash: f.leaf,
+      ref: f.p.ref,
+    })),
+  );
+  await rows.insertNodes(
+    appended.nodes.map((n) => ({ level: n.node.level, idx: n.node.index, hash: n.hash })),
+  );
   for (const table of ['agreements', 'statements', 'submissions'] as const) {
-    await mark(
-      trx,
-      engine,
-      table,
-      marks.filter((m) => m.p.table === table),
-    );
+    const mine = marks.filter((m) => m.p.table === table);
+    if (mine.length > 0)
+      await rows.mark(
+        table,
+        mine.map((m) => ({ key: m.p.key, index: m.index })),
+      );
   }
   if (fresh.length > 0) await issue(trx, options, appended.size, appended.root);
   return { appended: fresh.length, repeated: pending.length - fresh.length, size: appended.size };
@@ -225,42 +245,56 @@ async function pendingRows(trx: WriteTransaction, limit: number): Promise<Pendin
   return out;
 }
 
-/** Leaf indexes of those of `leaves` already in the log, by base64url leaf hash. */
-async function knownLeaves(db: Kysely<RelaySchema>, leaves: Uint8Array[]): Promise<Map<string, number>> {
-  const known = new Map<string, number>();
-  for (let i = 0; i < leaves.length; i += CHUNK) {
-    const rows = await db
-      .selectFrom('log_leaves')
-      .select(['idx', 'leaf_hash'])
-      .where('leaf_hash', 'in', leaves.slice(i, i + CHUNK))
+/** Insert `rows` into `table`, one statement per chunk of {@link CHUNK} rows. */
+async function insertChunks<T extends 'log_leaves' | 'log_nodes'>(
+  trx: WriteTransaction,
+  table: T,
+  rows: readonly Insertable<RelaySchema[T]>[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await trx
+      .insertInto(table)
+      .values(rows.slice(i, i + CHUNK) as Insertable<RelaySchema[T]>[])
       .execute();
-    for (const r of rows) known.set(toBase64url(asBytes(r.leaf_hash)), Number(r.idx));
   }
-  return known;
 }
 
-/** Set `log_index` of the rows in `marks`: one statement per chunk, not one per row. */
-async function mark(
-  trx: WriteTransaction,
-  engine: Engine,
-  table: 'agreements' | 'statements' | 'submissions',
-  marks: { p: Pending; index: number }[],
-): Promise<void> {
-  const column = table === 'submissions' ? 'id' : 'seq';
-  for (let i = 0; i < marks.length; i += CHUNK) {
-    const chunk = marks.slice(i, i + CHUNK);
-    if (engine === 'postgres') {
-      const keyType = table === 'submissions' ? sql.raw('text[]') : sql.raw('bigint[]');
-      await sql`update ${sql.table(table)} set log_index = v.i
-        from unnest(${chunk.map((m) => m.p.key)}::${keyType}, ${chunk.map((m) => m.index)}::bigint[]) as v(k, i)
-        where ${sql.ref(`${table}.${column}`)} = v.k`.execute(trx);
-    } else {
-      const values = sql.join(chunk.map((m) => sql`(${m.p.key}, ${m.index})`));
-      await sql`with v(k, i) as (values ${values})
-        update ${sql.table(table)} set log_index = v.i from v
-        where ${sql.ref(`${table}.${column}`)} = v.k`.execute(trx);
-    }
-  }
+/** A round's rows through Kysely, in chunks of {@link CHUNK} rows per statement (either engine). */
+function kyselyRows(trx: WriteTransaction, engine: Engine): LogRowWriter {
+  return {
+    async knownLeaves(leaves) {
+      const known = new Map<string, number>();
+      for (let i = 0; i < leaves.length; i += CHUNK) {
+        const rows = await trx
+          .selectFrom('log_leaves')
+          .select(['idx', 'leaf_hash'])
+          .where('leaf_hash', 'in', leaves.slice(i, i + CHUNK))
+          .execute();
+        for (const r of rows) known.set(toBase64url(asBytes(r.leaf_hash)), Number(r.idx));
+      }
+      return known;
+    },
+    insertLeaves: (rows) => insertChunks(trx, 'log_leaves', rows),
+    insertNodes: (rows) => insertChunks(trx, 'log_nodes', rows),
+    // One statement per chunk, not one per row.
+    async mark(table, marks) {
+      const column = table === 'submissions' ? 'id' : 'seq';
+      for (let i = 0; i < marks.length; i += CHUNK) {
+        const chunk = marks.slice(i, i + CHUNK);
+        if (engine === 'postgres') {
+          const keyType = table === 'submissions' ? sql.raw('text[]') : sql.raw('bigint[]');
+          await sql`update ${sql.table(table)} set log_index = v.i
+            from unnest(${chunk.map((m) => m.key)}::${keyType}, ${chunk.map((m) => m.index)}::bigint[]) as v(k, i)
+            where ${sql.ref(`${table}.${column}`)} = v.k`.execute(trx);
+        } else {
+          const values = sql.join(chunk.map((m) => sql`(${m.key}, ${m.index})`));
+          await sql`with v(k, i) as (values ${values})
+            update ${sql.table(table)} set log_index = v.i from v
+            where ${sql.ref(`${table}.${column}`)} = v.k`.execute(trx);
+        }
+      }
+    },
+  };
 }
 
 async function issue(
