@@ -41,9 +41,10 @@ export function sqliteLogRows(db: BetterSqlite3.Database): LogRowWriter {
   const statements = () => (st ??= prepareAll(db));
   return {
     async knownLeaves(leaves) {
+      const { known: lookUp } = statements();
       const known = new Map<string, number>();
       for (const leaf of leaves) {
-        const idx = statements().known.get(leaf);
+        const idx = lookUp.get(leaf);
         if (idx !== undefined) known.set(toBase64url(leaf), Number(idx));
       }
       return known;

@@ -188,12 +188,8 @@ async function round(
     appended.nodes.map((n) => ({ level: n.node.level, idx: n.node.index, hash: n.hash })),
   );
   for (const table of ['agreements', 'statements', 'submissions'] as const) {
-    const mine = marks.filter((m) => m.p.table === table);
-    if (mine.length > 0)
-      await rows.mark(
-        table,
-        mine.map((m) => ({ key: m.p.key, index: m.index })),
-      );
+    const mine = marks.filter((m) => m.p.table === table).map((m) => ({ key: m.p.key, index: m.index }));
+    if (mine.length > 0) await rows.mark(table, mine);
   }
   if (fresh.length > 0) await issue(trx, options, appended.size, appended.root);
   return { appended: fresh.length, repeated: pending.length - fresh.length, size: appended.size };
