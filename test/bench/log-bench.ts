@@ -25,7 +25,7 @@ import {
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { row } from './measure.js';
+import { median, row } from './measure.js';
 
 const SIZES = [1e3, 1e4, 1e5, 1e6];
 const ROUND = Number(process.env.BENCH_LOG_ROUND ?? 10_000);
@@ -76,11 +76,6 @@ function postgresLoader(database: Database): Loader {
       );
     }
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function randomInt(below: number): number {

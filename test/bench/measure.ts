@@ -50,6 +50,13 @@ export function percentile(values: number[], p: number): number {
   return sorted[i]!;
 }
 
+/** The median of a list of numbers: the middle one, or the mean of the two middle ones. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** Print a table row: a label and figures, aligned. */
 export function row(label: string, ...figures: string[]): void {
   console.log(`  ${label.padEnd(48)} ${figures.map((f) => f.padStart(14)).join(' ')}`);

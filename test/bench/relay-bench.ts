@@ -59,7 +59,7 @@ import {
   spawnRelay,
 } from '../support/relay-process.js';
 import { type LoadResult, load, requestBytes } from './http-load.js';
-import { percentile, row } from './measure.js';
+import { median, percentile, row } from './measure.js';
 
 const AUDIENCE = 'https://brygga.bench';
 const ADMIN = 'bench-admin-token-0123456789abcdefghijklmnop';
@@ -301,12 +301,6 @@ interface Measured extends LoadResult {
   cpu: { total: number; main: number; threads: Map<number, number> };
   /** CPU time of the load generator (this process), ms. */
   loadCpuMs: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Run the load `next` on `port` from `concurrency` connections for `durationMs`, adding what it did to `into`. */
